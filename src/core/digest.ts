@@ -1,0 +1,103 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { FerryError } from './errors.js';
+
+/**
+ * A validated content digest, `sha256:<64 lowercase hex>` (image-spec descriptor.md "Digests": ferry accepts only
+ * the registered sha256 algorithm, which every registry and RKE2/Helm/apt checksum we consume uses).
+ */
+export type Digest = string & { readonly __brand: 'Digest' };
+
+const SHA256_RE = /^sha256:[a-f0-9]{64}$/;
+const HEX64_RE = /^[a-f0-9]{64}$/;
+
+export function parseDigest(value: string, what = 'digest'): Digest {
+  if (!SHA256_RE.test(value)) {
+    throw new FerryError('DIGEST_INVALID', `invalid ${what} "${value}": expected sha256:<64 lowercase hex>`, { value });
+  }
+  return value as Digest;
+}
+
+export function isDigest(value: string): value is Digest {
+  return SHA256_RE.test(value);
+}
+
+/** Accepts a bare hex sha256 (checksum files, Helm index digests) and returns the digest form. */
+export function digestFromHex(hex: string, what = 'sha256'): Digest {
+  const lower = hex.toLowerCase();
+  if (!HEX64_RE.test(lower)) throw new FerryError('DIGEST_INVALID', `invalid ${what} "${hex}": expected 64 hex digits`, { value: hex });
+  return `sha256:${lower}` as Digest;
+}
+
+export function digestHex(d: Digest): string {
+  return d.slice('sha256:'.length);
+}
+
+export function sha256(data: string | Uint8Array): Digest {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}` as Digest;
+}
+
+export interface Expected {
+  digest: Digest;
+  /** Known size in bytes; undefined when the source did not vouch for one. */
+  size?: number;
+  /** Names the thing being checked in error messages (an artifact, a URL). */
+  subject: string;
+}
+
+/**
+ * The one verifying stream: passes bytes through, hashes them, and fails the stream at the end when the digest or
+ * size is not what was expected. Everything that brings bytes in (registry, file server, bundle) pipes through it,
+ * so no unverified byte is ever committed.
+ */
+export class VerifyingStream extends Transform {
+  private readonly hash: Hash;
+  private seen = 0;
+
+  constructor(private readonly expected: Expected, resumeFrom?: { hash: Hash; size: number }) {
+    super();
+    this.hash = resumeFrom?.hash ?? createHash('sha256');
+    this.seen = resumeFrom?.size ?? 0;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.expected.size !== undefined && this.seen > this.expected.size) {
+      cb(sizeError(this.expected, this.seen, 'more than'));
+      return;
+    }
+    this.hash.update(chunk);
+    cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.expected.size !== undefined && this.seen !== this.expected.size) {
+      cb(sizeError(this.expected, this.seen, 'only'));
+      return;
+    }
+    const actual = `sha256:${this.hash.digest('hex')}` as Digest;
+    if (actual !== this.expected.digest) {
+      cb(
+        new FerryError(
+          'DIGEST_MISMATCH',
+          `${this.expected.subject}: digest mismatch: expected ${this.expected.digest}, got ${actual}`,
+          { subject: this.expected.subject, expected: this.expected.digest, actual },
+        ),
+      );
+      return;
+    }
+    cb();
+  }
+
+  get bytes(): number {
+    return this.seen;
+  }
+}
+
+function sizeError(e: Expected, seen: number, how: string): FerryError {
+  return new FerryError('SIZE_MISMATCH', `${e.subject}: size mismatch: expected ${e.size} bytes, got ${how} ${seen}`, {
+    subject: e.subject,
+    expected: e.size,
+    actual: seen,
+  });
+}

@@ -1,0 +1,49 @@
+/**
+ * Every failure ferry reports is a FerryError with a stable `code`. The library never decides exit codes:
+ * the CLI maps codes to them (see src/cli/exit-codes.ts), the way changesets keeps policy out of the core.
+ */
+export type ErrorCode =
+  | 'USAGE' // bad command-line input
+  | 'MANIFEST_INVALID' // the bundle manifest failed validation
+  | 'LOCK_MISMATCH' // --lock given but the manifest no longer matches it
+  | 'LOCK_INVALID'
+  | 'REFERENCE_INVALID'
+  | 'DIGEST_INVALID'
+  | 'DIGEST_MISMATCH' // bytes did not hash to what was expected
+  | 'SIZE_MISMATCH'
+  | 'CHECKSUM_MISSING' // a file is absent from its checksum list
+  | 'PLATFORM_MISSING' // an image lacks a requested platform
+  | 'REGISTRY_ERROR' // the registry answered with an error
+  | 'AUTH_FAILED'
+  | 'NOT_FOUND'
+  | 'NETWORK_ERROR'
+  | 'BUNDLE_INVALID' // the bundle is not structurally a ferry bundle
+  | 'INTEGRITY_FAILED' // verify found damaged or missing content
+  | 'NAME_COLLISION' // two images would land on the same target name
+  | 'NOT_SUPPORTED'
+  | 'IO_ERROR'
+  | 'INTERNAL';
+
+export class FerryError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FerryError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isFerryError(err: unknown, code?: ErrorCode): err is FerryError {
+  return err instanceof FerryError && (code === undefined || err.code === code);
+}
+
+/** Integrity errors share an exit code (3) and a verdict in reports. */
+export const INTEGRITY_CODES: ReadonlySet<ErrorCode> = new Set([
+  'DIGEST_MISMATCH',
+  'SIZE_MISMATCH',
+  'CHECKSUM_MISSING',
+  'INTEGRITY_FAILED',
+]);

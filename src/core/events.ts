@@ -1,0 +1,17 @@
+/**
+ * The library never prints. It reports what it is doing through events; the CLI renders them (progress bars on a
+ * TTY, plain lines otherwise, JSON for machines). Events are plain data so they can be logged or tested.
+ */
+export type FerryEvent =
+  | { type: 'phase'; phase: string; detail?: string }
+  | { type: 'artifact-start'; kind: string; name: string; bytes?: number }
+  | { type: 'artifact-done'; kind: string; name: string; digest?: string; skipped?: boolean }
+  | { type: 'bytes'; n: number } // bytes moved (downloaded, uploaded or hashed) since the last event
+  | { type: 'blob'; action: 'fetched' | 'cached' | 'uploaded' | 'mounted' | 'exists'; digest: string; size: number; repo?: string }
+  | { type: 'retry'; url: string; attempt: number; reason: string; delayMs: number }
+  | { type: 'warning'; message: string }
+  | { type: 'info'; message: string };
+
+export type EventSink = (e: FerryEvent) => void;
+
+export const noEvents: EventSink = () => {};

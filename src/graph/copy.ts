@@ -1,0 +1,83 @@
+import { Readable, Transform } from 'node:stream';
+import pLimit from 'p-limit';
+import { VerifyingStream } from '../core/digest.js';
+import type { Descriptor } from '../core/media-types.js';
+import { type EventSink, noEvents } from '../core/events.js';
+import type { ReadOnlyStorage, Storage } from './storage.js';
+import { isManifestLike, successors } from './successors.js';
+
+export interface CopyOptions {
+  /** Blob transfers in flight at once (manifests are small and not limited, which also rules out deadlock). */
+  concurrency?: number;
+  events?: EventSink;
+  /**
+   * Shared between copies into the same target so a blob used by twenty images moves once. Keyed by digest; the
+   * promise settles when the node is in the target.
+   */
+  tracker?: Map<string, Promise<void>>;
+  /** Extra context for error messages and events (an image reference, a repository). */
+  subject?: string;
+}
+
+/**
+ * The one graph copy, used for pull (registry → cache) and push (bundle → registry): children first, so a target
+ * never holds a manifest whose blobs are missing; a node already in the target is skipped with its subtree, because
+ * a store only ever accepts a manifest after its children. Every byte read from the source passes a VerifyingStream.
+ */
+export async function copyGraph(src: ReadOnlyStorage, dst: Storage, root: Descriptor, opts: CopyOptions = {}): Promise<void> {
+  const events = opts.events ?? noEvents;
+  const tracker = opts.tracker ?? new Map<string, Promise<void>>();
+  const limit = pLimit(opts.concurrency ?? 8);
+  const subject = opts.subject ?? root.digest;
+
+  const visit = (desc: Descriptor): Promise<void> => {
+    let p = tracker.get(desc.digest);
+    if (!p) {
+      p = copyNode(desc);
+      tracker.set(desc.digest, p);
+      // A failed node may be retried by a later copy; do not cache the failure.
+      p.catch(() => tracker.delete(desc.digest));
+    }
+    return p;
+  };
+
+  const copyNode = async (desc: Descriptor): Promise<void> => {
+    if (await dst.exists(desc)) {
+      events({ type: 'blob', action: 'exists', digest: desc.digest, size: desc.size });
+      return;
+    }
+    if (isManifestLike(desc)) {
+      const body = await readVerified(src, desc, `${subject}: manifest ${desc.digest}`);
+      await Promise.all(successors(desc, body).map(visit));
+      await dst.push(desc, Readable.from([body]));
+      return;
+    }
+    await limit(async () => {
+      const verified = new VerifyingStream({ digest: desc.digest, size: desc.size, subject: `${subject}: blob ${desc.digest}` });
+      const source = await src.fetch(desc);
+      const counted = source.pipe(countBytes(events)).pipe(verified);
+      source.on('error', (err) => verified.destroy(err));
+      await dst.push(desc, counted);
+      events({ type: 'blob', action: 'fetched', digest: desc.digest, size: desc.size });
+    });
+  };
+
+  await visit(root);
+}
+
+/** Reads a (small) manifest fully and checks it against its descriptor. */
+export async function readVerified(src: ReadOnlyStorage, desc: Descriptor, subject: string): Promise<Buffer> {
+  const stream = (await src.fetch(desc)).pipe(new VerifyingStream({ digest: desc.digest, size: desc.size, subject }));
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function countBytes(events: EventSink): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      events({ type: 'bytes', n: chunk.length });
+      cb(null, chunk);
+    },
+  });
+}

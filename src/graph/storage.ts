@@ -1,0 +1,33 @@
+import type { Readable } from 'node:stream';
+import type { Descriptor } from '../core/media-types.js';
+
+/**
+ * Tiny interfaces, combined (after oras-go's content.Storage): every place content lives — an upstream registry,
+ * the local cache, a bundle file, the enclave registry — implements the ones it can.
+ */
+
+/** Somewhere content can be read from. `fetch` returns raw bytes; callers verify them (see VerifyingStream). */
+export interface ReadOnlyStorage {
+  fetch(desc: Descriptor): Promise<Readable>;
+  exists(desc: Descriptor): Promise<boolean>;
+}
+
+/** Somewhere content can be written. `push` must not commit bytes that do not match `desc` (digest and size). */
+export interface Storage extends ReadOnlyStorage {
+  push(desc: Descriptor, content: Readable): Promise<void>;
+}
+
+/** Optional: name a manifest already stored. */
+export interface Tagger {
+  tag(desc: Descriptor, tag: string): Promise<void>;
+}
+
+/** Optional: make a blob that exists elsewhere in the same registry appear here without re-uploading it. */
+export interface Mounter {
+  /** Returns true when mounted; false when the registry declined (caller then uploads). */
+  mount(desc: Descriptor, fromRepository: string): Promise<boolean>;
+}
+
+export function isMounter(x: unknown): x is Mounter {
+  return typeof (x as Mounter | null)?.mount === 'function';
+}
