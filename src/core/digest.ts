@@ -46,51 +46,73 @@ export interface Expected {
 }
 
 /**
- * The one verifying stream: passes bytes through, hashes them, and fails the stream at the end when the digest or
- * size is not what was expected. Everything that brings bytes in (registry, file server, bundle) pipes through it,
- * so no unverified byte is ever committed.
+ * The one verifier: hashes bytes as they pass and checks digest and size at the end. Everything that brings bytes
+ * in (registry, file server, bundle) goes through it, so no unverified byte is ever committed. VerifyingStream is
+ * its stream form; code that must control writes itself (resumable downloads) calls it directly.
  */
-export class VerifyingStream extends Transform {
+export class DigestVerifier {
   private readonly hash: Hash;
-  private seen = 0;
+  private seen: number;
 
   constructor(private readonly expected: Expected, resumeFrom?: { hash: Hash; size: number }) {
-    super();
     this.hash = resumeFrom?.hash ?? createHash('sha256');
     this.seen = resumeFrom?.size ?? 0;
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+  /** Throws as soon as more bytes arrive than the expected size. */
+  update(chunk: Buffer): void {
     this.seen += chunk.length;
-    if (this.expected.size !== undefined && this.seen > this.expected.size) {
-      cb(sizeError(this.expected, this.seen, 'more than'));
-      return;
-    }
+    if (this.expected.size !== undefined && this.seen > this.expected.size) throw sizeError(this.expected, this.seen, 'more than');
     this.hash.update(chunk);
-    cb(null, chunk);
   }
 
-  override _flush(cb: TransformCallback): void {
-    if (this.expected.size !== undefined && this.seen !== this.expected.size) {
-      cb(sizeError(this.expected, this.seen, 'only'));
-      return;
-    }
+  /** Throws unless the bytes seen are exactly the expected size and digest. */
+  finish(): void {
+    if (this.expected.size !== undefined && this.seen !== this.expected.size) throw sizeError(this.expected, this.seen, 'only');
     const actual = `sha256:${this.hash.digest('hex')}` as Digest;
     if (actual !== this.expected.digest) {
-      cb(
-        new FerryError(
-          'DIGEST_MISMATCH',
-          `${this.expected.subject}: digest mismatch: expected ${this.expected.digest}, got ${actual}`,
-          { subject: this.expected.subject, expected: this.expected.digest, actual },
-        ),
-      );
-      return;
+      throw new FerryError('DIGEST_MISMATCH', `${this.expected.subject}: digest mismatch: expected ${this.expected.digest}, got ${actual}`, {
+        subject: this.expected.subject,
+        expected: this.expected.digest,
+        actual,
+      });
     }
-    cb();
   }
 
   get bytes(): number {
     return this.seen;
+  }
+}
+
+export class VerifyingStream extends Transform {
+  private readonly verifier: DigestVerifier;
+
+  constructor(expected: Expected, resumeFrom?: { hash: Hash; size: number }) {
+    super();
+    this.verifier = new DigestVerifier(expected, resumeFrom);
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      this.verifier.update(chunk);
+    } catch (err) {
+      cb(err as Error);
+      return;
+    }
+    cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    try {
+      this.verifier.finish();
+      cb();
+    } catch (err) {
+      cb(err as Error);
+    }
+  }
+
+  get bytes(): number {
+    return this.verifier.bytes;
   }
 }
 

@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import { VerifyingStream } from '../core/digest.js';
 import type { Descriptor } from '../core/media-types.js';
 import { type EventSink, noEvents } from '../core/events.js';
-import type { ReadOnlyStorage, Storage } from './storage.js';
+import { type ReadOnlyStorage, type Storage, isRangeSource, isResumableTarget } from './storage.js';
 import { isManifestLike, successors } from './successors.js';
 
 export interface CopyOptions {
@@ -53,11 +53,16 @@ export async function copyGraph(src: ReadOnlyStorage, dst: Storage, root: Descri
       return;
     }
     await limit(async () => {
-      const verified = new VerifyingStream({ digest: desc.digest, size: desc.size, subject: `${subject}: blob ${desc.digest}` });
-      const source = await src.fetch(desc);
-      const counted = source.pipe(countBytes(events)).pipe(verified);
-      source.on('error', (err) => verified.destroy(err));
-      await dst.push(desc, counted);
+      const blobSubject = `${subject}: blob ${desc.digest}`;
+      if (isRangeSource(src) && isResumableTarget(dst)) {
+        // The target verifies (it re-hashes any kept prefix); we only count bytes for progress.
+        await dst.pushResumable(desc, async (offset) => counted(await src.fetchAt(desc, offset), events), blobSubject);
+      } else {
+        const verified = new VerifyingStream({ digest: desc.digest, size: desc.size, subject: blobSubject });
+        const source = await src.fetch(desc);
+        source.on('error', (err) => verified.destroy(err));
+        await dst.push(desc, counted(source, events).pipe(verified));
+      }
       events({ type: 'blob', action: 'fetched', digest: desc.digest, size: desc.size });
     });
   };
@@ -73,11 +78,14 @@ export async function readVerified(src: ReadOnlyStorage, desc: Descriptor, subje
   return Buffer.concat(chunks);
 }
 
-function countBytes(events: EventSink): Transform {
-  return new Transform({
+/** Passes a stream through, reporting bytes as they move; source errors are carried to the result. */
+function counted(source: Readable, events: EventSink): Readable {
+  const t = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       events({ type: 'bytes', n: chunk.length });
       cb(null, chunk);
     },
   });
+  source.on('error', (err) => t.destroy(err));
+  return source.pipe(t);
 }

@@ -31,3 +31,21 @@ export interface Mounter {
 export function isMounter(x: unknown): x is Mounter {
   return typeof (x as Mounter | null)?.mount === 'function';
 }
+
+/** Optional: a source that can start a blob part-way (HTTP Range), so interrupted downloads resume. */
+export interface RangeSource {
+  fetchAt(desc: Descriptor, offset: number): Promise<Readable>;
+}
+
+/** Optional: a target that keeps partial blobs and asks only for the missing tail (the local cache). */
+export interface ResumableTarget {
+  pushResumable(desc: Descriptor, openAt: (offset: number) => Promise<Readable>, subject: string): Promise<unknown>;
+}
+
+export function isRangeSource(x: unknown): x is RangeSource {
+  return typeof (x as RangeSource | null)?.fetchAt === 'function';
+}
+
+export function isResumableTarget(x: unknown): x is ResumableTarget {
+  return typeof (x as ResumableTarget | null)?.pushResumable === 'function';
+}
