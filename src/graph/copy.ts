@@ -1,4 +1,5 @@
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
+import { counted, readAll } from '../core/streams.js';
 import pLimit from 'p-limit';
 import { VerifyingStream } from '../core/digest.js';
 import type { Descriptor } from '../core/media-types.js';
@@ -72,20 +73,5 @@ export async function copyGraph(src: ReadOnlyStorage, dst: Storage, root: Descri
 
 /** Reads a (small) manifest fully and checks it against its descriptor. */
 export async function readVerified(src: ReadOnlyStorage, desc: Descriptor, subject: string): Promise<Buffer> {
-  const stream = (await src.fetch(desc)).pipe(new VerifyingStream({ digest: desc.digest, size: desc.size, subject }));
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
-/** Passes a stream through, reporting bytes as they move; source errors are carried to the result. */
-function counted(source: Readable, events: EventSink): Readable {
-  const t = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      events({ type: 'bytes', n: chunk.length });
-      cb(null, chunk);
-    },
-  });
-  source.on('error', (err) => t.destroy(err));
-  return source.pipe(t);
+  return readAll((await src.fetch(desc)).pipe(new VerifyingStream({ digest: desc.digest, size: desc.size, subject })));
 }

@@ -4,10 +4,17 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { once } from 'node:events';
+import { readAll } from '../core/streams.js';
 import { type Digest, DigestVerifier, VerifyingStream, digestHex } from '../core/digest.js';
 import { FerryError } from '../core/errors.js';
 import type { Descriptor } from '../core/media-types.js';
 import type { Storage } from '../graph/storage.js';
+
+/** A blob to store: its size is unknown for files no server gave a Content-Length for. */
+export interface Blob {
+  digest: Digest;
+  size?: number;
+}
 
 /** Opens the source of a blob at a byte offset (an HTTP Range request, in practice). */
 export type OpenAt = (offset: number) => Promise<Readable>;
@@ -46,9 +53,17 @@ export class ContentStore implements Storage {
   }
 
   async readBuffer(desc: Descriptor): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    for await (const c of await this.fetch(desc)) chunks.push(c as Buffer);
-    return Buffer.concat(chunks);
+    return readAll(await this.fetch(desc));
+  }
+
+  /** Size of a stored blob (for files whose size no server vouched for). */
+  async sizeOf(digest: Digest): Promise<number> {
+    return (await fs.stat(this.blobPath(digest))).size;
+  }
+
+  /** Stores a small in-memory blob (manifests ferry builds itself). */
+  async putBuffer(desc: Descriptor, body: Buffer): Promise<void> {
+    await this.push(desc, Readable.from([body]));
   }
 
   /** Stores bytes that must hash to `desc`; verifies before the rename that makes them visible. */
@@ -73,8 +88,8 @@ export class ContentStore implements Storage {
    * re-hashed, then only the rest is requested. On a digest mismatch the partial file is discarded, so the next
    * attempt starts clean instead of resuming corrupt bytes.
    */
-  async pushResumable(desc: Descriptor, openAt: OpenAt, subject: string): Promise<{ resumedFrom: number }> {
-    if (await this.exists(desc)) return { resumedFrom: desc.size };
+  async pushResumable(desc: Blob, openAt: OpenAt, subject: string): Promise<{ resumedFrom: number }> {
+    if (desc.size !== undefined && (await this.exists({ ...desc, mediaType: '', size: desc.size }))) return { resumedFrom: desc.size };
     const partial = this.partialPath(desc.digest);
     await fs.mkdir(dirname(partial), { recursive: true });
     const hash = createHash('sha256');
@@ -87,14 +102,14 @@ export class ContentStore implements Storage {
     } catch {
       have = 0;
     }
-    if (have > desc.size) {
+    if (desc.size !== undefined && have > desc.size) {
       await fs.rm(partial, { force: true });
       return this.pushResumable(desc, openAt, subject);
     }
     const verifier = new DigestVerifier({ digest: desc.digest, size: desc.size, subject }, { hash, size: have });
     try {
       // When the whole blob is already in partial/, only its final check remains.
-      if (have < desc.size) await appendVerified(await openAt(have), verifier, partial, have > 0);
+      if (desc.size === undefined || have < desc.size) await appendVerified(await openAt(have), verifier, partial, have > 0);
       verifier.finish();
       await this.commit(partial, desc.digest);
       return { resumedFrom: have };

@@ -1,0 +1,74 @@
+import type { Readable } from 'node:stream';
+import { digestFromHex, sha256 } from '../core/digest.js';
+import type { EventSink } from '../core/events.js';
+import { counted } from '../core/streams.js';
+import { Annotation, type Descriptor } from '../core/media-types.js';
+import type { LockedFile } from '../lock/types.js';
+import type { FileEntry } from '../manifest/types.js';
+import type { ContentStore } from '../store/content-store.js';
+import { findChecksum, parseChecksumList } from './checksum-list.js';
+import { EMPTY_CONFIG, EMPTY_DESCRIPTOR, buildFileArtifact } from './file-artifact.js';
+
+/** Plain HTTP(S) downloads, with mirrors, retries and Range resume handled underneath (src/http). */
+export interface HttpGetter {
+  /** A small document (checksum lists), size-capped. */
+  getBuffer(url: string, maxBytes: number): Promise<Buffer>;
+  /** The body from `offset` on; the stream resumes dropped connections itself where the server allows. */
+  getStream(url: string, offset: number): Promise<Readable>;
+  /** Content-Length from a HEAD, when the server gives one. */
+  headSize(url: string): Promise<number | undefined>;
+}
+
+const CHECKSUM_LIST_MAX = 4 << 20;
+
+/** The upstream file name a checksum list would use: the last URL path segment. */
+export function urlFileName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+}
+
+/**
+ * resolve(): pin a file entry to a sha256 — its inline pin, or its line in the publisher's checksum list (whose own
+ * sha256 and line number go into the lock for the audit trail). The size comes from a HEAD when offered.
+ */
+export async function resolveFile(entry: FileEntry, http: HttpGetter): Promise<LockedFile> {
+  const size = await http.headSize(entry.url).catch(() => undefined);
+  const sized = size !== undefined ? { size } : {};
+  if (entry.sha256) return { name: entry.name, url: entry.url, sha256: entry.sha256, ...sized, vouchedBy: { kind: 'inline' } };
+  const listUrl = entry.checksums as string;
+  const list = await http.getBuffer(listUrl, CHECKSUM_LIST_MAX);
+  const hit = findChecksum(parseChecksumList(list.toString('utf8')), urlFileName(entry.url), listUrl);
+  return {
+    name: entry.name,
+    url: entry.url,
+    sha256: hit.sha256,
+    ...sized,
+    vouchedBy: { kind: 'checksums', url: listUrl, sha256: sha256(list).slice(7), line: hit.line },
+  };
+}
+
+export function checksumSource(f: LockedFile): string {
+  return f.vouchedBy.kind === 'inline' ? 'inline sha256 pin in the bundle manifest' : `${f.vouchedBy.url} line ${f.vouchedBy.line}`;
+}
+
+/**
+ * fetch(): download into the cache (verified against the pin before it is committed, resuming a partial download),
+ * then store the file's artifact manifest and empty config beside it. Returns the manifest descriptor.
+ */
+export async function fetchFile(f: LockedFile, http: HttpGetter, store: ContentStore, events: EventSink): Promise<Descriptor> {
+  const digest = digestFromHex(f.sha256, `sha256 of ${f.name}`);
+  const size = f.size ?? (await http.headSize(f.url).catch(() => undefined));
+  const blob = { mediaType: 'application/octet-stream', digest, size: size ?? -1 };
+  if (size !== undefined && (await store.exists(blob))) {
+    events({ type: 'blob', action: 'cached', digest, size });
+  } else {
+    const subject = `file ${f.name} (${f.url})`;
+    const sized = size !== undefined ? { size } : {};
+    await store.pushResumable({ digest, ...sized }, async (offset) => counted(await http.getStream(f.url, offset), events), subject);
+    events({ type: 'blob', action: 'fetched', digest, size: await store.sizeOf(digest) });
+  }
+  const actualSize = await store.sizeOf(digest);
+  const artifact = buildFileArtifact({ name: f.name, url: f.url, digest, size: actualSize, checksumSource: checksumSource(f) });
+  await store.putBuffer(EMPTY_DESCRIPTOR, EMPTY_CONFIG);
+  await store.putBuffer(artifact.descriptor, artifact.body);
+  return { ...artifact.descriptor, annotations: { [Annotation.Title]: f.name } };
+}
