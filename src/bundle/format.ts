@@ -1,0 +1,55 @@
+/**
+ * Bundle format v1: the names and fixed values every writer and reader agrees on (docs/bundle-format.md).
+ * The bundle is one uncompressed ustar archive whose root is an OCI image layout (image-spec image-layout.md) plus
+ * ferry's own metadata files.
+ */
+
+export const BUNDLE_FORMAT_VERSION = 1;
+
+export const SUMS_FILE = 'SHA256SUMS';
+export const OCI_LAYOUT_FILE = 'oci-layout';
+export const BUNDLE_META_FILE = 'ferry-bundle.json';
+export const LOCK_FILE = 'ferry.lock.json';
+export const INDEX_FILE = 'index.json';
+export const BLOB_DIR = 'blobs/sha256/';
+
+/** image-spec image-layout.md "oci-layout file": the only version defined. */
+export const OCI_LAYOUT_VERSION = '1.0.0';
+
+/**
+ * Metadata files in archive order, after SHA256SUMS and before the blobs. SHA256SUMS comes first so a reader going
+ * front to back knows every expected hash before any content arrives; the rest are small and sorted by name.
+ */
+export const METADATA_FILES = [OCI_LAYOUT_FILE, BUNDLE_META_FILE, LOCK_FILE, INDEX_FILE] as const;
+
+/** Every file a v1 bundle must hold besides its blobs. */
+export const REQUIRED_FILES = [SUMS_FILE, ...METADATA_FILES] as const;
+
+/**
+ * Determinism (docs/bundle-format.md "Determinism"): header fields that would otherwise leak the build machine or
+ * time are fixed. mtime 0 (the epoch) is what reproducible-builds' SOURCE_DATE_EPOCH=0 gives; modes are plain
+ * read/write files; owner is root with empty names so extraction as any user produces files that user owns.
+ */
+export const FIXED_MTIME = new Date(0);
+export const FILE_MODE = 0o644;
+
+/** Caps for the metadata files read whole into memory (they are small; a huge one means a damaged bundle). */
+export const MAX_METADATA_BYTES = 64 * 1024 * 1024;
+
+/** `blobs/sha256/<hex>` → hex, or undefined when the path is not a well-formed blob path. */
+export function blobHexFromPath(path: string): string | undefined {
+  if (!path.startsWith(BLOB_DIR)) return undefined;
+  const hex = path.slice(BLOB_DIR.length);
+  return /^[a-f0-9]{64}$/.test(hex) ? hex : undefined;
+}
+
+export function blobPath(hex: string): string {
+  return `${BLOB_DIR}${hex}`;
+}
+
+/** `ferry-bundle.json`: identifies the format; deliberately no timestamps, so equal inputs give equal bytes. */
+export interface BundleMeta {
+  formatVersion: number;
+  name: string;
+  tool: string;
+}

@@ -1,0 +1,212 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
+import { type Readable, addAbortSignal } from 'node:stream';
+import { type Digest, digestHex, parseDigest } from '../core/digest.js';
+import { FerryError, isFerryError } from '../core/errors.js';
+import { type EventSink, noEvents } from '../core/events.js';
+import type { ImageIndex } from '../core/media-types.js';
+import {
+  BUNDLE_FORMAT_VERSION,
+  BUNDLE_META_FILE,
+  type BundleMeta,
+  INDEX_FILE,
+  LOCK_FILE,
+  OCI_LAYOUT_FILE,
+  OCI_LAYOUT_VERSION,
+  SUMS_FILE,
+  blobPath,
+} from './format.js';
+import { formatSha256Sums } from './sha256sums.js';
+import { END_OF_ARCHIVE, encodeFileHeader, padding } from './tar-format.js';
+
+/** The caller's content-addressed store: every listed blob is already verified against its digest. */
+export interface BlobSource {
+  list: readonly { digest: string; size: number }[];
+  open(digest: Digest): Promise<Readable>;
+}
+
+export interface WriteBundleOptions {
+  outPath: string;
+  /** The bundle's name (from the bundle manifest), recorded in ferry-bundle.json. */
+  name: string;
+  /** ferry's version; ferry-bundle.json records `ferry <version>`. */
+  toolVersion: string;
+  /** ferry.lock.json, stored as given. */
+  lock: Uint8Array;
+  /** index.json: stored as given when bytes, else serialised with two-space indentation. */
+  index: ImageIndex | Uint8Array;
+  blobs: BlobSource;
+  signal?: AbortSignal;
+  events?: EventSink;
+}
+
+export interface WriteBundleResult {
+  /** Size of the written tar. */
+  bytes: number;
+  /** Digest of the whole tar, computed while writing. */
+  sha256: Digest;
+}
+
+/**
+ * Writes a format v1 bundle (docs/bundle-format.md): SHA256SUMS, the metadata files, then each blob once, sorted by
+ * digest. Output goes to `<out>.partial-<random>` beside the target and is renamed into place only after an fsync,
+ * so a crash, an error or an abort never leaves something at `outPath` that looks like a finished bundle.
+ * Blobs are streamed (memory does not grow with blob size) and not re-hashed: the cache verified them, and their
+ * digest is their SHA256SUMS line. Their length is checked, because a wrong length would corrupt the tar framing.
+ */
+export async function writeBundle(opts: WriteBundleOptions): Promise<WriteBundleResult> {
+  const events = opts.events ?? noEvents;
+  opts.signal?.throwIfAborted();
+  const metadata = metadataFiles(opts);
+  const blobs = normaliseBlobs(opts.blobs.list);
+  const sums = formatSha256Sums([
+    ...metadata.map(([path, body]) => ({ path, hex: createHash('sha256').update(body).digest('hex') })),
+    ...blobs.map((b) => ({ path: blobPath(b.hex), hex: b.hex })),
+  ]);
+
+  const tmp = `${opts.outPath}.partial-${randomBytes(6).toString('hex')}`;
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(tmp, 'wx', 0o644);
+  } catch (err) {
+    throw ioError(`cannot create ${tmp}`, tmp, err);
+  }
+  const out = new TarOut(handle, tmp, events);
+  try {
+    await out.file(SUMS_FILE, sums);
+    for (const [path, body] of metadata) await out.file(path, body);
+    for (const b of blobs) {
+      opts.signal?.throwIfAborted();
+      await out.blob(b, await opts.blobs.open(b.digest), opts.signal);
+    }
+    await out.write(END_OF_ARCHIVE);
+    await handle.sync();
+    await handle.close();
+    await fs.rename(tmp, opts.outPath).catch((err) => {
+      throw ioError(`cannot rename ${tmp} to ${opts.outPath}`, opts.outPath, err);
+    });
+    await syncDir(dirname(opts.outPath));
+    return { bytes: out.bytes, sha256: `sha256:${out.hash.digest('hex')}` as Digest };
+  } catch (err) {
+    await handle.close().catch(() => {});
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+function metadataFiles(opts: WriteBundleOptions): [string, Buffer][] {
+  const meta: BundleMeta = { formatVersion: BUNDLE_FORMAT_VERSION, name: opts.name, tool: `ferry ${opts.toolVersion}` };
+  const json = (x: unknown) => Buffer.from(`${JSON.stringify(x, null, 2)}\n`, 'utf8');
+  const index = opts.index instanceof Uint8Array ? Buffer.from(opts.index) : json(opts.index);
+  // Order is the archive order (format.ts METADATA_FILES): small files, sorted by name.
+  return [
+    [OCI_LAYOUT_FILE, Buffer.from(JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION }), 'utf8')],
+    [BUNDLE_META_FILE, json(meta)],
+    [LOCK_FILE, Buffer.from(opts.lock)],
+    [INDEX_FILE, index],
+  ];
+}
+
+interface BlobEntry {
+  digest: Digest;
+  hex: string;
+  size: number;
+}
+
+/** Validates, de-duplicates (content addressed: one copy each) and sorts the blob list by hex digest. */
+function normaliseBlobs(list: BlobSource['list']): BlobEntry[] {
+  const byHex = new Map<string, BlobEntry>();
+  for (const { digest, size } of list) {
+    const d = parseDigest(digest, 'blob digest');
+    if (!Number.isSafeInteger(size) || size < 0) throw new FerryError('INTERNAL', `blob ${d}: invalid size ${size}`, { digest: d });
+    const prev = byHex.get(digestHex(d));
+    if (prev && prev.size !== size) {
+      throw new FerryError('SIZE_MISMATCH', `blob ${d} is listed with two sizes: ${prev.size} and ${size}`, { digest: d });
+    }
+    byHex.set(digestHex(d), { digest: d, hex: digestHex(d), size });
+  }
+  return [...byHex.values()].sort((a, b) => (a.hex < b.hex ? -1 : a.hex > b.hex ? 1 : 0));
+}
+
+/** Appends tar members to an open file, hashing everything written. */
+class TarOut {
+  readonly hash = createHash('sha256');
+  bytes = 0;
+
+  constructor(
+    private readonly handle: fs.FileHandle,
+    private readonly path: string,
+    private readonly events: EventSink,
+  ) {}
+
+  async write(buf: Uint8Array): Promise<void> {
+    let done = 0;
+    while (done < buf.length) {
+      let n: number;
+      try {
+        ({ bytesWritten: n } = await this.handle.write(buf, done, buf.length - done));
+      } catch (err) {
+        throw ioError(`cannot write ${this.path}`, this.path, err);
+      }
+      done += n;
+    }
+    this.hash.update(buf);
+    this.bytes += buf.length;
+    this.events({ type: 'bytes', n: buf.length });
+  }
+
+  async file(path: string, body: Buffer): Promise<void> {
+    await this.write(encodeFileHeader(path, body.length));
+    await this.write(body);
+    await this.write(padding(body.length));
+  }
+
+  async blob(b: BlobEntry, source: Readable, signal?: AbortSignal): Promise<void> {
+    const subject = `blob ${b.digest}`;
+    if (signal) addAbortSignal(signal, source);
+    await this.write(encodeFileHeader(blobPath(b.hex), b.size));
+    let seen = 0;
+    try {
+      for await (const chunk of source as AsyncIterable<Buffer | string>) {
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        seen += buf.length;
+        // Checked before writing: extra bytes would shift every later header.
+        if (seen > b.size) throw sizeMismatch(subject, b.size, `more than ${b.size}`);
+        await this.write(buf);
+      }
+    } catch (err) {
+      source.destroy();
+      if (isFerryError(err) || (err as Error).name === 'AbortError') throw err;
+      throw ioError(`${subject}: reading from the cache failed: ${(err as Error).message}`, this.path, err);
+    }
+    if (seen !== b.size) throw sizeMismatch(subject, b.size, `only ${seen}`);
+    await this.write(padding(b.size));
+  }
+}
+
+function sizeMismatch(subject: string, expected: number, got: string): FerryError {
+  return new FerryError('SIZE_MISMATCH', `${subject}: size mismatch while writing the bundle: expected ${expected} bytes, got ${got}`, {
+    subject,
+    expected,
+  });
+}
+
+function ioError(msg: string, path: string, err: unknown): FerryError {
+  if (isFerryError(err)) return err;
+  return new FerryError('IO_ERROR', `${msg}: ${(err as Error).message}`, { path }, { cause: err });
+}
+
+/** Makes the rename durable (POSIX: the directory entry lives in the directory). Not all platforms allow it. */
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const h = await fs.open(dir, 'r');
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+  } catch {
+    // Best effort: fsync on a directory fails on some file systems; the data itself is already synced.
+  }
+}

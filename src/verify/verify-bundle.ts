@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import { type ByteSource, openFileSource, readExactly } from '../bundle/byte-source.js';
+import {
+  BLOB_DIR,
+  BUNDLE_FORMAT_VERSION,
+  BUNDLE_META_FILE,
+  INDEX_FILE,
+  LOCK_FILE,
+  MAX_METADATA_BYTES,
+  METADATA_FILES,
+  OCI_LAYOUT_FILE,
+  OCI_LAYOUT_VERSION,
+  SUMS_FILE,
+  blobHexFromPath,
+  blobPath,
+} from '../bundle/format.js';
+import { parseSha256Sums } from '../bundle/sha256sums.js';
+import { isSafeEntryPath } from '../bundle/tar-format.js';
+import { type EventSink, noEvents } from '../core/events.js';
+import type { ImageIndex } from '../core/media-types.js';
+import { checkLayout } from './layout-check.js';
+import type { Problem, VerifyResult } from './problem.js';
+import { type EntrySink, TarStructureError, walkTar } from './tar-walk.js';
+
+export type { Problem, ProblemCode, VerifyResult } from './problem.js';
+
+export interface VerifyOptions {
+  events?: EventSink;
+  signal?: AbortSignal;
+}
+
+interface Scanned {
+  path: string;
+  size: number;
+  offset: number;
+  kind: 'file' | 'directory';
+  /** sha256 of the data; undefined when the archive ended inside this member. */
+  hex?: string;
+}
+
+/** Members read into memory during the scan, for the structural checks after it. */
+const CAPTURED = new Set<string>([SUMS_FILE, ...METADATA_FILES]);
+/** Directory entries a tool may add when repacking; harmless, so not reported. */
+const ALLOWED_DIRS = new Set(['blobs/', BLOB_DIR]);
+
+/**
+ * Checks a bundle end to end (docs/bundle-format.md "Verifying"): one front-to-back pass hashes every member and
+ * compares it with SHA256SUMS (which must come first), then the OCI layout is walked from index.json to make sure
+ * every referenced blob is present. Damage is reported as problems, never thrown; only an unreadable file throws.
+ */
+export async function verifyBundle(path: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const src = await openFileSource(path);
+  try {
+    return await verifySource(src, opts);
+  } finally {
+    await src.close();
+  }
+}
+
+export async function verifySource(src: ByteSource, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const events = opts.events ?? noEvents;
+  const problems: Problem[] = [];
+  const scanned: Scanned[] = [];
+  const byPath = new Map<string, Scanned>();
+  const captured = new Map<string, Buffer>();
+  let bytes = 0;
+
+  const entry = (h: { path: string; size: number; kind: 'file' | 'directory' }, offset: number): EntrySink => {
+    const rec: Scanned = { path: h.path, size: h.size, offset, kind: h.kind };
+    const path = h.kind === 'directory' && !h.path.endsWith('/') ? `${h.path}/` : h.path;
+    rec.path = path;
+    if (scanned.length === 0 && path !== SUMS_FILE) {
+      problems.push({ path, code: 'MALFORMED', message: `the first entry is ${path}, not ${SUMS_FILE} (format v1 puts it first)` });
+    }
+    if (!isSafeEntryPath(path)) problems.push({ path, code: 'MALFORMED', message: `entry ${JSON.stringify(path)} has an unsafe path` });
+    if (byPath.has(path)) problems.push({ path, code: 'MALFORMED', message: `${path} appears twice in the archive` });
+    scanned.push(rec);
+    byPath.set(path, rec);
+    if (h.kind === 'directory') return { data() {}, end() {} };
+    const hash = createHash('sha256');
+    let keep: Buffer[] | undefined;
+    if (CAPTURED.has(path)) {
+      if (h.size <= MAX_METADATA_BYTES) keep = [];
+      else problems.push({ path, code: 'MALFORMED', message: `${path} is ${h.size} bytes, more than the ${MAX_METADATA_BYTES} allowed` });
+    }
+    return {
+      data(chunk) {
+        hash.update(chunk);
+        keep?.push(Buffer.from(chunk)); // copy: the chunk is a view of a reused read buffer
+      },
+      end() {
+        rec.hex = hash.digest('hex');
+        if (keep) captured.set(path, Buffer.concat(keep));
+      },
+    };
+  };
+
+  try {
+    await walkTar(src, {
+      entry,
+      bytes(n) {
+        opts.signal?.throwIfAborted();
+        bytes += n;
+        events({ type: 'bytes', n });
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof TarStructureError)) throw err;
+    problems.push({ path: err.entryPath ?? src.name, code: 'MALFORMED', message: `${src.name}: ${err.message}` });
+  }
+
+  const sums = readSums(byPath, captured, problems);
+  if (sums) problems.push(...compareWithSums(scanned, byPath, sums));
+  for (const f of METADATA_FILES) {
+    if (!byPath.has(f) && !sums?.has(f)) problems.push({ path: f, code: 'MISSING', message: `${f} is missing (required by bundle format v1)` });
+  }
+  problems.push(...checkMetadata(captured));
+  const index = parseIndex(captured.get(INDEX_FILE), problems);
+  if (index) {
+    problems.push(
+      ...(await checkLayout(index, {
+        blob(hex) {
+          const rec = byPath.get(blobPath(hex));
+          if (!rec || rec.kind !== 'file' || rec.hex === undefined) return undefined;
+          return { size: rec.size, intact: rec.hex === hex };
+        },
+        read: (hex) => {
+          const rec = byPath.get(blobPath(hex)) as Scanned;
+          if (rec.size > MAX_METADATA_BYTES) throw new Error(`${rec.size} bytes is too large for a manifest`);
+          return readExactly(src, rec.offset, rec.size);
+        },
+      })),
+    );
+  }
+  return { ok: problems.length === 0, entries: scanned.length, bytes, problems };
+}
+
+function readSums(byPath: Map<string, Scanned>, captured: Map<string, Buffer>, problems: Problem[]): Map<string, string> | undefined {
+  const body = captured.get(SUMS_FILE);
+  if (!body) {
+    // Absent, cut short or oversized (the last two are already reported): nothing to compare against.
+    if (!byPath.has(SUMS_FILE)) problems.push({ path: SUMS_FILE, code: 'MISSING', message: `${SUMS_FILE} is missing: contents cannot be checked` });
+    return undefined;
+  }
+  try {
+    const sums = parseSha256Sums(body);
+    if (sums.has(SUMS_FILE)) problems.push({ path: SUMS_FILE, code: 'MALFORMED', message: `${SUMS_FILE} lists itself` });
+    return sums;
+  } catch (err) {
+    problems.push({ path: SUMS_FILE, code: 'MALFORMED', message: (err as Error).message });
+    return undefined;
+  }
+}
+
+function compareWithSums(scanned: Scanned[], byPath: Map<string, Scanned>, sums: Map<string, string>): Problem[] {
+  const problems: Problem[] = [];
+  for (const rec of scanned) {
+    const { path } = rec;
+    if (path === SUMS_FILE) continue;
+    if (rec.kind === 'directory') {
+      if (!ALLOWED_DIRS.has(path)) problems.push({ path, code: 'UNEXPECTED', message: `directory ${path} is not part of a bundle` });
+      continue;
+    }
+    const expected = sums.get(path);
+    if (expected === undefined) {
+      problems.push({ path, code: 'UNEXPECTED', message: `${path} is in the archive but not listed in ${SUMS_FILE}` });
+      continue;
+    }
+    if (rec.hex !== undefined && rec.hex !== expected) {
+      problems.push({ path, code: 'DIGEST_MISMATCH', expected, actual: rec.hex, message: `${path}: content hashes to ${rec.hex}, ${SUMS_FILE} says ${expected}` });
+    }
+    if (path.startsWith(BLOB_DIR)) {
+      const name = blobHexFromPath(path);
+      if (name === undefined) {
+        problems.push({ path, code: 'BLOB_NAME_MISMATCH', actual: expected, message: `${path} is not named by a sha256 hex digest` });
+      } else if (name !== expected) {
+        problems.push({ path, code: 'BLOB_NAME_MISMATCH', expected: name, actual: expected, message: `${path}: ${SUMS_FILE} lists it with hash ${expected}, not its name` });
+      }
+    }
+  }
+  for (const [path, hex] of sums) {
+    if (path !== SUMS_FILE && !byPath.has(path)) problems.push({ path, code: 'MISSING', expected: hex, message: `${path} is listed in ${SUMS_FILE} but not in the archive` });
+  }
+  return problems;
+}
+
+function parseJson(body: Buffer | undefined, path: string, problems: Problem[]): Record<string, unknown> | undefined {
+  if (!body) return undefined;
+  try {
+    const v: unknown = JSON.parse(body.toString('utf8'));
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  problems.push({ path, code: 'MALFORMED', message: `${path} is not a JSON object` });
+  return undefined;
+}
+
+function checkMetadata(captured: Map<string, Buffer>): Problem[] {
+  const problems: Problem[] = [];
+  const layout = parseJson(captured.get(OCI_LAYOUT_FILE), OCI_LAYOUT_FILE, problems);
+  if (layout && layout.imageLayoutVersion !== OCI_LAYOUT_VERSION) {
+    problems.push({ path: OCI_LAYOUT_FILE, code: 'MALFORMED', expected: OCI_LAYOUT_VERSION, actual: String(layout.imageLayoutVersion), message: `${OCI_LAYOUT_FILE}: imageLayoutVersion is not ${OCI_LAYOUT_VERSION}` });
+  }
+  const meta = parseJson(captured.get(BUNDLE_META_FILE), BUNDLE_META_FILE, problems);
+  if (meta && meta.formatVersion !== BUNDLE_FORMAT_VERSION) {
+    problems.push({ path: BUNDLE_META_FILE, code: 'MALFORMED', expected: BUNDLE_FORMAT_VERSION, actual: String(meta.formatVersion), message: `${BUNDLE_META_FILE}: formatVersion is not ${BUNDLE_FORMAT_VERSION}` });
+  }
+  // The lock's meaning is checked by the lock module; here only that it is a lock at all.
+  const lock = parseJson(captured.get(LOCK_FILE), LOCK_FILE, problems);
+  if (lock && typeof lock.lockVersion !== 'number') {
+    problems.push({ path: LOCK_FILE, code: 'MALFORMED', message: `${LOCK_FILE} has no numeric lockVersion` });
+  }
+  return problems;
+}
+
+function parseIndex(body: Buffer | undefined, problems: Problem[]): ImageIndex | undefined {
+  const index = parseJson(body, INDEX_FILE, problems);
+  if (!index) return undefined;
+  if (index.schemaVersion !== 2 || !Array.isArray(index.manifests)) {
+    problems.push({ path: INDEX_FILE, code: 'MALFORMED', message: `${INDEX_FILE} is not an OCI image index (schemaVersion 2 with manifests[])` });
+    return undefined;
+  }
+  return index as unknown as ImageIndex;
+}
