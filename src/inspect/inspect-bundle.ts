@@ -1,0 +1,83 @@
+import { Annotation, type Descriptor, type ImageIndex, type ImageManifest, formatPlatform, isIndexType } from '../core/media-types.js';
+import { BundleReader } from '../bundle/reader.js';
+import { readVerified } from '../graph/copy.js';
+import { walkGraph } from '../graph/walk.js';
+
+export interface InspectedArtifact {
+  kind: 'image' | 'file';
+  /** Images: full reference. */
+  ref?: string;
+  /** Files: file name. */
+  name?: string;
+  digest: string;
+  mediaType: string;
+  /** Bytes of every blob the artifact uses (shared blobs count for each artifact). */
+  size: number;
+  platforms?: string[];
+  upstreamDigest?: string;
+  source?: string;
+}
+
+export interface InspectResult {
+  bundle: string;
+  formatVersion: number;
+  name: string;
+  /** Bytes of unique blobs in the bundle. */
+  blobBytes: number;
+  blobs: number;
+  artifacts: InspectedArtifact[];
+}
+
+/** `ferry bundle inspect`: what is inside, read from index.json and the manifests (no blob is read). */
+export async function inspectBundle(path: string): Promise<InspectResult> {
+  const reader = await BundleReader.open(path);
+  try {
+    const index = reader.index();
+    const meta = JSON.parse((await reader.readSmall('ferry-bundle.json')).toString('utf8')) as { formatVersion: number; name: string };
+    const artifacts: InspectedArtifact[] = [];
+    for (const desc of index.manifests) artifacts.push(await describe(reader, desc));
+    const all = await walkGraph(reader, index.manifests);
+    return {
+      bundle: path,
+      formatVersion: meta.formatVersion,
+      name: meta.name,
+      blobBytes: all.reduce((n, d) => n + d.size, 0),
+      blobs: all.length,
+      artifacts,
+    };
+  } finally {
+    await reader.close();
+  }
+}
+
+async function describe(reader: BundleReader, desc: Descriptor): Promise<InspectedArtifact> {
+  const a = desc.annotations ?? {};
+  const nodes = await walkGraph(reader, [desc]);
+  const size = nodes.reduce((n, d) => n + d.size, 0);
+  const base = { digest: desc.digest, mediaType: desc.mediaType, size };
+  if (a[Annotation.Kind] === 'file') {
+    const m = JSON.parse((await readVerified(reader, desc, desc.digest)).toString('utf8')) as ImageManifest;
+    return { kind: 'file', name: a[Annotation.Title] ?? '', ...base, ...(m.annotations?.[Annotation.Source] ? { source: m.annotations[Annotation.Source] } : {}) };
+  }
+  return {
+    kind: 'image',
+    ref: a[Annotation.RefName] ?? '',
+    ...base,
+    platforms: await platformsOf(reader, desc),
+    ...(a[Annotation.UpstreamDigest] ? { upstreamDigest: a[Annotation.UpstreamDigest] } : {}),
+  };
+}
+
+async function platformsOf(reader: BundleReader, desc: Descriptor): Promise<string[]> {
+  const body = JSON.parse((await readVerified(reader, desc, desc.digest)).toString('utf8')) as ImageIndex & ImageManifest;
+  if (isIndexType(desc.mediaType)) {
+    return body.manifests.filter((m) => m.platform && m.platform.os !== 'unknown').map((m) => formatPlatform(m.platform!));
+  }
+  const config = JSON.parse((await readVerified(reader, body.config, body.config.digest)).toString('utf8')) as {
+    os?: string;
+    architecture?: string;
+    variant?: string;
+  };
+  if (!config.os || !config.architecture) return [];
+  return [formatPlatform({ os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) })];
+}

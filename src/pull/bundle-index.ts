@@ -1,0 +1,51 @@
+import { Annotation, type Descriptor, type ImageIndex, MediaType } from '../core/media-types.js';
+import type { LockedImage } from '../lock/types.js';
+
+export interface IndexedImage {
+  locked: LockedImage;
+  root: Descriptor;
+}
+
+export interface IndexedFile {
+  name: string;
+  root: Descriptor;
+}
+
+/** `file/<name>`: how a file artifact is named in index.json. */
+export function fileRefName(name: string): string {
+  return `file/${name}`;
+}
+
+/**
+ * index.json of the bundle (image-spec image-layout.md): one descriptor per image, named for containerd import
+ * (`io.containerd.image.name`, containerd client/import.go) and OCI tools (`org.opencontainers.image.ref.name`),
+ * each with its full normalised reference; then one per file artifact. Sorted, so the same lock gives the same bytes.
+ */
+export function buildBundleIndex(images: IndexedImage[], files: IndexedFile[]): ImageIndex {
+  const imageDescs = [...images]
+    .sort((a, b) => cmp(a.locked.ref, b.locked.ref))
+    .map(({ locked, root }): Descriptor => {
+      const annotations: Record<string, string> = {
+        [Annotation.ContainerdName]: locked.ref,
+        [Annotation.RefName]: locked.ref,
+        [Annotation.Kind]: 'image',
+      };
+      if (locked.upstreamDigest !== locked.digest) annotations[Annotation.UpstreamDigest] = locked.upstreamDigest;
+      annotations[Annotation.Platforms] = locked.platforms === 'all' ? 'all' : locked.platforms.join(',');
+      return { mediaType: root.mediaType, digest: root.digest, size: root.size, annotations };
+    });
+  const fileDescs = [...files]
+    .sort((a, b) => cmp(a.name, b.name))
+    .map(({ name, root }): Descriptor => ({
+      mediaType: root.mediaType,
+      digest: root.digest,
+      size: root.size,
+      ...(root.artifactType ? { artifactType: root.artifactType } : {}),
+      annotations: { [Annotation.RefName]: fileRefName(name), [Annotation.Kind]: 'file', [Annotation.Title]: name },
+    }));
+  return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [...imageDescs, ...fileDescs] };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,62 @@
+import { FerryError } from '../core/errors.js';
+import { Annotation, type Descriptor, type ImageIndex } from '../core/media-types.js';
+import { isValidRepository, parseReference } from '../core/reference.js';
+
+/** Where to push: `HOST[:PORT][/PREFIX]`. */
+export interface PushTarget {
+  registry: string;
+  prefix: string;
+}
+
+export interface PushItem {
+  /** The image's full upstream reference, as named in the bundle. */
+  source: string;
+  /** Repository in the target registry. */
+  repository: string;
+  /** Tag to set last; absent for digest-only references (pushed by digest). */
+  tag?: string;
+  root: Descriptor;
+}
+
+export function parsePushTarget(value: string): PushTarget {
+  const cleaned = value.replace(/^[a-z]+:\/\//, '').replace(/\/+$/, '');
+  const slash = cleaned.indexOf('/');
+  const registry = slash < 0 ? cleaned : cleaned.slice(0, slash);
+  const prefix = slash < 0 ? '' : cleaned.slice(slash + 1);
+  if (!registry || (prefix && !isValidRepository(prefix))) {
+    throw new FerryError('USAGE', `--registry "${value}": expected HOST[:PORT][/PREFIX] with a lower-case prefix`, { value });
+  }
+  return { registry, prefix };
+}
+
+/**
+ * Pure plan of a push: which image goes to which repository and tag. The upstream registry host is dropped
+ * (`docker.io/velero/velero:v1.9.1` → `HOST/PREFIX/velero/velero:v1.9.1`), which is the layout containerd
+ * mirrors (RKE2 registries.yaml) expect. Two images landing on one name is an error naming both.
+ */
+export function planPush(index: ImageIndex, target: PushTarget): PushItem[] {
+  const items: PushItem[] = [];
+  const byName = new Map<string, string>();
+  for (const desc of index.manifests) {
+    const kind = desc.annotations?.[Annotation.Kind];
+    if (kind !== 'image') continue;
+    const source = desc.annotations?.[Annotation.ContainerdName] ?? desc.annotations?.[Annotation.RefName];
+    if (!source) continue;
+    const ref = parseReference(source);
+    const repository = target.prefix ? `${target.prefix}/${ref.repository}` : ref.repository;
+    const name = `${repository}${ref.tag !== undefined ? `:${ref.tag}` : `@${desc.digest}`}`;
+    const other = byName.get(name);
+    if (other !== undefined && other !== source) {
+      throw new FerryError('NAME_COLLISION', `${other} and ${source} would both be pushed as ${target.registry}/${name}`, {
+        a: other,
+        b: source,
+        target: `${target.registry}/${name}`,
+      });
+    }
+    if (other === source) continue;
+    byName.set(name, source);
+    const root: Descriptor = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size };
+    items.push({ source, repository, ...(ref.tag !== undefined ? { tag: ref.tag } : {}), root });
+  }
+  return items;
+}
