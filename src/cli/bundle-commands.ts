@@ -1,0 +1,126 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import { FerryError } from '../core/errors.js';
+import { inspectBundle } from '../inspect/inspect-bundle.js';
+import { pullBundle } from '../pull/pull-bundle.js';
+import { pushBundle } from '../push/push-bundle.js';
+import { parsePushTarget } from '../push/plan-push.js';
+import { stageBundle } from '../stage/stage-bundle.js';
+import { verifyBundle } from '../verify/verify-bundle.js';
+import { type ConnectionFlags, buildHttpGetter, buildMirrors, buildRegistryClient, readPasswordStdin } from './context.js';
+import { type GlobalFlags, formatBytes, openSession } from './output.js';
+import { renderInspect, renderPush, renderVerify } from './render.js';
+
+const defaultCache = () => process.env.FERRY_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'ferry');
+
+function connectionOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--ca-file <file>', 'trust this CA bundle (PEM) for registry TLS'))
+    .addOption(new Option('--insecure', 'skip TLS certificate verification'))
+    .addOption(new Option('--plain-http', 'talk plain HTTP to the registry'));
+}
+
+export function registerBundleCommands(program: Command): void {
+  const bundle = program.command('bundle').description('build, check and unload bundles');
+  const globals = (): GlobalFlags => program.opts<GlobalFlags>();
+
+  connectionOptions(
+    bundle
+      .command('pull')
+      .description('resolve a bundle manifest, download and verify everything, and write one bundle file')
+      .argument('<manifest>', 'bundle manifest (YAML)')
+      .requiredOption('-o, --output <bundle.tar>', 'bundle file to write')
+      .option('--lock <file>', 'pull exactly what this lock says (no re-resolution)')
+      .option('--cache <dir>', 'content-addressed download cache', defaultCache())
+      .option('--mirror <from=to>', 'send requests for a registry or URL prefix elsewhere (repeatable)', collect, [])
+      .option('--config <file>', 'config file with mirrors')
+      .option('--concurrency <n>', 'blob downloads in flight', toInt, 8),
+  ).action(async (manifest: string, o: ConnectionFlags & { output: string; lock?: string; cache: string; mirror: string[]; config?: string; concurrency: number }) => {
+    const s = openSession(globals());
+    const mirrors = await buildMirrors(o.mirror, o.config);
+    const client = buildRegistryClient(o, s.renderer.sink, mirrors);
+    const controller = new AbortController();
+    const onSignal = () => controller.abort(new FerryError('IO_ERROR', 'interrupted'));
+    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+    try {
+      const r = await pullBundle({
+        manifestPath: resolve(manifest),
+        outPath: resolve(o.output),
+        ...(o.lock ? { lockPath: resolve(o.lock) } : {}),
+        cacheDir: resolve(o.cache),
+        client,
+        http: buildHttpGetter(o, s.renderer.sink, mirrors),
+        concurrency: o.concurrency,
+        events: s.renderer.sink,
+        signal: controller.signal,
+      });
+      s.done({ ok: true, ...r }, `wrote ${r.bundle} (${formatBytes(r.bytes)}, ${r.images} images, ${r.files} files, ${r.blobs} blobs)\nsha256 ${r.sha256}\nlock ${r.lockPath}`);
+    } finally {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    }
+  });
+
+  bundle
+    .command('verify')
+    .description('check every byte of a bundle against its SHA256SUMS, lock and OCI layout (exit 3 when damaged)')
+    .argument('<bundle>', 'bundle file')
+    .action(async (path: string) => {
+      const s = openSession(globals());
+      s.renderer.sink({ type: 'phase', phase: 'verify', detail: path });
+      const r = await verifyBundle(resolve(path), { events: s.renderer.sink });
+      s.done(r, renderVerify(path, r));
+      if (!r.ok) throw new FerryError('INTEGRITY_FAILED', `${path}: ${r.problems.length} integrity problems`, { reported: true });
+    });
+
+  bundle
+    .command('inspect')
+    .description('list what a bundle holds')
+    .argument('<bundle>', 'bundle file')
+    .action(async (path: string) => {
+      const s = openSession(globals());
+      const r = await inspectBundle(resolve(path));
+      s.done(r, renderInspect(r));
+    });
+
+  connectionOptions(
+    bundle
+      .command('push')
+      .description('push the bundle\'s images to a registry, straight from the bundle file')
+      .argument('<bundle>', 'bundle file')
+      .requiredOption('--registry <host[:port][/prefix]>', 'target registry')
+      .option('--username <user>', 'registry user (password from --password-stdin)')
+      .option('--password-stdin', 'read the registry password from standard input')
+      .option('--dry-run', 'print the plan, push nothing')
+      .option('--concurrency <n>', 'blob uploads in flight per image', toInt, 6),
+  ).action(async (path: string, o: ConnectionFlags & { registry: string; username?: string; passwordStdin?: boolean; dryRun?: boolean; concurrency: number }) => {
+    const s = openSession(globals());
+    const target = parsePushTarget(o.registry);
+    if (o.passwordStdin && !o.username) throw new FerryError('USAGE', '--password-stdin needs --username');
+    const login = o.username ? { host: target.registry, username: o.username, password: o.passwordStdin ? await readPasswordStdin() : '' } : undefined;
+    const client = buildRegistryClient(o, s.renderer.sink, undefined, login);
+    const r = await pushBundle({ bundlePath: resolve(path), target, client, dryRun: o.dryRun === true, concurrency: o.concurrency, events: s.renderer.sink });
+    s.done({ ok: true, ...r }, renderPush(r, o.dryRun === true));
+  });
+
+  bundle
+    .command('stage')
+    .description('lay out node artifacts (files) in a directory')
+    .argument('<bundle>', 'bundle file')
+    .requiredOption('--dir <dir>', 'staging directory')
+    .action(async (path: string, o: { dir: string }) => {
+      const s = openSession(globals());
+      const r = await stageBundle({ bundlePath: resolve(path), dir: resolve(o.dir), events: s.renderer.sink });
+      s.done({ ok: true, ...r }, [`staged ${r.files.length} files in ${r.dir}/files`, ...r.files.map((f) => `  ${f.name} ${formatBytes(f.size)}`)].join('\n'));
+    });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function toInt(value: string): number {
+  const n = Number.parseInt(value, 10);
+  if (!Number.isFinite(n) || n < 1) throw new FerryError('USAGE', `expected a positive number, got "${value}"`);
+  return n;
+}

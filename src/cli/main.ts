@@ -1,0 +1,34 @@
+import { Command, CommanderError, Option } from 'commander';
+import { FerryError } from '../core/errors.js';
+import { TOOL_VERSION } from '../version.js';
+import { ExitCode } from './exit-codes.js';
+import { registerBundleCommands } from './bundle-commands.js';
+import { reportError } from './output.js';
+
+/** Entry point used by bin/ferry. Returns (and sets) the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('ferry')
+    .description('Carry container images and files across an air gap in one verifiable bundle.')
+    .version(TOOL_VERSION)
+    .addOption(new Option('--json', 'print a machine-readable JSON result on stdout'))
+    .addOption(new Option('--no-progress', 'no progress display (warnings and errors only)'))
+    .showHelpAfterError()
+    .exitOverride();
+  registerBundleCommands(program);
+
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv);
+    process.exitCode = ExitCode.Ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit through here with code 0.
+      process.exitCode = err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    } else if (err instanceof FerryError && err.code === 'INTEGRITY_FAILED' && err.details.reported) {
+      process.exitCode = ExitCode.Integrity; // verify already printed its findings
+    } else {
+      process.exitCode = reportError(err, json);
+    }
+  }
+  return process.exitCode as number;
+}

@@ -1,0 +1,53 @@
+import { FerryError } from '../core/errors.js';
+import { exitCodeFor } from './exit-codes.js';
+import { ProgressRenderer } from './progress.js';
+
+export interface GlobalFlags {
+  json?: boolean;
+  progress?: boolean; // commander's --no-progress sets this false
+}
+
+/** What every command gets: an event sink to hand to the library, and a way to print its result. */
+export interface Session {
+  renderer: ProgressRenderer;
+  json: boolean;
+  /** Prints the final result: JSON on stdout with --json, else the human text. */
+  done(result: unknown, human: string): void;
+}
+
+export function openSession(flags: GlobalFlags): Session {
+  const json = flags.json === true;
+  const stream = process.stderr;
+  const renderer = new ProgressRenderer({ tty: Boolean(stream.isTTY) && !json, quiet: flags.progress === false || json, stream });
+  return {
+    renderer,
+    json,
+    done(result, human) {
+      renderer.stop();
+      if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else process.stdout.write(human.endsWith('\n') ? human : `${human}\n`);
+    },
+  };
+}
+
+/** Prints an error the way a person (or, with --json, a machine) can act on, and returns the exit code. */
+export function reportError(err: unknown, json: boolean): number {
+  const fe = err instanceof FerryError ? err : undefined;
+  const code = exitCodeFor(fe?.code);
+  const message = err instanceof Error ? err.message : String(err);
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ ok: false, error: { code: fe?.code ?? 'INTERNAL', message, details: fe?.details ?? {} } }, null, 2)}\n`);
+  } else {
+    process.stderr.write(`ferry: error${fe ? ` [${fe.code}]` : ''}: ${message}\n`);
+    if (!fe && err instanceof Error && err.stack && process.env.FERRY_DEBUG) process.stderr.write(`${err.stack}\n`);
+  }
+  return code;
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) (v /= 1024), u++;
+  return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
+}
