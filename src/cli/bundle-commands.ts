@@ -50,7 +50,7 @@ export function registerBundleCommands(program: Command): void {
         ...(o.lock ? { lockPath: resolve(o.lock) } : {}),
         cacheDir: resolve(o.cache),
         client,
-        http: buildHttpGetter(o, s.renderer.sink, mirrors),
+        http: buildHttpGetter(client, mirrors),
         concurrency: o.concurrency,
         events: s.renderer.sink,
         signal: controller.signal,

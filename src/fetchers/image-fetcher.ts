@@ -7,8 +7,8 @@ import { copyGraph, readVerified } from '../graph/copy.js';
 import { OverlaySource } from '../graph/overlay.js';
 import type { LockedImage } from '../lock/types.js';
 import type { ImageEntry } from '../manifest/types.js';
-import type { RegistryClient } from '../oci/client.js';
-import { RegistryRepository } from '../oci/registry-storage.js';
+import type { RegistryClient } from '../registry/client.js';
+import { RegistryRepository } from '../registry/registry-repository.js';
 import type { ContentStore } from '../store/content-store.js';
 import { type Selection, checkConfigPlatform, selectPlatforms } from './select-platforms.js';
 

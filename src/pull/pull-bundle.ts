@@ -10,7 +10,7 @@ import { checkLockMatchesManifest, readLock, serializeLock, writeLockAtomic } fr
 import type { Lock } from '../lock/types.js';
 import { loadManifest } from '../manifest/load.js';
 import type { BundleManifest } from '../manifest/types.js';
-import type { RegistryClient } from '../oci/client.js';
+import type { RegistryClient } from '../registry/client.js';
 import { ContentStore } from '../store/content-store.js';
 import { TOOL_VERSION } from '../version.js';
 import { buildBundleIndex } from './bundle-index.js';

@@ -3,7 +3,7 @@ import type { EventSink } from '../core/events.js';
 import type { Descriptor } from '../core/media-types.js';
 import type { Storage } from '../graph/storage.js';
 import { isManifestLike } from '../graph/successors.js';
-import type { RegistryRepository } from '../oci/registry-storage.js';
+import type { RegistryRepository } from '../registry/registry-repository.js';
 
 /**
  * Remembers, per registry, which repository each blob went to. Shared by every repository target of one push, so

@@ -2,8 +2,8 @@ import pLimit from 'p-limit';
 import { type EventSink, noEvents } from '../core/events.js';
 import { BundleReader } from '../bundle/reader.js';
 import { copyGraph } from '../graph/copy.js';
-import type { RegistryClient } from '../oci/client.js';
-import { RegistryRepository } from '../oci/registry-storage.js';
+import type { RegistryClient } from '../registry/client.js';
+import { RegistryRepository } from '../registry/registry-repository.js';
 import { BlobLedger, MountingTarget } from './mounting-target.js';
 import { type PushItem, type PushTarget, planPush } from './plan-push.js';
 

@@ -1,0 +1,51 @@
+import { Mirrors, loadConfig, parseMirrorFlag } from '../config/mirrors.js';
+import { FerryError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
+import type { HttpGetter } from '../fetchers/file-fetcher.js';
+import { RegistryClient } from '../registry/client.js';
+import { chainCredentials, dockerConfigCredentials, staticCredentials } from '../registry/credentials.js';
+import { createHttpGetter } from '../registry/http-getter.js';
+
+export interface ConnectionFlags {
+  caFile?: string;
+  insecure?: boolean;
+  plainHttp?: boolean;
+}
+
+export async function buildMirrors(flags: string[], configPath?: string): Promise<Mirrors> {
+  const fromFile = configPath ? (await loadConfig(configPath)).mirrors : [];
+  return new Mirrors([...fromFile, ...flags.map(parseMirrorFlag)]);
+}
+
+/** The registry client for a command: Docker config credentials, plus a --username login when given. */
+export function buildRegistryClient(
+  flags: ConnectionFlags,
+  events: EventSink,
+  mirrors?: Mirrors,
+  login?: { host: string; username: string; password: string },
+): RegistryClient {
+  const docker = dockerConfigCredentials();
+  const credentials = login ? chainCredentials(staticCredentials(login.host, login.username, login.password), docker) : docker;
+  return new RegistryClient({
+    ...(mirrors ? { endpointFor: (r: string) => mirrors.endpointFor(r) } : {}),
+    plainHttp: flags.plainHttp === true,
+    credentials,
+    ...(flags.caFile ? { caFile: flags.caFile } : {}),
+    insecure: flags.insecure === true,
+    events,
+  });
+}
+
+export function buildHttpGetter(client: RegistryClient, mirrors: Mirrors): HttpGetter {
+  return createHttpGetter(client.transport, (u) => mirrors.rewriteUrl(u));
+}
+
+/** The password for --password-stdin: the first line of standard input (never echoed or logged). */
+export async function readPasswordStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new FerryError('USAGE', '--password-stdin expects the password on standard input (pipe it in)');
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  const password = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
+  if (!password) throw new FerryError('USAGE', '--password-stdin: standard input was empty');
+  return password;
+}

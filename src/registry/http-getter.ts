@@ -1,0 +1,44 @@
+import type { Readable } from 'node:stream';
+import { FerryError } from '../core/errors.js';
+import type { HttpGetter } from '../fetchers/file-fetcher.js';
+import { resumableBody } from './resumable-body.js';
+import { type Transport, redact } from './transport.js';
+
+/**
+ * Plain file downloads (release assets, checksum lists) over the shared transport: retries, redirects, TLS
+ * options and Range resume as for registries, no registry auth. `rewriteUrl` applies mirrors; messages name
+ * the upstream URL, which is what the user wrote.
+ */
+export function createHttpGetter(transport: Transport, rewriteUrl: (url: string) => string = (u) => u): HttpGetter {
+  const get = async (url: string, offset: number) =>
+    transport.send({ method: 'GET', url: rewriteUrl(url), headers: offset > 0 ? { range: `bytes=${offset}-` } : {} });
+  return {
+    async getBuffer(url: string, maxBytes: number): Promise<Buffer> {
+      const res = await get(url, 0);
+      if (res.status !== 200) {
+        await res.body.dump();
+        throw new FerryError(res.status === 404 ? 'NOT_FOUND' : 'NETWORK_ERROR', `${redact(url)}: HTTP ${res.status}`, { url: redact(url), status: res.status });
+      }
+      const chunks: Buffer[] = [];
+      let n = 0;
+      for await (const c of res.body) {
+        n += (c as Buffer).length;
+        if (n > maxBytes) {
+          res.body.destroy();
+          throw new FerryError('NETWORK_ERROR', `${redact(url)}: larger than ${maxBytes} bytes`, { url: redact(url) });
+        }
+        chunks.push(c as Buffer);
+      }
+      return Buffer.concat(chunks);
+    },
+    async getStream(url: string, offset: number): Promise<Readable> {
+      return resumableBody((from) => get(url, from), { offset, url, events: transport.events });
+    },
+    async headSize(url: string): Promise<number | undefined> {
+      const res = await transport.send({ method: 'HEAD', url: rewriteUrl(url) });
+      await res.body.dump();
+      const n = Number(res.headers['content-length']);
+      return res.status === 200 && Number.isFinite(n) ? n : undefined;
+    },
+  };
+}

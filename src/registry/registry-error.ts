@@ -1,0 +1,30 @@
+import { type ErrorCode, FerryError } from '../core/errors.js';
+import type { HttpResponse } from './transport.js';
+
+/**
+ * Turns an unexpected registry answer into a FerryError, quoting the spec's error body
+ * (`{"errors":[{"code","message","detail"}]}`, distribution-spec "Error Codes") when there is one. Any 4xx body may
+ * be non-JSON; it is then quoted briefly.
+ */
+export async function registryError(res: HttpResponse, what: string, code?: ErrorCode): Promise<FerryError> {
+  let text = '';
+  try {
+    text = (await res.body.text()).slice(0, 2000);
+  } catch {
+    /* no body */
+  }
+  let registryCode: string | undefined;
+  let detail = '';
+  try {
+    const first = (JSON.parse(text) as { errors?: { code?: string; message?: string; detail?: unknown }[] }).errors?.[0];
+    if (first) {
+      registryCode = first.code;
+      detail = `${first.code ?? ''}${first.message ? `: ${first.message}` : ''}${first.detail ? ` (${JSON.stringify(first.detail).slice(0, 300)})` : ''}`;
+    }
+  } catch {
+    detail = text.trim().split('\n')[0]?.slice(0, 200) ?? '';
+  }
+  const c: ErrorCode =
+    code ?? (res.status === 401 || res.status === 403 ? 'AUTH_FAILED' : registryCode === 'DIGEST_INVALID' ? 'DIGEST_MISMATCH' : 'REGISTRY_ERROR');
+  return new FerryError(c, `${what}: HTTP ${res.status}${detail ? ` ${detail}` : ''}`, { status: res.status, registryCode });
+}

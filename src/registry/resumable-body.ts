@@ -1,0 +1,62 @@
+import { Readable } from 'node:stream';
+import { FerryError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
+import { type HttpResponse, isConnectionError, redact } from './transport.js';
+
+export interface ResumeOptions {
+  /** Where the caller wants the bytes to start. */
+  offset: number;
+  /** Known total size, when there is one. */
+  size?: number;
+  /** URL for messages (credentials and query stripped by redact). */
+  url: string;
+  events: EventSink;
+  maxResumes?: number;
+}
+
+/**
+ * A download that survives dropped connections: when the body breaks off, it asks again with
+ * `Range: bytes=<have>-` and continues, accepting only a 206 whose Content-Range starts exactly at `<have>`
+ * (RFC 9110 §14.2; distribution-spec: registries SHOULD support Range on blobs). A server that answers 200 to a
+ * ranged request would repeat bytes, so that fails loudly instead. `open` must go through the registry each time,
+ * since redirect targets (presigned URLs) expire. The caller verifies the digest of the whole.
+ */
+export function resumableBody(open: (range: number) => Promise<HttpResponse>, opts: ResumeOptions): Readable {
+  const maxResumes = opts.maxResumes ?? 5;
+  async function* gen(): AsyncGenerator<Buffer> {
+    let have = opts.offset;
+    for (let resumes = 0; ; resumes++) {
+      const res = await open(have);
+      checkStart(res, have, opts.url);
+      try {
+        for await (const chunk of res.body) {
+          have += (chunk as Buffer).length;
+          yield chunk as Buffer;
+        }
+        return;
+      } catch (err) {
+        if (!isConnectionError(err) || resumes >= maxResumes) {
+          throw new FerryError('NETWORK_ERROR', `${redact(opts.url)}: download broke off at byte ${have}: ${(err as Error).message}`, { url: redact(opts.url), retriable: true }, { cause: err });
+        }
+        opts.events({ type: 'retry', url: redact(opts.url), attempt: resumes + 1, reason: `connection lost at byte ${have}, resuming`, delayMs: 0 });
+      }
+      if (opts.size !== undefined && have >= opts.size) return;
+    }
+  }
+  return Readable.from(gen(), { objectMode: false });
+}
+
+function checkStart(res: HttpResponse, have: number, url: string): void {
+  if (have === 0 && res.status === 200) return;
+  if (res.status === 206) {
+    const m = /^bytes (\d+)-/.exec(res.headers['content-range'] ?? '');
+    if (m && Number(m[1]) === have) return;
+    res.body.destroy();
+    throw new FerryError('NETWORK_ERROR', `${redact(url)}: asked to resume at byte ${have}, server answered Content-Range "${res.headers['content-range'] ?? ''}"`, { url: redact(url) });
+  }
+  res.body.destroy();
+  if (have > 0 && res.status === 200) {
+    throw new FerryError('NETWORK_ERROR', `${redact(url)}: cannot resume at byte ${have}: the server ignores Range requests`, { url: redact(url), retriable: true });
+  }
+  throw new FerryError(res.status === 404 ? 'NOT_FOUND' : 'REGISTRY_ERROR', `${redact(url)}: HTTP ${res.status}`, { url: redact(url), status: res.status });
+}

@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { Agent, request } from 'undici';
+import { FerryError } from '../core/errors.js';
+import { type EventSink, noEvents } from '../core/events.js';
+
+export interface TransportOptions {
+  /** PEM bundle to trust for TLS. */
+  caFile?: string;
+  /** Skip TLS certificate verification. */
+  insecure?: boolean;
+  /** Attempts per request for retryable failures (connection errors, 429, 5xx). */
+  maxAttempts?: number;
+  /** First backoff delay; doubled each attempt, with jitter. */
+  baseDelayMs?: number;
+  /** Cap for a Retry-After the server asks for. */
+  maxRetryAfterMs?: number;
+  events?: EventSink;
+}
+
+export interface HttpRequest {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  /** A Buffer can be re-sent on retry; a stream cannot, so requests with stream bodies are tried once. */
+  body?: Buffer | Readable;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Readable & { dump(): Promise<void>; text(): Promise<string> };
+  /** The URL that finally answered (after redirects). */
+  url: string;
+}
+
+const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+
+/**
+ * HTTP for everything ferry downloads or uploads: pooled keep-alive connections, retries with backoff on
+ * connection errors, 429 (honouring Retry-After) and 5xx, and redirects followed by hand so that Authorization
+ * never crosses to another origin (distribution-spec spec.md: clients "MUST NOT forward Authorization headers
+ * across host boundaries"; blob downloads are commonly redirected to object storage).
+ */
+export class Transport {
+  private readonly agent: Agent;
+  private readonly maxAttempts: number;
+  private readonly baseDelayMs: number;
+  private readonly maxRetryAfterMs: number;
+  readonly events: EventSink;
+
+  constructor(opts: TransportOptions = {}) {
+    this.agent = new Agent({
+      connections: 16,
+      keepAliveTimeout: 10_000,
+      connect: {
+        ...(opts.caFile ? { ca: readFileSync(opts.caFile) } : {}),
+        rejectUnauthorized: opts.insecure !== true,
+      },
+    });
+    this.maxAttempts = opts.maxAttempts ?? 5;
+    this.baseDelayMs = opts.baseDelayMs ?? 250;
+    this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
+    this.events = opts.events ?? noEvents;
+  }
+
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const replayable = req.body === undefined || Buffer.isBuffer(req.body);
+    for (let attempt = 1; ; attempt++) {
+      let res: HttpResponse;
+      try {
+        res = await this.followRedirects(req);
+      } catch (err) {
+        if (!replayable || attempt >= this.maxAttempts || !isConnectionError(err)) throw networkError(req.url, err);
+        await this.backoff(req.url, attempt, (err as Error).message, undefined);
+        continue;
+      }
+      if (!RETRY_STATUS.has(res.status) || !replayable || attempt >= this.maxAttempts) return res;
+      await res.body.dump();
+      await this.backoff(req.url, attempt, `HTTP ${res.status}`, res.headers['retry-after']);
+    }
+  }
+
+  private async followRedirects(req: HttpRequest): Promise<HttpResponse> {
+    let url = req.url;
+    let method = req.method;
+    let headers = { ...(req.headers ?? {}) };
+    let body = req.body;
+    for (let hop = 0; ; hop++) {
+      const r = await request(url, { method: method as 'GET', headers, body: body ?? null, dispatcher: this.agent });
+      const flat = flattenHeaders(r.headers);
+      const location = flat.location;
+      if (!REDIRECT_STATUS.has(r.statusCode) || !location) {
+        return { status: r.statusCode, headers: flat, body: r.body as HttpResponse['body'], url };
+      }
+      await r.body.dump();
+      if (hop >= MAX_REDIRECTS) throw new FerryError('NETWORK_ERROR', `too many redirects from ${redact(req.url)}`, { url: redact(req.url) });
+      const next = new URL(location, url);
+      if (next.origin !== new URL(url).origin) {
+        const { authorization: _dropped, ...rest } = headers;
+        headers = rest;
+      }
+      if (r.statusCode === 303) (method = 'GET'), (body = undefined);
+      url = next.toString();
+    }
+  }
+
+  private async backoff(url: string, attempt: number, reason: string, retryAfter: string | undefined): Promise<void> {
+    const asked = parseRetryAfter(retryAfter);
+    const delayMs =
+      asked !== undefined ? Math.min(asked, this.maxRetryAfterMs) : Math.round(this.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+    this.events({ type: 'retry', url: redact(url), attempt, reason, delayMs });
+    await new Promise((r) => setTimeout(r, delayMs));
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+export function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+/** Retry-After is seconds or an HTTP-date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(v: string | undefined): number | undefined {
+  if (!v) return undefined;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - Date.now());
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
+
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } } | undefined;
+  return CONNECTION_CODES.has(e?.code ?? '') || CONNECTION_CODES.has(e?.cause?.code ?? '') || /socket hang up|other side closed|terminated/i.test(String((err as Error)?.message));
+}
+
+function networkError(url: string, err: unknown): FerryError {
+  if (err instanceof FerryError) return err;
+  return new FerryError('NETWORK_ERROR', `${redact(url)}: ${(err as Error)?.message ?? String(err)}`, { url: redact(url), retriable: isConnectionError(err) }, { cause: err });
+}
+
+/** A URL fit for messages: no user-info, no query (upload and presigned URLs carry secrets there). */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    u.search = u.search ? '?…' : '';
+    return u.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}
