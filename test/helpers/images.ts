@@ -169,10 +169,10 @@ export async function seed(reg: TestRegistry, repo: string, tag: string, x: Imag
     if (post.status !== 202) throw new Error(`seed ${repo}: POST upload → ${post.status}`);
     const loc = new URL(post.headers.get('location') as string, reg.url);
     loc.searchParams.set('digest', b.digest);
-    const body = b.data ?? (Readable.toWeb(createReadStream(b.path as string)) as unknown as BodyInit);
+    const body = b.data ?? (Readable.toWeb(createReadStream(b.path as string)) as unknown as ReadableStream);
     const put = await fetch(loc, {
       method: 'PUT',
-      headers: { ...auth, 'content-type': 'application/octet-stream', 'content-length': String(b.size) },
+      headers: { ...auth, 'content-type': 'application/octet-stream' },
       body,
       duplex: 'half',
     } as RequestInit);
@@ -186,7 +186,7 @@ async function putManifest(reg: TestRegistry, repo: string, ref: string, b: Blob
   const res = await fetch(`${reg.url}/v2/${repo}/manifests/${ref}`, {
     method: 'PUT',
     headers: { ...authHeader(reg), 'content-type': b.mediaType },
-    body: b.data as Buffer,
+    body: new Uint8Array(b.data as Buffer),
   });
   if (res.status !== 201) throw new Error(`seed ${repo}:${ref} manifest → ${res.status} ${await res.text()}`);
 }

@@ -13,7 +13,7 @@ const file = { mediaType: MediaType.OciManifest, digest: D('f'), size: 5, annota
 
 describe('planPush', () => {
   it('drops the upstream registry, keeps repository and tag, applies the prefix, skips files', () => {
-    const index = { schemaVersion: 2, manifests: [img('docker.io/velero/velero:v1.9.1', D('a')), img(`registry.k8s.io/pause@${D('b')}`, D('b')), file] } as ImageIndex;
+    const index = { schemaVersion: 2, manifests: [img('docker.io/velero/velero:v1.9.1', D('a')), img(`registry.k8s.io/pause@${D('b')}`, D('b')), file] } as unknown as ImageIndex;
     expect(planPush(index, parsePushTarget('repos.example:10050/mirror'))).toEqual([
       { source: 'docker.io/velero/velero:v1.9.1', repository: 'mirror/velero/velero', tag: 'v1.9.1', root: { mediaType: MediaType.OciManifest, digest: D('a'), size: 10 } },
       { source: `registry.k8s.io/pause@${D('b')}`, repository: 'mirror/pause', root: { mediaType: MediaType.OciManifest, digest: D('b'), size: 10 } },
@@ -21,7 +21,7 @@ describe('planPush', () => {
   });
 
   it('names both images when two would land on the same name', () => {
-    const index = { schemaVersion: 2, manifests: [img('docker.io/library/nginx:1', D('a')), img('quay.io/library/nginx:1', D('b'))] } as ImageIndex;
+    const index = { schemaVersion: 2, manifests: [img('docker.io/library/nginx:1', D('a')), img('quay.io/library/nginx:1', D('b'))] } as unknown as ImageIndex;
     expect(() => planPush(index, parsePushTarget('reg:5000'))).toThrowError(
       expect.objectContaining({
         code: 'NAME_COLLISION',
