@@ -95,9 +95,10 @@ function forward(
         const room = action.dropAfterBytes - sent;
         if (room > 0) res.write(chunk.subarray(0, room));
         sent += chunk.length;
-        if (sent >= action.dropAfterBytes) {
+        if (sent >= action.dropAfterBytes && !up.destroyed) {
           up.destroy();
-          res.socket?.destroy();
+          // Let the client read what was sent before the connection dies, as on a real network.
+          setTimeout(() => res.socket?.destroy(), 100);
         }
       });
       return;

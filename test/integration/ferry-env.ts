@@ -31,8 +31,9 @@ export async function pull(
   extra: Partial<PullOptions> & { client?: Partial<RegistryClientOptions> } = {},
 ): Promise<Pulled> {
   const events: FerryEvent[] = [];
+  const { client: clientOpts, ...pullOpts } = extra;
   const m = new Mirrors(mirrors);
-  const client = new RegistryClient({ endpointFor: (r) => m.endpointFor(r), baseDelayMs: 5, events: (e) => events.push(e), ...(extra.client ?? {}) });
+  const client = new RegistryClient({ endpointFor: (r) => m.endpointFor(r), baseDelayMs: 5, events: (e) => events.push(e), ...(clientOpts ?? {}) });
   try {
     const result = await pullBundle({
       manifestPath,
@@ -41,7 +42,7 @@ export async function pull(
       client,
       http: createHttpGetter(client.transport, (u) => m.rewriteUrl(u)),
       events: (e) => events.push(e),
-      ...extra,
+      ...pullOpts,
     });
     return { events, result };
   } finally {
