@@ -194,3 +194,17 @@ async function putManifest(reg: TestRegistry, repo: string, ref: string, b: Blob
 export function fileSize(b: Blob): number {
   return b.data ? b.data.length : statSync(b.path as string).size;
 }
+
+/** Writes an image as an OCI image layout directory (for seeding through skopeo, an independent client). */
+export async function writeOciLayout(dir: string, x: Image | Index, tag: string): Promise<void> {
+  const { mkdirSync, writeFileSync, copyFileSync } = await import('node:fs');
+  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
+  for (const b of allBlobs(x)) {
+    const to = join(dir, 'blobs', 'sha256', b.digest.slice(7));
+    if (b.data) writeFileSync(to, b.data);
+    else copyFileSync(b.path as string, to);
+  }
+  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  const root = { ...desc(x.manifest), annotations: { 'org.opencontainers.image.ref.name': tag } };
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [root] }));
+}
