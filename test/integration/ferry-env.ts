@@ -28,7 +28,7 @@ export async function pull(
   manifestPath: string,
   outPath: string,
   mirrors: [string, string][],
-  extra: Partial<PullOptions> & { client?: Partial<RegistryClientOptions> } = {},
+  extra: Partial<Omit<PullOptions, 'client'>> & { client?: Partial<RegistryClientOptions> } = {},
 ): Promise<Pulled> {
   const events: FerryEvent[] = [];
   const { client: clientOpts, ...pullOpts } = extra;

@@ -102,7 +102,7 @@ describe.runIf(ok)('bundle push to a real registry with htpasswd auth', () => {
       const r = await run(['bundle', 'push', bundle, '--registry', `${down.host}/x`, '--plain-http', '--dry-run', '--json']);
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout).plan).toHaveLength(6);
-      const catalog = await (await fetch(`${down.url}/v2/_catalog`)).json();
+      const catalog = (await (await fetch(`${down.url}/v2/_catalog`)).json()) as { repositories: string[] };
       expect(catalog.repositories).toEqual([]);
     } finally {
       await down.stop();
