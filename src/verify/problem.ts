@@ -6,6 +6,7 @@ export type ProblemCode =
   | 'UNEXPECTED' // the tar holds a file SHA256SUMS does not list
   | 'BLOB_NAME_MISMATCH' // a blob's SHA256SUMS hash is not its file name
   | 'LAYOUT_INCOMPLETE' // the OCI layout references a blob the bundle lacks (or holds with another size)
+  | 'LOCK_MISMATCH' // index.json does not hold exactly the artifacts the lock pins
   | 'MALFORMED'; // damaged tar structure or unparseable metadata
 
 export interface Problem {

@@ -19,6 +19,7 @@ import { isSafeEntryPath } from '../bundle/tar-format.js';
 import { type EventSink, noEvents } from '../core/events.js';
 import type { ImageIndex } from '../core/media-types.js';
 import { checkLayout } from './layout-check.js';
+import { checkLockAgainstIndex } from './lock-check.js';
 import type { Problem, VerifyResult } from './problem.js';
 import { type EntrySink, TarStructureError, walkTar } from './tar-walk.js';
 
@@ -132,6 +133,16 @@ export async function verifySource(src: ByteSource, opts: VerifyOptions = {}): P
       })),
     );
   }
+  const lockBody = captured.get(LOCK_FILE);
+  if (lockBody) {
+    problems.push(
+      ...(await checkLockAgainstIndex(lockBody, index, async (hex) => {
+        const rec = byPath.get(blobPath(hex));
+        if (!rec || rec.hex !== hex || rec.size > MAX_METADATA_BYTES) return undefined;
+        return readExactly(src, rec.offset, rec.size);
+      })),
+    );
+  }
   return { ok: problems.length === 0, entries: scanned.length, bytes, problems };
 }
 
@@ -206,11 +217,7 @@ function checkMetadata(captured: Map<string, Buffer>): Problem[] {
   if (meta && meta.formatVersion !== BUNDLE_FORMAT_VERSION) {
     problems.push({ path: BUNDLE_META_FILE, code: 'MALFORMED', expected: BUNDLE_FORMAT_VERSION, actual: String(meta.formatVersion), message: `${BUNDLE_META_FILE}: formatVersion is not ${BUNDLE_FORMAT_VERSION}` });
   }
-  // The lock's meaning is checked by the lock module; here only that it is a lock at all.
-  const lock = parseJson(captured.get(LOCK_FILE), LOCK_FILE, problems);
-  if (lock && typeof lock.lockVersion !== 'number') {
-    problems.push({ path: LOCK_FILE, code: 'MALFORMED', message: `${LOCK_FILE} has no numeric lockVersion` });
-  }
+  // The lock is parsed and compared with index.json by checkLockAgainstIndex.
   return problems;
 }
 

@@ -70,7 +70,7 @@ export function indexOf(manifests: Descriptor[]): ImageIndex {
   return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests };
 }
 
-export const LOCK = Buffer.from(JSON.stringify({ lockVersion: 1, images: [] }, null, 2));
+export const LOCK = Buffer.from(JSON.stringify({ lockVersion: 1, bundle: { name: 'sample' }, images: [], files: [] }, null, 2));
 
 /** A store with one image and one file, plus the writeBundle options for it. */
 export function sampleBundle(outPath: string): { store: MemoryBlobs; opts: WriteBundleOptions } {
