@@ -3,6 +3,7 @@ import { counted, readAll } from '../core/streams.js';
 import pLimit from 'p-limit';
 import { VerifyingStream } from '../core/digest.js';
 import type { Descriptor } from '../core/media-types.js';
+import { FerryError } from '../core/errors.js';
 import { type EventSink, noEvents } from '../core/events.js';
 import { type ReadOnlyStorage, type Storage, isRangeSource, isResumableTarget } from './storage.js';
 import { isManifestLike, successors } from './successors.js';
@@ -53,19 +54,21 @@ export async function copyGraph(src: ReadOnlyStorage, dst: Storage, root: Descri
       await dst.push(desc, Readable.from([body]));
       return;
     }
-    await limit(async () => {
-      const blobSubject = `${subject}: blob ${desc.digest}`;
-      if (isRangeSource(src) && isResumableTarget(dst)) {
-        // The target verifies (it re-hashes any kept prefix); we only count bytes for progress.
-        await dst.pushResumable(desc, async (offset) => counted(await src.fetchAt(desc, offset), events), blobSubject);
-      } else {
-        const verified = new VerifyingStream({ digest: desc.digest, size: desc.size, subject: blobSubject });
-        const source = await src.fetch(desc);
-        source.on('error', (err) => verified.destroy(err));
-        await dst.push(desc, counted(source, events).pipe(verified));
-      }
-      events({ type: 'blob', action: 'fetched', digest: desc.digest, size: desc.size });
-    });
+    await limit(() => withRetries(() => copyBlob(desc), events, subject));
+  };
+
+  const copyBlob = async (desc: Descriptor): Promise<void> => {
+    const blobSubject = `${subject}: blob ${desc.digest}`;
+    if (isRangeSource(src) && isResumableTarget(dst)) {
+      // The target verifies (it re-hashes any kept prefix); we only count bytes for progress.
+      await dst.pushResumable(desc, async (offset) => counted(await src.fetchAt(desc, offset), events), blobSubject);
+    } else {
+      const verified = new VerifyingStream({ digest: desc.digest, size: desc.size, subject: blobSubject });
+      const source = await src.fetch(desc);
+      source.on('error', (err) => verified.destroy(err));
+      await dst.push(desc, counted(source, events).pipe(verified));
+    }
+    events({ type: 'blob', action: 'fetched', digest: desc.digest, size: desc.size });
   };
 
   await visit(root);
@@ -74,4 +77,27 @@ export async function copyGraph(src: ReadOnlyStorage, dst: Storage, root: Descri
 /** Reads a (small) manifest fully and checks it against its descriptor. */
 export async function readVerified(src: ReadOnlyStorage, desc: Descriptor, subject: string): Promise<Buffer> {
   return readAll((await src.fetch(desc)).pipe(new VerifyingStream({ digest: desc.digest, size: desc.size, subject })));
+}
+
+const BLOB_ATTEMPTS = 3;
+
+/**
+ * A blob transfer that failed part-way for a transient reason (connection lost, 5xx) is started again from the
+ * source: request-level retries cannot replay a streamed body. Integrity failures are never retried.
+ */
+async function withRetries(fn: () => Promise<void>, events: EventSink, subject: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= BLOB_ATTEMPTS || !isTransient(err)) throw err;
+      events({ type: 'retry', url: subject, attempt, reason: (err as Error).message, delayMs: 0 });
+    }
+  }
+}
+
+function isTransient(err: unknown): boolean {
+  if (!(err instanceof FerryError)) return false;
+  const status = Number(err.details.status);
+  return (err.code === 'NETWORK_ERROR' && err.details.retriable !== false) || (err.code === 'REGISTRY_ERROR' && (status === 429 || status >= 500));
 }

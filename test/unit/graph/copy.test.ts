@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../../src/core/digest.js';
 import { type Descriptor, MediaType } from '../../../src/core/media-types.js';
+import { FerryError } from '../../../src/core/errors.js';
 import { copyGraph } from '../../../src/graph/copy.js';
 import { MemoryStorage } from './memory-storage.js';
 
@@ -56,5 +57,24 @@ describe('copyGraph', () => {
       message: expect.stringContaining(`docker.io/x/y:1: blob ${layer.digest}`),
     });
     expect(dst.blobs.has(a.digest)).toBe(false);
+  });
+
+  it('starts a blob again from the source after a transient failure, but never retries an integrity failure', async () => {
+    const src = new MemoryStorage();
+    const a = image(src, 'a', blob(src, 'base'));
+    const flaky = new (class extends MemoryStorage {
+      failures = 1;
+      override async push(desc: Descriptor, content: import('node:stream').Readable): Promise<void> {
+        if (desc.mediaType === MediaType.OctetStream && this.failures-- > 0) {
+          content.resume();
+          throw new FerryError('NETWORK_ERROR', 'connection reset', { retriable: true });
+        }
+        return super.push(desc, content);
+      }
+    })();
+    const events: string[] = [];
+    await copyGraph(src, flaky, a, { events: (e) => e.type === 'retry' && events.push(e.reason) });
+    expect(events).toEqual(['connection reset']);
+    expect(flaky.blobs.size).toBe(src.blobs.size);
   });
 });
