@@ -163,8 +163,9 @@ export function redact(url: string): string {
     const u = new URL(url);
     u.username = '';
     u.password = '';
-    u.search = u.search ? '?…' : '';
-    return u.toString();
+    const hadQuery = u.search !== '';
+    u.search = '';
+    return `${u.toString()}${hadQuery ? '?…' : ''}`;
   } catch {
     return '(invalid URL)';
   }
