@@ -9,7 +9,7 @@ import { parsePushTarget } from '../push/plan-push.js';
 import { stageBundle } from '../stage/stage-bundle.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
 import { type ConnectionFlags, buildHttpGetter, buildMirrors, buildRegistryClient, readPasswordStdin } from './context.js';
-import { type GlobalFlags, formatBytes, openSession } from './output.js';
+import { type GlobalFlags, formatBytes, openSession, plural } from './output.js';
 import { renderInspect, renderPush, renderVerify } from './render.js';
 
 const defaultCache = () => process.env.FERRY_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'ferry');
@@ -55,7 +55,7 @@ export function registerBundleCommands(program: Command): void {
         events: s.renderer.sink,
         signal: controller.signal,
       });
-      s.done({ ok: true, ...r }, `wrote ${r.bundle} (${formatBytes(r.bytes)}, ${r.images} images, ${r.files} files, ${r.blobs} blobs)\nsha256 ${r.sha256}\nlock ${r.lockPath}`);
+      s.done({ ok: true, ...r }, `wrote ${r.bundle} (${formatBytes(r.bytes)}, ${plural(r.images, "image")}, ${plural(r.files, "file")}, ${plural(r.blobs, "blob")})\nsha256 ${r.sha256}\nlock ${r.lockPath}`);
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     }
@@ -111,7 +111,7 @@ export function registerBundleCommands(program: Command): void {
     .action(async (path: string, o: { dir: string }) => {
       const s = openSession(globals());
       const r = await stageBundle({ bundlePath: resolve(path), dir: resolve(o.dir), events: s.renderer.sink });
-      s.done({ ok: true, ...r }, [`staged ${r.files.length} files in ${r.dir}/files`, ...r.files.map((f) => `  ${f.name} ${formatBytes(f.size)}`)].join('\n'));
+      s.done({ ok: true, ...r }, [`staged ${plural(r.files.length, "file")} in ${r.dir}/files`, ...r.files.map((f) => `  ${f.name} ${formatBytes(f.size)}`)].join('\n'));
     });
 }
 

@@ -1,0 +1,103 @@
+/**
+ * The offline demo: builds a small "upstream" on loopback (a registry with generated images, a file server with a
+ * release tarball and its CHECKSUM list), then runs ferry exactly as a user would — pull, verify, inspect, push to
+ * a second registry that requires a login (the "enclave"), stage — and prints what it did. No internet needed.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { makeImage, makeIndex, makeLayer, seed, seededBytes } from '../test/helpers/images.js';
+import { startFileHost } from '../test/helpers/file-host.js';
+import { startRegistry } from '../test/helpers/registry.js';
+
+const root = resolve(process.argv[2] ?? '.demo');
+const ferry = resolve('bin/ferry');
+
+/** Runs ferry as a child process; async, because the demo's file server lives in this process. */
+function step(title: string, args: string[], input?: string): Promise<string> {
+  console.log(`\n\x1b[1m$ ferry ${args.join(' ')}\x1b[0m   # ${title}`);
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(ferry, [...args, '--no-progress'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+      process.stdout.write(d);
+    });
+    child.stdin.end(input ?? '');
+    child.on('close', (code) => (code === 0 ? resolvePromise(out) : reject(new Error(`ferry ${args[1]} failed with exit code ${code}`))));
+  });
+}
+
+async function main(): Promise<void> {
+  rmSync(root, { recursive: true, force: true });
+  const work = join(root, 'work');
+  mkdirSync(work, { recursive: true });
+
+  console.log('Building a local upstream: a registry with generated images and a file server with a release tarball…');
+  const upstream = await startRegistry();
+  const enclave = await startRegistry({ htpasswd: { username: 'ferry', password: 'demo-password' } });
+  const base = await makeLayer({ seed: 'demo-base', size: 2 << 20, gzip: true });
+  const velero = makeImage({ layers: [base, await makeLayer({ seed: 'demo-velero', size: 1 << 20, gzip: true })], label: 'velero' });
+  const arch = async (a: string) => makeImage({ layers: [base, await makeLayer({ seed: `demo-prom-${a}`, size: 1 << 20, gzip: true })], platform: { os: 'linux', architecture: a }, label: `prom-${a}` });
+  const prometheus = makeIndex({ children: [await arch('amd64'), await arch('arm64')] });
+  const grafana = makeImage({ layers: [base, await makeLayer({ seed: 'demo-grafana', size: 1 << 20, gzip: true })], label: 'grafana' });
+  await seed(upstream, 'velero/velero', 'v1.9.1', velero);
+  await seed(upstream, 'prometheus/prometheus', 'v2.53.0', prometheus);
+  await seed(upstream, 'grafana/grafana', '11.1.0', grafana);
+  const cli = seededBytes('demo-velero-cli', 3 << 20);
+  const sum = createHash('sha256').update(cli).digest('hex');
+  const files = await startFileHost({
+    '/github/vmware-tanzu/velero/releases/download/v1.9.1/velero-v1.9.1-linux-amd64.tar.gz': cli,
+    '/github/vmware-tanzu/velero/releases/download/v1.9.1/CHECKSUM': `${sum}  velero-v1.9.1-linux-amd64.tar.gz\n`,
+  });
+
+  try {
+    const manifest = join(work, 'bundle.yaml');
+    writeFileSync(
+      manifest,
+      `apiVersion: ferry.dev/v1alpha1
+kind: Bundle
+metadata:
+  name: demo
+spec:
+  platforms: [linux/amd64]
+  images:
+    - docker.io/velero/velero:v1.9.1
+    - ref: docker.io/prometheus/prometheus:v2.53.0
+      platforms: [linux/amd64, linux/arm64]
+    - docker.io/grafana/grafana:11.1.0
+  files:
+    - url: https://github.com/vmware-tanzu/velero/releases/download/v1.9.1/velero-v1.9.1-linux-amd64.tar.gz
+      checksums: https://github.com/vmware-tanzu/velero/releases/download/v1.9.1/CHECKSUM
+`,
+    );
+    // Real-looking upstream names; the config sends the requests to the local servers, as a company proxy would.
+    const config = join(work, 'ferry-config.yaml');
+    writeFileSync(config, `mirrors:\n  docker.io: ${upstream.url}\n  "https://github.com/": ${files.url}/github/\n`);
+    console.log(`  upstream registry ${upstream.host}, file server ${files.url}, enclave registry ${enclave.host} (login required)`);
+
+    const bundle = join(root, 'out', 'bundle.tar');
+    mkdirSync(join(root, 'out'), { recursive: true });
+    await step('laptop: resolve, fetch, verify, write one bundle', ['bundle', 'pull', manifest, '-o', bundle, '--config', config, '--cache', join(root, 'cache')]);
+    await step('enclave: prove the bundle is intact', ['bundle', 'verify', bundle]);
+    await step('what is inside', ['bundle', 'inspect', bundle]);
+    await step('push the images to the enclave registry', ['bundle', 'push', bundle, '--registry', `${enclave.host}/mirror`, '--plain-http', '--username', 'ferry', '--password-stdin'], 'demo-password\n');
+    await step('push again: nothing to upload', ['bundle', 'push', bundle, '--registry', `${enclave.host}/mirror`, '--plain-http', '--username', 'ferry', '--password-stdin'], 'demo-password\n');
+    await step('lay out node files', ['bundle', 'stage', bundle, '--dir', join(root, 'stage')]);
+
+    console.log('\nIndependent checks:');
+    const raw = execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', 'ferry:demo-password', `docker://${enclave.host}/mirror/velero/velero:v1.9.1`]);
+    const pushed = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+    console.log(`  skopeo reads ${enclave.host}/mirror/velero/velero:v1.9.1 → ${pushed} (upstream ${velero.manifest.digest}) ${pushed === velero.manifest.digest ? 'MATCH' : 'DIFFERENT'}`);
+    console.log(`  ${execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: join(root, 'stage', 'files'), encoding: 'utf8' }).trim()}   (sha256sum -c in ${join(root, 'stage', 'files')})`);
+    console.log(`\nDemo finished: bundle ${bundle}, lock ${join(root, 'out', 'ferry.lock.json')}, staged files in ${join(root, 'stage', 'files')}.`);
+  } finally {
+    await Promise.all([upstream.stop(), enclave.stop(), files.stop()]);
+  }
+}
+
+main().catch((err) => {
+  console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
