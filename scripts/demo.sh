@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
 npm run build --silent
-npx tsc -p tsconfig.demo.json
+npx tsc -p tsconfig.scripts.json
 node dist-demo/scripts/demo.js "${1:-.demo}"

@@ -141,6 +141,15 @@ class TarOut {
   ) {}
 
   async write(buf: Uint8Array): Promise<void> {
+    // The write runs on libuv's thread pool; hash on this thread meanwhile instead of after it.
+    const written = this.writeAll(buf);
+    this.hash.update(buf);
+    await written;
+    this.bytes += buf.length;
+    this.events({ type: 'bytes', n: buf.length });
+  }
+
+  private async writeAll(buf: Uint8Array): Promise<void> {
     let done = 0;
     while (done < buf.length) {
       let n: number;
@@ -151,9 +160,6 @@ class TarOut {
       }
       done += n;
     }
-    this.hash.update(buf);
-    this.bytes += buf.length;
-    this.events({ type: 'bytes', n: buf.length });
   }
 
   async file(path: string, body: Buffer): Promise<void> {

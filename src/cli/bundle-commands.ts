@@ -2,13 +2,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { FerryError } from '../core/errors.js';
-import { inspectBundle } from '../inspect/inspect-bundle.js';
-import { pullBundle } from '../pull/pull-bundle.js';
-import { pushBundle } from '../push/push-bundle.js';
-import { parsePushTarget } from '../push/plan-push.js';
-import { stageBundle } from '../stage/stage-bundle.js';
-import { verifyBundle } from '../verify/verify-bundle.js';
-import { type ConnectionFlags, buildHttpGetter, buildMirrors, buildRegistryClient, readPasswordStdin } from './context.js';
+import type { ConnectionFlags } from './context.js';
 import { type GlobalFlags, formatBytes, openSession, plural } from './output.js';
 import { renderInspect, renderPush, renderVerify } from './render.js';
 
@@ -21,6 +15,10 @@ function connectionOptions(cmd: Command): Command {
     .addOption(new Option('--plain-http', 'talk plain HTTP to the registry'));
 }
 
+/**
+ * Command modules are imported when a command runs, not at start-up: `verify` on the enclave side should not pay
+ * for loading the HTTP stack (start-up time counts in verify throughput).
+ */
 export function registerBundleCommands(program: Command): void {
   const bundle = program.command('bundle').description('build, check and unload bundles');
   const globals = (): GlobalFlags => program.opts<GlobalFlags>();
@@ -37,6 +35,8 @@ export function registerBundleCommands(program: Command): void {
       .option('--config <file>', 'config file with mirrors')
       .option('--concurrency <n>', 'blob downloads in flight', toInt, 8),
   ).action(async (manifest: string, o: ConnectionFlags & { output: string; lock?: string; cache: string; mirror: string[]; config?: string; concurrency: number }) => {
+    const { pullBundle } = await import('../pull/pull-bundle.js');
+    const { buildHttpGetter, buildMirrors, buildRegistryClient } = await import('./context.js');
     const s = openSession(globals());
     const mirrors = await buildMirrors(o.mirror, o.config);
     const client = buildRegistryClient(o, s.renderer.sink, mirrors);
@@ -66,6 +66,7 @@ export function registerBundleCommands(program: Command): void {
     .description('check every byte of a bundle against its SHA256SUMS, lock and OCI layout (exit 3 when damaged)')
     .argument('<bundle>', 'bundle file')
     .action(async (path: string) => {
+      const { verifyBundle } = await import('../verify/verify-bundle.js');
       const s = openSession(globals());
       s.renderer.sink({ type: 'phase', phase: 'verify', detail: path });
       const r = await verifyBundle(resolve(path), { events: s.renderer.sink });
@@ -78,6 +79,7 @@ export function registerBundleCommands(program: Command): void {
     .description('list what a bundle holds')
     .argument('<bundle>', 'bundle file')
     .action(async (path: string) => {
+      const { inspectBundle } = await import('../inspect/inspect-bundle.js');
       const s = openSession(globals());
       const r = await inspectBundle(resolve(path));
       s.done(r, renderInspect(r));
@@ -94,6 +96,9 @@ export function registerBundleCommands(program: Command): void {
       .option('--dry-run', 'print the plan, push nothing')
       .option('--concurrency <n>', 'blob uploads in flight per image', toInt, 6),
   ).action(async (path: string, o: ConnectionFlags & { registry: string; username?: string; passwordStdin?: boolean; dryRun?: boolean; concurrency: number }) => {
+    const { pushBundle } = await import('../push/push-bundle.js');
+    const { parsePushTarget } = await import('../push/plan-push.js');
+    const { buildRegistryClient, readPasswordStdin } = await import('./context.js');
     const s = openSession(globals());
     const target = parsePushTarget(o.registry);
     if (o.passwordStdin && !o.username) throw new FerryError('USAGE', '--password-stdin needs --username');
@@ -109,6 +114,7 @@ export function registerBundleCommands(program: Command): void {
     .argument('<bundle>', 'bundle file')
     .requiredOption('--dir <dir>', 'staging directory')
     .action(async (path: string, o: { dir: string }) => {
+      const { stageBundle } = await import('../stage/stage-bundle.js');
       const s = openSession(globals());
       const r = await stageBundle({ bundlePath: resolve(path), dir: resolve(o.dir), events: s.renderer.sink });
       s.done({ ok: true, ...r }, [`staged ${plural(r.files.length, "file")} in ${r.dir}/files`, ...r.files.map((f) => `  ${f.name} ${formatBytes(f.size)}`)].join('\n'));

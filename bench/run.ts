@@ -1,0 +1,129 @@
+/**
+ * ferry vs skopeo on one workload, in one run, on this machine (docs/performance.md). Not a test: it prints
+ * measurements and ratios, and writes them to bench/out/results.json.
+ *
+ * Workload: 20 images in a local registry, each = one shared base layer + two layers of its own.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { type Image, makeImage, makeLayer, seed } from '../test/helpers/images.js';
+import { startRegistry } from '../test/helpers/registry.js';
+
+const exec = promisify(execFile);
+const MiB = 1 << 20;
+const COUNT = Number(process.env.BENCH_IMAGES ?? 20);
+const BASE = Number(process.env.BENCH_BASE_MIB ?? 20) * MiB;
+const OWN = Number(process.env.BENCH_OWN_MIB ?? 10) * MiB;
+const out = resolve(process.argv[2] ?? 'bench/out');
+const ferry = resolve('bin/ferry');
+
+interface Timed {
+  seconds: number;
+  maxRssMb: number;
+}
+
+/** Wall time and peak RSS of a command, via GNU time. */
+async function timed(cmd: string, args: string[], opts: { input?: string; cwd?: string } = {}): Promise<Timed> {
+  const t0 = process.hrtime.bigint();
+  const child = execFile('/usr/bin/time', ['-f', '%M', cmd, ...args], { maxBuffer: 256 * MiB, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+  if (opts.input !== undefined) child.stdin?.end(opts.input);
+  else child.stdin?.end();
+  let stderr = '';
+  child.stderr?.on('data', (d) => (stderr += d));
+  const code: number = await new Promise((r) => child.on('close', (c) => r(c ?? 1)));
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (code !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`);
+  const rssKb = Number(stderr.trim().split('\n').pop());
+  return { seconds, maxRssMb: rssKb / 1024 };
+}
+
+function duBytes(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.size;
+  return readdirSync(path).reduce((n, name) => n + duBytes(join(path, name)), 0);
+}
+
+const fmt = (n: number, d = 2) => n.toFixed(d);
+
+async function main(): Promise<void> {
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  console.log(`workload: ${COUNT} images, shared base ${BASE / MiB} MiB + 2 × ${OWN / MiB} MiB own layers each`);
+  const src = await startRegistry();
+  const dstFerry = await startRegistry();
+  const dstSkopeo = await startRegistry();
+  try {
+    const base = await makeLayer({ seed: 'bench-base', size: BASE });
+    const images: Image[] = [];
+    for (let i = 0; i < COUNT; i++) {
+      const img = makeImage({ layers: [base, await makeLayer({ seed: `bench-${i}-a`, size: OWN }), await makeLayer({ seed: `bench-${i}-b`, size: OWN })], label: `bench-${i}` });
+      await seed(src, `bench/img-${i}`, 'v1', img);
+      images.push(img);
+    }
+    const unique = new Map<string, number>();
+    for (const img of images) for (const b of [img.config, img.manifest, ...img.layers]) unique.set(b.digest, b.size);
+    const uniqueBytes = [...unique.values()].reduce((a, b) => a + b, 0);
+
+    // --- pull
+    const manifest = join(out, 'bundle.yaml');
+    writeFileSync(manifest, `apiVersion: ferry.dev/v1alpha1\nkind: Bundle\nmetadata:\n  name: bench\nspec:\n  images:\n${images.map((_, i) => `    - ${src.host}/bench/img-${i}:v1\n`).join('')}`);
+    const bundle = join(out, 'bundle.tar');
+    const ferryPull = await timed(ferry, ['bundle', 'pull', manifest, '-o', bundle, '--plain-http', '--cache', join(out, 'cache'), '--no-progress']);
+    const syncYaml = join(out, 'skopeo-sync.yaml');
+    writeFileSync(syncYaml, `${src.host}:\n  tls-verify: false\n  images:\n${images.map((_, i) => `    bench/img-${i}: [v1]\n`).join('')}`);
+    const skopeoDir = join(out, 'skopeo-dir');
+    mkdirSync(skopeoDir);
+    const skopeoPull = await timed('skopeo', ['sync', '--src', 'yaml', '--dest', 'dir', syncYaml, skopeoDir]);
+    const bundleBytes = statSync(bundle).size;
+    const skopeoBytes = duBytes(skopeoDir);
+
+    // --- push to empty registries
+    const ferryPush = await timed(ferry, ['bundle', 'push', bundle, '--registry', dstFerry.host, '--plain-http', '--no-progress']);
+    const skopeoPush = await timed('skopeo', ['sync', '--src', 'dir', '--dest', 'docker', '--dest-tls-verify=false', skopeoDir, `${dstSkopeo.host}/bench`]);
+    const ferryRepush = await timed(ferry, ['bundle', 'push', bundle, '--registry', dstFerry.host, '--plain-http', '--no-progress']);
+
+    // --- verify vs sha256sum -c over the same blobs
+    const ferryVerify = await timed(ferry, ['bundle', 'verify', bundle, '--no-progress']);
+    const extracted = join(out, 'extracted');
+    mkdirSync(extracted);
+    await exec('tar', ['-xf', bundle, '-C', extracted]);
+    await exec('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: extracted }); // warm the page cache as verify had it
+    const shaSum = await timed('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: extracted });
+
+    const results = {
+      workload: { images: COUNT, baseMiB: BASE / MiB, ownMiB: OWN / MiB, uniqueBytes },
+      pull: { ferry: ferryPull, skopeo: skopeoPull, ratio: ferryPull.seconds / skopeoPull.seconds, target: '<= 0.5' },
+      size: { bundleBytes, skopeoDirBytes: skopeoBytes, bundleVsUnique: bundleBytes / uniqueBytes, skopeoVsUnique: skopeoBytes / uniqueBytes, target: '<= 1.05' },
+      push: { ferry: ferryPush, skopeo: skopeoPush, ratio: ferryPush.seconds / skopeoPush.seconds, target: '<= 0.7' },
+      repush: { ferry: ferryRepush, target: '< 1 s' },
+      verify: {
+        ferry: ferryVerify,
+        sha256sum: shaSum,
+        ferryMBps: bundleBytes / MiB / ferryVerify.seconds,
+        sha256sumMBps: bundleBytes / MiB / shaSum.seconds,
+        throughputRatio: shaSum.seconds / ferryVerify.seconds,
+        target: '>= 3',
+      },
+      peakRssMb: { max: Math.max(ferryPull.maxRssMb, ferryPush.maxRssMb, ferryRepush.maxRssMb, ferryVerify.maxRssMb), target: '< 200' },
+    };
+    writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    const row = (name: string, f: number, s: number | string, ratio: string, target: string) => console.log(`${name.padEnd(28)} ${String(f).padStart(10)} ${String(s).padStart(10)} ${ratio.padStart(8)}   ${target}`);
+    console.log(`\n${'measure'.padEnd(28)} ${'ferry'.padStart(10)} ${'skopeo'.padStart(10)} ${'ratio'.padStart(8)}   target`);
+    row('pull wall time (s)', +fmt(ferryPull.seconds), fmt(skopeoPull.seconds), fmt(results.pull.ratio), '<= 0.5x');
+    row('output size / unique bytes', +fmt(results.size.bundleVsUnique, 3), fmt(results.size.skopeoVsUnique, 3), '', '<= 1.05 (ferry)');
+    row('push to empty registry (s)', +fmt(ferryPush.seconds), fmt(skopeoPush.seconds), fmt(results.push.ratio), '<= 0.7x');
+    row('repeat push (s)', +fmt(ferryRepush.seconds), '-', '', '< 1 s');
+    row('verify (MiB/s vs sha256sum)', +fmt(results.verify.ferryMBps, 0), fmt(results.verify.sha256sumMBps, 0), fmt(results.verify.throughputRatio), '>= 3x');
+    row('peak RSS of ferry (MB)', +fmt(results.peakRssMb.max, 0), '-', '', '< 200');
+    console.log(`\nresults written to ${join(out, 'results.json')}`);
+  } finally {
+    await Promise.all([src.stop(), dstFerry.stop(), dstSkopeo.stop()]);
+  }
+}
+
+main().catch((err) => {
+  console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
