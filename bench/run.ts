@@ -46,10 +46,24 @@ function duBytes(path: string): number {
 }
 
 const fmt = (n: number, d = 2) => n.toFixed(d);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+/** Runs a measurement RUNS times (after `reset`) and keeps the median wall time: this machine's disk is noisy. */
+async function median(reset: () => Promise<void>, run: () => Promise<Timed>): Promise<Timed & { runs: number[] }> {
+  const all: Timed[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    await reset();
+    all.push(await run());
+  }
+  const sorted = [...all].sort((a, b) => a.seconds - b.seconds);
+  const mid = sorted[Math.floor(sorted.length / 2)] as Timed;
+  return { ...mid, maxRssMb: Math.max(...all.map((t) => t.maxRssMb)), runs: all.map((t) => +t.seconds.toFixed(3)) };
+}
 
 async function main(): Promise<void> {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
+  console.log(`runs per measurement: ${RUNS} (median reported)`);
   console.log(`workload: ${COUNT} images, shared base ${BASE / MiB} MiB + 2 × ${OWN / MiB} MiB own layers each`);
   const src = await startRegistry();
   const dstFerry = await startRegistry();
@@ -70,27 +84,41 @@ async function main(): Promise<void> {
     const manifest = join(out, 'bundle.yaml');
     writeFileSync(manifest, `apiVersion: ferry.dev/v1alpha1\nkind: Bundle\nmetadata:\n  name: bench\nspec:\n  images:\n${images.map((_, i) => `    - ${src.host}/bench/img-${i}:v1\n`).join('')}`);
     const bundle = join(out, 'bundle.tar');
-    const ferryPull = await timed(ferry, ['bundle', 'pull', manifest, '-o', bundle, '--plain-http', '--cache', join(out, 'cache'), '--no-progress']);
+    const ferryPull = await median(
+      async () => rmSync(join(out, 'cache'), { recursive: true, force: true }),
+      () => timed(ferry, ['bundle', 'pull', manifest, '-o', bundle, '--plain-http', '--cache', join(out, 'cache'), '--no-progress']),
+    );
     const syncYaml = join(out, 'skopeo-sync.yaml');
     writeFileSync(syncYaml, `${src.host}:\n  tls-verify: false\n  images:\n${images.map((_, i) => `    bench/img-${i}: [v1]\n`).join('')}`);
     const skopeoDir = join(out, 'skopeo-dir');
-    mkdirSync(skopeoDir);
-    const skopeoPull = await timed('skopeo', ['sync', '--src', 'yaml', '--dest', 'dir', syncYaml, skopeoDir]);
+    const skopeoPull = await median(
+      async () => (rmSync(skopeoDir, { recursive: true, force: true }), mkdirSync(skopeoDir)),
+      () => timed('skopeo', ['sync', '--src', 'yaml', '--dest', 'dir', syncYaml, skopeoDir]),
+    );
     const bundleBytes = statSync(bundle).size;
     const skopeoBytes = duBytes(skopeoDir);
 
     // --- push to empty registries
-    const ferryPush = await timed(ferry, ['bundle', 'push', bundle, '--registry', dstFerry.host, '--plain-http', '--no-progress']);
-    const skopeoPush = await timed('skopeo', ['sync', '--src', 'dir', '--dest', 'docker', '--dest-tls-verify=false', skopeoDir, `${dstSkopeo.host}/bench`]);
-    const ferryRepush = await timed(ferry, ['bundle', 'push', bundle, '--registry', dstFerry.host, '--plain-http', '--no-progress']);
+    // Each run pushes to a fresh, empty repository prefix of its registry.
+    let round = 0;
+    const ferryPush = await median(
+      async () => void round++,
+      () => timed(ferry, ['bundle', 'push', bundle, '--registry', `${dstFerry.host}/r${round}`, '--plain-http', '--no-progress']),
+    );
+    let sround = 0;
+    const skopeoPush = await median(
+      async () => void sround++,
+      () => timed('skopeo', ['sync', '--src', 'dir', '--dest', 'docker', '--dest-tls-verify=false', skopeoDir, `${dstSkopeo.host}/r${sround}`]),
+    );
+    const ferryRepush = await median(async () => {}, () => timed(ferry, ['bundle', 'push', bundle, '--registry', `${dstFerry.host}/r${round}`, '--plain-http', '--no-progress']));
 
     // --- verify vs sha256sum -c over the same blobs
-    const ferryVerify = await timed(ferry, ['bundle', 'verify', bundle, '--no-progress']);
+    const ferryVerify = await median(async () => {}, () => timed(ferry, ['bundle', 'verify', bundle, '--no-progress']));
     const extracted = join(out, 'extracted');
     mkdirSync(extracted);
     await exec('tar', ['-xf', bundle, '-C', extracted]);
     await exec('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: extracted }); // warm the page cache as verify had it
-    const shaSum = await timed('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: extracted });
+    const shaSum = await median(async () => {}, () => timed('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: extracted }));
 
     const results = {
       workload: { images: COUNT, baseMiB: BASE / MiB, ownMiB: OWN / MiB, uniqueBytes },

@@ -1,10 +1,13 @@
+import type { LimitFunction } from 'p-limit';
 import { parseDigest } from '../core/digest.js';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { type Descriptor, isIndexType } from '../core/media-types.js';
 import { parseReference, referenceTarget } from '../core/reference.js';
 import { copyGraph, readVerified } from '../graph/copy.js';
-import { OverlaySource } from '../graph/overlay.js';
+import { OverlaySource, PreferLocal } from '../graph/overlay.js';
+import type { ReadOnlyStorage, Storage } from '../graph/storage.js';
+import { walkGraph } from '../graph/walk.js';
 import type { LockedImage } from '../lock/types.js';
 import type { ImageEntry } from '../manifest/types.js';
 import type { RegistryClient } from '../registry/client.js';
@@ -46,25 +49,26 @@ async function checkSinglePlatform(entry: ImageEntry, repo: RegistryRepository, 
   checkConfigPlatform(`${entry.ref} (${desc.digest})`, cfg, entry.platforms);
 }
 
-export interface ImageFetchContext {
-  client: RegistryClient;
-  store: ContentStore;
-  events: EventSink;
-  tracker: Map<string, Promise<void>>;
-  concurrency: number;
+/** A pinned image ready to copy: its root, a source with its manifests in memory, and every node it needs. */
+export interface ImagePlan {
+  locked: LockedImage;
+  root: Descriptor;
+  source: ReadOnlyStorage;
+  nodes: Descriptor[];
 }
 
 /**
- * Brings a pinned image into the cache. The root is requested by digest; a rewritten index is rebuilt from the
- * upstream index (itself fetched by digest) and must come out with the locked digest, or the lock is stale.
+ * Plans the fetch of a pinned image: reads its manifests (from the cache when there, else from the registry by
+ * digest) to list every blob the bundle will hold, before any blob is downloaded. A rewritten index is rebuilt
+ * from the upstream index and must come out with the locked digest, or the lock is stale.
  */
-export async function fetchImage(locked: LockedImage, ctx: ImageFetchContext): Promise<Descriptor> {
+export async function planImage(locked: LockedImage, client: RegistryClient, store: ContentStore): Promise<ImagePlan> {
   const ref = parseReference(locked.ref);
-  const repo = new RegistryRepository(ctx.client, ref.registry, ref.repository);
+  const repo = new RegistryRepository(client, ref.registry, ref.repository);
   const root: Descriptor = { mediaType: locked.mediaType, digest: parseDigest(locked.digest), size: locked.size };
   const extra = new Map<string, Buffer>();
-  if (locked.digest !== locked.upstreamDigest && !(await ctx.store.exists(root))) {
-    const selection = await reselect(locked, ctx.client);
+  if (locked.digest !== locked.upstreamDigest && !(await store.exists(root))) {
+    const selection = await reselect(locked, client);
     if (selection.root.digest !== locked.digest) {
       throw new FerryError(
         'DIGEST_MISMATCH',
@@ -74,13 +78,23 @@ export async function fetchImage(locked: LockedImage, ctx: ImageFetchContext): P
     }
     if (selection.syntheticBody) extra.set(selection.root.digest, selection.syntheticBody);
   }
-  await copyGraph(new OverlaySource(repo, extra), ctx.store, root, {
-    concurrency: ctx.concurrency,
-    events: ctx.events,
-    tracker: ctx.tracker,
-    subject: locked.ref,
-  });
-  return root;
+  const source = new OverlaySource(repo, extra);
+  const nodes = await walkGraph(new PreferLocal(store, source), [root]);
+  return { locked, root, source, nodes };
+}
+
+export interface ImageFetchContext {
+  /** The cache (possibly wrapped, so the bundle writer hears of arrivals). */
+  target: Storage;
+  events: EventSink;
+  tracker: Map<string, Promise<void>>;
+  /** Shared by every image of a pull: one bound on blob downloads in flight. */
+  limit: LimitFunction;
+}
+
+/** Brings a planned image into the cache: children first, each blob verified before it is committed. */
+export async function fetchImage(plan: ImagePlan, ctx: ImageFetchContext): Promise<void> {
+  await copyGraph(plan.source, ctx.target, plan.root, { limit: ctx.limit, events: ctx.events, tracker: ctx.tracker, subject: plan.locked.ref });
 }
 
 async function reselect(locked: LockedImage, client: RegistryClient): Promise<Selection> {

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { counted, readAll } from '../core/streams.js';
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { VerifyingStream } from '../core/digest.js';
 import type { Descriptor } from '../core/media-types.js';
 import { FerryError } from '../core/errors.js';
@@ -11,6 +11,8 @@ import { isManifestLike, successors } from './successors.js';
 export interface CopyOptions {
   /** Blob transfers in flight at once (manifests are small and not limited, which also rules out deadlock). */
   concurrency?: number;
+  /** A limiter shared by several copies, so a whole pull or push keeps one global bound on blob transfers. */
+  limit?: LimitFunction;
   events?: EventSink;
   /**
    * Shared between copies into the same target so a blob used by twenty images moves once. Keyed by digest; the
@@ -29,7 +31,7 @@ export interface CopyOptions {
 export async function copyGraph(src: ReadOnlyStorage, dst: Storage, root: Descriptor, opts: CopyOptions = {}): Promise<void> {
   const events = opts.events ?? noEvents;
   const tracker = opts.tracker ?? new Map<string, Promise<void>>();
-  const limit = pLimit(opts.concurrency ?? 8);
+  const limit = opts.limit ?? pLimit(opts.concurrency ?? 8);
   const subject = opts.subject ?? root.digest;
 
   const visit = (desc: Descriptor): Promise<void> => {

@@ -4,7 +4,10 @@ import type { Digest } from '../core/digest.js';
 import { type EventSink, noEvents } from '../core/events.js';
 import { writeBundle } from '../bundle/writer.js';
 import { type HttpGetter, fetchFile, resolveFile } from '../fetchers/file-fetcher.js';
-import { fetchImage, resolveImage } from '../fetchers/image-fetcher.js';
+import { type ImagePlan, fetchImage, planImage, resolveImage } from '../fetchers/image-fetcher.js';
+import type { Descriptor } from '../core/media-types.js';
+import { copyGraph } from '../graph/copy.js';
+import { isManifestLike } from '../graph/successors.js';
 import { walkGraph } from '../graph/walk.js';
 import { checkLockMatchesManifest, readLock, serializeLock, writeLockAtomic } from '../lock/lock-file.js';
 import type { Lock } from '../lock/types.js';
@@ -13,6 +16,7 @@ import type { BundleManifest } from '../manifest/types.js';
 import type { RegistryClient } from '../registry/client.js';
 import { ContentStore } from '../store/content-store.js';
 import { TOOL_VERSION } from '../version.js';
+import { Arrivals } from './arrivals.js';
 import { buildBundleIndex } from './bundle-index.js';
 
 export interface PullOptions {
@@ -62,24 +66,28 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
   const lockPath = lockPathFor(opts.outPath);
   await writeLockAtomic(lockPath, lock);
 
-  events({ type: 'phase', phase: 'fetch' });
   const store = new ContentStore(opts.cacheDir);
-  const concurrency = opts.concurrency ?? 8;
-  const tracker = new Map<string, Promise<void>>();
-  const ctx = { client: opts.client, store, events, tracker, concurrency };
-  // Artifacts in parallel; each copy's blob limit plus the shared tracker keep the total bounded and deduplicated.
-  const artifacts = pLimit(4);
-  const images = await Promise.all(
-    lock.images.map((locked) =>
-      artifacts(async () => {
-        opts.signal?.throwIfAborted();
-        events({ type: 'artifact-start', kind: 'image', name: locked.ref });
-        const root = await fetchImage(locked, ctx);
-        events({ type: 'artifact-done', kind: 'image', name: locked.ref, digest: root.digest });
-        return { locked, root };
-      }),
-    ),
-  );
+  const written = await fetchAndWrite(manifest.name, lock, store, opts, events);
+  return {
+    bundle: opts.outPath,
+    lockPath,
+    bytes: written.bytes,
+    sha256: written.sha256,
+    images: lock.images.length,
+    files: lock.files.length,
+    blobs: written.blobs,
+  };
+}
+
+/**
+ * Apply: files first (few, and a file's size may only be known once it is here), then every image's manifests
+ * (to list all blobs up front), then the blob downloads and the bundle writer run side by side — the writer takes
+ * blobs in bundle order as they arrive, so the pull costs about max(download, write), not their sum. A failed
+ * download aborts the writer, which removes its temporary file.
+ */
+async function fetchAndWrite(name: string, lock: Lock, store: ContentStore, opts: PullOptions, events: EventSink) {
+  events({ type: 'phase', phase: 'fetch' });
+  const artifacts = pLimit(16);
   const files = await Promise.all(
     lock.files.map((f) =>
       artifacts(async () => {
@@ -91,33 +99,56 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
       }),
     ),
   );
+  const plans = await Promise.all(lock.images.map((locked) => artifacts(() => planImage(locked, opts.client, store))));
+  const index = buildBundleIndex(plans, files);
+  const fileNodes = await walkGraph(store, files.map((f) => f.root));
+  const blobs = new Map([...fileNodes, ...plans.flatMap((p) => p.nodes)].map((d) => [d.digest as string, d.size]));
 
-  events({ type: 'phase', phase: 'write', detail: opts.outPath });
-  const index = buildBundleIndex(images, files);
-  const blobs = await walkGraph(store, index.manifests);
-  const sizes = new Map(blobs.map((b) => [b.digest, b.size]));
-  const written = await writeBundle({
+  const failed = new AbortController();
+  const arrivals = new Arrivals(store, failed.signal);
+  const ctx = { target: arrivals, events, tracker: new Map<string, Promise<void>>(), limit: pLimit(opts.concurrency ?? 8) };
+  // Blob downloads are queued in the order the writer consumes them (by digest), so the writer rarely waits on a
+  // blob queued late; the image copies that follow share the tracker and only add each image's manifests.
+  const leaves = new Map<string, { plan: ImagePlan; desc: Descriptor }>();
+  for (const plan of plans) for (const desc of plan.nodes) if (!isManifestLike(desc) && !leaves.has(desc.digest)) leaves.set(desc.digest, { plan, desc });
+  const inOrder = [...leaves.values()].sort((a, b) => (a.desc.digest < b.desc.digest ? -1 : 1));
+  const blobCopies = inOrder.map(({ plan, desc }) => copyGraph(plan.source, arrivals, desc, { ...ctx, subject: plan.locked.ref }));
+  const fetching = Promise.all([
+    ...blobCopies,
+    ...plans.map((plan) =>
+      artifacts(async () => {
+        opts.signal?.throwIfAborted();
+        events({ type: 'artifact-start', kind: 'image', name: plan.locked.ref });
+        await fetchImage(plan, ctx);
+        events({ type: 'artifact-done', kind: 'image', name: plan.locked.ref, digest: plan.root.digest });
+      }),
+    ),
+  ]).catch((err: unknown) => {
+    failed.abort(err);
+    throw err;
+  });
+  // What the cache already holds has arrived; a cached image's subtree is skipped by the copy, never announced.
+  for (const [digest, size] of blobs) await arrivals.exists({ digest: digest as Digest, size, mediaType: '' });
+  const writing = writeBundle({
     outPath: opts.outPath,
-    name: manifest.name,
+    name,
     toolVersion: TOOL_VERSION,
     lock: Buffer.from(serializeLock(lock)),
     index,
     blobs: {
-      list: blobs.map((b) => ({ digest: b.digest, size: b.size })),
-      open: (digest: Digest) => store.fetch({ digest, size: sizes.get(digest) ?? -1, mediaType: '' }),
+      list: [...blobs].map(([digest, size]) => ({ digest: digest as Digest, size })),
+      open: async (digest: Digest) => {
+        await arrivals.wait(digest);
+        return store.fetch({ digest, size: blobs.get(digest) ?? -1, mediaType: '' });
+      },
     },
     events,
-    ...(opts.signal ? { signal: opts.signal } : {}),
+    signal: opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal,
   });
-  return {
-    bundle: opts.outPath,
-    lockPath,
-    bytes: written.bytes,
-    sha256: written.sha256,
-    images: images.length,
-    files: files.length,
-    blobs: blobs.length,
-  };
+  const [fetched, wrote] = await Promise.allSettled([fetching, writing]);
+  if (fetched.status === 'rejected') throw fetched.reason;
+  if (wrote.status === 'rejected') throw wrote.reason;
+  return { ...wrote.value, blobs: blobs.size };
 }
 
 async function resolveAll(manifest: BundleManifest, opts: PullOptions, events: EventSink): Promise<Lock> {
