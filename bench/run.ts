@@ -66,8 +66,6 @@ async function main(): Promise<void> {
   console.log(`runs per measurement: ${RUNS} (median reported)`);
   console.log(`workload: ${COUNT} images, shared base ${BASE / MiB} MiB + 2 × ${OWN / MiB} MiB own layers each`);
   const src = await startRegistry();
-  const dstFerry = await startRegistry();
-  const dstSkopeo = await startRegistry();
   try {
     const base = await makeLayer({ seed: 'bench-base', size: BASE });
     const images: Image[] = [];
@@ -99,18 +97,18 @@ async function main(): Promise<void> {
     const skopeoBytes = duBytes(skopeoDir);
 
     // --- push to empty registries
-    // Each run pushes to a fresh, empty repository prefix of its registry.
-    let round = 0;
-    const ferryPush = await median(
-      async () => void round++,
-      () => timed(ferry, ['bundle', 'push', bundle, '--registry', `${dstFerry.host}/r${round}`, '--plain-http', '--no-progress']),
+    // Each run pushes into a freshly started, empty registry (a new port, so no client-side cache can help).
+    let target = await startRegistry();
+    const fresh = async () => {
+      await target.stop();
+      target = await startRegistry();
+    };
+    const ferryPush = await median(fresh, () => timed(ferry, ['bundle', 'push', bundle, '--registry', target.host, '--plain-http', '--no-progress']));
+    const ferryRepush = await median(async () => {}, () => timed(ferry, ['bundle', 'push', bundle, '--registry', target.host, '--plain-http', '--no-progress']));
+    const skopeoPush = await median(fresh, () =>
+      timed('skopeo', ['sync', '--src', 'dir', '--dest', 'docker', '--dest-tls-verify=false', skopeoDir, `${target.host}/bench`]),
     );
-    let sround = 0;
-    const skopeoPush = await median(
-      async () => void sround++,
-      () => timed('skopeo', ['sync', '--src', 'dir', '--dest', 'docker', '--dest-tls-verify=false', skopeoDir, `${dstSkopeo.host}/r${sround}`]),
-    );
-    const ferryRepush = await median(async () => {}, () => timed(ferry, ['bundle', 'push', bundle, '--registry', `${dstFerry.host}/r${round}`, '--plain-http', '--no-progress']));
+    await target.stop();
 
     // --- verify vs sha256sum -c over the same blobs
     const ferryVerify = await median(async () => {}, () => timed(ferry, ['bundle', 'verify', bundle, '--no-progress']));
@@ -147,7 +145,7 @@ async function main(): Promise<void> {
     row('peak RSS of ferry (MB)', +fmt(results.peakRssMb.max, 0), '-', '', '< 200');
     console.log(`\nresults written to ${join(out, 'results.json')}`);
   } finally {
-    await Promise.all([src.stop(), dstFerry.stop(), dstSkopeo.stop()]);
+    await src.stop();
   }
 }
 
