@@ -2,7 +2,5 @@
 # Benchmark ferry against skopeo on the same workload in the same run (see docs/performance.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-test-deps.sh
-npm run build --silent
-npx tsc -p tsconfig.scripts.json
+bash scripts/build-tools.sh
 node dist-demo/bench/run.js "${1:-bench/out}"

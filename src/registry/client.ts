@@ -6,7 +6,7 @@ import { Authenticator } from './authenticator.js';
 import { type CredentialProvider, anonymous } from './credentials.js';
 import { registryError } from './registry-error.js';
 import { resumableBody } from './resumable-body.js';
-import { type HttpResponse, Transport, type TransportOptions, redact } from './transport.js';
+import { type HttpResponse, Transport, type TransportOptions, readBounded } from './transport.js';
 
 export interface RegistryClientOptions extends TransportOptions {
   /** Mirrors: the endpoint base URL for an upstream registry name, when one is configured. */
@@ -89,7 +89,7 @@ export class RegistryClient {
     const res = await this.call(registry, { method: 'GET', path: `/v2/${repo}/manifests/${reference}`, scopes: [pull(repo)], what, headers: { accept: MANIFEST_ACCEPT } });
     if (res.status === 404) throw await registryError(res, `${what} not found`, 'NOT_FOUND');
     if (res.status !== 200) throw await registryError(res, `${what}: manifest request failed`);
-    const body = await readBounded(res, MANIFEST_MAX, what);
+    const body = await readBounded(res, MANIFEST_MAX, `${what}: manifest`);
     const digest = sha256(body);
     let declared: string | undefined;
     try {
@@ -239,18 +239,4 @@ function uploadLocation(res: HttpResponse, what: string): string {
 
 function withDigest(location: string, digest: string): string {
   return `${location}${location.includes('?') ? '&' : '?'}digest=${encodeURIComponent(digest)}`;
-}
-
-async function readBounded(res: HttpResponse, max: number, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of res.body) {
-    n += (c as Buffer).length;
-    if (n > max) {
-      res.body.destroy();
-      throw new FerryError('REGISTRY_ERROR', `${what}: manifest larger than ${max} bytes`, { url: redact(res.url) });
-    }
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks);
 }

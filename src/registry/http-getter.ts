@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { FerryError } from '../core/errors.js';
 import type { HttpGetter } from '../fetchers/file-fetcher.js';
 import { resumableBody } from './resumable-body.js';
-import { type Transport, redact } from './transport.js';
+import { type Transport, readBounded, redact } from './transport.js';
 
 /**
  * Plain file downloads (release assets, checksum lists) over the shared transport: retries, redirects, TLS
@@ -19,17 +19,7 @@ export function createHttpGetter(transport: Transport, rewriteUrl: (url: string)
         await res.body.dump();
         throw new FerryError(res.status === 404 ? 'NOT_FOUND' : 'NETWORK_ERROR', `${redact(url)}: HTTP ${res.status}`, { url: redact(url), status: res.status });
       }
-      const chunks: Buffer[] = [];
-      let n = 0;
-      for await (const c of res.body) {
-        n += (c as Buffer).length;
-        if (n > maxBytes) {
-          res.body.destroy();
-          throw new FerryError('NETWORK_ERROR', `${redact(url)}: larger than ${maxBytes} bytes`, { url: redact(url) });
-        }
-        chunks.push(c as Buffer);
-      }
-      return Buffer.concat(chunks);
+      return readBounded(res, maxBytes, redact(url));
     },
     async getStream(url: string, offset: number): Promise<Readable> {
       return resumableBody((from) => get(url, from), { offset, url, events: transport.events });

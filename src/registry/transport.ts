@@ -170,3 +170,18 @@ export function redact(url: string): string {
     return '(invalid URL)';
   }
 }
+
+/** Reads a small response body whole, refusing (and closing) one larger than `max` bytes. */
+export async function readBounded(res: HttpResponse, max: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of res.body) {
+    n += (c as Buffer).length;
+    if (n > max) {
+      res.body.destroy();
+      throw new FerryError('NETWORK_ERROR', `${what}: larger than ${max} bytes (${redact(res.url)})`, { url: redact(res.url), retriable: false });
+    }
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
