@@ -1,68 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { z } from 'zod';
+import { basename, dirname, join } from 'node:path';
 import { FerryError } from '../core/errors.js';
-import type { BundleManifest } from '../manifest/types.js';
+import { formatReference, parseReference } from '../core/reference.js';
+import { fileNameProblem } from '../manifest/file-name.js';
+import { normalisePlatform } from '../manifest/platform.js';
+import { httpUrlProblem } from '../manifest/schema.js';
+import { problemsFromZod } from '../manifest/zod-problems.js';
+import { byKey, canonicalJson } from './canonical-json.js';
+import { lockSchema } from './lock-schema.js';
 import type { Lock, LockedFile, LockedImage } from './types.js';
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
-const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/);
-const platforms = z.union([z.literal('all'), z.array(z.string())]);
-
-const lockSchema = z
-  .object({
-    lockVersion: z.literal(1),
-    bundle: z.object({ name: z.string() }).strict(),
-    images: z.array(
-      z
-        .object({
-          ref: z.string(),
-          platforms,
-          digest,
-          mediaType: z.string(),
-          size: z.number().int().nonnegative(),
-          upstreamDigest: digest,
-          upstreamMediaType: z.string(),
-          upstreamPlatforms: z.array(z.string()).optional(),
-        })
-        .strict(),
-    ),
-    files: z.array(
-      z
-        .object({
-          name: z.string(),
-          url: z.string(),
-          sha256: hex64,
-          size: z.number().int().nonnegative().optional(),
-          vouchedBy: z.union([
-            z.object({ kind: z.literal('inline') }).strict(),
-            z.object({ kind: z.literal('checksums'), url: z.string(), sha256: hex64, line: z.number().int().positive() }).strict(),
-          ]),
-        })
-        .strict(),
-    ),
-  })
-  .strict();
-
-/** JSON with object keys sorted at every depth, 2-space indented, newline-terminated: one value, one text. */
-export function canonicalJson(value: unknown): string {
-  return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(
-      Object.keys(v as object)
-        .sort()
-        .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
-    );
-  }
-  return v;
-}
-
-const byKey = <T>(key: (x: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+export { canonicalJson } from './canonical-json.js';
+export { checkLockMatchesManifest } from './match-manifest.js';
+export type { Lock, LockedFile, LockedImage, VouchedBy } from './types.js';
 
 /** The lock's text: canonical JSON with images sorted by ref and files by name. */
 export function serializeLock(lock: Lock): string {
@@ -73,6 +24,11 @@ export function serializeLock(lock: Lock): string {
   });
 }
 
+/**
+ * Reads a lock's text. Besides the shape, it checks what later steps rely on: references are in normalised form,
+ * a digest-pinned reference resolved to that digest, platforms are normalised, file names are safe to stage, and
+ * nothing is listed twice. Every problem is listed; throws FerryError('LOCK_INVALID').
+ */
 export function parseLock(text: string, path: string): Lock {
   let raw: unknown;
   try {
@@ -80,12 +36,60 @@ export function parseLock(text: string, path: string): Lock {
   } catch (err) {
     throw new FerryError('LOCK_INVALID', `${path}: not valid JSON: ${(err as Error).message}`, { path });
   }
-  const parsed = lockSchema.safeParse(raw);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new FerryError('LOCK_INVALID', `${path}: not a ferry lock (version 1):\n  ${lines.join('\n  ')}`, { path, problems: lines });
+  const version = (raw as { lockVersion?: unknown } | null)?.lockVersion;
+  if (typeof version === 'number' && version !== 1) {
+    throw new FerryError('LOCK_INVALID', `${path}: lockVersion ${version} is not supported (this ferry reads lockVersion 1)`, { path });
   }
-  return parsed.data as Lock;
+  const parsed = lockSchema.safeParse(raw);
+  const lines = parsed.success
+    ? semanticProblems(parsed.data)
+    : problemsFromZod(parsed.error.issues).map((p) => `${p.path.join('.') || '(root)'}: ${p.message}`);
+  if (lines.length > 0 || !parsed.success) {
+    throw new FerryError('LOCK_INVALID', `${path}: not a valid ferry lock (version 1):\n  ${lines.join('\n  ')}`, { path, problems: lines });
+  }
+  return parsed.data;
+}
+
+function semanticProblems(lock: Lock): string[] {
+  const out: string[] = [];
+  const refs = new Set<string>();
+  lock.images.forEach((img, i) => {
+    const at = `images.${i}`;
+    try {
+      const ref = parseReference(img.ref);
+      const normal = formatReference(ref);
+      if (normal !== img.ref) out.push(`${at}.ref: "${img.ref}" is not in normalised form (${normal})`);
+      if (ref.digest !== undefined && ref.digest !== img.upstreamDigest) {
+        out.push(`${at}.upstreamDigest: the reference pins ${ref.digest} but the lock says it resolved to ${img.upstreamDigest}`);
+      }
+    } catch (err) {
+      out.push(`${at}.ref: ${(err as Error).message}`);
+    }
+    if (refs.has(img.ref)) out.push(`${at}.ref: ${img.ref} is listed twice`);
+    refs.add(img.ref);
+    if (img.platforms !== 'all') {
+      img.platforms.forEach((p, n) => {
+        const norm = normalisePlatform(p);
+        if ('error' in norm) out.push(`${at}.platforms.${n}: ${norm.error}`);
+        else if (norm.platform !== p) out.push(`${at}.platforms.${n}: "${p}" is not in normalised form (${norm.platform})`);
+      });
+    }
+  });
+  const names = new Set<string>();
+  lock.files.forEach((f, i) => {
+    const at = `files.${i}`;
+    const why = fileNameProblem(f.name);
+    if (why) out.push(`${at}.name: file name ${JSON.stringify(f.name)} ${why}`);
+    if (names.has(f.name)) out.push(`${at}.name: ${f.name} is listed twice`);
+    names.add(f.name);
+    const urlWhy = httpUrlProblem(f.url);
+    if (urlWhy) out.push(`${at}.url: ${urlWhy}`);
+    if (f.vouchedBy.kind === 'checksums') {
+      const listWhy = httpUrlProblem(f.vouchedBy.url);
+      if (listWhy) out.push(`${at}.vouchedBy.url: ${listWhy}`);
+    }
+  });
+  return out;
 }
 
 export async function readLock(path: string): Promise<Lock> {
@@ -93,53 +97,19 @@ export async function readLock(path: string): Promise<Lock> {
   try {
     text = await fs.readFile(path, 'utf8');
   } catch (err) {
-    throw new FerryError('LOCK_INVALID', `cannot read lock ${path}: ${(err as Error).message}`, { path });
+    throw new FerryError('LOCK_INVALID', `cannot read lock ${path}: ${(err as Error).message}`, { path }, { cause: err });
   }
   return parseLock(text, path);
 }
 
-/** Temp file + rename, so a reader never sees half a lock. */
+/** Writes to a temporary file in the same directory, then renames it over `path`: a reader never sees half a lock. */
 export async function writeLockAtomic(path: string, lock: Lock): Promise<void> {
-  const tmp = `${path}.partial-${randomBytes(4).toString('hex')}`;
+  const tmp = join(dirname(path), `.${basename(path)}.partial-${randomBytes(4).toString('hex')}`);
   try {
-    await fs.writeFile(tmp, serializeLock(lock));
+    await fs.writeFile(tmp, serializeLock(lock), { flag: 'wx' });
     await fs.rename(tmp, path);
   } catch (err) {
     await fs.rm(tmp, { force: true });
-    throw err;
+    throw new FerryError('IO_ERROR', `cannot write lock ${path}: ${(err as Error).message}`, { path }, { cause: err });
   }
-}
-
-const imageKey = (ref: string, p: 'all' | string[]) => `${ref} [${p === 'all' ? 'all' : [...p].sort().join(',')}]`;
-const fileKey = (name: string, url: string, pin: string) => `${name} from ${url} (${pin})`;
-
-/**
- * `--lock` fetches exactly what the lock says, so the lock must still describe the manifest: same bundle name,
- * same images with the same platform requests, same files with the same pins. Every difference is listed.
- */
-export function checkLockMatchesManifest(lock: Lock, manifest: BundleManifest): void {
-  const diffs: string[] = [];
-  if (lock.bundle.name !== manifest.name) diffs.push(`bundle name: manifest says ${manifest.name}, lock says ${lock.bundle.name}`);
-  compare(
-    manifest.images.map((i) => imageKey(i.ref, i.platforms)),
-    lock.images.map((i) => imageKey(i.ref, i.platforms)),
-    'image',
-    diffs,
-  );
-  compare(
-    manifest.files.map((f) => fileKey(f.name, f.url, f.sha256 ? `sha256 ${f.sha256}` : `checksums ${f.checksums}`)),
-    lock.files.map((f) => fileKey(f.name, f.url, f.vouchedBy.kind === 'inline' ? `sha256 ${f.sha256}` : `checksums ${f.vouchedBy.url}`)),
-    'file',
-    diffs,
-  );
-  if (diffs.length > 0) {
-    throw new FerryError('LOCK_MISMATCH', `the lock no longer matches the manifest ${manifest.path}:\n  ${diffs.join('\n  ')}`, { differences: diffs });
-  }
-}
-
-function compare(inManifest: string[], inLock: string[], what: string, diffs: string[]): void {
-  const m = new Set(inManifest);
-  const l = new Set(inLock);
-  for (const k of m) if (!l.has(k)) diffs.push(`${what} ${k}: in the manifest, not in the lock`);
-  for (const k of l) if (!m.has(k)) diffs.push(`${what} ${k}: in the lock, not in the manifest`);
 }

@@ -11,7 +11,7 @@ export interface LockedImage {
   ref: string;
   /** Effective platform request of the entry. */
   platforms: 'all' | string[];
-  /** What the bundle stores and tags for this ref. */
+  /** What the bundle stores and tags for this ref (sha256:…). */
   digest: string;
   mediaType: string;
   size: number;
@@ -24,7 +24,14 @@ export interface LockedImage {
 
 export type VouchedBy =
   | { kind: 'inline' }
-  | { kind: 'checksums'; url: string; /** hex sha256 of the checksum list as downloaded */ sha256: string; line: number };
+  | {
+      kind: 'checksums';
+      url: string;
+      /** hex sha256 of the checksum list as downloaded */
+      sha256: string;
+      /** 1-based line of the list that named the file */
+      line: number;
+    };
 
 export interface LockedFile {
   name: string;

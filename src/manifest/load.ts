@@ -1,16 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument, type Document } from 'yaml';
 import { FerryError } from '../core/errors.js';
 import { formatReference, parseReference } from '../core/reference.js';
-import { type RawManifest, manifestSchema } from './schema.js';
+import { fileNameFromUrl, fileNameProblem } from './file-name.js';
+import { parsePlatformSpec, type PlatformProblem } from './platform.js';
+import { httpUrlProblem, manifestSchema } from './schema.js';
 import type { BundleManifest, FileEntry, ImageEntry, PlatformSpec } from './types.js';
+import { type KeyPath, type Problem, YamlSource } from './yaml-source.js';
+import { problemsFromZod } from './zod-problems.js';
 
-type Path = (string | number)[];
-
-interface Problem {
-  path: Path;
-  message: string;
-}
+export type { BundleManifest, FileEntry, ImageEntry, PlatformSpec } from './types.js';
 
 export async function loadManifest(path: string): Promise<BundleManifest> {
   let text: string;
@@ -24,39 +22,53 @@ export async function loadManifest(path: string): Promise<BundleManifest> {
 
 /**
  * Parses and validates a manifest. Every problem is reported at once, each as `file:line:col: key.path: what`,
- * so a user fixes a manifest in one pass.
+ * so a user fixes a manifest in one pass. Throws FerryError('MANIFEST_INVALID') with the lines in details.problems.
  */
 export function parseManifest(text: string, path: string): BundleManifest {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const lines = doc.errors.map((e) => {
-      const pos = lc.linePos(e.pos[0]);
-      return `${path}:${pos.line}:${pos.col}: ${e.message.split('\n')[0]}`;
-    });
-    throw invalid(path, lines);
-  }
-  const parsed = manifestSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    const issues = parsed.error.issues.flatMap((i): Problem[] =>
-      // Point at each unknown key itself rather than at the object holding it.
-      i.code === 'unrecognized_keys' ? i.keys.map((k) => ({ path: [...i.path, k], message: `unknown key "${k}"` })) : [{ path: i.path, message: i.message }],
-    );
-    throw invalid(path, issues.map((p) => locate(doc, lc, path, p)));
-  }
-  const problems: Problem[] = [];
-  const manifest = normalise(parsed.data, path, problems);
-  if (problems.length > 0) throw invalid(path, problems.map((p) => locate(doc, lc, path, p)));
+  const src = new YamlSource(text, path);
+  const syntax = src.syntaxErrors();
+  if (syntax.length > 0) throw invalid(path, syntax);
+  const data = src.toJS();
+  if (data === null || data === undefined) throw invalid(path, [src.format({ path: [], message: 'the manifest is empty' })]);
+  const parsed = manifestSchema.safeParse(data);
+  // The meaning checks run even when the shape is wrong, on whatever parts are well-typed, so one run lists a
+  // bad reference and a misspelt key together.
+  const problems: Problem[] = parsed.success ? [] : problemsFromZod(parsed.error.issues);
+  const manifest = normalise(data as Loose, path, problems);
+  if (problems.length > 0) throw invalid(path, src.formatAll(problems));
   return manifest;
 }
 
-function normalise(raw: RawManifest, path: string, problems: Problem[]): BundleManifest {
-  const platforms = platformSpec(raw.spec.platforms) ?? ['linux/amd64'];
-  const images: ImageEntry[] = [];
-  const seenRefs = new Map<string, number>();
-  (raw.spec.images ?? []).forEach((item, i) => {
-    const input = typeof item === 'string' ? item : item.ref;
-    const at: Path = typeof item === 'string' ? ['spec', 'images', i] : ['spec', 'images', i, 'ref'];
+/** The parsed YAML before validation: anything may be missing or of the wrong type. */
+type Loose = { metadata?: { name?: unknown }; spec?: { platforms?: unknown; images?: unknown; files?: unknown } } | null;
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+function normalise(raw: Loose, path: string, problems: Problem[]): BundleManifest {
+  const spec = isRecord(raw) && isRecord(raw.spec) ? raw.spec : {};
+  const name = isRecord(raw) && isRecord(raw.metadata) && isString(raw.metadata.name) ? raw.metadata.name : '';
+  const platforms = platformsAt(spec.platforms, ['spec', 'platforms'], problems) ?? ['linux/amd64'];
+  return { path, name, platforms, images: images(list(spec.images), platforms, problems), files: files(list(spec.files), problems) };
+}
+
+function platformsAt(value: unknown, at: KeyPath, problems: Problem[]): PlatformSpec | undefined {
+  if (!isString(value) && !(Array.isArray(value) && value.length > 0 && value.every(isString))) return undefined;
+  const found: PlatformProblem[] = [];
+  const spec = parsePlatformSpec(value, found);
+  for (const f of found) problems.push({ path: f.index === undefined ? at : [...at, f.index], message: f.message });
+  return spec;
+}
+
+function images(items: unknown[], platforms: PlatformSpec, problems: Problem[]): ImageEntry[] {
+  const out: ImageEntry[] = [];
+  const seen = new Map<string, number>();
+  items.forEach((item, i) => {
+    const input = isString(item) ? item : isRecord(item) && isString(item.ref) ? item.ref : undefined;
+    if (input === undefined) return;
+    const at: KeyPath = isString(item) ? ['spec', 'images', i] : ['spec', 'images', i, 'ref'];
+    const own = isRecord(item) ? platformsAt(item.platforms, ['spec', 'images', i, 'platforms'], problems) : undefined;
     let ref: string;
     try {
       ref = formatReference(parseReference(input));
@@ -64,55 +76,49 @@ function normalise(raw: RawManifest, path: string, problems: Problem[]): BundleM
       problems.push({ path: at, message: (err as Error).message });
       return;
     }
-    const first = seenRefs.get(ref);
-    if (first !== undefined) problems.push({ path: at, message: `duplicate image ${ref} (also spec.images.${first})` });
-    seenRefs.set(ref, i);
-    const own = typeof item === 'string' ? undefined : platformSpec(item.platforms);
-    images.push({ ref, platforms: own ?? platforms });
-  });
-
-  const files: FileEntry[] = [];
-  const seenNames = new Map<string, number>();
-  (raw.spec.files ?? []).forEach((f, i) => {
-    const name = f.name ?? decodeURIComponent(new URL(f.url).pathname.split('/').pop() ?? '');
-    const why = unsafeName(name);
-    if (why) {
-      problems.push({ path: ['spec', 'files', i, f.name !== undefined ? 'name' : 'url'], message: `file name "${name}" ${why}` });
+    const first = seen.get(ref);
+    if (first !== undefined) {
+      problems.push({ path: at, message: `duplicate image ${ref} (same as spec.images.${first} after normalisation)` });
       return;
     }
-    const first = seenNames.get(name);
-    if (first !== undefined) problems.push({ path: ['spec', 'files', i], message: `duplicate file name ${name} (also spec.files.${first})` });
-    seenNames.set(name, i);
-    files.push({ url: f.url, name, ...(f.sha256 ? { sha256: f.sha256.toLowerCase() } : {}), ...(f.checksums ? { checksums: f.checksums } : {}) });
+    seen.set(ref, i);
+    out.push({ ref, platforms: own ?? platforms });
   });
-  return { path, name: raw.metadata.name, platforms, images, files };
+  return out;
 }
 
-function platformSpec(p: 'all' | string[] | undefined): PlatformSpec | undefined {
-  if (p === undefined) return undefined;
-  if (p === 'all' || p.includes('all')) return 'all';
-  return [...new Set(p)];
-}
-
-/** A name staged as DIR/files/<name> must stay inside that directory. */
-function unsafeName(name: string): string | undefined {
-  if (name === '' || name === '.' || name === '..') return 'is empty or a directory name; set name:';
-  if (name.includes('/') || name.includes('\\') || name.includes('\0')) return 'must not contain / \\ or NUL';
-  if (Buffer.byteLength(name) > 255) return 'is longer than 255 bytes';
-  return undefined;
-}
-
-/** Finds where a problem sits in the YAML; a missing key is reported at its parent. */
-function locate(doc: Document, lc: LineCounter, file: string, p: Problem): string {
-  const key = p.path.length > 0 ? p.path.join('.') : '(document)';
-  for (let n = p.path.length; n >= 0; n--) {
-    const node = doc.getIn(p.path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-    if (node && typeof node === 'object' && node.range) {
-      const pos = lc.linePos(node.range[0]);
-      return `${file}:${pos.line}:${pos.col}: ${key}: ${p.message}`;
+function files(items: unknown[], problems: Problem[]): FileEntry[] {
+  const out: FileEntry[] = [];
+  const seen = new Map<string, number>();
+  items.forEach((f, i) => {
+    if (!isRecord(f) || !isString(f.url) || httpUrlProblem(f.url) !== undefined) return;
+    const given = isString(f.name) ? f.name : undefined;
+    const at: KeyPath = ['spec', 'files', i, given !== undefined ? 'name' : 'url'];
+    const name = given ?? fileNameFromUrl(new URL(f.url));
+    if (name === undefined) {
+      problems.push({ path: at, message: "the URL's last path segment is not valid percent-encoding; set name:" });
+      return;
     }
-  }
-  return `${file}:1:1: ${key}: ${p.message}`;
+    const why = fileNameProblem(name);
+    if (why) {
+      const fix = given === undefined ? ' (derived from the URL; set name:)' : '';
+      problems.push({ path: at, message: `file name ${JSON.stringify(name)} ${why}${fix}` });
+      return;
+    }
+    const first = seen.get(name);
+    if (first !== undefined) {
+      problems.push({ path: ['spec', 'files', i], message: `duplicate file name ${name} (also spec.files.${first}); set name: to tell them apart` });
+      return;
+    }
+    seen.set(name, i);
+    out.push({
+      url: f.url,
+      name,
+      ...(isString(f.sha256) ? { sha256: f.sha256.toLowerCase() } : {}),
+      ...(isString(f.checksums) ? { checksums: f.checksums } : {}),
+    });
+  });
+  return out;
 }
 
 function invalid(path: string, lines: string[]): FerryError {

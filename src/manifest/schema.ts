@@ -1,17 +1,36 @@
 import { z } from 'zod';
 
 /**
- * The manifest's shape. Strict objects: an unknown key is an error (a typo such as `checksum:` must not silently
- * drop a pin). Semantic checks (references, duplicates) run after this, in validate.ts.
+ * The manifest's shape (docs/manifest.md). Objects are strict: an unknown key is an error, so a typo such as
+ * `checksum:` cannot silently drop a pin. Meaning (references, platforms, file names, duplicates) is checked
+ * after this, in load.ts, where every problem still gets a position.
  */
-const platform = z.string().regex(/^[a-z0-9_.-]+\/[a-z0-9_.-]+(\/[a-z0-9_.-]+)?$/, 'expected os/arch[/variant], e.g. linux/amd64');
-export const platformsSchema = z.union([z.literal('all'), z.array(z.union([z.literal('all'), platform])).min(1, 'list at least one platform')]);
+const unionMessage = (message: string): z.ZodErrorMap => (issue, ctx) => ({ message: issue.code === 'invalid_union' ? message : ctx.defaultError });
 
-const sha256Hex = z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits');
-const httpUrl = z
-  .string()
-  .url('expected a URL')
-  .refine((u) => /^https?:\/\//.test(u), 'only http:// and https:// URLs are supported');
+export const platformsSchema = z.union([z.string(), z.array(z.string()).min(1)], {
+  errorMap: unionMessage('expected the word all or a list of platforms such as [linux/amd64]'),
+});
+
+/** Why a URL string is unacceptable, or undefined. */
+export function httpUrlProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `"${value}" is not a URL`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `only http:// and https:// URLs are supported, not ${url.protocol}//`;
+  // URLs are written to the lock and the bundle; a password in one would travel with them.
+  if (url.username !== '' || url.password !== '') return 'URLs must not carry credentials (user:password@)';
+  return undefined;
+}
+
+const httpUrl = z.string().superRefine((v, ctx) => {
+  const why = httpUrlProblem(v);
+  if (why) ctx.addIssue({ code: z.ZodIssueCode.custom, message: why });
+});
+
+const sha256Hex = z.string().regex(/^[0-9a-fA-F]{64}$/, 'expected 64 hex digits (a sha256)');
 
 const imageObject = z.object({ ref: z.string(), platforms: platformsSchema.optional() }).strict();
 
@@ -24,7 +43,7 @@ const fileEntry = z
   })
   .strict()
   .refine((f) => (f.sha256 === undefined) !== (f.checksums === undefined), {
-    message: 'give exactly one of sha256 (an inline pin) or checksums (a checksum list URL)',
+    message: 'give exactly one of sha256 (an inline pin) or checksums (the URL of a checksum list)',
   });
 
 const notYet = (what: string) =>
@@ -34,11 +53,17 @@ export const manifestSchema = z
   .object({
     apiVersion: z.literal('ferry.dev/v1alpha1'),
     kind: z.literal('Bundle'),
-    metadata: z.object({ name: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'expected lower-case letters, digits and -') }).strict(),
+    metadata: z
+      .object({
+        name: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'expected lower-case letters, digits and -, starting and ending with a letter or digit'),
+      })
+      .strict(),
     spec: z
       .object({
         platforms: platformsSchema.optional(),
-        images: z.array(z.union([z.string(), imageObject])).optional(),
+        images: z
+          .array(z.union([z.string(), imageObject], { errorMap: unionMessage('expected an image reference, or a mapping with ref: and optional platforms:') }))
+          .optional(),
         files: z.array(fileEntry).optional(),
         rke2: notYet('RKE2 releases (spec.rke2)').optional(),
         charts: notYet('Helm charts (spec.charts)').optional(),

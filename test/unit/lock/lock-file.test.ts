@@ -1,79 +1,115 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, checkLockMatchesManifest, parseLock, readLock, serializeLock, writeLockAtomic } from '../../../src/lock/lock-file.js';
+import { isFerryError } from '../../../src/core/errors.js';
+import { canonicalJson, parseLock, readLock, serializeLock, writeLockAtomic } from '../../../src/lock/lock-file.js';
 import type { Lock } from '../../../src/lock/types.js';
-import type { BundleManifest } from '../../../src/manifest/types.js';
+import { D, sampleLock } from './fixtures.js';
 
-const D = (c: string) => `sha256:${c.repeat(64)}`;
-const lock: Lock = {
-  lockVersion: 1,
-  bundle: { name: 'demo' },
-  images: [
-    { ref: 'quay.io/b:1', platforms: ['linux/amd64'], digest: D('b'), mediaType: 'm', size: 2, upstreamDigest: D('c'), upstreamMediaType: 'i' },
-    { ref: 'docker.io/a:1', platforms: 'all', digest: D('a'), mediaType: 'm', size: 1, upstreamDigest: D('a'), upstreamMediaType: 'm' },
-  ],
-  files: [{ name: 'f.tgz', url: 'https://e/f.tgz', sha256: 'f'.repeat(64), vouchedBy: { kind: 'checksums', url: 'https://e/SUMS', sha256: 'e'.repeat(64), line: 3 } }],
-};
-const manifest: BundleManifest = {
-  path: 'm.yaml',
-  name: 'demo',
-  platforms: ['linux/amd64'],
-  images: [
-    { ref: 'docker.io/a:1', platforms: 'all' },
-    { ref: 'quay.io/b:1', platforms: ['linux/amd64'] },
-  ],
-  files: [{ name: 'f.tgz', url: 'https://e/f.tgz', checksums: 'https://e/SUMS' }],
-};
+/** Rebuilds a value with every object's keys in reverse order: the same data, written differently. */
+function reverseKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(reverseKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverseKeys(x)]));
+  return v;
+}
+
+function problemsOf(text: string): string[] {
+  try {
+    parseLock(text, 'x.json');
+  } catch (err) {
+    if (!isFerryError(err, 'LOCK_INVALID')) throw err;
+    expect(err.message.startsWith('x.json: ')).toBe(true);
+    return (err.details.problems as string[] | undefined) ?? [err.message];
+  }
+  throw new Error('expected the lock to be rejected');
+}
+
+describe('canonical JSON', () => {
+  it('sorts keys at every depth, keeps array order, drops undefined, ends with a newline', () => {
+    expect(canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: undefined } })).toBe(
+      '{\n  "a": {\n    "d": [\n      3,\n      {\n        "y": 2,\n        "z": 1\n      }\n    ]\n  },\n  "b": 1\n}\n',
+    );
+  });
+});
 
 describe('lock file', () => {
-  it('is canonical: sorted keys and entries, whatever the input order', () => {
-    const shuffled = JSON.parse(JSON.stringify(lock)) as Lock;
+  it('serialises the same lock to the same bytes whatever the key and entry order', () => {
+    const shuffled = reverseKeys(sampleLock) as Lock;
     shuffled.images.reverse();
-    expect(serializeLock(shuffled)).toBe(serializeLock(lock));
-    const text = serializeLock(lock);
-    expect(text.indexOf('docker.io/a:1')).toBeLessThan(text.indexOf('quay.io/b:1'));
-    expect(text.endsWith('}\n')).toBe(true);
-    expect(canonicalJson({ b: 1, a: { d: 1, c: 2 } })).toBe('{\n  "a": {\n    "c": 2,\n    "d": 1\n  },\n  "b": 1\n}\n');
+    shuffled.files.reverse();
+    expect(Object.keys(shuffled)[0]).toBe('files');
+    expect(serializeLock(shuffled)).toBe(serializeLock(sampleLock));
+    const text = serializeLock(sampleLock);
+    expect(text.indexOf('docker.io/library/a:1')).toBeLessThan(text.indexOf('quay.io/b/b:1'));
+    expect(text.indexOf('"f.tgz"')).toBeLessThan(text.indexOf('"z.tgz"'));
+    expect(text.startsWith('{\n  "bundle": {\n    "name": "demo"\n  },\n  "files": [')).toBe(true);
+    expect(text.endsWith('  "lockVersion": 1\n}\n')).toBe(true);
+    // Platform lists are data, not sets to sort: their order is kept.
+    expect(JSON.parse(text).images[1].upstreamPlatforms).toEqual(['linux/amd64', 'linux/arm64', 'linux/s390x']);
   });
 
-  it('round-trips through an atomic write', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'ferry-lock-')), 'ferry.lock.json');
-    await writeLockAtomic(path, lock);
-    expect(readFileSync(path, 'utf8')).toBe(serializeLock(lock));
-    expect(serializeLock(await readLock(path))).toBe(serializeLock(lock));
+  it('round-trips through an atomic write, leaving no temporary file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-lock-'));
+    const path = join(dir, 'ferry.lock.json');
+    await writeLockAtomic(path, sampleLock);
+    await writeLockAtomic(path, sampleLock);
+    expect(readdirSync(dir)).toEqual(['ferry.lock.json']);
+    expect(readFileSync(path, 'utf8')).toBe(serializeLock(sampleLock));
+    expect(serializeLock(await readLock(path))).toBe(serializeLock(sampleLock));
+    expect(await readLock(path)).toEqual(JSON.parse(serializeLock(sampleLock)));
   });
 
-  it('rejects what is not a version-1 lock', () => {
-    expect(() => parseLock('{', 'x.json')).toThrow(/x\.json: not valid JSON/);
-    expect(() => parseLock(JSON.stringify({ ...lock, lockVersion: 2 }), 'x.json')).toThrowError(expect.objectContaining({ code: 'LOCK_INVALID' }));
-    expect(() => parseLock(JSON.stringify({ ...lock, images: [{ ...lock.images[0], digest: 'nope' }] }), 'x.json')).toThrow(/images\.0\.digest/);
+  it('fails to write into a missing directory with IO_ERROR', async () => {
+    await expect(writeLockAtomic(join(tmpdir(), 'ferry-no-such-dir', 'x', 'l.json'), sampleLock)).rejects.toThrowError(expect.objectContaining({ code: 'IO_ERROR' }));
   });
 
-  it('accepts a lock that matches the manifest', () => {
-    expect(() => checkLockMatchesManifest(lock, manifest)).not.toThrow();
+  it('reports an unreadable lock as LOCK_INVALID naming the path', async () => {
+    await expect(readLock('/nonexistent/ferry.lock.json')).rejects.toThrowError(expect.objectContaining({ code: 'LOCK_INVALID', message: expect.stringContaining('/nonexistent/ferry.lock.json') }));
+  });
+});
+
+describe('parseLock rejects what is not a valid version-1 lock', () => {
+  const withImage = (patch: object) => JSON.stringify({ ...sampleLock, images: [{ ...sampleLock.images[1], ...patch }] });
+  const withFile = (patch: object) => JSON.stringify({ ...sampleLock, files: [{ ...sampleLock.files[0], ...patch }] });
+
+  it('bad JSON and other versions', () => {
+    expect(problemsOf('{')[0]).toMatch(/^x\.json: not valid JSON/);
+    expect(problemsOf(JSON.stringify({ ...sampleLock, lockVersion: 2 }))).toEqual(['x.json: lockVersion 2 is not supported (this ferry reads lockVersion 1)']);
+    expect(problemsOf('null')).toEqual(['(root): expected a mapping, got an empty value']);
+    expect(problemsOf('{}')).toEqual(['lockVersion: required key is missing', 'bundle: required key is missing', 'images: required key is missing', 'files: required key is missing']);
   });
 
-  it('lists every difference between lock and manifest', () => {
-    const changed: BundleManifest = {
-      ...manifest,
-      images: [{ ref: 'docker.io/a:1', platforms: ['linux/amd64'] }, { ref: 'quay.io/new:1', platforms: ['linux/amd64'] }, manifest.images[1]!],
-      files: [{ name: 'f.tgz', url: 'https://e/f.tgz', sha256: 'f'.repeat(64) }],
-    };
-    try {
-      checkLockMatchesManifest(lock, changed);
-      throw new Error('expected a mismatch');
-    } catch (err) {
-      const e = err as { code: string; details: { differences: string[] } };
-      expect(e.code).toBe('LOCK_MISMATCH');
-      expect(e.details.differences).toEqual([
-        'image docker.io/a:1 [linux/amd64]: in the manifest, not in the lock',
-        'image quay.io/new:1 [linux/amd64]: in the manifest, not in the lock',
-        'image docker.io/a:1 [all]: in the lock, not in the manifest',
-        `file f.tgz from https://e/f.tgz (sha256 ${'f'.repeat(64)}): in the manifest, not in the lock`,
-        'file f.tgz from https://e/f.tgz (checksums https://e/SUMS): in the lock, not in the manifest',
-      ]);
-    }
+  it('shape errors, each with its key path', () => {
+    expect(problemsOf(withImage({ digest: 'nope', size: -1, extra: 1 }))).toEqual([
+      'images.0.digest: expected sha256:<64 lower-case hex digits>',
+      'images.0.size: must be at least 0',
+      'images.0.extra: unknown key "extra"',
+    ]);
+    expect(problemsOf(withFile({ sha256: 'D'.repeat(64), vouchedBy: { kind: 'checksums', url: 'https://e.org/S' } }))).toEqual([
+      'files.0.sha256: expected 64 lower-case hex digits',
+      'files.0.vouchedBy.sha256: required key is missing',
+      'files.0.vouchedBy.line: required key is missing',
+    ]);
+    expect(problemsOf(withImage({ platforms: 'every' }))).toEqual(['images.0.platforms: expected "all" or a list of platforms']);
+  });
+
+  it('meaning errors: unnormalised refs and platforms, digest pins, unsafe or repeated names, bad URLs', () => {
+    const pinned = `registry.k8s.io/pause@${D('9')}`;
+    expect(problemsOf(withImage({ ref: 'busybox' }))).toEqual(['images.0.ref: "busybox" is not in normalised form (docker.io/library/busybox:latest)']);
+    expect(problemsOf(withImage({ ref: pinned, upstreamDigest: D('8') }))).toEqual([`images.0.upstreamDigest: the reference pins ${D('9')} but the lock says it resolved to ${D('8')}`]);
+    expect(problemsOf(withImage({ platforms: ['linux/x86_64', 'linux'] }))).toEqual([
+      'images.0.platforms.0: "linux/x86_64" is not in normalised form (linux/amd64)',
+      'images.0.platforms.1: "linux" is not a platform: expected os/arch[/variant], e.g. linux/amd64 or linux/arm/v7',
+    ]);
+    expect(problemsOf(JSON.stringify({ ...sampleLock, images: [sampleLock.images[0], sampleLock.images[0]] }))).toEqual(['images.1.ref: quay.io/b/b:1 is listed twice']);
+    expect(problemsOf(withFile({ name: '../x' }))).toEqual(['files.0.name: file name "../x" must not contain / or \\']);
+    expect(problemsOf(JSON.stringify({ ...sampleLock, files: [sampleLock.files[0], sampleLock.files[0]] }))).toEqual(['files.1.name: z.tgz is listed twice']);
+    expect(problemsOf(withFile({ url: 'file:///etc/passwd' }))).toEqual(['files.0.url: only http:// and https:// URLs are supported, not file://']);
+  });
+
+  it('accepts a lock whose keys and entries are in any order', () => {
+    const text = JSON.stringify(reverseKeys(sampleLock));
+    expect(serializeLock(parseLock(text, 'x.json'))).toBe(serializeLock(sampleLock));
   });
 });

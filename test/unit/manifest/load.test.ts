@@ -1,89 +1,211 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseManifest } from '../../../src/manifest/load.js';
+import { isFerryError } from '../../../src/core/errors.js';
+import { loadManifest, parseManifest } from '../../../src/manifest/load.js';
 
 const HEX = 'ab'.repeat(32);
+// Four lines, so `spec:` is always line 5.
 const head = `apiVersion: ferry.dev/v1alpha1\nkind: Bundle\nmetadata:\n  name: demo\n`;
-const errorOf = (text: string): { code: string; message: string } => {
+
+/** The located problem lines of a rejected manifest. */
+function problemsOf(text: string): string[] {
   try {
     parseManifest(text, 'm.yaml');
   } catch (err) {
-    return err as { code: string; message: string };
+    if (!isFerryError(err, 'MANIFEST_INVALID')) throw err;
+    const lines = err.details.problems as string[];
+    expect(err.message).toBe(`invalid bundle manifest m.yaml:\n  ${lines.join('\n  ')}`);
+    return lines;
   }
   throw new Error('expected the manifest to be rejected');
-};
+}
 
-describe('parseManifest', () => {
-  it('normalises images, applies platforms and derives file names', () => {
+describe('parseManifest: valid manifests', () => {
+  it('applies defaults to a minimal manifest', () => {
+    const m = parseManifest(`${head}spec:\n  images: [busybox]\n`, 'm.yaml');
+    expect(m).toEqual({ path: 'm.yaml', name: 'demo', platforms: ['linux/amd64'], images: [{ ref: 'docker.io/library/busybox:latest', platforms: ['linux/amd64'] }], files: [] });
+  });
+
+  it('accepts an empty spec', () => {
+    expect(parseManifest(`${head}spec: {}\n`, 'm.yaml')).toMatchObject({ images: [], files: [], platforms: ['linux/amd64'] });
+  });
+
+  it('normalises every reference form and applies per-image platform overrides', () => {
+    const pin = `sha256:${'c'.repeat(64)}`;
     const m = parseManifest(
       `${head}spec:
+  platforms: [linux/amd64, linux/arm64]
   images:
     - velero/velero:v1.9.1
+    - index.docker.io/library/nginx
     - ref: quay.io/prometheus/prometheus:v2.53.0
-      platforms: [linux/amd64, linux/arm64]
-    - ref: busybox
+      platforms: [linux/arm/v7]
+    - ref: busybox:1.36
       platforms: all
+    - ref: 127.0.0.1:5000/app:1
+      platforms: [all]
+    - registry.k8s.io/pause@${pin}
+    - registry.k8s.io/pause:3.9@${pin}
+    - localhost/x
+`,
+      'm.yaml',
+    );
+    expect(m.platforms).toEqual(['linux/amd64', 'linux/arm64']);
+    expect(m.images).toEqual([
+      { ref: 'docker.io/velero/velero:v1.9.1', platforms: ['linux/amd64', 'linux/arm64'] },
+      { ref: 'docker.io/library/nginx:latest', platforms: ['linux/amd64', 'linux/arm64'] },
+      { ref: 'quay.io/prometheus/prometheus:v2.53.0', platforms: ['linux/arm/v7'] },
+      { ref: 'docker.io/library/busybox:1.36', platforms: 'all' },
+      { ref: '127.0.0.1:5000/app:1', platforms: 'all' },
+      { ref: `registry.k8s.io/pause@${pin}`, platforms: ['linux/amd64', 'linux/arm64'] },
+      { ref: `registry.k8s.io/pause:3.9@${pin}`, platforms: ['linux/amd64', 'linux/arm64'] },
+      { ref: 'localhost/x:latest', platforms: ['linux/amd64', 'linux/arm64'] },
+    ]);
+  });
+
+  it('takes `platforms: all` globally and normalises platform spellings', () => {
+    expect(parseManifest(`${head}spec:\n  platforms: all\n  images: [a]\n`, 'm.yaml').images[0]!.platforms).toBe('all');
+    const m = parseManifest(`${head}spec:\n  platforms: [Linux/X86_64, linux/aarch64, linux/amd64, linux/armhf]\n`, 'm.yaml');
+    expect(m.platforms).toEqual(['linux/amd64', 'linux/arm64', 'linux/arm/v7']);
+  });
+
+  it('derives file names, lower-cases inline pins and keeps checksum-list URLs', () => {
+    const m = parseManifest(
+      `${head}spec:
   files:
-    - url: https://example.org/dl/tool%20x.tar.gz
+    - url: https://example.org/dl/tool%20x.tar.gz?download=1
       sha256: ${HEX.toUpperCase()}
     - url: https://example.org/v/velero.tar.gz
       checksums: https://example.org/v/CHECKSUM
       name: velero-cli.tar.gz
+    - url: http://127.0.0.1:8080/plain
+      sha256: ${HEX}
 `,
       'm.yaml',
     );
-    expect(m.name).toBe('demo');
-    expect(m.platforms).toEqual(['linux/amd64']);
-    expect(m.images).toEqual([
-      { ref: 'docker.io/velero/velero:v1.9.1', platforms: ['linux/amd64'] },
-      { ref: 'quay.io/prometheus/prometheus:v2.53.0', platforms: ['linux/amd64', 'linux/arm64'] },
-      { ref: 'docker.io/library/busybox:latest', platforms: 'all' },
-    ]);
     expect(m.files).toEqual([
-      { url: 'https://example.org/dl/tool%20x.tar.gz', name: 'tool x.tar.gz', sha256: HEX },
+      { url: 'https://example.org/dl/tool%20x.tar.gz?download=1', name: 'tool x.tar.gz', sha256: HEX },
       { url: 'https://example.org/v/velero.tar.gz', name: 'velero-cli.tar.gz', checksums: 'https://example.org/v/CHECKSUM' },
+      { url: 'http://127.0.0.1:8080/plain', name: 'plain', sha256: HEX },
     ]);
   });
 
-  it('reports an unknown key at its own line and column', () => {
-    const e = errorOf(`${head}spec:\n  images: []\n  imagez: []\n`);
-    expect(e.code).toBe('MANIFEST_INVALID');
-    expect(e.message).toContain('m.yaml:7:11: spec.imagez: unknown key "imagez"');
+  it('loads from disk, naming the file in errors', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ferry-manifest-'));
+    writeFileSync(join(dir, 'ok.yaml'), `${head}spec:\n  images: [busybox]\n`);
+    writeFileSync(join(dir, 'bad.yaml'), `${head}spec:\n  imagez: []\n`);
+    expect((await loadManifest(join(dir, 'ok.yaml'))).path).toBe(join(dir, 'ok.yaml'));
+    await expect(loadManifest(join(dir, 'bad.yaml'))).rejects.toThrow(`${join(dir, 'bad.yaml')}:6:3: spec.imagez: unknown key "imagez"`);
+    await expect(loadManifest(join(dir, 'missing.yaml'))).rejects.toThrowError(expect.objectContaining({ code: 'MANIFEST_INVALID' }));
+  });
+});
+
+describe('parseManifest: errors at file:line:col', () => {
+  it('points at an unknown key itself, at any depth', () => {
+    expect(problemsOf(`${head}spec:\n  images: []\n  imagez: []\n`)).toEqual(['m.yaml:7:3: spec.imagez: unknown key "imagez"']);
+    expect(problemsOf(`${head}  labels: {}\nspec: {}\n`)).toEqual(['m.yaml:5:3: metadata.labels: unknown key "labels"']);
+    expect(problemsOf(`${head}spec:\n  files:\n    - url: https://e.org/x\n      checksum: https://e.org/S\n`)).toEqual([
+      'm.yaml:7:7: spec.files.0: give exactly one of sha256 (an inline pin) or checksums (the URL of a checksum list)',
+      'm.yaml:8:7: spec.files.0.checksum: unknown key "checksum"',
+    ]);
+    expect(problemsOf(`${head}spec:\n  images:\n    - ref: busybox\n      platform: [linux/amd64]\n`)).toEqual(['m.yaml:8:7: spec.images.0.platform: unknown key "platform"']);
   });
 
-  it('reports every problem with file:line:col', () => {
-    const e = errorOf(`${head}spec:
-  images:
-    - "Bad Ref"
-    - busybox
-    - docker.io/library/busybox:latest
+  it('reports a missing key at its parent', () => {
+    expect(problemsOf(head)).toEqual(['m.yaml:1:1: spec: required key is missing']);
+    expect(problemsOf('apiVersion: ferry.dev/v1alpha1\nkind: Bundle\nmetadata: {}\nspec: {}\n')).toEqual(['m.yaml:3:11: metadata.name: required key is missing']);
+    expect(problemsOf(`${head}spec:\n  files:\n    - sha256: ${HEX}\n`)).toEqual(['m.yaml:7:7: spec.files.0.url: required key is missing']);
+    expect(problemsOf(`${head}spec:\n  images:\n    - platforms: all\n`)).toEqual(['m.yaml:7:7: spec.images.0.ref: required key is missing']);
+  });
+
+  it('words type and value errors for YAML', () => {
+    expect(problemsOf('apiVersion: ferry.dev/v1\nkind: Bndl\nmetadata:\n  name: Demo_1\nspec:\n  images:\n')).toEqual([
+      'm.yaml:1:13: apiVersion: expected "ferry.dev/v1alpha1"',
+      'm.yaml:2:7: kind: expected "Bundle"',
+      'm.yaml:4:9: metadata.name: expected lower-case letters, digits and -, starting and ending with a letter or digit',
+      'm.yaml:6:10: spec.images: expected a list, got an empty value',
+    ]);
+    expect(problemsOf(`${head}spec:\n  images:\n    - 123\n    - ref: 12\n`)).toEqual([
+      'm.yaml:7:7: spec.images.0: expected an image reference, or a mapping with ref: and optional platforms:',
+      'm.yaml:8:12: spec.images.1.ref: expected a string, got a number (put it in quotes)',
+    ]);
+    expect(problemsOf(`${head}spec:\n  files:\n    - url: https://e.org/x\n      sha256: 1e5\n`)).toEqual(['m.yaml:8:15: spec.files.0.sha256: expected a string, got a number (put it in quotes)']);
+    expect(problemsOf('')).toEqual(['m.yaml:1:1: (document): the manifest is empty']);
+    expect(problemsOf('- a\n')).toEqual(['m.yaml:1:1: (document): expected a mapping, got a list']);
+  });
+
+  it('checks platforms', () => {
+    expect(problemsOf(`${head}spec:\n  platforms: linux/amd64\n`)).toEqual(['m.yaml:6:14: spec.platforms: expected the word all or a list of platforms such as [linux/amd64]']);
+    expect(problemsOf(`${head}spec:\n  platforms: []\n`)).toEqual(['m.yaml:6:14: spec.platforms: list at least 1 item']);
+    expect(problemsOf(`${head}spec:\n  platforms: [linux, linux/amd64, a/b/c/d]\n`)).toEqual([
+      'm.yaml:6:15: spec.platforms.0: "linux" is not a platform: expected os/arch[/variant], e.g. linux/amd64 or linux/arm/v7',
+      'm.yaml:6:35: spec.platforms.2: "a/b/c/d" is not a platform: expected os/arch[/variant], e.g. linux/amd64 or linux/arm/v7',
+    ]);
+    expect(problemsOf(`${head}spec:\n  images:\n    - ref: a\n      platforms: [all, linux/amd64]\n`)).toEqual([
+      'm.yaml:8:18: spec.images.0.platforms: all keeps every platform and cannot be combined with other platforms',
+    ]);
+    expect(problemsOf(`${head}spec:\n  platforms: [linux/arm64, linux/arm64/v8]\n`)).toEqual([
+      'm.yaml:6:28: spec.platforms.1: linux/arm64/v8 overlaps linux/arm64 (a platform without a variant matches every variant)',
+    ]);
+  });
+
+  it('reports bad references and duplicates at the item, together with shape errors', () => {
+    expect(problemsOf(`${head}spec:\n  images:\n    - "Bad Ref"\n    - busybox\n    - docker.io/library/busybox:latest\n    - ref: x@sha256:abc\n  imagez: 1\n`)).toEqual([
+      'm.yaml:7:7: spec.images.0: invalid image reference "Bad Ref": "library/Bad Ref" is not a valid repository name (lower case, [a-z0-9._-/])',
+      'm.yaml:9:7: spec.images.2: duplicate image docker.io/library/busybox:latest (same as spec.images.1 after normalisation)',
+      'm.yaml:10:12: spec.images.3.ref: invalid image reference "x@sha256:abc": "sha256:abc" is not a sha256 digest',
+      'm.yaml:11:3: spec.imagez: unknown key "imagez"',
+    ]);
+  });
+
+  it('checks file entries: one pin, http(s) only, no credentials, safe and unique names', () => {
+    const pin = `      sha256: ${HEX}\n`;
+    expect(
+      problemsOf(`${head}spec:
   files:
-    - url: https://example.org/a.tgz
-    - url: ftp://example.org/b.tgz
+    - url: https://e.org/a.tgz
       sha256: ${HEX}
-`);
-    expect(e.message).toContain('m.yaml:11:7: spec.files.0: give exactly one of sha256');
-    expect(e.message).toContain('m.yaml:12:12: spec.files.1.url: only http:// and https:// URLs are supported');
-  });
-
-  it('reports semantic problems (bad refs, duplicates) with positions', () => {
-    const e = errorOf(`${head}spec:\n  images:\n    - "Bad Ref"\n    - busybox\n    - docker.io/library/busybox:latest\n`);
-    expect(e.message).toContain('m.yaml:7:7: spec.images.0: invalid image reference "Bad Ref"');
-    expect(e.message).toContain('m.yaml:9:7: spec.images.2: duplicate image docker.io/library/busybox:latest (also spec.images.1)');
+      checksums: https://e.org/SUMS
+    - url: ftp://e.org/b.tgz
+${pin}    - url: not a url
+      sha256: abc
+    - url: https://user:secret@e.org/c.tgz
+${pin}    - url: https://e.org/dir/
+${pin}    - url: https://e.org/x
+${pin}      name: ../etc/passwd
+    - url: https://e.org/bad%zz
+${pin}    - url: https://mirror.e.org/a.tgz
+${pin}`),
+    ).toEqual([
+      'm.yaml:7:7: spec.files.0: give exactly one of sha256 (an inline pin) or checksums (the URL of a checksum list)',
+      'm.yaml:10:12: spec.files.1.url: only http:// and https:// URLs are supported, not ftp://',
+      'm.yaml:12:12: spec.files.2.url: "not a url" is not a URL',
+      'm.yaml:13:15: spec.files.2.sha256: expected 64 hex digits (a sha256)',
+      'm.yaml:14:12: spec.files.3.url: URLs must not carry credentials (user:password@)',
+      'm.yaml:16:12: spec.files.4.url: file name "" is empty (derived from the URL; set name:)',
+      'm.yaml:20:13: spec.files.5.name: file name "../etc/passwd" must not contain / or \\',
+      "m.yaml:21:12: spec.files.6.url: the URL's last path segment is not valid percent-encoding; set name:",
+      'm.yaml:23:7: spec.files.7: duplicate file name a.tgz (also spec.files.0); set name: to tell them apart',
+    ]);
+    expect(problemsOf(`${head}spec:\n  files:\n    - url: https://e.org/x\n${pin}      name: ${'n'.repeat(256)}\n`)).toEqual([
+      'm.yaml:9:13: spec.files.0.name: file name "' + 'n'.repeat(256) + '" is longer than 255 bytes',
+    ]);
+    expect(problemsOf(`${head}spec:\n  files:\n    - url: https://e.org/x\n${pin}      name: ".."\n`)).toEqual(['m.yaml:9:13: spec.files.0.name: file name ".." is a directory name']);
   });
 
   it('rejects rke2, charts and apt as not supported yet', () => {
-    const e = errorOf(`${head}spec:\n  rke2:\n    version: v1.30.4+rke2r1\n  charts: []\n  apt: []\n`);
-    expect(e.message).toMatch(/spec\.rke2: RKE2 releases \(spec\.rke2\) are not supported yet/);
-    expect(e.message).toMatch(/spec\.charts: Helm charts \(spec\.charts\) are not supported yet/);
-    expect(e.message).toMatch(/spec\.apt: apt packages \(spec\.apt\) are not supported yet/);
+    expect(problemsOf(`${head}spec:\n  rke2:\n    version: v1.30.4+rke2r1\n  charts: []\n  apt: []\n`)).toEqual([
+      'm.yaml:7:5: spec.rke2: RKE2 releases (spec.rke2) are not supported yet by this version of ferry',
+      'm.yaml:8:11: spec.charts: Helm charts (spec.charts) are not supported yet by this version of ferry',
+      'm.yaml:9:8: spec.apt: apt packages (spec.apt) are not supported yet by this version of ferry',
+    ]);
   });
 
   it('gives YAML syntax errors a position', () => {
-    expect(errorOf(`${head}spec:\n  images: [a,\n`).message).toMatch(/m\.yaml:\d+:\d+: /);
-  });
-
-  it('refuses file names that would escape the staging directory', () => {
-    const e = errorOf(`${head}spec:\n  files:\n    - url: https://e.org/x\n      sha256: ${HEX}\n      name: ../etc/passwd\n`);
-    expect(e.message).toContain('spec.files.0.name: file name "../etc/passwd" must not contain');
+    expect(problemsOf(`${head}spec:\n  images: [a,\n`)[0]).toMatch(/^m\.yaml:7:1: YAML syntax: /);
+    expect(problemsOf(`${head}spec:\n  images: []\n  images: []\n`)).toEqual(['m.yaml:7:3: YAML syntax: Map keys must be unique']);
+    expect(problemsOf(`${head}spec: {}\n---\nx: 1\n`)[0]).toMatch(/^m\.yaml:6:1: YAML syntax: Source contains multiple documents/);
   });
 });

@@ -1,0 +1,77 @@
+import { FerryError } from '../core/errors.js';
+
+/**
+ * One mirror rule FROM=TO, validated and normalised. FROM containing `://` is a URL prefix for file downloads;
+ * otherwise it is a registry host, and TO is that registry's endpoint base URL.
+ */
+export type MirrorRule = [from: string, to: string];
+
+export const isUrlPrefix = (from: string): boolean => from.includes('://');
+
+const HOST_RE = /^([a-z0-9]([a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(:[0-9]{1,5})?$/;
+
+/** Registry names as src/core/reference.ts normalises them: Docker Hub's aliases are docker.io. */
+export function normaliseRegistry(host: string): string {
+  const h = host.toLowerCase();
+  return h === 'index.docker.io' || h === 'registry-1.docker.io' ? 'docker.io' : h;
+}
+
+/** Validates and normalises a rule; throws FerryError('USAGE') prefixed with `where` (the flag or config key). */
+export function checkRule(from: string, to: string, where: string): MirrorRule {
+  const r = ruleOrProblem(from, to);
+  if ('problem' in r) throw usageError(where, r.problem);
+  return r.rule;
+}
+
+/** The same check, returning the problem text instead of throwing (the config file collects all of them). */
+export function ruleOrProblem(from: string, to: string): { rule: MirrorRule } | { problem: string } {
+  try {
+    return { rule: normalise(from.trim(), to.trim()) };
+  } catch (err) {
+    if (err instanceof RuleProblem) return { problem: err.message };
+    throw err;
+  }
+}
+
+class RuleProblem extends Error {}
+
+function normalise(from: string, to: string): MirrorRule {
+  if (from === '' || to === '') throw new RuleProblem('FROM and TO must both be given');
+  if (isUrlPrefix(from)) {
+    checkHttpUrl(from, 'FROM');
+    checkHttpUrl(to, 'TO');
+    // Keep exactly one slash at the seam, whichever side wrote it.
+    const target = from.endsWith('/') ? (to.endsWith('/') ? to : `${to}/`) : to.replace(/\/+$/, '');
+    return [from, target];
+  }
+  const host = normaliseRegistry(from);
+  if (!HOST_RE.test(host)) throw new RuleProblem(`FROM "${from}" is neither a registry host (docker.io, 127.0.0.1:5000) nor a URL prefix (https://…)`);
+  // A bare host[:port] means HTTPS; plain HTTP must be asked for with http://.
+  const endpoint = /^[a-z][a-z0-9+.-]*:\/\//i.test(to) ? to : `https://${to}`;
+  const url = checkHttpUrl(endpoint, 'TO');
+  if (url.search !== '' || url.hash !== '') throw new RuleProblem('a registry endpoint must not have a query or fragment');
+  return [host, endpoint.replace(/\/+$/, '')];
+}
+
+function checkHttpUrl(value: string, which: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new RuleProblem(`${which} "${redact(value)}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RuleProblem(`${which} must be an http:// or https:// URL, not ${url.protocol}//`);
+  // Credentials belong in Docker's config; a rule is echoed in messages and would leak them.
+  if (url.username !== '' || url.password !== '') throw new RuleProblem(`${which} must not carry credentials (user:password@)`);
+  return url;
+}
+
+/** Masks a `user:password@` part so an error never repeats it. */
+export function redact(s: string): string {
+  return s.replace(/\/\/[^/@\s"]*@/g, '//***@');
+}
+
+export function usageError(where: string, why: string): FerryError {
+  const safeWhere = redact(where);
+  return new FerryError('USAGE', `${safeWhere}: ${why}`, { where: safeWhere });
+}

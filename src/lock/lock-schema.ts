@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+/** ferry.lock.json version 1, as read back (docs/manifest.md "The lock file"). Strict: unknown keys are errors. */
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits');
+const digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256:<64 lower-case hex digits>');
+const platforms = z.union([z.literal('all'), z.array(z.string()).min(1)], {
+  errorMap: (issue, ctx) => ({ message: issue.code === 'invalid_union' ? 'expected "all" or a list of platforms' : ctx.defaultError }),
+});
+const size = z.number().int().nonnegative();
+
+const lockedImage = z
+  .object({
+    ref: z.string(),
+    platforms,
+    digest,
+    mediaType: z.string().min(1),
+    size,
+    upstreamDigest: digest,
+    upstreamMediaType: z.string().min(1),
+    upstreamPlatforms: z.array(z.string()).optional(),
+  })
+  .strict();
+
+const vouchedBy = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('inline') }).strict(),
+  z.object({ kind: z.literal('checksums'), url: z.string(), sha256: hex64, line: z.number().int().positive() }).strict(),
+]);
+
+const lockedFile = z.object({ name: z.string(), url: z.string(), sha256: hex64, size: size.optional(), vouchedBy }).strict();
+
+export const lockSchema = z
+  .object({
+    lockVersion: z.literal(1),
+    bundle: z.object({ name: z.string().min(1) }).strict(),
+    images: z.array(lockedImage),
+    files: z.array(lockedFile),
+  })
+  .strict();
