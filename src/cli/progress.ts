@@ -43,8 +43,13 @@ export class ProgressRenderer {
         else this.line(`${e.phase}${e.detail ? `: ${e.detail}` : ''}`);
         this.update();
         return;
+      case 'artifact-start':
+        // The library announces artifacts as it reaches them; the bar's total grows with them.
+        this.setTotal(this.artifactsTotal + 1);
+        return;
       case 'artifact-done':
         this.artifactsDone++;
+        if (this.artifactsDone > this.artifactsTotal) this.setTotal(this.artifactsDone);
         if (!this.opts.tty) this.line(`  ${e.skipped ? 'up to date' : 'done'} ${e.kind} ${e.name}${e.digest ? ` ${e.digest}` : ''}`);
         this.update();
         return;
