@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { type Hash, createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Readable, addAbortSignal } from 'node:stream';
@@ -39,13 +39,19 @@ export interface WriteBundleOptions {
   blobs: BlobSource;
   signal?: AbortSignal;
   events?: EventSink;
+  /**
+   * Hash the whole tar while writing (default true). `pull` turns it off: it costs a second SHA-256 pass over
+   * every byte on the writing thread (~15 % of a pull, docs/performance.md), and SHA256SUMS inside the bundle
+   * already covers every entry.
+   */
+  hashWholeFile?: boolean;
 }
 
 export interface WriteBundleResult {
   /** Size of the written tar. */
   bytes: number;
-  /** Digest of the whole tar, computed while writing. */
-  sha256: Digest;
+  /** Digest of the whole tar, computed while writing; absent when `hashWholeFile` is false. */
+  sha256?: Digest;
 }
 
 /**
@@ -72,7 +78,7 @@ export async function writeBundle(opts: WriteBundleOptions): Promise<WriteBundle
   } catch (err) {
     throw ioError(`cannot create ${tmp}`, tmp, err);
   }
-  const out = new TarOut(handle, tmp, events);
+  const out = new TarOut(handle, tmp, events, opts.hashWholeFile !== false);
   try {
     await out.file(SUMS_FILE, sums);
     for (const [path, body] of metadata) await out.file(path, body);
@@ -87,7 +93,7 @@ export async function writeBundle(opts: WriteBundleOptions): Promise<WriteBundle
       throw ioError(`cannot rename ${tmp} to ${opts.outPath}`, opts.outPath, err);
     });
     await syncDir(dirname(opts.outPath));
-    return { bytes: out.bytes, sha256: `sha256:${out.hash.digest('hex')}` as Digest };
+    return { bytes: out.bytes, ...(out.hash ? { sha256: `sha256:${out.hash.digest('hex')}` as Digest } : {}) };
   } catch (err) {
     await handle.close().catch(() => {});
     await fs.rm(tmp, { force: true });
@@ -131,19 +137,22 @@ function normaliseBlobs(list: BlobSource['list']): BlobEntry[] {
 
 /** Appends tar members to an open file, hashing everything written. */
 class TarOut {
-  readonly hash = createHash('sha256');
+  readonly hash: Hash | undefined;
   bytes = 0;
 
   constructor(
     private readonly handle: fs.FileHandle,
     private readonly path: string,
     private readonly events: EventSink,
-  ) {}
+    hashWholeFile: boolean,
+  ) {
+    this.hash = hashWholeFile ? createHash('sha256') : undefined;
+  }
 
   async write(buf: Uint8Array): Promise<void> {
     // The write runs on libuv's thread pool; hash on this thread meanwhile instead of after it.
     const written = this.writeAll(buf);
-    this.hash.update(buf);
+    this.hash?.update(buf);
     await written;
     this.bytes += buf.length;
     this.events({ type: 'bytes', n: buf.length });

@@ -55,7 +55,7 @@ export function registerBundleCommands(program: Command): void {
         events: s.renderer.sink,
         signal: controller.signal,
       });
-      s.done({ ok: true, ...r }, `wrote ${r.bundle} (${formatBytes(r.bytes)}, ${plural(r.images, "image")}, ${plural(r.files, "file")}, ${plural(r.blobs, "blob")})\nsha256 ${r.sha256}\nlock ${r.lockPath}`);
+      s.done({ ok: true, ...r }, `wrote ${r.bundle} (${formatBytes(r.bytes)}, ${plural(r.images, "image")}, ${plural(r.files, "file")}, ${plural(r.blobs, "blob")})\nlock ${r.lockPath}`);
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     }

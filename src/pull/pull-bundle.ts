@@ -37,7 +37,6 @@ export interface PullResult {
   bundle: string;
   lockPath: string;
   bytes: number;
-  sha256: string;
   images: number;
   files: number;
   blobs: number;
@@ -72,7 +71,6 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
     bundle: opts.outPath,
     lockPath,
     bytes: written.bytes,
-    sha256: written.sha256,
     images: lock.images.length,
     files: lock.files.length,
     blobs: written.blobs,
@@ -143,6 +141,7 @@ async function fetchAndWrite(name: string, lock: Lock, store: ContentStore, opts
       },
     },
     events,
+    hashWholeFile: false,
     signal: opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal,
   });
   const [fetched, wrote] = await Promise.allSettled([fetching, writing]);
