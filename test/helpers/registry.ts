@@ -1,6 +1,6 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,6 +21,8 @@ export interface RegistryOptions {
   htpasswd?: { username: string; password: string };
   /** Token auth: the registry trusts JWTs signed by this certificate (see token-server.ts). */
   token?: { realm: string; service: string; issuer: string; certPath: string };
+  /** Serve HTTPS with this certificate and key (PEM files). */
+  tls?: { certPath: string; keyPath: string };
 }
 
 export async function freePort(): Promise<number> {
@@ -65,16 +67,24 @@ storage:
 http:
   addr: ${host}
   secret: ferry-test-secret
-${auth}`,
+${opts.tls ? `  tls:\n    certificate: ${opts.tls.certPath}\n    key: ${opts.tls.keyPath}\n` : ''}${auth}`,
   );
   const child: ChildProcess = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += String(d)));
-  const url = `http://${host}`;
+  const url = `${opts.tls ? 'https' : 'http'}://${host}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited early: ${stderr}`);
     try {
+      if (opts.tls) {
+        // Node's fetch would refuse the test CA; a TCP connect is enough to know the server is up.
+        await new Promise<void>((resolve, reject) => {
+          const sock = connect(port, '127.0.0.1', () => (sock.end(), resolve()));
+          sock.on('error', reject);
+        });
+        break;
+      }
       const res = await fetch(`${url}/v2/`);
       if (res.status === 200 || res.status === 401) break;
     } catch {
