@@ -79,7 +79,3 @@ export function referenceTarget(ref: Reference): string {
 export function isValidRepository(name: string): boolean {
   return REPO_RE.test(name);
 }
-
-export function isValidTag(tag: string): boolean {
-  return TAG_RE.test(tag);
-}

@@ -4,6 +4,7 @@ import type { EventSink } from '../core/events.js';
 import { counted } from '../core/streams.js';
 import { Annotation, type Descriptor } from '../core/media-types.js';
 import type { LockedFile } from '../lock/types.js';
+import { fileNameFromUrl } from '../manifest/file-name.js';
 import type { FileEntry } from '../manifest/types.js';
 import type { ContentStore } from '../store/content-store.js';
 import { findChecksum, parseChecksumList } from './checksum-list.js';
@@ -21,9 +22,9 @@ export interface HttpGetter {
 
 const CHECKSUM_LIST_MAX = 4 << 20;
 
-/** The upstream file name a checksum list would use: the last URL path segment. */
+/** The upstream file name a checksum list would use: the last URL path segment (as the manifest's default name). */
 export function urlFileName(url: string): string {
-  return decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
+  return fileNameFromUrl(new URL(url)) ?? '';
 }
 
 /**

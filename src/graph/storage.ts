@@ -28,10 +28,6 @@ export interface Mounter {
   mount(desc: Descriptor, fromRepository: string): Promise<boolean>;
 }
 
-export function isMounter(x: unknown): x is Mounter {
-  return typeof (x as Mounter | null)?.mount === 'function';
-}
-
 /** Optional: a source that can start a blob part-way (HTTP Range), so interrupted downloads resume. */
 export interface RangeSource {
   fetchAt(desc: Descriptor, offset: number): Promise<Readable>;

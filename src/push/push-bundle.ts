@@ -47,7 +47,8 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
     if (opts.dryRun) return { registry, plan, images: [] };
 
     const ledger = new BlobLedger();
-    const repoOf = (item: PushItem) => new RegistryRepository(opts.client, registry, item.repository);
+    // One repository object per image: it keeps the manifest bodies it pushed, so tagging does not fetch them back.
+    const repos = plan.map((item) => new RegistryRepository(opts.client, registry, item.repository));
     const trackers = new Map<string, Map<string, Promise<void>>>();
     const trackerFor = (repository: string) => {
       let t = trackers.get(repository);
@@ -58,9 +59,9 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
     events({ type: 'phase', phase: 'push', detail: `${plan.length} images to ${registry}` });
     const limit = pLimit(4);
     const upToDate = await Promise.all(
-      plan.map((item) =>
+      plan.map((item, i) =>
         limit(async () => {
-          const repo = repoOf(item);
+          const repo = repos[i] as RegistryRepository;
           const current = item.tag !== undefined ? await opts.client.headManifest(registry, item.repository, item.tag) : undefined;
           if (current?.digest === item.root.digest) {
             events({ type: 'artifact-done', kind: 'image', name: item.source, digest: item.root.digest, skipped: true });
@@ -83,7 +84,7 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
     const images: PushedImage[] = [];
     for (const [i, item] of plan.entries()) {
       const done = upToDate[i] === true;
-      if (!done && item.tag !== undefined) await repoOf(item).tag(item.root, item.tag);
+      if (!done && item.tag !== undefined) await (repos[i] as RegistryRepository).tag(item.root, item.tag);
       const target = `${registry}/${item.repository}${item.tag !== undefined ? `:${item.tag}` : `@${item.root.digest}`}`;
       if (!done) events({ type: 'artifact-done', kind: 'image', name: item.source, digest: item.root.digest });
       images.push({ source: item.source, target, digest: item.root.digest, upToDate: done });
