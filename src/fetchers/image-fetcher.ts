@@ -20,10 +20,12 @@ import { type Selection, checkConfigPlatform, selectPlatforms } from './select-p
  * single-platform images); fetch() brings the bytes of a pinned image into the cache. Kept apart (after pacote) so
  * `--lock` can fetch without resolving.
  */
-export async function resolveImage(entry: ImageEntry, client: RegistryClient): Promise<LockedImage> {
+export async function resolveImage(entry: ImageEntry, client: RegistryClient, seen?: Map<string, Buffer>): Promise<LockedImage> {
   const ref = parseReference(entry.ref);
   const repo = new RegistryRepository(client, ref.registry, ref.repository);
   const { descriptor: upstream, body } = await client.getManifest(ref.registry, ref.repository, referenceTarget(ref));
+  // The body hashes to upstream.digest by construction; planning reuses it instead of fetching it again.
+  seen?.set(upstream.digest, body);
   const selection = selectPlatforms(entry.ref, upstream, body, entry.platforms);
   if (!isIndexType(upstream.mediaType)) await checkSinglePlatform(entry, repo, upstream, body);
   return {
@@ -62,11 +64,11 @@ export interface ImagePlan {
  * digest) to list every blob the bundle will hold, before any blob is downloaded. A rewritten index is rebuilt
  * from the upstream index and must come out with the locked digest, or the lock is stale.
  */
-export async function planImage(locked: LockedImage, client: RegistryClient, store: ContentStore): Promise<ImagePlan> {
+export async function planImage(locked: LockedImage, client: RegistryClient, store: ContentStore, seen?: ReadonlyMap<string, Buffer>): Promise<ImagePlan> {
   const ref = parseReference(locked.ref);
   const repo = new RegistryRepository(client, ref.registry, ref.repository);
   const root: Descriptor = { mediaType: locked.mediaType, digest: parseDigest(locked.digest), size: locked.size };
-  const extra = new Map<string, Buffer>();
+  const extra = new Map<string, Buffer>(seen ?? []);
   if (locked.digest !== locked.upstreamDigest && !(await store.exists(root))) {
     const selection = await reselect(locked, client);
     if (selection.root.digest !== locked.digest) {

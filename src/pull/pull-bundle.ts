@@ -55,18 +55,20 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
   const events = opts.events ?? noEvents;
   const manifest = await loadManifest(opts.manifestPath);
   let lock: Lock;
+  // Manifests fetched while resolving, by digest, so the fetch does not request them a second time.
+  const seen = new Map<string, Buffer>();
   if (opts.lockPath) {
     lock = await readLock(opts.lockPath);
     checkLockMatchesManifest(lock, manifest);
   } else {
     events({ type: 'phase', phase: 'resolve', detail: `${manifest.images.length} images, ${manifest.files.length} files` });
-    lock = await resolveAll(manifest, opts, events);
+    lock = await resolveAll(manifest, opts, events, seen);
   }
   const lockPath = lockPathFor(opts.outPath);
   await writeLockAtomic(lockPath, lock);
 
   const store = new ContentStore(opts.cacheDir);
-  const written = await fetchAndWrite(manifest.name, lock, store, opts, events);
+  const written = await fetchAndWrite(manifest.name, lock, store, opts, events, seen);
   return {
     bundle: opts.outPath,
     lockPath,
@@ -83,7 +85,7 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
  * blobs in bundle order as they arrive, so the pull costs about max(download, write), not their sum. A failed
  * download aborts the writer, which removes its temporary file.
  */
-async function fetchAndWrite(name: string, lock: Lock, store: ContentStore, opts: PullOptions, events: EventSink) {
+async function fetchAndWrite(name: string, lock: Lock, store: ContentStore, opts: PullOptions, events: EventSink, seen: ReadonlyMap<string, Buffer>) {
   events({ type: 'phase', phase: 'fetch' });
   const artifacts = pLimit(16);
   const files = await Promise.all(
@@ -97,7 +99,7 @@ async function fetchAndWrite(name: string, lock: Lock, store: ContentStore, opts
       }),
     ),
   );
-  const plans = await Promise.all(lock.images.map((locked) => artifacts(() => planImage(locked, opts.client, store))));
+  const plans = await Promise.all(lock.images.map((locked) => artifacts(() => planImage(locked, opts.client, store, seen))));
   const index = buildBundleIndex(plans, files);
   const fileNodes = await walkGraph(store, files.map((f) => f.root));
   const blobs = new Map([...fileNodes, ...plans.flatMap((p) => p.nodes)].map((d) => [d.digest as string, d.size]));
@@ -150,12 +152,12 @@ async function fetchAndWrite(name: string, lock: Lock, store: ContentStore, opts
   return { ...wrote.value, blobs: blobs.size };
 }
 
-async function resolveAll(manifest: BundleManifest, opts: PullOptions, events: EventSink): Promise<Lock> {
+async function resolveAll(manifest: BundleManifest, opts: PullOptions, events: EventSink, seen: Map<string, Buffer>): Promise<Lock> {
   const limit = pLimit(8);
   const images = await Promise.all(
     manifest.images.map((entry) =>
       limit(async () => {
-        const locked = await resolveImage(entry, opts.client);
+        const locked = await resolveImage(entry, opts.client, seen);
         events({ type: 'info', message: `  resolved ${entry.ref} → ${locked.digest}` });
         return locked;
       }),

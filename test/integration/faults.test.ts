@@ -40,6 +40,15 @@ describe.runIf(ok)('pull through faults (proxy in front of a real registry with 
   const manifest = (dir: string) => writeManifest(dir, '  images: [velero/velero:v1.9.1, team/app-a:1]\n');
   const mirror = (): [string, string][] => [['docker.io', proxy.url]];
 
+  it('requests each manifest once: what resolving fetched by tag is not fetched again by digest', async () => {
+    const dir = scratch();
+    await pull(manifest(dir), join(dir, 'b.tar'), mirror(), { client: creds() });
+    const byDigest = proxy.log.filter((r) => r.method === 'GET' && r.path.includes(`/manifests/${f.docker.manifest.digest}`));
+    expect(byDigest).toEqual([]);
+    // By tag: one answered request (the other is the registry's 401 challenge before credentials are sent).
+    expect(proxy.log.filter((r) => r.method === 'GET' && r.path.endsWith('/manifests/v1.9.1') && r.headers.authorization)).toHaveLength(1);
+  });
+
   it('retries 429 (honouring Retry-After) and 503, then succeeds', async () => {
     proxy.rules.push({ method: 'GET', path: /\/manifests\/v1\.9\.1$/, times: 2, action: { status: 429, retryAfter: '0' } });
     proxy.rules.push({ method: 'GET', path: /\/blobs\/sha256:/, times: 2, action: { status: 503 } });
