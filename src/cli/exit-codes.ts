@@ -5,7 +5,7 @@ export const ExitCode = { Ok: 0, Error: 1, Usage: 2, Integrity: 3 } as const;
 
 export function exitCodeFor(code: ErrorCode | undefined): number {
   if (code === undefined) return ExitCode.Error;
-  if (code === 'USAGE' || code === 'MANIFEST_INVALID' || code === 'LOCK_MISMATCH') return ExitCode.Usage;
+  if (code === 'USAGE' || code === 'MANIFEST_INVALID' || code === 'LOCK_MISMATCH' || code === 'RKE2_SET_UNKNOWN') return ExitCode.Usage;
   if (INTEGRITY_CODES.has(code)) return ExitCode.Integrity;
   return ExitCode.Error;
 }

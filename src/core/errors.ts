@@ -20,6 +20,9 @@ export type ErrorCode =
   | 'BUNDLE_INVALID' // the bundle is not structurally a ferry bundle
   | 'INTEGRITY_FAILED' // verify found damaged or missing content
   | 'NAME_COLLISION' // two images would land on the same target name
+  | 'ARCHIVE_INVALID' // a docker-save archive is broken or contradicts itself
+  | 'IMAGE_LIST_MISMATCH' // an RKE2 image tarball does not hold exactly the images its .txt list names
+  | 'RKE2_SET_UNKNOWN' // the manifest asks for an image set the release does not have
   | 'NOT_SUPPORTED'
   | 'IO_ERROR'
   | 'INTERNAL';
@@ -46,4 +49,6 @@ export const INTEGRITY_CODES: ReadonlySet<ErrorCode> = new Set([
   'SIZE_MISMATCH',
   'CHECKSUM_MISSING',
   'INTEGRITY_FAILED',
+  'ARCHIVE_INVALID',
+  'IMAGE_LIST_MISMATCH',
 ]);

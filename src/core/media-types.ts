@@ -76,6 +76,10 @@ export const Annotation = {
   ChecksumSource: 'dev.ferry.checksum-source',
   UpstreamDigest: 'dev.ferry.upstream-digest',
   Platforms: 'dev.ferry.platforms',
+  Rke2Role: 'dev.ferry.rke2.role',
+  Rke2Version: 'dev.ferry.rke2.version',
+  Rke2ImageSet: 'dev.ferry.rke2.image-set',
+  Rke2PushImages: 'dev.ferry.rke2.push-images',
 } as const;
 
 export function formatPlatform(p: Platform): string {

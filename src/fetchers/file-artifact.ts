@@ -15,6 +15,10 @@ export interface FileArtifactInput {
   size: number;
   /** Human-readable provenance: "inline sha256 pin" or "<checksums url> line N". */
   checksumSource: string;
+  /** Layers after the file itself (an RKE2 image tarball's table of contents). */
+  extraLayers?: Descriptor[];
+  /** Manifest annotations beyond the standard ones. */
+  annotations?: Record<string, string>;
 }
 
 /**
@@ -27,9 +31,10 @@ export function buildFileArtifact(f: FileArtifactInput): { descriptor: Descripto
     mediaType: MediaType.OciManifest,
     artifactType: FILE_ARTIFACT_TYPE,
     config: EMPTY_DESCRIPTOR,
-    layers: [{ mediaType: MediaType.OctetStream, digest: f.digest, size: f.size, annotations: { [Annotation.Title]: f.name } }],
+    layers: [{ mediaType: MediaType.OctetStream, digest: f.digest, size: f.size, annotations: { [Annotation.Title]: f.name } }, ...(f.extraLayers ?? [])],
     annotations: {
-      [Annotation.Kind]: 'file',
+      ...f.annotations,
+      [Annotation.Kind]: f.annotations?.[Annotation.Kind] ?? 'file',
       [Annotation.Source]: f.url,
       [Annotation.ChecksumSource]: f.checksumSource,
       [Annotation.Title]: f.name,

@@ -2,13 +2,13 @@ import type { Readable } from 'node:stream';
 import { digestFromHex, sha256 } from '../core/digest.js';
 import type { EventSink } from '../core/events.js';
 import { counted } from '../core/streams.js';
-import { Annotation, type Descriptor } from '../core/media-types.js';
+import { Annotation, type Descriptor, MediaType } from '../core/media-types.js';
 import type { LockedFile } from '../lock/types.js';
 import { fileNameFromUrl } from '../manifest/file-name.js';
 import type { FileEntry } from '../manifest/types.js';
 import type { ContentStore } from '../store/content-store.js';
 import { findChecksum, parseChecksumList } from './checksum-list.js';
-import { EMPTY_CONFIG, EMPTY_DESCRIPTOR, buildFileArtifact } from './file-artifact.js';
+import { EMPTY_CONFIG, EMPTY_DESCRIPTOR, type FileArtifactInput, buildFileArtifact } from './file-artifact.js';
 
 /** Plain HTTP(S) downloads, with mirrors, retries and Range resume handled underneath (src/http). */
 export interface HttpGetter {
@@ -47,8 +47,12 @@ export async function resolveFile(entry: FileEntry, http: HttpGetter): Promise<L
   };
 }
 
+/** Human-readable provenance of a file's sha256, for annotations and reports. */
 export function checksumSource(f: LockedFile): string {
-  return f.vouchedBy.kind === 'inline' ? 'inline sha256 pin in the bundle manifest' : `${f.vouchedBy.url} line ${f.vouchedBy.line}`;
+  const v = f.vouchedBy;
+  if (v.kind === 'inline') return 'inline sha256 pin in the bundle manifest';
+  if (v.kind === 'first-fetch') return 'no upstream checksum; sha256 recorded in the lock at first download (HTTPS)';
+  return `${v.url} line ${v.line}`;
 }
 
 /**
@@ -56,20 +60,30 @@ export function checksumSource(f: LockedFile): string {
  * then store the file's artifact manifest and empty config beside it. Returns the manifest descriptor.
  */
 export async function fetchFile(f: LockedFile, http: HttpGetter, store: ContentStore, events: EventSink): Promise<Descriptor> {
+  const blob = await fetchFileBlob(f, http, store, events);
+  return storeFileArtifact(store, { name: f.name, url: f.url, digest: blob.digest, size: blob.size, checksumSource: checksumSource(f) });
+}
+
+/** Brings a pinned file's bytes into the cache (unless already there); returns its blob descriptor. */
+export async function fetchFileBlob(f: LockedFile, http: HttpGetter, store: ContentStore, events: EventSink): Promise<Descriptor> {
   const digest = digestFromHex(f.sha256, `sha256 of ${f.name}`);
   const size = f.size ?? (await http.headSize(f.url).catch(() => undefined));
   const blob = { mediaType: 'application/octet-stream', digest, size: size ?? -1 };
   if (size !== undefined && (await store.exists(blob))) {
     events({ type: 'blob', action: 'cached', digest, size });
   } else {
-    const subject = `file ${f.name} (${f.url})`;
+    const subject = `file ${f.name} (${f.url}, sha256 from ${checksumSource(f)})`;
     const sized = size !== undefined ? { size } : {};
     await store.pushResumable({ digest, ...sized }, async (offset) => counted(await http.getStream(f.url, offset), events), subject);
     events({ type: 'blob', action: 'fetched', digest, size: await store.sizeOf(digest) });
   }
-  const actualSize = await store.sizeOf(digest);
-  const artifact = buildFileArtifact({ name: f.name, url: f.url, digest, size: actualSize, checksumSource: checksumSource(f) });
+  return { mediaType: MediaType.OctetStream, digest, size: await store.sizeOf(digest) };
+}
+
+/** Stores a file's artifact manifest (and the empty config) in the cache; returns the manifest's descriptor. */
+export async function storeFileArtifact(store: ContentStore, input: FileArtifactInput): Promise<Descriptor> {
+  const artifact = buildFileArtifact(input);
   await store.putBuffer(EMPTY_DESCRIPTOR, EMPTY_CONFIG);
   await store.putBuffer(artifact.descriptor, artifact.body);
-  return { ...artifact.descriptor, annotations: { [Annotation.Title]: f.name } };
+  return { ...artifact.descriptor, annotations: { [Annotation.Title]: input.name } };
 }

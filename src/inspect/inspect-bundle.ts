@@ -2,9 +2,10 @@ import { Annotation, type Descriptor, type ImageIndex, type ImageManifest, forma
 import { BundleReader } from '../bundle/reader.js';
 import { readVerified } from '../graph/copy.js';
 import { walkGraph } from '../graph/walk.js';
+import { IMAGE_TOC_MEDIA_TYPE, parseArchiveToc } from '../docker-archive/image-toc.js';
 
 export interface InspectedArtifact {
-  kind: 'image' | 'file';
+  kind: 'image' | 'file' | 'rke2';
   /** Images: full reference. */
   ref?: string;
   /** Files: file name. */
@@ -16,6 +17,10 @@ export interface InspectedArtifact {
   platforms?: string[];
   upstreamDigest?: string;
   source?: string;
+  /** RKE2 files: what the file is for (binary, images, image-list, checksums, install-script). */
+  role?: string;
+  /** RKE2 image tarballs: the images inside. */
+  images?: string[];
 }
 
 export interface InspectResult {
@@ -55,9 +60,19 @@ async function describe(reader: BundleReader, desc: Descriptor): Promise<Inspect
   const nodes = await walkGraph(reader, [desc]);
   const size = nodes.reduce((n, d) => n + d.size, 0);
   const base = { digest: desc.digest, mediaType: desc.mediaType, size };
-  if (a[Annotation.Kind] === 'file') {
+  if (a[Annotation.Kind] === 'file' || a[Annotation.Kind] === 'rke2') {
     const m = JSON.parse((await readVerified(reader, desc, desc.digest)).toString('utf8')) as ImageManifest;
-    return { kind: 'file', name: a[Annotation.Title] ?? '', ...base, ...(m.annotations?.[Annotation.Source] ? { source: m.annotations[Annotation.Source] } : {}) };
+    const source = m.annotations?.[Annotation.Source] ? { source: m.annotations[Annotation.Source] } : {};
+    if (a[Annotation.Kind] === 'file') return { kind: 'file', name: a[Annotation.Title] ?? '', ...base, ...source };
+    const toc = m.layers[1]?.mediaType === IMAGE_TOC_MEDIA_TYPE ? parseArchiveToc(await readVerified(reader, m.layers[1], `${desc.digest} table of contents`)) : undefined;
+    return {
+      kind: 'rke2',
+      name: a[Annotation.Title] ?? '',
+      ...base,
+      ...source,
+      role: a[Annotation.Rke2Role] ?? '',
+      ...(toc ? { images: toc.images.flatMap((i) => i.refs) } : {}),
+    };
   }
   return {
     kind: 'image',

@@ -21,6 +21,7 @@ export function serializeLock(lock: Lock): string {
     ...lock,
     images: [...lock.images].sort(byKey((i: LockedImage) => i.ref)),
     files: [...lock.files].sort(byKey((f: LockedFile) => f.name)),
+    ...(lock.rke2 ? { rke2: { ...lock.rke2, files: [...lock.rke2.files].sort(byKey((f: LockedFile) => f.name)) } } : {}),
   });
 }
 
@@ -75,9 +76,15 @@ function semanticProblems(lock: Lock): string[] {
       });
     }
   });
+  // Plain files and RKE2 files are staged in different directories, so each list has its own names.
+  const groups = [lock.files.map((f, i) => ({ f, at: `files.${i}` })), (lock.rke2?.files ?? []).map((f, i) => ({ f, at: `rke2.files.${i}` }))];
+  for (const group of groups) checkFiles(group, out);
+  return out;
+}
+
+function checkFiles(group: { f: LockedFile; at: string }[], out: string[]): void {
   const names = new Set<string>();
-  lock.files.forEach((f, i) => {
-    const at = `files.${i}`;
+  group.forEach(({ f, at }) => {
     const why = fileNameProblem(f.name);
     if (why) out.push(`${at}.name: file name ${JSON.stringify(f.name)} ${why}`);
     if (names.has(f.name)) out.push(`${at}.name: ${f.name} is listed twice`);
@@ -89,7 +96,6 @@ function semanticProblems(lock: Lock): string[] {
       if (listWhy) out.push(`${at}.vouchedBy.url: ${listWhy}`);
     }
   });
-  return out;
 }
 
 export async function readLock(path: string): Promise<Lock> {

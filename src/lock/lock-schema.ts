@@ -24,9 +24,33 @@ const lockedImage = z
 const vouchedBy = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('inline') }).strict(),
   z.object({ kind: z.literal('checksums'), url: z.string(), sha256: hex64, line: z.number().int().positive() }).strict(),
+  z.object({ kind: z.literal('first-fetch') }).strict(),
 ]);
 
-const lockedFile = z.object({ name: z.string(), url: z.string(), sha256: hex64, size: size.optional(), vouchedBy }).strict();
+const fileFields = { name: z.string(), url: z.string(), sha256: hex64, size: size.optional(), vouchedBy };
+const lockedFile = z.object(fileFields).strict();
+
+const lockedRke2 = z
+  .object({
+    version: z.string(),
+    arch: z.string(),
+    imageSets: z.array(z.string()).optional(),
+    installScript: z.boolean(),
+    pushImages: z.boolean(),
+    releaseUrl: z.string(),
+    installScriptUrl: z.string(),
+    files: z.array(
+      z
+        .object({
+          ...fileFields,
+          role: z.enum(['checksums', 'binary', 'images', 'image-list', 'install-script']),
+          imageSet: z.string().optional(),
+          images: z.array(z.string()).optional(),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
 
 export const lockSchema = z
   .object({
@@ -34,5 +58,6 @@ export const lockSchema = z
     bundle: z.object({ name: z.string().min(1) }).strict(),
     images: z.array(lockedImage),
     files: z.array(lockedFile),
+    rke2: lockedRke2.optional(),
   })
   .strict();

@@ -1,12 +1,14 @@
 import { FerryError } from '../core/errors.js';
 import type { BundleManifest, FileEntry, PlatformSpec } from '../manifest/types.js';
 import { byKey } from './canonical-json.js';
+import { rke2Differences } from './match-rke2.js';
 import type { Lock, LockedFile } from './types.js';
 
 /** Platform requests compare as sets: the fetcher keeps upstream order whatever order they are written in. */
 const platformsText = (p: PlatformSpec): string => (p === 'all' ? 'all' : [...p].sort().join(','));
 const manifestPin = (f: FileEntry): string => (f.sha256 !== undefined ? `sha256 ${f.sha256}` : `checksums ${f.checksums ?? '?'}`);
-const lockPin = (f: LockedFile): string => (f.vouchedBy.kind === 'inline' ? `sha256 ${f.sha256}` : `checksums ${f.vouchedBy.url}`);
+const lockPin = (f: LockedFile): string =>
+  f.vouchedBy.kind === 'checksums' ? `checksums ${f.vouchedBy.url}` : `sha256 ${f.sha256}`;
 
 /**
  * `--lock` fetches exactly what the lock says, so the lock must still describe the manifest: the same bundle name,
@@ -45,6 +47,8 @@ export function checkLockMatchesManifest(lock: Lock, manifest: BundleManifest): 
   for (const locked of [...lock.files].sort(byKey((f) => f.name))) {
     if (!wantedNames.has(locked.name)) diffs.push(`file ${locked.name} from ${locked.url} (${lockPin(locked)}): in the lock, not in the manifest`);
   }
+
+  diffs.push(...rke2Differences(lock.rke2, manifest.rke2));
 
   if (diffs.length > 0) {
     throw new FerryError('LOCK_MISMATCH', `the lock no longer matches the manifest ${manifest.path}:\n  ${diffs.join('\n  ')}`, {

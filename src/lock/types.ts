@@ -4,6 +4,7 @@ export interface Lock {
   bundle: { name: string };
   images: LockedImage[];
   files: LockedFile[];
+  rke2?: LockedRke2;
 }
 
 export interface LockedImage {
@@ -31,7 +32,12 @@ export type VouchedBy =
       sha256: string;
       /** 1-based line of the list that named the file */
       line: number;
-    };
+    }
+  /**
+   * Nothing upstream publishes a checksum for it (RKE2's install.sh, or the checksum list itself): the sha256 was
+   * recorded here when ferry first downloaded it over HTTPS, and every later `--lock` pull must match it.
+   */
+  | { kind: 'first-fetch' };
 
 export interface LockedFile {
   name: string;
@@ -40,4 +46,27 @@ export interface LockedFile {
   sha256: string;
   size?: number;
   vouchedBy: VouchedBy;
+}
+
+/** What an RKE2 release file is for (docs/rke2.md). */
+export type Rke2Role = 'checksums' | 'binary' | 'images' | 'image-list' | 'install-script';
+
+export interface LockedRke2File extends LockedFile {
+  role: Rke2Role;
+  /** Image set of an `images` or `image-list` file; absent for the all-in-one `rke2-images.linux-<arch>` files. */
+  imageSet?: string;
+  /** For an `images` tarball: the images its `.txt` list names, fully qualified and sorted. */
+  images?: string[];
+}
+
+/** spec.rke2, resolved: every release file with the sha256 that `sha256sum-<arch>.txt` gives for it. */
+export interface LockedRke2 {
+  version: string;
+  arch: string;
+  imageSets?: string[];
+  installScript: boolean;
+  pushImages: boolean;
+  releaseUrl: string;
+  installScriptUrl: string;
+  files: LockedRke2File[];
 }

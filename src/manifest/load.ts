@@ -4,11 +4,11 @@ import { formatReference, parseReference } from '../core/reference.js';
 import { fileNameFromUrl, fileNameProblem } from './file-name.js';
 import { parsePlatformSpec, type PlatformProblem } from './platform.js';
 import { httpUrlProblem, manifestSchema } from './schema.js';
-import type { BundleManifest, FileEntry, ImageEntry, PlatformSpec } from './types.js';
+import type { BundleManifest, FileEntry, ImageEntry, PlatformSpec, Rke2Entry } from './types.js';
 import { type KeyPath, type Problem, YamlSource } from './yaml-source.js';
 import { problemsFromZod } from './zod-problems.js';
 
-export type { BundleManifest, FileEntry, ImageEntry, PlatformSpec } from './types.js';
+export type { BundleManifest, FileEntry, ImageEntry, PlatformSpec, Rke2Entry } from './types.js';
 
 export async function loadManifest(path: string): Promise<BundleManifest> {
   let text: string;
@@ -40,7 +40,7 @@ export function parseManifest(text: string, path: string): BundleManifest {
 }
 
 /** The parsed YAML before validation: anything may be missing or of the wrong type. */
-type Loose = { metadata?: { name?: unknown }; spec?: { platforms?: unknown; images?: unknown; files?: unknown } } | null;
+type Loose = { metadata?: { name?: unknown }; spec?: { platforms?: unknown; images?: unknown; files?: unknown; rke2?: unknown } } | null;
 
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -50,7 +50,33 @@ function normalise(raw: Loose, path: string, problems: Problem[]): BundleManifes
   const spec = isRecord(raw) && isRecord(raw.spec) ? raw.spec : {};
   const name = isRecord(raw) && isRecord(raw.metadata) && isString(raw.metadata.name) ? raw.metadata.name : '';
   const platforms = platformsAt(spec.platforms, ['spec', 'platforms'], problems) ?? ['linux/amd64'];
-  return { path, name, platforms, images: images(list(spec.images), platforms, problems), files: files(list(spec.files), problems) };
+  const r = rke2(spec.rke2);
+  return {
+    path,
+    name,
+    platforms,
+    images: images(list(spec.images), platforms, problems),
+    files: files(list(spec.files), problems),
+    ...(r ? { rke2: r } : {}),
+  };
+}
+
+export const RKE2_RELEASE_URL = 'https://github.com/rancher/rke2/releases/download';
+export const RKE2_INSTALL_SCRIPT_URL = 'https://get.rke2.io';
+
+/** Defaults for spec.rke2 (the schema has already reported what is wrong with it). */
+function rke2(raw: unknown): Rke2Entry | undefined {
+  if (!isRecord(raw) || !isString(raw.version)) return undefined;
+  const sets = Array.isArray(raw.imageSets) && raw.imageSets.every(isString) ? [...new Set(raw.imageSets)] : undefined;
+  return {
+    version: raw.version,
+    arch: isString(raw.arch) ? raw.arch : 'amd64',
+    ...(sets ? { imageSets: sets } : {}),
+    installScript: raw.installScript !== false,
+    pushImages: raw.pushImages !== false,
+    releaseUrl: (isString(raw.releaseUrl) ? raw.releaseUrl : RKE2_RELEASE_URL).replace(/\/+$/, ''),
+    installScriptUrl: isString(raw.installScriptUrl) ? raw.installScriptUrl : RKE2_INSTALL_SCRIPT_URL,
+  };
 }
 
 function platformsAt(value: unknown, at: KeyPath, problems: Problem[]): PlatformSpec | undefined {

@@ -46,6 +46,21 @@ const fileEntry = z
     message: 'give exactly one of sha256 (an inline pin) or checksums (the URL of a checksum list)',
   });
 
+/** An exact RKE2 release tag (rancher/rke2 scripts/version.sh): `v1.30.4+rke2r1`. Channels are not accepted: a bundle pins. */
+export const RKE2_VERSION_RE = /^v\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?\+rke2r\d+$/;
+
+const rke2Entry = z
+  .object({
+    version: z.string().regex(RKE2_VERSION_RE, 'expected an exact RKE2 release tag such as v1.30.4+rke2r1'),
+    arch: z.enum(['amd64', 'arm64', 's390x']).optional(),
+    imageSets: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected an image set name such as core or calico')).min(1).optional(),
+    installScript: z.boolean().optional(),
+    pushImages: z.boolean().optional(),
+    releaseUrl: httpUrl.optional(),
+    installScriptUrl: httpUrl.optional(),
+  })
+  .strict();
+
 const notYet = (what: string) =>
   z.unknown().superRefine((_v, ctx) => ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${what} are not supported yet by this version of ferry` }));
 
@@ -65,7 +80,7 @@ export const manifestSchema = z
           .array(z.union([z.string(), imageObject], { errorMap: unionMessage('expected an image reference, or a mapping with ref: and optional platforms:') }))
           .optional(),
         files: z.array(fileEntry).optional(),
-        rke2: notYet('RKE2 releases (spec.rke2)').optional(),
+        rke2: rke2Entry.optional(),
         charts: notYet('Helm charts (spec.charts)').optional(),
         apt: notYet('apt packages (spec.apt)').optional(),
       })

@@ -18,10 +18,24 @@ export interface FileEntry {
   checksums?: string;
 }
 
+/** spec.rke2 with defaults applied (docs/rke2.md). */
+export interface Rke2Entry {
+  version: string;
+  arch: string;
+  /** Per-set tarballs to carry; undefined = the all-in-one `rke2-images.linux-<arch>` tarball. */
+  imageSets?: string[];
+  installScript: boolean;
+  pushImages: boolean;
+  /** Base of the release downloads, without the version. */
+  releaseUrl: string;
+  installScriptUrl: string;
+}
+
 export interface BundleManifest {
   path: string;
   name: string;
   platforms: PlatformSpec;
   images: ImageEntry[];
   files: FileEntry[];
+  rke2?: Rke2Entry;
 }

@@ -9,6 +9,13 @@ export interface IndexedImage {
 export interface IndexedFile {
   name: string;
   root: Descriptor;
+  /** Extra index.json annotations (RKE2 files: kind, role, version). */
+  annotations?: Record<string, string>;
+}
+
+/** `rke2/<name>`: how an RKE2 release file is named in index.json. */
+export function rke2RefName(name: string): string {
+  return `rke2/${name}`;
 }
 
 /** `file/<name>`: how a file artifact is named in index.json. */
@@ -21,7 +28,7 @@ export function fileRefName(name: string): string {
  * (`io.containerd.image.name`, containerd client/import.go) and OCI tools (`org.opencontainers.image.ref.name`),
  * each with its full normalised reference; then one per file artifact. Sorted, so the same lock gives the same bytes.
  */
-export function buildBundleIndex(images: IndexedImage[], files: IndexedFile[]): ImageIndex {
+export function buildBundleIndex(images: IndexedImage[], files: IndexedFile[], rke2: IndexedFile[] = []): ImageIndex {
   const imageDescs = [...images]
     .sort((a, b) => cmp(a.locked.ref, b.locked.ref))
     .map(({ locked, root }): Descriptor => {
@@ -43,7 +50,16 @@ export function buildBundleIndex(images: IndexedImage[], files: IndexedFile[]): 
       ...(root.artifactType ? { artifactType: root.artifactType } : {}),
       annotations: { [Annotation.RefName]: fileRefName(name), [Annotation.Kind]: 'file', [Annotation.Title]: name },
     }));
-  return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [...imageDescs, ...fileDescs] };
+  const rke2Descs = [...rke2]
+    .sort((a, b) => cmp(a.name, b.name))
+    .map(({ name, root, annotations }): Descriptor => ({
+      mediaType: root.mediaType,
+      digest: root.digest,
+      size: root.size,
+      ...(root.artifactType ? { artifactType: root.artifactType } : {}),
+      annotations: { [Annotation.RefName]: rke2RefName(name), ...annotations, [Annotation.Kind]: 'rke2', [Annotation.Title]: name },
+    }));
+  return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [...imageDescs, ...fileDescs, ...rke2Descs] };
 }
 
 function cmp(a: string, b: string): number {

@@ -10,7 +10,9 @@ import { copyGraph } from '../graph/copy.js';
 import { isManifestLike } from '../graph/successors.js';
 import { walkGraph } from '../graph/walk.js';
 import { checkLockMatchesManifest, readLock, serializeLock, writeLockAtomic } from '../lock/lock-file.js';
-import type { Lock } from '../lock/types.js';
+import type { Lock, LockedRke2 } from '../lock/types.js';
+import { fetchRke2, rke2Annotations } from '../fetchers/rke2/fetch-rke2.js';
+import { resolveRke2 } from '../fetchers/rke2/resolve-rke2.js';
 import { loadManifest } from '../manifest/load.js';
 import type { BundleManifest } from '../manifest/types.js';
 import type { RegistryClient } from '../registry/client.js';
@@ -61,7 +63,8 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
     lock = await readLock(opts.lockPath);
     checkLockMatchesManifest(lock, manifest);
   } else {
-    events({ type: 'phase', phase: 'resolve', detail: `${manifest.images.length} images, ${manifest.files.length} files` });
+    const rke2 = manifest.rke2 ? `, RKE2 ${manifest.rke2.version}` : '';
+    events({ type: 'phase', phase: 'resolve', detail: `${manifest.images.length} images, ${manifest.files.length} files${rke2}` });
     lock = await resolveAll(manifest, opts, events, seen);
   }
   const lockPath = lockPathFor(opts.outPath);
@@ -74,7 +77,7 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
     lockPath,
     bytes: written.bytes,
     images: lock.images.length,
-    files: lock.files.length,
+    files: lock.files.length + (lock.rke2?.files.length ?? 0),
     blobs: written.blobs,
   };
 }
@@ -99,9 +102,11 @@ async function fetchAndWrite(name: string, lock: Lock, store: ContentStore, opts
       }),
     ),
   );
+  const rke2 = lock.rke2 ? await fetchRke2(lock.rke2, opts.http, store, events) : [];
   const plans = await Promise.all(lock.images.map((locked) => artifacts(() => planImage(locked, opts.client, store, seen))));
-  const index = buildBundleIndex(plans, files);
-  const fileNodes = await walkGraph(store, files.map((f) => f.root));
+  const rke2Indexed = rke2.map((r) => ({ name: r.file.name, root: r.root, annotations: rke2Annotations(lock.rke2 as LockedRke2, r.file) }));
+  const index = buildBundleIndex(plans, files, rke2Indexed);
+  const fileNodes = await walkGraph(store, [...files.map((f) => f.root), ...rke2.map((r) => r.root)]);
   const blobs = new Map([...fileNodes, ...plans.flatMap((p) => p.nodes)].map((d) => [d.digest as string, d.size]));
 
   const failed = new AbortController();
@@ -164,5 +169,7 @@ async function resolveAll(manifest: BundleManifest, opts: PullOptions, events: E
     ),
   );
   const files = await Promise.all(manifest.files.map((entry) => limit(() => resolveFile(entry, opts.http))));
-  return { lockVersion: 1, bundle: { name: manifest.name }, images, files };
+  const rke2 = manifest.rke2 ? await resolveRke2(manifest.rke2, opts.http) : undefined;
+  if (rke2) events({ type: 'info', message: `  resolved RKE2 ${rke2.version} (${rke2.arch}) → ${rke2.files.length} files, sha256s from ${rke2.files[0]?.url}` });
+  return { lockVersion: 1, bundle: { name: manifest.name }, images, files, ...(rke2 ? { rke2 } : {}) };
 }

@@ -2,6 +2,7 @@ import { LOCK_FILE } from '../bundle/format.js';
 import { Annotation, type ImageIndex, type ImageManifest } from '../core/media-types.js';
 import { parseLock } from '../lock/lock-file.js';
 import type { Problem } from './problem.js';
+import { checkRke2 } from './rke2-check.js';
 
 /**
  * The lock is the bundle's statement of what it carries; index.json is what it actually names. They must agree
@@ -41,5 +42,7 @@ export async function checkLockAgainstIndex(lockBody: Buffer, index: ImageIndex 
     if (layer?.digest !== `sha256:${f.sha256}`) mismatch(`file ${f.name}: the bundle carries ${layer?.digest}, the lock pins sha256:${f.sha256}`, `sha256:${f.sha256}`, layer?.digest);
   }
   for (const name of files.keys()) mismatch(`file ${name} is in index.json but not in the lock`);
+  const rke2 = index.manifests.filter((d) => d.annotations?.[Annotation.Kind] === 'rke2');
+  problems.push(...(await checkRke2(lock.rke2, rke2, read)));
   return problems;
 }

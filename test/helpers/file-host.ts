@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 export interface FileHost {
   url: string;
   files: Map<string, Buffer>;
-  log: { method: string; path: string; range?: string; authorization?: string }[];
+  log: { method: string; path: string; raw: string; range?: string; authorization?: string }[];
   /** Cut the next response for this path after N bytes (once). */
   dropOnce: Map<string, number>;
   /** Answer this path with a status N times before serving it. */
@@ -20,7 +20,7 @@ export async function startFileHost(initial: Record<string, Buffer | string> = {
   const failTimes = new Map<string, { status: number; times: number }>();
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    log.push({ method: req.method ?? '', path, ...(req.headers.range ? { range: req.headers.range } : {}), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+    log.push({ method: req.method ?? '', path, raw: req.url ?? '', ...(req.headers.range ? { range: req.headers.range } : {}), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
     const fail = failTimes.get(path);
     if (fail && fail.times > 0) {
       fail.times--;
