@@ -195,11 +195,33 @@ ${pin}`),
     expect(problemsOf(`${head}spec:\n  files:\n    - url: https://e.org/x\n${pin}      name: ".."\n`)).toEqual(['m.yaml:9:13: spec.files.0.name: file name ".." is a directory name']);
   });
 
-  it('rejects rke2, charts and apt as not supported yet', () => {
-    expect(problemsOf(`${head}spec:\n  rke2:\n    version: v1.30.4+rke2r1\n  charts: []\n  apt: []\n`)).toEqual([
-      'm.yaml:7:5: spec.rke2: RKE2 releases (spec.rke2) are not supported yet by this version of ferry',
-      'm.yaml:8:11: spec.charts: Helm charts (spec.charts) are not supported yet by this version of ferry',
-      'm.yaml:9:8: spec.apt: apt packages (spec.apt) are not supported yet by this version of ferry',
+  it('rejects charts and apt as not supported yet', () => {
+    expect(problemsOf(`${head}spec:\n  charts: []\n  apt: []\n`)).toEqual([
+      'm.yaml:6:11: spec.charts: Helm charts (spec.charts) are not supported yet by this version of ferry',
+      'm.yaml:7:8: spec.apt: apt packages (spec.apt) are not supported yet by this version of ferry',
+    ]);
+  });
+
+  it('reads spec.rke2 with its defaults, and checks the version, arch, sets and URLs', () => {
+    const m = parseManifest(`${head}spec:\n  rke2:\n    version: v1.30.4+rke2r1\n`, 'm.yaml');
+    expect(m.rke2).toEqual({
+      version: 'v1.30.4+rke2r1',
+      arch: 'amd64',
+      installScript: true,
+      pushImages: true,
+      releaseUrl: 'https://github.com/rancher/rke2/releases/download',
+      installScriptUrl: 'https://get.rke2.io',
+    });
+    const full = parseManifest(
+      `${head}spec:\n  rke2:\n    version: v1.31.1+rke2r2\n    arch: arm64\n    imageSets: [core, calico, core]\n    installScript: false\n    pushImages: false\n    releaseUrl: https://mirror.example/rke2/\n`,
+      'm.yaml',
+    );
+    expect(full.rke2).toMatchObject({ arch: 'arm64', imageSets: ['core', 'calico'], installScript: false, pushImages: false, releaseUrl: 'https://mirror.example/rke2' });
+    expect(problemsOf(`${head}spec:\n  rke2:\n    version: stable\n    arch: x86\n    imageSets: [Core]\n    releaseUrl: ftp://x/y\n`)).toEqual([
+      'm.yaml:7:14: spec.rke2.version: expected an exact RKE2 release tag such as v1.30.4+rke2r1',
+      expect.stringMatching(/^m\.yaml:8:11: spec\.rke2\.arch: .*amd64.*arm64/),
+      'm.yaml:9:17: spec.rke2.imageSets.0: expected an image set name such as core or calico',
+      'm.yaml:10:17: spec.rke2.releaseUrl: only http:// and https:// URLs are supported, not ftp://',
     ]);
   });
 
