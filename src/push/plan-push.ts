@@ -16,6 +16,8 @@ export interface PushItem {
   /** Tag to set last; absent for digest-only references (pushed by digest). */
   tag?: string;
   root: Descriptor;
+  /** Set when the image comes from inside an RKE2 image tarball (that tarball's file name). */
+  archive?: string;
 }
 
 export function parsePushTarget(value: string): PushTarget {

@@ -5,7 +5,9 @@ import { copyGraph } from '../graph/copy.js';
 import type { RegistryClient } from '../registry/client.js';
 import { RegistryRepository } from '../registry/registry-repository.js';
 import { BlobLedger, MountingTarget } from './mounting-target.js';
+import { type ArchivePushItem, planArchivePush } from './archive-plan.js';
 import { type PushItem, type PushTarget, planPush } from './plan-push.js';
+import { pushArchiveImages } from './push-archive-images.js';
 
 export interface PushOptions {
   bundlePath: string;
@@ -44,7 +46,15 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
   try {
     const plan = planPush(reader.index(), opts.target);
     const registry = opts.target.registry;
-    if (opts.dryRun) return { registry, plan, images: [] };
+    const taken = new Set(plan.filter((p) => p.tag !== undefined).map((p) => `${p.repository}:${p.tag}`));
+    const archives = await planArchivePush(reader, opts.target, taken);
+    for (const source of archives.skipped) events({ type: 'info', message: `  ${source}: pushed from spec.images, not from the RKE2 tarball` });
+    const archiveItems = archives.plans.flatMap((a) => a.items);
+    const fullPlan: PushItem[] = [
+      ...plan,
+      ...archives.plans.flatMap((a) => a.items.map((i) => ({ source: i.source, repository: i.repository, tag: i.tag, root: i.manifest.descriptor, archive: a.name }))),
+    ];
+    if (opts.dryRun) return { registry, plan: fullPlan, images: [] };
 
     const ledger = new BlobLedger();
     // One repository object per image: it keeps the manifest bodies it pushed, so tagging does not fetch them back.
@@ -56,7 +66,7 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
       return t;
     };
 
-    events({ type: 'phase', phase: 'push', detail: `${plan.length} images to ${registry}` });
+    events({ type: 'phase', phase: 'push', detail: `${fullPlan.length} images to ${registry}` });
     const limit = pLimit(4);
     const upToDate = await Promise.all(
       plan.map((item, i) =>
@@ -80,6 +90,25 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
       ),
     );
 
+    // Images inside RKE2 tarballs: an image whose tag already has its digest is done; the rest go per tarball.
+    const archiveDone = new Set<ArchivePushItem>();
+    const holders = new Map<string, string[]>();
+    for (const a of archives.plans) {
+      const todo: ArchivePushItem[] = [];
+      for (const item of a.items) {
+        const current = await opts.client.headManifest(registry, item.repository, item.tag);
+        if (current?.digest === item.manifest.descriptor.digest) {
+          archiveDone.add(item);
+          for (const b of [item.image.config, ...item.image.layers]) holders.set(b.digest, [...(holders.get(b.digest) ?? []), item.repository]);
+          events({ type: 'artifact-done', kind: 'image', name: item.source, digest: current.digest, skipped: true });
+        } else {
+          todo.push(item);
+          events({ type: 'artifact-start', kind: 'image', name: item.source });
+        }
+      }
+      if (todo.length > 0) await pushArchiveImages(reader, a, todo, opts.client, registry, events, holders);
+    }
+
     events({ type: 'phase', phase: 'tag' });
     const images: PushedImage[] = [];
     for (const [i, item] of plan.entries()) {
@@ -89,7 +118,16 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
       if (!done) events({ type: 'artifact-done', kind: 'image', name: item.source, digest: item.root.digest });
       images.push({ source: item.source, target, digest: item.root.digest, upToDate: done });
     }
-    return { registry, plan, images };
+    for (const item of archiveItems) {
+      const done = archiveDone.has(item);
+      const m = item.manifest.descriptor;
+      if (!done) {
+        await opts.client.putManifest(registry, item.repository, item.tag, m.mediaType, item.manifest.body);
+        events({ type: 'artifact-done', kind: 'image', name: item.source, digest: m.digest });
+      }
+      images.push({ source: item.source, target: `${registry}/${item.repository}:${item.tag}`, digest: m.digest, upToDate: done });
+    }
+    return { registry, plan: fullPlan, images };
   } finally {
     await reader.close();
   }

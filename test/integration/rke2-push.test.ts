@@ -1,0 +1,97 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FerryEvent } from '../../src/core/events.js';
+import { parsePushTarget } from '../../src/push/plan-push.js';
+import { pushBundle } from '../../src/push/push-bundle.js';
+import { RegistryClient } from '../../src/registry/client.js';
+import { staticCredentials } from '../../src/registry/credentials.js';
+import { type FileHost, startFileHost } from '../helpers/file-host.js';
+import { type TestRegistry, startRegistry } from '../helpers/registry.js';
+import { type FixtureRelease, buildRke2Release, hostRelease } from '../helpers/rke2-release.js';
+import { requireTools } from '../helpers/tools.js';
+import { pull, scratch, writeManifest } from './ferry-env.js';
+
+const ok = requireTools('docker-registry', 'htpasswd', 'skopeo', 'zstd');
+const sh = promisify(execFile);
+const VERSION = 'v1.30.4+rke2r1';
+
+describe.runIf(ok)('RKE2 images pushed from the image tarballs', () => {
+  let host: FileHost;
+  let release: FixtureRelease;
+  let reg: TestRegistry;
+  const bundles: Record<string, string> = {};
+
+  beforeAll(async () => {
+    release = await buildRke2Release(VERSION);
+    host = await startFileHost();
+    const urls = hostRelease(host, release);
+    reg = await startRegistry({ htpasswd: { username: 'enclave', password: 'pw-0f-enclave' } });
+    for (const [key, sets] of [['sets', '    imageSets: [core, calico]\n'], ['aio', '']] as const) {
+      const dir = scratch();
+      const m = writeManifest(dir, `  rke2:\n    version: ${VERSION}\n    releaseUrl: ${urls.releaseUrl}\n    installScriptUrl: ${urls.installScriptUrl}\n${sets}`);
+      bundles[key] = (await pull(m, join(dir, 'b.tar'), [])).result.bundle;
+    }
+  });
+  afterAll(async () => {
+    await host?.stop();
+    await reg?.stop();
+  });
+
+  const push = async (bundle: string, target: string, events: FerryEvent[] = []) => {
+    const client = new RegistryClient({ plainHttp: true, credentials: staticCredentials(reg.host, 'enclave', 'pw-0f-enclave') });
+    try {
+      return await pushBundle({ bundlePath: bundle, target: parsePushTarget(target), client, events: (e) => events.push(e) });
+    } finally {
+      await client.close();
+    }
+  };
+  const skopeo = async (...args: string[]) => (await sh('skopeo', [...args], { maxBuffer: 64 << 20 })).stdout;
+  const creds = ['--tls-verify=false', '--creds', 'enclave:pw-0f-enclave'];
+
+  it('pushes every image of the tarballs under its own name; skopeo reads them back in full', async () => {
+    const r = await push(bundles.sets as string, reg.host);
+    const expected = [...(release.sets.get('core') ?? []), ...(release.sets.get('calico') ?? [])].map((i) => `${reg.host}/${i.ref.replace('docker.io/', '')}`).sort();
+    expect(r.images.map((i) => i.target).sort()).toEqual(expected);
+    for (const image of r.images) {
+      const raw = JSON.parse(await skopeo('inspect', '--raw', ...creds, `docker://${image.target}`));
+      expect(raw.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
+      const inspected = JSON.parse(await skopeo('inspect', ...creds, `docker://${image.target}`));
+      expect(inspected.Digest).toBe(image.digest);
+      expect(inspected.Labels['test.ref']).toBe(image.source);
+    }
+    // A full copy out reads and checks every blob (skopeo verifies digests as it copies).
+    const out = scratch();
+    const etcd = r.images.find((i) => i.source.includes('hardened-etcd')) as { target: string };
+    await skopeo('copy', '--src-tls-verify=false', '--src-creds', 'enclave:pw-0f-enclave', `docker://${etcd.target}`, `oci:${out}/etcd:x`);
+  });
+
+  it('is deterministic: the same images from another bundle (another archive format) land on the same digests, nothing is sent again', async () => {
+    const first = await push(bundles.sets as string, reg.host);
+    expect(first.images.every((i) => i.upToDate)).toBe(true);
+    const events: FerryEvent[] = [];
+    const aio = await push(bundles.aio as string, reg.host, events);
+    const byTarget = new Map(first.images.map((i) => [i.target, i.digest]));
+    const shared = aio.images.filter((i) => byTarget.has(i.target));
+    expect(shared.length).toBe(3); // the core images; the all-in-one tarball is a classic docker save, core an OCI-layout one
+    for (const i of shared) expect(i).toMatchObject({ digest: byTarget.get(i.target), upToDate: true });
+    // Only canal's flannel image was new; its base layer was already in the registry (another repository), so it was mounted.
+    const uploaded = events.filter((e) => e.type === 'blob' && e.action === 'uploaded');
+    expect(uploaded.map((e) => (e as { repo: string }).repo)).toEqual(['rancher/hardened-flannel', 'rancher/hardened-flannel']);
+  });
+
+  it('honours a prefix, and a dry run lists the plan without pushing', async () => {
+    const dry = await (async () => {
+      const client = new RegistryClient({ plainHttp: true });
+      try {
+        return await pushBundle({ bundlePath: bundles.sets as string, target: parsePushTarget(`${reg.host}/enclave`), client, dryRun: true });
+      } finally {
+        await client.close();
+      }
+    })();
+    expect(dry.plan.map((p) => `${p.repository}:${p.tag} ${p.archive}`)).toContain('enclave/rancher/hardened-calico:v3.28.1-build20240806 rke2-images-calico.linux-amd64.tar.zst');
+    const r = await push(bundles.sets as string, `${reg.host}/enclave`);
+    expect(r.images.every((i) => i.target.startsWith(`${reg.host}/enclave/rancher/`) && !i.upToDate)).toBe(true);
+  });
+});
