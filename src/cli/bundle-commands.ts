@@ -110,14 +110,42 @@ export function registerBundleCommands(program: Command): void {
 
   bundle
     .command('stage')
-    .description('lay out node artifacts (files) in a directory')
+    .description('lay out node artifacts in a directory: files/, and rke2/ for install.sh with registries.yaml and a README')
     .argument('<bundle>', 'bundle file')
     .requiredOption('--dir <dir>', 'staging directory')
-    .action(async (path: string, o: { dir: string }) => {
+    .option('--registry <host[:port][/prefix]>', 'the enclave registry the nodes pull from (for RKE2 registries.yaml)')
+    .option('--registry-username <user>', 'registry user the nodes authenticate as (password from --registry-password-stdin)')
+    .option('--registry-password-stdin', 'read that user\'s password from standard input')
+    .option('--plain-http', 'the registry speaks plain HTTP')
+    .option('--ca-file <file>', 'CA bundle (PEM) the nodes should trust for the registry; copied into rke2/')
+    .option('--insecure', 'tell the nodes to skip TLS verification for the registry')
+    .action(async (path: string, o: { dir: string; registry?: string; registryUsername?: string; registryPasswordStdin?: boolean; plainHttp?: boolean; caFile?: string; insecure?: boolean }) => {
       const { stageBundle } = await import('../stage/stage-bundle.js');
+      const { parsePushTarget } = await import('../push/plan-push.js');
+      const { readPasswordStdin } = await import('./context.js');
       const s = openSession(globals());
-      const r = await stageBundle({ bundlePath: resolve(path), dir: resolve(o.dir), events: s.renderer.sink });
-      s.done({ ok: true, ...r }, [`staged ${plural(r.files.length, "file")} in ${r.dir}/files`, ...r.files.map((f) => `  ${f.name} ${formatBytes(f.size)}`)].join('\n'));
+      if (o.registryPasswordStdin && !o.registryUsername) throw new FerryError('USAGE', '--registry-password-stdin needs --registry-username');
+      if ((o.registryUsername || o.caFile || o.insecure || o.plainHttp) && !o.registry) throw new FerryError('USAGE', 'registry options need --registry HOST[:PORT]');
+      const target = o.registry ? parsePushTarget(o.registry) : undefined;
+      const registry = target && {
+        host: target.registry,
+        prefix: target.prefix,
+        plainHttp: o.plainHttp === true,
+        insecure: o.insecure === true,
+        ...(o.caFile ? { caFile: resolve(o.caFile) } : {}),
+        ...(o.registryUsername ? { username: o.registryUsername, password: o.registryPasswordStdin ? await readPasswordStdin() : '' } : {}),
+      };
+      const r = await stageBundle({ bundlePath: resolve(path), dir: resolve(o.dir), ...(registry ? { registry } : {}), events: s.renderer.sink });
+      const lines = [];
+      if (r.files.length > 0) lines.push(`staged ${plural(r.files.length, 'file')} in ${r.dir}/files`, ...r.files.map((f) => `  ${f.name} ${formatBytes(f.size)}`));
+      if (r.rke2) {
+        lines.push(`staged RKE2 ${r.rke2.version} in ${r.rke2.dir} (${plural(r.rke2.files.length, 'file')}); node steps in ${r.rke2.dir}/README.md`);
+        lines.push(...r.rke2.files.map((f) => `  ${f.role === 'image-list' ? 'image-lists/' : ''}${f.name} ${formatBytes(f.size)}`));
+        if (r.rke2.registriesYaml) lines.push(`  registries.yaml, config.toml.tmpl: mirrors for ${r.rke2.upstreams.join(', ')}`);
+        else lines.push('  no registries.yaml (give --registry HOST:PORT to have one)');
+      }
+      if (lines.length === 0) lines.push('nothing to stage: the bundle has no files and no RKE2 release');
+      s.done({ ok: true, ...r }, lines.join('\n'));
     });
 }
 

@@ -21,8 +21,12 @@ export interface FixtureRelease {
 }
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-/** The install.sh model; the path works from test/helpers and from its compiled copy. */
+/**
+ * The install.sh the fixture release serves: the contract model, or the real install.sh when FERRY_RKE2_INSTALL_SH
+ * names one (it is not in this repository; scripts/check-real-install-sh.sh runs the stage tests against it).
+ */
 export function installContractScript(): Buffer {
+  if (process.env.FERRY_RKE2_INSTALL_SH) return readFileSync(process.env.FERRY_RKE2_INSTALL_SH);
   for (const p of [join(here, '../fixtures/rke2/install-contract.sh'), join(here, '../../../test/fixtures/rke2/install-contract.sh')]) {
     try {
       return readFileSync(p);

@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { BundleReader } from '../bundle/reader.js';
+import { VerifyingStream, digestHex } from '../core/digest.js';
+import { FerryError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
+import { Annotation, type Descriptor, type ImageManifest } from '../core/media-types.js';
+import { counted } from '../core/streams.js';
+
+export interface StagedFile {
+  name: string;
+  path: string;
+  sha256: string;
+  size: number;
+  /** RKE2 files: their role. */
+  role?: string;
+}
+
+/**
+ * Copies a file artifact's content (its first layer, titled with the file name) out of the bundle into `dir`,
+ * verified as it is written, under a temporary name renamed into place: a damaged bundle never leaves a wrong file.
+ */
+export async function copyLayerOut(reader: BundleReader, desc: Descriptor, manifest: ImageManifest, dir: string, events: EventSink): Promise<StagedFile> {
+  const layer = manifest.layers[0];
+  const name = layer?.annotations?.[Annotation.Title];
+  if (!layer || !name || name.includes('/') || name === '.' || name === '..') {
+    throw new FerryError('BUNDLE_INVALID', `file artifact ${desc.digest} must have a first layer with a plain file name as its title`, { digest: desc.digest });
+  }
+  const path = join(dir, name);
+  const tmp = `${path}.partial-${randomBytes(4).toString('hex')}`;
+  try {
+    const verify = new VerifyingStream({ digest: layer.digest, size: layer.size, subject: `file ${name} in ${desc.digest}` });
+    await pipeline(counted(await reader.fetch(layer), events), verify, createWriteStream(tmp));
+    await fs.rename(tmp, path);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  return { name, path, sha256: digestHex(layer.digest), size: layer.size };
+}
+
+export async function writeAtomic(path: string, body: Buffer, mode = 0o644): Promise<void> {
+  const tmp = `${path}.partial-${randomBytes(4).toString('hex')}`;
+  await fs.writeFile(tmp, body, { mode });
+  await fs.chmod(tmp, mode);
+  await fs.rename(tmp, path);
+}
