@@ -9,6 +9,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { makeImage, makeIndex, makeLayer, seed, seededBytes } from '../test/helpers/images.js';
 import { startFileHost } from '../test/helpers/file-host.js';
+import { buildRke2Release } from '../test/helpers/rke2-release.js';
 import { startRegistry } from '../test/helpers/registry.js';
 
 const root = resolve(process.argv[2] ?? '.demo');
@@ -51,6 +52,11 @@ async function main(): Promise<void> {
     '/github/vmware-tanzu/velero/releases/download/v1.9.1/velero-v1.9.1-linux-amd64.tar.gz': cli,
     '/github/vmware-tanzu/velero/releases/download/v1.9.1/CHECKSUM': `${sum}  velero-v1.9.1-linux-amd64.tar.gz\n`,
   });
+  // A local stand-in for an RKE2 release (real zstd docker-save image tarballs, image lists, sha256sum-amd64.txt);
+  // its install.sh is the contract model the tests use (test/fixtures/rke2/install-contract.sh).
+  const rke2 = await buildRke2Release('v1.30.4+rke2r1');
+  for (const [name, body] of rke2.assets) files.files.set(`/github/rancher/rke2/releases/download/${rke2.version}/${name}`, body);
+  files.files.set('/get-rke2/install.sh', rke2.installScript);
 
   try {
     const manifest = join(work, 'bundle.yaml');
@@ -70,11 +76,14 @@ spec:
   files:
     - url: https://github.com/vmware-tanzu/velero/releases/download/v1.9.1/velero-v1.9.1-linux-amd64.tar.gz
       checksums: https://github.com/vmware-tanzu/velero/releases/download/v1.9.1/CHECKSUM
+  rke2:
+    version: v1.30.4+rke2r1
+    imageSets: [core, calico]
 `,
     );
     // Real-looking upstream names; the config sends the requests to the local servers, as a company proxy would.
     const config = join(work, 'ferry-config.yaml');
-    writeFileSync(config, `mirrors:\n  docker.io: ${upstream.url}\n  "https://github.com/": ${files.url}/github/\n`);
+    writeFileSync(config, `mirrors:\n  docker.io: ${upstream.url}\n  "https://github.com/": ${files.url}/github/\n  "https://get.rke2.io": ${files.url}/get-rke2/install.sh\n`);
     console.log(`  upstream registry ${upstream.host}, file server ${files.url}, enclave registry ${enclave.host} (login required)`);
 
     const bundle = join(root, 'out', 'bundle.tar');
@@ -84,14 +93,21 @@ spec:
     await step('what is inside', ['bundle', 'inspect', bundle]);
     await step('push the images to the enclave registry', ['bundle', 'push', bundle, '--registry', `${enclave.host}/mirror`, '--plain-http', '--username', 'ferry', '--password-stdin'], 'demo-password\n');
     await step('push again: nothing to upload', ['bundle', 'push', bundle, '--registry', `${enclave.host}/mirror`, '--plain-http', '--username', 'ferry', '--password-stdin'], 'demo-password\n');
-    await step('lay out node files', ['bundle', 'stage', bundle, '--dir', join(root, 'stage')]);
+    await step('lay out node files and the RKE2 release for install.sh', [
+      'bundle', 'stage', bundle, '--dir', join(root, 'stage'),
+      '--registry', `${enclave.host}/mirror`, '--plain-http', '--registry-username', 'ferry', '--registry-password-stdin',
+    ], 'demo-password\n');
 
     console.log('\nIndependent checks:');
     const raw = execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', 'ferry:demo-password', `docker://${enclave.host}/mirror/velero/velero:v1.9.1`]);
     const pushed = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
     console.log(`  skopeo reads ${enclave.host}/mirror/velero/velero:v1.9.1 → ${pushed} (upstream ${velero.manifest.digest}) ${pushed === velero.manifest.digest ? 'MATCH' : 'DIFFERENT'}`);
     console.log(`  ${execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: join(root, 'stage', 'files'), encoding: 'utf8' }).trim()}   (sha256sum -c in ${join(root, 'stage', 'files')})`);
-    console.log(`\nDemo finished: bundle ${bundle}, lock ${join(root, 'out', 'ferry.lock.json')}, staged files in ${join(root, 'stage', 'files')}.`);
+    const etcd = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', '--creds', 'ferry:demo-password', `docker://${enclave.host}/mirror/rancher/hardened-etcd:v3.5.13-k3s1-build20240531`], { encoding: 'utf8' }));
+    console.log(`  skopeo reads ${enclave.host}/mirror/rancher/hardened-etcd:v3.5.13-k3s1-build20240531 (pushed from the RKE2 core tarball) → ${etcd.Digest}, ${etcd.Layers.length} layers`);
+    console.log(`  ${execFileSync('sha256sum', ['-c', '--ignore-missing', 'sha256sum-amd64.txt'], { cwd: join(root, 'stage', 'rke2'), encoding: 'utf8' }).trim().replaceAll('\n', '\n  ')}   (sha256sum -c in ${join(root, 'stage', 'rke2')})`);
+    console.log(`\nDemo finished: bundle ${bundle}, lock ${join(root, 'out', 'ferry.lock.json')}, staged files in ${join(root, 'stage', 'files')},`);
+    console.log(`RKE2 for the nodes in ${join(root, 'stage', 'rke2')} (steps: ${join(root, 'stage', 'rke2', 'README.md')}).`);
   } finally {
     await Promise.all([upstream.stop(), enclave.stop(), files.stop()]);
   }

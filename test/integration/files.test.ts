@@ -77,7 +77,7 @@ describe.runIf(ok)('checksummed files', () => {
     const wrong = 'ab'.repeat(32);
     const err = await pull(writeManifest(dir, files(wrong)), join(dir, 'b.tar'), mirrors()).catch((e) => e);
     expect(err.code).toBe('DIGEST_MISMATCH');
-    expect(err.message).toContain('file my-tool.tar.gz (https://example.org/tool.tar.gz)');
+    expect(err.message).toContain('file my-tool.tar.gz (https://example.org/tool.tar.gz, sha256 from inline sha256 pin in the bundle manifest)');
     expect(err.message).toContain(`expected sha256:${wrong}, got sha256:${hex(tool)}`);
     expect(existsSync(join(dir, 'b.tar'))).toBe(false);
     expect(readdirSync(dir).filter((n) => n.startsWith('b.tar'))).toEqual([]);
