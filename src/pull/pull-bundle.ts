@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import type { Digest } from '../core/digest.js';
@@ -68,6 +69,8 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
     lock = await resolveAll(manifest, opts, events, seen);
   }
   const lockPath = lockPathFor(opts.outPath);
+  // `-o out/bundle.tar` on a fresh checkout: create the output directory rather than fail.
+  await mkdir(dirname(opts.outPath), { recursive: true });
   await writeLockAtomic(lockPath, lock);
 
   const store = new ContentStore(opts.cacheDir);

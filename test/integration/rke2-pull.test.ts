@@ -79,6 +79,19 @@ describe.runIf(ok)('RKE2 release pull', () => {
     });
   });
 
+  it('--lock pulls the same bytes again; a changed spec.rke2 is a lock mismatch', async () => {
+    const dir = scratch();
+    const manifest = writeManifest(dir, spec('    imageSets: [core]\n'));
+    const first = await pull(manifest, join(dir, 'a.tar'), mirrors());
+    const again = await pull(manifest, join(dir, 'sub', 'b.tar'), mirrors(), { lockPath: first.result.lockPath });
+    expect(readFileSync(again.result.bundle).equals(readFileSync(first.result.bundle))).toBe(true);
+    const changed = writeManifest(scratch(), spec('    imageSets: [core, calico]\n'));
+    await expect(pull(changed, join(dir, 'c.tar'), mirrors(), { lockPath: first.result.lockPath })).rejects.toMatchObject({
+      code: 'LOCK_MISMATCH',
+      message: expect.stringContaining('rke2.imageSets changed: the manifest says [calico, core], the lock says [core]'),
+    });
+  });
+
   it('refuses a tampered tarball, naming the file, its URL and both digests, and leaves no bundle behind', async () => {
     const dir = scratch();
     const path = `/releases/${VERSION}/rke2-images-calico.linux-amd64.tar.zst`;
