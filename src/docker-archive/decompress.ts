@@ -1,4 +1,5 @@
-import { PassThrough, Readable, Transform } from 'node:stream';
+import { spawn, spawnSync } from 'node:child_process';
+import { Duplex, PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
@@ -47,6 +48,44 @@ export function createZstdDecompress(): Transform {
   return t;
 }
 
+let zstdCli: boolean | undefined;
+
+/**
+ * Which zstd decoder to use. The zstd CLI decodes about 20 times faster than fzstd (measured here: ~1 GB/s against
+ * 40-70 MB/s on the same 300 MB level-16 `--long=25` stream, the way RKE2 compresses), which matters for multi-GB
+ * image tarballs read at pull and again at push. fzstd, pure JavaScript, is the fallback when no `zstd` is on the
+ * PATH. `FERRY_ZSTD=fzstd` or `=cli` forces one. Either way every blob is checked against its digest afterwards.
+ */
+export function zstdDecoder(): 'cli' | 'fzstd' {
+  const forced = process.env.FERRY_ZSTD;
+  if (forced === 'fzstd' || forced === 'cli') return forced;
+  zstdCli ??= spawnSync('zstd', ['--version'], { stdio: 'ignore' }).status === 0;
+  return zstdCli ? 'cli' : 'fzstd';
+}
+
+/**
+ * `zstd -dc` as a stream. The output ends only once zstd has exited successfully, so a truncated or corrupt input
+ * (zstd exits non-zero after writing what it could) ends the stream with an error, never a clean short end.
+ */
+function createZstdCliDecompress(): Duplex {
+  // --long=31 lifts the decoder's window limit to the format's maximum, so any window the encoder chose is accepted.
+  const child = spawn('zstd', ['-d', '-c', '-q', '--long=31'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(0, 4096)));
+  const output = new PassThrough();
+  child.stdout.pipe(output, { end: false });
+  const duplex = Duplex.from({ writable: child.stdin, readable: output });
+  child.on('error', (err) => output.destroy(err));
+  child.on('close', (code, signal) => {
+    if (code === 0) output.end();
+    else output.destroy(new Error(`zstd: ${stderr.trim() || `exited with ${code ?? signal}`}`));
+  });
+  duplex.on('close', () => {
+    if (child.exitCode === null) child.kill();
+  });
+  return duplex;
+}
+
 /**
  * The decompressed bytes of `source`, whatever of gzip, zstd or nothing it is compressed with (sniffed, not guessed
  * from a file name). Errors of either side end the returned stream with that error.
@@ -65,7 +104,8 @@ export async function decompressed(source: Readable): Promise<{ stream: Readable
     }
   }
   const raw = Readable.from(rest(), { objectMode: false });
-  const decoder = compression === 'gzip' ? createGunzip() : compression === 'zstd' ? createZstdDecompress() : new PassThrough();
+  const zstd = () => (zstdDecoder() === 'cli' ? createZstdCliDecompress() : createZstdDecompress());
+  const decoder = compression === 'gzip' ? createGunzip() : compression === 'zstd' ? zstd() : new PassThrough();
   const out = new PassThrough({ highWaterMark: 1 << 20 });
   pipeline(raw, decoder, out).catch((err: unknown) => out.destroy(err as Error));
   return { stream: out, compression };

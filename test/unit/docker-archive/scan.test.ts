@@ -59,8 +59,18 @@ describe.runIf(requireTools('zstd'))('scanDockerArchive', () => {
     await expect(scan(tarOf([{ path: 'hello', body: Buffer.from('hi') }]))).rejects.toThrow('has no manifest.json: not a docker save archive');
   });
 
-  it('fails cleanly on a truncated zstd stream', async () => {
-    const z = await zstd(dockerSave(images, 'classic'));
-    await expect(scan(z.subarray(0, Math.floor(z.length / 2)))).rejects.toMatchObject({ code: 'ARCHIVE_INVALID', message: expect.stringContaining('cannot be read') });
+  it.each(['cli', 'fzstd'])('zstd through %s: same table of contents, and a truncated stream fails cleanly', async (decoder) => {
+    const saved = process.env.FERRY_ZSTD;
+    process.env.FERRY_ZSTD = decoder;
+    try {
+      const raw = dockerSave(images, 'classic');
+      const z = await zstd(raw);
+      expect(await scan(z)).toEqual(await scan(raw).then((t) => ({ ...t, compression: 'zstd' })));
+      await expect(scan(z.subarray(0, Math.floor(z.length / 2)))).rejects.toMatchObject({ code: 'ARCHIVE_INVALID', message: expect.stringContaining('cannot be read') });
+      await expect(scan(z.subarray(0, z.length - 3))).rejects.toMatchObject({ code: 'ARCHIVE_INVALID' });
+    } finally {
+      if (saved === undefined) delete process.env.FERRY_ZSTD;
+      else process.env.FERRY_ZSTD = saved;
+    }
   });
 });
