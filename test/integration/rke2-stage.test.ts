@@ -8,7 +8,7 @@ import { stageBundle } from '../../src/stage/stage-bundle.js';
 import { type FileHost, startFileHost } from '../helpers/file-host.js';
 import { type FixtureRelease, buildRke2Release, hostRelease } from '../helpers/rke2-release.js';
 import { requireTools } from '../helpers/tools.js';
-import { pull, scratch, writeManifest } from './ferry-env.js';
+import { pull, run, scratch, writeManifest } from './ferry-env.js';
 
 const ok = requireTools('zstd', 'sha256sum', 'tar', 'gzip');
 const sh = promisify(execFile);
@@ -108,6 +108,21 @@ describe.runIf(ok)('RKE2 stage', () => {
       expect(readFileSync(join(node, 'usr/local/bin/rke2'), 'utf8')).toContain(VERSION);
       expect(readFileSync(join(node, 'etc/rancher/rke2/registries.yaml'), 'utf8')).toContain('http://r.example:5000');
     }
+  });
+
+  it('the CLI takes the registry password on stdin, writes it only into registries.yaml, never to its output', async () => {
+    const dir = scratch();
+    const r = await run(
+      ['--no-progress', 'bundle', 'stage', bundles.sets as string, '--dir', dir, '--registry', 'repos.x:10050', '--plain-http', '--registry-username', 'node', '--registry-password-stdin'],
+      { input: 's3cr3t-node-pw\n' },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain('s3cr3t-node-pw');
+    expect(r.stdout).toContain('registries.yaml, config.toml.tmpl: mirrors for docker.io');
+    expect(parse(readFileSync(join(dir, 'rke2', 'registries.yaml'), 'utf8')).configs).toEqual({ 'repos.x:10050': { auth: { username: 'node', password: 's3cr3t-node-pw' } } });
+    const bad = await run(['bundle', 'stage', bundles.sets as string, '--dir', dir, '--registry-username', 'node']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('registry options need --registry HOST[:PORT]');
   });
 
   it('all-in-one tarball: install.sh verifies and places it itself, and finds no image list to copy along', async () => {
