@@ -7,6 +7,7 @@ import { parsePushTarget } from '../../src/push/plan-push.js';
 import { pushBundle } from '../../src/push/push-bundle.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { staticCredentials } from '../../src/registry/credentials.js';
+import { startChaosProxy } from '../helpers/chaos-proxy.js';
 import { type FileHost, startFileHost } from '../helpers/file-host.js';
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
 import { type FixtureRelease, buildRke2Release, hostRelease } from '../helpers/rke2-release.js';
@@ -79,6 +80,51 @@ describe.runIf(ok)('RKE2 images pushed from the image tarballs', () => {
     // Only canal's flannel image was new; its base layer was already in the registry (another repository), so it was mounted.
     const uploaded = events.filter((e) => e.type === 'blob' && e.action === 'uploaded');
     expect(uploaded.map((e) => (e as { repo: string }).repo)).toEqual(['rancher/hardened-flannel', 'rancher/hardened-flannel']);
+  });
+
+  it('an upload refused mid-pass is sent again in a second pass; a push that cannot complete sets no tag', async () => {
+    const open = await startRegistry();
+    const proxy = await startChaosProxy(open.url);
+    const viaProxy = async (events: FerryEvent[]) => {
+      const client = new RegistryClient({ plainHttp: true, baseDelayMs: 1 });
+      try {
+        return await pushBundle({ bundlePath: bundles.sets as string, target: parsePushTarget(proxy.host), client, events: (e) => events.push(e) });
+      } finally {
+        await client.close();
+      }
+    };
+    try {
+      // Transient: the first PUT of a hardened-calico blob fails; the pass is run again for what is missing.
+      proxy.rules.push({ method: 'PUT', path: /^\/v2\/rancher\/hardened-calico\/blobs\/uploads\//, times: 1, action: { status: 503 } });
+      const events: FerryEvent[] = [];
+      const r = await viaProxy(events);
+      expect(events.some((e) => e.type === 'warning' && e.message.includes('upload pass 1 failed'))).toBe(true);
+      const calico = r.images.find((i) => i.source.includes('hardened-calico')) as { digest: string };
+      const inspected = JSON.parse(await skopeo('inspect', '--tls-verify=false', `docker://${open.host}/rancher/hardened-calico:v3.28.1-build20240806`));
+      expect(inspected.Digest).toBe(calico.digest);
+
+      // Permanent: every upload into hardened-kubernetes fails in a fresh registry. Nothing may be tagged.
+      const fresh = await startRegistry();
+      const proxy2 = await startChaosProxy(fresh.url);
+      proxy2.rules.push({ method: 'PUT', path: /^\/v2\/rancher\/hardened-kubernetes\/blobs\/uploads\//, times: 1000, action: { status: 503 } });
+      const client = new RegistryClient({ plainHttp: true, baseDelayMs: 1 });
+      try {
+        await expect(pushBundle({ bundlePath: bundles.sets as string, target: parsePushTarget(proxy2.host), client })).rejects.toThrow();
+      } finally {
+        await client.close();
+        await proxy2.stop();
+      }
+      for (const image of [...(release.sets.get('core') ?? []), ...(release.sets.get('calico') ?? [])]) {
+        const name = image.ref.replace('docker.io/', '');
+        const res = await fetch(`${fresh.url}/v2/${name.replace(/:[^:]+$/, '')}/tags/list`);
+        const tags = res.status === 200 ? ((await res.json()) as { tags: string[] | null }).tags ?? [] : [];
+        expect(tags, name).toEqual([]);
+      }
+      await fresh.stop();
+    } finally {
+      await proxy.stop();
+      await open.stop();
+    }
   });
 
   it('honours a prefix, and a dry run lists the plan without pushing', async () => {
