@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'ARCHIVE_INVALID' // a docker-save archive is broken or contradicts itself
   | 'IMAGE_LIST_MISMATCH' // an RKE2 image tarball does not hold exactly the images its .txt list names
   | 'RKE2_SET_UNKNOWN' // the manifest asks for an image set the release does not have
+  | 'CHART_INVALID' // a chart archive cannot be read as a Helm chart
+  | 'CHART_VERSION_MISSING' // no chart version matches the manifest's version or range
   | 'NOT_SUPPORTED'
   | 'IO_ERROR'
   | 'INTERNAL';
