@@ -144,7 +144,8 @@ export function registerBundleCommands(program: Command): void {
         if (r.rke2.registriesYaml) lines.push(`  registries.yaml, config.toml.tmpl: mirrors for ${r.rke2.upstreams.join(', ')}`);
         else lines.push('  no registries.yaml (give --registry HOST:PORT to have one)');
       }
-      if (lines.length === 0) lines.push('nothing to stage: the bundle has no files and no RKE2 release');
+      if (r.charts) lines.push(`staged a chart repository in ${r.charts.dir} (index.yaml and ${plural(r.charts.charts.length, 'chart')})`, ...r.charts.charts.map((c) => `  ${c.name}`));
+      if (lines.length === 0) lines.push('nothing to stage: the bundle has no files, RKE2 release or charts');
       s.done({ ok: true, ...r }, lines.join('\n'));
     });
 }

@@ -3,18 +3,20 @@ import { FerryError } from '../core/errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
 import { registerBundleCommands } from './bundle-commands.js';
+import { registerChartCommands } from './chart-commands.js';
 import { reportError } from './output.js';
 
 /** Entry point used by bin/ferry. Returns (and sets) the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('ferry')
-    .description('Carry container images and files across an air gap in one verifiable bundle.')
+    .description('Carry container images, files, RKE2 releases and Helm charts across an air gap in one verifiable bundle.')
     .version(TOOL_VERSION)
     .addOption(new Option('--json', 'print a machine-readable JSON result on stdout'))
     .addOption(new Option('--no-progress', 'no progress display (warnings and errors only)'))
     .showHelpAfterError()
     .exitOverride();
   registerBundleCommands(program);
+  registerChartCommands(program);
 
   const json = argv.includes('--json');
   try {

@@ -15,7 +15,7 @@ export function renderInspect(r: InspectResult): string {
   for (const a of r.artifacts) {
     const label = a.kind === 'image' ? a.ref : a.name;
     const plat = a.platforms?.length ? ` [${a.platforms.join(', ')}]` : '';
-    const role = a.role ? ` (${a.role})` : '';
+    const role = a.role ? ` (${a.role})` : a.version ? ` ${a.version}` : '';
     lines.push(`  ${a.kind.padEnd(5)} ${label}${role}${plat}\n        ${a.digest} ${formatBytes(a.size)}`);
     for (const img of a.images ?? []) lines.push(`        contains ${img}`);
   }

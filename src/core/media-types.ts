@@ -80,6 +80,7 @@ export const Annotation = {
   Rke2Version: 'dev.ferry.rke2.version',
   Rke2ImageSet: 'dev.ferry.rke2.image-set',
   Rke2PushImages: 'dev.ferry.rke2.push-images',
+  ChartVersion: 'dev.ferry.chart.version',
 } as const;
 
 export function formatPlatform(p: Platform): string {

@@ -5,7 +5,7 @@ import { walkGraph } from '../graph/walk.js';
 import { IMAGE_TOC_MEDIA_TYPE, parseArchiveToc } from '../docker-archive/image-toc.js';
 
 export interface InspectedArtifact {
-  kind: 'image' | 'file' | 'rke2';
+  kind: 'image' | 'file' | 'rke2' | 'chart';
   /** Images: full reference. */
   ref?: string;
   /** Files: file name. */
@@ -19,6 +19,8 @@ export interface InspectedArtifact {
   source?: string;
   /** RKE2 files: what the file is for (binary, images, image-list, checksums, install-script). */
   role?: string;
+  /** Charts: the chart version. */
+  version?: string;
   /** RKE2 image tarballs: the images inside. */
   images?: string[];
 }
@@ -60,6 +62,7 @@ async function describe(reader: BundleReader, desc: Descriptor): Promise<Inspect
   const nodes = await walkGraph(reader, [desc]);
   const size = nodes.reduce((n, d) => n + d.size, 0);
   const base = { digest: desc.digest, mediaType: desc.mediaType, size };
+  if (a[Annotation.Kind] === 'chart') return { kind: 'chart', name: a[Annotation.Title] ?? '', version: a[Annotation.ChartVersion] ?? '', ...base };
   if (a[Annotation.Kind] === 'file' || a[Annotation.Kind] === 'rke2') {
     const m = JSON.parse((await readVerified(reader, desc, desc.digest)).toString('utf8')) as ImageManifest;
     const source = m.annotations?.[Annotation.Source] ? { source: m.annotations[Annotation.Source] } : {};

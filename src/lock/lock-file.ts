@@ -9,7 +9,7 @@ import { httpUrlProblem } from '../manifest/schema.js';
 import { problemsFromZod } from '../manifest/zod-problems.js';
 import { byKey, canonicalJson } from './canonical-json.js';
 import { lockSchema } from './lock-schema.js';
-import type { Lock, LockedFile, LockedImage } from './types.js';
+import type { Lock, LockedChart, LockedFile, LockedImage } from './types.js';
 
 export { canonicalJson } from './canonical-json.js';
 export { checkLockMatchesManifest } from './match-manifest.js';
@@ -22,6 +22,7 @@ export function serializeLock(lock: Lock): string {
     images: [...lock.images].sort(byKey((i: LockedImage) => i.ref)),
     files: [...lock.files].sort(byKey((f: LockedFile) => f.name)),
     ...(lock.rke2 ? { rke2: { ...lock.rke2, files: [...lock.rke2.files].sort(byKey((f: LockedFile) => f.name)) } } : {}),
+    ...(lock.charts && lock.charts.length > 0 ? { charts: [...lock.charts].sort(byKey((c: LockedChart) => `${c.repo} ${c.name}`)) } : {}),
   });
 }
 

@@ -52,6 +52,26 @@ const lockedRke2 = z
   })
   .strict();
 
+const lockedChart = z
+  .object({
+    repo: z.string(),
+    name: z.string(),
+    requested: z.string(),
+    version: z.string(),
+    sha256: hex64,
+    size,
+    vouchedBy: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('index'), indexUrl: z.string(), indexSha256: hex64, url: z.string() }).strict(),
+      z.object({ kind: z.literal('oci'), ref: z.string(), manifestDigest: digest }).strict(),
+    ]),
+    imagesEnabled: z.boolean(),
+    extraImages: z.array(z.string()),
+    excludeImages: z.array(z.string()),
+    values: z.array(z.object({ path: z.string(), sha256: hex64 }).strict()),
+    images: z.array(z.object({ ref: z.string(), sources: z.array(z.string()) }).strict()),
+  })
+  .strict();
+
 export const lockSchema = z
   .object({
     lockVersion: z.literal(1),
@@ -59,5 +79,6 @@ export const lockSchema = z
     images: z.array(lockedImage),
     files: z.array(lockedFile),
     rke2: lockedRke2.optional(),
+    charts: z.array(lockedChart).optional(),
   })
   .strict();

@@ -1,6 +1,7 @@
 import { FerryError } from '../core/errors.js';
 import type { BundleManifest, FileEntry, PlatformSpec } from '../manifest/types.js';
 import { byKey } from './canonical-json.js';
+import { chartDifferences } from './match-charts.js';
 import { rke2Differences } from './match-rke2.js';
 import type { Lock, LockedFile } from './types.js';
 
@@ -28,7 +29,8 @@ export function checkLockMatchesManifest(lock: Lock, manifest: BundleManifest): 
       diffs.push(`image ${img.ref}: platforms changed: the manifest asks for [${platformsText(img.platforms)}], the lock has [${platformsText(locked.platforms)}]`);
     }
   }
-  const wantedRefs = new Set(manifest.images.map((i) => i.ref));
+  // Images a chart brought in are wanted too: the lock's chart entries say which (and why).
+  const wantedRefs = new Set([...manifest.images.map((i) => i.ref), ...(lock.charts ?? []).flatMap((c) => c.images.map((i) => i.ref))]);
   for (const locked of [...lock.images].sort(byKey((i) => i.ref))) {
     if (!wantedRefs.has(locked.ref)) diffs.push(`image ${locked.ref} [${platformsText(locked.platforms)}]: in the lock, not in the manifest`);
   }
@@ -49,6 +51,7 @@ export function checkLockMatchesManifest(lock: Lock, manifest: BundleManifest): 
   }
 
   diffs.push(...rke2Differences(lock.rke2, manifest.rke2));
+  diffs.push(...chartDifferences(lock.charts ?? [], manifest.charts));
 
   if (diffs.length > 0) {
     throw new FerryError('LOCK_MISMATCH', `the lock no longer matches the manifest ${manifest.path}:\n  ${diffs.join('\n  ')}`, {

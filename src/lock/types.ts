@@ -5,6 +5,7 @@ export interface Lock {
   images: LockedImage[];
   files: LockedFile[];
   rke2?: LockedRke2;
+  charts?: LockedChart[];
 }
 
 export interface LockedImage {
@@ -69,4 +70,35 @@ export interface LockedRke2 {
   releaseUrl: string;
   installScriptUrl: string;
   files: LockedRke2File[];
+}
+
+/** Who vouched for a chart's `.tgz`: the classic repository's index.yaml digest, or an OCI registry manifest. */
+export type ChartVouchedBy =
+  | { kind: 'index'; indexUrl: string; /** hex sha256 of index.yaml as downloaded */ indexSha256: string; url: string }
+  | { kind: 'oci'; ref: string; manifestDigest: string };
+
+/** An image a chart uses, with where discovery found it (or `extraImages`). */
+export interface ChartImage {
+  ref: string;
+  sources: string[];
+}
+
+/** spec.charts entry, resolved (docs/charts.md). */
+export interface LockedChart {
+  repo: string;
+  name: string;
+  /** What the manifest asked for: an exact version or a range. */
+  requested: string;
+  version: string;
+  /** hex sha256 of the .tgz */
+  sha256: string;
+  size: number;
+  vouchedBy: ChartVouchedBy;
+  /** The manifest's images / extraImages / excludeImages, kept to tell when the manifest changed. */
+  imagesEnabled: boolean;
+  extraImages: string[];
+  excludeImages: string[];
+  /** Values files given in the manifest, with their sha256 when resolved. */
+  values: { path: string; sha256: string }[];
+  images: ChartImage[];
 }

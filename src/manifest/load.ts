@@ -1,14 +1,15 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { FerryError } from '../core/errors.js';
 import { formatReference, parseReference } from '../core/reference.js';
 import { fileNameFromUrl, fileNameProblem } from './file-name.js';
 import { parsePlatformSpec, type PlatformProblem } from './platform.js';
 import { httpUrlProblem, manifestSchema } from './schema.js';
-import type { BundleManifest, FileEntry, ImageEntry, PlatformSpec, Rke2Entry } from './types.js';
+import type { BundleManifest, ChartEntry, FileEntry, ImageEntry, PlatformSpec, Rke2Entry } from './types.js';
 import { type KeyPath, type Problem, YamlSource } from './yaml-source.js';
 import { problemsFromZod } from './zod-problems.js';
 
-export type { BundleManifest, FileEntry, ImageEntry, PlatformSpec, Rke2Entry } from './types.js';
+export type { BundleManifest, ChartEntry, FileEntry, ImageEntry, PlatformSpec, Rke2Entry } from './types.js';
 
 export async function loadManifest(path: string): Promise<BundleManifest> {
   let text: string;
@@ -40,7 +41,7 @@ export function parseManifest(text: string, path: string): BundleManifest {
 }
 
 /** The parsed YAML before validation: anything may be missing or of the wrong type. */
-type Loose = { metadata?: { name?: unknown }; spec?: { platforms?: unknown; images?: unknown; files?: unknown; rke2?: unknown } } | null;
+type Loose = { metadata?: { name?: unknown }; spec?: { platforms?: unknown; images?: unknown; files?: unknown; rke2?: unknown; charts?: unknown } } | null;
 
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -58,7 +59,43 @@ function normalise(raw: Loose, path: string, problems: Problem[]): BundleManifes
     images: images(list(spec.images), platforms, problems),
     files: files(list(spec.files), problems),
     ...(r ? { rke2: r } : {}),
+    charts: charts(list(spec.charts), path, problems),
   };
+}
+
+function charts(items: unknown[], manifestPath: string, problems: Problem[]): ChartEntry[] {
+  const out: ChartEntry[] = [];
+  const seen = new Map<string, number>();
+  items.forEach((c, i) => {
+    if (!isRecord(c) || !isString(c.repo) || !isString(c.name) || (!isString(c.version) && typeof c.version !== 'number')) return;
+    const key = `${c.repo.replace(/\/+$/, '')} ${c.name}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      problems.push({ path: ['spec', 'charts', i, 'name'], message: `chart ${c.name} from ${c.repo} is listed twice (also spec.charts.${first})` });
+      return;
+    }
+    seen.set(key, i);
+    const refs = (field: 'extraImages', v: unknown): string[] =>
+      list(v).flatMap((r, n) => {
+        if (!isString(r)) return [];
+        try {
+          return [formatReference(parseReference(r))];
+        } catch (err) {
+          problems.push({ path: ['spec', 'charts', i, field, n], message: (err as Error).message });
+          return [];
+        }
+      });
+    out.push({
+      repo: c.repo.replace(/\/+$/, ''),
+      name: c.name,
+      version: String(c.version),
+      images: c.images !== false,
+      values: list(c.values).filter(isString).map((v) => resolvePath(dirname(manifestPath), v)),
+      extraImages: refs('extraImages', c.extraImages),
+      excludeImages: list(c.excludeImages).filter(isString),
+    });
+  });
+  return out;
 }
 
 export const RKE2_RELEASE_URL = 'https://github.com/rancher/rke2/releases/download';

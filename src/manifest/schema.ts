@@ -61,6 +61,27 @@ const rke2Entry = z
   })
   .strict();
 
+/** A chart repository: a classic one (https://…, serving index.yaml) or an OCI registry path (oci://host/path). */
+export function chartRepoProblem(value: string): string | undefined {
+  if (value.startsWith('oci://')) return /^oci:\/\/[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/.test(value) ? undefined : `"${value}" is not an oci://host/path reference`;
+  return httpUrlProblem(value);
+}
+
+const chartEntry = z
+  .object({
+    repo: z.string().superRefine((v, ctx) => {
+      const why = chartRepoProblem(v);
+      if (why) ctx.addIssue({ code: z.ZodIssueCode.custom, message: why });
+    }),
+    name: z.string().regex(/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/, 'expected a chart name (lower-case letters, digits, ., _ and -)'),
+    version: z.union([z.string().min(1), z.number()], { errorMap: unionMessage('expected a chart version or a semver range such as ^61.0.0') }),
+    images: z.boolean().optional(),
+    values: z.array(z.string().min(1)).optional(),
+    extraImages: z.array(z.string()).optional(),
+    excludeImages: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+
 const notYet = (what: string) =>
   z.unknown().superRefine((_v, ctx) => ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${what} are not supported yet by this version of ferry` }));
 
@@ -81,7 +102,7 @@ export const manifestSchema = z
           .optional(),
         files: z.array(fileEntry).optional(),
         rke2: rke2Entry.optional(),
-        charts: notYet('Helm charts (spec.charts)').optional(),
+        charts: z.array(chartEntry).optional(),
         apt: notYet('apt packages (spec.apt)').optional(),
       })
       .strict(),

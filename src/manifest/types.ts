@@ -31,6 +31,23 @@ export interface Rke2Entry {
   installScriptUrl: string;
 }
 
+/** One spec.charts entry with defaults applied (docs/charts.md). */
+export interface ChartEntry {
+  /** `https://…` (classic repository) or `oci://host/path`. */
+  repo: string;
+  name: string;
+  /** An exact version or a semver range. */
+  version: string;
+  /** Add the images the chart uses to the bundle (default true). */
+  images: boolean;
+  /** Values files, absolute paths (given relative to the manifest). */
+  values: string[];
+  /** Normalised references added to what discovery finds. */
+  extraImages: string[];
+  /** Patterns of images to drop: a reference or prefix, `*` matching any run of characters. */
+  excludeImages: string[];
+}
+
 export interface BundleManifest {
   path: string;
   name: string;
@@ -38,4 +55,5 @@ export interface BundleManifest {
   images: ImageEntry[];
   files: FileEntry[];
   rke2?: Rke2Entry;
+  charts: ChartEntry[];
 }

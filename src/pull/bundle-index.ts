@@ -1,5 +1,5 @@
 import { Annotation, type Descriptor, type ImageIndex, MediaType } from '../core/media-types.js';
-import type { LockedImage } from '../lock/types.js';
+import type { LockedChart, LockedImage } from '../lock/types.js';
 
 export interface IndexedImage {
   locked: LockedImage;
@@ -28,7 +28,17 @@ export function fileRefName(name: string): string {
  * (`io.containerd.image.name`, containerd client/import.go) and OCI tools (`org.opencontainers.image.ref.name`),
  * each with its full normalised reference; then one per file artifact. Sorted, so the same lock gives the same bytes.
  */
-export function buildBundleIndex(images: IndexedImage[], files: IndexedFile[], rke2: IndexedFile[] = []): ImageIndex {
+export interface IndexedChart {
+  chart: LockedChart;
+  root: Descriptor;
+}
+
+/** `charts/<name>:<version>`: how a chart is named in index.json (and, under the target prefix, when pushed). */
+export function chartRefName(name: string, version: string): string {
+  return `charts/${name}:${version}`;
+}
+
+export function buildBundleIndex(images: IndexedImage[], files: IndexedFile[], rke2: IndexedFile[] = [], charts: IndexedChart[] = []): ImageIndex {
   const imageDescs = [...images]
     .sort((a, b) => cmp(a.locked.ref, b.locked.ref))
     .map(({ locked, root }): Descriptor => {
@@ -59,7 +69,20 @@ export function buildBundleIndex(images: IndexedImage[], files: IndexedFile[], r
       ...(root.artifactType ? { artifactType: root.artifactType } : {}),
       annotations: { [Annotation.RefName]: rke2RefName(name), ...annotations, [Annotation.Kind]: 'rke2', [Annotation.Title]: name },
     }));
-  return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [...imageDescs, ...fileDescs, ...rke2Descs] };
+  const chartDescs = [...charts]
+    .sort((a, b) => cmp(chartRefName(a.chart.name, a.chart.version), chartRefName(b.chart.name, b.chart.version)))
+    .map(({ chart, root }): Descriptor => ({
+      mediaType: root.mediaType,
+      digest: root.digest,
+      size: root.size,
+      annotations: {
+        [Annotation.RefName]: chartRefName(chart.name, chart.version),
+        [Annotation.Kind]: 'chart',
+        [Annotation.Title]: chart.name,
+        [Annotation.ChartVersion]: chart.version,
+      },
+    }));
+  return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [...imageDescs, ...fileDescs, ...rke2Descs, ...chartDescs] };
 }
 
 function cmp(a: string, b: string): number {

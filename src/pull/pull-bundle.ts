@@ -14,6 +14,7 @@ import { checkLockMatchesManifest, readLock, serializeLock, writeLockAtomic } fr
 import type { Lock, LockedRke2 } from '../lock/types.js';
 import { fetchRke2, rke2Annotations } from '../fetchers/rke2/fetch-rke2.js';
 import { resolveRke2 } from '../fetchers/rke2/resolve-rke2.js';
+import { fetchChart, resolveChart } from '../fetchers/chart-fetcher.js';
 import { loadManifest } from '../manifest/load.js';
 import type { BundleManifest } from '../manifest/types.js';
 import type { RegistryClient } from '../registry/client.js';
@@ -60,13 +61,15 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
   let lock: Lock;
   // Manifests fetched while resolving, by digest, so the fetch does not request them a second time.
   const seen = new Map<string, Buffer>();
+  // Chart archives read while resolving (to find their images), by sha256, so the fetch does not download them again.
+  const chartArchives = new Map<string, Buffer>();
   if (opts.lockPath) {
     lock = await readLock(opts.lockPath);
     checkLockMatchesManifest(lock, manifest);
   } else {
     const rke2 = manifest.rke2 ? `, RKE2 ${manifest.rke2.version}` : '';
     events({ type: 'phase', phase: 'resolve', detail: `${manifest.images.length} images, ${manifest.files.length} files${rke2}` });
-    lock = await resolveAll(manifest, opts, events, seen);
+    lock = await resolveAll(manifest, opts, events, seen, chartArchives);
   }
   const lockPath = lockPathFor(opts.outPath);
   // `-o out/bundle.tar` on a fresh checkout: create the output directory rather than fail.
@@ -74,7 +77,7 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
   await writeLockAtomic(lockPath, lock);
 
   const store = new ContentStore(opts.cacheDir);
-  const written = await fetchAndWrite(manifest.name, lock, store, opts, events, seen);
+  const written = await fetchAndWrite(manifest.name, lock, store, opts, events, seen, chartArchives);
   return {
     bundle: opts.outPath,
     lockPath,
@@ -91,7 +94,15 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
  * blobs in bundle order as they arrive, so the pull costs about max(download, write), not their sum. A failed
  * download aborts the writer, which removes its temporary file.
  */
-async function fetchAndWrite(name: string, lock: Lock, store: ContentStore, opts: PullOptions, events: EventSink, seen: ReadonlyMap<string, Buffer>) {
+async function fetchAndWrite(
+  name: string,
+  lock: Lock,
+  store: ContentStore,
+  opts: PullOptions,
+  events: EventSink,
+  seen: ReadonlyMap<string, Buffer>,
+  chartArchives: ReadonlyMap<string, Buffer>,
+) {
   events({ type: 'phase', phase: 'fetch' });
   const artifacts = pLimit(16);
   const files = await Promise.all(
@@ -106,10 +117,18 @@ async function fetchAndWrite(name: string, lock: Lock, store: ContentStore, opts
     ),
   );
   const rke2 = lock.rke2 ? await fetchRke2(lock.rke2, opts.http, store, events) : [];
+  const charts = await Promise.all(
+    (lock.charts ?? []).map(async (c) => {
+      events({ type: 'artifact-start', kind: 'chart', name: `${c.name} ${c.version}` });
+      const root = await fetchChart(c, chartArchives.get(c.sha256), opts.http, opts.client, store, events);
+      events({ type: 'artifact-done', kind: 'chart', name: `${c.name} ${c.version}`, digest: root.digest });
+      return { chart: c, root };
+    }),
+  );
   const plans = await Promise.all(lock.images.map((locked) => artifacts(() => planImage(locked, opts.client, store, seen))));
   const rke2Indexed = rke2.map((r) => ({ name: r.file.name, root: r.root, annotations: rke2Annotations(lock.rke2 as LockedRke2, r.file) }));
-  const index = buildBundleIndex(plans, files, rke2Indexed);
-  const fileNodes = await walkGraph(store, [...files.map((f) => f.root), ...rke2.map((r) => r.root)]);
+  const index = buildBundleIndex(plans, files, rke2Indexed, charts);
+  const fileNodes = await walkGraph(store, [...files.map((f) => f.root), ...rke2.map((r) => r.root), ...charts.map((c) => c.root)]);
   const blobs = new Map([...fileNodes, ...plans.flatMap((p) => p.nodes)].map((d) => [d.digest as string, d.size]));
 
   const failed = new AbortController();
@@ -160,10 +179,24 @@ async function fetchAndWrite(name: string, lock: Lock, store: ContentStore, opts
   return { ...wrote.value, blobs: blobs.size };
 }
 
-async function resolveAll(manifest: BundleManifest, opts: PullOptions, events: EventSink, seen: Map<string, Buffer>): Promise<Lock> {
+async function resolveAll(manifest: BundleManifest, opts: PullOptions, events: EventSink, seen: Map<string, Buffer>, chartArchives: Map<string, Buffer>): Promise<Lock> {
   const limit = pLimit(8);
+  const charts = await Promise.all(manifest.charts.map((entry) => limit(() => resolveChart(entry, opts.http, opts.client))));
+  for (const { locked, tgz } of charts) {
+    chartArchives.set(locked.sha256, tgz);
+    events({ type: 'info', message: `  resolved chart ${locked.name} ${locked.requested} → ${locked.version} (sha256 ${locked.sha256}), ${locked.images.length} images:` });
+    for (const img of locked.images) events({ type: 'info', message: `    ${img.ref}  ← ${img.sources.join('; ')}` });
+  }
+  // A chart's images go through the normal image pull; an image the manifest names itself keeps its own platforms.
+  const entries = [...manifest.images];
+  const named = new Set(entries.map((e) => e.ref));
+  for (const img of charts.flatMap((c) => c.locked.images)) {
+    if (named.has(img.ref)) continue;
+    named.add(img.ref);
+    entries.push({ ref: img.ref, platforms: manifest.platforms });
+  }
   const images = await Promise.all(
-    manifest.images.map((entry) =>
+    entries.map((entry) =>
       limit(async () => {
         const locked = await resolveImage(entry, opts.client, seen);
         events({ type: 'info', message: `  resolved ${entry.ref} → ${locked.digest}` });
@@ -174,5 +207,12 @@ async function resolveAll(manifest: BundleManifest, opts: PullOptions, events: E
   const files = await Promise.all(manifest.files.map((entry) => limit(() => resolveFile(entry, opts.http))));
   const rke2 = manifest.rke2 ? await resolveRke2(manifest.rke2, opts.http) : undefined;
   if (rke2) events({ type: 'info', message: `  resolved RKE2 ${rke2.version} (${rke2.arch}) → ${rke2.files.length} files, sha256s from ${rke2.files[0]?.url}` });
-  return { lockVersion: 1, bundle: { name: manifest.name }, images, files, ...(rke2 ? { rke2 } : {}) };
+  return {
+    lockVersion: 1,
+    bundle: { name: manifest.name },
+    images,
+    files,
+    ...(rke2 ? { rke2 } : {}),
+    ...(charts.length > 0 ? { charts: charts.map((c) => c.locked) } : {}),
+  };
 }

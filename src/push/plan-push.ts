@@ -1,6 +1,7 @@
 import { FerryError } from '../core/errors.js';
 import { Annotation, type Descriptor, type ImageIndex } from '../core/media-types.js';
 import { isValidRepository, parseReference } from '../core/reference.js';
+import { versionToTag } from '../charts/select-version.js';
 
 /** Where to push: `HOST[:PORT][/PREFIX]`. */
 export interface PushTarget {
@@ -41,10 +42,12 @@ export function planPush(index: ImageIndex, target: PushTarget): PushItem[] {
   const byName = new Map<string, string>();
   for (const desc of index.manifests) {
     const kind = desc.annotations?.[Annotation.Kind];
-    if (kind !== 'image') continue;
-    const source = desc.annotations?.[Annotation.ContainerdName] ?? desc.annotations?.[Annotation.RefName];
+    if (kind !== 'image' && kind !== 'chart') continue;
+    const source = kind === 'chart' ? desc.annotations?.[Annotation.RefName] : (desc.annotations?.[Annotation.ContainerdName] ?? desc.annotations?.[Annotation.RefName]);
     if (!source) continue;
-    const ref = parseReference(source);
+    // Charts go where `helm install oci://HOST/PREFIX/charts/<name> --version V` looks: the tag is the version
+    // with `+` written `_` (helm pkg/registry/reference.go).
+    const ref = kind === 'chart' ? chartTarget(desc, source) : parseReference(source);
     const repository = target.prefix ? `${target.prefix}/${ref.repository}` : ref.repository;
     const name = `${repository}${ref.tag !== undefined ? `:${ref.tag}` : `@${desc.digest}`}`;
     const other = byName.get(name);
@@ -61,4 +64,10 @@ export function planPush(index: ImageIndex, target: PushTarget): PushItem[] {
     items.push({ source, repository, ...(ref.tag !== undefined ? { tag: ref.tag } : {}), root });
   }
   return items;
+}
+
+function chartTarget(desc: Descriptor, source: string): { repository: string; tag: string } {
+  const name = desc.annotations?.[Annotation.Title] ?? source.replace(/^charts\/|:.*$/g, '');
+  const version = desc.annotations?.[Annotation.ChartVersion] ?? source.slice(source.lastIndexOf(':') + 1);
+  return { repository: `charts/${name}`, tag: versionToTag(version) };
 }

@@ -22,9 +22,9 @@ export interface StagedFile {
  * Copies a file artifact's content (its first layer, titled with the file name) out of the bundle into `dir`,
  * verified as it is written, under a temporary name renamed into place: a damaged bundle never leaves a wrong file.
  */
-export async function copyLayerOut(reader: BundleReader, desc: Descriptor, manifest: ImageManifest, dir: string, events: EventSink): Promise<StagedFile> {
+export async function copyLayerOut(reader: BundleReader, desc: Descriptor, manifest: ImageManifest, dir: string, events: EventSink, fileName?: string): Promise<StagedFile> {
   const layer = manifest.layers[0];
-  const name = layer?.annotations?.[Annotation.Title];
+  const name = fileName ?? layer?.annotations?.[Annotation.Title];
   if (!layer || !name || name.includes('/') || name === '.' || name === '..') {
     throw new FerryError('BUNDLE_INVALID', `file artifact ${desc.digest} must have a first layer with a plain file name as its title`, { digest: desc.digest });
   }

@@ -8,6 +8,7 @@ import { readVerified } from '../graph/copy.js';
 import { type StagedFile, copyLayerOut, writeAtomic } from './copy-out.js';
 import type { NodeRegistry } from './rke2/registry-config.js';
 import { type StagedRke2, stageRke2 } from './rke2/stage-rke2.js';
+import { type StagedCharts, stageCharts } from './stage-charts.js';
 
 export interface StageOptions {
   bundlePath: string;
@@ -23,6 +24,7 @@ export interface StageResult {
   dir: string;
   files: StagedFile[];
   rke2?: StagedRke2;
+  charts?: StagedCharts;
 }
 
 /**
@@ -51,7 +53,8 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
       await writeAtomic(join(filesDir, 'SHA256SUMS'), Buffer.from(sums));
     }
     const rke2 = await stageRke2(reader, opts.dir, events, opts.registry);
-    return { dir: opts.dir, files, ...(rke2 ? { rke2 } : {}) };
+    const charts = await stageCharts(reader, opts.dir, events);
+    return { dir: opts.dir, files, ...(rke2 ? { rke2 } : {}), ...(charts ? { charts } : {}) };
   } finally {
     await reader.close();
   }

@@ -42,6 +42,21 @@ export async function checkLockAgainstIndex(lockBody: Buffer, index: ImageIndex 
     if (layer?.digest !== `sha256:${f.sha256}`) mismatch(`file ${f.name}: the bundle carries ${layer?.digest}, the lock pins sha256:${f.sha256}`, `sha256:${f.sha256}`, layer?.digest);
   }
   for (const name of files.keys()) mismatch(`file ${name} is in index.json but not in the lock`);
+  const charts = new Map(index.manifests.filter((d) => d.annotations?.[Annotation.Kind] === 'chart').map((d) => [d.annotations?.[Annotation.RefName] ?? '', d]));
+  for (const c of lock.charts ?? []) {
+    const name = `charts/${c.name}:${c.version}`;
+    const d = charts.get(name);
+    charts.delete(name);
+    if (!d) {
+      mismatch(`chart ${c.name} ${c.version} is in the lock but not in index.json`);
+      continue;
+    }
+    const body = await read(d.digest.slice(7));
+    if (!body) continue;
+    const layer = (JSON.parse(body.toString('utf8')) as ImageManifest).layers?.[0];
+    if (layer?.digest !== `sha256:${c.sha256}`) mismatch(`chart ${c.name} ${c.version}: the bundle carries ${layer?.digest}, the lock pins sha256:${c.sha256}`, `sha256:${c.sha256}`, layer?.digest);
+  }
+  for (const name of charts.keys()) mismatch(`chart ${name} is in index.json but not in the lock`);
   const rke2 = index.manifests.filter((d) => d.annotations?.[Annotation.Kind] === 'rke2');
   problems.push(...(await checkRke2(lock.rke2, rke2, read)));
   return problems;

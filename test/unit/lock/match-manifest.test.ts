@@ -17,6 +17,7 @@ const manifest: BundleManifest = {
     { name: 'f.tgz', url: 'https://e.org/f.tgz', checksums: 'https://e.org/SUMS' },
     { name: 'z.tgz', url: 'https://e.org/z.tgz', sha256: 'd'.repeat(64) },
   ],
+  charts: [],
 };
 
 function differences(m: BundleManifest): string[] {

@@ -25,7 +25,7 @@ function problemsOf(text: string): string[] {
 describe('parseManifest: valid manifests', () => {
   it('applies defaults to a minimal manifest', () => {
     const m = parseManifest(`${head}spec:\n  images: [busybox]\n`, 'm.yaml');
-    expect(m).toEqual({ path: 'm.yaml', name: 'demo', platforms: ['linux/amd64'], images: [{ ref: 'docker.io/library/busybox:latest', platforms: ['linux/amd64'] }], files: [] });
+    expect(m).toEqual({ path: 'm.yaml', name: 'demo', platforms: ['linux/amd64'], images: [{ ref: 'docker.io/library/busybox:latest', platforms: ['linux/amd64'] }], files: [], charts: [] });
   });
 
   it('accepts an empty spec', () => {
@@ -195,10 +195,23 @@ ${pin}`),
     expect(problemsOf(`${head}spec:\n  files:\n    - url: https://e.org/x\n${pin}      name: ".."\n`)).toEqual(['m.yaml:9:13: spec.files.0.name: file name ".." is a directory name']);
   });
 
-  it('rejects charts and apt as not supported yet', () => {
-    expect(problemsOf(`${head}spec:\n  charts: []\n  apt: []\n`)).toEqual([
-      'm.yaml:6:11: spec.charts: Helm charts (spec.charts) are not supported yet by this version of ferry',
-      'm.yaml:7:8: spec.apt: apt packages (spec.apt) are not supported yet by this version of ferry',
+  it('rejects apt as not supported yet', () => {
+    expect(problemsOf(`${head}spec:\n  apt: []\n`)).toEqual(['m.yaml:6:8: spec.apt: apt packages (spec.apt) are not supported yet by this version of ferry']);
+  });
+
+  it('reads spec.charts: defaults, values paths relative to the manifest, and checks repos and references', () => {
+    const m = parseManifest(
+      `${head}spec:\n  charts:\n    - repo: https://prometheus-community.github.io/helm-charts/\n      name: kube-prometheus-stack\n      version: 61.3.2\n      values: [v/mon.yaml]\n      extraImages: [thanos/thanos:v0.35.1]\n    - repo: oci://ghcr.io/prometheus-community/charts\n      name: grafana\n      version: ^8.0.0\n      images: false\n`,
+      '/srv/m/m.yaml',
+    );
+    expect(m.charts).toEqual([
+      { repo: 'https://prometheus-community.github.io/helm-charts', name: 'kube-prometheus-stack', version: '61.3.2', images: true, values: ['/srv/m/v/mon.yaml'], extraImages: ['docker.io/thanos/thanos:v0.35.1'], excludeImages: [] },
+      { repo: 'oci://ghcr.io/prometheus-community/charts', name: 'grafana', version: '^8.0.0', images: false, values: [], extraImages: [], excludeImages: [] },
+    ]);
+    expect(problemsOf(`${head}spec:\n  charts:\n    - repo: ftp://x\n      name: Bad_Name\n      version: 1.0.0\n      extraImages: ["Not A Ref"]\n`)).toEqual([
+      'm.yaml:7:13: spec.charts.0.repo: only http:// and https:// URLs are supported, not ftp://',
+      expect.stringMatching(/^m\.yaml:8:13: spec\.charts\.0\.name: expected a chart name/),
+      expect.stringMatching(/^m\.yaml:10:21: spec\.charts\.0\.extraImages\.0: invalid image reference "Not A Ref"/),
     ]);
   });
 

@@ -1,0 +1,43 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { BundleReader } from '../bundle/reader.js';
+import type { EventSink } from '../core/events.js';
+import { Annotation, type ImageManifest } from '../core/media-types.js';
+import type { ChartMeta } from '../charts/chart-archive.js';
+import { readVerified } from '../graph/copy.js';
+import { type StagedFile, copyLayerOut, writeAtomic } from './copy-out.js';
+
+export interface StagedCharts {
+  dir: string;
+  charts: StagedFile[];
+}
+
+/**
+ * `DIR/charts/`: a classic chart repository (helm pkg/repo/v1): each chart's `.tgz` as upstream published it, and
+ * an `index.yaml` whose entries carry the Chart.yaml metadata, the `.tgz`'s sha256 as `digest` and a relative URL,
+ * so any static web server can serve it to `helm repo add`.
+ */
+export async function stageCharts(reader: BundleReader, root: string, events: EventSink): Promise<StagedCharts | undefined> {
+  const entries = reader.index().manifests.filter((d) => d.annotations?.[Annotation.Kind] === 'chart');
+  if (entries.length === 0) return undefined;
+  const dir = join(root, 'charts');
+  await fs.mkdir(dir, { recursive: true });
+  const charts: StagedFile[] = [];
+  const index: Record<string, unknown[]> = {};
+  // Bundles carry no timestamp (they are deterministic); the index says when it was staged.
+  const created = new Date().toISOString();
+  for (const desc of entries) {
+    const manifest = JSON.parse((await readVerified(reader, desc, `chart ${desc.annotations?.[Annotation.RefName]}`)).toString('utf8')) as ImageManifest;
+    const meta = JSON.parse((await readVerified(reader, manifest.config, `chart config ${manifest.config.digest}`)).toString('utf8')) as ChartMeta;
+    const fileName = `${meta.name}-${meta.version}.tgz`;
+    events({ type: 'artifact-start', kind: 'chart', name: fileName });
+    const staged = await copyLayerOut(reader, desc, manifest, dir, events, fileName);
+    charts.push(staged);
+    (index[meta.name] ??= []).push({ ...meta, digest: staged.sha256, urls: [fileName], created });
+    events({ type: 'artifact-done', kind: 'chart', name: fileName, digest: `sha256:${staged.sha256}` });
+  }
+  const doc = { apiVersion: 'v1', entries: Object.fromEntries(Object.keys(index).sort().map((k) => [k, index[k]])), generated: created };
+  await writeAtomic(join(dir, 'index.yaml'), Buffer.from(stringify(doc, { lineWidth: 0 })));
+  return { dir, charts };
+}
