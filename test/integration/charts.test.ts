@@ -102,6 +102,14 @@ describe.runIf(ok)('Helm charts', () => {
     expect(lock.images.map((i: { ref: string }) => i.ref)).toEqual(DEFAULT_IMAGES);
     expect(events.some((e) => e.type === 'info' && e.message.includes('quay.io/prometheus/alertmanager:v0.27.0  ← kube-prometheus-stack/values.yaml: alertmanager.alertmanagerSpec.image'))).toBe(true);
     expect((await verifyBundle(result.bundle)).problems).toEqual([]);
+
+    // --lock fetches the same chart and images again, byte for byte; a changed version is a lock mismatch.
+    const again = await pull(writeManifest(dir, chartSpec('^61.0.0')), join(dir, 'again', 'b.tar'), mirrors(), { lockPath: result.lockPath });
+    expect(readFileSync(again.result.bundle).equals(readFileSync(result.bundle))).toBe(true);
+    await expect(pull(writeManifest(scratch(), chartSpec('61.3.2')), join(dir, 'x.tar'), mirrors(), { lockPath: result.lockPath })).rejects.toMatchObject({
+      code: 'LOCK_MISMATCH',
+      message: expect.stringContaining(`chart ${KPS} from ${host.url}/charts: version changed: the manifest says 61.3.2, the lock says ^61.0.0`),
+    });
   });
 
   it('an exact version with a relative URL; values files, extraImages and excludeImages change the image set', async () => {

@@ -42,6 +42,18 @@ describe('chart image discovery', () => {
     expect(refs.some((r) => r.includes('grafana') || r.includes('bats'))).toBe(false);
   });
 
+  it('reads the helm.sh/images annotation (list of {name, image} or strings) and ignores a malformed one', () => {
+    const withList = chartTgz('app', {
+      'Chart.yaml': { apiVersion: 'v2', name: 'app', version: '1.0.0', annotations: { 'helm.sh/images': '- name: app\n  image: ghcr.io/acme/app:1.0.0\n- ghcr.io/acme/worker:1.0.0\n' } },
+    });
+    expect(discoverImages(readChartArchive(withList, 'app.tgz'))).toEqual([
+      { ref: 'ghcr.io/acme/app:1.0.0', sources: ['app/Chart.yaml: annotation helm.sh/images'] },
+      { ref: 'ghcr.io/acme/worker:1.0.0', sources: ['app/Chart.yaml: annotation helm.sh/images'] },
+    ]);
+    const malformed = chartTgz('app', { 'Chart.yaml': { apiVersion: 'v2', name: 'app', version: '1.0.0', annotations: { 'helm.sh/images': ': [' } } });
+    expect(discoverImages(readChartArchive(malformed, 'app.tgz'))).toEqual([]);
+  });
+
   it('refuses what is not a chart', () => {
     expect(() => readChartArchive(Buffer.from('nope'), 'x.tgz')).toThrow('x.tgz is not a gzip-compressed tar');
     expect(() => readChartArchive(chartTgz('c', { 'values.yaml': 'a: 1' }), 'x.tgz')).toThrow('x.tgz has no <chart>/Chart.yaml');
