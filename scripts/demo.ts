@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { makeImage, makeIndex, makeLayer, seed, seededBytes } from '../test/helpers/images.js';
 import { startFileHost } from '../test/helpers/file-host.js';
 import { buildRke2Release } from '../test/helpers/rke2-release.js';
+import { chartTgz } from '../test/helpers/charts.js';
 import { startRegistry } from '../test/helpers/registry.js';
 
 const root = resolve(process.argv[2] ?? '.demo');
@@ -57,6 +58,13 @@ async function main(): Promise<void> {
   const rke2 = await buildRke2Release('v1.30.4+rke2r1');
   for (const [name, body] of rke2.assets) files.files.set(`/github/rancher/rke2/releases/download/${rke2.version}/${name}`, body);
   files.files.set('/get-rke2/install.sh', rke2.installScript);
+  // A small chart repository: the chart names Grafana and Prometheus in its values; ferry finds and pulls them.
+  const chart = chartTgz('monitoring', {
+    'Chart.yaml': { apiVersion: 'v2', name: 'monitoring', version: '1.2.0', appVersion: '11.1.0' },
+    'values.yaml': { grafana: { image: { registry: 'docker.io', repository: 'grafana/grafana', tag: '' } }, prometheus: { image: 'docker.io/prometheus/prometheus:v2.53.0' } },
+  });
+  files.files.set('/helm/monitoring-1.2.0.tgz', chart);
+  files.files.set('/helm/index.yaml', Buffer.from(`apiVersion: v1\nentries:\n  monitoring:\n    - name: monitoring\n      version: 1.2.0\n      appVersion: 11.1.0\n      digest: ${createHash('sha256').update(chart).digest('hex')}\n      urls: [monitoring-1.2.0.tgz]\n`));
 
   try {
     const manifest = join(work, 'bundle.yaml');
@@ -72,18 +80,21 @@ spec:
     - docker.io/velero/velero:v1.9.1
     - ref: docker.io/prometheus/prometheus:v2.53.0
       platforms: [linux/amd64, linux/arm64]
-    - docker.io/grafana/grafana:11.1.0
   files:
     - url: https://github.com/vmware-tanzu/velero/releases/download/v1.9.1/velero-v1.9.1-linux-amd64.tar.gz
       checksums: https://github.com/vmware-tanzu/velero/releases/download/v1.9.1/CHECKSUM
   rke2:
     version: v1.30.4+rke2r1
     imageSets: [core, calico]
+  charts:
+    - repo: https://charts.example.org/helm
+      name: monitoring
+      version: ^1.0.0
 `,
     );
     // Real-looking upstream names; the config sends the requests to the local servers, as a company proxy would.
     const config = join(work, 'ferry-config.yaml');
-    writeFileSync(config, `mirrors:\n  docker.io: ${upstream.url}\n  "https://github.com/": ${files.url}/github/\n  "https://get.rke2.io": ${files.url}/get-rke2/install.sh\n`);
+    writeFileSync(config, `mirrors:\n  docker.io: ${upstream.url}\n  "https://github.com/": ${files.url}/github/\n  "https://get.rke2.io": ${files.url}/get-rke2/install.sh\n  "https://charts.example.org/": ${files.url}/\n`);
     console.log(`  upstream registry ${upstream.host}, file server ${files.url}, enclave registry ${enclave.host} (login required)`);
 
     const bundle = join(root, 'out', 'bundle.tar');

@@ -55,7 +55,11 @@ export function registerBundleCommands(program: Command): void {
         events: s.renderer.sink,
         signal: controller.signal,
       });
-      s.done({ ok: true, ...r }, `wrote ${r.bundle} (${formatBytes(r.bytes)}, ${plural(r.images, "image")}, ${plural(r.files, "file")}, ${plural(r.blobs, "blob")})\nlock ${r.lockPath}`);
+      const chartLines = r.charts.flatMap((c) => [`chart ${c.name} ${c.version}: ${plural(c.images.length, 'image')}`, ...c.images.map((i) => `  ${i.ref}  ← ${i.sources.join('; ')}`)]);
+      s.done(
+        { ok: true, ...r },
+        [`wrote ${r.bundle} (${formatBytes(r.bytes)}, ${plural(r.images, 'image')}, ${plural(r.files, 'file')}, ${plural(r.charts.length, 'chart')}, ${plural(r.blobs, 'blob')})`, `lock ${r.lockPath}`, ...chartLines].join('\n'),
+      );
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     }

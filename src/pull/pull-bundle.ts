@@ -44,6 +44,8 @@ export interface PullResult {
   images: number;
   files: number;
   blobs: number;
+  /** Each chart with the images found in it and where (also in the lock). */
+  charts: { name: string; version: string; images: { ref: string; sources: string[] }[] }[];
 }
 
 /** Lock beside the bundle: `ferry.lock.json` in the output directory. */
@@ -85,6 +87,7 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
     images: lock.images.length,
     files: lock.files.length + (lock.rke2?.files.length ?? 0),
     blobs: written.blobs,
+    charts: (lock.charts ?? []).map((c) => ({ name: c.name, version: c.version, images: c.images })),
   };
 }
 
