@@ -193,15 +193,24 @@ async function resolveAll(manifest: BundleManifest, opts: PullOptions, events: E
   // A chart's images go through the normal image pull; an image the manifest names itself keeps its own platforms.
   const entries = [...manifest.images];
   const named = new Set(entries.map((e) => e.ref));
-  for (const img of charts.flatMap((c) => c.locked.images)) {
-    if (named.has(img.ref)) continue;
-    named.add(img.ref);
-    entries.push({ ref: img.ref, platforms: manifest.platforms });
+  const fromChart = new Map<string, string>();
+  for (const c of charts) {
+    for (const img of c.locked.images) {
+      if (named.has(img.ref)) continue;
+      named.add(img.ref);
+      fromChart.set(img.ref, `chart ${c.locked.name} ${c.locked.version} (${img.sources.join('; ')})`);
+      entries.push({ ref: img.ref, platforms: manifest.platforms });
+    }
   }
   const images = await Promise.all(
     entries.map((entry) =>
       limit(async () => {
-        const locked = await resolveImage(entry, opts.client, seen);
+        const locked = await resolveImage(entry, opts.client, seen).catch((err: unknown) => {
+          // An image a chart brought in: say which chart and where, and how to leave it out.
+          const origin = fromChart.get(entry.ref);
+          if (origin && err instanceof Error) err.message += `\n  found in ${origin}; fix it with extraImages or drop it with excludeImages`;
+          throw err;
+        });
         events({ type: 'info', message: `  resolved ${entry.ref} → ${locked.digest}` });
         return locked;
       }),

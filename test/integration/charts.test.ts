@@ -148,6 +148,11 @@ describe.runIf(ok)('Helm charts', () => {
     }
     const dir = scratch();
     await expect(pull(writeManifest(dir, chartSpec('~60.1')), join(dir, 'b.tar'), mirrors())).rejects.toMatchObject({ code: 'CHART_VERSION_MISSING' });
+    // An image the chart names that does not exist upstream: the error says which chart and where.
+    writeFileSync(join(dir, 'v.yaml'), 'alertmanager:\n  alertmanagerSpec:\n    image:\n      tag: v9.9.9\n');
+    await expect(pull(writeManifest(dir, chartSpec('61.3.2', '      values: [v.yaml]\n')), join(dir, 'c.tar'), mirrors())).rejects.toMatchObject({
+      message: expect.stringContaining(`found in chart ${KPS} 61.3.2 (kube-prometheus-stack/values.yaml: alertmanager.alertmanagerSpec.image); fix it with extraImages or drop it with excludeImages`),
+    });
   });
 
   it('from an OCI registry (+ in the version is _ in the tag); pushed charts read back byte-identical; staged as a chart repository', async () => {
