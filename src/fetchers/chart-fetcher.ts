@@ -9,6 +9,7 @@ import { type Chart, readChartArchive } from '../charts/chart-archive.js';
 import { discoverImages } from '../charts/discover-images.js';
 import { HelmMediaType, buildHelmArtifact } from '../charts/helm-artifact.js';
 import { imageMatches } from '../charts/image-patterns.js';
+import { type IndexEntry, indexEntriesFor } from '../charts/repo-index.js';
 import { selectChartVersion, tagToVersion, versionToTag } from '../charts/select-version.js';
 import { type Values, isMap, mergeValues } from '../charts/values.js';
 import type { ChartImage, ChartVouchedBy, LockedChart } from '../lock/types.js';
@@ -91,23 +92,17 @@ interface Got {
   vouchedBy: ChartVouchedBy;
 }
 
-interface IndexEntry {
-  version?: unknown;
-  digest?: unknown;
-  urls?: unknown;
-}
-
 /** Classic repository (helm pkg/repo/v1): index.yaml, version selection, URL resolution, digest check. */
 async function fromIndex(entry: ChartEntry, http: HttpGetter): Promise<Got> {
   const indexUrl = `${entry.repo}/index.yaml`;
   const body = await http.getBuffer(indexUrl, INDEX_MAX);
-  let index: { entries?: Record<string, IndexEntry[]> };
+  let listed: IndexEntry[] | undefined;
   try {
-    index = parse(body.toString('utf8'), { uniqueKeys: false }) as typeof index;
+    listed = indexEntriesFor(body.toString('utf8'), entry.name);
   } catch (err) {
     throw new FerryError('CHART_INVALID', `${indexUrl} is not a chart repository index: ${(err as Error).message.split('\n')[0]}`, { url: indexUrl });
   }
-  const versions = (index.entries?.[entry.name] ?? []).filter((e) => e.version !== undefined);
+  const versions = (listed ?? []).filter((e) => e.version !== undefined);
   if (versions.length === 0) throw new FerryError('CHART_VERSION_MISSING', `${indexUrl} has no chart ${entry.name}`, { url: indexUrl, chart: entry.name });
   const version = selectChartVersion(versions.map((e) => String(e.version)), entry.version);
   if (version === undefined) throw noVersion(entry, indexUrl, versions.map((e) => String(e.version)));
