@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'RKE2_SET_UNKNOWN' // the manifest asks for an image set the release does not have
   | 'CHART_INVALID' // a chart archive cannot be read as a Helm chart
   | 'CHART_VERSION_MISSING' // no chart version matches the manifest's version or range
+  | 'APT_UNSATISFIABLE' // an apt dependency cannot be satisfied from the configured suites
   | 'NOT_SUPPORTED'
   | 'IO_ERROR'
   | 'INTERNAL';

@@ -1,0 +1,96 @@
+import { field, type Stanza } from './deb822.js';
+import { compareDebianVersions } from './debian-version.js';
+import { type Relation, type RelationField, parseRelations } from './relations.js';
+
+/** A binary package as a Packages index (or dpkg status) describes it. */
+export interface Package {
+  name: string;
+  version: string;
+  architecture: string;
+  multiArch?: string;
+  depends: RelationField;
+  preDepends: RelationField;
+  recommends: RelationField;
+  conflicts: RelationField;
+  breaks: RelationField;
+  /** Virtual packages this one provides, with the version a versioned Provides gives. */
+  provides: Relation[];
+  /** Packages-index fields (absent in dpkg status). */
+  filename?: string;
+  size?: number;
+  sha256?: string;
+  /** Where the index came from (`focal-updates main`), for messages and the lock. */
+  origin?: string;
+}
+
+/** Reads a Packages (or status) stanza. Throws naming the package when a relation field cannot be read. */
+export function packageFromStanza(s: Stanza, origin?: string): Package | undefined {
+  const name = field(s, 'Package');
+  const version = field(s, 'Version');
+  if (!name || !version) return undefined;
+  const rel = (f: string) => {
+    try {
+      return parseRelations(field(s, f));
+    } catch (err) {
+      throw new Error(`${name} ${version}: ${f}: ${(err as Error).message}`);
+    }
+  };
+  const size = field(s, 'Size');
+  return {
+    name,
+    version,
+    architecture: field(s, 'Architecture') ?? 'all',
+    ...(field(s, 'Multi-Arch') ? { multiArch: field(s, 'Multi-Arch') as string } : {}),
+    depends: rel('Depends'),
+    preDepends: rel('Pre-Depends'),
+    recommends: rel('Recommends'),
+    conflicts: rel('Conflicts'),
+    breaks: rel('Breaks'),
+    provides: rel('Provides').flat(),
+    ...(field(s, 'Filename') ? { filename: field(s, 'Filename') as string } : {}),
+    ...(size !== undefined && /^\d+$/.test(size) ? { size: Number(size) } : {}),
+    ...(field(s, 'SHA256') ? { sha256: (field(s, 'SHA256') as string).toLowerCase() } : {}),
+    ...(origin ? { origin } : {}),
+  };
+}
+
+/**
+ * Every version of every package across the configured suites, for one architecture (plus `all`). With several
+ * suites the highest version is the candidate, as apt does with equal pins (500).
+ */
+export class PackageUniverse {
+  private readonly byName = new Map<string, Package[]>();
+  private readonly providers = new Map<string, Package[]>();
+
+  constructor(packages: Package[], readonly architecture: string) {
+    for (const p of packages) {
+      if (p.architecture !== architecture && p.architecture !== 'all') continue;
+      const list = this.byName.get(p.name) ?? [];
+      if (!list.some((q) => q.version === p.version)) list.push(p);
+      this.byName.set(p.name, list);
+    }
+    for (const list of this.byName.values()) list.sort((a, b) => compareDebianVersions(b.version, a.version));
+    for (const list of this.byName.values()) {
+      const candidate = list[0] as Package;
+      for (const v of candidate.provides) {
+        const ps = this.providers.get(v.name) ?? [];
+        ps.push(candidate);
+        this.providers.set(v.name, ps);
+      }
+    }
+  }
+
+  /** All versions, highest first. */
+  versions(name: string): Package[] {
+    return this.byName.get(name) ?? [];
+  }
+
+  candidate(name: string): Package | undefined {
+    return this.byName.get(name)?.[0];
+  }
+
+  /** Candidates that provide `name`. */
+  providersOf(name: string): Package[] {
+    return this.providers.get(name) ?? [];
+  }
+}

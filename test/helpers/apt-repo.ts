@@ -1,0 +1,115 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** A package for a fixture repository; relation fields are written as in a control file. */
+export interface FixtureDeb {
+  name: string;
+  version: string;
+  arch?: string;
+  depends?: string;
+  preDepends?: string;
+  recommends?: string;
+  provides?: string;
+  conflicts?: string;
+  multiArch?: string;
+}
+
+/** Builds a real .deb with dpkg-deb (one small file inside, so every package has distinct content). */
+export async function buildDeb(workDir: string, deb: FixtureDeb): Promise<string> {
+  const root = join(workDir, `${deb.name}_${deb.version.replace(':', '%3a')}`);
+  mkdirSync(join(root, 'DEBIAN'), { recursive: true });
+  mkdirSync(join(root, 'usr/share/doc', deb.name), { recursive: true });
+  writeFileSync(join(root, 'usr/share/doc', deb.name, 'README'), `${deb.name} ${deb.version}\n`);
+  const fields: [string, string | undefined][] = [
+    ['Package', deb.name],
+    ['Version', deb.version],
+    ['Architecture', deb.arch ?? 'amd64'],
+    ['Maintainer', 'ferry tests <tests@ferry.invalid>'],
+    ['Multi-Arch', deb.multiArch],
+    ['Pre-Depends', deb.preDepends],
+    ['Depends', deb.depends],
+    ['Recommends', deb.recommends],
+    ['Provides', deb.provides],
+    ['Conflicts', deb.conflicts],
+    ['Description', `fixture package ${deb.name}`],
+  ];
+  writeFileSync(join(root, 'DEBIAN/control'), fields.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${v}`).join('\n') + '\n');
+  const out = `${root}.deb`;
+  await run('dpkg-deb', ['--build', '--root-owner-group', '-Zgzip', root, out]);
+  return out;
+}
+
+export interface FixtureSuite {
+  name: string;
+  debs: FixtureDeb[];
+}
+
+/**
+ * A repository laid out like Debian's (dists/<suite>/main/binary-amd64/Packages(.gz), pool/), indexes and Release
+ * written by apt-ftparchive. Signing is left to the caller (signRelease).
+ */
+export async function buildAptRepo(root: string, suites: FixtureSuite[]): Promise<void> {
+  const work = join(root, '.work');
+  for (const suite of suites) {
+    const pool = join(root, 'pool', suite.name);
+    mkdirSync(pool, { recursive: true });
+    for (const deb of suite.debs) {
+      const built = await buildDeb(work, deb);
+      await run('cp', [built, pool]);
+    }
+    const bin = join(root, 'dists', suite.name, 'main', 'binary-amd64');
+    mkdirSync(bin, { recursive: true });
+    const { stdout } = await run('apt-ftparchive', ['packages', `pool/${suite.name}`], { cwd: root, maxBuffer: 64 << 20 });
+    writeFileSync(join(bin, 'Packages'), stdout);
+    await run('gzip', ['-9kf', join(bin, 'Packages')]);
+    const release = await run(
+      'apt-ftparchive',
+      [
+        '-o', `APT::FTPArchive::Release::Suite=${suite.name}`,
+        '-o', `APT::FTPArchive::Release::Codename=${suite.name}`,
+        '-o', 'APT::FTPArchive::Release::Architectures=amd64',
+        '-o', 'APT::FTPArchive::Release::Components=main',
+        'release', join('dists', suite.name),
+      ],
+      { cwd: root, maxBuffer: 16 << 20 },
+    );
+    writeFileSync(join(root, 'dists', suite.name, 'Release'), release.stdout);
+  }
+  await run('rm', ['-rf', work]);
+}
+
+/** Runs apt-get in an isolated configuration rooted at `state` (no host sources, lists, cache or status). */
+export async function aptGet(state: string, sourcesList: string, statusFile: string, args: string[]): Promise<string> {
+  for (const d of ['lists/partial', 'cache/archives/partial', 'etc']) mkdirSync(join(state, d), { recursive: true });
+  writeFileSync(join(state, 'etc', 'sources.list'), sourcesList);
+  const opts = [
+    '-o', `Dir::Etc::SourceList=${join(state, 'etc', 'sources.list')}`,
+    '-o', 'Dir::Etc::SourceParts=/nonexistent',
+    '-o', 'Dir::Etc::Preferences=/nonexistent',
+    '-o', 'Dir::Etc::PreferencesParts=/nonexistent',
+    '-o', `Dir::State::Lists=${join(state, 'lists')}`,
+    '-o', `Dir::Cache=${join(state, 'cache')}`,
+    '-o', `Dir::State::status=${statusFile}`,
+    '-o', 'Debug::NoLocking=1',
+    '-o', 'APT::Architecture=amd64',
+    '-o', 'APT::Architectures::=amd64',
+    '-o', 'APT::Sandbox::User=root',
+    '-o', 'APT::Get::List-Cleanup=0',
+  ];
+  const { stdout } = await run('apt-get', [...opts, ...args], { maxBuffer: 64 << 20, env: { ...process.env, LC_ALL: 'C' } });
+  return stdout;
+}
+
+/** `Inst name (version …)` lines of `apt-get install --simulate`, as `name version`, sorted. */
+export function simulatedInstalls(out: string): string[] {
+  return out
+    .split('\n')
+    .map((l) => /^Inst (\S+) (?:\[[^\]]*\] )?\((\S+)/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => `${m[1]} ${m[2]}`)
+    .sort();
+}
