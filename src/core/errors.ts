@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'CHART_INVALID' // a chart archive cannot be read as a Helm chart
   | 'CHART_VERSION_MISSING' // no chart version matches the manifest's version or range
   | 'APT_UNSATISFIABLE' // an apt dependency cannot be satisfied from the configured suites
+  | 'APT_SIGNATURE' // a Release file has no valid signature by a key in the keyring
+  | 'APT_RELEASE_INVALID' // a Release file is unreadable, expired, or does not list what it must
   | 'NOT_SUPPORTED'
   | 'IO_ERROR'
   | 'INTERNAL';
@@ -54,4 +56,6 @@ export const INTEGRITY_CODES: ReadonlySet<ErrorCode> = new Set([
   'INTEGRITY_FAILED',
   'ARCHIVE_INVALID',
   'IMAGE_LIST_MISMATCH',
+  'APT_SIGNATURE',
+  'APT_RELEASE_INVALID',
 ]);

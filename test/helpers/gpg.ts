@@ -1,0 +1,39 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** A signing key made by real gpg in its own GNUPGHOME, for archive fixtures. */
+export interface GpgKey {
+  home: string;
+  fingerprint: string;
+  publicBinary: Buffer;
+  publicArmored: Buffer;
+  /** Writes InRelease (clearsigned) and Release.gpg (detached, armoured) beside a Release file. */
+  signRelease(releasePath: string, dir: string): Promise<void>;
+}
+
+export async function makeGpgKey(name: string, opts: { expire?: string } = {}): Promise<GpgKey> {
+  const home = mkdtempSync(join(tmpdir(), 'ferry-gpg-'));
+  const gpg = (args: string[]) => run('gpg', ['--homedir', home, '--batch', '--yes', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { maxBuffer: 16 << 20 });
+  const params = join(home, 'params');
+  writeFileSync(params, `%no-protection\nKey-Type: eddsa\nKey-Curve: ed25519\nKey-Usage: sign\nName-Real: ${name}\nName-Email: ${name.replace(/\W+/g, '.')}@ferry.invalid\nExpire-Date: ${opts.expire ?? '0'}\n%commit\n`);
+  await gpg(['--gen-key', params]);
+  const { stdout } = await gpg(['--with-colons', '--list-keys']);
+  const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(stdout)?.[1] as string;
+  await gpg(['--output', join(home, 'pub.gpg'), '--export', fingerprint]);
+  await gpg(['--armor', '--output', join(home, 'pub.asc'), '--export', fingerprint]);
+  return {
+    home,
+    fingerprint,
+    publicBinary: readFileSync(join(home, 'pub.gpg')),
+    publicArmored: readFileSync(join(home, 'pub.asc')),
+    async signRelease(releasePath: string, dir: string) {
+      await gpg(['--local-user', fingerprint, '--digest-algo', 'SHA256', '--clearsign', '--output', join(dir, 'InRelease'), releasePath]);
+      await gpg(['--local-user', fingerprint, '--digest-algo', 'SHA256', '--armor', '--detach-sign', '--output', join(dir, 'Release.gpg'), releasePath]);
+    },
+  };
+}
