@@ -65,14 +65,14 @@ export async function fetchFile(f: LockedFile, http: HttpGetter, store: ContentS
 }
 
 /** Brings a pinned file's bytes into the cache (unless already there); returns its blob descriptor. */
-export async function fetchFileBlob(f: LockedFile, http: HttpGetter, store: ContentStore, events: EventSink): Promise<Descriptor> {
+export async function fetchFileBlob(f: LockedFile, http: HttpGetter, store: ContentStore, events: EventSink, vouchedBy = checksumSource(f)): Promise<Descriptor> {
   const digest = digestFromHex(f.sha256, `sha256 of ${f.name}`);
   const size = f.size ?? (await http.headSize(f.url).catch(() => undefined));
   const blob = { mediaType: 'application/octet-stream', digest, size: size ?? -1 };
   if (size !== undefined && (await store.exists(blob))) {
     events({ type: 'blob', action: 'cached', digest, size });
   } else {
-    const subject = `file ${f.name} (${f.url}, sha256 from ${checksumSource(f)})`;
+    const subject = `file ${f.name} (${f.url}, sha256 from ${vouchedBy})`;
     const sized = size !== undefined ? { size } : {};
     await store.pushResumable({ digest, ...sized }, async (offset) => counted(await http.getStream(f.url, offset), events), subject);
     events({ type: 'blob', action: 'fetched', digest, size: await store.sizeOf(digest) });

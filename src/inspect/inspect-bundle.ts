@@ -5,7 +5,7 @@ import { walkGraph } from '../graph/walk.js';
 import { IMAGE_TOC_MEDIA_TYPE, parseArchiveToc } from '../docker-archive/image-toc.js';
 
 export interface InspectedArtifact {
-  kind: 'image' | 'file' | 'rke2' | 'chart';
+  kind: 'image' | 'file' | 'rke2' | 'chart' | 'apt' | 'apt-meta';
   /** Images: full reference. */
   ref?: string;
   /** Files: file name. */
@@ -62,6 +62,8 @@ async function describe(reader: BundleReader, desc: Descriptor): Promise<Inspect
   const nodes = await walkGraph(reader, [desc]);
   const size = nodes.reduce((n, d) => n + d.size, 0);
   const base = { digest: desc.digest, mediaType: desc.mediaType, size };
+  if (a[Annotation.Kind] === 'apt-meta') return { kind: 'apt-meta', name: a[Annotation.Source] ?? '', ...base };
+  if (a[Annotation.Kind] === 'apt') return { kind: 'apt', name: a[Annotation.Title] ?? '', ...base };
   if (a[Annotation.Kind] === 'chart') return { kind: 'chart', name: a[Annotation.Title] ?? '', version: a[Annotation.ChartVersion] ?? '', ...base };
   if (a[Annotation.Kind] === 'file' || a[Annotation.Kind] === 'rke2') {
     const m = JSON.parse((await readVerified(reader, desc, desc.digest)).toString('utf8')) as ImageManifest;

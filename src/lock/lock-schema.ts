@@ -72,6 +72,39 @@ const lockedChart = z
   })
   .strict();
 
+const lockedAptSource = z
+  .object({
+    url: z.string(),
+    suites: z.array(z.string()),
+    components: z.array(z.string()),
+    architectures: z.array(z.string()),
+    packages: z.array(z.string()),
+    dependencies: z.boolean(),
+    recommends: z.boolean(),
+    keyring: z.object({ path: z.string(), sha256: hex64, fingerprints: z.array(z.string()) }).strict(),
+    installed: z.object({ path: z.string(), sha256: hex64 }).strict().optional(),
+    releases: z.array(
+      z
+        .object({
+          suite: z.string(),
+          file: z.enum(['InRelease', 'Release']),
+          url: z.string(),
+          sha256: hex64,
+          signedBy: z.array(z.string()),
+          validUntil: z.string().optional(),
+          indexes: z.array(z.object({ path: z.string(), url: z.string(), sha256: hex64, size }).strict()),
+        })
+        .strict(),
+    ),
+    debs: z.array(
+      z
+        .object({ name: z.string(), version: z.string(), architecture: z.string(), url: z.string(), file: z.string(), sha256: hex64, size, suite: z.string(), index: z.string() })
+        .strict(),
+    ),
+    conflicts: z.array(z.string()),
+  })
+  .strict();
+
 export const lockSchema = z
   .object({
     lockVersion: z.literal(1),
@@ -80,5 +113,6 @@ export const lockSchema = z
     files: z.array(lockedFile),
     rke2: lockedRke2.optional(),
     charts: z.array(lockedChart).optional(),
+    apt: z.array(lockedAptSource).optional(),
   })
   .strict();

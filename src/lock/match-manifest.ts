@@ -1,6 +1,7 @@
 import { FerryError } from '../core/errors.js';
 import type { BundleManifest, FileEntry, PlatformSpec } from '../manifest/types.js';
 import { byKey } from './canonical-json.js';
+import { aptDifferences } from './match-apt.js';
 import { chartDifferences } from './match-charts.js';
 import { rke2Differences } from './match-rke2.js';
 import type { Lock, LockedFile } from './types.js';
@@ -52,6 +53,7 @@ export function checkLockMatchesManifest(lock: Lock, manifest: BundleManifest): 
 
   diffs.push(...rke2Differences(lock.rke2, manifest.rke2));
   diffs.push(...chartDifferences(lock.charts ?? [], manifest.charts));
+  diffs.push(...aptDifferences(lock.apt ?? [], manifest.apt));
 
   if (diffs.length > 0) {
     throw new FerryError('LOCK_MISMATCH', `the lock no longer matches the manifest ${manifest.path}:\n  ${diffs.join('\n  ')}`, {

@@ -6,6 +6,7 @@ export interface Lock {
   files: LockedFile[];
   rke2?: LockedRke2;
   charts?: LockedChart[];
+  apt?: LockedAptSource[];
 }
 
 export interface LockedImage {
@@ -101,4 +102,51 @@ export interface LockedChart {
   /** Values files given in the manifest, with their sha256 when resolved. */
   values: { path: string; sha256: string }[];
   images: ChartImage[];
+}
+
+/** A signed Release of one suite, and the Packages indexes taken from it. */
+export interface LockedRelease {
+  suite: string;
+  /** `InRelease`, or `Release` (with `Release.gpg`). */
+  file: 'InRelease' | 'Release';
+  url: string;
+  /** hex sha256 of the file as downloaded (InRelease, or Release). */
+  sha256: string;
+  /** Fingerprints of the keyring keys with a valid signature. */
+  signedBy: string[];
+  validUntil?: string;
+  /** Packages indexes used, as the signed Release lists them (path relative to dists/<suite>/). */
+  indexes: { path: string; url: string; sha256: string; size: number }[];
+}
+
+/** One .deb of the closure, vouched for by the Packages index of a signed Release. */
+export interface LockedDeb {
+  name: string;
+  version: string;
+  architecture: string;
+  url: string;
+  /** File name in the bundle and the staged pool (the Filename's last segment). */
+  file: string;
+  sha256: string;
+  size: number;
+  suite: string;
+  /** The Packages index (path relative to dists/<suite>/) whose stanza gave the sha256. */
+  index: string;
+}
+
+/** spec.apt source, resolved (docs/apt.md). */
+export interface LockedAptSource {
+  url: string;
+  suites: string[];
+  components: string[];
+  architectures: string[];
+  packages: string[];
+  dependencies: boolean;
+  recommends: boolean;
+  keyring: { path: string; sha256: string; fingerprints: string[] };
+  installed?: { path: string; sha256: string };
+  releases: LockedRelease[];
+  debs: LockedDeb[];
+  /** Conflicts/Breaks found in the chosen set (apt would refuse or remove). */
+  conflicts: string[];
 }

@@ -5,11 +5,12 @@ import { formatReference, parseReference } from '../core/reference.js';
 import { fileNameFromUrl, fileNameProblem } from './file-name.js';
 import { parsePlatformSpec, type PlatformProblem } from './platform.js';
 import { httpUrlProblem, manifestSchema } from './schema.js';
-import type { BundleManifest, ChartEntry, FileEntry, ImageEntry, PlatformSpec, Rke2Entry } from './types.js';
+import type { AptEntry, BundleManifest, ChartEntry, FileEntry, ImageEntry, PlatformSpec, Rke2Entry } from './types.js';
+import { parseRelations } from '../apt/relations.js';
 import { type KeyPath, type Problem, YamlSource } from './yaml-source.js';
 import { problemsFromZod } from './zod-problems.js';
 
-export type { BundleManifest, ChartEntry, FileEntry, ImageEntry, PlatformSpec, Rke2Entry } from './types.js';
+export type { AptEntry, BundleManifest, ChartEntry, FileEntry, ImageEntry, PlatformSpec, Rke2Entry } from './types.js';
 
 export async function loadManifest(path: string): Promise<BundleManifest> {
   let text: string;
@@ -41,7 +42,7 @@ export function parseManifest(text: string, path: string): BundleManifest {
 }
 
 /** The parsed YAML before validation: anything may be missing or of the wrong type. */
-type Loose = { metadata?: { name?: unknown }; spec?: { platforms?: unknown; images?: unknown; files?: unknown; rke2?: unknown; charts?: unknown } } | null;
+type Loose = { metadata?: { name?: unknown }; spec?: { platforms?: unknown; images?: unknown; files?: unknown; rke2?: unknown; charts?: unknown; apt?: unknown } } | null;
 
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -60,7 +61,36 @@ function normalise(raw: Loose, path: string, problems: Problem[]): BundleManifes
     files: files(list(spec.files), problems),
     ...(r ? { rke2: r } : {}),
     charts: charts(list(spec.charts), path, problems),
+    apt: aptSources(list(spec.apt), path, problems),
   };
+}
+
+function aptSources(items: unknown[], manifestPath: string, problems: Problem[]): AptEntry[] {
+  const strings = (v: unknown) => list(v).filter(isString);
+  const out: AptEntry[] = [];
+  items.forEach((a, i) => {
+    if (!isRecord(a) || !isString(a.url) || !isString(a.keyring)) return;
+    strings(a.packages).forEach((p, n) => {
+      try {
+        if (parseRelations(p).flat().length !== 1) throw new Error('expected one package, optionally with a version: jq (>= 1.6)');
+      } catch (err) {
+        problems.push({ path: ['spec', 'apt', i, 'packages', n], message: (err as Error).message });
+      }
+    });
+    const here = dirname(manifestPath);
+    out.push({
+      url: a.url.replace(/\/+$/, ''),
+      suites: strings(a.suites),
+      components: strings(a.components),
+      architectures: a.architectures === undefined ? ['amd64'] : strings(a.architectures),
+      keyring: resolvePath(here, a.keyring),
+      packages: strings(a.packages),
+      dependencies: a.dependencies !== false,
+      recommends: a.recommends === true,
+      ...(isString(a.installed) ? { installed: resolvePath(here, a.installed) } : {}),
+    });
+  });
+  return out;
 }
 
 function charts(items: unknown[], manifestPath: string, problems: Problem[]): ChartEntry[] {

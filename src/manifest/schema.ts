@@ -82,8 +82,20 @@ const chartEntry = z
   })
   .strict();
 
-const notYet = (what: string) =>
-  z.unknown().superRefine((_v, ctx) => ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${what} are not supported yet by this version of ferry` }));
+const aptName = z.string().regex(/^[a-z0-9][a-z0-9.+~_-]*$/, 'expected a suite, component or architecture name');
+const aptSource = z
+  .object({
+    url: httpUrl,
+    suites: z.array(aptName).min(1),
+    components: z.array(aptName).min(1),
+    architectures: z.array(aptName).min(1).optional(),
+    keyring: z.string().min(1),
+    packages: z.array(z.string().min(1)).min(1),
+    dependencies: z.boolean().optional(),
+    recommends: z.boolean().optional(),
+    installed: z.string().min(1).optional(),
+  })
+  .strict();
 
 export const manifestSchema = z
   .object({
@@ -103,7 +115,7 @@ export const manifestSchema = z
         files: z.array(fileEntry).optional(),
         rke2: rke2Entry.optional(),
         charts: z.array(chartEntry).optional(),
-        apt: notYet('apt packages (spec.apt)').optional(),
+        apt: z.array(aptSource).optional(),
       })
       .strict(),
   })

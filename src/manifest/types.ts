@@ -48,6 +48,21 @@ export interface ChartEntry {
   excludeImages: string[];
 }
 
+/** One spec.apt source with defaults applied (docs/apt.md). Paths are absolute. */
+export interface AptEntry {
+  url: string;
+  suites: string[];
+  components: string[];
+  architectures: string[];
+  keyring: string;
+  /** Relations as written: `nfs-common`, `jq (>= 1.6)`. */
+  packages: string[];
+  dependencies: boolean;
+  recommends: boolean;
+  /** A node's dpkg status file: what it satisfies is left out. */
+  installed?: string;
+}
+
 export interface BundleManifest {
   path: string;
   name: string;
@@ -56,4 +71,5 @@ export interface BundleManifest {
   files: FileEntry[];
   rke2?: Rke2Entry;
   charts: ChartEntry[];
+  apt: AptEntry[];
 }

@@ -1,5 +1,5 @@
 import { Annotation, type Descriptor, type ImageIndex, MediaType } from '../core/media-types.js';
-import type { LockedChart, LockedImage } from '../lock/types.js';
+import type { LockedAptSource, LockedChart, LockedDeb, LockedImage } from '../lock/types.js';
 
 export interface IndexedImage {
   locked: LockedImage;
@@ -38,7 +38,12 @@ export function chartRefName(name: string, version: string): string {
   return `charts/${name}:${version}`;
 }
 
-export function buildBundleIndex(images: IndexedImage[], files: IndexedFile[], rke2: IndexedFile[] = [], charts: IndexedChart[] = []): ImageIndex {
+export interface IndexedApt {
+  debs: { deb: LockedDeb; root: Descriptor }[];
+  meta: { source: LockedAptSource; index: number; root: Descriptor }[];
+}
+
+export function buildBundleIndex(images: IndexedImage[], files: IndexedFile[], rke2: IndexedFile[] = [], charts: IndexedChart[] = [], apt: IndexedApt = { debs: [], meta: [] }): ImageIndex {
   const imageDescs = [...images]
     .sort((a, b) => cmp(a.locked.ref, b.locked.ref))
     .map(({ locked, root }): Descriptor => {
@@ -82,7 +87,23 @@ export function buildBundleIndex(images: IndexedImage[], files: IndexedFile[], r
         [Annotation.ChartVersion]: chart.version,
       },
     }));
-  return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [...imageDescs, ...fileDescs, ...rke2Descs, ...chartDescs] };
+  const debDescs = [...apt.debs]
+    .sort((a, b) => cmp(a.deb.file, b.deb.file))
+    .map(({ deb, root }): Descriptor => ({
+      mediaType: root.mediaType,
+      digest: root.digest,
+      size: root.size,
+      ...(root.artifactType ? { artifactType: root.artifactType } : {}),
+      annotations: { [Annotation.RefName]: `apt/${deb.file}`, [Annotation.Kind]: 'apt', [Annotation.Title]: deb.file },
+    }));
+  const metaDescs = apt.meta.map(({ source, index, root }): Descriptor => ({
+    mediaType: root.mediaType,
+    digest: root.digest,
+    size: root.size,
+    ...(root.artifactType ? { artifactType: root.artifactType } : {}),
+    annotations: { [Annotation.RefName]: `apt-meta/${index}`, [Annotation.Kind]: 'apt-meta', [Annotation.Source]: source.url },
+  }));
+  return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [...imageDescs, ...fileDescs, ...rke2Descs, ...chartDescs, ...debDescs, ...metaDescs] };
 }
 
 function cmp(a: string, b: string): number {

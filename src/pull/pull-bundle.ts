@@ -15,6 +15,9 @@ import type { Lock, LockedRke2 } from '../lock/types.js';
 import { fetchRke2, rke2Annotations } from '../fetchers/rke2/fetch-rke2.js';
 import { resolveRke2 } from '../fetchers/rke2/resolve-rke2.js';
 import { fetchChart, resolveChart } from '../fetchers/chart-fetcher.js';
+import type { FetchedFiles } from '../fetchers/apt/apt-index.js';
+import { fetchApt } from '../fetchers/apt/fetch-apt.js';
+import { resolveApt } from '../fetchers/apt/resolve-apt.js';
 import { loadManifest } from '../manifest/load.js';
 import type { BundleManifest } from '../manifest/types.js';
 import type { RegistryClient } from '../registry/client.js';
@@ -65,13 +68,15 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
   const seen = new Map<string, Buffer>();
   // Chart archives read while resolving (to find their images), by sha256, so the fetch does not download them again.
   const chartArchives = new Map<string, Buffer>();
+  // apt metadata read while resolving (keyrings, signed Releases, Packages indexes), per source, for the bundle.
+  const aptFiles: FetchedFiles[] = [];
   if (opts.lockPath) {
     lock = await readLock(opts.lockPath);
     checkLockMatchesManifest(lock, manifest);
   } else {
     const rke2 = manifest.rke2 ? `, RKE2 ${manifest.rke2.version}` : '';
     events({ type: 'phase', phase: 'resolve', detail: `${manifest.images.length} images, ${manifest.files.length} files${rke2}` });
-    lock = await resolveAll(manifest, opts, events, seen, chartArchives);
+    lock = await resolveAll(manifest, opts, events, seen, chartArchives, aptFiles);
   }
   const lockPath = lockPathFor(opts.outPath);
   // `-o out/bundle.tar` on a fresh checkout: create the output directory rather than fail.
@@ -79,13 +84,13 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
   await writeLockAtomic(lockPath, lock);
 
   const store = new ContentStore(opts.cacheDir);
-  const written = await fetchAndWrite(manifest.name, lock, store, opts, events, seen, chartArchives);
+  const written = await fetchAndWrite(manifest.name, lock, store, opts, events, seen, chartArchives, aptFiles.length > 0 ? aptFiles : undefined);
   return {
     bundle: opts.outPath,
     lockPath,
     bytes: written.bytes,
     images: lock.images.length,
-    files: lock.files.length + (lock.rke2?.files.length ?? 0),
+    files: lock.files.length + (lock.rke2?.files.length ?? 0) + (lock.apt ?? []).reduce((n, a) => n + a.debs.length, 0),
     blobs: written.blobs,
     charts: (lock.charts ?? []).map((c) => ({ name: c.name, version: c.version, images: c.images })),
   };
@@ -105,6 +110,7 @@ async function fetchAndWrite(
   events: EventSink,
   seen: ReadonlyMap<string, Buffer>,
   chartArchives: ReadonlyMap<string, Buffer>,
+  aptFiles: FetchedFiles[] | undefined,
 ) {
   events({ type: 'phase', phase: 'fetch' });
   const artifacts = pLimit(16);
@@ -128,10 +134,11 @@ async function fetchAndWrite(
       return { chart: c, root };
     }),
   );
+  const apt = lock.apt ? await fetchApt(lock.apt, aptFiles, opts.http, store, events) : { debs: [], meta: [] };
   const plans = await Promise.all(lock.images.map((locked) => artifacts(() => planImage(locked, opts.client, store, seen))));
   const rke2Indexed = rke2.map((r) => ({ name: r.file.name, root: r.root, annotations: rke2Annotations(lock.rke2 as LockedRke2, r.file) }));
-  const index = buildBundleIndex(plans, files, rke2Indexed, charts);
-  const fileNodes = await walkGraph(store, [...files.map((f) => f.root), ...rke2.map((r) => r.root), ...charts.map((c) => c.root)]);
+  const index = buildBundleIndex(plans, files, rke2Indexed, charts, apt);
+  const fileNodes = await walkGraph(store, [...files.map((f) => f.root), ...rke2.map((r) => r.root), ...charts.map((c) => c.root), ...apt.debs.map((d) => d.root), ...apt.meta.map((m) => m.root)]);
   const blobs = new Map([...fileNodes, ...plans.flatMap((p) => p.nodes)].map((d) => [d.digest as string, d.size]));
 
   const failed = new AbortController();
@@ -182,8 +189,22 @@ async function fetchAndWrite(
   return { ...wrote.value, blobs: blobs.size };
 }
 
-async function resolveAll(manifest: BundleManifest, opts: PullOptions, events: EventSink, seen: Map<string, Buffer>, chartArchives: Map<string, Buffer>): Promise<Lock> {
+async function resolveAll(
+  manifest: BundleManifest,
+  opts: PullOptions,
+  events: EventSink,
+  seen: Map<string, Buffer>,
+  chartArchives: Map<string, Buffer>,
+  aptFiles: FetchedFiles[],
+): Promise<Lock> {
   const limit = pLimit(8);
+  const apt = [];
+  for (const entry of manifest.apt) {
+    const r = await resolveApt(entry, opts.http, events);
+    aptFiles.push(r.files);
+    apt.push(r.locked);
+    events({ type: 'info', message: `  resolved apt ${entry.url} [${entry.suites.join(' ')}] → ${r.locked.debs.length} packages` });
+  }
   const charts = await Promise.all(manifest.charts.map((entry) => limit(() => resolveChart(entry, opts.http, opts.client))));
   for (const { locked, tgz } of charts) {
     chartArchives.set(locked.sha256, tgz);
@@ -226,5 +247,6 @@ async function resolveAll(manifest: BundleManifest, opts: PullOptions, events: E
     files,
     ...(rke2 ? { rke2 } : {}),
     ...(charts.length > 0 ? { charts: charts.map((c) => c.locked) } : {}),
+    ...(apt.length > 0 ? { apt } : {}),
   };
 }

@@ -59,5 +59,10 @@ export async function checkLockAgainstIndex(lockBody: Buffer, index: ImageIndex 
   for (const name of charts.keys()) mismatch(`chart ${name} is in index.json but not in the lock`);
   const rke2 = index.manifests.filter((d) => d.annotations?.[Annotation.Kind] === 'rke2');
   problems.push(...(await checkRke2(lock.rke2, rke2, read)));
+  if (lock.apt || index.manifests.some((d) => d.annotations?.[Annotation.Kind] === 'apt')) {
+    // Loaded only when there is apt content: it brings openpgp.
+    const { checkAptChain } = await import('./apt-chain.js');
+    problems.push(...(await checkAptChain(lock.apt ?? [], index.manifests, read)));
+  }
   return problems;
 }

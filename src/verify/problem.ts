@@ -7,6 +7,7 @@ export type ProblemCode =
   | 'BLOB_NAME_MISMATCH' // a blob's SHA256SUMS hash is not its file name
   | 'LAYOUT_INCOMPLETE' // the OCI layout references a blob the bundle lacks (or holds with another size)
   | 'LOCK_MISMATCH' // index.json does not hold exactly the artifacts the lock pins
+  | 'APT_CHAIN' // the apt signature → index → package chain does not hold for the bundled files
   | 'MALFORMED'; // damaged tar structure or unparseable metadata
 
 export interface Problem {

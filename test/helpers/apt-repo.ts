@@ -20,7 +20,8 @@ export interface FixtureDeb {
 
 /** Builds a real .deb with dpkg-deb (one small file inside, so every package has distinct content). */
 export async function buildDeb(workDir: string, deb: FixtureDeb): Promise<string> {
-  const root = join(workDir, `${deb.name}_${deb.version.replace(':', '%3a')}`);
+  // Debian's pool naming: <name>_<version without epoch>_<arch>.deb
+  const root = join(workDir, `${deb.name}_${deb.version.replace(/^\d+:/, '')}_${deb.arch ?? 'amd64'}`);
   mkdirSync(join(root, 'DEBIAN'), { recursive: true });
   mkdirSync(join(root, 'usr/share/doc', deb.name), { recursive: true });
   writeFileSync(join(root, 'usr/share/doc', deb.name, 'README'), `${deb.name} ${deb.version}\n`);

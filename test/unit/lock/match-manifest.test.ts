@@ -18,6 +18,7 @@ const manifest: BundleManifest = {
     { name: 'z.tgz', url: 'https://e.org/z.tgz', sha256: 'd'.repeat(64) },
   ],
   charts: [],
+  apt: [],
 };
 
 function differences(m: BundleManifest): string[] {

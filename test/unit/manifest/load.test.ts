@@ -25,7 +25,7 @@ function problemsOf(text: string): string[] {
 describe('parseManifest: valid manifests', () => {
   it('applies defaults to a minimal manifest', () => {
     const m = parseManifest(`${head}spec:\n  images: [busybox]\n`, 'm.yaml');
-    expect(m).toEqual({ path: 'm.yaml', name: 'demo', platforms: ['linux/amd64'], images: [{ ref: 'docker.io/library/busybox:latest', platforms: ['linux/amd64'] }], files: [], charts: [] });
+    expect(m).toEqual({ path: 'm.yaml', name: 'demo', platforms: ['linux/amd64'], images: [{ ref: 'docker.io/library/busybox:latest', platforms: ['linux/amd64'] }], files: [], charts: [], apt: [] });
   });
 
   it('accepts an empty spec', () => {
@@ -195,8 +195,28 @@ ${pin}`),
     expect(problemsOf(`${head}spec:\n  files:\n    - url: https://e.org/x\n${pin}      name: ".."\n`)).toEqual(['m.yaml:9:13: spec.files.0.name: file name ".." is a directory name']);
   });
 
-  it('rejects apt as not supported yet', () => {
-    expect(problemsOf(`${head}spec:\n  apt: []\n`)).toEqual(['m.yaml:6:8: spec.apt: apt packages (spec.apt) are not supported yet by this version of ferry']);
+  it('reads spec.apt with defaults, paths relative to the manifest, and checks package relations', () => {
+    const m = parseManifest(
+      `${head}spec:\n  apt:\n    - url: http://archive.ubuntu.com/ubuntu/\n      suites: [focal, focal-updates]\n      components: [main]\n      keyring: keys/ubuntu.gpg\n      packages: [nfs-common, "jq (>= 1.6)"]\n      installed: nodes/status\n`,
+      '/srv/m/m.yaml',
+    );
+    expect(m.apt).toEqual([
+      {
+        url: 'http://archive.ubuntu.com/ubuntu',
+        suites: ['focal', 'focal-updates'],
+        components: ['main'],
+        architectures: ['amd64'],
+        keyring: '/srv/m/keys/ubuntu.gpg',
+        packages: ['nfs-common', 'jq (>= 1.6)'],
+        dependencies: true,
+        recommends: false,
+        installed: '/srv/m/nodes/status',
+      },
+    ]);
+    expect(problemsOf(`${head}spec:\n  apt:\n    - url: http://a/b\n      suites: [s]\n      components: [main]\n      keyring: k.gpg\n      packages: ["jq (>= ", "a | b"]\n`)).toEqual([
+      'm.yaml:11:18: spec.apt.0.packages.0: cannot read the relation "jq (>="',
+      'm.yaml:11:29: spec.apt.0.packages.1: expected one package, optionally with a version: jq (>= 1.6)',
+    ]);
   });
 
   it('reads spec.charts: defaults, values paths relative to the manifest, and checks repos and references', () => {
