@@ -123,7 +123,8 @@ export function registerBundleCommands(program: Command): void {
     .option('--plain-http', 'the registry speaks plain HTTP')
     .option('--ca-file <file>', 'CA bundle (PEM) the nodes should trust for the registry; copied into rke2/')
     .option('--insecure', 'tell the nodes to skip TLS verification for the registry')
-    .action(async (path: string, o: { dir: string; registry?: string; registryUsername?: string; registryPasswordStdin?: boolean; plainHttp?: boolean; caFile?: string; insecure?: boolean }) => {
+    .option('--apt-sign-key <key.asc>', 'armoured OpenPGP private key to sign the staged apt repository with')
+    .action(async (path: string, o: { dir: string; aptSignKey?: string; registry?: string; registryUsername?: string; registryPasswordStdin?: boolean; plainHttp?: boolean; caFile?: string; insecure?: boolean }) => {
       const { stageBundle } = await import('../stage/stage-bundle.js');
       const { parsePushTarget } = await import('../push/plan-push.js');
       const { readPasswordStdin } = await import('./context.js');
@@ -139,7 +140,13 @@ export function registerBundleCommands(program: Command): void {
         ...(o.caFile ? { caFile: resolve(o.caFile) } : {}),
         ...(o.registryUsername ? { username: o.registryUsername, password: o.registryPasswordStdin ? await readPasswordStdin() : '' } : {}),
       };
-      const r = await stageBundle({ bundlePath: resolve(path), dir: resolve(o.dir), ...(registry ? { registry } : {}), events: s.renderer.sink });
+      const r = await stageBundle({
+        bundlePath: resolve(path),
+        dir: resolve(o.dir),
+        ...(registry ? { registry } : {}),
+        ...(o.aptSignKey ? { aptSignKey: resolve(o.aptSignKey) } : {}),
+        events: s.renderer.sink,
+      });
       const lines = [];
       if (r.files.length > 0) lines.push(`staged ${plural(r.files.length, 'file')} in ${r.dir}/files`, ...r.files.map((f) => `  ${f.name} ${formatBytes(f.size)}`));
       if (r.rke2) {
@@ -149,7 +156,8 @@ export function registerBundleCommands(program: Command): void {
         else lines.push('  no registries.yaml (give --registry HOST:PORT to have one)');
       }
       if (r.charts) lines.push(`staged a chart repository in ${r.charts.dir} (index.yaml and ${plural(r.charts.charts.length, 'chart')})`, ...r.charts.charts.map((c) => `  ${c.name}`));
-      if (lines.length === 0) lines.push('nothing to stage: the bundle has no files, RKE2 release or charts');
+      if (r.apt) lines.push(`staged an apt repository in ${r.apt.dir} (${plural(r.apt.debs.length, 'package')}, ${r.apt.signedBy ? `signed by ${r.apt.signedBy}` : 'unsigned: see its README'})`);
+      if (lines.length === 0) lines.push('nothing to stage: the bundle has no files, RKE2 release, charts or apt packages');
       s.done({ ok: true, ...r }, lines.join('\n'));
     });
 }

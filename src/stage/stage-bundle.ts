@@ -9,12 +9,15 @@ import { type StagedFile, copyLayerOut, writeAtomic } from './copy-out.js';
 import type { NodeRegistry } from './rke2/registry-config.js';
 import { type StagedRke2, stageRke2 } from './rke2/stage-rke2.js';
 import { type StagedCharts, stageCharts } from './stage-charts.js';
+import { type StagedApt, stageApt } from './apt/stage-apt.js';
 
 export interface StageOptions {
   bundlePath: string;
   dir: string;
   /** The enclave registry, for RKE2's registries.yaml and config.toml.tmpl (with a CA file to copy, if any). */
   registry?: NodeRegistry & { caFile?: string };
+  /** Armoured OpenPGP private key that signs the staged apt repository. */
+  aptSignKey?: string;
   events?: EventSink;
 }
 
@@ -25,6 +28,7 @@ export interface StageResult {
   files: StagedFile[];
   rke2?: StagedRke2;
   charts?: StagedCharts;
+  apt?: StagedApt;
 }
 
 /**
@@ -54,7 +58,8 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
     }
     const rke2 = await stageRke2(reader, opts.dir, events, opts.registry);
     const charts = await stageCharts(reader, opts.dir, events);
-    return { dir: opts.dir, files, ...(rke2 ? { rke2 } : {}), ...(charts ? { charts } : {}) };
+    const apt = await stageApt(reader, opts.dir, events, opts.aptSignKey);
+    return { dir: opts.dir, files, ...(rke2 ? { rke2 } : {}), ...(charts ? { charts } : {}), ...(apt ? { apt } : {}) };
   } finally {
     await reader.close();
   }

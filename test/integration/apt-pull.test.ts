@@ -3,7 +3,9 @@ import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../src/verify/verify-bundle.js';
-import { type FixtureSuite, buildAptRepo } from '../helpers/apt-repo.js';
+import { execFileSync } from 'node:child_process';
+import { stageBundle } from '../../src/stage/stage-bundle.js';
+import { type FixtureSuite, aptGet, buildAptRepo, simulatedInstalls } from '../helpers/apt-repo.js';
 import { type FileHost, startFileHost } from '../helpers/file-host.js';
 import { type GpgKey, makeGpgKey } from '../helpers/gpg.js';
 import { requireTools } from '../helpers/tools.js';
@@ -70,6 +72,43 @@ describe.runIf(ok)('apt packages: signed Release → Packages → deb, pulled in
     ]);
     expect(src.keyring.fingerprints).toEqual([archive.fingerprint]);
     expect((await verifyBundle(result.bundle)).problems).toEqual([]);
+  });
+
+  it('leaves out what the node already has (installed:), and carries only the named packages with dependencies: false', async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'status'), 'Package: libc-fake\nStatus: install ok installed\nVersion: 2.36-1\nArchitecture: amd64\n\nPackage: old\nStatus: deinstall ok config-files\nVersion: 1\nArchitecture: amd64\n');
+    const a = await pull(writeManifest(dir, spec(keyring, '      installed: status\n')), join(dir, 'a.tar'), []);
+    expect(JSON.parse(readFileSync(a.result.lockPath, 'utf8')).apt[0].debs.map((d: { name: string }) => d.name)).toEqual(APT_CLOSURE.filter((n) => n !== 'libc-fake'));
+    const b = await pull(writeManifest(dir, spec(keyring, '      dependencies: false\n')), join(dir, 'sub', 'b.tar'), []);
+    expect(JSON.parse(readFileSync(b.result.lockPath, 'utf8')).apt[0].debs.map((d: { name: string; version: string }) => `${d.name} ${d.version}`)).toEqual(['app 1.0-1', 'jq 1.6-3']);
+  });
+
+  it('stages a signed repository that real apt accepts and installs exactly the closure from; unsigned works with Trusted: yes', async () => {
+    const dir = scratch();
+    const { result } = await pull(writeManifest(dir, spec(keyring)), join(dir, 'b.tar'), []);
+    const stageKey = await makeGpgKey('Enclave Staging');
+    const keyFile = join(dir, 'stage-key.asc');
+    writeFileSync(keyFile, execFileSync('gpg', ['--homedir', stageKey.home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--armor', '--export-secret-keys', stageKey.fingerprint]));
+    for (const signed of [true, false]) {
+      const staged = scratch('ferry-apt-staged-');
+      const r = await stageBundle({ bundlePath: result.bundle, dir: staged, ...(signed ? { aptSignKey: keyFile } : {}) });
+      expect(r.apt?.signedBy).toBe(signed ? stageKey.fingerprint : undefined);
+      const apt = join(staged, 'apt');
+      const sources = readFileSync(join(apt, 'ferry.sources'), 'utf8');
+      expect(sources).toContain(signed ? 'Signed-By: /etc/apt/keyrings/ferry-apt.asc' : 'Trusted: yes');
+      // The node's configuration, pointed at the staged directory instead of /opt/ferry/apt and /etc/apt/keyrings.
+      const line = signed ? `deb [signed-by=${join(apt, 'ferry-apt.asc')}] file:${apt} ferry main
+` : `deb [trusted=yes] file:${apt} ferry main
+`;
+      const state = scratch('ferry-apt-node-');
+      writeFileSync(join(state, 'status'), '');
+      const update = await aptGet(state, line, join(state, 'status'), ['update']);
+      expect(update).not.toMatch(/^(W|E):/m);
+      // apt keeps an InRelease in its lists only once its signature checked out against signed-by.
+      expect(readdirSync(join(state, 'lists')).some((f) => f.endsWith('_InRelease'))).toBe(signed);
+      const out = await aptGet(state, line, join(state, 'status'), ['install', '--simulate', '--no-install-recommends', 'app', 'jq']);
+      expect(simulatedInstalls(out).map((l) => l.split(' ')[0])).toEqual(APT_CLOSURE);
+    }
   });
 
   it('refuses a Release signed by a key not in the keyring, a tampered Packages.gz, an expired Release and a changed deb', async () => {
