@@ -5,12 +5,14 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { makeImage, makeIndex, makeLayer, seed, seededBytes } from '../test/helpers/images.js';
 import { startFileHost } from '../test/helpers/file-host.js';
 import { buildRke2Release } from '../test/helpers/rke2-release.js';
 import { chartTgz } from '../test/helpers/charts.js';
+import { buildAptRepo } from '../test/helpers/apt-repo.js';
+import { makeGpgKey } from '../test/helpers/gpg.js';
 import { startRegistry } from '../test/helpers/registry.js';
 
 const root = resolve(process.argv[2] ?? '.demo');
@@ -64,6 +66,30 @@ async function main(): Promise<void> {
     'values.yaml': { grafana: { image: { registry: 'docker.io', repository: 'grafana/grafana', tag: '' } }, prometheus: { image: 'docker.io/prometheus/prometheus:v2.53.0' } },
   });
   files.files.set('/helm/monitoring-1.2.0.tgz', chart);
+  // A small signed apt archive (real dpkg-deb, apt-ftparchive and gpg): nfs-common with a dependency, and its keyring.
+  const archiveKey = await makeGpgKey('Demo Archive');
+  const aptRoot = join(work, 'apt-archive');
+  await buildAptRepo(aptRoot, [
+    {
+      name: 'jammy',
+      debs: [
+        { name: 'nfs-common', version: '1:2.6.1-1ubuntu1', depends: 'libnfsidmap1 (>= 2.6), rpcbind | portmap' },
+        { name: 'libnfsidmap1', version: '1:2.6.1-1ubuntu1' },
+        { name: 'rpcbind', version: '1.2.6-2build1' },
+        { name: 'jq', version: '1.6-2.1ubuntu3', depends: 'libjq1 (= 1.6-2.1ubuntu3)' },
+        { name: 'libjq1', version: '1.6-2.1ubuntu3' },
+      ],
+    },
+  ]);
+  await archiveKey.signRelease(join(aptRoot, 'dists/jammy/Release'), join(aptRoot, 'dists/jammy'));
+  for (const name of readdirSync(aptRoot, { recursive: true }) as string[]) {
+    const p = join(aptRoot, name);
+    if (statSync(p).isFile()) files.files.set(`/ubuntu/${name}`, readFileSync(p));
+  }
+  writeFileSync(join(work, 'ubuntu-archive-keyring.gpg'), archiveKey.publicBinary);
+  const stageKey = await makeGpgKey('Enclave apt signing');
+  const stageKeyFile = join(work, 'enclave-apt-key.asc');
+  writeFileSync(stageKeyFile, execFileSync('gpg', ['--homedir', stageKey.home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--armor', '--export-secret-keys', stageKey.fingerprint]));
   files.files.set('/helm/index.yaml', Buffer.from(`apiVersion: v1\nentries:\n  monitoring:\n    - name: monitoring\n      version: 1.2.0\n      appVersion: 11.1.0\n      digest: ${createHash('sha256').update(chart).digest('hex')}\n      urls: [monitoring-1.2.0.tgz]\n`));
 
   try {
@@ -90,11 +116,17 @@ spec:
     - repo: https://charts.example.org/helm
       name: monitoring
       version: ^1.0.0
+  apt:
+    - url: http://archive.ubuntu.com/ubuntu
+      suites: [jammy]
+      components: [main]
+      keyring: ubuntu-archive-keyring.gpg
+      packages: [nfs-common, jq]
 `,
     );
     // Real-looking upstream names; the config sends the requests to the local servers, as a company proxy would.
     const config = join(work, 'ferry-config.yaml');
-    writeFileSync(config, `mirrors:\n  docker.io: ${upstream.url}\n  "https://github.com/": ${files.url}/github/\n  "https://get.rke2.io": ${files.url}/get-rke2/install.sh\n  "https://charts.example.org/": ${files.url}/\n`);
+    writeFileSync(config, `mirrors:\n  docker.io: ${upstream.url}\n  "https://github.com/": ${files.url}/github/\n  "https://get.rke2.io": ${files.url}/get-rke2/install.sh\n  "https://charts.example.org/": ${files.url}/\n  "http://archive.ubuntu.com/": ${files.url}/\n`);
     console.log(`  upstream registry ${upstream.host}, file server ${files.url}, enclave registry ${enclave.host} (login required)`);
 
     const bundle = join(root, 'out', 'bundle.tar');
@@ -104,9 +136,10 @@ spec:
     await step('what is inside', ['bundle', 'inspect', bundle]);
     await step('push the images to the enclave registry', ['bundle', 'push', bundle, '--registry', `${enclave.host}/mirror`, '--plain-http', '--username', 'ferry', '--password-stdin'], 'demo-password\n');
     await step('push again: nothing to upload', ['bundle', 'push', bundle, '--registry', `${enclave.host}/mirror`, '--plain-http', '--username', 'ferry', '--password-stdin'], 'demo-password\n');
-    await step('lay out node files and the RKE2 release for install.sh', [
+    await step('lay out node files, the RKE2 release for install.sh, a chart repository and a signed apt repository', [
       'bundle', 'stage', bundle, '--dir', join(root, 'stage'),
       '--registry', `${enclave.host}/mirror`, '--plain-http', '--registry-username', 'ferry', '--registry-password-stdin',
+      '--apt-sign-key', stageKeyFile,
     ], 'demo-password\n');
 
     console.log('\nIndependent checks:');
