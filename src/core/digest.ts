@@ -123,3 +123,13 @@ function sizeError(e: Expected, seen: number, how: string): FerryError {
     actual: seen,
   });
 }
+
+/**
+ * `source` piped through a VerifyingStream, with the source's errors carried over: `pipe()` alone leaves them on a
+ * stream nobody listens to, which crashes the process when, say, the connection is closed under it.
+ */
+export function verifiedStream(source: import('node:stream').Readable, expected: Expected): VerifyingStream {
+  const verify = new VerifyingStream(expected);
+  source.on('error', (err) => verify.destroy(err));
+  return source.pipe(verify);
+}

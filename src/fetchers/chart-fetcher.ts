@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { type Digest, VerifyingStream, digestFromHex, sha256 } from '../core/digest.js';
+import { type Digest, digestFromHex, sha256, verifiedStream } from '../core/digest.js';
 import type { EventSink } from '../core/events.js';
 import { FerryError } from '../core/errors.js';
 import { Annotation, type Descriptor, type ImageManifest } from '../core/media-types.js';
@@ -152,7 +152,7 @@ async function fromOci(entry: ChartEntry, client: RegistryClient): Promise<Got> 
   const manifest = JSON.parse(body.toString('utf8')) as ImageManifest;
   const layer = manifest.layers?.find((l) => l.mediaType === HelmMediaType.Content || l.mediaType === HelmMediaType.LegacyContent);
   if (!layer) throw new FerryError('CHART_INVALID', `${ref} is not a Helm chart: no ${HelmMediaType.Content} layer`, { ref });
-  const tgz = await readAll((await client.fetchBlob(registry, repository, layer)).pipe(new VerifyingStream({ digest: layer.digest, size: layer.size, subject: `chart ${ref}` })));
+  const tgz = await readAll(verifiedStream(await client.fetchBlob(registry, repository, layer), { digest: layer.digest, size: layer.size, subject: `chart ${ref}` }));
   return { version, tgz, vouchedBy: { kind: 'oci', ref, manifestDigest: descriptor.digest } };
 }
 

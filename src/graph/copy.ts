@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { counted, readAll } from '../core/streams.js';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { VerifyingStream } from '../core/digest.js';
+import { VerifyingStream, verifiedStream } from '../core/digest.js';
 import type { Descriptor } from '../core/media-types.js';
 import { FerryError } from '../core/errors.js';
 import { type EventSink, noEvents } from '../core/events.js';
@@ -78,7 +78,7 @@ export async function copyGraph(src: ReadOnlyStorage, dst: Storage, root: Descri
 
 /** Reads a (small) manifest fully and checks it against its descriptor. */
 export async function readVerified(src: ReadOnlyStorage, desc: Descriptor, subject: string): Promise<Buffer> {
-  return readAll((await src.fetch(desc)).pipe(new VerifyingStream({ digest: desc.digest, size: desc.size, subject })));
+  return readAll(verifiedStream(await src.fetch(desc), { digest: desc.digest, size: desc.size, subject }));
 }
 
 const BLOB_ATTEMPTS = 3;
