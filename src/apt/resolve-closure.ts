@@ -1,7 +1,7 @@
 import { FerryError } from '../core/errors.js';
 import { compareDebianVersions, satisfiesVersion } from './debian-version.js';
 import type { Package, PackageUniverse } from './package-index.js';
-import { type Relation, type RelationField, formatRelation } from './relations.js';
+import { type Relation, formatRelation } from './relations.js';
 
 export interface ClosureRequest {
   universe: PackageUniverse;
@@ -39,8 +39,17 @@ export function resolveClosure(req: ClosureRequest): Closure {
   const { universe } = req;
   const installed = new Map(req.installed.map((p) => [p.name, p]));
   const chosen = new Map<string, Package>();
-  const present = () => [...installed.values(), ...chosen.values()];
-  const isSatisfied = (rel: Relation) => present().some((p) => satisfies(p, rel));
+  // Present packages (installed or chosen) by every name they answer to, so a check costs what that name has.
+  const byName = new Map<string, Package[]>();
+  const present = (p: Package) => {
+    for (const n of [p.name, ...p.provides.map((v) => v.name)]) {
+      const list = byName.get(n);
+      if (list) list.push(p);
+      else byName.set(n, [p]);
+    }
+  };
+  for (const p of installed.values()) present(p);
+  const isSatisfied = (rel: Relation) => (byName.get(rel.name) ?? []).some((p) => satisfies(p, rel));
 
   const pickFor = (rel: Relation): Package | undefined => {
     const candidate = universe.candidate(rel.name);
@@ -51,35 +60,64 @@ export function resolveClosure(req: ClosureRequest): Closure {
       .sort((a, b) => (a.name < b.name ? -1 : 1))[0];
   };
 
-  const mark = (pkg: Package, chain: string[]) => {
-    const had = chosen.get(pkg.name);
-    if (had) {
-      if (had.version !== pkg.version) fail([...chain, `${pkg.name} ${pkg.version} is wanted, but ${had.version} is already chosen`]);
-      return;
-    }
-    chosen.set(pkg.name, pkg);
-    const groups: [string, RelationField][] = [
-      ['Pre-Depends', pkg.preDepends],
-      ['Depends', pkg.depends],
-      ...(req.recommends ? ([['Recommends', pkg.recommends]] as [string, RelationField][]) : []),
-    ];
-    for (const [kind, field] of groups) {
-      for (const group of field) {
-        if (group.some(isSatisfied)) continue;
-        const pick = group.map(pickFor).find((p) => p !== undefined);
-        const step = `${pkg.name} ${pkg.version} ${kind}: ${groupText(group)}`;
-        if (!pick) {
-          if (kind === 'Recommends') continue; // apt installs what it can of Recommends and moves on
-          fail([...chain, step], group);
-        }
-        mark(pick as Package, [...chain, step]);
-      }
-    }
-  };
-
   const fail = (chain: string[], group?: Relation[]): never => {
     const why = group ? `\n  nothing satisfies ${groupText(group)}: ${group.map((r) => available(universe, r.name)).join('; ')}` : '';
     throw new FerryError('APT_UNSATISFIABLE', `cannot resolve the apt packages:\n  ${chain.join('\n  → ')}${why}`, { chain });
+  };
+
+  /** The way to a package, as a list linked backwards (closures run tens of thousands deep; no copying per step). */
+  interface Link {
+    step: string;
+    parent?: Link;
+  }
+  const chainOf = (link: Link | undefined): string[] => {
+    const out: string[] = [];
+    for (let l = link; l; l = l.parent) out.unshift(l.step);
+    return out;
+  };
+  interface Frame {
+    pkg: Package;
+    groups: [string, Relation[]][];
+    next: number;
+    link: Link;
+  }
+  const groupsOf = (pkg: Package): [string, Relation[]][] => [
+    ...pkg.preDepends.map((g): [string, Relation[]] => ['Pre-Depends', g]),
+    ...pkg.depends.map((g): [string, Relation[]] => ['Depends', g]),
+    ...(req.recommends ? pkg.recommends.map((g): [string, Relation[]] => ['Recommends', g]) : []),
+  ];
+  /** Marks `pkg` and walks its dependencies depth first, as recursion would, with an explicit stack (closures run deep). */
+  const mark = (first: Package, request: string) => {
+    const choose = (pkg: Package, at: Link): Frame | undefined => {
+      const had = chosen.get(pkg.name);
+      if (had) {
+        if (had.version !== pkg.version) fail([...chainOf(at), `${pkg.name} ${pkg.version} is wanted, but ${had.version} is already chosen`]);
+        return undefined;
+      }
+      chosen.set(pkg.name, pkg);
+      present(pkg);
+      return { pkg, groups: groupsOf(pkg), next: 0, link: at };
+    };
+    const stack: Frame[] = [];
+    const top = choose(first, { step: request });
+    if (top) stack.push(top);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1] as Frame;
+      if (frame.next >= frame.groups.length) {
+        stack.pop();
+        continue;
+      }
+      const [kind, group] = frame.groups[frame.next++] as [string, Relation[]];
+      if (group.some(isSatisfied)) continue;
+      const step = `${frame.pkg.name} ${frame.pkg.version} ${kind}: ${groupText(group)}`;
+      const pick = group.map(pickFor).find((p) => p !== undefined);
+      if (!pick) {
+        if (kind === 'Recommends') continue; // apt installs what it can of Recommends and moves on
+        fail([...chainOf(frame.link), step], group);
+      }
+      const child = choose(pick as Package, { step, parent: frame.link });
+      if (child) stack.push(child);
+    }
   };
 
   for (const r of req.requests) {
@@ -88,21 +126,20 @@ export function resolveClosure(req: ClosureRequest): Closure {
     if (own && satisfies(own, r) && (!versions[0] || compareDebianVersions(own.version, versions[0].version) >= 0)) continue; // already there
     const pick = versions[0] ?? universe.providersOf(r.name).find((p) => satisfies(p, r));
     if (!pick) fail([`requested ${formatRelation(r)}`], [r]);
-    mark(pick as Package, [`requested ${formatRelation(r)}`]);
+    mark(pick as Package, `requested ${formatRelation(r)}`);
   }
 
-  const all = present();
   const conflicts: string[] = [];
   for (const p of chosen.values()) {
     for (const [kind, field] of [['Conflicts', p.conflicts], ['Breaks', p.breaks]] as const) {
       for (const rel of field.flat()) {
-        for (const other of all) {
-          if (other.name !== p.name && satisfies(other, rel)) conflicts.push(`${p.name} ${p.version} ${kind} ${formatRelation(rel)}, and ${other.name} ${other.version} is ${chosen.has(other.name) ? 'chosen' : 'installed'}`);
+        for (const other of byName.get(rel.name) ?? []) {
+          if (other.name !== p.name && satisfies(other, rel)) conflicts.push(`${p.name} ${p.version} ${kind} ${formatRelation(rel)}, and ${other.name} ${other.version} is ${chosen.get(other.name) === other ? 'chosen' : 'installed'}`);
         }
       }
     }
   }
-  return { install: [...chosen.values()].sort((a, b) => (a.name < b.name ? -1 : 1)), conflicts };
+  return { install: [...chosen.values()].sort((a, b) => (a.name < b.name ? -1 : 1)), conflicts: [...new Set(conflicts)] };
 }
 
 function available(universe: PackageUniverse, name: string): string {
