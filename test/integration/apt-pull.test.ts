@@ -72,6 +72,20 @@ describe.runIf(ok)('apt packages: signed Release → Packages → deb, pulled in
     ]);
     expect(src.keyring.fingerprints).toEqual([archive.fingerprint]);
     expect((await verifyBundle(result.bundle)).problems).toEqual([]);
+
+    // Without InRelease, Release + Release.gpg (detached) is used, recorded, and re-checked by verify.
+    const inRel = '/debian/dists/updates/InRelease';
+    const saved = host.files.get(inRel) as Buffer;
+    host.files.delete(inRel);
+    try {
+      const d2 = scratch();
+      const second = await pull(writeManifest(d2, spec(keyring)), join(d2, 'b.tar'), []);
+      const rel = JSON.parse(readFileSync(second.result.lockPath, 'utf8')).apt[0].releases[1];
+      expect([rel.suite, rel.file, rel.signedBy]).toEqual(['updates', 'Release', [archive.fingerprint]]);
+      expect((await verifyBundle(second.result.bundle)).problems).toEqual([]);
+    } finally {
+      host.files.set(inRel, saved);
+    }
   });
 
   it('leaves out what the node already has (installed:), and carries only the named packages with dependencies: false', async () => {
