@@ -103,8 +103,8 @@ async function main(): Promise<void> {
       await target.stop();
       target = await startRegistry();
     };
-    const ferryPush = await median(fresh, () => timed(ferry, ['bundle', 'push', bundle, '--registry', target.host, '--plain-http', '--no-progress']));
-    const ferryRepush = await median(async () => {}, () => timed(ferry, ['bundle', 'push', bundle, '--registry', target.host, '--plain-http', '--no-progress']));
+    const ferryPush = await median(fresh, () => timed(ferry, ['bundle', 'push', bundle, '--registry', target.host, '--plain-http', '--no-progress', '--no-verify']));
+    const ferryRepush = await median(async () => {}, () => timed(ferry, ['bundle', 'push', bundle, '--registry', target.host, '--plain-http', '--no-progress', '--no-verify']));
     const skopeoPush = await median(fresh, () =>
       timed('skopeo', ['sync', '--src', 'dir', '--dest', 'docker', '--dest-tls-verify=false', skopeoDir, `${target.host}/bench`]),
     );

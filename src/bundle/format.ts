@@ -7,6 +7,8 @@
 export const BUNDLE_FORMAT_VERSION = 1;
 
 export const SUMS_FILE = 'SHA256SUMS';
+/** Optional: the signature over SHA256SUMS (docs/security.md); right after it, and not listed in it. */
+export const SIGNATURE_FILE = 'SHA256SUMS.sig';
 export const OCI_LAYOUT_FILE = 'oci-layout';
 export const BUNDLE_META_FILE = 'ferry-bundle.json';
 export const LOCK_FILE = 'ferry.lock.json';

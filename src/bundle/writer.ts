@@ -14,6 +14,7 @@ import {
   LOCK_FILE,
   OCI_LAYOUT_FILE,
   OCI_LAYOUT_VERSION,
+  SIGNATURE_FILE,
   SUMS_FILE,
   blobPath,
 } from './format.js';
@@ -45,6 +46,8 @@ export interface WriteBundleOptions {
    * already covers every entry.
    */
   hashWholeFile?: boolean;
+  /** Signs SHA256SUMS; the result is stored as SHA256SUMS.sig right after it (docs/security.md). */
+  signSums?: (sums: Buffer) => Buffer;
 }
 
 export interface WriteBundleResult {
@@ -52,6 +55,8 @@ export interface WriteBundleResult {
   bytes: number;
   /** Digest of the whole tar, computed while writing; absent when `hashWholeFile` is false. */
   sha256?: Digest;
+  /** SHA256SUMS.sig as stored, when the bundle was signed. */
+  signature?: Buffer;
 }
 
 /**
@@ -70,6 +75,7 @@ export async function writeBundle(opts: WriteBundleOptions): Promise<WriteBundle
     ...metadata.map(([path, body]) => ({ path, hex: createHash('sha256').update(body).digest('hex') })),
     ...blobs.map((b) => ({ path: blobPath(b.hex), hex: b.hex })),
   ]);
+  const signature = opts.signSums?.(sums);
 
   const tmp = `${opts.outPath}.partial-${randomBytes(6).toString('hex')}`;
   let handle: fs.FileHandle;
@@ -81,6 +87,7 @@ export async function writeBundle(opts: WriteBundleOptions): Promise<WriteBundle
   const out = new TarOut(handle, tmp, events, opts.hashWholeFile !== false);
   try {
     await out.file(SUMS_FILE, sums);
+    if (signature) await out.file(SIGNATURE_FILE, signature);
     for (const [path, body] of metadata) await out.file(path, body);
     for (const b of blobs) {
       opts.signal?.throwIfAborted();
@@ -93,7 +100,7 @@ export async function writeBundle(opts: WriteBundleOptions): Promise<WriteBundle
       throw ioError(`cannot rename ${tmp} to ${opts.outPath}`, opts.outPath, err);
     });
     await syncDir(dirname(opts.outPath));
-    return { bytes: out.bytes, ...(out.hash ? { sha256: `sha256:${out.hash.digest('hex')}` as Digest } : {}) };
+    return { bytes: out.bytes, ...(out.hash ? { sha256: `sha256:${out.hash.digest('hex')}` as Digest } : {}), ...(signature ? { signature } : {}) };
   } catch (err) {
     await handle.close().catch(() => {});
     await fs.rm(tmp, { force: true });

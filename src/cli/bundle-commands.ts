@@ -5,6 +5,7 @@ import { FerryError } from '../core/errors.js';
 import type { ConnectionFlags } from './context.js';
 import { type GlobalFlags, formatBytes, openSession, plural } from './output.js';
 import { renderInspect, renderPush, renderVerify } from './render.js';
+import { type TrustFlags, publicKeyFrom, verifyBeforeActing } from './verify-first.js';
 
 const defaultCache = () => process.env.FERRY_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'ferry');
 
@@ -33,11 +34,13 @@ export function registerBundleCommands(program: Command): void {
       .option('--cache <dir>', 'content-addressed download cache', defaultCache())
       .option('--mirror <from=to>', 'send requests for a registry or URL prefix elsewhere (repeatable)', collect, [])
       .option('--config <file>', 'config file with mirrors')
-      .option('--concurrency <n>', 'blob downloads in flight', toInt, 8),
-  ).action(async (manifest: string, o: ConnectionFlags & { output: string; lock?: string; cache: string; mirror: string[]; config?: string; concurrency: number }) => {
+      .option('--concurrency <n>', 'blob downloads in flight', toInt, 8)
+      .option('--sign-key <key>', 'Ed25519 private key (PEM) to sign the bundle with (ferry key generate)'),
+  ).action(async (manifest: string, o: ConnectionFlags & { output: string; lock?: string; cache: string; mirror: string[]; config?: string; concurrency: number; signKey?: string }) => {
     const { pullBundle } = await import('../pull/pull-bundle.js');
     const { buildHttpGetter, buildMirrors, buildRegistryClient } = await import('./context.js');
     const s = openSession(globals());
+    const signKey = o.signKey ? await privateKeyFrom(o.signKey) : undefined;
     const mirrors = await buildMirrors(o.mirror, o.config);
     const client = buildRegistryClient(o, s.renderer.sink, mirrors);
     const controller = new AbortController();
@@ -54,6 +57,7 @@ export function registerBundleCommands(program: Command): void {
         concurrency: o.concurrency,
         events: s.renderer.sink,
         signal: controller.signal,
+        ...(signKey ? { signKey } : {}),
       });
       const chartLines = r.charts.flatMap((c) => [`chart ${c.name} ${c.version}: ${plural(c.images.length, 'image')}`, ...c.images.map((i) => `  ${i.ref}  ← ${i.sources.join('; ')}`)]);
       s.done(
@@ -69,11 +73,14 @@ export function registerBundleCommands(program: Command): void {
     .command('verify')
     .description('check every byte of a bundle against its SHA256SUMS, lock and OCI layout (exit 3 when damaged)')
     .argument('<bundle>', 'bundle file')
-    .action(async (path: string) => {
+    .option('--key <pub>', 'public key (PEM) the bundle must be signed with')
+    .option('--require-signature', 'fail when the bundle is unsigned or its signature cannot be checked')
+    .action(async (path: string, o: TrustFlags) => {
       const { verifyBundle } = await import('../verify/verify-bundle.js');
       const s = openSession(globals());
       s.renderer.sink({ type: 'phase', phase: 'verify', detail: path });
-      const r = await verifyBundle(resolve(path), { events: s.renderer.sink });
+      const publicKey = await publicKeyFrom(o.key);
+      const r = await verifyBundle(resolve(path), { events: s.renderer.sink, ...(publicKey ? { publicKey } : {}), ...(o.requireSignature ? { requireSignature: true } : {}) });
       s.done(r, renderVerify(path, r));
       if (!r.ok) throw new FerryError('INTEGRITY_FAILED', `${path}: ${r.problems.length} integrity problems`, { reported: true });
     });
@@ -99,7 +106,11 @@ export function registerBundleCommands(program: Command): void {
       .option('--password-stdin', 'read the registry password from standard input')
       .option('--dry-run', 'print the plan, push nothing')
       .option('--concurrency <n>', 'blob uploads in flight per image', toInt, 6),
-  ).action(async (path: string, o: ConnectionFlags & { registry: string; username?: string; passwordStdin?: boolean; dryRun?: boolean; concurrency: number }) => {
+  )
+    .option('--key <pub>', 'public key (PEM) the bundle must be signed with')
+    .option('--require-signature', 'refuse an unsigned bundle')
+    .option('--no-verify', 'push without verifying the bundle first (logged)')
+    .action(async (path: string, o: ConnectionFlags & TrustFlags & { registry: string; username?: string; passwordStdin?: boolean; dryRun?: boolean; concurrency: number }) => {
     const { pushBundle } = await import('../push/push-bundle.js');
     const { parsePushTarget } = await import('../push/plan-push.js');
     const { buildRegistryClient, readPasswordStdin } = await import('./context.js');
@@ -107,6 +118,7 @@ export function registerBundleCommands(program: Command): void {
     const target = parsePushTarget(o.registry);
     if (o.passwordStdin && !o.username) throw new FerryError('USAGE', '--password-stdin needs --username');
     const login = o.username ? { host: target.registry, username: o.username, password: o.passwordStdin ? await readPasswordStdin() : '' } : undefined;
+    if (!o.dryRun) await verifyBeforeActing(resolve(path), o, s.renderer.sink, 'pushing');
     const client = buildRegistryClient(o, s.renderer.sink, undefined, login);
     const r = await pushBundle({ bundlePath: resolve(path), target, client, dryRun: o.dryRun === true, concurrency: o.concurrency, events: s.renderer.sink });
     s.done({ ok: true, ...r }, renderPush(r, o.dryRun === true));
@@ -124,7 +136,10 @@ export function registerBundleCommands(program: Command): void {
     .option('--ca-file <file>', 'CA bundle (PEM) the nodes should trust for the registry; copied into rke2/')
     .option('--insecure', 'tell the nodes to skip TLS verification for the registry')
     .option('--apt-sign-key <key.asc>', 'armoured OpenPGP private key to sign the staged apt repository with')
-    .action(async (path: string, o: { dir: string; aptSignKey?: string; registry?: string; registryUsername?: string; registryPasswordStdin?: boolean; plainHttp?: boolean; caFile?: string; insecure?: boolean }) => {
+    .option('--key <pub>', 'public key (PEM) the bundle must be signed with')
+    .option('--require-signature', 'refuse an unsigned bundle')
+    .option('--no-verify', 'stage without verifying the bundle first (logged)')
+    .action(async (path: string, o: TrustFlags & { dir: string; aptSignKey?: string; registry?: string; registryUsername?: string; registryPasswordStdin?: boolean; plainHttp?: boolean; caFile?: string; insecure?: boolean }) => {
       const { stageBundle } = await import('../stage/stage-bundle.js');
       const { parsePushTarget } = await import('../push/plan-push.js');
       const { readPasswordStdin } = await import('./context.js');
@@ -132,6 +147,7 @@ export function registerBundleCommands(program: Command): void {
       if (o.registryPasswordStdin && !o.registryUsername) throw new FerryError('USAGE', '--registry-password-stdin needs --registry-username');
       if ((o.registryUsername || o.caFile || o.insecure || o.plainHttp) && !o.registry) throw new FerryError('USAGE', 'registry options need --registry HOST[:PORT]');
       const target = o.registry ? parsePushTarget(o.registry) : undefined;
+      await verifyBeforeActing(resolve(path), o, s.renderer.sink, 'staging');
       const registry = target && {
         host: target.registry,
         prefix: target.prefix,
@@ -170,4 +186,17 @@ function toInt(value: string): number {
   const n = Number.parseInt(value, 10);
   if (!Number.isFinite(n) || n < 1) throw new FerryError('USAGE', `expected a positive number, got "${value}"`);
   return n;
+}
+
+async function privateKeyFrom(path: string) {
+  const { readFile } = await import('node:fs/promises');
+  const { readPrivateKey } = await import('../trust/bundle-signature.js');
+  const full = resolve(path);
+  let pem: string;
+  try {
+    pem = await readFile(full, 'utf8');
+  } catch (err) {
+    throw new FerryError('USAGE', `--sign-key ${path}: ${(err as Error).message}`, { path });
+  }
+  return readPrivateKey(pem, full);
 }

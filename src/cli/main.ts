@@ -4,6 +4,7 @@ import { TOOL_VERSION } from '../version.js';
 import { ExitCode } from './exit-codes.js';
 import { registerBundleCommands } from './bundle-commands.js';
 import { registerChartCommands } from './chart-commands.js';
+import { registerKeyCommands } from './key-commands.js';
 import { reportError } from './output.js';
 
 /** Entry point used by bin/ferry. Returns (and sets) the process exit code. */
@@ -17,6 +18,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride();
   registerBundleCommands(program);
   registerChartCommands(program);
+  registerKeyCommands(program);
 
   const json = argv.includes('--json');
   try {

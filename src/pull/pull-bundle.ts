@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import type { KeyObject } from 'node:crypto';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import type { Digest } from '../core/digest.js';
@@ -23,6 +24,7 @@ import type { BundleManifest } from '../manifest/types.js';
 import type { RegistryClient } from '../registry/client.js';
 import { ContentStore } from '../store/content-store.js';
 import { TOOL_VERSION } from '../version.js';
+import { signSums } from '../trust/bundle-signature.js';
 import { Arrivals } from './arrivals.js';
 import { buildBundleIndex } from './bundle-index.js';
 
@@ -38,6 +40,8 @@ export interface PullOptions {
   concurrency?: number;
   events?: EventSink;
   signal?: AbortSignal;
+  /** Ed25519 private key: sign SHA256SUMS into the bundle and `<bundle>.sig` (docs/security.md). */
+  signKey?: KeyObject;
 }
 
 export interface PullResult {
@@ -181,11 +185,13 @@ async function fetchAndWrite(
     },
     events,
     hashWholeFile: false,
+    ...(opts.signKey ? { signSums: (sums: Buffer) => signSums(sums, opts.signKey as KeyObject, `ferry ${TOOL_VERSION}`) } : {}),
     signal: opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal,
   });
   const [fetched, wrote] = await Promise.allSettled([fetching, writing]);
   if (fetched.status === 'rejected') throw fetched.reason;
   if (wrote.status === 'rejected') throw wrote.reason;
+  if (wrote.value.signature) await writeFileAtomic(`${opts.outPath}.sig`, wrote.value.signature);
   return { ...wrote.value, blobs: blobs.size };
 }
 
@@ -249,4 +255,10 @@ async function resolveAll(
     ...(charts.length > 0 ? { charts: charts.map((c) => c.locked) } : {}),
     ...(apt.length > 0 ? { apt } : {}),
   };
+}
+
+async function writeFileAtomic(path: string, body: Buffer): Promise<void> {
+  const tmp = `${path}.partial-${process.pid}`;
+  await writeFile(tmp, body);
+  await rename(tmp, path);
 }

@@ -1,3 +1,5 @@
+import type { SignatureCheck } from '../trust/bundle-signature.js';
+
 /** What `ferry bundle verify` can find wrong with a bundle (docs/bundle-format.md "Verifying"). */
 export type ProblemCode =
   | 'DIGEST_MISMATCH' // an entry's bytes do not hash to its SHA256SUMS line
@@ -8,6 +10,7 @@ export type ProblemCode =
   | 'LAYOUT_INCOMPLETE' // the OCI layout references a blob the bundle lacks (or holds with another size)
   | 'LOCK_MISMATCH' // index.json does not hold exactly the artifacts the lock pins
   | 'APT_CHAIN' // the apt signature → index → package chain does not hold for the bundled files
+  | 'SIGNATURE_INVALID' // the bundle signature is missing (when required), foreign or does not match
   | 'MALFORMED'; // damaged tar structure or unparseable metadata
 
 export interface Problem {
@@ -26,4 +29,8 @@ export interface VerifyResult {
   /** Archive bytes read and hashed. */
   bytes: number;
   problems: Problem[];
+  /** The bundle signature, checked against the given key when there was one. */
+  signature: SignatureCheck;
+  /** Every file member with the sha256 computed while reading it (for audit reports). */
+  contents: Map<string, { sha256?: string; size: number }>;
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { type KeyObject, createHash } from 'node:crypto';
 import { type ByteSource, openFileSource, readExactly } from '../bundle/byte-source.js';
 import {
   BLOB_DIR,
@@ -10,6 +10,7 @@ import {
   METADATA_FILES,
   OCI_LAYOUT_FILE,
   OCI_LAYOUT_VERSION,
+  SIGNATURE_FILE,
   SUMS_FILE,
   blobHexFromPath,
   blobPath,
@@ -21,6 +22,7 @@ import type { ImageIndex } from '../core/media-types.js';
 import { checkLayout } from './layout-check.js';
 import { checkLockAgainstIndex } from './lock-check.js';
 import type { Problem, VerifyResult } from './problem.js';
+import { type SignatureCheck, checkSignature } from '../trust/bundle-signature.js';
 import { type EntrySink, TarStructureError, walkTar } from './tar-walk.js';
 
 export type { Problem, ProblemCode, VerifyResult } from './problem.js';
@@ -28,6 +30,10 @@ export type { Problem, ProblemCode, VerifyResult } from './problem.js';
 export interface VerifyOptions {
   events?: EventSink;
   signal?: AbortSignal;
+  /** The public key the bundle must be signed with; a missing, foreign or broken signature is then a problem. */
+  publicKey?: KeyObject;
+  /** Without a publicKey, an unsigned (or unchecked) bundle is a problem instead of a warning. */
+  requireSignature?: boolean;
 }
 
 interface Scanned {
@@ -40,7 +46,7 @@ interface Scanned {
 }
 
 /** Members read into memory during the scan, for the structural checks after it. */
-const CAPTURED = new Set<string>([SUMS_FILE, ...METADATA_FILES]);
+const CAPTURED = new Set<string>([SUMS_FILE, SIGNATURE_FILE, ...METADATA_FILES]);
 /** Directory entries a tool may add when repacking; harmless, so not reported. */
 const ALLOWED_DIRS = new Set(['blobs/', BLOB_DIR]);
 
@@ -143,7 +149,27 @@ export async function verifySource(src: ByteSource, opts: VerifyOptions = {}): P
       })),
     );
   }
-  return { ok: problems.length === 0, entries: scanned.length, bytes, problems };
+  const signature = checkSignature(captured.get(SIGNATURE_FILE), captured.get(SUMS_FILE), opts.publicKey);
+  const sigProblem = signatureProblem(signature, opts);
+  if (sigProblem) problems.push(sigProblem);
+  else if (signature.status !== 'valid') {
+    events({ type: 'warning', message: signature.status === 'unsigned' ? 'the bundle is unsigned' : `the bundle is signed by ${signature.keyFingerprint}, not checked: give --key` });
+  }
+  return { ok: problems.length === 0, entries: scanned.length, bytes, problems, signature, contents: contentsOf(scanned) };
+}
+
+/** What each member hashed to, for audit reports: path → sha256 and size (undefined sha256 when cut short). */
+function contentsOf(scanned: Scanned[]): Map<string, { sha256?: string; size: number }> {
+  return new Map(scanned.filter((s) => s.kind === 'file').map((s) => [s.path, { ...(s.hex ? { sha256: s.hex } : {}), size: s.size }]));
+}
+
+function signatureProblem(sig: SignatureCheck, opts: VerifyOptions): Problem | undefined {
+  if (sig.status === 'invalid') return { path: SIGNATURE_FILE, code: 'SIGNATURE_INVALID', message: `the bundle signature is not valid: ${sig.reason}` };
+  if (opts.publicKey && sig.status === 'unsigned') return { path: SIGNATURE_FILE, code: 'SIGNATURE_INVALID', message: 'the bundle is not signed, and --key asks for a signature' };
+  if (opts.requireSignature && sig.status !== 'valid') {
+    return { path: SIGNATURE_FILE, code: 'SIGNATURE_INVALID', message: sig.status === 'unsigned' ? 'the bundle is not signed (--require-signature)' : 'the signature cannot be checked without --key (--require-signature)' };
+  }
+  return undefined;
 }
 
 function readSums(byPath: Map<string, Scanned>, captured: Map<string, Buffer>, problems: Problem[]): Map<string, string> | undefined {
@@ -167,7 +193,7 @@ function compareWithSums(scanned: Scanned[], byPath: Map<string, Scanned>, sums:
   const problems: Problem[] = [];
   for (const rec of scanned) {
     const { path } = rec;
-    if (path === SUMS_FILE) continue;
+    if (path === SUMS_FILE || path === SIGNATURE_FILE) continue; // the signature cannot be listed in what it signs
     if (rec.kind === 'directory') {
       if (!ALLOWED_DIRS.has(path)) problems.push({ path, code: 'UNEXPECTED', message: `directory ${path} is not part of a bundle` });
       continue;

@@ -35,7 +35,8 @@ describe('verifyBundle', () => {
     const { path } = await goodBundle();
     let seen = 0;
     const res = await verifyBundle(path, { events: (e) => { if (e.type === 'bytes') seen += e.n; } });
-    expect(res).toEqual({ ok: true, entries: 11, bytes: readFileSync(path).length, problems: [] });
+    expect(res).toMatchObject({ ok: true, entries: 11, bytes: readFileSync(path).length, problems: [], signature: { status: 'unsigned' } });
+    expect(res.contents.get('SHA256SUMS')?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(seen).toBe(res.bytes);
   });
 

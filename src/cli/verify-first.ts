@@ -1,0 +1,45 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { FerryError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
+import type { VerifyResult } from '../verify/verify-bundle.js';
+import { renderVerify } from './render.js';
+
+export interface TrustFlags {
+  key?: string;
+  requireSignature?: boolean;
+  /** commander's negated `--no-verify`: false when given. */
+  verify?: boolean;
+}
+
+export async function publicKeyFrom(path: string | undefined) {
+  if (!path) return undefined;
+  const { readPublicKey } = await import('../trust/bundle-signature.js');
+  const full = resolve(path);
+  let pem: string;
+  try {
+    pem = await readFile(full, 'utf8');
+  } catch (err) {
+    throw new FerryError('USAGE', `--key ${path}: ${(err as Error).message}`, { path });
+  }
+  return readPublicKey(pem, full);
+}
+
+/**
+ * push and stage verify the bundle before they act on it (docs/security.md); `--no-verify` skips that, and says so.
+ * A damaged or wrongly signed bundle stops the command with exit code 3 before anything is pushed or written.
+ */
+export async function verifyBeforeActing(path: string, flags: TrustFlags, events: EventSink, what: string): Promise<VerifyResult | undefined> {
+  if (flags.verify === false) {
+    events({ type: 'warning', message: `--no-verify: ${path} was not verified before ${what}` });
+    return undefined;
+  }
+  const { verifyBundle } = await import('../verify/verify-bundle.js');
+  events({ type: 'phase', phase: 'verify', detail: path });
+  const publicKey = await publicKeyFrom(flags.key);
+  const r = await verifyBundle(path, { events, ...(publicKey ? { publicKey } : {}), ...(flags.requireSignature ? { requireSignature: true } : {}) });
+  if (!r.ok) {
+    throw new FerryError('INTEGRITY_FAILED', `${renderVerify(path, r)}\nnothing was done: fix or replace the bundle (or, knowingly, use --no-verify)`, { problems: r.problems.length });
+  }
+  return r;
+}
