@@ -6,6 +6,7 @@ import type { ConnectionFlags } from './context.js';
 import { type GlobalFlags, formatBytes, openSession, plural } from './output.js';
 import { renderInspect, renderPush, renderVerify } from './render.js';
 import { type TrustFlags, publicKeyFrom, verifyBeforeActing } from './verify-first.js';
+import { writeAuditReport } from './report-output.js';
 
 const defaultCache = () => process.env.FERRY_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'ferry');
 
@@ -75,13 +76,15 @@ export function registerBundleCommands(program: Command): void {
     .argument('<bundle>', 'bundle file')
     .option('--key <pub>', 'public key (PEM) the bundle must be signed with')
     .option('--require-signature', 'fail when the bundle is unsigned or its signature cannot be checked')
-    .action(async (path: string, o: TrustFlags) => {
+    .option('--report <file>', 'also write the checksum audit report (.json, .md or .html)')
+    .action(async (path: string, o: TrustFlags & { report?: string }) => {
       const { verifyBundle } = await import('../verify/verify-bundle.js');
       const s = openSession(globals());
       s.renderer.sink({ type: 'phase', phase: 'verify', detail: path });
       const publicKey = await publicKeyFrom(o.key);
       const r = await verifyBundle(resolve(path), { events: s.renderer.sink, ...(publicKey ? { publicKey } : {}), ...(o.requireSignature ? { requireSignature: true } : {}) });
-      s.done(r, renderVerify(path, r));
+      if (o.report) await writeAuditReport(path, r, o.report, undefined);
+      s.done({ ok: r.ok, entries: r.entries, bytes: r.bytes, problems: r.problems, signature: r.signature }, renderVerify(path, r));
       if (!r.ok) throw new FerryError('INTEGRITY_FAILED', `${path}: ${r.problems.length} integrity problems`, { reported: true });
     });
 
@@ -110,7 +113,8 @@ export function registerBundleCommands(program: Command): void {
     .option('--key <pub>', 'public key (PEM) the bundle must be signed with')
     .option('--require-signature', 'refuse an unsigned bundle')
     .option('--no-verify', 'push without verifying the bundle first (logged)')
-    .action(async (path: string, o: ConnectionFlags & TrustFlags & { registry: string; username?: string; passwordStdin?: boolean; dryRun?: boolean; concurrency: number }) => {
+    .option('--report <file>', 'write the checksum audit report with every tag read back from the registry (.json, .md or .html)')
+    .action(async (path: string, o: ConnectionFlags & TrustFlags & { registry: string; username?: string; passwordStdin?: boolean; dryRun?: boolean; concurrency: number; report?: string }) => {
     const { pushBundle } = await import('../push/push-bundle.js');
     const { parsePushTarget } = await import('../push/plan-push.js');
     const { buildRegistryClient, readPasswordStdin } = await import('./context.js');
@@ -118,10 +122,62 @@ export function registerBundleCommands(program: Command): void {
     const target = parsePushTarget(o.registry);
     if (o.passwordStdin && !o.username) throw new FerryError('USAGE', '--password-stdin needs --username');
     const login = o.username ? { host: target.registry, username: o.username, password: o.passwordStdin ? await readPasswordStdin() : '' } : undefined;
-    if (!o.dryRun) await verifyBeforeActing(resolve(path), o, s.renderer.sink, 'pushing');
+    if (o.report && o.verify === false) throw new FerryError('USAGE', '--report needs the verify pass (its computed checksums are the report); drop --no-verify');
+    const verified = o.dryRun ? undefined : await verifyBeforeActing(resolve(path), o, s.renderer.sink, 'pushing');
     const client = buildRegistryClient(o, s.renderer.sink, undefined, login);
-    const r = await pushBundle({ bundlePath: resolve(path), target, client, dryRun: o.dryRun === true, concurrency: o.concurrency, events: s.renderer.sink });
-    s.done({ ok: true, ...r }, renderPush(r, o.dryRun === true));
+    try {
+      const r = await pushBundle({ bundlePath: resolve(path), target, client, dryRun: o.dryRun === true, concurrency: o.concurrency, events: s.renderer.sink });
+      let text = renderPush(r, o.dryRun === true);
+      if (verified && o.report) {
+        // Post-push confirmation: every tag read back from the registry, not taken from what was sent.
+        const tags = await readBackTags(resolve(path), target, client);
+        const report = await writeAuditReport(path, verified, o.report, undefined, { host: target.registry, tags });
+        text += `\nread back ${report.totals.registryChecked} tags: ${report.totals.registryFailed} differ; report ${o.report}`;
+        if ((report.totals.registryFailed ?? 0) > 0) throw new FerryError('INTEGRITY_FAILED', `${text}\nthe registry does not serve what was pushed: see ${o.report}`);
+      }
+      s.done({ ok: true, ...r }, text);
+    } finally {
+      await client.close();
+    }
+  });
+
+  connectionOptions(
+    bundle
+      .command('audit')
+      .description('write the checksum audit report: every artifact, who vouched for it, expected and computed sha256')
+      .argument('<bundle>', 'bundle file')
+      .requiredOption('-o, --output <file>', 'report file')
+      .option('--format <format>', 'json, md or html (default: from the file name)')
+      .option('--key <pub>', 'public key (PEM) the bundle must be signed with')
+      .option('--require-signature', 'count an unsigned bundle as a failure')
+      .option('--registry <host[:port][/prefix]>', 'also read every tag back from this registry (as pushed there)')
+      .option('--username <user>', 'registry user (password from --password-stdin)')
+      .option('--password-stdin', 'read the registry password from standard input'),
+  ).action(async (path: string, o: ConnectionFlags & TrustFlags & { output: string; format?: string; registry?: string; username?: string; passwordStdin?: boolean }) => {
+    const { verifyBundle } = await import('../verify/verify-bundle.js');
+    const s = openSession(globals());
+    const publicKey = await publicKeyFrom(o.key);
+    s.renderer.sink({ type: 'phase', phase: 'verify', detail: path });
+    const verified = await verifyBundle(resolve(path), { events: s.renderer.sink, ...(publicKey ? { publicKey } : {}), ...(o.requireSignature ? { requireSignature: true } : {}) });
+    let registry;
+    if (o.registry) {
+      const { parsePushTarget } = await import('../push/plan-push.js');
+      const { buildRegistryClient, readPasswordStdin } = await import('./context.js');
+      const target = parsePushTarget(o.registry);
+      if (o.passwordStdin && !o.username) throw new FerryError('USAGE', '--password-stdin needs --username');
+      const login = o.username ? { host: target.registry, username: o.username, password: o.passwordStdin ? await readPasswordStdin() : '' } : undefined;
+      const client = buildRegistryClient(o, s.renderer.sink, undefined, login);
+      try {
+        registry = { host: target.registry, tags: await readBackTags(resolve(path), target, client) };
+      } finally {
+        await client.close();
+      }
+    }
+    const report = await writeAuditReport(path, verified, o.output, o.format, registry);
+    const t = report.totals;
+    const text = `${t.failed === 0 && t.problems === 0 ? 'PASS' : 'FAIL'}: ${t.artifacts} artifacts, ${t.ok} ok, ${t.failed} failed${t.registryChecked !== undefined ? `; ${t.registryChecked} registry tags read back, ${t.registryFailed} differ` : ''}\nreport ${o.output}`;
+    s.done({ ok: t.failed === 0 && t.problems === 0, totals: t, report: o.output }, text);
+    if (t.failed > 0 || t.problems > 0) throw new FerryError('INTEGRITY_FAILED', text, { reported: true });
   });
 
   bundle
@@ -199,4 +255,15 @@ async function privateKeyFrom(path: string) {
     throw new FerryError('USAGE', `--sign-key ${path}: ${(err as Error).message}`, { path });
   }
   return readPrivateKey(pem, full);
+}
+
+async function readBackTags(bundlePath: string, target: import('../push/plan-push.js').PushTarget, client: import('../registry/client.js').RegistryClient) {
+  const { BundleReader } = await import('../bundle/reader.js');
+  const { confirmTags } = await import('../report/confirm-tags.js');
+  const reader = await BundleReader.open(bundlePath);
+  try {
+    return await confirmTags(reader, target, client);
+  } finally {
+    await reader.close();
+  }
 }

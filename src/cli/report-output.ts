@@ -1,0 +1,31 @@
+import { rename, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { FerryError } from '../core/errors.js';
+import type { AuditReport } from '../report/audit-model.js';
+import { TOOL_VERSION } from '../version.js';
+import type { VerifyResult } from '../verify/verify-bundle.js';
+
+/** Builds the audit report of a verify run (plus read-back tags, when given) and writes it atomically. */
+export async function writeAuditReport(
+  bundle: string,
+  verified: VerifyResult,
+  out: string,
+  format: string | undefined,
+  registry?: { host: string; tags: import('../report/audit-model.js').RegistryTag[] },
+): Promise<AuditReport> {
+  const { buildAuditReport, withRegistry } = await import('../report/audit-model.js');
+  const { renderReport, reportFormatFor } = await import('../report/render-report.js');
+  let fmt;
+  try {
+    fmt = reportFormatFor(out, format);
+  } catch (err) {
+    throw new FerryError('USAGE', (err as Error).message);
+  }
+  let report = await buildAuditReport(resolve(bundle), verified, `ferry ${TOOL_VERSION}`);
+  if (registry) report = withRegistry(report, registry.host, registry.tags);
+  const path = resolve(out);
+  const tmp = `${path}.partial-${process.pid}`;
+  await writeFile(tmp, renderReport(report, fmt));
+  await rename(tmp, path);
+  return report;
+}
