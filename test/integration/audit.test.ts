@@ -108,7 +108,7 @@ describe.runIf(ok)('checksum audit reports', () => {
       expect(firstRow).toContain('FAILED');
       expect(firstRow).toContain('a.bin');
       await page.fill('#filter', 'b.bin');
-      expect(await page.$$eval('#artifacts tbody tr', (trs) => trs.filter((tr) => (tr as HTMLElement).style.display !== 'none').length)).toBe(1);
+      expect(await page.$$eval('#artifacts tbody tr', (trs) => trs.filter((tr) => (tr as unknown as { style: { display: string } }).style.display !== 'none').length)).toBe(1);
       expect(await page.textContent('#shown')).toBe('1 of 3 rows');
     } finally {
       await browser.close();
