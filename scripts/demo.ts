@@ -131,10 +131,17 @@ spec:
 
     const bundle = join(root, 'out', 'bundle.tar');
     mkdirSync(join(root, 'out'), { recursive: true });
-    await step('laptop: resolve, fetch, verify, write one bundle', ['bundle', 'pull', manifest, '-o', bundle, '--config', config, '--cache', join(root, 'cache')]);
-    await step('enclave: prove the bundle is intact', ['bundle', 'verify', bundle]);
+    rmSync(join(work, 'team.key'), { force: true });
+    rmSync(join(work, 'team.pub'), { force: true });
+    await step('laptop: a signing key for the team', ['key', 'generate', '--out', join(work, 'team')]);
+    await step('laptop: resolve, fetch, verify, write one signed bundle', ['bundle', 'pull', manifest, '-o', bundle, '--config', config, '--cache', join(root, 'cache'), '--sign-key', join(work, 'team.key')]);
+    await step('enclave: prove the bundle is intact and signed by the team', ['bundle', 'verify', bundle, '--key', join(work, 'team.pub')]);
     await step('what is inside', ['bundle', 'inspect', bundle]);
     await step('push the images to the enclave registry', ['bundle', 'push', bundle, '--registry', `${enclave.host}/mirror`, '--plain-http', '--username', 'ferry', '--password-stdin'], 'demo-password\n');
+    await step('checksum audit report, every tag read back from the registry', [
+      'bundle', 'audit', bundle, '--key', join(work, 'team.pub'), '--registry', `${enclave.host}/mirror`, '--plain-http',
+      '--username', 'ferry', '--password-stdin', '-o', join(root, 'out', 'audit.html'),
+    ], 'demo-password\n');
     await step('push again: nothing to upload', ['bundle', 'push', bundle, '--registry', `${enclave.host}/mirror`, '--plain-http', '--username', 'ferry', '--password-stdin'], 'demo-password\n');
     await step('lay out node files, the RKE2 release for install.sh, a chart repository and a signed apt repository', [
       'bundle', 'stage', bundle, '--dir', join(root, 'stage'),
@@ -152,6 +159,7 @@ spec:
     console.log(`  ${execFileSync('sha256sum', ['-c', '--ignore-missing', 'sha256sum-amd64.txt'], { cwd: join(root, 'stage', 'rke2'), encoding: 'utf8' }).trim().replaceAll('\n', '\n  ')}   (sha256sum -c in ${join(root, 'stage', 'rke2')})`);
     console.log(`\nDemo finished: bundle ${bundle}, lock ${join(root, 'out', 'ferry.lock.json')}, staged files in ${join(root, 'stage', 'files')},`);
     console.log(`RKE2 for the nodes in ${join(root, 'stage', 'rke2')} (steps: ${join(root, 'stage', 'rke2', 'README.md')}).`);
+    console.log(`Audit report (open it in a browser): ${join(root, 'out', 'audit.html')}.`);
   } finally {
     await Promise.all([upstream.stop(), enclave.stop(), files.stop()]);
   }
