@@ -181,6 +181,29 @@ export function registerBundleCommands(program: Command): void {
   });
 
   bundle
+    .command('serve')
+    .description('serve the bundle as a read-only OCI registry (pull API), for bootstrapping before any registry exists')
+    .argument('<bundle>', 'bundle file')
+    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:5000')
+    .option('--key <pub>', 'public key (PEM) the bundle must be signed with')
+    .option('--require-signature', 'refuse an unsigned bundle')
+    .option('--no-verify', 'serve without verifying the bundle first (logged)')
+    .action(async (path: string, o: TrustFlags & { listen: string }) => {
+      const { serveBundle } = await import('../serve/serve-bundle.js');
+      const s = openSession(globals());
+      const m = /^(.*):(\d+)$/.exec(o.listen);
+      if (!m) throw new FerryError('USAGE', `--listen ${o.listen}: expected HOST:PORT`);
+      await verifyBeforeActing(resolve(path), o, s.renderer.sink, 'serving');
+      const served = await serveBundle({ bundlePath: resolve(path), host: (m[1] as string).replace(/^\[|\]$/g, ''), port: Number(m[2]), events: s.renderer.sink });
+      process.stderr.write(`serving ${path} at ${served.url} (read-only): ${served.repositories.join(', ')}\nstop with Ctrl-C\n`);
+      await new Promise<void>((done) => {
+        const stop = () => void served.close().then(done);
+        process.once('SIGINT', stop).once('SIGTERM', stop);
+      });
+      s.done({ ok: true, url: served.url }, 'stopped');
+    });
+
+  bundle
     .command('stage')
     .description('lay out node artifacts in a directory: files/, and rke2/ for install.sh with registries.yaml and a README')
     .argument('<bundle>', 'bundle file')

@@ -1,0 +1,38 @@
+import type { BundleReader } from '../bundle/reader.js';
+import { Annotation, type Descriptor, isIndexType, isManifestType } from '../core/media-types.js';
+import { walkGraph } from '../graph/walk.js';
+import { planPush } from '../push/plan-push.js';
+
+/** One repository as the bundle serves it: tags, and every manifest and blob of its images, by digest. */
+export interface ServedRepository {
+  tags: Map<string, Descriptor>;
+  manifests: Map<string, Descriptor>;
+  blobs: Map<string, Descriptor>;
+}
+
+/**
+ * The repositories a bundle serves, named as `bundle push` would name them with no prefix
+ * (`docker.io/velero/velero:v1.9.1` → `velero/velero:v1.9.1`, charts as `charts/<name>:<version>`), so a node
+ * pointed at the served registry finds the same names it will find in the enclave registry later.
+ */
+export async function servedRepositories(reader: BundleReader): Promise<Map<string, ServedRepository>> {
+  const repos = new Map<string, ServedRepository>();
+  const plan = planPush(reader.index(), { registry: 'serve', prefix: '' });
+  for (const item of plan) {
+    let repo = repos.get(item.repository);
+    if (!repo) repos.set(item.repository, (repo = { tags: new Map(), manifests: new Map(), blobs: new Map() }));
+    const desc = reader.index().manifests.find((d) => d.digest === item.root.digest && isServed(d)) ?? item.root;
+    const root: Descriptor = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size };
+    if (item.tag !== undefined) repo.tags.set(item.tag, root);
+    for (const node of await walkGraph(reader, [root])) {
+      if (isManifestType(node.mediaType) || isIndexType(node.mediaType)) repo.manifests.set(node.digest, node);
+      else repo.blobs.set(node.digest, node);
+    }
+  }
+  return repos;
+}
+
+function isServed(d: Descriptor): boolean {
+  const kind = d.annotations?.[Annotation.Kind];
+  return kind === 'image' || kind === 'chart';
+}
