@@ -3,7 +3,7 @@ import { type Digest, digestHex } from '../core/digest.js';
 import { FerryError } from '../core/errors.js';
 import type { Descriptor, ImageIndex } from '../core/media-types.js';
 import type { RangeSource, ReadOnlyStorage } from '../graph/storage.js';
-import { type ByteSource, openFileSource, readExactly } from './byte-source.js';
+import { type ByteSource, openBundleSource, readExactly } from './byte-source.js';
 import {
   BUNDLE_FORMAT_VERSION,
   BUNDLE_META_FILE,
@@ -38,7 +38,7 @@ export class BundleReader implements ReadOnlyStorage, RangeSource {
 
   /** Opens and indexes a bundle; BUNDLE_INVALID if it lacks a v1 metadata file, NOT_SUPPORTED for a newer format. */
   static async open(path: string): Promise<BundleReader> {
-    const src = await openFileSource(path);
+    const src = await openBundleSource(path);
     try {
       const entries = await scanTarIndex(src);
       const present = new Set(entries.map((e) => e.path));

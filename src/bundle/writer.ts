@@ -1,4 +1,4 @@
-import { type Hash, createHash, randomBytes } from 'node:crypto';
+import { type Hash, createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Readable, addAbortSignal } from 'node:stream';
@@ -18,6 +18,7 @@ import {
   SUMS_FILE,
   blobPath,
 } from './format.js';
+import { type BundleOutput, partedOutput, singleOutput } from './output-files.js';
 import { formatSha256Sums } from './sha256sums.js';
 import { END_OF_ARCHIVE, encodeFileHeader, padding } from './tar-format.js';
 
@@ -48,6 +49,8 @@ export interface WriteBundleOptions {
   hashWholeFile?: boolean;
   /** Signs SHA256SUMS; the result is stored as SHA256SUMS.sig right after it (docs/security.md). */
   signSums?: (sums: Buffer) => Buffer;
+  /** Write parts of this many bytes (`<out>.000`, … and `<out>.parts.json`) instead of one file. */
+  splitSize?: number;
 }
 
 export interface WriteBundleResult {
@@ -77,14 +80,8 @@ export async function writeBundle(opts: WriteBundleOptions): Promise<WriteBundle
   ]);
   const signature = opts.signSums?.(sums);
 
-  const tmp = `${opts.outPath}.partial-${randomBytes(6).toString('hex')}`;
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(tmp, 'wx', 0o644);
-  } catch (err) {
-    throw ioError(`cannot create ${tmp}`, tmp, err);
-  }
-  const out = new TarOut(handle, tmp, events, opts.hashWholeFile !== false);
+  const output = opts.splitSize ? await partedOutput(opts.outPath, opts.splitSize) : await singleOutput(opts.outPath);
+  const out = new TarOut(output, opts.outPath, events, opts.hashWholeFile !== false);
   try {
     await out.file(SUMS_FILE, sums);
     if (signature) await out.file(SIGNATURE_FILE, signature);
@@ -94,16 +91,11 @@ export async function writeBundle(opts: WriteBundleOptions): Promise<WriteBundle
       await out.blob(b, await opts.blobs.open(b.digest), opts.signal);
     }
     await out.write(END_OF_ARCHIVE);
-    await handle.sync();
-    await handle.close();
-    await fs.rename(tmp, opts.outPath).catch((err) => {
-      throw ioError(`cannot rename ${tmp} to ${opts.outPath}`, opts.outPath, err);
-    });
+    await output.finish();
     await syncDir(dirname(opts.outPath));
     return { bytes: out.bytes, ...(out.hash ? { sha256: `sha256:${out.hash.digest('hex')}` as Digest } : {}), ...(signature ? { signature } : {}) };
   } catch (err) {
-    await handle.close().catch(() => {});
-    await fs.rm(tmp, { force: true });
+    await output.abort();
     throw err;
   }
 }
@@ -148,7 +140,7 @@ class TarOut {
   bytes = 0;
 
   constructor(
-    private readonly handle: fs.FileHandle,
+    private readonly output: BundleOutput,
     private readonly path: string,
     private readonly events: EventSink,
     hashWholeFile: boolean,
@@ -158,24 +150,11 @@ class TarOut {
 
   async write(buf: Uint8Array): Promise<void> {
     // The write runs on libuv's thread pool; hash on this thread meanwhile instead of after it.
-    const written = this.writeAll(buf);
+    const written = this.output.write(buf);
     this.hash?.update(buf);
     await written;
     this.bytes += buf.length;
     this.events({ type: 'bytes', n: buf.length });
-  }
-
-  private async writeAll(buf: Uint8Array): Promise<void> {
-    let done = 0;
-    while (done < buf.length) {
-      let n: number;
-      try {
-        ({ bytesWritten: n } = await this.handle.write(buf, done, buf.length - done));
-      } catch (err) {
-        throw ioError(`cannot write ${this.path}`, this.path, err);
-      }
-      done += n;
-    }
   }
 
   async file(path: string, body: Buffer): Promise<void> {

@@ -36,12 +36,14 @@ export function registerBundleCommands(program: Command): void {
       .option('--mirror <from=to>', 'send requests for a registry or URL prefix elsewhere (repeatable)', collect, [])
       .option('--config <file>', 'config file with mirrors')
       .option('--concurrency <n>', 'blob downloads in flight', toInt, 8)
-      .option('--sign-key <key>', 'Ed25519 private key (PEM) to sign the bundle with (ferry key generate)'),
-  ).action(async (manifest: string, o: ConnectionFlags & { output: string; lock?: string; cache: string; mirror: string[]; config?: string; concurrency: number; signKey?: string }) => {
+      .option('--sign-key <key>', 'Ed25519 private key (PEM) to sign the bundle with (ferry key generate)')
+      .option('--split <size>', 'write parts of at most this size (4G for FAT32 media): BUNDLE.000, … and BUNDLE.parts.json'),
+  ).action(async (manifest: string, o: ConnectionFlags & { output: string; lock?: string; cache: string; mirror: string[]; config?: string; concurrency: number; signKey?: string; split?: string }) => {
     const { pullBundle } = await import('../pull/pull-bundle.js');
     const { buildHttpGetter, buildMirrors, buildRegistryClient } = await import('./context.js');
     const s = openSession(globals());
     const signKey = o.signKey ? await privateKeyFrom(o.signKey) : undefined;
+    const splitSize = o.split ? (await import('../bundle/parts.js')).parseSize(o.split) : undefined;
     const mirrors = await buildMirrors(o.mirror, o.config);
     const client = buildRegistryClient(o, s.renderer.sink, mirrors);
     const controller = new AbortController();
@@ -59,6 +61,7 @@ export function registerBundleCommands(program: Command): void {
         events: s.renderer.sink,
         signal: controller.signal,
         ...(signKey ? { signKey } : {}),
+        ...(splitSize ? { splitSize } : {}),
       });
       const chartLines = r.charts.flatMap((c) => [`chart ${c.name} ${c.version}: ${plural(c.images.length, 'image')}`, ...c.images.map((i) => `  ${i.ref}  ← ${i.sources.join('; ')}`)]);
       s.done(
@@ -179,6 +182,26 @@ export function registerBundleCommands(program: Command): void {
     s.done({ ok: t.failed === 0 && t.problems === 0, totals: t, report: o.output }, text);
     if (t.failed > 0 || t.problems > 0) throw new FerryError('INTEGRITY_FAILED', text, { reported: true });
   });
+
+  bundle
+    .command('diff')
+    .description('what changed between two bundles: artifacts added, removed, changed, and the bytes to carry')
+    .argument('<old>', 'the bundle the enclave has')
+    .argument('<new>', 'the new bundle')
+    .action(async (oldPath: string, newPath: string) => {
+      const { diffBundles } = await import('../diff/diff-bundles.js');
+      const s = openSession(globals());
+      const d = await diffBundles(resolve(oldPath), resolve(newPath));
+      const line = (sign: string, c: { kind: string; name: string; old?: string; new?: string }) => `  ${sign} ${c.kind} ${c.name}${c.old && c.new ? ` ${c.old} → ${c.new}` : ` ${c.new ?? c.old}`}`;
+      const text = [
+        `${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed, ${d.unchanged} unchanged`,
+        ...d.added.map((c) => line('+', c)),
+        ...d.removed.map((c) => line('-', c)),
+        ...d.changed.map((c) => line('~', c)),
+        `bytes to carry: ${formatBytes(d.bytesToCarry)} in ${plural(d.newBlobs, 'new blob')} (of ${formatBytes(d.newBytes)} in the new bundle)`,
+      ].join('\n');
+      s.done({ ok: true, ...d }, text);
+    });
 
   bundle
     .command('serve')

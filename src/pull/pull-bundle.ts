@@ -42,6 +42,8 @@ export interface PullOptions {
   signal?: AbortSignal;
   /** Ed25519 private key: sign SHA256SUMS into the bundle and `<bundle>.sig` (docs/security.md). */
   signKey?: KeyObject;
+  /** Write the bundle as parts of this many bytes (docs/transfer.md). */
+  splitSize?: number;
 }
 
 export interface PullResult {
@@ -185,6 +187,7 @@ async function fetchAndWrite(
     },
     events,
     hashWholeFile: false,
+    ...(opts.splitSize ? { splitSize: opts.splitSize } : {}),
     ...(opts.signKey ? { signSums: (sums: Buffer) => signSums(sums, opts.signKey as KeyObject, `ferry ${TOOL_VERSION}`) } : {}),
     signal: opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal,
   });

@@ -1,5 +1,5 @@
 import { type KeyObject, createHash } from 'node:crypto';
-import { type ByteSource, openFileSource, readExactly } from '../bundle/byte-source.js';
+import { type ByteSource, openBundleSource, readExactly } from '../bundle/byte-source.js';
 import {
   BLOB_DIR,
   BUNDLE_FORMAT_VERSION,
@@ -15,6 +15,7 @@ import {
   blobHexFromPath,
   blobPath,
 } from '../bundle/format.js';
+import { PartsByteSource } from '../bundle/parts.js';
 import { parseSha256Sums } from '../bundle/sha256sums.js';
 import { isSafeEntryPath } from '../bundle/tar-format.js';
 import { type EventSink, noEvents } from '../core/events.js';
@@ -56,7 +57,7 @@ const ALLOWED_DIRS = new Set(['blobs/', BLOB_DIR]);
  * every referenced blob is present. Damage is reported as problems, never thrown; only an unreadable file throws.
  */
 export async function verifyBundle(path: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
-  const src = await openFileSource(path);
+  const src = await openBundleSource(path);
   try {
     return await verifySource(src, opts);
   } finally {
@@ -116,6 +117,12 @@ export async function verifySource(src: ByteSource, opts: VerifyOptions = {}): P
     problems.push({ path: err.entryPath ?? src.name, code: 'MALFORMED', message: `${src.name}: ${err.message}` });
   }
 
+  // A split bundle: name each part whose bytes are not what its parts list says, so only it is copied again.
+  if (src instanceof PartsByteSource) {
+    for (const p of src.partProblems()) {
+      problems.push({ path: p.part, code: 'DIGEST_MISMATCH', expected: p.expected, actual: p.actual, message: `part ${p.part}: sha256 ${p.actual}, the parts list says ${p.expected}: copy this part again` });
+    }
+  }
   const sums = readSums(byPath, captured, problems);
   if (sums) problems.push(...compareWithSums(scanned, byPath, sums));
   for (const f of METADATA_FILES) {
