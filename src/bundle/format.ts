@@ -54,4 +54,11 @@ export interface BundleMeta {
   formatVersion: number;
   name: string;
   tool: string;
+  /** Set on delta bundles (docs/transfer.md): the base they were built against, and the blobs left out. */
+  delta?: DeltaInfo;
+}
+
+export interface DeltaInfo {
+  base: { kind: 'lock' | 'inventory'; file: string; sha256: string };
+  omitted: { digest: string; size: number }[];
 }

@@ -151,7 +151,7 @@ function parseMeta(body: Buffer, path: string): BundleMeta {
       { path, formatVersion: m.formatVersion },
     );
   }
-  return { formatVersion: m.formatVersion, name: String(m.name ?? ''), tool: String(m.tool ?? '') };
+  return { formatVersion: m.formatVersion, name: String(m.name ?? ''), tool: String(m.tool ?? ''), ...(m.delta ? { delta: m.delta } : {}) };
 }
 
 function parseIndex(body: Buffer, path: string): ImageIndex {

@@ -10,6 +10,7 @@ import {
   BUNDLE_FORMAT_VERSION,
   BUNDLE_META_FILE,
   type BundleMeta,
+  type DeltaInfo,
   INDEX_FILE,
   LOCK_FILE,
   OCI_LAYOUT_FILE,
@@ -51,6 +52,8 @@ export interface WriteBundleOptions {
   signSums?: (sums: Buffer) => Buffer;
   /** Write parts of this many bytes (`<out>.000`, … and `<out>.parts.json`) instead of one file. */
   splitSize?: number;
+  /** A delta bundle: recorded in ferry-bundle.json (the omitted blobs are simply not in `blobs`). */
+  delta?: DeltaInfo;
 }
 
 export interface WriteBundleResult {
@@ -101,7 +104,7 @@ export async function writeBundle(opts: WriteBundleOptions): Promise<WriteBundle
 }
 
 function metadataFiles(opts: WriteBundleOptions): [string, Buffer][] {
-  const meta: BundleMeta = { formatVersion: BUNDLE_FORMAT_VERSION, name: opts.name, tool: `ferry ${opts.toolVersion}` };
+  const meta: BundleMeta = { formatVersion: BUNDLE_FORMAT_VERSION, name: opts.name, tool: `ferry ${opts.toolVersion}`, ...(opts.delta ? { delta: opts.delta } : {}) };
   const json = (x: unknown) => Buffer.from(`${JSON.stringify(x, null, 2)}\n`, 'utf8');
   const index = opts.index instanceof Uint8Array ? Buffer.from(opts.index) : json(opts.index);
   // Order is the archive order (format.ts METADATA_FILES): small files, sorted by name.

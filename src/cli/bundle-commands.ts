@@ -37,8 +37,9 @@ export function registerBundleCommands(program: Command): void {
       .option('--config <file>', 'config file with mirrors')
       .option('--concurrency <n>', 'blob downloads in flight', toInt, 8)
       .option('--sign-key <key>', 'Ed25519 private key (PEM) to sign the bundle with (ferry key generate)')
-      .option('--split <size>', 'write parts of at most this size (4G for FAT32 media): BUNDLE.000, … and BUNDLE.parts.json'),
-  ).action(async (manifest: string, o: ConnectionFlags & { output: string; lock?: string; cache: string; mirror: string[]; config?: string; concurrency: number; signKey?: string; split?: string }) => {
+      .option('--split <size>', 'write parts of at most this size (4G for FAT32 media): BUNDLE.000, … and BUNDLE.parts.json')
+      .option('--since <base>', 'a delta: leave out what this lock or registry inventory says the enclave has'),
+  ).action(async (manifest: string, o: ConnectionFlags & { output: string; lock?: string; cache: string; mirror: string[]; config?: string; concurrency: number; signKey?: string; split?: string; since?: string }) => {
     const { pullBundle } = await import('../pull/pull-bundle.js');
     const { buildHttpGetter, buildMirrors, buildRegistryClient } = await import('./context.js');
     const s = openSession(globals());
@@ -62,11 +63,12 @@ export function registerBundleCommands(program: Command): void {
         signal: controller.signal,
         ...(signKey ? { signKey } : {}),
         ...(splitSize ? { splitSize } : {}),
+        ...(o.since ? { sincePath: resolve(o.since) } : {}),
       });
       const chartLines = r.charts.flatMap((c) => [`chart ${c.name} ${c.version}: ${plural(c.images.length, 'image')}`, ...c.images.map((i) => `  ${i.ref}  ← ${i.sources.join('; ')}`)]);
       s.done(
         { ok: true, ...r },
-        [`wrote ${r.bundle} (${formatBytes(r.bytes)}, ${plural(r.images, 'image')}, ${plural(r.files, 'file')}, ${plural(r.charts.length, 'chart')}, ${plural(r.blobs, 'blob')})`, `lock ${r.lockPath}`, ...chartLines].join('\n'),
+        [`wrote ${r.bundle} (${formatBytes(r.bytes)}, ${plural(r.images, 'image')}, ${plural(r.files, 'file')}, ${plural(r.charts.length, 'chart')}, ${plural(r.blobs, 'blob')}${r.omitted > 0 ? `; a delta: ${plural(r.omitted, 'blob')} the enclave has left out` : ''})`, `lock ${r.lockPath}`, ...chartLines].join('\n'),
       );
     } finally {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);

@@ -5,6 +5,7 @@ import { ExitCode } from './exit-codes.js';
 import { registerBundleCommands } from './bundle-commands.js';
 import { registerChartCommands } from './chart-commands.js';
 import { registerKeyCommands } from './key-commands.js';
+import { registerRegistryCommands } from './registry-commands.js';
 import { reportError } from './output.js';
 
 /** Entry point used by bin/ferry. Returns (and sets) the process exit code. */
@@ -19,6 +20,7 @@ export async function main(argv: string[]): Promise<number> {
   registerBundleCommands(program);
   registerChartCommands(program);
   registerKeyCommands(program);
+  registerRegistryCommands(program);
 
   const json = argv.includes('--json');
   try {

@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'APT_UNSATISFIABLE' // an apt dependency cannot be satisfied from the configured suites
   | 'APT_SIGNATURE' // a Release file has no valid signature by a key in the keyring
   | 'APT_RELEASE_INVALID' // a Release file is unreadable, expired, or does not list what it must
+  | 'DELTA_BASE_MISSING' // a delta bundle's push target lacks a blob the delta left out
   | 'NOT_SUPPORTED'
   | 'IO_ERROR'
   | 'INTERNAL';

@@ -14,6 +14,8 @@ export class Arrivals implements Storage {
   constructor(
     readonly store: ContentStore,
     private readonly signal: AbortSignal,
+    /** Blobs a delta bundle leaves out: reported present, so the copy neither fetches nor waits for them. */
+    private readonly omitted: ReadonlySet<string> = new Set(),
   ) {
     signal.addEventListener('abort', () => {
       for (const s of this.waiting.values()) s.reject(signal.reason);
@@ -44,6 +46,7 @@ export class Arrivals implements Storage {
   }
 
   async exists(desc: Descriptor): Promise<boolean> {
+    if (this.omitted.has(desc.digest)) return true;
     const yes = await this.store.exists(desc);
     if (yes) this.arrived(desc.digest);
     return yes;

@@ -18,6 +18,7 @@ import { resolveRke2 } from '../fetchers/rke2/resolve-rke2.js';
 import { fetchChart, resolveChart } from '../fetchers/chart-fetcher.js';
 import type { FetchedFiles } from '../fetchers/apt/apt-index.js';
 import { fetchApt } from '../fetchers/apt/fetch-apt.js';
+import { type DeltaBase, loadDeltaBase } from '../delta/delta-base.js';
 import { resolveApt } from '../fetchers/apt/resolve-apt.js';
 import { loadManifest } from '../manifest/load.js';
 import type { BundleManifest } from '../manifest/types.js';
@@ -44,6 +45,8 @@ export interface PullOptions {
   signKey?: KeyObject;
   /** Write the bundle as parts of this many bytes (docs/transfer.md). */
   splitSize?: number;
+  /** `--since`: a lock or registry inventory of what the enclave has; those blobs are left out (a delta bundle). */
+  sincePath?: string;
 }
 
 export interface PullResult {
@@ -53,6 +56,8 @@ export interface PullResult {
   images: number;
   files: number;
   blobs: number;
+  /** Blobs a delta bundle leaves out (the enclave has them). */
+  omitted: number;
   /** Each chart with the images found in it and where (also in the lock). */
   charts: { name: string; version: string; images: { ref: string; sources: string[] }[] }[];
 }
@@ -90,7 +95,9 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
   await writeLockAtomic(lockPath, lock);
 
   const store = new ContentStore(opts.cacheDir);
-  const written = await fetchAndWrite(manifest.name, lock, store, opts, events, seen, chartArchives, aptFiles.length > 0 ? aptFiles : undefined);
+  const base = opts.sincePath ? await loadDeltaBase(opts.sincePath, opts.client) : undefined;
+  if (base) events({ type: 'info', message: `  delta against ${base.kind} ${base.file}: ${base.digests.size} digests the enclave has are left out` });
+  const written = await fetchAndWrite(manifest.name, lock, store, opts, events, seen, chartArchives, aptFiles.length > 0 ? aptFiles : undefined, base);
   return {
     bundle: opts.outPath,
     lockPath,
@@ -98,6 +105,7 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
     images: lock.images.length,
     files: lock.files.length + (lock.rke2?.files.length ?? 0) + (lock.apt ?? []).reduce((n, a) => n + a.debs.length, 0),
     blobs: written.blobs,
+    omitted: written.omitted,
     charts: (lock.charts ?? []).map((c) => ({ name: c.name, version: c.version, images: c.images })),
   };
 }
@@ -117,6 +125,7 @@ async function fetchAndWrite(
   seen: ReadonlyMap<string, Buffer>,
   chartArchives: ReadonlyMap<string, Buffer>,
   aptFiles: FetchedFiles[] | undefined,
+  base?: DeltaBase,
 ) {
   events({ type: 'phase', phase: 'fetch' });
   const artifacts = pLimit(16);
@@ -145,15 +154,18 @@ async function fetchAndWrite(
   const rke2Indexed = rke2.map((r) => ({ name: r.file.name, root: r.root, annotations: rke2Annotations(lock.rke2 as LockedRke2, r.file) }));
   const index = buildBundleIndex(plans, files, rke2Indexed, charts, apt);
   const fileNodes = await walkGraph(store, [...files.map((f) => f.root), ...rke2.map((r) => r.root), ...charts.map((c) => c.root), ...apt.debs.map((d) => d.root), ...apt.meta.map((m) => m.root)]);
-  const blobs = new Map([...fileNodes, ...plans.flatMap((p) => p.nodes)].map((d) => [d.digest as string, d.size]));
+  const all = new Map([...fileNodes, ...plans.flatMap((p) => p.nodes)].map((d) => [d.digest as string, d]));
+  // A delta leaves out the blobs the enclave has; manifests always travel, so the bundle can still be walked.
+  const omitted = new Map([...all].filter(([digest, d]) => base?.digests.has(digest) && !isManifestLike(d)).map(([digest, d]) => [digest, d.size]));
+  const blobs = new Map([...all].filter(([digest]) => !omitted.has(digest)).map(([digest, d]) => [digest, d.size]));
 
   const failed = new AbortController();
-  const arrivals = new Arrivals(store, failed.signal);
+  const arrivals = new Arrivals(store, failed.signal, new Set(omitted.keys()));
   const ctx = { target: arrivals, events, tracker: new Map<string, Promise<void>>(), limit: pLimit(opts.concurrency ?? 8) };
   // Blob downloads are queued in the order the writer consumes them (by digest), so the writer rarely waits on a
   // blob queued late; the image copies that follow share the tracker and only add each image's manifests.
   const leaves = new Map<string, { plan: ImagePlan; desc: Descriptor }>();
-  for (const plan of plans) for (const desc of plan.nodes) if (!isManifestLike(desc) && !leaves.has(desc.digest)) leaves.set(desc.digest, { plan, desc });
+  for (const plan of plans) for (const desc of plan.nodes) if (!isManifestLike(desc) && !leaves.has(desc.digest) && !omitted.has(desc.digest)) leaves.set(desc.digest, { plan, desc });
   const inOrder = [...leaves.values()].sort((a, b) => (a.desc.digest < b.desc.digest ? -1 : 1));
   const blobCopies = inOrder.map(({ plan, desc }) => copyGraph(plan.source, arrivals, desc, { ...ctx, subject: plan.locked.ref }));
   const fetching = Promise.all([
@@ -188,6 +200,7 @@ async function fetchAndWrite(
     events,
     hashWholeFile: false,
     ...(opts.splitSize ? { splitSize: opts.splitSize } : {}),
+    ...(base ? { delta: { base: { kind: base.kind, file: base.file, sha256: base.sha256 }, omitted: [...omitted].map(([digest, size]) => ({ digest, size })).sort((a, b) => (a.digest < b.digest ? -1 : 1)) } } : {}),
     ...(opts.signKey ? { signSums: (sums: Buffer) => signSums(sums, opts.signKey as KeyObject, `ferry ${TOOL_VERSION}`) } : {}),
     signal: opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal,
   });
@@ -195,7 +208,7 @@ async function fetchAndWrite(
   if (fetched.status === 'rejected') throw fetched.reason;
   if (wrote.status === 'rejected') throw wrote.reason;
   if (wrote.value.signature) await writeFileAtomic(`${opts.outPath}.sig`, wrote.value.signature);
-  return { ...wrote.value, blobs: blobs.size };
+  return { ...wrote.value, blobs: blobs.size, omitted: omitted.size };
 }
 
 async function resolveAll(

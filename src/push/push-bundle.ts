@@ -8,6 +8,7 @@ import { BlobLedger, MountingTarget } from './mounting-target.js';
 import { type ArchivePushItem, planArchivePush } from './archive-plan.js';
 import { type PushItem, type PushTarget, planPush } from './plan-push.js';
 import { pushArchiveImages } from './push-archive-images.js';
+import { checkDeltaBase } from './delta-check.js';
 
 export interface PushOptions {
   bundlePath: string;
@@ -55,6 +56,7 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
       ...archives.plans.flatMap((a) => a.items.map((i) => ({ source: i.source, repository: i.repository, tag: i.tag, root: i.manifest.descriptor, archive: a.name }))),
     ];
     if (opts.dryRun) return { registry, plan: fullPlan, images: [] };
+    if (reader.meta.delta) await checkDeltaBase(reader, plan, archives.plans, opts.client, registry, events);
 
     const ledger = new BlobLedger();
     // One repository object per image: it keeps the manifest bodies it pushed, so tagging does not fetch them back.

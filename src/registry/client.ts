@@ -199,6 +199,22 @@ export class RegistryClient {
     return sha256(body);
   }
 
+  /** Every repository (GET /v2/_catalog, Link-paginated; a registry extension that distribution implements). */
+  async listRepositories(registry: string): Promise<string[]> {
+    const repos: string[] = [];
+    let path = '/v2/_catalog?n=1000';
+    for (let page = 0; page < 10_000; page++) {
+      const res = await this.call(registry, { method: 'GET', path, scopes: ['registry:catalog:*'], what: `${registry} catalog` });
+      if (res.status !== 200) throw await registryError(res, `${registry}: the catalog cannot be listed`);
+      const json = JSON.parse(await res.body.text()) as { repositories?: string[] | null };
+      repos.push(...(json.repositories ?? []));
+      const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(res.headers.link ?? '');
+      if (!next?.[1]) return repos;
+      path = new URL(next[1], `${this.baseUrl(registry)}${path}`).toString();
+    }
+    return repos;
+  }
+
   /** All tags, following `Link: <…>; rel="next"` pagination (distribution-spec "Listing Tags"). */
   async listTags(registry: string, repo: string): Promise<string[]> {
     const tags: string[] = [];

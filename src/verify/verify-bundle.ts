@@ -130,10 +130,14 @@ export async function verifySource(src: ByteSource, opts: VerifyOptions = {}): P
   }
   problems.push(...checkMetadata(captured));
   const index = parseIndex(captured.get(INDEX_FILE), problems);
+  const omitted = omittedBlobs(captured.get(BUNDLE_META_FILE));
   if (index) {
     problems.push(
       ...(await checkLayout(index, {
         blob(hex) {
+          // A delta bundle leaves out what the enclave already has; push checks the registry holds it.
+          const left = omitted.get(`sha256:${hex}`);
+          if (left !== undefined && !byPath.has(blobPath(hex))) return { size: left, intact: true };
           const rec = byPath.get(blobPath(hex));
           if (!rec || rec.kind !== 'file' || rec.hex === undefined) return undefined;
           return { size: rec.size, intact: rec.hex === hex };
@@ -163,6 +167,15 @@ export async function verifySource(src: ByteSource, opts: VerifyOptions = {}): P
     events({ type: 'warning', message: signature.status === 'unsigned' ? 'the bundle is unsigned' : `the bundle is signed by ${signature.keyFingerprint}, not checked: give --key` });
   }
   return { ok: problems.length === 0, entries: scanned.length, bytes, problems, signature, contents: contentsOf(scanned) };
+}
+
+function omittedBlobs(meta: Buffer | undefined): Map<string, number> {
+  try {
+    const m = JSON.parse(meta?.toString('utf8') ?? '{}') as { delta?: { omitted?: { digest: string; size: number }[] } };
+    return new Map((m.delta?.omitted ?? []).map((o) => [o.digest, o.size]));
+  } catch {
+    return new Map(); // a malformed ferry-bundle.json is reported by checkMetadata
+  }
 }
 
 /** What each member hashed to, for audit reports: path → sha256 and size (undefined sha256 when cut short). */

@@ -1,0 +1,41 @@
+import { rename, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import { FerryError } from '../core/errors.js';
+import type { ConnectionFlags } from './context.js';
+import { type GlobalFlags, openSession } from './output.js';
+
+/** `ferry registry inventory`: what an (enclave) registry holds, for building delta bundles against it. */
+export function registerRegistryCommands(program: Command): void {
+  const registry = program.command('registry').description('look at a registry');
+  registry
+    .command('inventory')
+    .description('list repositories, tags and digests (and the blobs they use) for `bundle pull --since`')
+    .requiredOption('--registry <host[:port][/prefix]>', 'the registry (and prefix) to list')
+    .requiredOption('-o, --output <file>', 'inventory file to write (JSON)')
+    .option('--username <user>', 'registry user (password from --password-stdin)')
+    .option('--password-stdin', 'read the registry password from standard input')
+    .addOption(new Option('--ca-file <file>', 'trust this CA bundle (PEM) for registry TLS'))
+    .addOption(new Option('--insecure', 'skip TLS certificate verification'))
+    .addOption(new Option('--plain-http', 'talk plain HTTP to the registry'))
+    .action(async (o: ConnectionFlags & { registry: string; output: string; username?: string; passwordStdin?: boolean }) => {
+      const { takeInventory } = await import('../delta/inventory.js');
+      const { parsePushTarget } = await import('../push/plan-push.js');
+      const { buildRegistryClient, readPasswordStdin } = await import('./context.js');
+      const s = openSession(program.opts<GlobalFlags>());
+      const target = parsePushTarget(o.registry);
+      if (o.passwordStdin && !o.username) throw new FerryError('USAGE', '--password-stdin needs --username');
+      const login = o.username ? { host: target.registry, username: o.username, password: o.passwordStdin ? await readPasswordStdin() : '' } : undefined;
+      const client = buildRegistryClient(o, s.renderer.sink, undefined, login);
+      try {
+        const inv = await takeInventory(client, target, s.renderer.sink);
+        const path = resolve(o.output);
+        await writeFile(`${path}.partial`, `${JSON.stringify(inv, null, 2)}\n`);
+        await rename(`${path}.partial`, path);
+        const tags = inv.repositories.reduce((n, r) => n + Object.keys(r.tags).length, 0);
+        s.done({ ok: true, output: path, repositories: inv.repositories.length, tags, blobs: inv.blobs.length }, `wrote ${path}: ${inv.repositories.length} repositories, ${tags} tags, ${inv.blobs.length} blobs`);
+      } finally {
+        await client.close();
+      }
+    });
+}
