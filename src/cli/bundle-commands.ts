@@ -1,21 +1,18 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { FerryError } from '../core/errors.js';
 import type { ConnectionFlags } from './context.js';
 import { type GlobalFlags, formatBytes, openSession, plural } from './output.js';
 import { renderInspect, renderPush, renderVerify } from './render.js';
 import { type TrustFlags, publicKeyFrom, verifyBeforeActing } from './verify-first.js';
 import { writeAuditReport } from './report-output.js';
+import { readBackTags, registerAuditCommand } from './audit-command.js';
+import { connectionOptions } from './options.js';
+import { registerTransferCommands } from './transfer-commands.js';
 
 const defaultCache = () => process.env.FERRY_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'ferry');
 
-function connectionOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--ca-file <file>', 'trust this CA bundle (PEM) for registry TLS'))
-    .addOption(new Option('--insecure', 'skip TLS certificate verification'))
-    .addOption(new Option('--plain-http', 'talk plain HTTP to the registry'));
-}
 
 /**
  * Command modules are imported when a command runs, not at start-up: `verify` on the enclave side should not pay
@@ -146,87 +143,8 @@ export function registerBundleCommands(program: Command): void {
     }
   });
 
-  connectionOptions(
-    bundle
-      .command('audit')
-      .description('write the checksum audit report: every artifact, who vouched for it, expected and computed sha256')
-      .argument('<bundle>', 'bundle file')
-      .requiredOption('-o, --output <file>', 'report file')
-      .option('--format <format>', 'json, md or html (default: from the file name)')
-      .option('--key <pub>', 'public key (PEM) the bundle must be signed with')
-      .option('--require-signature', 'count an unsigned bundle as a failure')
-      .option('--registry <host[:port][/prefix]>', 'also read every tag back from this registry (as pushed there)')
-      .option('--username <user>', 'registry user (password from --password-stdin)')
-      .option('--password-stdin', 'read the registry password from standard input'),
-  ).action(async (path: string, o: ConnectionFlags & TrustFlags & { output: string; format?: string; registry?: string; username?: string; passwordStdin?: boolean }) => {
-    const { verifyBundle } = await import('../verify/verify-bundle.js');
-    const s = openSession(globals());
-    const publicKey = await publicKeyFrom(o.key);
-    s.renderer.sink({ type: 'phase', phase: 'verify', detail: path });
-    const verified = await verifyBundle(resolve(path), { events: s.renderer.sink, ...(publicKey ? { publicKey } : {}), ...(o.requireSignature ? { requireSignature: true } : {}) });
-    let registry;
-    if (o.registry) {
-      const { parsePushTarget } = await import('../push/plan-push.js');
-      const { buildRegistryClient, readPasswordStdin } = await import('./context.js');
-      const target = parsePushTarget(o.registry);
-      if (o.passwordStdin && !o.username) throw new FerryError('USAGE', '--password-stdin needs --username');
-      const login = o.username ? { host: target.registry, username: o.username, password: o.passwordStdin ? await readPasswordStdin() : '' } : undefined;
-      const client = buildRegistryClient(o, s.renderer.sink, undefined, login);
-      try {
-        registry = { host: target.registry, tags: await readBackTags(resolve(path), target, client) };
-      } finally {
-        await client.close();
-      }
-    }
-    const report = await writeAuditReport(path, verified, o.output, o.format, registry);
-    const t = report.totals;
-    const text = `${t.failed === 0 && t.problems === 0 ? 'PASS' : 'FAIL'}: ${t.artifacts} artifacts, ${t.ok} ok, ${t.failed} failed${t.registryChecked !== undefined ? `; ${t.registryChecked} registry tags read back, ${t.registryFailed} differ` : ''}\nreport ${o.output}`;
-    s.done({ ok: t.failed === 0 && t.problems === 0, totals: t, report: o.output }, text);
-    if (t.failed > 0 || t.problems > 0) throw new FerryError('INTEGRITY_FAILED', text, { reported: true });
-  });
-
-  bundle
-    .command('diff')
-    .description('what changed between two bundles: artifacts added, removed, changed, and the bytes to carry')
-    .argument('<old>', 'the bundle the enclave has')
-    .argument('<new>', 'the new bundle')
-    .action(async (oldPath: string, newPath: string) => {
-      const { diffBundles } = await import('../diff/diff-bundles.js');
-      const s = openSession(globals());
-      const d = await diffBundles(resolve(oldPath), resolve(newPath));
-      const line = (sign: string, c: { kind: string; name: string; old?: string; new?: string }) => `  ${sign} ${c.kind} ${c.name}${c.old && c.new ? ` ${c.old} → ${c.new}` : ` ${c.new ?? c.old}`}`;
-      const text = [
-        `${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed, ${d.unchanged} unchanged`,
-        ...d.added.map((c) => line('+', c)),
-        ...d.removed.map((c) => line('-', c)),
-        ...d.changed.map((c) => line('~', c)),
-        `bytes to carry: ${formatBytes(d.bytesToCarry)} in ${plural(d.newBlobs, 'new blob')} (of ${formatBytes(d.newBytes)} in the new bundle)`,
-      ].join('\n');
-      s.done({ ok: true, ...d }, text);
-    });
-
-  bundle
-    .command('serve')
-    .description('serve the bundle as a read-only OCI registry (pull API), for bootstrapping before any registry exists')
-    .argument('<bundle>', 'bundle file')
-    .option('--listen <host:port>', 'address to listen on', '127.0.0.1:5000')
-    .option('--key <pub>', 'public key (PEM) the bundle must be signed with')
-    .option('--require-signature', 'refuse an unsigned bundle')
-    .option('--no-verify', 'serve without verifying the bundle first (logged)')
-    .action(async (path: string, o: TrustFlags & { listen: string }) => {
-      const { serveBundle } = await import('../serve/serve-bundle.js');
-      const s = openSession(globals());
-      const m = /^(.*):(\d+)$/.exec(o.listen);
-      if (!m) throw new FerryError('USAGE', `--listen ${o.listen}: expected HOST:PORT`);
-      await verifyBeforeActing(resolve(path), o, s.renderer.sink, 'serving');
-      const served = await serveBundle({ bundlePath: resolve(path), host: (m[1] as string).replace(/^\[|\]$/g, ''), port: Number(m[2]), events: s.renderer.sink });
-      process.stderr.write(`serving ${path} at ${served.url} (read-only): ${served.repositories.join(', ')}\nstop with Ctrl-C\n`);
-      await new Promise<void>((done) => {
-        const stop = () => void served.close().then(done);
-        process.once('SIGINT', stop).once('SIGTERM', stop);
-      });
-      s.done({ ok: true, url: served.url }, 'stopped');
-    });
+  registerAuditCommand(bundle, globals);
+  registerTransferCommands(bundle, globals);
 
   bundle
     .command('stage')
@@ -305,13 +223,3 @@ async function privateKeyFrom(path: string) {
   return readPrivateKey(pem, full);
 }
 
-async function readBackTags(bundlePath: string, target: import('../push/plan-push.js').PushTarget, client: import('../registry/client.js').RegistryClient) {
-  const { BundleReader } = await import('../bundle/reader.js');
-  const { confirmTags } = await import('../report/confirm-tags.js');
-  const reader = await BundleReader.open(bundlePath);
-  try {
-    return await confirmTags(reader, target, client);
-  } finally {
-    await reader.close();
-  }
-}

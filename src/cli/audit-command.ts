@@ -1,0 +1,61 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { FerryError } from '../core/errors.js';
+import { connectionOptions } from './options.js';
+import type { ConnectionFlags } from './context.js';
+import { type GlobalFlags, openSession } from './output.js';
+import { writeAuditReport } from './report-output.js';
+import { type TrustFlags, publicKeyFrom } from './verify-first.js';
+
+/** `ferry bundle audit`: the checksum audit report (docs/security.md), optionally with every tag read back. */
+export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags): void {
+  connectionOptions(
+    bundle
+      .command('audit')
+      .description('write the checksum audit report: every artifact, who vouched for it, expected and computed sha256')
+      .argument('<bundle>', 'bundle file')
+      .requiredOption('-o, --output <file>', 'report file')
+      .option('--format <format>', 'json, md or html (default: from the file name)')
+      .option('--key <pub>', 'public key (PEM) the bundle must be signed with')
+      .option('--require-signature', 'count an unsigned bundle as a failure')
+      .option('--registry <host[:port][/prefix]>', 'also read every tag back from this registry (as pushed there)')
+      .option('--username <user>', 'registry user (password from --password-stdin)')
+      .option('--password-stdin', 'read the registry password from standard input'),
+  ).action(async (path: string, o: ConnectionFlags & TrustFlags & { output: string; format?: string; registry?: string; username?: string; passwordStdin?: boolean }) => {
+    const { verifyBundle } = await import('../verify/verify-bundle.js');
+    const s = openSession(globals());
+    const publicKey = await publicKeyFrom(o.key);
+    s.renderer.sink({ type: 'phase', phase: 'verify', detail: path });
+    const verified = await verifyBundle(resolve(path), { events: s.renderer.sink, ...(publicKey ? { publicKey } : {}), ...(o.requireSignature ? { requireSignature: true } : {}) });
+    let registry;
+    if (o.registry) {
+      const { parsePushTarget } = await import('../push/plan-push.js');
+      const { buildRegistryClient, readPasswordStdin } = await import('./context.js');
+      const target = parsePushTarget(o.registry);
+      if (o.passwordStdin && !o.username) throw new FerryError('USAGE', '--password-stdin needs --username');
+      const login = o.username ? { host: target.registry, username: o.username, password: o.passwordStdin ? await readPasswordStdin() : '' } : undefined;
+      const client = buildRegistryClient(o, s.renderer.sink, undefined, login);
+      try {
+        registry = { host: target.registry, tags: await readBackTags(resolve(path), target, client) };
+      } finally {
+        await client.close();
+      }
+    }
+    const report = await writeAuditReport(path, verified, o.output, o.format, registry);
+    const t = report.totals;
+    const text = `${t.failed === 0 && t.problems === 0 ? 'PASS' : 'FAIL'}: ${t.artifacts} artifacts, ${t.ok} ok, ${t.failed} failed${t.registryChecked !== undefined ? `; ${t.registryChecked} registry tags read back, ${t.registryFailed} differ` : ''}\nreport ${o.output}`;
+    s.done({ ok: t.failed === 0 && t.problems === 0, totals: t, report: o.output }, text);
+    if (t.failed > 0 || t.problems > 0) throw new FerryError('INTEGRITY_FAILED', text, { reported: true });
+  });
+}
+
+export async function readBackTags(bundlePath: string, target: import('../push/plan-push.js').PushTarget, client: import('../registry/client.js').RegistryClient) {
+  const { BundleReader } = await import('../bundle/reader.js');
+  const { confirmTags } = await import('../report/confirm-tags.js');
+  const reader = await BundleReader.open(bundlePath);
+  try {
+    return await confirmTags(reader, target, client);
+  } finally {
+    await reader.close();
+  }
+}
