@@ -4,12 +4,12 @@
  *
  * Workload: 20 images in a local registry, each = one shared base layer + two layers of its own.
  */
-import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { type Image, makeImage, makeLayer, seed } from '../test/helpers/images.js';
-import { startRegistry } from '../test/helpers/registry.js';
+import { freePort, startRegistry } from '../test/helpers/registry.js';
 
 const exec = promisify(execFile);
 const MiB = 1 << 20;
@@ -118,6 +118,50 @@ async function main(): Promise<void> {
     await exec('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: extracted }); // warm the page cache as verify had it
     const shaSum = await median(async () => {}, () => timed('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: extracted }));
 
+    // --- serve: 8 concurrent skopeo pulls from `ferry bundle serve`, and the same from the source registry
+    const port = await freePort();
+    const server = spawn(ferry, ['bundle', 'serve', bundle, '--listen', `127.0.0.1:${port}`, '--no-verify', '--no-progress'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await new Promise<void>((ready, fail) => {
+      server.stderr?.on('data', (d: Buffer) => d.toString().includes(' at http://') && ready());
+      server.on('exit', (c) => fail(new Error(`serve exited ${c}`)));
+    });
+    const eight = Array.from({ length: Math.min(8, COUNT) }, (_, i) => i);
+    const copyAll = async (host: string, tag: string) => {
+      const t0 = process.hrtime.bigint();
+      await Promise.all(eight.map((i) => exec('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${host}/bench/img-${i}:v1`, `dir:${join(out, `copy-${tag}-${i}`)}`])));
+      return Number(process.hrtime.bigint() - t0) / 1e9;
+    };
+    const clearCopies = async () => {
+      for (const name of readdirSync(out)) if (name.startsWith('copy-')) rmSync(join(out, name), { recursive: true, force: true });
+    };
+    const serveTimes: number[] = [];
+    const registryTimes: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      await clearCopies();
+      serveTimes.push(await copyAll(`127.0.0.1:${port}`, 'serve'));
+      await clearCopies();
+      registryTimes.push(await copyAll(src.host, 'registry'));
+    }
+    server.kill('SIGINT');
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+    const pulledBytes = eight.reduce((n, i) => n + (images[i] as Image).layers.reduce((m, l) => m + l.size, 0), 0);
+    const serveSeconds = med(serveTimes);
+    const registrySeconds = med(registryTimes);
+
+    // --- delta: one image of the set gets a new top layer; the delta against the first lock vs a full bundle
+    const changed = makeImage({ layers: [base, (images[0] as Image).layers[1] as Parameters<typeof makeImage>[0]['layers'][number], await makeLayer({ seed: 'bench-0-b-v2', size: OWN })], label: 'bench-0-v2' });
+    await seed(src, 'bench/img-0', 'v2', changed);
+    const manifest2 = join(out, 'bundle2.yaml');
+    writeFileSync(manifest2, `apiVersion: ferry.dev/v1alpha1\nkind: Bundle\nmetadata:\n  name: bench\nspec:\n  images:\n${images.map((_, i) => `    - ${src.host}/bench/img-${i}:${i === 0 ? 'v2' : 'v1'}\n`).join('')}`);
+    const lock1 = join(out, 'lock1.json');
+    writeFileSync(lock1, readFileSync(join(out, 'ferry.lock.json')));
+    mkdirSync(join(out, 'full2'));
+    mkdirSync(join(out, 'delta2'));
+    await timed(ferry, ['bundle', 'pull', manifest2, '-o', join(out, 'full2', 'b.tar'), '--plain-http', '--cache', join(out, 'cache'), '--no-progress']);
+    await timed(ferry, ['bundle', 'pull', manifest2, '-o', join(out, 'delta2', 'b.tar'), '--plain-http', '--cache', join(out, 'cache'), '--no-progress', '--since', lock1]);
+    const fullBytes = statSync(join(out, 'full2', 'b.tar')).size;
+    const deltaBytes = statSync(join(out, 'delta2', 'b.tar')).size;
+
     const results = {
       workload: { images: COUNT, baseMiB: BASE / MiB, ownMiB: OWN / MiB, uniqueBytes },
       pull: { ferry: ferryPull, skopeo: skopeoPull, ratio: ferryPull.seconds / skopeoPull.seconds, target: '<= 0.5' },
@@ -132,6 +176,16 @@ async function main(): Promise<void> {
         throughputRatio: shaSum.seconds / ferryVerify.seconds,
         target: '>= 3',
       },
+      serve: {
+        concurrentPulls: eight.length,
+        bytes: pulledBytes,
+        ferrySeconds: serveSeconds,
+        registrySeconds,
+        ferryMBps: pulledBytes / MiB / serveSeconds,
+        registryMBps: pulledBytes / MiB / registrySeconds,
+        ratio: serveSeconds / registrySeconds,
+      },
+      delta: { fullBytes, deltaBytes, changedLayerBytes: OWN, deltaVsFull: deltaBytes / fullBytes, deltaVsChangedLayer: deltaBytes / OWN },
       peakRssMb: { max: Math.max(ferryPull.maxRssMb, ferryPush.maxRssMb, ferryRepush.maxRssMb, ferryVerify.maxRssMb), target: '< 200' },
     };
     writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -142,6 +196,8 @@ async function main(): Promise<void> {
     row('push to empty registry (s)', +fmt(ferryPush.seconds), fmt(skopeoPush.seconds), fmt(results.push.ratio), '<= 0.7x');
     row('repeat push (s)', +fmt(ferryRepush.seconds), '-', '', '< 1 s');
     row('verify (MiB/s vs sha256sum)', +fmt(results.verify.ferryMBps, 0), fmt(results.verify.sha256sumMBps, 0), fmt(results.verify.throughputRatio), '>= 3x');
+    row('serve, 8 concurrent pulls (MiB/s)', +fmt(results.serve.ferryMBps, 0), `${fmt(results.serve.registryMBps, 0)}*`, fmt(results.serve.ratio), '* docker-registry, same pulls');
+    row('delta / full bundle size', +fmt(results.delta.deltaVsFull, 3), '-', '', `delta ${fmt(deltaBytes / MiB, 1)} MiB for a ${fmt(OWN / MiB, 0)} MiB changed layer`);
     row('peak RSS of ferry (MB)', +fmt(results.peakRssMb.max, 0), '-', '', '< 200');
     console.log(`\nresults written to ${join(out, 'results.json')}`);
   } finally {
