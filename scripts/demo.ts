@@ -13,7 +13,7 @@ import { buildRke2Release } from '../test/helpers/rke2-release.js';
 import { chartTgz } from '../test/helpers/charts.js';
 import { buildAptRepo } from '../test/helpers/apt-repo.js';
 import { makeGpgKey } from '../test/helpers/gpg.js';
-import { startRegistry } from '../test/helpers/registry.js';
+import { freePort, startRegistry } from '../test/helpers/registry.js';
 
 const root = resolve(process.argv[2] ?? '.demo');
 const ferry = resolve('bin/ferry');
@@ -148,6 +148,21 @@ spec:
       '--registry', `${enclave.host}/mirror`, '--plain-http', '--registry-username', 'ferry', '--registry-password-stdin',
       '--apt-sign-key', stageKeyFile,
     ], 'demo-password\n');
+
+    // Before any registry exists: serve the bundle itself as a read-only registry and read an image from it.
+    const port = await freePort();
+    console.log(`\n\x1b[1m$ ferry bundle serve ${bundle} --listen 127.0.0.1:${port}\x1b[0m   # bootstrap: the bundle as a read-only registry`);
+    const server = spawn(ferry, ['bundle', 'serve', bundle, '--listen', `127.0.0.1:${port}`, '--key', join(work, 'team.pub'), '--no-progress'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    await new Promise<void>((ready, fail) => {
+      server.stderr?.on('data', (d: Buffer) => {
+        process.stderr.write(d);
+        if (d.toString().includes(' at http://')) ready();
+      });
+      server.on('exit', (c) => fail(new Error(`serve exited ${c}`)));
+    });
+    const fromServe = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://127.0.0.1:${port}/velero/velero:v1.9.1`], { encoding: 'utf8' }));
+    console.log(`  skopeo reads 127.0.0.1:${port}/velero/velero:v1.9.1 from the served bundle → ${fromServe.Digest}`);
+    server.kill('SIGINT');
 
     console.log('\nIndependent checks:');
     const raw = execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', 'ferry:demo-password', `docker://${enclave.host}/mirror/velero/velero:v1.9.1`]);
