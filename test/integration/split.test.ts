@@ -47,6 +47,24 @@ describe('split bundles', () => {
     expect(readFileSync(join(staged, 'files', 'big.bin')).equals(big)).toBe(true);
   });
 
+  it('ranged reads across part boundaries return the same bytes as the unsplit bundle', async () => {
+    const { PartsByteSource } = await import('../../src/bundle/parts.js');
+    const { readAll } = await import('../../src/core/streams.js');
+    const src = await PartsByteSource.open(join(dir, 'split', 'b.tar.parts.json'));
+    try {
+      const wholeBytes = readFileSync(whole);
+      for (const [start, length] of [[(1 << 20) - 100, 300], [0, 5], [(2 << 20) - 1, (1 << 20) + 2], [wholeBytes.length - 10, 10]] as const) {
+        expect((await readAll(src.stream(start, length))).equals(wholeBytes.subarray(start, start + length))).toBe(true);
+        const buf = Buffer.alloc(length);
+        let got = 0;
+        while (got < length) got += await src.read(buf, got, length - got, start + got);
+        expect(buf.equals(wholeBytes.subarray(start, start + length))).toBe(true);
+      }
+    } finally {
+      await src.close();
+    }
+  });
+
   it('a damaged part is named so only it is copied again; a missing part is named too', async () => {
     const copy = scratch();
     for (const n of readdirSync(join(dir, 'split')).filter((f) => f.startsWith('b.tar'))) writeFileSync(join(copy, n), readFileSync(join(dir, 'split', n)));
