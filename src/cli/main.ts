@@ -8,8 +8,27 @@ import { registerKeyCommands } from './key-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
 import { reportError } from './output.js';
 
+/**
+ * Last line of defence for nodejs/undici#5360 (see BODY_BUFFER in src/registry/transport.ts): undici 7 can throw an
+ * assertion from a socket event when a server closes the connection under a paused download. That cannot be caught
+ * where the request was made, so it is turned into a plain error here instead of a stack trace.
+ */
+function guardUndiciAssertion(): void {
+  process.on('uncaughtException', (err: Error & { code?: string }) => {
+    if (err?.code === 'ERR_ASSERTION' && /undici/.test(err.stack ?? '')) {
+      process.stderr.write(
+        'ferry: error [NETWORK_ERROR]: a server closed the connection in the middle of a download (nodejs/undici#5360).\n' +
+          'Run the command again: downloads resume from the cache. A mirror that keeps connections alive (HTTP/1.1) avoids this.\n',
+      );
+      process.exit(1);
+    }
+    throw err;
+  });
+}
+
 /** Entry point used by bin/ferry. Returns (and sets) the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  guardUndiciAssertion();
   const program = new Command('ferry')
     .description('Carry container images, files, RKE2 releases and Helm charts across an air gap in one verifiable bundle.')
     .version(TOOL_VERSION)

@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
+
+/**
+ * How much of a response body undici may buffer ahead of the reader. undici 7 aborts the process (an assertion in
+ * its HTTP/1 parser, nodejs/undici#5360, fixed only in undici 8, which needs Node 22) when a server closes the
+ * connection while the parser is paused because the reader is behind. A deeper buffer keeps the parser from pausing
+ * unless the reader falls this far behind, which hashing and writing to disk do not on any real network; memory stays
+ * bounded (this much per download in flight).
+ */
+const BODY_BUFFER = 4 << 20;
 import { FerryError } from '../core/errors.js';
 import { type EventSink, noEvents } from '../core/events.js';
 
@@ -89,7 +98,7 @@ export class Transport {
     let headers = { ...(req.headers ?? {}) };
     let body = req.body;
     for (let hop = 0; ; hop++) {
-      const r = await request(url, { method: method as 'GET', headers, body: body ?? null, dispatcher: this.agent });
+      const r = await request(url, { method: method as 'GET', headers, body: body ?? null, dispatcher: this.agent, highWaterMark: BODY_BUFFER });
       const flat = flattenHeaders(r.headers);
       const location = flat.location;
       if (!REDIRECT_STATUS.has(r.statusCode) || !location) {
