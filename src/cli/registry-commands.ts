@@ -1,4 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { FerryError } from '../core/errors.js';
@@ -30,8 +30,7 @@ export function registerRegistryCommands(program: Command): void {
       try {
         const inv = await takeInventory(client, target, s.renderer.sink);
         const path = resolve(o.output);
-        await writeFile(`${path}.partial`, `${JSON.stringify(inv, null, 2)}\n`);
-        await rename(`${path}.partial`, path);
+        await writeFileAtomic(path, `${JSON.stringify(inv, null, 2)}\n`);
         const tags = inv.repositories.reduce((n, r) => n + Object.keys(r.tags).length, 0);
         s.done({ ok: true, output: path, repositories: inv.repositories.length, tags, blobs: inv.blobs.length }, `wrote ${path}: ${inv.repositories.length} repositories, ${tags} tags, ${inv.blobs.length} blobs`);
       } finally {

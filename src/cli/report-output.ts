@@ -1,4 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { resolve } from 'node:path';
 import { FerryError } from '../core/errors.js';
 import type { AuditReport } from '../report/audit-model.js';
@@ -23,9 +23,6 @@ export async function writeAuditReport(
   }
   let report = await buildAuditReport(resolve(bundle), verified, `ferry ${TOOL_VERSION}`);
   if (registry) report = withRegistry(report, registry.host, registry.tags);
-  const path = resolve(out);
-  const tmp = `${path}.partial-${process.pid}`;
-  await writeFile(tmp, renderReport(report, fmt));
-  await rename(tmp, path);
+  await writeFileAtomic(resolve(out), renderReport(report, fmt));
   return report;
 }

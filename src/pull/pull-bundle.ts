@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import type { Digest } from '../core/digest.js';
@@ -271,10 +272,4 @@ async function resolveAll(
     ...(charts.length > 0 ? { charts: charts.map((c) => c.locked) } : {}),
     ...(apt.length > 0 ? { apt } : {}),
   };
-}
-
-async function writeFileAtomic(path: string, body: Buffer): Promise<void> {
-  const tmp = `${path}.partial-${process.pid}`;
-  await writeFile(tmp, body);
-  await rename(tmp, path);
 }

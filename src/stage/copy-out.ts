@@ -41,9 +41,4 @@ export async function copyLayerOut(reader: BundleReader, desc: Descriptor, manif
   return { name, path, sha256: digestHex(layer.digest), size: layer.size };
 }
 
-export async function writeAtomic(path: string, body: Buffer, mode = 0o644): Promise<void> {
-  const tmp = `${path}.partial-${randomBytes(4).toString('hex')}`;
-  await fs.writeFile(tmp, body, { mode });
-  await fs.chmod(tmp, mode);
-  await fs.rename(tmp, path);
-}
+export { writeFileAtomic as writeAtomic } from '../core/atomic-write.js';
