@@ -5,7 +5,7 @@ import { FerryError } from '../core/errors.js';
 import type { ConnectionFlags } from './context.js';
 import { type GlobalFlags, formatBytes, openSession, plural } from './output.js';
 import { renderInspect, renderPush, renderVerify } from './render.js';
-import { type TrustFlags, publicKeyFrom, verifyBeforeActing } from './verify-first.js';
+import { type TrustFlags, privateKeyFrom, publicKeyFrom, verifyBeforeActing } from './verify-first.js';
 import { writeAuditReport } from './report-output.js';
 import { readBackTags, registerAuditCommand } from './audit-command.js';
 import { connectionOptions } from './options.js';
@@ -210,16 +210,4 @@ function toInt(value: string): number {
   return n;
 }
 
-async function privateKeyFrom(path: string) {
-  const { readFile } = await import('node:fs/promises');
-  const { readPrivateKey } = await import('../trust/bundle-signature.js');
-  const full = resolve(path);
-  let pem: string;
-  try {
-    pem = await readFile(full, 'utf8');
-  } catch (err) {
-    throw new FerryError('USAGE', `--sign-key ${path}: ${(err as Error).message}`, { path });
-  }
-  return readPrivateKey(pem, full);
-}
 

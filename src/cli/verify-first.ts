@@ -12,17 +12,27 @@ export interface TrustFlags {
   verify?: boolean;
 }
 
+/** Reads a PEM key file named by a flag; an unreadable file is a usage error naming the flag. */
+async function keyFile(path: string, flag: string): Promise<{ pem: string; full: string }> {
+  const full = resolve(path);
+  try {
+    return { pem: await readFile(full, 'utf8'), full };
+  } catch (err) {
+    throw new FerryError('USAGE', `${flag} ${path}: ${(err as Error).message}`, { path });
+  }
+}
+
 export async function publicKeyFrom(path: string | undefined) {
   if (!path) return undefined;
   const { readPublicKey } = await import('../trust/bundle-signature.js');
-  const full = resolve(path);
-  let pem: string;
-  try {
-    pem = await readFile(full, 'utf8');
-  } catch (err) {
-    throw new FerryError('USAGE', `--key ${path}: ${(err as Error).message}`, { path });
-  }
+  const { pem, full } = await keyFile(path, '--key');
   return readPublicKey(pem, full);
+}
+
+export async function privateKeyFrom(path: string) {
+  const { readPrivateKey } = await import('../trust/bundle-signature.js');
+  const { pem, full } = await keyFile(path, '--sign-key');
+  return readPrivateKey(pem, full);
 }
 
 /**

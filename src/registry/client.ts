@@ -201,35 +201,32 @@ export class RegistryClient {
 
   /** Every repository (GET /v2/_catalog, Link-paginated; a registry extension that distribution implements). */
   async listRepositories(registry: string): Promise<string[]> {
-    const repos: string[] = [];
-    let path = '/v2/_catalog?n=1000';
-    for (let page = 0; page < 10_000; page++) {
-      const res = await this.call(registry, { method: 'GET', path, scopes: ['registry:catalog:*'], what: `${registry} catalog` });
-      if (res.status !== 200) throw await registryError(res, `${registry}: the catalog cannot be listed`);
-      const json = JSON.parse(await res.body.text()) as { repositories?: string[] | null };
-      repos.push(...(json.repositories ?? []));
-      const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(res.headers.link ?? '');
-      if (!next?.[1]) return repos;
-      path = new URL(next[1], `${this.baseUrl(registry)}${path}`).toString();
-    }
-    return repos;
+    return this.paginate(registry, '/v2/_catalog?n=1000', ['registry:catalog:*'], `${registry} catalog`, 'repositories', (res) =>
+      registryError(res, `${registry}: the catalog cannot be listed`),
+    );
   }
 
   /** All tags, following `Link: <…>; rel="next"` pagination (distribution-spec "Listing Tags"). */
   async listTags(registry: string, repo: string): Promise<string[]> {
-    const tags: string[] = [];
-    let path = `/v2/${repo}/tags/list`;
+    return this.paginate(registry, `/v2/${repo}/tags/list`, [pull(repo)], `${registry}/${repo} tags`, 'tags', (res) =>
+      res.status === 404 ? registryError(res, `${registry}/${repo}: repository not found`, 'NOT_FOUND') : registryError(res, `${registry}/${repo}: tag list failed`),
+    );
+  }
+
+  /** Collects `key` from every page of a Link-paginated list (distribution-spec "Listing Tags", RFC 8288). */
+  private async paginate(registry: string, first: string, scopes: string[], what: string, key: string, failure: (res: HttpResponse) => Promise<Error>): Promise<string[]> {
+    const items: string[] = [];
+    let path = first;
     for (let page = 0; page < 10_000; page++) {
-      const res = await this.call(registry, { method: 'GET', path, scopes: [pull(repo)], what: `${registry}/${repo} tags` });
-      if (res.status === 404) throw await registryError(res, `${registry}/${repo}: repository not found`, 'NOT_FOUND');
-      if (res.status !== 200) throw await registryError(res, `${registry}/${repo}: tag list failed`);
-      const json = JSON.parse(await res.body.text()) as { tags?: string[] | null };
-      tags.push(...(json.tags ?? []));
+      const res = await this.call(registry, { method: 'GET', path, scopes, what });
+      if (res.status !== 200) throw await failure(res);
+      const json = JSON.parse(await res.body.text()) as Record<string, string[] | null | undefined>;
+      items.push(...(json[key] ?? []));
       const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(res.headers.link ?? '');
-      if (!next?.[1]) return tags;
+      if (!next?.[1]) return items;
       path = new URL(next[1], `${this.baseUrl(registry)}${path}`).toString();
     }
-    return tags;
+    return items;
   }
 
   private async cancelUpload(registry: string, location: string, repo: string): Promise<void> {

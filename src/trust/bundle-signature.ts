@@ -48,22 +48,20 @@ export function generateSigningKey(): { privatePem: string; publicPem: string; f
 }
 
 export function readPrivateKey(pem: string, path: string): KeyObject {
-  try {
-    const key = createPrivateKey(pem);
-    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`a ${key.asymmetricKeyType} key, not ed25519`);
-    return key;
-  } catch (err) {
-    throw new FerryError('USAGE', `${path} is not an Ed25519 private key (PEM): ${(err as Error).message}`, { path });
-  }
+  return ed25519Key(() => createPrivateKey(pem), path, 'private');
 }
 
 export function readPublicKey(pem: string, path: string): KeyObject {
+  return ed25519Key(() => createPublicKey(pem), path, 'public');
+}
+
+function ed25519Key(read: () => KeyObject, path: string, kind: 'private' | 'public'): KeyObject {
   try {
-    const key = createPublicKey(pem);
+    const key = read();
     if (key.asymmetricKeyType !== 'ed25519') throw new Error(`a ${key.asymmetricKeyType} key, not ed25519`);
     return key;
   } catch (err) {
-    throw new FerryError('USAGE', `${path} is not an Ed25519 public key (PEM): ${(err as Error).message}`, { path });
+    throw new FerryError('USAGE', `${path} is not an Ed25519 ${kind} key (PEM): ${(err as Error).message}`, { path });
   }
 }
 

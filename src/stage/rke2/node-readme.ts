@@ -42,13 +42,13 @@ export function installCommands(r: StagedRelease, type: 'server' | 'agent'): str
 const block = (lines: string[]) => ['```sh', ...lines, '```'].join('\n');
 
 export function nodeReadme(r: StagedRelease): string {
-  const configServer1 = ['mkdir -p /etc/rancher/rke2', "cat > /etc/rancher/rke2/config.yaml <<'EOF'", 'token: CHANGE-ME-shared-cluster-secret', 'tls-san:', '  - rke2.example.internal   # the load balancer / VIP name of the servers', 'EOF', 'systemctl enable --now rke2-server.service'];
-  const configJoin = (kind: 'server' | 'agent') => [
+  /** config.yaml and the service start; every node but the first joins the first (or the servers' load balancer). */
+  const nodeConfig = (kind: 'server' | 'agent', join: boolean) => [
     'mkdir -p /etc/rancher/rke2',
     "cat > /etc/rancher/rke2/config.yaml <<'EOF'",
-    'server: https://rke2.example.internal:9345   # the first server, or the load balancer in front of the servers',
+    ...(join ? ['server: https://rke2.example.internal:9345   # the first server, or the load balancer in front of the servers'] : []),
     'token: CHANGE-ME-shared-cluster-secret',
-    ...(kind === 'server' ? ['tls-san:', '  - rke2.example.internal'] : []),
+    ...(kind === 'server' ? ['tls-san:', `  - rke2.example.internal${join ? '' : '   # the load balancer / VIP name of the servers'}`] : []),
     'EOF',
     `systemctl enable --now rke2-${kind}.service`,
   ];
@@ -75,19 +75,19 @@ export function nodeReadme(r: StagedRelease): string {
     '',
     block(installCommands(r, 'server')),
     '',
-    block(configServer1),
+    block(nodeConfig('server', false)),
     '',
     '## 2. The other servers (two more for a three-server HA control plane)',
     '',
     block(installCommands(r, 'server')),
     '',
-    block(configJoin('server')),
+    block(nodeConfig('server', true)),
     '',
     '## 3. Agents',
     '',
     block(installCommands(r, 'agent')),
     '',
-    block(configJoin('agent')),
+    block(nodeConfig('agent', true)),
     '',
     '## Registry',
     '',
