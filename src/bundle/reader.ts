@@ -15,6 +15,7 @@ import {
   SUMS_FILE,
   blobPath,
 } from './format.js';
+import { damaged, parseMemberJson } from './member-json.js';
 import { parseSha256Sums } from './sha256sums.js';
 import { type TarEntry, scanTarIndex } from './tar-index.js';
 
@@ -135,15 +136,8 @@ async function readEntry(src: ByteSource, e: TarEntry, maxBytes: number): Promis
 }
 
 function parseMeta(body: Buffer, path: string): BundleMeta {
-  let m: Partial<BundleMeta>;
-  try {
-    m = JSON.parse(body.toString('utf8')) as Partial<BundleMeta>;
-  } catch (err) {
-    throw new FerryError('BUNDLE_INVALID', `${path}: ${BUNDLE_META_FILE} is not valid JSON`, { path }, { cause: err });
-  }
-  if (typeof m?.formatVersion !== 'number') {
-    throw new FerryError('BUNDLE_INVALID', `${path}: ${BUNDLE_META_FILE} has no numeric formatVersion`, { path });
-  }
+  const m = parseMemberJson<Partial<BundleMeta>>(body, BUNDLE_META_FILE, path);
+  if (typeof m.formatVersion !== 'number') throw damaged(`${path}: ${BUNDLE_META_FILE} has no numeric formatVersion`, BUNDLE_META_FILE, path);
   if (m.formatVersion !== BUNDLE_FORMAT_VERSION) {
     throw new FerryError(
       'NOT_SUPPORTED',
@@ -155,14 +149,9 @@ function parseMeta(body: Buffer, path: string): BundleMeta {
 }
 
 function parseIndex(body: Buffer, path: string): ImageIndex {
-  let parsed: Partial<ImageIndex>;
-  try {
-    parsed = JSON.parse(body.toString('utf8')) as Partial<ImageIndex>;
-  } catch (err) {
-    throw new FerryError('BUNDLE_INVALID', `${path}: index.json is not valid JSON`, { path }, { cause: err });
-  }
-  if (parsed?.schemaVersion !== 2 || !Array.isArray(parsed.manifests)) {
-    throw new FerryError('BUNDLE_INVALID', `${path}: index.json is not an OCI image index (schemaVersion 2 with manifests[])`, { path });
+  const parsed = parseMemberJson<Partial<ImageIndex>>(body, INDEX_FILE, path);
+  if (parsed.schemaVersion !== 2 || !Array.isArray(parsed.manifests)) {
+    throw damaged(`${path}: ${INDEX_FILE} is not an OCI image index (schemaVersion 2 with manifests[])`, INDEX_FILE, path);
   }
   return parsed as ImageIndex;
 }

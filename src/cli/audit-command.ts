@@ -5,7 +5,7 @@ import { connectionOptions } from './options.js';
 import type { ConnectionFlags } from './context.js';
 import { type GlobalFlags, openSession } from './output.js';
 import { writeAuditReport } from './report-output.js';
-import { type TrustFlags, publicKeyFrom } from './verify-first.js';
+import { type TrustFlags, verifyOptions } from './verify-first.js';
 
 /** `ferry bundle audit`: the checksum audit report (docs/security.md), optionally with every tag read back. */
 export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags): void {
@@ -17,16 +17,16 @@ export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags
       .requiredOption('-o, --output <file>', 'report file')
       .option('--format <format>', 'json, md or html (default: from the file name)')
       .option('--key <pub>', 'public key (PEM) the bundle must be signed with')
-      .option('--require-signature', 'count an unsigned bundle as a failure')
+      .option('--require-signature', 'count a bundle not signed by --key as a failure')
       .option('--registry <host[:port][/prefix]>', 'also read every tag back from this registry (as pushed there)')
       .option('--username <user>', 'registry user (password from --password-stdin)')
       .option('--password-stdin', 'read the registry password from standard input'),
   ).action(async (path: string, o: ConnectionFlags & TrustFlags & { output: string; format?: string; registry?: string; username?: string; passwordStdin?: boolean }) => {
     const { verifyBundle } = await import('../verify/verify-bundle.js');
     const s = openSession(globals());
-    const publicKey = await publicKeyFrom(o.key);
+    const opts = await verifyOptions(o, s.renderer.sink);
     s.renderer.sink({ type: 'phase', phase: 'verify', detail: path });
-    const verified = await verifyBundle(resolve(path), { events: s.renderer.sink, ...(publicKey ? { publicKey } : {}), ...(o.requireSignature ? { requireSignature: true } : {}) });
+    const verified = await verifyBundle(resolve(path), opts);
     let registry;
     if (o.registry) {
       const { parsePushTarget } = await import('../push/plan-push.js');

@@ -5,7 +5,7 @@ import { FerryError } from '../core/errors.js';
 import type { ConnectionFlags } from './context.js';
 import { type GlobalFlags, formatBytes, openSession, plural } from './output.js';
 import { renderInspect, renderPush, renderVerify } from './render.js';
-import { type TrustFlags, privateKeyFrom, publicKeyFrom, verifyBeforeActing } from './verify-first.js';
+import { type TrustFlags, privateKeyFrom, verifyBeforeActing, verifyOptions } from './verify-first.js';
 import { writeAuditReport } from './report-output.js';
 import { readBackTags, registerAuditCommand } from './audit-command.js';
 import { connectionOptions } from './options.js';
@@ -77,14 +77,14 @@ export function registerBundleCommands(program: Command): void {
     .description('check every byte of a bundle against its SHA256SUMS, lock and OCI layout (exit 3 when damaged)')
     .argument('<bundle>', 'bundle file')
     .option('--key <pub>', 'public key (PEM) the bundle must be signed with')
-    .option('--require-signature', 'fail when the bundle is unsigned or its signature cannot be checked')
+    .option('--require-signature', 'fail unless the bundle is signed by the --key key')
     .option('--report <file>', 'also write the checksum audit report (.json, .md or .html)')
     .action(async (path: string, o: TrustFlags & { report?: string }) => {
       const { verifyBundle } = await import('../verify/verify-bundle.js');
       const s = openSession(globals());
+      const opts = await verifyOptions(o, s.renderer.sink);
       s.renderer.sink({ type: 'phase', phase: 'verify', detail: path });
-      const publicKey = await publicKeyFrom(o.key);
-      const r = await verifyBundle(resolve(path), { events: s.renderer.sink, ...(publicKey ? { publicKey } : {}), ...(o.requireSignature ? { requireSignature: true } : {}) });
+      const r = await verifyBundle(resolve(path), opts);
       if (o.report) await writeAuditReport(path, r, o.report, undefined);
       s.done({ ok: r.ok, entries: r.entries, bytes: r.bytes, problems: r.problems, signature: r.signature }, renderVerify(path, r));
       if (!r.ok) throw new FerryError('INTEGRITY_FAILED', `${path}: ${r.problems.length} integrity problems`, { reported: true });
@@ -113,7 +113,7 @@ export function registerBundleCommands(program: Command): void {
       .option('--concurrency <n>', 'blob uploads in flight per image', toInt, 6),
   )
     .option('--key <pub>', 'public key (PEM) the bundle must be signed with')
-    .option('--require-signature', 'refuse an unsigned bundle')
+    .option('--require-signature', 'refuse a bundle not signed by --key')
     .option('--no-verify', 'push without verifying the bundle first (logged)')
     .option('--report <file>', 'write the checksum audit report with every tag read back from the registry (.json, .md or .html)')
     .action(async (path: string, o: ConnectionFlags & TrustFlags & { registry: string; username?: string; passwordStdin?: boolean; dryRun?: boolean; concurrency: number; report?: string }) => {
@@ -159,7 +159,7 @@ export function registerBundleCommands(program: Command): void {
     .option('--insecure', 'tell the nodes to skip TLS verification for the registry')
     .option('--apt-sign-key <key.asc>', 'armoured OpenPGP private key to sign the staged apt repository with')
     .option('--key <pub>', 'public key (PEM) the bundle must be signed with')
-    .option('--require-signature', 'refuse an unsigned bundle')
+    .option('--require-signature', 'refuse a bundle not signed by --key')
     .option('--no-verify', 'stage without verifying the bundle first (logged)')
     .action(async (path: string, o: TrustFlags & { dir: string; aptSignKey?: string; registry?: string; registryUsername?: string; registryPasswordStdin?: boolean; plainHttp?: boolean; caFile?: string; insecure?: boolean }) => {
       const { stageBundle } = await import('../stage/stage-bundle.js');

@@ -32,7 +32,7 @@ export function registerTransferCommands(bundle: Command, globals: () => GlobalF
     .argument('<bundle>', 'bundle file')
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:5000')
     .option('--key <pub>', 'public key (PEM) the bundle must be signed with')
-    .option('--require-signature', 'refuse an unsigned bundle')
+    .option('--require-signature', 'refuse a bundle not signed by --key')
     .option('--no-verify', 'serve without verifying the bundle first (logged)')
     .action(async (path: string, o: TrustFlags & { listen: string }) => {
       const { serveBundle } = await import('../serve/serve-bundle.js');

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
-import type { VerifyResult } from '../verify/verify-bundle.js';
+import type { VerifyOptions, VerifyResult } from '../verify/verify-bundle.js';
 import { renderVerify } from './render.js';
 
 export interface TrustFlags {
@@ -36,8 +36,17 @@ export async function privateKeyFrom(path: string) {
 }
 
 /**
- * push and stage verify the bundle before they act on it (docs/security.md); `--no-verify` skips that, and says so.
- * A damaged or wrongly signed bundle stops the command with exit code 3 before anything is pushed or written.
+ * The signature policy from `--key` and `--require-signature`, the same for verify, audit, push, stage and serve
+ * (src/verify/front-check.ts): a consistent signature without --key is a warning, an inconsistent one a failure.
+ */
+export async function verifyOptions(flags: TrustFlags, events: EventSink): Promise<VerifyOptions> {
+  const publicKey = await publicKeyFrom(flags.key);
+  return { events, ...(publicKey ? { publicKey } : {}), ...(flags.requireSignature ? { requireSignature: true } : {}) };
+}
+
+/**
+ * push, stage and serve verify the bundle before they act on it (docs/security.md); `--no-verify` skips that, and
+ * says so. A damaged or wrongly signed bundle stops the command with exit code 3 before anything is pushed or written.
  */
 export async function verifyBeforeActing(path: string, flags: TrustFlags, events: EventSink, what: string): Promise<VerifyResult | undefined> {
   if (flags.verify === false) {
@@ -45,9 +54,9 @@ export async function verifyBeforeActing(path: string, flags: TrustFlags, events
     return undefined;
   }
   const { verifyBundle } = await import('../verify/verify-bundle.js');
+  const opts = await verifyOptions(flags, events);
   events({ type: 'phase', phase: 'verify', detail: path });
-  const publicKey = await publicKeyFrom(flags.key);
-  const r = await verifyBundle(path, { events, ...(publicKey ? { publicKey } : {}), ...(flags.requireSignature ? { requireSignature: true } : {}) });
+  const r = await verifyBundle(path, opts);
   if (!r.ok) {
     throw new FerryError('INTEGRITY_FAILED', `${renderVerify(path, r)}\nnothing was done: fix or replace the bundle (or, knowingly, use --no-verify)`, { problems: r.problems.length });
   }

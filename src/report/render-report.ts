@@ -18,7 +18,11 @@ export function renderReport(r: AuditReport, format: ReportFormat): string {
 function signatureText(r: AuditReport): string {
   const s = r.bundle.signature;
   if (s.status === 'valid') return `valid, key ${s.keyFingerprint}`;
-  if (s.status === 'unchecked') return `signed by ${s.keyFingerprint}, not checked (no key given)`;
+  if (s.status === 'unchecked') {
+    return s.consistent
+      ? `signed by a key it cannot trust (fingerprint ${s.keyFingerprint}): consistent with SHA256SUMS, origin not checked (no --key given)`
+      : `old-format signature naming key ${s.keyFingerprint}: cannot be checked without --key`;
+  }
   if (s.status === 'unsigned') return 'unsigned';
   return `INVALID: ${s.reason}`;
 }

@@ -1,4 +1,5 @@
-import { LOCK_FILE } from '../bundle/format.js';
+import { LOCK_FILE, blobPath } from '../bundle/format.js';
+import { parseMemberJson } from '../bundle/member-json.js';
 import { sha256 } from '../core/digest.js';
 import { Annotation, type Descriptor, type ImageManifest } from '../core/media-types.js';
 import { parseReleaseFile } from '../apt/release-file.js';
@@ -22,7 +23,7 @@ export async function checkAptChain(sources: LockedAptSource[], entries: Descrip
   const metas = new Map(entries.filter((d) => d.annotations?.[Annotation.Kind] === 'apt-meta').map((d) => [d.annotations?.[Annotation.RefName] ?? '', d]));
   const manifestOf = async (d: Descriptor) => {
     const body = await read(d.digest.slice(7));
-    return body ? (JSON.parse(body.toString('utf8')) as ImageManifest) : undefined;
+    return body ? parseMemberJson<ImageManifest>(body, blobPath(d.digest.slice(7))) : undefined;
   };
   for (const [i, source] of sources.entries()) {
     for (const deb of source.debs) {

@@ -1,4 +1,5 @@
-import { LOCK_FILE } from '../bundle/format.js';
+import { LOCK_FILE, blobPath } from '../bundle/format.js';
+import { parseMemberJson } from '../bundle/member-json.js';
 import { Annotation, type ImageIndex, type ImageManifest } from '../core/media-types.js';
 import { parseLock } from '../lock/lock-file.js';
 import type { Problem } from './problem.js';
@@ -38,7 +39,7 @@ export async function checkLockAgainstIndex(lockBody: Buffer, index: ImageIndex 
     }
     const body = await read(d.digest.slice(7));
     if (!body) continue; // a damaged or missing manifest is reported by the content checks
-    const layer = (JSON.parse(body.toString('utf8')) as ImageManifest).layers?.[0];
+    const layer = parseMemberJson<ImageManifest>(body, blobPath(d.digest.slice(7))).layers?.[0];
     if (layer?.digest !== `sha256:${f.sha256}`) mismatch(`file ${f.name}: the bundle carries ${layer?.digest}, the lock pins sha256:${f.sha256}`, `sha256:${f.sha256}`, layer?.digest);
   }
   for (const name of files.keys()) mismatch(`file ${name} is in index.json but not in the lock`);
@@ -53,7 +54,7 @@ export async function checkLockAgainstIndex(lockBody: Buffer, index: ImageIndex 
     }
     const body = await read(d.digest.slice(7));
     if (!body) continue;
-    const layer = (JSON.parse(body.toString('utf8')) as ImageManifest).layers?.[0];
+    const layer = parseMemberJson<ImageManifest>(body, blobPath(d.digest.slice(7))).layers?.[0];
     if (layer?.digest !== `sha256:${c.sha256}`) mismatch(`chart ${c.name} ${c.version}: the bundle carries ${layer?.digest}, the lock pins sha256:${c.sha256}`, `sha256:${c.sha256}`, layer?.digest);
   }
   for (const name of charts.keys()) mismatch(`chart ${name} is in index.json but not in the lock`);

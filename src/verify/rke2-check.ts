@@ -1,4 +1,5 @@
-import { LOCK_FILE } from '../bundle/format.js';
+import { LOCK_FILE, blobPath } from '../bundle/format.js';
+import { parseMemberJson } from '../bundle/member-json.js';
 import { Annotation, type Descriptor, type ImageManifest } from '../core/media-types.js';
 import { parseArchiveToc } from '../docker-archive/image-toc.js';
 import { parseChecksumList } from '../fetchers/checksum-list.js';
@@ -19,7 +20,7 @@ export async function checkRke2(locked: LockedRke2 | undefined, entries: Descrip
   const byName = new Map(entries.map((d) => [d.annotations?.[Annotation.Title] ?? '', d]));
   const layersOf = async (d: Descriptor) => {
     const body = await read(d.digest.slice(7));
-    return body ? (JSON.parse(body.toString('utf8')) as ImageManifest).layers ?? [] : undefined;
+    return body ? parseMemberJson<ImageManifest>(body, blobPath(d.digest.slice(7))).layers ?? [] : undefined;
   };
   let sums: Map<string, { sha256: string; line: number }> | undefined;
   for (const f of locked?.files ?? []) {

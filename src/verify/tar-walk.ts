@@ -7,11 +7,28 @@ export interface EntrySink {
   end(): void;
 }
 
+/** Returned by `entry` to end the walk before this member: nothing more is read. */
+export const STOP = Symbol('stop');
+
 export interface WalkVisitor {
-  /** A header was read; `offset` is where the member's data starts. Returns the sink for its data. */
-  entry(h: DecodedHeader, offset: number): EntrySink;
+  /**
+   * A header was read; `offset` is where the member's data starts. Returns the sink for its data, or STOP to end the
+   * walk here (verify stops once SHA256SUMS and its signature fail, before it reads anything it would parse).
+   */
+  entry(h: DecodedHeader, offset: number): EntrySink | typeof STOP;
   /** `n` more bytes of the archive were consumed (for progress). */
   bytes(n: number): void;
+  /**
+   * Bytes after the end-of-archive marker, in order (`at`: the archive offset of `chunk[0]`). Given, the walk reads
+   * to the end of the source; absent, it ends at the marker.
+   */
+  trailing?(chunk: Buffer, at: number): void;
+}
+
+export interface WalkResult {
+  /** Where the archive ends (just after the end-of-archive marker), or the header the visitor stopped at. */
+  endOffset: number;
+  stopped?: true;
 }
 
 /** The archive's structure broke at `offset`; everything before it was delivered to the visitor. */
@@ -34,16 +51,18 @@ const READ_SIZE = 4 << 20;
  * one is being hashed (synchronously, on this thread) the next read is already running in libuv's thread pool, so
  * reading and hashing overlap and the two cores both work. No allocation per chunk: sinks get subarray views.
  */
-export async function walkTar(src: ByteSource, visitor: WalkVisitor, readSize = READ_SIZE): Promise<{ endOffset: number }> {
+export async function walkTar(src: ByteSource, visitor: WalkVisitor, readSize = READ_SIZE): Promise<WalkResult> {
   const bufs = [Buffer.allocUnsafe(readSize), Buffer.allocUnsafe(readSize)] as const;
   const parser = new Parser(visitor);
   let pos = 0;
   let which = 0;
+  let tarEnd: number | undefined; // set once the end marker is read and trailing bytes are being delivered
   let pending: Promise<number> = src.read(bufs[0], 0, readSize, 0);
   try {
     for (;;) {
       const n = await pending;
       if (n === 0) {
+        if (tarEnd !== undefined) return { endOffset: tarEnd };
         parser.eof(pos);
         return { endOffset: pos };
       }
@@ -53,8 +72,20 @@ export async function walkTar(src: ByteSource, visitor: WalkVisitor, readSize = 
       which ^= 1;
       // Start the next read before processing this buffer: the overlap is the point.
       pending = pos < src.size ? src.read(bufs[which] as Buffer, 0, readSize, pos) : Promise.resolve(0);
+      if (tarEnd !== undefined) {
+        visitor.trailing?.(buf.subarray(0, n), readAt);
+        visitor.bytes(n);
+        continue;
+      }
       const endOffset = parser.feed(buf, n, readAt);
-      if (endOffset !== undefined) return { endOffset };
+      if (endOffset === undefined) continue;
+      if (parser.stopped) return { endOffset, stopped: true };
+      if (!visitor.trailing) return { endOffset };
+      tarEnd = endOffset;
+      if (endOffset < pos) {
+        visitor.trailing(buf.subarray(endOffset - readAt, n), endOffset);
+        visitor.bytes(pos - endOffset);
+      }
     }
   } finally {
     // Never leave a read in flight into a buffer (or a file handle the caller is about to close).
@@ -71,6 +102,7 @@ class Parser {
   private current?: DecodedHeader;
   private readonly block = Buffer.alloc(BLOCK);
   private blockFill = 0;
+  stopped = false;
 
   constructor(private readonly visitor: WalkVisitor) {}
 
@@ -138,7 +170,12 @@ class Parser {
       return undefined;
     }
     this.current = h;
-    this.sink = this.visitor.entry(h, at + BLOCK);
+    const sink = this.visitor.entry(h, at + BLOCK);
+    if (sink === STOP) {
+      this.stopped = true;
+      return at;
+    }
+    this.sink = sink;
     this.remaining = h.size;
     this.mode = 'data';
     if (h.size === 0) this.finishData();
