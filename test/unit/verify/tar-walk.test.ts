@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openFileSource } from '../../../src/bundle/byte-source.js';
-import { TarStructureError, walkTar } from '../../../src/verify/tar-walk.js';
+import { STOP, TarStructureError, walkTar } from '../../../src/verify/tar-walk.js';
 import { rawTar, tempDir } from '../bundle/fixtures.js';
 
 const entries: [string, Buffer][] = [
@@ -59,5 +59,57 @@ describe('walkTar', () => {
   it('throws TarStructureError naming the entry cut short', async () => {
     const tar = rawTar(entries).subarray(0, 3072 + 512 + 100);
     await expect(walk(tar, 700)).rejects.toSatisfy((e) => e instanceof TarStructureError && e.entryPath === 'big');
+  });
+
+  it.each([700, 4096])('with a trailing visitor, hands over every byte after the end marker (%i-byte reads)', async (readSize) => {
+    const tail = Buffer.concat([Buffer.alloc(5000), Buffer.from('junk')]);
+    const tar = Buffer.concat([rawTar(entries), tail]);
+    const path = join(tempDir('ferry-walk-'), 't.tar');
+    writeFileSync(path, tar);
+    const src = await openFileSource(path);
+    const seen: Buffer[] = [];
+    let from = -1;
+    let bytes = 0;
+    try {
+      const res = await walkTar(
+        src,
+        {
+          entry: () => ({ data() {}, end() {} }),
+          bytes: (n) => (bytes += n),
+          trailing: (c, at) => {
+            if (from < 0) from = at;
+            seen.push(Buffer.from(c));
+          },
+        },
+        readSize,
+      );
+      expect(res.endOffset).toBe(tar.length - tail.length);
+    } finally {
+      await src.close();
+    }
+    expect(from).toBe(tar.length - tail.length);
+    expect(Buffer.concat(seen)).toEqual(tail);
+    expect(bytes).toBe(tar.length);
+  });
+
+  it('ends the walk at the header whose entry() returns STOP, reading no data of it', async () => {
+    const path = join(tempDir('ferry-walk-'), 't.tar');
+    writeFileSync(path, rawTar(entries));
+    const src = await openFileSource(path);
+    const got: string[] = [];
+    try {
+      const res = await walkTar(src, {
+        entry(h) {
+          if (h.path === 'exact') return STOP;
+          got.push(h.path);
+          return { data() {}, end() {} };
+        },
+        bytes() {},
+      }, 512);
+      expect(res).toEqual({ endOffset: 1536, stopped: true }); // the header of 'exact'
+    } finally {
+      await src.close();
+    }
+    expect(got).toEqual(['a', 'empty']);
   });
 });
