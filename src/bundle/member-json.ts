@@ -1,4 +1,9 @@
+import { digestHex } from '../core/digest.js';
 import { FerryError } from '../core/errors.js';
+import type { Descriptor } from '../core/media-types.js';
+import { readVerified } from '../graph/copy.js';
+import type { ReadOnlyStorage } from '../graph/storage.js';
+import { blobPath } from './format.js';
 
 /**
  * Parses a JSON member of a bundle (ferry-bundle.json, index.json, ferry.lock.json, oci-layout, a manifest blob, a
@@ -29,4 +34,10 @@ export function damaged(message: string, member: string, bundle?: string): Ferry
 /** The member a damage error names, when `err` is one (for verify, which reports problems instead of throwing). */
 export function damagedMember(err: unknown): string | undefined {
   return err instanceof FerryError && err.code === 'INTEGRITY_FAILED' && typeof err.details.member === 'string' ? err.details.member : undefined;
+}
+
+/** A JSON blob of a bundle (a manifest, a config): read, checked against its descriptor, parsed as above. */
+export async function readMemberJson<T = Record<string, unknown>>(src: ReadOnlyStorage, desc: Descriptor, subject: string): Promise<T> {
+  const bundle = (src as { path?: unknown }).path;
+  return parseMemberJson<T>(await readVerified(src, desc, subject), blobPath(digestHex(desc.digest)), typeof bundle === 'string' ? bundle : undefined);
 }

@@ -21,6 +21,9 @@ export function successors(desc: Descriptor, body: Buffer): Descriptor[] {
   } catch (err) {
     throw new FerryError('BUNDLE_INVALID', `manifest ${desc.digest} is not valid JSON`, { digest: desc.digest }, { cause: err });
   }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new FerryError('BUNDLE_INVALID', `manifest ${desc.digest} is not a JSON object`, { digest: desc.digest });
+  }
   if (parsed.mediaType !== undefined && parsed.mediaType !== desc.mediaType) {
     throw new FerryError(
       'REGISTRY_ERROR',

@@ -3,6 +3,7 @@ import { BundleReader } from '../bundle/reader.js';
 import { readVerified } from '../graph/copy.js';
 import { walkGraph } from '../graph/walk.js';
 import { IMAGE_TOC_MEDIA_TYPE, parseArchiveToc } from '../docker-archive/image-toc.js';
+import { readMemberJson } from '../bundle/member-json.js';
 
 export interface InspectedArtifact {
   kind: 'image' | 'file' | 'rke2' | 'chart' | 'apt' | 'apt-meta';
@@ -40,7 +41,7 @@ export async function inspectBundle(path: string): Promise<InspectResult> {
   const reader = await BundleReader.open(path);
   try {
     const index = reader.index();
-    const meta = JSON.parse((await reader.readSmall('ferry-bundle.json')).toString('utf8')) as { formatVersion: number; name: string };
+    const meta = reader.meta; // parsed and checked when the bundle was opened
     const artifacts: InspectedArtifact[] = [];
     for (const desc of index.manifests) artifacts.push(await describe(reader, desc));
     const all = await walkGraph(reader, index.manifests);
@@ -66,7 +67,7 @@ async function describe(reader: BundleReader, desc: Descriptor): Promise<Inspect
   if (a[Annotation.Kind] === 'apt') return { kind: 'apt', name: a[Annotation.Title] ?? '', ...base };
   if (a[Annotation.Kind] === 'chart') return { kind: 'chart', name: a[Annotation.Title] ?? '', version: a[Annotation.ChartVersion] ?? '', ...base };
   if (a[Annotation.Kind] === 'file' || a[Annotation.Kind] === 'rke2') {
-    const m = JSON.parse((await readVerified(reader, desc, desc.digest)).toString('utf8')) as ImageManifest;
+    const m = await readMemberJson<ImageManifest>(reader, desc, desc.digest);
     const source = m.annotations?.[Annotation.Source] ? { source: m.annotations[Annotation.Source] } : {};
     if (a[Annotation.Kind] === 'file') return { kind: 'file', name: a[Annotation.Title] ?? '', ...base, ...source };
     const toc = m.layers[1]?.mediaType === IMAGE_TOC_MEDIA_TYPE ? parseArchiveToc(await readVerified(reader, m.layers[1], `${desc.digest} table of contents`)) : undefined;
@@ -89,15 +90,11 @@ async function describe(reader: BundleReader, desc: Descriptor): Promise<Inspect
 }
 
 async function platformsOf(reader: BundleReader, desc: Descriptor): Promise<string[]> {
-  const body = JSON.parse((await readVerified(reader, desc, desc.digest)).toString('utf8')) as ImageIndex & ImageManifest;
+  const body = await readMemberJson<ImageIndex & ImageManifest>(reader, desc, desc.digest);
   if (isIndexType(desc.mediaType)) {
     return body.manifests.filter((m) => m.platform && m.platform.os !== 'unknown').map((m) => formatPlatform(m.platform!));
   }
-  const config = JSON.parse((await readVerified(reader, body.config, body.config.digest)).toString('utf8')) as {
-    os?: string;
-    architecture?: string;
-    variant?: string;
-  };
+  const config = await readMemberJson<{ os?: string; architecture?: string; variant?: string }>(reader, body.config, body.config.digest);
   if (!config.os || !config.architecture) return [];
   return [formatPlatform({ os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) })];
 }

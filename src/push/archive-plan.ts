@@ -5,6 +5,7 @@ import { parseReference } from '../core/reference.js';
 import { IMAGE_TOC_MEDIA_TYPE, type TocImage, buildArchiveManifest, parseArchiveToc } from '../docker-archive/image-toc.js';
 import { readVerified } from '../graph/copy.js';
 import type { PushTarget } from './plan-push.js';
+import { readMemberJson } from '../bundle/member-json.js';
 
 /** One image inside an RKE2 image tarball, and where it goes. */
 export interface ArchivePushItem {
@@ -37,7 +38,7 @@ export async function planArchivePush(reader: BundleReader, target: PushTarget, 
     const a = desc.annotations ?? {};
     if (a[Annotation.Kind] !== 'rke2' || a[Annotation.Rke2Role] !== 'images' || a[Annotation.Rke2PushImages] !== 'true') continue;
     const name = a[Annotation.Title] ?? desc.digest;
-    const artifact = JSON.parse((await readVerified(reader, desc, `RKE2 file ${name}`)).toString('utf8')) as ImageManifest;
+    const artifact = await readMemberJson<ImageManifest>(reader, desc, `RKE2 file ${name}`);
     const [content, tocDesc] = artifact.layers;
     if (!content || tocDesc?.mediaType !== IMAGE_TOC_MEDIA_TYPE) {
       throw new FerryError('BUNDLE_INVALID', `RKE2 image tarball ${name} has no table of contents in the bundle`, { file: name });

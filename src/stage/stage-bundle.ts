@@ -10,6 +10,7 @@ import type { NodeRegistry } from './rke2/registry-config.js';
 import { type StagedRke2, stageRke2 } from './rke2/stage-rke2.js';
 import { type StagedCharts, stageCharts } from './stage-charts.js';
 import { type StagedApt, stageApt } from './apt/stage-apt.js';
+import { readMemberJson } from '../bundle/member-json.js';
 
 export interface StageOptions {
   bundlePath: string;
@@ -66,7 +67,7 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
 }
 
 async function stageFile(reader: BundleReader, desc: Descriptor, filesDir: string, events: EventSink): Promise<StagedFile> {
-  const manifest = JSON.parse((await readVerified(reader, desc, `file artifact ${desc.digest}`)).toString('utf8')) as ImageManifest;
+  const manifest = await readMemberJson<ImageManifest>(reader, desc, `file artifact ${desc.digest}`);
   if (manifest.layers.length !== 1) {
     throw new FerryError('BUNDLE_INVALID', `file artifact ${desc.digest} must have one layer`, { digest: desc.digest });
   }

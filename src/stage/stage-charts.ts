@@ -7,6 +7,7 @@ import { Annotation, type ImageManifest } from '../core/media-types.js';
 import type { ChartMeta } from '../charts/chart-archive.js';
 import { readVerified } from '../graph/copy.js';
 import { type StagedFile, copyLayerOut, writeAtomic } from './copy-out.js';
+import { readMemberJson } from '../bundle/member-json.js';
 
 export interface StagedCharts {
   dir: string;
@@ -28,8 +29,8 @@ export async function stageCharts(reader: BundleReader, root: string, events: Ev
   // Bundles carry no timestamp (they are deterministic); the index says when it was staged.
   const created = new Date().toISOString();
   for (const desc of entries) {
-    const manifest = JSON.parse((await readVerified(reader, desc, `chart ${desc.annotations?.[Annotation.RefName]}`)).toString('utf8')) as ImageManifest;
-    const meta = JSON.parse((await readVerified(reader, manifest.config, `chart config ${manifest.config.digest}`)).toString('utf8')) as ChartMeta;
+    const manifest = await readMemberJson<ImageManifest>(reader, desc, `chart ${desc.annotations?.[Annotation.RefName]}`);
+    const meta = await readMemberJson<ChartMeta>(reader, manifest.config, `chart config ${manifest.config.digest}`);
     const fileName = `${meta.name}-${meta.version}.tgz`;
     events({ type: 'artifact-start', kind: 'chart', name: fileName });
     const staged = await copyLayerOut(reader, desc, manifest, dir, events, fileName);

@@ -11,6 +11,7 @@ import { LOCK_FILE } from '../../bundle/format.js';
 import { type StagedFile, copyLayerOut, writeAtomic } from '../copy-out.js';
 import { type RawStanza, buildRepoIndexes, rawStanzas, signRelease } from './apt-repository.js';
 import { aptReadme, aptSources } from './apt-readme.js';
+import { readMemberJson } from '../../bundle/member-json.js';
 
 export const STAGED_SUITE = 'ferry';
 export const NODE_APT_DIR = '/opt/ferry/apt';
@@ -38,7 +39,7 @@ export async function stageApt(reader: BundleReader, root: string, events: Event
   // Upstream stanzas, from the bundled (verified) Packages indexes.
   const stanzas = new Map<string, RawStanza>();
   for (const meta of entries.filter((d) => d.annotations?.[Annotation.Kind] === 'apt-meta')) {
-    const m = JSON.parse((await readVerified(reader, meta, 'apt metadata')).toString('utf8')) as ImageManifest;
+    const m = await readMemberJson<ImageManifest>(reader, meta, 'apt metadata');
     for (const layer of m.layers.filter((l) => l.annotations?.[Annotation.Title]?.endsWith('/Packages.gz'))) {
       for (const s of rawStanzas(gunzipSync(await readVerified(reader, layer, layer.annotations?.[Annotation.Title] ?? '')).toString('utf8'))) {
         stanzas.set(`${s.name} ${s.version} ${s.architecture}`, s);
@@ -47,7 +48,7 @@ export async function stageApt(reader: BundleReader, root: string, events: Event
   }
   const debs: StagedFile[] = [];
   for (const desc of debEntries) {
-    const m = JSON.parse((await readVerified(reader, desc, 'apt package')).toString('utf8')) as ImageManifest;
+    const m = await readMemberJson<ImageManifest>(reader, desc, 'apt package');
     events({ type: 'artifact-start', kind: 'apt', name: desc.annotations?.[Annotation.Title] ?? desc.digest });
     const staged = await copyLayerOut(reader, desc, m, pool, events);
     debs.push(staged);

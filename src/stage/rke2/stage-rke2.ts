@@ -9,6 +9,7 @@ import { readVerified } from '../../graph/copy.js';
 import { type StagedFile, copyLayerOut, writeAtomic } from '../copy-out.js';
 import { type NodeRegistry, containerdTemplate, registriesYaml } from './registry-config.js';
 import { nodeReadme } from './node-readme.js';
+import { readMemberJson } from '../../bundle/member-json.js';
 
 export interface StagedRke2 {
   dir: string;
@@ -38,7 +39,7 @@ export async function stageRke2(reader: BundleReader, root: string, events: Even
     const a = desc.annotations ?? {};
     const role = a[Annotation.Rke2Role];
     version = a[Annotation.Rke2Version] ?? version;
-    const artifact = JSON.parse((await readVerified(reader, desc, `RKE2 file ${a[Annotation.Title]}`)).toString('utf8')) as ImageManifest;
+    const artifact = await readMemberJson<ImageManifest>(reader, desc, `RKE2 file ${a[Annotation.Title]}`);
     const target = role === 'image-list' ? join(dir, 'image-lists') : dir;
     events({ type: 'artifact-start', kind: 'rke2', name: a[Annotation.Title] ?? desc.digest });
     const staged = await copyLayerOut(reader, desc, artifact, target, events);

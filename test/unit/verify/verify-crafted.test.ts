@@ -6,6 +6,7 @@ import { BundleReader } from '../../../src/bundle/reader.js';
 import { formatSha256Sums } from '../../../src/bundle/sha256sums.js';
 import { writeBundle } from '../../../src/bundle/writer.js';
 import { Annotation, MediaType } from '../../../src/core/media-types.js';
+import { inspectBundle } from '../../../src/inspect/inspect-bundle.js';
 import { verifyBundle } from '../../../src/verify/verify-bundle.js';
 import { type RawEntry, rawEntries, rawTar, sampleBundle, tempDir } from '../bundle/fixtures.js';
 
@@ -73,6 +74,15 @@ describe('verify: malformed JSON inside a bundle is a problem naming the member,
     }
     const notIndex = craft(await goodBundle(), replace('index.json', '[]'));
     await expect(BundleReader.open(notIndex)).rejects.toMatchObject({ code: 'INTEGRITY_FAILED', message: expect.stringContaining('index.json') });
+  });
+
+  it('inspect (which does not verify first) refuses a manifest blob that is not a JSON object with a FerryError naming it', async () => {
+    for (const body of ['null', '{"layers": [', '[]']) {
+      const manifest = Buffer.from(body);
+      const bad = craft(await goodBundle(), fileWithManifest(manifest));
+      // The graph walk (shared with pull) meets it first: BUNDLE_INVALID there; never a TypeError.
+      await expect(inspectBundle(bad)).rejects.toMatchObject({ name: 'FerryError', message: expect.stringContaining(hex(manifest)) });
+    }
   });
 });
 
