@@ -31,19 +31,18 @@ export interface FrontVerdict {
  */
 export function checkFront(sums: Buffer | undefined, sig: Buffer | undefined, policy: SignaturePolicy): FrontVerdict {
   const signature = checkSignature(sig, sums, policy.publicKey);
-  const fail = (message: string): FrontVerdict => ({
+  const fail = (message: string, fix: string): FrontVerdict => ({
     signature,
-    problem: { path: SIGNATURE_FILE, code: 'SIGNATURE_INVALID', message: `${message}; the rest of the bundle was not checked` },
+    problem: { path: SIGNATURE_FILE, code: 'SIGNATURE_INVALID', message: `${message}; the rest of the bundle was not checked: ${fix}` },
   });
-  if (signature.status === 'invalid') return fail(`the bundle signature is not valid: ${signature.reason}`);
+  const refetch = 'do not use it; get the bundle again from the team that signed it';
+  if (signature.status === 'invalid') return fail(`the bundle signature is not valid: ${signature.reason}`, refetch);
   if (signature.status === 'valid') return { signature };
-  if (policy.publicKey) return fail('the bundle is not signed, and --key asks for a signature');
+  if (policy.publicKey) return fail('the bundle is not signed, and --key asks for a signature', refetch);
   if (policy.requireSignature) {
-    return fail(
-      signature.status === 'unsigned'
-        ? 'the bundle is not signed (--require-signature)'
-        : `the bundle is signed by key ${signature.keyFingerprint}, which cannot be trusted without --key (--require-signature needs --key PUB.pem)`,
-    );
+    return signature.status === 'unsigned'
+      ? fail('the bundle is not signed (--require-signature)', 'ask for a signed bundle (pull --sign-key) and verify it with --key')
+      : fail(`the bundle is signed by key ${signature.keyFingerprint}, which cannot be trusted without --key`, '--require-signature needs --key PUB.pem, the public key of the team that signs bundles');
   }
   if (signature.status === 'unsigned') return { signature, warning: 'the bundle is unsigned' };
   return {
