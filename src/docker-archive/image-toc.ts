@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type Digest, sha256 } from '../core/digest.js';
 import { type Descriptor, MediaType } from '../core/media-types.js';
+import { damaged, parseMemberJson } from '../bundle/member-json.js';
 
 /** Media type of the table of contents ferry stores beside each RKE2 image tarball in the bundle. */
 export const IMAGE_TOC_MEDIA_TYPE = 'application/vnd.ferry.docker-archive.toc.v1+json';
@@ -45,8 +46,11 @@ export const archiveTocSchema = z
   })
   .strict();
 
-export function parseArchiveToc(body: Buffer): ArchiveToc {
-  return archiveTocSchema.parse(JSON.parse(body.toString('utf8'))) as ArchiveToc;
+/** A table of contents read back from a bundle: broken JSON or the wrong shape is damage naming `member`. */
+export function parseArchiveToc(body: Buffer, member = 'an RKE2 image tarball\'s table of contents'): ArchiveToc {
+  const parsed = archiveTocSchema.safeParse(parseMemberJson(body, member));
+  if (!parsed.success) throw damaged(`${member} is not a table of contents (tocVersion 1): ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`, member);
+  return parsed.data as ArchiveToc;
 }
 
 /**

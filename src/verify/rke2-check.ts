@@ -48,7 +48,7 @@ export async function checkRke2(locked: LockedRke2 | undefined, entries: Descrip
         problems.push({ path: LOCK_FILE, code: 'MISSING', message: `RKE2 image tarball ${f.name} has no table of contents in the bundle` });
         continue;
       }
-      const refs = parseArchiveToc(toc).images.flatMap((i) => i.refs).sort().join('\n');
+      const refs = parseArchiveToc(toc, blobPath((tocDesc as Descriptor).digest.slice(7))).images.flatMap((i) => i.refs).sort().join('\n');
       if (refs !== [...(f.images ?? [])].sort().join('\n')) mismatch(`RKE2 image tarball ${f.name}: its images differ from the list the lock records`);
     }
   }
