@@ -70,6 +70,11 @@ describe.runIf(ok)('bundle serve: a read-only OCI registry from the bundle file'
     if (!f.docker.layers.some((l) => l.digest === alpineLayer)) expect(await err(`${served.url}/v2/velero/velero/blobs/${alpineLayer}`)).toEqual([404, 'BLOB_UNKNOWN']);
     expect(await err(`${served.url}/v2/velero/velero/blobs/uploads/`, { method: 'POST' })).toEqual([405, 'UNSUPPORTED']);
     expect(await err(`${served.url}/v2/velero/velero/manifests/v1.9.1`, { method: 'DELETE' })).toEqual([405, 'UNSUPPORTED']);
+    // Paths that are not percent-encoding, or name nothing the grammar allows: spec errors, never a 500.
+    expect(await err(`${served.url}/v2/x/blobs/%`)).toEqual([400, 'NAME_INVALID']);
+    expect(await err(`${served.url}/v2/velero/velero/manifests/%E0%A4%A`)).toEqual([400, 'NAME_INVALID']);
+    expect(await err(`${served.url}/v2/velero/velero/blobs/sha256:%2e%2e`)).toEqual([400, 'DIGEST_INVALID']);
+    expect(await err(`${served.url}/v2/velero%2f..%2fvelero/velero/tags/list`)).toEqual([404, 'NAME_UNKNOWN']);
   });
 
   it('eight concurrent skopeo copies read every image intact; ferry pulls from it with the same digests', async () => {
