@@ -66,15 +66,17 @@ export async function serveBundle(opts: ServeOptions): Promise<ServingBundle> {
 
 async function handle(req: IncomingMessage, res: ServerResponse, reader: BundleReader, repos: Map<string, ServedRepository>): Promise<void> {
   res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
-  const url = new URL(req.url ?? '/', 'http://serve');
   const method = req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') return error(res, 405, 'UNSUPPORTED', 'this registry serves a bundle and is read-only');
+  let url: URL;
   let path: string;
   try {
+    // A request target such as `//%` is not a URL path; `/v2/x/blobs/%` is not percent-encoding. Neither names
+    // anything the distribution grammar allows: a client error, never a 500.
+    url = new URL(req.url ?? '/', 'http://serve');
     path = decodeURIComponent(url.pathname);
   } catch {
-    // `/v2/x/blobs/%`: not percent-encoding at all; no name or digest of the grammar looks like that.
-    return error(res, 400, 'NAME_INVALID', 'the request path is not valid percent-encoding');
+    return error(res, 400, 'NAME_INVALID', 'the request path is not a valid percent-encoded URL path');
   }
   if (path === '/v2/' || path === '/v2') return json(res, method, 200, {});
   if (path === '/v2/_catalog') return json(res, method, 200, { repositories: page([...repos.keys()].sort(), url) });
