@@ -3,7 +3,7 @@ import { Annotation, type Descriptor, type ImageManifest } from '../core/media-t
 import { IMAGE_TOC_MEDIA_TYPE, parseArchiveToc } from '../docker-archive/image-toc.js';
 import { readVerified } from '../graph/copy.js';
 import type { Lock } from '../lock/types.js';
-import { type GateProblem, type Report, checker, imageRefProblem } from './gate-lock.js';
+import { type Report, checker, imageRefProblem } from './gate-lock.js';
 import { mediaTypeProblem, plainTextProblem } from './grammar.js';
 import { quoteUntrusted } from './untrusted-text.js';
 
@@ -58,18 +58,21 @@ export async function checkIndexAgainstLock(reader: BundleReader, lock: Lock, re
       if (title !== c.name) mismatch(what, Annotation.Title, title, c.name);
       if (a[Annotation.ChartVersion] !== c.version) mismatch(what, Annotation.ChartVersion, a[Annotation.ChartVersion], c.version);
       const m = await manifestOf(reader, d, what, report);
-      const layer = m.layers?.[0];
+      if (!m) continue;
+      const layer = m.layers[0];
       if (layer?.digest !== `sha256:${c.sha256}`) mismatch(what, 'layer digest', layer?.digest, `sha256:${c.sha256}`);
       const lt = layer?.annotations?.[Annotation.Title];
       if (lt !== undefined && lt !== c.name) mismatch(what, `layer ${Annotation.Title}`, lt, c.name);
-      const meta = m.config ? await jsonOf<{ name?: unknown; version?: unknown }>(reader, m.config, `${what} config`, report) : undefined;
-      if (meta?.name !== c.name) mismatch(what, 'Chart.yaml name', meta?.name, c.name);
-      if (meta?.version !== c.version) mismatch(what, 'Chart.yaml version', meta?.version, c.version);
+      // Stage names the .tgz after Chart.yaml (carried as the config): it must be the locked chart too.
+      if (!m.config || !reader.hasBlob(m.config.digest)) continue;
+      const meta = await jsonOf<{ name?: unknown; version?: unknown }>(reader, m.config, `${what} config`, report);
+      if (meta && meta.name !== c.name) mismatch(what, 'Chart.yaml name', meta.name, c.name);
+      if (meta && meta.version !== c.version) mismatch(what, 'Chart.yaml version', meta.version, c.version);
       continue;
     }
     if (kind === 'apt-meta') {
       const m = await manifestOf(reader, d, `apt metadata ${ref}`, report);
-      for (const l of m.layers ?? []) {
+      for (const l of m?.layers ?? []) {
         check(`apt metadata ${ref}`, 'layer mediaType', l.mediaType, mediaTypeProblem);
         const t = l.annotations?.[Annotation.Title];
         if (check(`apt metadata ${ref}`, `layer ${Annotation.Title}`, t, metaPathProblem) && t?.endsWith('/Packages.gz')) {
@@ -98,13 +101,14 @@ export async function checkIndexAgainstLock(reader: BundleReader, lock: Lock, re
       if (a[Annotation.Rke2ImageSet] !== undefined && a[Annotation.Rke2ImageSet] !== f?.imageSet) mismatch(what, Annotation.Rke2ImageSet, a[Annotation.Rke2ImageSet], f?.imageSet ?? '');
     }
     const m = await manifestOf(reader, d, what, report);
-    const layer = m.layers?.[0];
+    if (!m) continue;
+    const layer = m.layers[0];
     const lt = layer?.annotations?.[Annotation.Title];
     if (lt !== title) mismatch(what, `layer ${Annotation.Title}`, lt, title);
     if (layer?.digest !== `sha256:${sha}`) mismatch(what, 'layer digest', layer?.digest, `sha256:${sha}`);
     for (const v of Object.values(m.annotations ?? {})) check(what, 'manifest annotation', v, plainTextProblem);
-    const toc = m.layers?.[1];
-    if (kind === 'rke2' && toc?.mediaType === IMAGE_TOC_MEDIA_TYPE) {
+    const toc = m.layers[1];
+    if (kind === 'rke2' && toc?.mediaType === IMAGE_TOC_MEDIA_TYPE && reader.hasBlob(toc.digest)) {
       const parsed = await jsonOf(reader, toc, `${what} table of contents`, report, (v) => parseArchiveToc(Buffer.from(JSON.stringify(v))));
       for (const img of parsed?.images ?? []) {
         for (const r of img.refs) check(what, 'image in the tarball', r, imageRefProblem);
@@ -115,8 +119,6 @@ export async function checkIndexAgainstLock(reader: BundleReader, lock: Lock, re
 
 /** A JSON blob read through its digest; an unparseable one is reported (an integrity failure), never thrown raw. */
 async function jsonOf<T>(reader: BundleReader, d: Descriptor, what: string, report: Report, parse: (v: unknown) => T = (v) => v as T): Promise<T | undefined> {
-  // A blob a delta bundle left out (the enclave registry holds it) is not here to check; nothing reads it from here.
-  if (!reader.hasBlob(d.digest)) return undefined;
   const body = await readVerified(reader, d, what);
   try {
     const v: unknown = JSON.parse(body.toString('utf8'));
@@ -128,8 +130,11 @@ async function jsonOf<T>(reader: BundleReader, d: Descriptor, what: string, repo
   }
 }
 
-async function manifestOf(reader: BundleReader, d: Descriptor, what: string, report: Report): Promise<ImageManifest> {
+/** An artifact manifest; undefined when the bundle does not hold it (left out of a delta; verify names it missing). */
+async function manifestOf(reader: BundleReader, d: Descriptor, what: string, report: Report): Promise<ImageManifest | undefined> {
+  if (!reader.hasBlob(d.digest)) return undefined;
   const m = await jsonOf<ImageManifest>(reader, d, what, report);
+  if (m && !Array.isArray(m.layers)) report({ artifact: what, field: 'layers', value: String(m.layers), why: 'is not a list of descriptors' });
   return m && Array.isArray(m.layers) ? m : ({ layers: [] } as unknown as ImageManifest);
 }
 
@@ -139,4 +144,3 @@ function metaPathProblem(v: string): string | undefined {
   return /^dists(\/[A-Za-z0-9][A-Za-z0-9.+~_-]{0,63}){2,4}$/.test(v) ? undefined : 'is not keyring.gpg or a dists/<suite>/… path';
 }
 
-export type { GateProblem };
