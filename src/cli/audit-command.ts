@@ -5,7 +5,7 @@ import { connectionOptions } from './options.js';
 import type { ConnectionFlags } from './context.js';
 import { type GlobalFlags, openSession } from './output.js';
 import { writeAuditReport } from './report-output.js';
-import { type TrustFlags, verifyOptions } from './verify-first.js';
+import { type TrustFlags, gateBundleFile, verifyOptions } from './verify-first.js';
 
 /** `ferry bundle audit`: the checksum audit report (docs/security.md), optionally with every tag read back. */
 export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags): void {
@@ -27,6 +27,8 @@ export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags
     const opts = await verifyOptions(o, s.renderer.sink);
     s.renderer.sink({ type: 'phase', phase: 'verify', detail: path });
     const verified = await verifyBundle(resolve(path), opts);
+    // The report names every artifact: a bundle whose names break their grammar gets no report that repeats them.
+    if (verified.ok) await gateBundleFile(resolve(path));
     let registry;
     if (o.registry) {
       const { parsePushTarget } = await import('../push/plan-push.js');

@@ -5,7 +5,7 @@ import { FerryError } from '../core/errors.js';
 import type { ConnectionFlags } from './context.js';
 import { type GlobalFlags, formatBytes, openSession, plural } from './output.js';
 import { renderInspect, renderPush, renderVerify } from './render.js';
-import { type TrustFlags, privateKeyFrom, verifyBeforeActing, verifyOptions } from './verify-first.js';
+import { type TrustFlags, gateBundleFile, privateKeyFrom, verifyBeforeActing, verifyOptions } from './verify-first.js';
 import { writeAuditReport } from './report-output.js';
 import { readBackTags, registerAuditCommand } from './audit-command.js';
 import { connectionOptions } from './options.js';
@@ -85,6 +85,8 @@ export function registerBundleCommands(program: Command): void {
       const opts = await verifyOptions(o, s.renderer.sink);
       s.renderer.sink({ type: 'phase', phase: 'verify', detail: path });
       const r = await verifyBundle(resolve(path), opts);
+      // Intact is not enough: a self-consistent bundle may still carry names stage or push would refuse.
+      if (r.ok) await gateBundleFile(resolve(path));
       if (o.report) await writeAuditReport(path, r, o.report, undefined);
       s.done({ ok: r.ok, entries: r.entries, bytes: r.bytes, problems: r.problems, signature: r.signature }, renderVerify(path, r));
       if (!r.ok) throw new FerryError('INTEGRITY_FAILED', `${path}: ${r.problems.length} integrity problems`, { reported: true });

@@ -1,6 +1,7 @@
 import { FerryError } from '../core/errors.js';
 import { exitCodeFor } from './exit-codes.js';
 import { ProgressRenderer } from './progress.js';
+import { terminalSafe } from '../validate/untrusted-text.js';
 
 export interface GlobalFlags {
   json?: boolean;
@@ -25,7 +26,8 @@ export function openSession(flags: GlobalFlags): Session {
     done(result, human) {
       renderer.stop();
       if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else process.stdout.write(human.endsWith('\n') ? human : `${human}\n`);
+      // Human text names what a bundle holds: no byte of it may reach the terminal as a control sequence.
+      else process.stdout.write(terminalSafe(human.endsWith('\n') ? human : `${human}\n`));
     },
   };
 }
@@ -38,7 +40,7 @@ export function reportError(err: unknown, json: boolean): number {
   if (json) {
     process.stdout.write(`${JSON.stringify({ ok: false, error: { code: fe?.code ?? 'INTERNAL', message, details: fe?.details ?? {} } }, null, 2)}\n`);
   } else {
-    process.stderr.write(`ferry: error${fe ? ` [${fe.code}]` : ''}: ${message}\n`);
+    process.stderr.write(`ferry: error${fe ? ` [${fe.code}]` : ''}: ${terminalSafe(message)}\n`);
     if (!fe && err instanceof Error && err.stack && process.env.FERRY_DEBUG) process.stderr.write(`${err.stack}\n`);
   }
   return code;

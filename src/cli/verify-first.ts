@@ -45,8 +45,23 @@ export async function verifyOptions(flags: TrustFlags, events: EventSink): Promi
 }
 
 /**
- * push, stage and serve verify the bundle before they act on it (docs/security.md); `--no-verify` skips that, and
- * says so. A damaged or wrongly signed bundle stops the command with exit code 3 before anything is pushed or written.
+ * The validation gate (src/validate/gate.ts) for commands that do not open the bundle through a library function
+ * that runs it itself (verify, audit): every name the command will print or report is checked before it acts.
+ */
+export async function gateBundleFile(path: string): Promise<void> {
+  const { BundleReader } = await import('../bundle/reader.js');
+  const { gateBundle } = await import('../validate/gate.js');
+  const reader = await BundleReader.open(path);
+  try {
+    await gateBundle(reader);
+  } finally {
+    await reader.close();
+  }
+}
+
+/**
+ * push and stage verify the bundle before they act on it (docs/security.md); `--no-verify` skips that, and says so.
+ * A damaged or wrongly signed bundle stops the command with exit code 3 before anything is pushed or written.
  */
 export async function verifyBeforeActing(path: string, flags: TrustFlags, events: EventSink, what: string): Promise<VerifyResult | undefined> {
   if (flags.verify === false) {

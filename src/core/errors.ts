@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'APT_SIGNATURE' // a Release file has no valid signature by a key in the keyring
   | 'APT_RELEASE_INVALID' // a Release file is unreadable, expired, or does not list what it must
   | 'DELTA_BASE_MISSING' // a delta bundle's push target lacks a blob the delta left out
+  | 'UNSAFE_VALUE' // a name, path, version or annotation read from a bundle breaks its grammar or contradicts the lock
   | 'NOT_SUPPORTED'
   | 'IO_ERROR'
   | 'INTERNAL';
@@ -59,4 +60,5 @@ export const INTEGRITY_CODES: ReadonlySet<ErrorCode> = new Set([
   'IMAGE_LIST_MISMATCH',
   'APT_SIGNATURE',
   'APT_RELEASE_INVALID',
+  'UNSAFE_VALUE',
 ]);

@@ -4,6 +4,7 @@ import { readVerified } from '../graph/copy.js';
 import { walkGraph } from '../graph/walk.js';
 import { IMAGE_TOC_MEDIA_TYPE, parseArchiveToc } from '../docker-archive/image-toc.js';
 import { readMemberJson } from '../bundle/member-json.js';
+import { gateBundle } from '../validate/gate.js';
 
 export interface InspectedArtifact {
   kind: 'image' | 'file' | 'rke2' | 'chart' | 'apt' | 'apt-meta';
@@ -40,6 +41,8 @@ export interface InspectResult {
 export async function inspectBundle(path: string): Promise<InspectResult> {
   const reader = await BundleReader.open(path);
   try {
+    // What inspect prints comes from the bundle: refused when a name could carry escapes or lines of its own.
+    await gateBundle(reader);
     const index = reader.index();
     const meta = reader.meta; // parsed and checked when the bundle was opened
     const artifacts: InspectedArtifact[] = [];

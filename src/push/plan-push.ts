@@ -2,6 +2,8 @@ import { FerryError } from '../core/errors.js';
 import { Annotation, type Descriptor, type ImageIndex } from '../core/media-types.js';
 import { isValidRepository, parseReference } from '../core/reference.js';
 import { versionToTag } from '../charts/select-version.js';
+import { chartNameProblem, chartVersionProblem, repositoryProblem, tagProblem } from '../validate/grammar.js';
+import { quoteUntrusted } from '../validate/untrusted-text.js';
 
 /** Where to push: `HOST[:PORT][/PREFIX]`. */
 export interface PushTarget {
@@ -49,6 +51,10 @@ export function planPush(index: ImageIndex, target: PushTarget): PushItem[] {
     // with `+` written `_` (helm pkg/registry/reference.go).
     const ref = kind === 'chart' ? chartTarget(desc, source) : parseReference(source);
     const repository = target.prefix ? `${target.prefix}/${ref.repository}` : ref.repository;
+    // The last word before a name goes on the wire: a repository or tag outside the distribution grammar (a `..`
+    // segment, a `/` in a chart title) would be resolved by URL rules to somewhere outside HOST/PREFIX.
+    const bad = repositoryProblem(repository) ?? (ref.tag !== undefined ? tagProblem(ref.tag) : undefined);
+    if (bad) throw new FerryError('UNSAFE_VALUE', `${quoteUntrusted(source)} would be pushed as ${quoteUntrusted(`${repository}:${ref.tag ?? ''}`)}, which ${bad}: refused, nothing was pushed`, { source: quoteUntrusted(source) });
     const name = `${repository}${ref.tag !== undefined ? `:${ref.tag}` : `@${desc.digest}`}`;
     const other = byName.get(name);
     if (other !== undefined && other !== source) {
@@ -69,5 +75,7 @@ export function planPush(index: ImageIndex, target: PushTarget): PushItem[] {
 function chartTarget(desc: Descriptor, source: string): { repository: string; tag: string } {
   const name = desc.annotations?.[Annotation.Title] ?? source.replace(/^charts\/|:.*$/g, '');
   const version = desc.annotations?.[Annotation.ChartVersion] ?? source.slice(source.lastIndexOf(':') + 1);
+  const why = chartNameProblem(name) ?? chartVersionProblem(version);
+  if (why) throw new FerryError('UNSAFE_VALUE', `chart ${quoteUntrusted(source)}: name ${quoteUntrusted(name)} version ${quoteUntrusted(version)}: ${why}: refused, nothing was pushed`, { source: quoteUntrusted(source) });
   return { repository: `charts/${name}`, tag: versionToTag(version) };
 }

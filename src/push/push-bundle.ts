@@ -9,6 +9,7 @@ import { type ArchivePushItem, planArchivePush } from './archive-plan.js';
 import { type PushItem, type PushTarget, planPush } from './plan-push.js';
 import { pushArchiveImages } from './push-archive-images.js';
 import { checkDeltaBase } from './delta-check.js';
+import { gateBundle } from '../validate/gate.js';
 
 export interface PushOptions {
   bundlePath: string;
@@ -45,6 +46,8 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
   const events = opts.events ?? noEvents;
   const reader = await BundleReader.open(opts.bundlePath);
   try {
+    // Repository names and tags come from the bundle: checked before a single request is sent.
+    await gateBundle(reader);
     const plan = planPush(reader.index(), opts.target);
     const registry = opts.target.registry;
     const taken = new Set(plan.filter((p) => p.tag !== undefined).map((p) => `${p.repository}:${p.tag}`));

@@ -1,4 +1,5 @@
 import type { AuditReport, AuditRow } from './audit-model.js';
+import { terminalSafe } from '../validate/untrusted-text.js';
 
 export type ReportFormat = 'json' | 'md' | 'html';
 
@@ -44,7 +45,7 @@ function facts(r: AuditReport): [string, string][] {
   ];
 }
 
-const mdCell = (s: string) => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
+const mdCell = (s: string) => terminalSafe(s).replaceAll('|', '\\|').replaceAll('\n', ' ');
 
 /** Markdown for a change ticket: the facts, then one table row per artifact, failures first. */
 export function renderMarkdown(r: AuditReport): string {

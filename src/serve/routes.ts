@@ -2,6 +2,9 @@ import type { BundleReader } from '../bundle/reader.js';
 import { Annotation, type Descriptor, isIndexType, isManifestType } from '../core/media-types.js';
 import { walkGraph } from '../graph/walk.js';
 import { planPush } from '../push/plan-push.js';
+import { FerryError } from '../core/errors.js';
+import { mediaTypeProblem } from '../validate/grammar.js';
+import { quoteUntrusted } from '../validate/untrusted-text.js';
 
 /** One repository as the bundle serves it: tags, and every manifest and blob of its images, by digest. */
 export interface ServedRepository {
@@ -25,6 +28,9 @@ export async function servedRepositories(reader: BundleReader): Promise<Map<stri
     const root: Descriptor = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size };
     if (item.tag !== undefined) repo.tags.set(item.tag, root);
     for (const node of await walkGraph(reader, [root])) {
+      // Served as Content-Type: a media type outside RFC 6838 would break (or split) the response header.
+      const why = mediaTypeProblem(node.mediaType);
+      if (why) throw new FerryError('UNSAFE_VALUE', `${item.source}: blob ${node.digest} media type ${quoteUntrusted(String(node.mediaType))} ${why}: refused, nothing is served`, { digest: node.digest });
       if (isManifestType(node.mediaType) || isIndexType(node.mediaType)) repo.manifests.set(node.digest, node);
       else repo.blobs.set(node.digest, node);
     }

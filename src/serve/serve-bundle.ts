@@ -5,6 +5,7 @@ import { BundleReader } from '../bundle/reader.js';
 import { type EventSink, noEvents } from '../core/events.js';
 import type { Descriptor } from '../core/media-types.js';
 import { type ServedRepository, servedRepositories } from './routes.js';
+import { gateBundle } from '../validate/gate.js';
 
 export interface ServeOptions {
   bundlePath: string;
@@ -19,7 +20,7 @@ export interface ServingBundle {
   close(): Promise<void>;
 }
 
-type ErrorCode = 'NAME_UNKNOWN' | 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN' | 'UNSUPPORTED' | 'DIGEST_INVALID';
+type ErrorCode = 'NAME_INVALID' | 'NAME_UNKNOWN' | 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN' | 'UNSUPPORTED' | 'DIGEST_INVALID';
 
 /**
  * `ferry bundle serve`: the pull side of the OCI distribution API (distribution-spec spec.md, "Pull" and "Content
@@ -30,7 +31,14 @@ type ErrorCode = 'NAME_UNKNOWN' | 'MANIFEST_UNKNOWN' | 'BLOB_UNKNOWN' | 'UNSUPPO
 export async function serveBundle(opts: ServeOptions): Promise<ServingBundle> {
   const events = opts.events ?? noEvents;
   const reader = await BundleReader.open(opts.bundlePath);
-  const repos = await servedRepositories(reader);
+  let repos: Map<string, ServedRepository>;
+  try {
+    await gateBundle(reader);
+    repos = await servedRepositories(reader);
+  } catch (err) {
+    await reader.close();
+    throw err;
+  }
   const server: Server = createServer((req, res) => {
     handle(req, res, reader, repos).catch((err: unknown) => {
       events({ type: 'warning', message: `serve: ${req.method} ${req.url}: ${(err as Error).message}` });
@@ -58,10 +66,18 @@ export async function serveBundle(opts: ServeOptions): Promise<ServingBundle> {
 
 async function handle(req: IncomingMessage, res: ServerResponse, reader: BundleReader, repos: Map<string, ServedRepository>): Promise<void> {
   res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
-  const url = new URL(req.url ?? '/', 'http://serve');
   const method = req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') return error(res, 405, 'UNSUPPORTED', 'this registry serves a bundle and is read-only');
-  const path = decodeURIComponent(url.pathname);
+  let url: URL;
+  let path: string;
+  try {
+    // A request target such as `//%` is not a URL path; `/v2/x/blobs/%` is not percent-encoding. Neither names
+    // anything the distribution grammar allows: a client error, never a 500.
+    url = new URL(req.url ?? '/', 'http://serve');
+    path = decodeURIComponent(url.pathname);
+  } catch {
+    return error(res, 400, 'NAME_INVALID', 'the request path is not a valid percent-encoded URL path');
+  }
   if (path === '/v2/' || path === '/v2') return json(res, method, 200, {});
   if (path === '/v2/_catalog') return json(res, method, 200, { repositories: page([...repos.keys()].sort(), url) });
   let m = /^\/v2\/(.+)\/tags\/list$/.exec(path);

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
-import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { BundleReader } from '../bundle/reader.js';
 import { VerifyingStream, digestHex } from '../core/digest.js';
@@ -8,6 +7,9 @@ import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { Annotation, type Descriptor, type ImageManifest } from '../core/media-types.js';
 import { counted } from '../core/streams.js';
+import { safeFileNameProblem } from '../validate/grammar.js';
+import { safeJoin } from '../validate/safe-join.js';
+import { quoteUntrusted } from '../validate/untrusted-text.js';
 
 export interface StagedFile {
   name: string;
@@ -25,10 +27,12 @@ export interface StagedFile {
 export async function copyLayerOut(reader: BundleReader, desc: Descriptor, manifest: ImageManifest, dir: string, events: EventSink, fileName?: string): Promise<StagedFile> {
   const layer = manifest.layers[0];
   const name = fileName ?? layer?.annotations?.[Annotation.Title];
-  if (!layer || !name || name.includes('/') || name === '.' || name === '..') {
+  if (!layer || !name) {
     throw new FerryError('BUNDLE_INVALID', `file artifact ${desc.digest} must have a first layer with a plain file name as its title`, { digest: desc.digest });
   }
-  const path = join(dir, name);
+  const why = safeFileNameProblem(name);
+  if (why) throw new FerryError('UNSAFE_VALUE', `file artifact ${desc.digest}: file name ${quoteUntrusted(name)} ${why}: refused, nothing was written`, { digest: desc.digest });
+  const path = safeJoin(dir, name);
   const tmp = `${path}.partial-${randomBytes(4).toString('hex')}`;
   try {
     const verify = new VerifyingStream({ digest: layer.digest, size: layer.size, subject: `file ${name} in ${desc.digest}` });

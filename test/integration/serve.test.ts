@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -70,6 +71,20 @@ describe.runIf(ok)('bundle serve: a read-only OCI registry from the bundle file'
     if (!f.docker.layers.some((l) => l.digest === alpineLayer)) expect(await err(`${served.url}/v2/velero/velero/blobs/${alpineLayer}`)).toEqual([404, 'BLOB_UNKNOWN']);
     expect(await err(`${served.url}/v2/velero/velero/blobs/uploads/`, { method: 'POST' })).toEqual([405, 'UNSUPPORTED']);
     expect(await err(`${served.url}/v2/velero/velero/manifests/v1.9.1`, { method: 'DELETE' })).toEqual([405, 'UNSUPPORTED']);
+    // Paths that are not percent-encoding, or name nothing the grammar allows: spec errors, never a 500.
+    expect(await err(`${served.url}/v2/x/blobs/%`)).toEqual([400, 'NAME_INVALID']);
+    expect(await err(`${served.url}/v2/velero/velero/manifests/%E0%A4%A`)).toEqual([400, 'NAME_INVALID']);
+    expect(await err(`${served.url}/v2/velero/velero/blobs/sha256:%2e%2e`)).toEqual([400, 'DIGEST_INVALID']);
+    expect(await err(`${served.url}/v2/velero%2f..%2fvelero/velero/tags/list`)).toEqual([404, 'NAME_UNKNOWN']);
+    // A request target fetch() would never send (it normalises URLs): written on a raw socket.
+    const raw = await new Promise<string>((resolve, reject) => {
+      const { port } = new URL(served.url);
+      const s = connect(Number(port), '127.0.0.1', () => s.end('GET //% HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      let got = '';
+      s.on('data', (c) => (got += c.toString())).on('end', () => resolve(got)).on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect(raw).toContain('NAME_INVALID');
   });
 
   it('eight concurrent skopeo copies read every image intact; ferry pulls from it with the same digests', async () => {

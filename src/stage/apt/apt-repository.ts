@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { FerryError } from '../../core/errors.js';
+import { oneLine, quoteUntrusted } from '../../validate/untrusted-text.js';
 
 /** A Packages stanza as the archive wrote it, with the identity used to find it. */
 export interface RawStanza {
@@ -38,10 +40,14 @@ export function buildRepoIndexes(opts: { suite: string; architectures: string[];
     const text = opts.stanzas
       .filter(({ stanza }) => stanza.architecture === arch || stanza.architecture === 'all')
       .sort((a, b) => (a.filename < b.filename ? -1 : 1))
-      .map(({ stanza, filename }) => `${stanza.text.replace(/^Filename:.*$/im, `Filename: ${filename}`)}\n`)
+      .map(({ stanza, filename }) => `${withFilename(stanza.text, filename)}\n`)
       .join('\n');
     const packages = Buffer.from(text);
     files.push({ path: `main/binary-${arch}/Packages`, body: packages }, { path: `main/binary-${arch}/Packages.gz`, body: gzipSync(packages, { level: 9 }) });
+  }
+  for (const arch of opts.architectures) {
+    // Each architecture is one path segment of dists/ (binary-<arch>); stage-apt writes through safeJoin as well.
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(arch)) throw new FerryError('UNSAFE_VALUE', `apt architecture ${quoteUntrusted(arch)} is not a Debian architecture name: refused`, { architecture: arch });
   }
   const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
   const release = [
@@ -58,6 +64,18 @@ export function buildRepoIndexes(opts: { suite: string; architectures: string[];
     '',
   ].join('\n');
   return { files, release: Buffer.from(release) };
+}
+
+/** The stanza with exactly one Filename field, ours: a second upstream Filename line must not survive next to it. */
+function withFilename(text: string, filename: string): string {
+  let placed = false;
+  const lines = text.split(/\r?\n/).flatMap((line) => {
+    if (!/^Filename:/i.test(line)) return [line];
+    if (placed) return [];
+    placed = true;
+    return [`Filename: ${oneLine(filename, 'pool file name')}`];
+  });
+  return lines.join('\n');
 }
 
 /**

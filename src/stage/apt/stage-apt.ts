@@ -12,6 +12,9 @@ import { type StagedFile, copyLayerOut, writeAtomic } from '../copy-out.js';
 import { type RawStanza, buildRepoIndexes, rawStanzas, signRelease } from './apt-repository.js';
 import { aptReadme, aptSources } from './apt-readme.js';
 import { readMemberJson } from '../../bundle/member-json.js';
+import { debianArchProblem, poolFileProblem } from '../../validate/grammar.js';
+import { safeJoin } from '../../validate/safe-join.js';
+import { oneLine, quoteUntrusted } from '../../validate/untrusted-text.js';
 
 export const STAGED_SUITE = 'ferry';
 export const NODE_APT_DIR = '/opt/ferry/apt';
@@ -58,14 +61,22 @@ export async function stageApt(reader: BundleReader, root: string, events: Event
   const chosen = all.map((d) => {
     const stanza = stanzas.get(`${d.name} ${d.version} ${d.architecture}`);
     if (!stanza) throw new FerryError('BUNDLE_INVALID', `no Packages stanza for ${d.name} ${d.version} in the bundle`, { package: d.name });
+    // The staged Filename: names a file in this pool, nothing else (the gate checked it; this keeps it so here).
+    const why = poolFileProblem(d.file);
+    if (why) throw new FerryError('UNSAFE_VALUE', `apt package ${d.name}: file ${quoteUntrusted(d.file)} ${why}: refused, nothing was written`, { package: d.name });
     return { stanza, filename: `pool/main/${d.file}` };
   });
   const architectures = [...new Set((lock.apt ?? []).flatMap((s) => s.architectures))].sort();
-  const { files, release } = buildRepoIndexes({ suite: STAGED_SUITE, architectures, stanzas: chosen, description: `apt packages staged by ferry from bundle ${reader.meta.name}`, date: new Date() });
+  for (const arch of architectures) {
+    const why = debianArchProblem(arch);
+    if (why) throw new FerryError('UNSAFE_VALUE', `apt architecture ${quoteUntrusted(arch)} ${why}: refused, nothing was written`, { architecture: arch });
+  }
+  const { files, release } = buildRepoIndexes({ suite: STAGED_SUITE, architectures, stanzas: chosen, description: `apt packages staged by ferry from bundle ${oneLine(reader.meta.name, 'bundle name')}`, date: new Date() });
   const dists = join(dir, 'dists', STAGED_SUITE);
   for (const f of files) {
-    await fs.mkdir(join(dists, f.path, '..'), { recursive: true });
-    await writeAtomic(join(dists, f.path), f.body);
+    const path = safeJoin(dists, f.path);
+    await fs.mkdir(join(path, '..'), { recursive: true });
+    await writeAtomic(path, f.body);
   }
   await writeAtomic(join(dists, 'Release'), release);
   let signedBy: string | undefined;

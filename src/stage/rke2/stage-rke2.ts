@@ -44,7 +44,7 @@ export async function stageRke2(reader: BundleReader, root: string, events: Even
     events({ type: 'artifact-start', kind: 'rke2', name: a[Annotation.Title] ?? desc.digest });
     const staged = await copyLayerOut(reader, desc, artifact, target, events);
     if (role === 'install-script') await fs.chmod(staged.path, 0o755);
-    if (role === 'checksums') arch = /^sha256sum-(.+)\.txt$/.exec(staged.name)?.[1] ?? arch;
+    if (role === 'checksums') arch = /^sha256sum-([a-z0-9][a-z0-9-]*)\.txt$/.exec(staged.name)?.[1] ?? arch;
     files.push({ ...staged, role: role ?? '' });
     events({ type: 'artifact-done', kind: 'rke2', name: staged.name, digest: `sha256:${staged.sha256}` });
     const toc = artifact.layers[1];

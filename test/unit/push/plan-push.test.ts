@@ -35,4 +35,13 @@ describe('planPush', () => {
     expect(parsePushTarget('https://host/a/b/')).toEqual({ registry: 'host', prefix: 'a/b' });
     expect(() => parsePushTarget('host/UP')).toThrow(/HOST\[:PORT\]\[\/PREFIX\]/);
   });
+
+  it('refuses a chart whose title or version would leave the prefix or is not a tag (UNSAFE_VALUE), before any request', () => {
+    const chart = (title: string, version: string) =>
+      ({ schemaVersion: 2, manifests: [{ mediaType: MediaType.OciManifest, digest: D('c'), size: 9, annotations: { [Annotation.Kind]: 'chart', [Annotation.RefName]: 'charts/app:1.0.0', [Annotation.Title]: title, [Annotation.ChartVersion]: version } }] }) as unknown as ImageIndex;
+    expect(planPush(chart('app', '1.0.0+b.1'), parsePushTarget('reg:5000/team'))).toMatchObject([{ repository: 'team/charts/app', tag: '1.0.0_b.1' }]);
+    for (const [title, version] of [['../../escaped/app', '1.0.0'], ['app', '1.0.0/../../x'], ['__proto__', '1.0.0'], ['app', '1.0.0\nX']]) {
+      expect(() => planPush(chart(title as string, version as string), parsePushTarget('reg:5000/team'))).toThrowError(expect.objectContaining({ code: 'UNSAFE_VALUE' }));
+    }
+  });
 });
