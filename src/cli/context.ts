@@ -5,6 +5,7 @@ import type { HttpGetter } from '../fetchers/file-fetcher.js';
 import { RegistryClient } from '../registry/client.js';
 import { chainCredentials, dockerConfigCredentials, staticCredentials } from '../registry/credentials.js';
 import { createHttpGetter } from '../registry/http-getter.js';
+import { keepSecret } from './scrub.js';
 
 export interface ConnectionFlags {
   caFile?: string;
@@ -47,5 +48,6 @@ export async function readPasswordStdin(): Promise<string> {
   for await (const c of process.stdin) chunks.push(c as Buffer);
   const password = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
   if (!password) throw new FerryError('USAGE', '--password-stdin: standard input was empty');
+  keepSecret(password);
   return password;
 }

@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { EventSink, FerryEvent } from '../core/events.js';
+import { scrub } from './scrub.js';
 
 export interface RendererOptions {
   /** Live bar on a TTY; plain lines otherwise. */
@@ -93,7 +94,7 @@ export class ProgressRenderer {
   private line(text: string, always = false): void {
     if (this.opts.quiet && !always) return;
     if (this.bar) this.bar.stop(), (this.bar = undefined);
-    this.opts.stream.write(`${text}\n`);
+    this.opts.stream.write(`${scrub(text)}\n`);
     if (this.opts.tty && !this.opts.quiet && this.phase) this.startBar();
   }
 

@@ -2,6 +2,7 @@ import { FerryError } from '../core/errors.js';
 import { Annotation, type Descriptor, type ImageIndex } from '../core/media-types.js';
 import { isValidRepository, parseReference } from '../core/reference.js';
 import { versionToTag } from '../charts/select-version.js';
+import { LOGIN_FIX, refuseUserInfo } from '../config/user-info.js';
 
 /** Where to push: `HOST[:PORT][/PREFIX]`. */
 export interface PushTarget {
@@ -22,6 +23,7 @@ export interface PushItem {
 }
 
 export function parsePushTarget(value: string): PushTarget {
+  refuseUserInfo('--registry', value, LOGIN_FIX);
   const cleaned = value.replace(/^[a-z]+:\/\//, '').replace(/\/+$/, '');
   const slash = cleaned.indexOf('/');
   const registry = slash < 0 ? cleaned : cleaned.slice(0, slash);
