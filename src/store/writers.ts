@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,8 +11,22 @@ import { join } from 'node:path';
  * the others start fresh. A file whose writer is alive is never read, claimed or removed.
  */
 
-/** A short tag for this machine, so a cache on a shared file system never mistakes another host's pid for ours. */
-const HOST = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+/**
+ * A short tag for this machine and pid namespace, so a cache on a shared file system or a volume shared by
+ * containers never mistakes another host's (or namespace's) pid for one of ours.
+ */
+const HOST = createHash('sha256').update(`${hostname()} ${pidNamespace()}`).digest('hex').slice(0, 8);
+
+function pidNamespace(): string {
+  try {
+    return readlinkSync('/proc/self/ns/pid'); // Linux: "pid:[4026531836]", one per namespace
+  } catch {
+    return '';
+  }
+}
+
+/** This process's host tag (tests name other writers' files with it). */
+export const hostTag = (): string => HOST;
 
 /** Files of dead writers on another host are taken as abandoned only after this long (their pids cannot be checked). */
 const FOREIGN_STALE_MS = 24 * 3600_000;

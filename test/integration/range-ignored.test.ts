@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostTag } from '../../src/store/writers.js';
 import { seededBytes } from '../helpers/images.js';
 import { run, scratch, writeManifest } from './ferry-env.js';
 
@@ -100,7 +100,7 @@ describe('a file server that ignores Range after a dropped connection', () => {
     const { cache, pull } = setup();
     mkdirSync(join(cache, 'partial'), { recursive: true });
     const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
-    const tag = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+    const tag = hostTag();
     writeFileSync(join(cache, 'partial', `${hex(body)}.${tag}.${dead}.0a0b0c`), body.subarray(0, 500_000));
     // The name older ferry releases used for the shared partial is taken over too.
     writeFileSync(join(cache, 'partial', hex(body)), body.subarray(0, 700_000));

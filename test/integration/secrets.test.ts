@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededBytes } from '../helpers/images.js';
 import { type FileHost, startFileHost } from '../helpers/file-host.js';
+import { makeImage, makeLayer, seed } from '../helpers/images.js';
+import { type TestRegistry, startRegistry } from '../helpers/registry.js';
+import { requireTools } from '../helpers/tools.js';
 import { run, scratch, writeManifest } from './ferry-env.js';
 
 const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -83,4 +86,45 @@ describe('credentials in --registry and --mirror never reach an output channel',
       }
     }, 120_000);
   }
+});
+
+/**
+ * The same with credentials given the right way and in use: a Docker config for the pull, --password-stdin for push
+ * and audit, against a real registry with htpasswd; the bundle, the lock and the reports hold no form of them either.
+ */
+describe.runIf(requireTools('docker-registry', 'htpasswd'))('credentials in use never reach an output channel', () => {
+  const pw = 'Zq7Kx" @/Wm3Pv';
+  let reg: TestRegistry;
+  beforeAll(async () => {
+    reg = await startRegistry({ htpasswd: { username: 'alice', password: pw } });
+    const image = makeImage({ layers: [await makeLayer({ seed: 'secrets-layer', size: 20_000, gzip: true })] });
+    await seed(reg, 'acme/app', 'v1', image);
+  }, 60_000);
+  afterAll(async () => reg?.stop());
+
+  it('pull with the Docker config, push, audit and inventory with --password-stdin: no secret in any output or file', async () => {
+    const dir = scratch('ferry-secrets-');
+    const docker = join(dir, 'docker');
+    mkdirSync(docker);
+    writeFileSync(join(docker, 'config.json'), JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from(`alice:${pw}`).toString('base64') } } }));
+    const env = { DOCKER_CONFIG: docker };
+    const b = join(dir, 'out', 'b.tar');
+    mkdirSync(join(dir, 'out'));
+    const runs = [
+      await run(['--json', 'bundle', 'pull', writeManifest(dir, `  images: [${reg.host}/acme/app:v1]\n`), '-o', b, '--cache', join(dir, 'out', 'cache'), '--plain-http'], { env }),
+      await run(['--json', 'bundle', 'push', b, '--registry', `${reg.host}/copy`, '--plain-http', '--username', 'alice', '--password-stdin', '--report', join(dir, 'out', 'push.html')], { input: `${pw}\n` }),
+      await run(['bundle', 'audit', b, '--registry', `${reg.host}/copy`, '--plain-http', '--username', 'alice', '--password-stdin', '-o', join(dir, 'out', 'audit.json')], { input: `${pw}\n` }),
+      await run(['registry', 'inventory', '--registry', `${reg.host}/copy`, '--plain-http', '--username', 'alice', '--password-stdin', '-o', join(dir, 'out', 'inv.json')], { input: `${pw}\n` }),
+      // A wrong password: the failure must not echo the one that was tried.
+      await run(['--json', 'bundle', 'push', b, '--registry', `${reg.host}/copy`, '--plain-http', '--username', 'alice', '--password-stdin'], { input: `${pw}x\n` }),
+    ];
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0, 1]);
+    for (const r of runs) for (const f of forms(pw)) expect(`${r.stdout}${r.stderr}`).not.toContain(f);
+    const files = filesUnder(join(dir, 'out'));
+    expect(files.filter((f) => /b\.tar$|lock\.json$|push\.html$|audit\.json$|inv\.json$/.test(f))).toHaveLength(5);
+    for (const file of files) {
+      const text = readFileSync(file, 'latin1');
+      for (const f of forms(pw)) expect(text, file).not.toContain(f);
+    }
+  }, 120_000);
 });

@@ -1,7 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -9,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { digestHex, sha256 } from '../../../src/core/digest.js';
 import { FerryError } from '../../../src/core/errors.js';
 import { ContentStore } from '../../../src/store/content-store.js';
+import { hostTag } from '../../../src/store/writers.js';
 
 const data = Buffer.from('0123456789'.repeat(1000));
 const desc = { mediaType: 'application/octet-stream', digest: sha256(data), size: data.length };
@@ -60,7 +59,7 @@ describe('ContentStore', () => {
     expect(await s.exists(desc)).toBe(true);
   });
 
-  const hostTag = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+  const tag = hostTag();
   const deadPid = () => {
     const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     return Number(child.stdout);
@@ -71,7 +70,7 @@ describe('ContentStore', () => {
     const dir = join(s.root, 'partial');
     mkdirSync(dir, { recursive: true });
     // The parent of this test process is alive: its partial (garbage here) must not be resumed from.
-    const live = join(dir, `${digestHex(desc.digest)}.${hostTag}.${process.ppid}.abcdef`);
+    const live = join(dir, `${digestHex(desc.digest)}.${tag}.${process.ppid}.abcdef`);
     writeFileSync(live, Buffer.alloc(5000, 0x58));
     const offsets: number[] = [];
     const r = await s.pushResumable(desc, async (off) => (offsets.push(off), Readable.from([data.subarray(off)])), 'blob');
@@ -86,8 +85,8 @@ describe('ContentStore', () => {
     const dir = join(s.root, 'partial');
     mkdirSync(dir, { recursive: true });
     const hex = digestHex(desc.digest);
-    writeFileSync(join(dir, `${hex}.${hostTag}.${deadPid()}.aaaaaa`), data.subarray(0, 2000));
-    writeFileSync(join(dir, `${hex}.${hostTag}.${deadPid()}.bbbbbb`), data.subarray(0, 6000));
+    writeFileSync(join(dir, `${hex}.${tag}.${deadPid()}.aaaaaa`), data.subarray(0, 2000));
+    writeFileSync(join(dir, `${hex}.${tag}.${deadPid()}.bbbbbb`), data.subarray(0, 6000));
     const offsets: number[] = [];
     const r = await s.pushResumable(desc, async (off) => (offsets.push(off), Readable.from([data.subarray(off)])), 'blob');
     expect(offsets).toEqual([6000]);
@@ -150,5 +149,17 @@ describe('ContentStore', () => {
     expect(err).toMatchObject({ code: 'NETWORK_ERROR', details: { retriable: false, url: 'http://x/f' } });
     expect(err.message).toMatch(/^file f \(http:\/\/x\/f\): .*started again from byte 0 once/);
     expect(readdirSync(join(t.root, 'partial'))).toEqual([]);
+  });
+
+  it('removes temp files of dead writers from tmp/, never a live one\'s', async () => {
+    const s = newStore();
+    const dir = join(s.root, 'tmp');
+    mkdirSync(dir, { recursive: true });
+    const hex = digestHex(desc.digest);
+    const dead = `${hex}.${tag}.${deadPid()}.aaaaaa`;
+    const live = `${hex}.${tag}.${process.ppid}.bbbbbb`;
+    for (const n of [dead, live]) writeFileSync(join(dir, n), 'x');
+    await s.putBuffer(desc, data);
+    expect(readdirSync(dir)).toEqual([live]);
   });
 });
