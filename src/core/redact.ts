@@ -12,9 +12,13 @@ export const MASK = '***';
 
 /** A URL or a reference (`user:pass@host:5000/prefix`, `host/repo:tag@sha256:…`) with its user-info masked. */
 export function redact(value: string): string {
+  return redactWith(value, true);
+}
+
+function redactWith(value: string, dropQuery: boolean): string {
   const scheme = SCHEME.exec(value)?.[0];
   if (scheme && /^https?:\/\//i.test(scheme)) {
-    const parsed = redactParsedUrl(value);
+    const parsed = redactParsedUrl(value, dropQuery);
     if (parsed !== undefined) return parsed;
   }
   return maskToLastAt(value, scheme ?? '');
@@ -25,7 +29,7 @@ export function hasUserInfo(value: string): boolean {
   return value.replace(DIGEST_TAIL, '').includes('@');
 }
 
-function redactParsedUrl(value: string): string | undefined {
+function redactParsedUrl(value: string, dropQuery: boolean): string | undefined {
   let u: URL;
   try {
     u = new URL(value);
@@ -39,7 +43,10 @@ function redactParsedUrl(value: string): string | undefined {
   if (u.username !== '' || u.password !== '') {
     u.username = MASK;
     u.password = '';
+  } else if (!dropQuery) {
+    return value; // nothing to hide: keep the text exactly as it was
   }
+  if (!dropQuery) return u.toString();
   const hadQuery = u.search !== '';
   u.search = '';
   u.hash = '';
@@ -55,12 +62,13 @@ function maskToLastAt(value: string, scheme: string): string {
 }
 
 /**
- * Free text (an error message, a line of output): every URL in it redacted, and every `name:secret@` that is not a
- * tag before a digest. The last line of defence; messages are built with `redact` in the first place.
+ * Free text (an error message, a line of output): the user-info of every URL in it masked (queries are kept: a
+ * result may list URLs as the manifest wrote them), and every `name:secret@` that is not a tag before a digest.
+ * The last line of defence; messages are built with `redact` in the first place.
  */
 export function redactText(text: string, secrets: Iterable<string> = []): string {
-  let out = text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, (url) => redact(url));
-  out = out.replace(/[^\s"'/@=]+:[^\s"'@]*@(?![a-z0-9]+:[a-fA-F0-9]{32,})/g, `${MASK}@`);
+  let out = text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, (url) => redactWith(url, false));
+  out = out.replace(/[^\s"'/@=]+:(?!\/\/)[^\s"'@]*@(?![a-z0-9]+:[a-fA-F0-9]{32,})/g, `${MASK}@`);
   for (const s of secrets) out = maskSecret(out, s);
   return out;
 }

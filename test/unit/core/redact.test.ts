@@ -47,3 +47,11 @@ describe('redactText', () => {
     expect(maskSecret('ab', 'a')).toBe('ab'); // too short to mask without masking everything
   });
 });
+
+describe('redactText keeps what is not a secret', () => {
+  it('leaves URLs without user-info exactly as written, queries included', () => {
+    const t = 'fetched https://example.org/f.tar.gz?version=2&x=1 and http://127.0.0.1:5000/v2/';
+    expect(redactText(t)).toBe(t);
+    expect(redactText('see https://bob:Zq7Kx@example.org/f?version=2')).toBe('see https://***@example.org/f?version=2');
+  });
+});
