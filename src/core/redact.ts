@@ -68,7 +68,7 @@ function maskToLastAt(value: string, scheme: string): string {
  */
 export function redactText(text: string, secrets: Iterable<string> = []): string {
   let out = text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, (url) => redactWith(url, false));
-  out = out.replace(/[^\s"'/@=]+:(?!\/\/)[^\s"'@]*@(?![a-z0-9]+:[a-fA-F0-9]{32,})/g, `${MASK}@`);
+  out = out.replace(/[^\s"'/@=]+:(?!\/\/)[^\s"'@]*@(?=[A-Za-z0-9[])(?![a-z0-9]+:[a-fA-F0-9]{32,})/g, `${MASK}@`);
   for (const s of secrets) out = maskSecret(out, s);
   return out;
 }
