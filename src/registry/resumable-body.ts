@@ -57,13 +57,19 @@ function checkStart(res: HttpResponse, have: number, url: string): void {
   if (res.status === 206) {
     const m = /^bytes (\d+)-/.exec(res.headers['content-range'] ?? '');
     if (m && Number(m[1]) === have) return;
-    res.body.destroy();
+    discard(res);
     throw new FerryError('NETWORK_ERROR', `${safe}: asked to resume at byte ${have}, server answered Content-Range "${res.headers['content-range'] ?? ''}"`, { url: safe, rangeRefused: true, retriable: true });
   }
-  res.body.destroy();
+  discard(res);
   if (have > 0 && (res.status === 200 || res.status === 416)) {
     const why = res.status === 200 ? 'the server ignores Range requests (HTTP 200 to Range: bytes=' + have + '-)' : 'the server no longer has those bytes (HTTP 416)';
     throw new FerryError('NETWORK_ERROR', `${safe}: cannot resume at byte ${have}: ${why}`, { url: safe, rangeRefused: true, retriable: true });
   }
   throw new FerryError(res.status === 404 ? 'NOT_FOUND' : 'REGISTRY_ERROR', `${safe}: HTTP ${res.status}`, { url: safe, status: res.status });
+}
+
+/** Drops a body we will not read; undici reports the abort as an error event, which nobody else listens to. */
+function discard(res: HttpResponse): void {
+  res.body.on('error', () => {});
+  res.body.destroy();
 }
