@@ -6,7 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostTag } from '../../src/store/writers.js';
-import { seededBytes } from '../helpers/images.js';
+import { type ChaosProxy, startChaosProxy } from '../helpers/chaos-proxy.js';
+import { makeImage, makeLayer, seed, seededBytes } from '../helpers/images.js';
+import { type TestRegistry, startRegistry } from '../helpers/registry.js';
+import { requireTools } from '../helpers/tools.js';
 import { run, scratch, writeManifest } from './ferry-env.js';
 
 const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -111,5 +114,37 @@ describe('a file server that ignores Range after a dropped connection', () => {
     expect(r.code).toBe(0);
     expect(srv.log.some((l) => l.range === 'bytes=700000-')).toBe(true);
     expect(partials(cache)).toEqual([]);
+  });
+});
+
+describe.runIf(requireTools('docker-registry'))('a registry behind a proxy that cuts a blob and then ignores Range', () => {
+  let reg: TestRegistry;
+  let proxy: ChaosProxy;
+  let layerDigest: string;
+  beforeAll(async () => {
+    reg = await startRegistry();
+    const layer = await makeLayer({ seed: 'range-ignored-layer', size: 2 << 20, gzip: false });
+    layerDigest = layer.digest;
+    await seed(reg, 'acme/app', 'v1', makeImage({ layers: [layer] }));
+    proxy = await startChaosProxy(reg.url);
+  }, 60_000);
+  afterAll(async () => {
+    await proxy?.stop();
+    await reg?.stop();
+  });
+
+  it('pull restarts the blob from byte 0 and succeeds; the bundle verifies', async () => {
+    const dir = scratch('ferry-range-');
+    const blob = new RegExp(`/blobs/${layerDigest}$`);
+    proxy.rules.push({ method: 'GET', path: blob, times: 1, action: { dropAfterBytes: 500_000 } }, { method: 'GET', path: blob, times: 10, action: { ignoreRange: true } });
+    const manifest = writeManifest(dir, '  images:\n    - acme/app:v1\n');
+    const r = await run(['bundle', 'pull', manifest, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'cache'), '--mirror', `docker.io=${proxy.url}`, '--no-progress']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const blobGets = proxy.log.filter((l) => l.method === 'GET' && blob.test(l.path));
+    expect(blobGets.map((l) => l.outcome)).toEqual(['drop', 'ignore-range', 'ignore-range']);
+    expect(String(blobGets[1]?.headers.range)).toMatch(/^bytes=[1-9]\d*-$/);
+    expect(blobGets[2]?.headers.range).toBeUndefined();
+    expect((await run(['bundle', 'verify', join(dir, 'b.tar')])).code).toBe(0);
   });
 });
