@@ -67,8 +67,8 @@ describe('credentials in --registry and --mirror never reach an output channel',
     it(`password ${JSON.stringify(pw)}: a usage error that names the fix, and no secret in stdout, stderr, --json or any file`, async () => {
       const dir = scratch('ferry-secrets-');
       for (const [name, args] of cases(pw, dir)) {
-        for (const json of [false, true]) {
-          const r = await run([...(json ? ['--json'] : []), ...args]);
+        const both = await Promise.all([false, true].map(async (json) => ({ json, r: await run([...(json ? ['--json'] : []), ...args]) })));
+        for (const { json, r } of both) {
           const out = `${r.stdout}\n${r.stderr}`;
           for (const f of forms(pw)) expect(out, `${name}${json ? ' --json' : ''}: ${out}`).not.toContain(f);
           expect(r.code, `${name}: ${out}`).toBe(2);
