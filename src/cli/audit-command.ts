@@ -24,16 +24,16 @@ export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags
   ).action(async (path: string, o: ConnectionFlags & TrustFlags & { output: string; format?: string; registry?: string; username?: string; passwordStdin?: boolean }) => {
     const { verifyBundle } = await import('../verify/verify-bundle.js');
     const s = openSession(globals());
+    // Flags first: a bad --registry (credentials in it) is a usage error before a long verify pass.
+    const target = o.registry ? (await import('../push/plan-push.js')).parsePushTarget(o.registry) : undefined;
     const opts = await verifyOptions(o, s.renderer.sink);
     s.renderer.sink({ type: 'phase', phase: 'verify', detail: path });
     const verified = await verifyBundle(resolve(path), opts);
     // The report names every artifact: a bundle whose names break their grammar gets no report that repeats them.
     if (verified.ok) await gateBundleFile(resolve(path));
     let registry;
-    if (o.registry) {
-      const { parsePushTarget } = await import('../push/plan-push.js');
+    if (target) {
       const { buildRegistryClient, readPasswordStdin } = await import('./context.js');
-      const target = parsePushTarget(o.registry);
       if (o.passwordStdin && !o.username) throw new FerryError('USAGE', '--password-stdin needs --username');
       const login = o.username ? { host: target.registry, username: o.username, password: o.passwordStdin ? await readPasswordStdin() : '' } : undefined;
       const client = buildRegistryClient(o, s.renderer.sink, undefined, login);

@@ -3,8 +3,9 @@ import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import type { HttpGetter } from '../fetchers/file-fetcher.js';
 import { RegistryClient } from '../registry/client.js';
-import { chainCredentials, dockerConfigCredentials, staticCredentials } from '../registry/credentials.js';
+import { type CredentialProvider, chainCredentials, dockerConfigCredentials, staticCredentials } from '../registry/credentials.js';
 import { createHttpGetter } from '../registry/http-getter.js';
+import { keepSecret } from './scrub.js';
 
 export interface ConnectionFlags {
   caFile?: string;
@@ -24,7 +25,7 @@ export function buildRegistryClient(
   mirrors?: Mirrors,
   login?: { host: string; username: string; password: string },
 ): RegistryClient {
-  const docker = dockerConfigCredentials();
+  const docker = remembered(dockerConfigCredentials());
   const credentials = login ? chainCredentials(staticCredentials(login.host, login.username, login.password), docker) : docker;
   return new RegistryClient({
     ...(mirrors ? { endpointFor: (r: string) => mirrors.endpointFor(r) } : {}),
@@ -34,6 +35,15 @@ export function buildRegistryClient(
     insecure: flags.insecure === true,
     events,
   });
+}
+
+/** Every secret the Docker config hands out is remembered, so no output can show it (scrub.ts). */
+function remembered(provider: CredentialProvider): CredentialProvider {
+  return async (host) => {
+    const c = await provider(host);
+    if (c) keepSecret('password' in c ? c.password : c.identityToken);
+    return c;
+  };
 }
 
 export function buildHttpGetter(client: RegistryClient, mirrors: Mirrors): HttpGetter {
@@ -47,5 +57,6 @@ export async function readPasswordStdin(): Promise<string> {
   for await (const c of process.stdin) chunks.push(c as Buffer);
   const password = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '';
   if (!password) throw new FerryError('USAGE', '--password-stdin: standard input was empty');
+  keepSecret(password);
   return password;
 }

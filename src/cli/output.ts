@@ -2,6 +2,7 @@ import { FerryError } from '../core/errors.js';
 import { exitCodeFor } from './exit-codes.js';
 import { ProgressRenderer } from './progress.js';
 import { terminalSafe } from '../validate/untrusted-text.js';
+import { scrub, scrubValue } from './scrub.js';
 
 export interface GlobalFlags {
   json?: boolean;
@@ -25,9 +26,9 @@ export function openSession(flags: GlobalFlags): Session {
     json,
     done(result, human) {
       renderer.stop();
-      if (json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      if (json) process.stdout.write(`${JSON.stringify(scrubValue(toPlain(result)), null, 2)}\n`);
       // Human text names what a bundle holds: no byte of it may reach the terminal as a control sequence.
-      else process.stdout.write(terminalSafe(human.endsWith('\n') ? human : `${human}\n`));
+      else process.stdout.write(terminalSafe(scrub(human.endsWith('\n') ? human : `${human}\n`)));
     },
   };
 }
@@ -36,14 +37,20 @@ export function openSession(flags: GlobalFlags): Session {
 export function reportError(err: unknown, json: boolean): number {
   const fe = err instanceof FerryError ? err : undefined;
   const code = exitCodeFor(fe?.code);
-  const message = err instanceof Error ? err.message : String(err);
+  const message = scrub(err instanceof Error ? err.message : String(err));
   if (json) {
-    process.stdout.write(`${JSON.stringify({ ok: false, error: { code: fe?.code ?? 'INTERNAL', message, details: fe?.details ?? {} } }, null, 2)}\n`);
+    const details = scrubValue(toPlain(fe?.details ?? {}));
+    process.stdout.write(`${JSON.stringify({ ok: false, error: { code: fe?.code ?? 'INTERNAL', message, details } }, null, 2)}\n`);
   } else {
     process.stderr.write(`ferry: error${fe ? ` [${fe.code}]` : ''}: ${terminalSafe(message)}\n`);
-    if (!fe && err instanceof Error && err.stack && process.env.FERRY_DEBUG) process.stderr.write(`${err.stack}\n`);
+    if (!fe && err instanceof Error && err.stack && process.env.FERRY_DEBUG) process.stderr.write(`${scrub(err.stack)}\n`);
   }
   return code;
+}
+
+/** A value as JSON.stringify would see it (class instances, toJSON), so scrubbing walks plain data only. */
+function toPlain(value: unknown): unknown {
+  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
 }
 
 export function formatBytes(n: number): string {

@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { EventSink, FerryEvent } from '../core/events.js';
 import { terminalSafe } from '../validate/untrusted-text.js';
+import { scrub } from './scrub.js';
 
 export interface RendererOptions {
   /** Live bar on a TTY; plain lines otherwise. */
@@ -94,7 +95,7 @@ export class ProgressRenderer {
   private line(text: string, always = false): void {
     if (this.opts.quiet && !always) return;
     if (this.bar) this.bar.stop(), (this.bar = undefined);
-    this.opts.stream.write(`${terminalSafe(text)}\n`);
+    this.opts.stream.write(`${terminalSafe(scrub(text))}\n`);
     if (this.opts.tty && !this.opts.quiet && this.phase) this.startBar();
   }
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { FerryError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 import { YamlSource } from '../manifest/yaml-source.js';
 import { problemsFromZod } from '../manifest/zod-problems.js';
 import { type MirrorRule, ruleOrProblem } from './mirror-rule.js';
@@ -42,7 +43,8 @@ export function parseConfig(text: string, path: string): FerryConfig {
   for (const [from, to] of Object.entries(parsed.data.mirrors ?? {})) {
     const r = ruleOrProblem(from, to);
     if ('rule' in r) mirrors.push(r.rule);
-    else problems.push(src.format({ path: ['mirrors', from], message: r.problem }));
+    // The key is printed as the problem's path: masked, since a FROM may carry user-info.
+    else problems.push(src.format({ path: ['mirrors', from], message: r.problem }).replace(from, redact(from)));
   }
   if (problems.length > 0) throw invalid(path, problems);
   return { mirrors };

@@ -1,4 +1,6 @@
 import { FerryError } from '../core/errors.js';
+import { hasUserInfo, redact } from '../core/redact.js';
+import { MIRROR_FIX } from './user-info.js';
 
 /**
  * One mirror rule FROM=TO, validated and normalised. FROM containing `://` is a URL prefix for file downloads;
@@ -16,7 +18,7 @@ export function normaliseRegistry(host: string): string {
   return h === 'index.docker.io' || h === 'registry-1.docker.io' ? 'docker.io' : h;
 }
 
-/** Validates and normalises a rule; throws FerryError('USAGE') prefixed with `where` (the flag or config key). */
+/** Validates and normalises a rule; throws FerryError('USAGE') prefixed with `where` (the flag or config key, redacted). */
 export function checkRule(from: string, to: string, where: string): MirrorRule {
   const r = ruleOrProblem(from, to);
   if ('problem' in r) throw usageError(where, r.problem);
@@ -37,6 +39,8 @@ class RuleProblem extends Error {}
 
 function normalise(from: string, to: string): MirrorRule {
   if (from === '' || to === '') throw new RuleProblem('FROM and TO must both be given');
+  // Credentials would be echoed in messages, events and --json wherever the rule is named.
+  if (hasUserInfo(from) || hasUserInfo(to)) throw new RuleProblem(`credentials (a user and password before "@") do not belong in a mirror rule; ${MIRROR_FIX}`);
   if (isUrlPrefix(from)) {
     checkHttpUrl(from, 'FROM');
     checkHttpUrl(to, 'TO');
@@ -45,7 +49,7 @@ function normalise(from: string, to: string): MirrorRule {
     return [from, target];
   }
   const host = normaliseRegistry(from);
-  if (!HOST_RE.test(host)) throw new RuleProblem(`FROM "${from}" is neither a registry host (docker.io, 127.0.0.1:5000) nor a URL prefix (https://…)`);
+  if (!HOST_RE.test(host)) throw new RuleProblem(`FROM "${redact(from)}" is neither a registry host (docker.io, 127.0.0.1:5000) nor a URL prefix (https://…)`);
   // A bare host[:port] means HTTPS; plain HTTP must be asked for with http://.
   const endpoint = /^[a-z][a-z0-9+.-]*:\/\//i.test(to) ? to : `https://${to}`;
   const url = checkHttpUrl(endpoint, 'TO');
@@ -61,17 +65,11 @@ function checkHttpUrl(value: string, which: string): URL {
     throw new RuleProblem(`${which} "${redact(value)}" is not a URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RuleProblem(`${which} must be an http:// or https:// URL, not ${url.protocol}//`);
-  // Credentials belong in Docker's config; a rule is echoed in messages and would leak them.
-  if (url.username !== '' || url.password !== '') throw new RuleProblem(`${which} must not carry credentials (user:password@)`);
+  if (url.username !== '' || url.password !== '') throw new RuleProblem(`credentials (a user and password before "@") do not belong in a mirror rule; ${MIRROR_FIX}`);
   return url;
 }
 
-/** Masks a `user:password@` part so an error never repeats it. */
-export function redact(s: string): string {
-  return s.replace(/\/\/[^/@\s"]*@/g, '//***@');
-}
-
+/** `where` is already safe to print: callers build it from `redact`ed values. */
 export function usageError(where: string, why: string): FerryError {
-  const safeWhere = redact(where);
-  return new FerryError('USAGE', `${safeWhere}: ${why}`, { where: safeWhere });
+  return new FerryError('USAGE', `${where}: ${why}`, { where });
 }

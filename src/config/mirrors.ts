@@ -1,3 +1,4 @@
+import { redact } from '../core/redact.js';
 import { checkRule, isUrlPrefix, type MirrorRule, normaliseRegistry, usageError } from './mirror-rule.js';
 
 export { loadConfig, parseConfig, type FerryConfig } from './config-file.js';
@@ -20,7 +21,7 @@ export class Mirrors {
 
   /** Adds or replaces a rule: command-line flags come after the config file, so they win. */
   add(from: string, to: string): void {
-    const [f, t] = checkRule(from, to, `mirror ${from}=${to}`);
+    const [f, t] = checkRule(from, to, `mirror ${redact(`${from}=${to}`)}`);
     if (isUrlPrefix(f)) {
       this.prefixes = this.prefixes.filter(([p]) => p !== f);
       this.prefixes.push([f, t]);
@@ -58,7 +59,7 @@ function matchesPrefix(url: string, prefix: string): boolean {
  * at the first `=http://` or `=https://`.
  */
 export function parseMirrorFlag(value: string): MirrorRule {
-  const where = `--mirror ${JSON.stringify(value)}`;
+  const where = `--mirror "${redact(value)}"`;
   const first = value.indexOf('=');
   const urlSplit = /=https?:\/\//i.exec(value);
   const eq = isUrlPrefix(value.slice(0, Math.max(first, 0))) && urlSplit ? urlSplit.index : first;

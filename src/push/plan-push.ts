@@ -4,6 +4,7 @@ import { isValidRepository, parseReference } from '../core/reference.js';
 import { versionToTag } from '../charts/select-version.js';
 import { chartNameProblem, chartVersionProblem, repositoryProblem, tagProblem } from '../validate/grammar.js';
 import { quoteUntrusted } from '../validate/untrusted-text.js';
+import { LOGIN_FIX, refuseUserInfo } from '../config/user-info.js';
 
 /** Where to push: `HOST[:PORT][/PREFIX]`. */
 export interface PushTarget {
@@ -24,6 +25,7 @@ export interface PushItem {
 }
 
 export function parsePushTarget(value: string): PushTarget {
+  refuseUserInfo('--registry', value, LOGIN_FIX);
   const cleaned = value.replace(/^[a-z]+:\/\//, '').replace(/\/+$/, '');
   const slash = cleaned.indexOf('/');
   const registry = slash < 0 ? cleaned : cleaned.slice(0, slash);

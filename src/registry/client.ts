@@ -57,7 +57,9 @@ export class RegistryClient {
     const base = this.baseUrl(registry);
     const url = /^https?:\/\//.test(c.path) ? c.path : `${base}${c.path}`;
     const origin = new URL(url).origin;
-    const host = new URL(base).host;
+    const home = new URL(base);
+    if (origin !== home.origin) return this.callElsewhere(registry, c, url, home.origin);
+    const host = home.host;
     let found: Promise<Awaited<ReturnType<CredentialProvider>>> | undefined;
     // Credentials for the host actually contacted, else for the upstream registry name.
     const creds = () => (found ??= this.credentials(host).then((x) => x ?? (host !== registry ? this.credentials(registry) : undefined)));
@@ -75,6 +77,23 @@ export class RegistryClient {
       throw new FerryError('AUTH_FAILED', `${c.what}: the registry rejected the credentials (HTTP 401)`, { registry });
     }
     return res;
+  }
+
+  /**
+   * A request to a URL the registry named on another origin (an upload Location on another host or port). The
+   * distribution spec says clients MUST NOT forward Authorization headers across host boundaries, so it goes
+   * without credentials, and a 401 there is not answered: the registry's password or token never leaves its origin.
+   */
+  private async callElsewhere(registry: string, c: Call, url: string, home: string): Promise<HttpResponse> {
+    const res = await this.transport.send({ method: c.method, url, headers: { ...(c.headers ?? {}) }, ...(c.body !== undefined ? { body: c.body } : {}) });
+    if (res.status !== 401) return res;
+    await res.body.dump();
+    const there = new URL(url).origin;
+    throw new FerryError(
+      'AUTH_FAILED',
+      `${c.what}: the registry sent the upload to ${there}, which asks for credentials; ferry sends credentials only to the registry's own origin ${home} (distribution-spec: Authorization is never forwarded to another host). Configure the registry to name its own public URL in Location (distribution: http.host, or X-Forwarded-Proto/Host at the proxy)`,
+      { registry, origin: there },
+    );
   }
 
   async ping(registry: string): Promise<void> {

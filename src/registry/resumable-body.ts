@@ -18,7 +18,7 @@ export interface ResumeOptions {
  * A download that survives dropped connections: when the body breaks off, it asks again with
  * `Range: bytes=<have>-` and continues, accepting only a 206 whose Content-Range starts exactly at `<have>`
  * (RFC 9110 §14.2; distribution-spec: registries SHOULD support Range on blobs). A server that answers 200 to a
- * ranged request would repeat bytes, so that fails loudly instead. `open` must go through the registry each time,
+ * ranged request would repeat bytes, so that fails with `isRangeRefused` and the caller starts over. `open` must go through the registry each time,
  * since redirect targets (presigned URLs) expire. The caller verifies the digest of the whole.
  */
 export function resumableBody(open: (range: number) => Promise<HttpResponse>, opts: ResumeOptions): Readable {
@@ -46,17 +46,30 @@ export function resumableBody(open: (range: number) => Promise<HttpResponse>, op
   return Readable.from(gen(), { objectMode: false });
 }
 
+/**
+ * A server that cannot continue where we asked (HTTP 200 to a ranged request: it ignores Range and would repeat the
+ * bytes already kept; a Content-Range starting elsewhere; 416 for a prefix it no longer has) fails with
+ * `details.rangeRefused`: the kept prefix is then useless, and the store starts again from byte 0 (content-store.ts).
+ */
 function checkStart(res: HttpResponse, have: number, url: string): void {
   if (have === 0 && res.status === 200) return;
+  const safe = redact(url);
   if (res.status === 206) {
     const m = /^bytes (\d+)-/.exec(res.headers['content-range'] ?? '');
     if (m && Number(m[1]) === have) return;
-    res.body.destroy();
-    throw new FerryError('NETWORK_ERROR', `${redact(url)}: asked to resume at byte ${have}, server answered Content-Range "${res.headers['content-range'] ?? ''}"`, { url: redact(url) });
+    discard(res);
+    throw new FerryError('NETWORK_ERROR', `${safe}: asked to resume at byte ${have}, server answered Content-Range "${res.headers['content-range'] ?? ''}"`, { url: safe, rangeRefused: true, retriable: true });
   }
+  discard(res);
+  if (have > 0 && (res.status === 200 || res.status === 416)) {
+    const why = res.status === 200 ? 'the server ignores Range requests (HTTP 200 to Range: bytes=' + have + '-)' : 'the server no longer has those bytes (HTTP 416)';
+    throw new FerryError('NETWORK_ERROR', `${safe}: cannot resume at byte ${have}: ${why}`, { url: safe, rangeRefused: true, retriable: true });
+  }
+  throw new FerryError(res.status === 404 ? 'NOT_FOUND' : 'REGISTRY_ERROR', `${safe}: HTTP ${res.status}`, { url: safe, status: res.status });
+}
+
+/** Drops a body we will not read; undici reports the abort as an error event, which nobody else listens to. */
+function discard(res: HttpResponse): void {
+  res.body.on('error', () => {});
   res.body.destroy();
-  if (have > 0 && res.status === 200) {
-    throw new FerryError('NETWORK_ERROR', `${redact(url)}: cannot resume at byte ${have}: the server ignores Range requests`, { url: redact(url), retriable: true });
-  }
-  throw new FerryError(res.status === 404 ? 'NOT_FOUND' : 'REGISTRY_ERROR', `${redact(url)}: HTTP ${res.status}`, { url: redact(url), status: res.status });
 }

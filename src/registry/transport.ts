@@ -11,6 +11,7 @@ import { Agent, request } from 'undici';
  */
 const BODY_BUFFER = 4 << 20;
 import { FerryError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 import { type EventSink, noEvents } from '../core/events.js';
 
 export interface TransportOptions {
@@ -166,19 +167,8 @@ function networkError(url: string, err: unknown): FerryError {
   return new FerryError('NETWORK_ERROR', `${redact(url)}: ${(err as Error)?.message ?? String(err)}`, { url: redact(url), retriable: isConnectionError(err) }, { cause: err });
 }
 
-/** A URL fit for messages: no user-info, no query (upload and presigned URLs carry secrets there). */
-export function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    const hadQuery = u.search !== '';
-    u.search = '';
-    return `${u.toString()}${hadQuery ? '?…' : ''}`;
-  } catch {
-    return '(invalid URL)';
-  }
-}
+/** A URL fit for messages: user-info masked, no query (upload and presigned URLs carry secrets there). */
+export { redact };
 
 /** Reads a small response body whole, refusing (and closing) one larger than `max` bytes. */
 export async function readBounded(res: HttpResponse, max: number, what: string): Promise<Buffer> {

@@ -10,7 +10,9 @@ export type Action =
   | { status: number; retryAfter?: string }
   | { dropAfterBytes: number }
   | { redirectTo: string }
-  | { corrupt: true };
+  | { corrupt: true }
+  /** Pass through without the Range header: the answer is 200 with the whole body, as from a server without Range. */
+  | { ignoreRange: true };
 
 export interface Rule {
   method?: string;
@@ -86,6 +88,10 @@ function forward(
   // The registry builds absolute upload Locations from Host, so it must see the proxy's own address.
   const headers = { ...req.headers, host: `127.0.0.1:${port}` };
   if (inject) headers.authorization = inject;
+  if (action && 'ignoreRange' in action) {
+    entry.outcome = 'ignore-range';
+    delete headers.range;
+  }
   const out = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (up) => {
     res.writeHead(up.statusCode ?? 502, up.headers);
     if (action && 'dropAfterBytes' in action) {

@@ -60,7 +60,7 @@ describe('Transport', () => {
     expect(parseRetryAfter('3')).toBe(3000);
     expect(parseRetryAfter(new Date(Date.now() + 5000).toUTCString())).toBeGreaterThan(3000);
     expect(parseRetryAfter('soon')).toBeUndefined();
-    expect(redact('https://user:pw@host/v2/x/blobs/uploads/abc?_state=SECRET')).toBe('https://host/v2/x/blobs/uploads/abc?…');
+    expect(redact('https://user:pw@host/v2/x/blobs/uploads/abc?_state=SECRET')).toBe('https://***@host/v2/x/blobs/uploads/abc?…');
   });
 });
 

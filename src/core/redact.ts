@@ -1,0 +1,83 @@
+/**
+ * The one place that makes URLs, registry references and free text fit for messages, events, JSON output and
+ * reports: user-info (`user:password@`) becomes `***@`, and a URL's query (upload and presigned URLs carry secrets
+ * there) becomes `?…`. A password may hold `@`, `/`, `"` or a space, which no URL parser reads as user-info, so
+ * what cannot be parsed is masked by text rules that err on the side of hiding too much.
+ */
+
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+/** A trailing `@sha256:<hex>` (or another algorithm) is a digest, not the end of user-info. */
+const DIGEST_TAIL = /@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
+export const MASK = '***';
+
+/** A URL or a reference (`user:pass@host:5000/prefix`, `host/repo:tag@sha256:…`) with its user-info masked. */
+export function redact(value: string): string {
+  return redactWith(value, true);
+}
+
+function redactWith(value: string, dropQuery: boolean): string {
+  const scheme = SCHEME.exec(value)?.[0];
+  if (scheme && /^https?:\/\//i.test(scheme)) {
+    const parsed = redactParsedUrl(value, dropQuery);
+    if (parsed !== undefined) return parsed;
+  }
+  return maskToLastAt(value, scheme ?? '');
+}
+
+/** Whether a value a person typed (a flag, a config entry) holds user-info, or anything that could be mistaken for it. */
+export function hasUserInfo(value: string): boolean {
+  return value.replace(DIGEST_TAIL, '').includes('@');
+}
+
+function redactParsedUrl(value: string, dropQuery: boolean): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    return undefined;
+  }
+  // `http://u:12/34@host` parses as host u, port 12, path /34@host: an `@` before the query means user-info the
+  // parser did not recognise, so the text rule masks it.
+  const beforeQuery = value.replace(SCHEME, '').split(/[?#]/)[0] ?? '';
+  if (u.username === '' && u.password === '' && beforeQuery.includes('@')) return undefined;
+  if (u.username !== '' || u.password !== '') {
+    u.username = MASK;
+    u.password = '';
+  } else if (!dropQuery) {
+    return value; // nothing to hide: keep the text exactly as it was
+  }
+  if (!dropQuery) return u.toString();
+  const hadQuery = u.search !== '';
+  u.search = '';
+  u.hash = '';
+  return `${u.toString()}${hadQuery ? '?…' : ''}`;
+}
+
+function maskToLastAt(value: string, scheme: string): string {
+  const digest = DIGEST_TAIL.exec(value)?.[0] ?? '';
+  const body = value.slice(scheme.length, value.length - digest.length);
+  const at = body.lastIndexOf('@');
+  if (at < 0) return value;
+  return `${scheme}${MASK}${body.slice(at)}${digest}`;
+}
+
+/**
+ * Free text (an error message, a line of output): the user-info of every URL in it masked (queries are kept: a
+ * result may list URLs as the manifest wrote them), and every `name:secret@` that is not a tag before a digest.
+ * The last line of defence; messages are built with `redact` in the first place.
+ */
+export function redactText(text: string, secrets: Iterable<string> = []): string {
+  let out = text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, (url) => redactWith(url, false));
+  out = out.replace(/[^\s"'/@=]+:(?!\/\/)[^\s"'@]*@(?=[A-Za-z0-9[])(?![a-z0-9]+:[a-fA-F0-9]{32,})/g, `${MASK}@`);
+  for (const s of secrets) out = maskSecret(out, s);
+  return out;
+}
+
+/** Replaces a known secret in every form it can take in text: as typed, URL-encoded, JSON-escaped. */
+export function maskSecret(text: string, secret: string): string {
+  if (secret.length < 3) return text; // a one- or two-letter secret would mask half the text
+  const forms = new Set([secret, encodeURIComponent(secret), encodeURI(secret), JSON.stringify(secret).slice(1, -1)]);
+  let out = text;
+  for (const f of forms) out = out.split(f).join(MASK);
+  return out;
+}
