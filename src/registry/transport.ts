@@ -121,10 +121,11 @@ export class Transport {
       });
       const flat = flattenHeaders(r.headers);
       const location = flat.location;
+      const bodyOut = this.boundedDump(r.body as HttpResponse['body']);
       if (!REDIRECT_STATUS.has(r.statusCode) || !location) {
-        return { status: r.statusCode, headers: flat, body: r.body as HttpResponse['body'], url, limits: this.timeouts };
+        return { status: r.statusCode, headers: flat, body: bodyOut, url, limits: this.timeouts };
       }
-      await r.body.dump();
+      await bodyOut.dump();
       if (hop >= MAX_REDIRECTS) throw new FerryError('NETWORK_ERROR', `too many redirects from ${redact(req.url)}`, { url: redact(req.url) });
       const next = new URL(location, url);
       if (next.origin !== new URL(url).origin) {
@@ -134,6 +135,16 @@ export class Transport {
       if (r.statusCode === 303) (method = 'GET'), (body = undefined);
       url = next.toString();
     }
+  }
+
+  /**
+   * undici's `dump()` discards at most 128 KiB, but waits for them as long as bytes keep trickling in (its idle
+   * timeout never fires). A body being thrown away gets the idle wait as its whole deadline; then the connection goes.
+   */
+  private boundedDump(body: HttpResponse['body']): HttpResponse['body'] {
+    const dump = body.dump.bind(body) as (opts?: { signal?: AbortSignal; limit?: number }) => Promise<void>;
+    body.dump = () => dump({ signal: AbortSignal.timeout(this.timeouts.timeoutMs) }).catch(() => undefined);
+    return body;
   }
 
   private async backoff(url: string, attempt: number, reason: string, retryAfter: string | undefined): Promise<void> {

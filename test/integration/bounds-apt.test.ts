@@ -89,6 +89,17 @@ describe.runIf(ok)('a gzip bomb in an apt index: refused with bounded memory, na
     return `${host.url}/${prefix}`;
   }
 
+  it('pull: a Packages.gz longer than the signed Release says is cut off at that size (SIZE_MISMATCH), not read whole', async () => {
+    for (const [path, body] of [...host.files]) if (path.startsWith('/debian/')) host.files.set(path.replace('/debian/', '/long/'), body);
+    host.files.set(`/long/dists/stable/${INDEX}.gz`, bomb); // the InRelease still lists the real, small Packages.gz
+    const dir = scratch();
+    const listed = (host.files.get(`/debian/dists/stable/${INDEX}.gz`) as Buffer).length;
+    await expect(pull(writeManifest(dir, spec(`${host.url}/long`)), join(dir, 'b.tar'), [])).rejects.toMatchObject({
+      code: 'SIZE_MISMATCH',
+      message: `${host.url}/long/dists/stable/${INDEX}.gz: longer than the ${listed} bytes the signed InRelease of stable lists for it`,
+    });
+  });
+
   for (const listPackages of [true, false]) {
     const cap = () => (listPackages ? `expands past ${realPackages.length} bytes, the size the signed InRelease lists for ${INDEX}` : 'the most ferry reads of an index');
     it(`pull: the index is refused (exit 3) under ${RSS_BOUND_MIB} MiB RSS (${listPackages ? 'Packages listed' : 'Packages not listed'})`, async () => {

@@ -108,6 +108,38 @@ describe.runIf(ok)('hostile upstreams: every body read into memory has a limit, 
     expect(r.seconds).toBeLessThan(20);
   });
 
+  it('a 401 whose body trickles is discarded within the idle timeout (FERRY_HTTP_TIMEOUT=1), not read for hours', async () => {
+    server = await startHostile((_req, res) => {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="hostile"', 'content-type': 'text/plain' });
+      trickle(res, Buffer.alloc(100_000, 0x61), 500);
+    });
+    const r = await pullImage(scratch(), server.url, { FERRY_HTTP_TIMEOUT: '1' });
+    expect(r.stderr).toContain('hostile.test/app:1: the registry requires a login and no credentials were found for it');
+    expect(r.code).toBe(1);
+    expect(r.seconds).toBeLessThan(10);
+  });
+
+  it('an image config declared at 10 GiB is refused before it is fetched', async () => {
+    const config = { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'1'.repeat(64)}`, size: 10 * 1024 ** 3 };
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config, layers: [] }));
+    const asked: string[] = [];
+    server = await startHostile((req, res) => {
+      asked.push(`${req.method} ${req.url}`);
+      if (!req.url?.includes('/manifests/')) {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        return streamBytes(res, Infinity);
+      }
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'content-length': String(manifest.length) });
+      res.end(req.method === 'HEAD' ? undefined : manifest);
+    });
+    const dir = scratch();
+    const r = await runMeasured(['bundle', 'pull', writeManifest(dir, '  images:\n    - ref: hostile.test/app:1\n      platforms: [linux/amd64]\n'), '-o', join(dir, 'b.tar'), '--cache', join(dir, 'cache'), '--mirror', `hostile.test=${server.url}`]);
+    expect(r.stderr).toContain('its image config is declared 10737418240 bytes, more than the 67108864 bytes ferry reads into memory');
+    expect(r.code).toBe(1);
+    expect(asked.some((a) => a.includes('/blobs/'))).toBe(false);
+    expect(r.rssMiB).toBeLessThan(RSS_BOUND_MIB);
+  });
+
   it('a body that stalls (headers, some bytes, then nothing) fails after the idle timeout and its resumes, naming the URL', async () => {
     server = await startHostile((req, res) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(1 << 20), 'accept-ranges': 'bytes' });
