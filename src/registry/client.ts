@@ -7,7 +7,7 @@ import { type CredentialProvider, anonymous } from './credentials.js';
 import { registryError } from './registry-error.js';
 import { resumableBody } from './resumable-body.js';
 import { BodyLimit } from './http-limits.js';
-import { readBounded } from './read-body.js';
+import { readBounded, retryingBody } from './read-body.js';
 import { type HttpResponse, Transport, type TransportOptions } from './transport.js';
 
 export interface RegistryClientOptions extends TransportOptions {
@@ -87,10 +87,13 @@ export class RegistryClient {
   /** GET a manifest by tag or digest; the digest is computed from the exact bytes received, never re-serialised. */
   async getManifest(registry: string, repo: string, reference: string): Promise<{ descriptor: Descriptor; body: Buffer }> {
     const what = `${registry}/${repo}${isDigest(reference) ? '@' : ':'}${reference}`;
-    const res = await this.call(registry, { method: 'GET', path: `/v2/${repo}/manifests/${reference}`, scopes: [pull(repo)], what, headers: { accept: MANIFEST_ACCEPT } });
-    if (res.status === 404) throw await registryError(res, `${what} not found`, 'NOT_FOUND');
-    if (res.status !== 200) throw await registryError(res, `${what}: manifest request failed`);
-    const body = await readBounded(res, BodyLimit.manifest, `${what}: manifest`);
+    const path = `/v2/${repo}/manifests/${reference}`;
+    const { res, body } = await retryingBody(`${this.baseUrl(registry)}${path}`, this.transport.events, async () => {
+      const res = await this.call(registry, { method: 'GET', path, scopes: [pull(repo)], what, headers: { accept: MANIFEST_ACCEPT } });
+      if (res.status === 404) throw await registryError(res, `${what} not found`, 'NOT_FOUND');
+      if (res.status !== 200) throw await registryError(res, `${what}: manifest request failed`);
+      return { res, body: await readBounded(res, BodyLimit.manifest, `${what}: manifest`) };
+    });
     const digest = sha256(body);
     let declared: string | undefined;
     try {

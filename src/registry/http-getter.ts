@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { FerryError } from '../core/errors.js';
 import type { HttpGetter } from '../fetchers/file-fetcher.js';
 import { resumableBody } from './resumable-body.js';
-import { readBounded } from './read-body.js';
+import { readBounded, retryingBody } from './read-body.js';
 import { type Transport, redact } from './transport.js';
 
 /**
@@ -16,12 +16,14 @@ export function createHttpGetter(transport: Transport, rewriteUrl: (url: string)
   return {
     ...(opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {}),
     async getBuffer(url: string, maxBytes: number): Promise<Buffer> {
-      const res = await get(url, 0);
-      if (res.status !== 200) {
-        await res.body.dump();
-        throw new FerryError(res.status === 404 ? 'NOT_FOUND' : 'NETWORK_ERROR', `${redact(url)}: HTTP ${res.status}`, { url: redact(url), status: res.status });
-      }
-      return readBounded(res, maxBytes, redact(url));
+      return retryingBody(url, transport.events, async () => {
+        const res = await get(url, 0);
+        if (res.status !== 200) {
+          await res.body.dump();
+          throw new FerryError(res.status === 404 ? 'NOT_FOUND' : 'NETWORK_ERROR', `${redact(url)}: HTTP ${res.status}`, { url: redact(url), status: res.status });
+        }
+        return readBounded(res, maxBytes, redact(url));
+      });
     },
     async getStream(url: string, offset: number): Promise<Readable> {
       return resumableBody((from) => get(url, from), { offset, url, events: transport.events });

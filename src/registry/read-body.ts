@@ -1,4 +1,5 @@
 import { FerryError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
 import { BodyLimit, MIN_BODY_RATE } from './http-limits.js';
 import { type HttpResponse, redact } from './transport.js';
 
@@ -32,13 +33,33 @@ export async function readBounded(res: HttpResponse, max: number, what: string):
     if (err instanceof FerryError) throw err;
     if (timedOut) {
       const s = Math.round((deadlineMs as number) / 100) / 10;
-      throw new FerryError('NETWORK_ERROR', `${what} (${url}): not complete after ${s} s (${n} bytes arrived); FERRY_HTTP_DEADLINE sets the wait`, { url, retriable: true });
+      // Not retried: a server that trickles once trickles again, and each try would cost the whole deadline.
+      throw new FerryError('NETWORK_ERROR', `${what} (${url}): not complete after ${s} s (${n} bytes arrived); FERRY_HTTP_DEADLINE sets the wait`, { url, retriable: false });
     }
-    throw new FerryError('NETWORK_ERROR', `${what} (${url}): the response broke off after ${n} bytes: ${describeNetworkError(err, res)}`, { url, retriable: true }, { cause: err });
+    throw new FerryError('NETWORK_ERROR', `${what} (${url}): the response broke off after ${n} bytes: ${describeNetworkError(err, res)}`, { url, retriable: true, body: true }, { cause: err });
   } finally {
     clearTimeout(timer);
   }
   return Buffer.concat(chunks);
+}
+
+/** Attempts at a request whose in-memory body stalled or broke off (the transport already retried the request itself). */
+export const BODY_ATTEMPTS = 3;
+
+/**
+ * Runs `read` (a request and readBounded of its body) again when the body stalls or breaks off — the stall
+ * detector's retry — up to BODY_ATTEMPTS times, then lets the last error, which names the URL, through.
+ */
+export async function retryingBody<T>(url: string, events: EventSink, read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      // Only a body that stalled or broke off: the request itself was already retried by the transport.
+      if (!(err instanceof FerryError) || err.details.body !== true || attempt >= BODY_ATTEMPTS) throw err;
+      events({ type: 'retry', url: redact(url), attempt, reason: err.message, delayMs: 0 });
+    }
+  }
 }
 
 /**

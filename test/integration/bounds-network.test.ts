@@ -98,6 +98,22 @@ describe.runIf(ok)('hostile upstreams: every body read into memory has a limit, 
     expect(r.seconds).toBeLessThan(15);
   });
 
+  it('a manifest body that stalls is asked for again, then fails naming the URL (FERRY_HTTP_TIMEOUT=1)', async () => {
+    let gets = 0;
+    server = await startHostile((req, res) => {
+      if (!req.url?.includes('/manifests/')) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'content-length': String(MANIFEST.length) });
+      if (req.method === 'HEAD') return void res.end();
+      gets++;
+      res.write(MANIFEST.subarray(0, 10)); // then silence, connection held open
+    });
+    const r = await pullImage(scratch(), server.url, { FERRY_HTTP_TIMEOUT: '1' });
+    expect(r.stderr).toMatch(new RegExp(`${server.url}/v2/app/manifests/1\\): the response broke off after 10 bytes: no data for 1 s`));
+    expect(gets).toBe(3);
+    expect(r.code).toBe(1);
+    expect(r.seconds).toBeLessThan(10);
+  });
+
   it('a server that accepts and never sends headers fails after the headers timeout (FERRY_HTTP_TIMEOUT=1) and its retries', async () => {
     const silent = await startSilent();
     server = silent;

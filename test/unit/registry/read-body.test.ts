@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readBounded, readPrefix } from '../../../src/registry/read-body.js';
+import { readBounded, readPrefix, retryingBody } from '../../../src/registry/read-body.js';
 import type { HttpResponse } from '../../../src/registry/transport.js';
 import { httpTimeoutsFromEnv } from '../../../src/registry/http-limits.js';
 import { parseByteSize } from '../../../src/cli/options.js';
@@ -64,5 +64,28 @@ describe('readBounded / readPrefix: bodies read into memory with a limit and a d
     expect(parseByteSize('16GiB', '--max-file-size')).toBe(16 * 1024 ** 3);
     expect(parseByteSize('1000', '--max-file-size')).toBe(1000);
     expect(() => parseByteSize('lots', '--max-file-size')).toThrow(/expected a size such as 16G/);
+  });
+});
+
+describe('retryingBody: the stall detector retries a body that stalled or broke off, then fails naming the URL', () => {
+  it('retries a broken-off body twice more, never a refused, too large or trickled one', async () => {
+    const events: unknown[] = [];
+    let calls = 0;
+    const broken = async () => {
+      calls++;
+      async function* dies(): AsyncGenerator<Buffer> {
+        yield Buffer.from('ab');
+        throw Object.assign(new Error('Body Timeout Error'), { code: 'UND_ERR_BODY_TIMEOUT' });
+      }
+      return readBounded(response(dies(), {}, { timeoutMs: 30_000, deadlineMs: 60_000 }), 100, 'up/x:1: manifest');
+    };
+    await expect(retryingBody('https://up.example/v2/x/manifests/1', (e) => events.push(e), broken)).rejects.toThrow(
+      'up/x:1: manifest (https://up.example/v2/x/manifests/1?…): the response broke off after 2 bytes: no data for 30 s (FERRY_HTTP_TIMEOUT sets the wait)',
+    );
+    expect(calls).toBe(3);
+    expect(events).toHaveLength(2);
+    calls = 0;
+    await expect(retryingBody('u', () => undefined, async () => (calls++, readBounded(response(endless()), 10, 'x')))).rejects.toThrow(/larger than/);
+    expect(calls).toBe(1);
   });
 });
