@@ -62,8 +62,11 @@ export async function fetchSuite(
       const path = `${component}/binary-${arch}/Packages.gz`;
       const listed = listedIn(release, path, `${base}/${file}`);
       const url = `${base}/${path}`;
+      if (listed.size > INDEX_MAX) {
+        throw new FerryError('APT_RELEASE_INVALID', `${url}: the signed ${file} of ${suite} lists it at ${listed.size} bytes, more than the ${INDEX_MAX} bytes ferry downloads of one index`, { url });
+      }
       // The signed size is the download's cap: a longer body is cut off at it, not read whole and compared after.
-      const body = await http.getBuffer(url, Math.min(listed.size, INDEX_MAX)).catch((err: unknown) => {
+      const body = await http.getBuffer(url, listed.size).catch((err: unknown) => {
         if (!isFerryError(err) || err.details.limit === undefined) throw err;
         throw new FerryError('SIZE_MISMATCH', `${url}: longer than the ${listed.size} bytes the signed ${file} of ${suite} lists for it`, { url, expected: listed.size });
       });
