@@ -1,7 +1,7 @@
-import { gunzipSync } from 'node:zlib';
 import { Parser } from 'tar';
 import { parse } from 'yaml';
 import { FerryError } from '../core/errors.js';
+import { gunzipBounded } from '../core/gunzip-bounded.js';
 
 /** Chart.yaml fields ferry uses (helm pkg/chart/metadata.go). */
 export interface ChartMeta {
@@ -27,27 +27,37 @@ export interface Chart {
 
 /** Charts are small; a bigger archive is not a chart (or not one ferry should read into memory). */
 const MAX_CHART_BYTES = 64 << 20;
+/**
+ * Helm's own loader limits (helm pkg/chart/loader/archive.go, MaxDecompressedChartSize and MaxDecompressedFileSize):
+ * a chart inflates to at most 100 MiB, subcharts included, and no file in it exceeds 5 MiB. A chart Helm would refuse
+ * is no loss; a gzip bomb stops at the cap instead of filling memory.
+ */
+export const MAX_INFLATED_CHART = 100 << 20;
+export const MAX_CHART_FILE = 5 << 20;
 
 /**
  * Reads a packaged chart (`.tgz`, helm pkg/chart/loader/archive.go): files under one top directory, `Chart.yaml`,
  * `values.yaml`, `templates/`, and subcharts under `charts/` either as directories or as nested `.tgz` archives
  * (how `helm package` stores dependencies). Throws FerryError('CHART_INVALID') naming `subject`.
  */
-export function readChartArchive(tgz: Buffer, subject: string): Chart {
+export function readChartArchive(tgz: Buffer, subject: string, budget = { left: MAX_INFLATED_CHART }): Chart {
   if (tgz.length > MAX_CHART_BYTES) throw invalid(subject, `is ${tgz.length} bytes, more than a chart archive may be`);
   let files: Map<string, Buffer>;
   try {
-    files = untar(gunzipSync(tgz, { maxOutputLength: 4 * MAX_CHART_BYTES }));
+    const tar = gunzipBounded(tgz, budget.left, () => invalid(subject, `inflates past ${MAX_INFLATED_CHART} bytes (100 MiB, subcharts included), more than Helm loads`));
+    budget.left -= tar.length;
+    files = untar(tar, subject);
   } catch (err) {
+    if (err instanceof FerryError) throw err;
     throw invalid(subject, `is not a gzip-compressed tar: ${(err as Error).message}`);
   }
   const tops = new Set([...files.keys()].map((p) => p.split('/')[0] as string));
   const top = [...tops].find((t) => files.has(`${t}/Chart.yaml`));
   if (!top) throw invalid(subject, 'has no <chart>/Chart.yaml');
-  return chartFrom(files, top, top, subject);
+  return chartFrom(files, top, top, subject, budget);
 }
 
-function chartFrom(files: Map<string, Buffer>, dir: string, path: string, subject: string): Chart {
+function chartFrom(files: Map<string, Buffer>, dir: string, path: string, subject: string, budget: { left: number }): Chart {
   const text = (p: string) => files.get(p)?.toString('utf8');
   const meta = yamlAt(text(`${dir}/Chart.yaml`), `${path}/Chart.yaml`, subject) as ChartMeta | null;
   if (!meta || typeof meta.name !== 'string' || meta.version === undefined) throw invalid(subject, `${path}/Chart.yaml needs name and version`);
@@ -64,11 +74,11 @@ function chartFrom(files: Map<string, Buffer>, dir: string, path: string, subjec
     const sub = /^charts\/([^/]+)\/(.+)$/.exec(rel);
     if (sub) subDirs.add(sub[1] as string);
     else if (/^charts\/[^/]+\.tgz$/.test(rel)) {
-      const nested = readChartArchive(body, `${subject} ${path}/${rel}`);
+      const nested = readChartArchive(body, `${subject} ${path}/${rel}`, budget);
       subchartArchives.push({ ...relocate(nested, `${path}/charts/${nested.meta.name}`) });
     }
   }
-  const subcharts = [...subDirs].filter((d) => files.has(`${dir}/charts/${d}/Chart.yaml`)).map((d) => chartFrom(files, `${dir}/charts/${d}`, `${path}/charts/${d}`, subject));
+  const subcharts = [...subDirs].filter((d) => files.has(`${dir}/charts/${d}/Chart.yaml`)).map((d) => chartFrom(files, `${dir}/charts/${d}`, `${path}/charts/${d}`, subject, budget));
   templates.sort((a, b) => (a.path < b.path ? -1 : 1));
   return { meta, values, templates, subcharts: [...subcharts, ...subchartArchives].sort((a, b) => (a.path < b.path ? -1 : 1)), path };
 }
@@ -88,12 +98,18 @@ function yamlAt(text: string | undefined, where: string, subject: string): unkno
   }
 }
 
-function untar(tarBytes: Buffer): Map<string, Buffer> {
+function untar(tarBytes: Buffer, subject: string): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
+  let tooBig: FerryError | undefined;
   const parser = new Parser({
     strict: true,
     onReadEntry: (entry) => {
       if (entry.type !== 'File' && entry.type !== 'OldFile') {
+        entry.resume();
+        return;
+      }
+      if ((entry.size ?? 0) > MAX_CHART_FILE) {
+        tooBig ??= invalid(subject, `${entry.path} is ${entry.size} bytes, more than the ${MAX_CHART_FILE} bytes (5 MiB) Helm loads of one chart file`);
         entry.resume();
         return;
       }
@@ -106,6 +122,7 @@ function untar(tarBytes: Buffer): Map<string, Buffer> {
   let failure: unknown;
   parser.on('error', (err: unknown) => (failure = err));
   parser.end(tarBytes);
+  if (tooBig) throw tooBig;
   if (failure) throw failure;
   return files;
 }

@@ -8,7 +8,7 @@ import { renderInspect, renderPush, renderVerify } from './render.js';
 import { type TrustFlags, gateBundleFile, privateKeyFrom, verifyBeforeActing, verifyOptions } from './verify-first.js';
 import { writeAuditReport } from './report-output.js';
 import { readBackTags, registerAuditCommand } from './audit-command.js';
-import { connectionOptions } from './options.js';
+import { connectionOptions, parseByteSize } from './options.js';
 import { registerTransferCommands } from './transfer-commands.js';
 
 const defaultCache = () => process.env.FERRY_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'ferry');
@@ -35,8 +35,9 @@ export function registerBundleCommands(program: Command): void {
       .option('--concurrency <n>', 'blob downloads in flight', toInt, 8)
       .option('--sign-key <key>', 'Ed25519 private key (PEM) to sign the bundle with (ferry key generate)')
       .option('--split <size>', 'write parts of at most this size (4G for FAT32 media): BUNDLE.000, … and BUNDLE.parts.json')
-      .option('--since <base>', 'a delta: leave out what this lock or registry inventory says the enclave has'),
-  ).action(async (manifest: string, o: ConnectionFlags & { output: string; lock?: string; cache: string; mirror: string[]; config?: string; concurrency: number; signKey?: string; split?: string; since?: string }) => {
+      .option('--since <base>', 'a delta: leave out what this lock or registry inventory says the enclave has')
+      .option('--max-file-size <size>', 'most bytes a file download of unknown size may bring (default 8G)'),
+  ).action(async (manifest: string, o: ConnectionFlags & { output: string; lock?: string; cache: string; mirror: string[]; config?: string; concurrency: number; signKey?: string; split?: string; since?: string; maxFileSize?: string }) => {
     const { pullBundle } = await import('../pull/pull-bundle.js');
     const { buildHttpGetter, buildMirrors, buildRegistryClient } = await import('./context.js');
     const s = openSession(globals());
@@ -54,7 +55,7 @@ export function registerBundleCommands(program: Command): void {
         ...(o.lock ? { lockPath: resolve(o.lock) } : {}),
         cacheDir: resolve(o.cache),
         client,
-        http: buildHttpGetter(client, mirrors),
+        http: buildHttpGetter(client, mirrors, o.maxFileSize ? { maxFileSize: parseByteSize(o.maxFileSize, '--max-file-size') } : {}),
         concurrency: o.concurrency,
         events: s.renderer.sink,
         signal: controller.signal,

@@ -46,8 +46,8 @@ function remembered(provider: CredentialProvider): CredentialProvider {
   };
 }
 
-export function buildHttpGetter(client: RegistryClient, mirrors: Mirrors): HttpGetter {
-  return createHttpGetter(client.transport, (u) => mirrors.rewriteUrl(u));
+export function buildHttpGetter(client: RegistryClient, mirrors: Mirrors, opts: { maxFileSize?: number } = {}): HttpGetter {
+  return createHttpGetter(client.transport, (u) => mirrors.rewriteUrl(u), opts);
 }
 
 /** The password for --password-stdin: the first line of standard input (never echoed or logged). */

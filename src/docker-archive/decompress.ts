@@ -68,8 +68,10 @@ export function zstdDecoder(): 'cli' | 'fzstd' {
  * (zstd exits non-zero after writing what it could) ends the stream with an error, never a clean short end.
  */
 function createZstdCliDecompress(): Duplex {
-  // --long=31 lifts the decoder's window limit to the format's maximum, so any window the encoder chose is accepted.
-  const child = spawn('zstd', ['-d', '-c', '-q', '--long=31'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // The window (memory the decoder allocates) is capped at 2^27 = 128 MiB, zstd's own default for decoding: four
+  // times what RKE2's `--long=25` needs, while a crafted frame declaring a 2 GiB window (RFC 8878 §3.1.1.1.2) is
+  // refused ("Frame requires too much memory") instead of allocated.
+  const child = spawn('zstd', ['-d', '-c', '-q', '--long=27'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(0, 4096)));
   const output = new PassThrough();

@@ -152,6 +152,7 @@ async function fromOci(entry: ChartEntry, client: RegistryClient): Promise<Got> 
   const manifest = JSON.parse(body.toString('utf8')) as ImageManifest;
   const layer = manifest.layers?.find((l) => l.mediaType === HelmMediaType.Content || l.mediaType === HelmMediaType.LegacyContent);
   if (!layer) throw new FerryError('CHART_INVALID', `${ref} is not a Helm chart: no ${HelmMediaType.Content} layer`, { ref });
+  if (layer.size > CHART_MAX) throw new FerryError('CHART_INVALID', `${ref}: its chart layer is ${layer.size} bytes, more than the ${CHART_MAX} bytes a chart archive may be`, { ref });
   const tgz = await readAll(verifiedStream(await client.fetchBlob(registry, repository, layer), { digest: layer.digest, size: layer.size, subject: `chart ${ref}` }));
   return { version, tgz, vouchedBy: { kind: 'oci', ref, manifestDigest: descriptor.digest } };
 }
@@ -183,7 +184,9 @@ export async function fetchChart(locked: LockedChart, have: Buffer | undefined, 
     if (locked.vouchedBy.kind === 'index') tgz = await http.getBuffer(locked.vouchedBy.url, CHART_MAX);
     else {
       const { registry, repository } = ociLocation(locked);
-      tgz = await readAll(await client.fetchBlob(registry, repository, { mediaType: HelmMediaType.Content, digest, size: locked.size }));
+      // Read no further than the locked size: a body running past it fails there instead of filling memory.
+      const size = Math.min(locked.size, CHART_MAX);
+      tgz = await readAll(verifiedStream(await client.fetchBlob(registry, repository, { mediaType: HelmMediaType.Content, digest, size }), { digest, size, subject: `chart ${locked.name} ${locked.version}` }));
     }
     const actual = sha256(tgz);
     if (actual !== digest) {

@@ -1,5 +1,6 @@
-import type { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { digestFromHex, sha256 } from '../core/digest.js';
+import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { counted } from '../core/streams.js';
 import { Annotation, type Descriptor, MediaType } from '../core/media-types.js';
@@ -18,7 +19,15 @@ export interface HttpGetter {
   getStream(url: string, offset: number): Promise<Readable>;
   /** Content-Length from a HEAD, when the server gives one. */
   headSize(url: string): Promise<number | undefined>;
+  /** Most bytes a download of unknown size may bring (`pull --max-file-size`); DEFAULT_MAX_FILE_SIZE otherwise. */
+  maxFileSize?: number;
 }
+
+/**
+ * A file no checksum list, lock or Content-Length gives a size for is still capped, so an endless body cannot fill
+ * the disk: past this many bytes the download fails and its partial is dropped. `pull --max-file-size` raises it.
+ */
+export const DEFAULT_MAX_FILE_SIZE = 8 * 1024 ** 3;
 
 const CHECKSUM_LIST_MAX = 4 << 20;
 
@@ -74,7 +83,13 @@ export async function fetchFileBlob(f: LockedFile, http: HttpGetter, store: Cont
   } else {
     const subject = `file ${f.name} (${f.url}, sha256 from ${vouchedBy})`;
     const sized = size !== undefined ? { size } : {};
-    await store.pushResumable({ digest, ...sized }, async (offset) => counted(await http.getStream(f.url, offset), events), subject);
+    const max = http.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+    const open = async (offset: number) => {
+      const body = counted(await http.getStream(f.url, offset), events);
+      return size === undefined ? capped(body, max - offset, `${subject}: more than ${max} bytes (--max-file-size) arrived, and nothing gave its size; raise --max-file-size if the file really is larger`) : body;
+    };
+    // SIZE_MISMATCH: the store drops the partial, so the next run does not resume an endless body either.
+    await store.pushResumable({ digest, ...sized }, open, subject);
     events({ type: 'blob', action: 'fetched', digest, size: await store.sizeOf(digest) });
   }
   return { mediaType: MediaType.OctetStream, digest, size: await store.sizeOf(digest) };
@@ -86,4 +101,19 @@ export async function storeFileArtifact(store: ContentStore, input: FileArtifact
   await store.putBuffer(EMPTY_DESCRIPTOR, EMPTY_CONFIG);
   await store.putBuffer(artifact.descriptor, artifact.body);
   return { ...artifact.descriptor, annotations: { [Annotation.Title]: input.name } };
+}
+
+/** Passes at most `left` bytes through; one more fails the stream (SIZE_MISMATCH) and closes the source. */
+function capped(source: Readable, left: number, message: string): Readable {
+  let n = 0;
+  const t = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      n += chunk.length;
+      if (n > left) cb(new FerryError('SIZE_MISMATCH', message, { limit: left }));
+      else cb(null, chunk);
+    },
+  });
+  source.on('error', (err) => t.destroy(err));
+  t.on('close', () => source.destroy());
+  return source.pipe(t);
 }

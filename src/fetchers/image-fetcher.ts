@@ -40,6 +40,8 @@ export async function resolveImage(entry: ImageEntry, client: RegistryClient, se
   };
 }
 
+const CONFIG_MAX = 64 << 20;
+
 async function checkSinglePlatform(entry: ImageEntry, repo: RegistryRepository, desc: Descriptor, body: Buffer): Promise<void> {
   if (entry.platforms === 'all') return;
   const manifest = JSON.parse(body.toString('utf8')) as { config?: Descriptor };
@@ -47,6 +49,8 @@ async function checkSinglePlatform(entry: ImageEntry, repo: RegistryRepository, 
   const config = manifest.config;
   // Artifacts (charts, files) have no platform; only image configs are checked.
   if (!/container\.image\.v1\+json|image\.config\.v1\+json$/.test(config.mediaType)) return;
+  // Read into memory: a config is kilobytes; one a hostile registry declares huge is refused before it is fetched.
+  if (config.size > CONFIG_MAX) throw new FerryError('REGISTRY_ERROR', `${entry.ref}: its image config is declared ${config.size} bytes, more than the ${CONFIG_MAX} bytes ferry reads into memory`, { ref: entry.ref });
   const cfg = JSON.parse((await readVerified(repo, config, `${entry.ref}: config`)).toString('utf8'));
   checkConfigPlatform(`${entry.ref} (${desc.digest})`, cfg, entry.platforms);
 }

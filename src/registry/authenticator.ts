@@ -1,5 +1,7 @@
 import { FerryError } from '../core/errors.js';
 import type { Credential } from './credentials.js';
+import { BodyLimit } from './http-limits.js';
+import { readBounded, readPrefix } from './read-body.js';
 import { parseWwwAuthenticate } from './www-authenticate.js';
 import { type Transport, redact } from './transport.js';
 
@@ -66,11 +68,18 @@ export class Authenticator {
       const auth = basicHeader(cred);
       res = await this.transport.send({ method: 'GET', url: url.toString(), headers: auth ? { authorization: auth } : {} });
     }
-    const text = await res.body.text();
     if (res.status !== 200) {
+      await readPrefix(res, 0);
       throw new FerryError('AUTH_FAILED', `token request to ${redact(s.realm)} for ${scopes.join(' ') || 'registry'} failed: HTTP ${res.status}`, { realm: redact(s.realm), status: res.status });
     }
-    const json = JSON.parse(text) as { token?: string; access_token?: string; expires_in?: number };
+    // A token is a few KB; an endless answer is cut off at the limit, never read whole (docs/security.md, "Bounds").
+    const text = (await readBounded(res, BodyLimit.token, `token response for ${scopes.join(' ') || 'registry'}`)).toString('utf8');
+    let json: { token?: string; access_token?: string; expires_in?: number };
+    try {
+      json = JSON.parse(text) as typeof json;
+    } catch {
+      throw new FerryError('AUTH_FAILED', `token server ${redact(s.realm)} answered something other than JSON`, { realm: redact(s.realm) });
+    }
     const value = json.token ?? json.access_token;
     if (!value) throw new FerryError('AUTH_FAILED', `token server ${redact(s.realm)} returned no token`, { realm: redact(s.realm) });
     // Default lifetime 60 s (token.md); renew a little early.

@@ -6,7 +6,9 @@ import { Authenticator } from './authenticator.js';
 import { type CredentialProvider, anonymous } from './credentials.js';
 import { registryError } from './registry-error.js';
 import { resumableBody } from './resumable-body.js';
-import { type HttpResponse, Transport, type TransportOptions, readBounded } from './transport.js';
+import { BodyLimit } from './http-limits.js';
+import { readBounded, retryingBody } from './read-body.js';
+import { type HttpResponse, Transport, type TransportOptions } from './transport.js';
 
 export interface RegistryClientOptions extends TransportOptions {
   /** Mirrors: the endpoint base URL for an upstream registry name, when one is configured. */
@@ -26,7 +28,6 @@ interface Call {
   body?: Buffer | Readable;
 }
 
-const MANIFEST_MAX = 4 << 20; // distribution-spec: registries should accept manifests of at least 4 MB
 const pull = (repo: string) => `repository:${repo}:pull`;
 const push = (repo: string) => `repository:${repo}:pull,push`;
 
@@ -105,10 +106,13 @@ export class RegistryClient {
   /** GET a manifest by tag or digest; the digest is computed from the exact bytes received, never re-serialised. */
   async getManifest(registry: string, repo: string, reference: string): Promise<{ descriptor: Descriptor; body: Buffer }> {
     const what = `${registry}/${repo}${isDigest(reference) ? '@' : ':'}${reference}`;
-    const res = await this.call(registry, { method: 'GET', path: `/v2/${repo}/manifests/${reference}`, scopes: [pull(repo)], what, headers: { accept: MANIFEST_ACCEPT } });
-    if (res.status === 404) throw await registryError(res, `${what} not found`, 'NOT_FOUND');
-    if (res.status !== 200) throw await registryError(res, `${what}: manifest request failed`);
-    const body = await readBounded(res, MANIFEST_MAX, `${what}: manifest`);
+    const path = `/v2/${repo}/manifests/${reference}`;
+    const { res, body } = await retryingBody(`${this.baseUrl(registry)}${path}`, this.transport.events, async () => {
+      const res = await this.call(registry, { method: 'GET', path, scopes: [pull(repo)], what, headers: { accept: MANIFEST_ACCEPT } });
+      if (res.status === 404) throw await registryError(res, `${what} not found`, 'NOT_FOUND');
+      if (res.status !== 200) throw await registryError(res, `${what}: manifest request failed`);
+      return { res, body: await readBounded(res, BodyLimit.manifest, `${what}: manifest`) };
+    });
     const digest = sha256(body);
     let declared: string | undefined;
     try {
@@ -239,7 +243,7 @@ export class RegistryClient {
     for (let page = 0; page < 10_000; page++) {
       const res = await this.call(registry, { method: 'GET', path, scopes, what });
       if (res.status !== 200) throw await failure(res);
-      const json = JSON.parse(await res.body.text()) as Record<string, string[] | null | undefined>;
+      const json = parseJson(await readBounded(res, BodyLimit.listPage, what), what) as Record<string, string[] | null | undefined>;
       items.push(...(json[key] ?? []));
       const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(res.headers.link ?? '');
       if (!next?.[1]) return items;
@@ -259,6 +263,14 @@ export class RegistryClient {
 
   async close(): Promise<void> {
     await this.transport.close();
+  }
+}
+
+function parseJson(body: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new FerryError('REGISTRY_ERROR', `${what}: the registry's answer is not JSON: ${(err as Error).message}`, {});
   }
 }
 

@@ -2,24 +2,28 @@ import type { Readable } from 'node:stream';
 import { FerryError } from '../core/errors.js';
 import type { HttpGetter } from '../fetchers/file-fetcher.js';
 import { resumableBody } from './resumable-body.js';
-import { type Transport, readBounded, redact } from './transport.js';
+import { readBounded, retryingBody } from './read-body.js';
+import { type Transport, redact } from './transport.js';
 
 /**
  * Plain file downloads (release assets, checksum lists) over the shared transport: retries, redirects, TLS
  * options and Range resume as for registries, no registry auth. `rewriteUrl` applies mirrors; messages name
  * the upstream URL, which is what the user wrote.
  */
-export function createHttpGetter(transport: Transport, rewriteUrl: (url: string) => string = (u) => u): HttpGetter {
+export function createHttpGetter(transport: Transport, rewriteUrl: (url: string) => string = (u) => u, opts: { maxFileSize?: number } = {}): HttpGetter {
   const get = async (url: string, offset: number) =>
     transport.send({ method: 'GET', url: rewriteUrl(url), headers: offset > 0 ? { range: `bytes=${offset}-` } : {} });
   return {
+    ...(opts.maxFileSize !== undefined ? { maxFileSize: opts.maxFileSize } : {}),
     async getBuffer(url: string, maxBytes: number): Promise<Buffer> {
-      const res = await get(url, 0);
-      if (res.status !== 200) {
-        await res.body.dump();
-        throw new FerryError(res.status === 404 ? 'NOT_FOUND' : 'NETWORK_ERROR', `${redact(url)}: HTTP ${res.status}`, { url: redact(url), status: res.status });
-      }
-      return readBounded(res, maxBytes, redact(url));
+      return retryingBody(url, transport.events, async () => {
+        const res = await get(url, 0);
+        if (res.status !== 200) {
+          await res.body.dump();
+          throw new FerryError(res.status === 404 ? 'NOT_FOUND' : 'NETWORK_ERROR', `${redact(url)}: HTTP ${res.status}`, { url: redact(url), status: res.status });
+        }
+        return readBounded(res, maxBytes, redact(url));
+      });
     },
     async getStream(url: string, offset: number): Promise<Readable> {
       return resumableBody((from) => get(url, from), { offset, url, events: transport.events });

@@ -1,4 +1,5 @@
 import { type ErrorCode, FerryError } from '../core/errors.js';
+import { readPrefix } from './read-body.js';
 import type { HttpResponse } from './transport.js';
 
 /**
@@ -7,12 +8,8 @@ import type { HttpResponse } from './transport.js';
  * be non-JSON; it is then quoted briefly.
  */
 export async function registryError(res: HttpResponse, what: string, code?: ErrorCode): Promise<FerryError> {
-  let text = '';
-  try {
-    text = (await res.body.text()).slice(0, 2000);
-  } catch {
-    /* no body */
-  }
+  // Only the start of the body is read (an error body may be endless); the message quotes at most 2000 characters.
+  const text = (await readPrefix(res)).slice(0, 2000);
   let registryCode: string | undefined;
   let detail = '';
   try {

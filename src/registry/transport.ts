@@ -13,6 +13,8 @@ const BODY_BUFFER = 4 << 20;
 import { FerryError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import { type EventSink, noEvents } from '../core/events.js';
+import { type HttpTimeouts, UPLOAD_HEADERS_TIMEOUT_MS, httpTimeoutsFromEnv } from './http-limits.js';
+import { describeNetworkError } from './read-body.js';
 
 export interface TransportOptions {
   /** PEM bundle to trust for TLS. */
@@ -25,6 +27,8 @@ export interface TransportOptions {
   baseDelayMs?: number;
   /** Cap for a Retry-After the server asks for. */
   maxRetryAfterMs?: number;
+  /** Header and idle waits, and the deadline of bodies read into memory (default: FERRY_HTTP_TIMEOUT / _DEADLINE). */
+  timeouts?: Partial<HttpTimeouts>;
   events?: EventSink;
 }
 
@@ -42,6 +46,8 @@ export interface HttpResponse {
   body: Readable & { dump(): Promise<void>; text(): Promise<string> };
   /** The URL that finally answered (after redirects). */
   url: string;
+  /** The transport's waits, for readers of the body (src/registry/read-body.ts). */
+  limits?: HttpTimeouts;
 }
 
 const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -59,12 +65,18 @@ export class Transport {
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly maxRetryAfterMs: number;
+  readonly timeouts: HttpTimeouts;
   readonly events: EventSink;
 
   constructor(opts: TransportOptions = {}) {
+    this.timeouts = { ...httpTimeoutsFromEnv(), ...(opts.timeouts ?? {}) };
     this.agent = new Agent({
       connections: 16,
       keepAliveTimeout: 10_000,
+      // No headers, or no next body byte, within this wait: the request fails as a connection error, so it is
+      // retried (or a download resumed with Range) and then fails naming the URL. undici's defaults are 300 s each.
+      headersTimeout: this.timeouts.timeoutMs,
+      bodyTimeout: this.timeouts.timeoutMs,
       connect: {
         ...(opts.caFile ? { ca: readFileSync(opts.caFile) } : {}),
         rejectUnauthorized: opts.insecure !== true,
@@ -83,8 +95,8 @@ export class Transport {
       try {
         res = await this.followRedirects(req);
       } catch (err) {
-        if (!replayable || attempt >= this.maxAttempts || !isConnectionError(err)) throw networkError(req.url, err);
-        await this.backoff(req.url, attempt, (err as Error).message, undefined);
+        if (!replayable || attempt >= this.maxAttempts || !isConnectionError(err)) throw networkError(req.url, err, this.timeouts, attempt);
+        await this.backoff(req.url, attempt, describeNetworkError(err, { limits: this.timeouts }), undefined);
         continue;
       }
       if (!RETRY_STATUS.has(res.status) || !replayable || attempt >= this.maxAttempts) return res;
@@ -99,13 +111,22 @@ export class Transport {
     let headers = { ...(req.headers ?? {}) };
     let body = req.body;
     for (let hop = 0; ; hop++) {
-      const r = await request(url, { method: method as 'GET', headers, body: body ?? null, dispatcher: this.agent, highWaterMark: BODY_BUFFER });
+      const upload = body !== undefined && !Buffer.isBuffer(body);
+      const r = await request(url, {
+        method: method as 'GET',
+        headers,
+        body: body ?? null,
+        dispatcher: this.agent,
+        highWaterMark: BODY_BUFFER,
+        ...(upload ? { headersTimeout: Math.max(UPLOAD_HEADERS_TIMEOUT_MS, this.timeouts.timeoutMs) } : {}),
+      });
       const flat = flattenHeaders(r.headers);
       const location = flat.location;
+      const bodyOut = this.boundedDump(r.body as HttpResponse['body']);
       if (!REDIRECT_STATUS.has(r.statusCode) || !location) {
-        return { status: r.statusCode, headers: flat, body: r.body as HttpResponse['body'], url };
+        return { status: r.statusCode, headers: flat, body: bodyOut, url, limits: this.timeouts };
       }
-      await r.body.dump();
+      await bodyOut.dump();
       if (hop >= MAX_REDIRECTS) throw new FerryError('NETWORK_ERROR', `too many redirects from ${redact(req.url)}`, { url: redact(req.url) });
       const next = new URL(location, url);
       if (next.origin !== new URL(url).origin) {
@@ -115,6 +136,16 @@ export class Transport {
       if (r.statusCode === 303) (method = 'GET'), (body = undefined);
       url = next.toString();
     }
+  }
+
+  /**
+   * undici's `dump()` discards at most 128 KiB, but waits for them as long as bytes keep trickling in (its idle
+   * timeout never fires). A body being thrown away gets the idle wait as its whole deadline; then the connection goes.
+   */
+  private boundedDump(body: HttpResponse['body']): HttpResponse['body'] {
+    const dump = body.dump.bind(body) as (opts?: { signal?: AbortSignal; limit?: number }) => Promise<void>;
+    body.dump = () => dump({ signal: AbortSignal.timeout(this.timeouts.timeoutMs) }).catch(() => undefined);
+    return body;
   }
 
   private async backoff(url: string, attempt: number, reason: string, retryAfter: string | undefined): Promise<void> {
@@ -162,25 +193,11 @@ export function isConnectionError(err: unknown): boolean {
   return CONNECTION_CODES.has(e?.code ?? '') || CONNECTION_CODES.has(e?.cause?.code ?? '') || /socket hang up|other side closed|terminated/i.test(String((err as Error)?.message));
 }
 
-function networkError(url: string, err: unknown): FerryError {
+function networkError(url: string, err: unknown, limits: HttpTimeouts, attempts: number): FerryError {
   if (err instanceof FerryError) return err;
-  return new FerryError('NETWORK_ERROR', `${redact(url)}: ${(err as Error)?.message ?? String(err)}`, { url: redact(url), retriable: isConnectionError(err) }, { cause: err });
+  const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
+  return new FerryError('NETWORK_ERROR', `${redact(url)}: ${describeNetworkError(err, { limits })}${tries}`, { url: redact(url), retriable: isConnectionError(err) }, { cause: err });
 }
 
 /** A URL fit for messages: user-info masked, no query (upload and presigned URLs carry secrets there). */
 export { redact };
-
-/** Reads a small response body whole, refusing (and closing) one larger than `max` bytes. */
-export async function readBounded(res: HttpResponse, max: number, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of res.body) {
-    n += (c as Buffer).length;
-    if (n > max) {
-      res.body.destroy();
-      throw new FerryError('NETWORK_ERROR', `${what}: larger than ${max} bytes (${redact(res.url)})`, { url: redact(res.url), retriable: false });
-    }
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks);
-}

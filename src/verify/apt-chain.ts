@@ -76,7 +76,15 @@ export async function checkAptChain(sources: LockedAptSource[], entries: Descrip
             bad(`dists/${r.suite}/${idx.path}: sha256 ${actual} (${body.length} bytes), the signed Release says ${listed.sha256} (${listed.size} bytes)`);
             continue;
           }
-          for (const p of parsePackages(body, idx.path)) stanzas.set(`${r.suite} ${idx.path} ${p.name} ${p.version} ${p.architecture}`, { ...(p.sha256 ? { sha256: p.sha256 } : {}), ...(p.size !== undefined ? { size: p.size } : {}) });
+          // Inflated within the size the signed Release lists for the uncompressed index (a gzip bomb stops there),
+          // keeping only the stanzas of the locked debs.
+          const uncompressed = release.sha256.get(idx.path.replace(/\.gz$/, ''))?.size;
+          const src = { file: `dists/${r.suite}/${idx.path}`, release: { file: r.file, at: `bundled dists/${r.suite}/${r.file}` }, path: idx.path, ...(uncompressed !== undefined ? { uncompressedSize: uncompressed } : {}) };
+          const key = (p: { name: string; version: string; architecture: string }) => `${r.suite} ${idx.path} ${p.name} ${p.version} ${p.architecture}`;
+          const wanted = new Set(source.debs.map((d) => `${d.suite} ${d.index} ${d.name} ${d.version} ${d.architecture}`));
+          for (const p of await parsePackages(body, idx.path, src, (p) => wanted.has(key(p)))) {
+            stanzas.set(key(p), { ...(p.sha256 ? { sha256: p.sha256 } : {}), ...(p.size !== undefined ? { size: p.size } : {}) });
+          }
         }
       } catch (err) {
         bad(`dists/${r.suite}/${r.file}: ${(err as Error).message}`);

@@ -1,7 +1,7 @@
-import { gunzipSync } from 'node:zlib';
 import { sha256 } from '../../core/digest.js';
 import { FerryError, isFerryError } from '../../core/errors.js';
 import { parseDeb822 } from '../../apt/deb822.js';
+import { type IndexSource, indexStanzas } from '../../apt/index-stanzas.js';
 import { type Package, packageFromStanza } from '../../apt/package-index.js';
 import { type ReleaseFile, parseReleaseFile } from '../../apt/release-file.js';
 import { type VerifiedRelease, verifyRelease } from '../../apt/release-signature.js';
@@ -62,7 +62,14 @@ export async function fetchSuite(
       const path = `${component}/binary-${arch}/Packages.gz`;
       const listed = listedIn(release, path, `${base}/${file}`);
       const url = `${base}/${path}`;
-      const body = await http.getBuffer(url, INDEX_MAX);
+      if (listed.size > INDEX_MAX) {
+        throw new FerryError('APT_RELEASE_INVALID', `${url}: the signed ${file} of ${suite} lists it at ${listed.size} bytes, more than the ${INDEX_MAX} bytes ferry downloads of one index`, { url });
+      }
+      // The signed size is the download's cap: a longer body is cut off at it, not read whole and compared after.
+      const body = await http.getBuffer(url, listed.size).catch((err: unknown) => {
+        if (!isFerryError(err) || err.details.limit === undefined) throw err;
+        throw new FerryError('SIZE_MISMATCH', `${url}: longer than the ${listed.size} bytes the signed ${file} of ${suite} lists for it`, { url, expected: listed.size });
+      });
       const actual = sha256(body).slice(7);
       if (body.length !== listed.size || actual !== listed.sha256) {
         throw new FerryError('DIGEST_MISMATCH', `${url}: sha256 ${actual} (${body.length} bytes), but the signed ${file} of ${suite} says ${listed.sha256} (${listed.size} bytes)`, {
@@ -73,7 +80,9 @@ export async function fetchSuite(
       }
       files.set(`dists/${suite}/${path}`, body);
       indexes.push({ path, url, sha256: actual, size: body.length });
-      packages.push(...parsePackages(body, `${suite} ${path}`));
+      const uncompressed = release.sha256.get(path.replace(/\.gz$/, ''))?.size;
+      const source: IndexSource = { file: url, release: { file, at: `${base}/${file}` }, path, ...(uncompressed !== undefined ? { uncompressedSize: uncompressed } : {}) };
+      packages.push(...(await parsePackages(body, `${suite} ${path}`, source)));
     }
   }
   return {
@@ -97,15 +106,26 @@ function listedIn(release: ReleaseFile, path: string, what: string): { sha256: s
   return hit;
 }
 
-/** A Packages.gz index, decompressed and read; `origin` names it (`<suite> <path>`) on each package. */
-export function parsePackages(gz: Buffer, origin: string): Package[] {
-  let text: string;
+/**
+ * A Packages.gz index, inflated within the cap its signed Release sets (src/apt/index-stanzas.ts) and read stanza by
+ * stanza; `origin` names it (`<suite> <path>`) on each package. `keep` drops packages the caller has no use for
+ * before they take memory.
+ */
+export async function parsePackages(gz: Buffer, origin: string, source: IndexSource, keep: (p: Package) => boolean = () => true): Promise<Package[]> {
+  const packages: Package[] = [];
+  const stanzas = indexStanzas(gz, source);
   try {
-    text = gunzipSync(gz).toString('utf8');
-  } catch (err) {
-    throw new FerryError('APT_RELEASE_INVALID', `${origin}: not gzip: ${(err as Error).message}`, { index: origin });
+    for (;;) {
+      const next = await stanzas.next().catch((err: unknown) => {
+        if (isFerryError(err)) throw err;
+        throw new FerryError('APT_RELEASE_INVALID', `${source.file}: not a gzip-compressed Packages index: ${(err as Error).message}`, { index: origin });
+      });
+      if (next.done) return packages;
+      const [stanza] = parseDeb822(next.value);
+      const p = stanza ? packageFromStanza(stanza, origin) : undefined;
+      if (p && keep(p)) packages.push(p);
+    }
+  } finally {
+    await stanzas.return(undefined); // stops the inflater when a stanza fails to parse
   }
-  return parseDeb822(text)
-    .map((s) => packageFromStanza(s, origin))
-    .filter((p): p is Package => p !== undefined);
 }

@@ -17,7 +17,8 @@ export interface FetchedApt {
   meta: { source: LockedAptSource; index: number; root: Descriptor }[];
 }
 
-const SMALL_MAX = 256 << 20;
+/** Release files and signatures are kilobytes; the indexes are capped at the size the lock recorded for them. */
+const RELEASE_MAX = 16 << 20;
 
 /**
  * fetch(): every .deb into the cache, checked against the SHA256 and size of its Packages stanza; and per source a
@@ -50,12 +51,12 @@ export async function fetchApt(sources: LockedAptSource[], have: FetchedFiles[] 
 }
 
 /** The expected files of a source's metadata: bundle path → URL (or local path) and sha256. */
-function expectedFiles(source: LockedAptSource): { path: string; from: string; local?: boolean; sha256?: string }[] {
-  const out: { path: string; from: string; local?: boolean; sha256?: string }[] = [{ path: 'keyring.gpg', from: source.keyring.path, local: true, sha256: source.keyring.sha256 }];
+function expectedFiles(source: LockedAptSource): { path: string; from: string; local?: boolean; sha256?: string; max: number }[] {
+  const out: { path: string; from: string; local?: boolean; sha256?: string; max: number }[] = [{ path: 'keyring.gpg', from: source.keyring.path, local: true, sha256: source.keyring.sha256, max: RELEASE_MAX }];
   for (const r of source.releases) {
-    out.push({ path: `dists/${r.suite}/${r.file}`, from: r.url, sha256: r.sha256 });
-    if (r.file === 'Release') out.push({ path: `dists/${r.suite}/Release.gpg`, from: `${r.url}.gpg` });
-    for (const i of r.indexes) out.push({ path: `dists/${r.suite}/${i.path}`, from: i.url, sha256: i.sha256 });
+    out.push({ path: `dists/${r.suite}/${r.file}`, from: r.url, sha256: r.sha256, max: RELEASE_MAX });
+    if (r.file === 'Release') out.push({ path: `dists/${r.suite}/Release.gpg`, from: `${r.url}.gpg`, max: RELEASE_MAX });
+    for (const i of r.indexes) out.push({ path: `dists/${r.suite}/${i.path}`, from: i.url, sha256: i.sha256, max: i.size });
   }
   return out;
 }
@@ -63,7 +64,7 @@ function expectedFiles(source: LockedAptSource): { path: string; from: string; l
 async function storeMetadata(source: LockedAptSource, have: FetchedFiles | undefined, http: HttpGetter, store: ContentStore): Promise<Descriptor> {
   const layers: Descriptor[] = [];
   for (const f of expectedFiles(source)) {
-    const body = have?.get(f.path) ?? (f.local ? await readFile(f.from) : await http.getBuffer(f.from, SMALL_MAX));
+    const body = have?.get(f.path) ?? (f.local ? await readFile(f.from) : await http.getBuffer(f.from, f.max));
     const actual = sha256(body);
     if (f.sha256 && actual !== digestFromHex(f.sha256)) {
       throw new FerryError('DIGEST_MISMATCH', `${f.from}: expected sha256:${f.sha256} (the lock), got ${actual}`, { url: f.from, expected: f.sha256, actual });

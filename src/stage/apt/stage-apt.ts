@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { indexStanzas } from '../../apt/index-stanzas.js';
 import type { BundleReader } from '../../bundle/reader.js';
 import { FerryError } from '../../core/errors.js';
 import type { EventSink } from '../../core/events.js';
@@ -39,13 +39,15 @@ export async function stageApt(reader: BundleReader, root: string, events: Event
   const pool = join(dir, 'pool', 'main');
   await fs.mkdir(pool, { recursive: true });
 
-  // Upstream stanzas, from the bundled (verified) Packages indexes.
+  // Upstream stanzas of the locked debs, from the bundled (verified) Packages indexes, inflated within a cap.
+  const wanted = new Set((lock.apt ?? []).flatMap((s) => s.debs).map((d) => `${d.name} ${d.version} ${d.architecture}`));
   const stanzas = new Map<string, RawStanza>();
   for (const meta of entries.filter((d) => d.annotations?.[Annotation.Kind] === 'apt-meta')) {
     const m = await readMemberJson<ImageManifest>(reader, meta, 'apt metadata');
     for (const layer of m.layers.filter((l) => l.annotations?.[Annotation.Title]?.endsWith('/Packages.gz'))) {
-      for (const s of rawStanzas(gunzipSync(await readVerified(reader, layer, layer.annotations?.[Annotation.Title] ?? '')).toString('utf8'))) {
-        stanzas.set(`${s.name} ${s.version} ${s.architecture}`, s);
+      const title = layer.annotations?.[Annotation.Title] ?? '';
+      for await (const text of indexStanzas(await readVerified(reader, layer, title), { file: title, path: title })) {
+        for (const s of rawStanzas(text)) if (wanted.has(`${s.name} ${s.version} ${s.architecture}`)) stanzas.set(`${s.name} ${s.version} ${s.architecture}`, s);
       }
     }
   }
