@@ -26,7 +26,7 @@ export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags
     const s = openSession(globals());
     const publicKey = await publicKeyFrom(o.key);
     s.renderer.sink({ type: 'phase', phase: 'verify', detail: path });
-    const verified = await verifyBundle(resolve(path), { events: s.renderer.sink, ...(publicKey ? { publicKey } : {}), ...(o.requireSignature ? { requireSignature: true } : {}) });
+    const verified = await verifyBundle(resolve(path), { events: s.renderer.sink, signal: s.signal, ...(publicKey ? { publicKey } : {}), ...(o.requireSignature ? { requireSignature: true } : {}) });
     let registry;
     if (o.registry) {
       const { parsePushTarget } = await import('../push/plan-push.js');
@@ -34,7 +34,7 @@ export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags
       const target = parsePushTarget(o.registry);
       if (o.passwordStdin && !o.username) throw new FerryError('USAGE', '--password-stdin needs --username');
       const login = o.username ? { host: target.registry, username: o.username, password: o.passwordStdin ? await readPasswordStdin() : '' } : undefined;
-      const client = buildRegistryClient(o, s.renderer.sink, undefined, login);
+      const client = buildRegistryClient(o, s.renderer.sink, undefined, login, s.signal);
       try {
         registry = { host: target.registry, tags: await readBackTags(resolve(path), target, client) };
       } finally {

@@ -23,6 +23,7 @@ export function buildRegistryClient(
   events: EventSink,
   mirrors?: Mirrors,
   login?: { host: string; username: string; password: string },
+  signal?: AbortSignal,
 ): RegistryClient {
   const docker = dockerConfigCredentials();
   const credentials = login ? chainCredentials(staticCredentials(login.host, login.username, login.password), docker) : docker;
@@ -33,6 +34,7 @@ export function buildRegistryClient(
     ...(flags.caFile ? { caFile: flags.caFile } : {}),
     insecure: flags.insecure === true,
     events,
+    ...(signal ? { signal } : {}),
   });
 }
 

@@ -39,7 +39,7 @@ export async function privateKeyFrom(path: string) {
  * push and stage verify the bundle before they act on it (docs/security.md); `--no-verify` skips that, and says so.
  * A damaged or wrongly signed bundle stops the command with exit code 3 before anything is pushed or written.
  */
-export async function verifyBeforeActing(path: string, flags: TrustFlags, events: EventSink, what: string): Promise<VerifyResult | undefined> {
+export async function verifyBeforeActing(path: string, flags: TrustFlags, events: EventSink, what: string, signal?: AbortSignal): Promise<VerifyResult | undefined> {
   if (flags.verify === false) {
     events({ type: 'warning', message: `--no-verify: ${path} was not verified before ${what}` });
     return undefined;
@@ -47,7 +47,7 @@ export async function verifyBeforeActing(path: string, flags: TrustFlags, events
   const { verifyBundle } = await import('../verify/verify-bundle.js');
   events({ type: 'phase', phase: 'verify', detail: path });
   const publicKey = await publicKeyFrom(flags.key);
-  const r = await verifyBundle(path, { events, ...(publicKey ? { publicKey } : {}), ...(flags.requireSignature ? { requireSignature: true } : {}) });
+  const r = await verifyBundle(path, { events, ...(signal ? { signal } : {}), ...(publicKey ? { publicKey } : {}), ...(flags.requireSignature ? { requireSignature: true } : {}) });
   if (!r.ok) {
     throw new FerryError('INTEGRITY_FAILED', `${renderVerify(path, r)}\nnothing was done: fix or replace the bundle (or, knowingly, use --no-verify)`, { problems: r.problems.length });
   }

@@ -30,7 +30,8 @@ export type ErrorCode =
   | 'APT_RELEASE_INVALID' // a Release file is unreadable, expired, or does not list what it must
   | 'DELTA_BASE_MISSING' // a delta bundle's push target lacks a blob the delta left out
   | 'NOT_SUPPORTED'
-  | 'IO_ERROR'
+  | 'IO_ERROR' // a file could not be read or written: details.path and details.errno (ENOSPC, EROFS, EACCES, …)
+  | 'INTERRUPTED' // SIGINT or SIGTERM: the command stopped (exit 130 / 143)
   | 'INTERNAL';
 
 export class FerryError extends Error {

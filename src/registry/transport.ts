@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 
 /**
@@ -25,6 +26,8 @@ export interface TransportOptions {
   /** Cap for a Retry-After the server asks for. */
   maxRetryAfterMs?: number;
   events?: EventSink;
+  /** Aborts every request, and every wait between retries, of this transport (the CLI's Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 export interface HttpRequest {
@@ -59,6 +62,7 @@ export class Transport {
   private readonly baseDelayMs: number;
   private readonly maxRetryAfterMs: number;
   readonly events: EventSink;
+  private readonly signal: AbortSignal | undefined;
 
   constructor(opts: TransportOptions = {}) {
     this.agent = new Agent({
@@ -73,6 +77,7 @@ export class Transport {
     this.baseDelayMs = opts.baseDelayMs ?? 250;
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
     this.events = opts.events ?? noEvents;
+    this.signal = opts.signal;
   }
 
   async send(req: HttpRequest): Promise<HttpResponse> {
@@ -82,6 +87,7 @@ export class Transport {
       try {
         res = await this.followRedirects(req);
       } catch (err) {
+        this.signal?.throwIfAborted(); // an abort is not a network error (and not retried)
         if (!replayable || attempt >= this.maxAttempts || !isConnectionError(err)) throw networkError(req.url, err);
         await this.backoff(req.url, attempt, (err as Error).message, undefined);
         continue;
@@ -98,7 +104,7 @@ export class Transport {
     let headers = { ...(req.headers ?? {}) };
     let body = req.body;
     for (let hop = 0; ; hop++) {
-      const r = await request(url, { method: method as 'GET', headers, body: body ?? null, dispatcher: this.agent, highWaterMark: BODY_BUFFER });
+      const r = await request(url, { method: method as 'GET', headers, body: body ?? null, dispatcher: this.agent, highWaterMark: BODY_BUFFER, signal: this.signal ?? null });
       const flat = flattenHeaders(r.headers);
       const location = flat.location;
       if (!REDIRECT_STATUS.has(r.statusCode) || !location) {
@@ -121,7 +127,7 @@ export class Transport {
     const delayMs =
       asked !== undefined ? Math.min(asked, this.maxRetryAfterMs) : Math.round(this.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
     this.events({ type: 'retry', url: redact(url), attempt, reason, delayMs });
-    await new Promise((r) => setTimeout(r, delayMs));
+    await sleep(delayMs, undefined, this.signal ? { signal: this.signal } : {}).catch(() => this.signal?.throwIfAborted());
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { BundleReader } from '../bundle/reader.js';
 import { VerifyingStream, digestHex } from '../core/digest.js';
 import { FerryError } from '../core/errors.js';
+import { fsError } from '../core/fs-errors.js';
+import { partialPath, releasePartial } from '../core/partial-files.js';
 import type { EventSink } from '../core/events.js';
 import { Annotation, type Descriptor, type ImageManifest } from '../core/media-types.js';
 import { counted } from '../core/streams.js';
@@ -22,21 +23,23 @@ export interface StagedFile {
  * Copies a file artifact's content (its first layer, titled with the file name) out of the bundle into `dir`,
  * verified as it is written, under a temporary name renamed into place: a damaged bundle never leaves a wrong file.
  */
-export async function copyLayerOut(reader: BundleReader, desc: Descriptor, manifest: ImageManifest, dir: string, events: EventSink, fileName?: string): Promise<StagedFile> {
+export async function copyLayerOut(reader: BundleReader, desc: Descriptor, manifest: ImageManifest, dir: string, events: EventSink, fileName?: string, signal?: AbortSignal): Promise<StagedFile> {
   const layer = manifest.layers[0];
   const name = fileName ?? layer?.annotations?.[Annotation.Title];
   if (!layer || !name || name.includes('/') || name === '.' || name === '..') {
     throw new FerryError('BUNDLE_INVALID', `file artifact ${desc.digest} must have a first layer with a plain file name as its title`, { digest: desc.digest });
   }
   const path = join(dir, name);
-  const tmp = `${path}.partial-${randomBytes(4).toString('hex')}`;
+  const tmp = partialPath(path);
   try {
     const verify = new VerifyingStream({ digest: layer.digest, size: layer.size, subject: `file ${name} in ${desc.digest}` });
-    await pipeline(counted(await reader.fetch(layer), events), verify, createWriteStream(tmp));
+    await pipeline(counted(await reader.fetch(layer), events), verify, createWriteStream(tmp), ...(signal ? [{ signal }] : []));
     await fs.rename(tmp, path);
   } catch (err) {
     await fs.rm(tmp, { force: true });
-    throw err;
+    throw fsError(err, path, 'cannot write');
+  } finally {
+    releasePartial(tmp);
   }
   return { name, path, sha256: digestHex(layer.digest), size: layer.size };
 }

@@ -19,6 +19,8 @@ export interface StageOptions {
   /** Armoured OpenPGP private key that signs the staged apt repository. */
   aptSignKey?: string;
   events?: EventSink;
+  /** Ctrl-C: stops the copy under way (its temporary file is removed) and every step after it. */
+  signal?: AbortSignal;
 }
 
 export type { StagedFile } from './copy-out.js';
@@ -47,7 +49,8 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
     if (fileEntries.length > 0) await fs.mkdir(filesDir, { recursive: true });
     for (const desc of fileEntries) {
       events({ type: 'artifact-start', kind: 'file', name: desc.annotations?.[Annotation.Title] ?? desc.digest });
-      const staged = await stageFile(reader, desc, filesDir, events);
+      opts.signal?.throwIfAborted();
+      const staged = await stageFile(reader, desc, filesDir, events, opts.signal);
       files.push(staged);
       events({ type: 'artifact-done', kind: 'file', name: staged.name, digest: `sha256:${staged.sha256}` });
     }
@@ -56,8 +59,11 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
       const sums = files.map((f) => `${f.sha256}  ${f.name}\n`).join('');
       await writeAtomic(join(filesDir, 'SHA256SUMS'), Buffer.from(sums));
     }
+    opts.signal?.throwIfAborted();
     const rke2 = await stageRke2(reader, opts.dir, events, opts.registry);
+    opts.signal?.throwIfAborted();
     const charts = await stageCharts(reader, opts.dir, events);
+    opts.signal?.throwIfAborted();
     const apt = await stageApt(reader, opts.dir, events, opts.aptSignKey);
     return { dir: opts.dir, files, ...(rke2 ? { rke2 } : {}), ...(charts ? { charts } : {}), ...(apt ? { apt } : {}) };
   } finally {
@@ -65,10 +71,10 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
   }
 }
 
-async function stageFile(reader: BundleReader, desc: Descriptor, filesDir: string, events: EventSink): Promise<StagedFile> {
+async function stageFile(reader: BundleReader, desc: Descriptor, filesDir: string, events: EventSink, signal?: AbortSignal): Promise<StagedFile> {
   const manifest = JSON.parse((await readVerified(reader, desc, `file artifact ${desc.digest}`)).toString('utf8')) as ImageManifest;
   if (manifest.layers.length !== 1) {
     throw new FerryError('BUNDLE_INVALID', `file artifact ${desc.digest} must have one layer`, { digest: desc.digest });
   }
-  return copyLayerOut(reader, desc, manifest, filesDir, events);
+  return copyLayerOut(reader, desc, manifest, filesDir, events, undefined, signal);
 }

@@ -1,0 +1,77 @@
+import { constants } from 'node:os';
+import { removeOwnPartialsSync } from '../core/partial-files.js';
+import { FerryError } from '../core/errors.js';
+
+/**
+ * The CLI's one abort path. SIGINT and SIGTERM abort a single AbortController whose signal every command hands to
+ * the library (the registry client and file downloads, the bundle writer, verify, push). The command then unwinds —
+ * the writer removes its temporary file, partial downloads stay in the cache for the next run — and main() prints
+ * one line, "ferry: interrupted", and exits 128 + the signal's number (130 for SIGINT, 143 for SIGTERM), the shell
+ * convention. Should unwinding take longer than GRACE_MS, or a second signal arrive, the process exits at once,
+ * removing the temporary files it still has open (the next run removes any a harder kill leaves behind).
+ */
+export const GRACE_MS = 1000;
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+type Handled = (typeof SIGNALS)[number];
+
+export interface Interrupt {
+  readonly signal: AbortSignal;
+  /** The signal received, once one was. */
+  readonly received: Handled | undefined;
+  /** The running command ends on a signal by design (serve): then it is a normal end, exit 0. */
+  expected: boolean;
+  /** 128 + the signal's number. */
+  exitCode(): number;
+  /** "ferry: interrupted" on stderr, once per process, whichever exit path gets there first. */
+  printOnce(): void;
+  /** Prints that line and exits with the signal's code: for the grace timer and a second signal. */
+  exitNow(): never;
+}
+
+let current: Interrupt | undefined;
+
+/** The process's interrupt (installed by main(); a library caller that never installs one gets a signal that never fires). */
+export function interruptSignal(): AbortSignal {
+  return current?.signal ?? new AbortController().signal;
+}
+
+/** For a command that runs until Ctrl-C (serve): the signal is how it ends, not an interruption. */
+export function signalEndsCommand(): void {
+  if (current) current.expected = true;
+}
+
+export function installInterrupt(beforeExit: () => void): Interrupt {
+  const controller = new AbortController();
+  let received: Handled | undefined;
+  let printed = false;
+  const interrupt: Interrupt = {
+    signal: controller.signal,
+    expected: false,
+    get received() {
+      return received;
+    },
+    exitCode: () => 128 + (received ? constants.signals[received] : constants.signals.SIGINT),
+    exitNow() {
+      beforeExit();
+      removeOwnPartialsSync();
+      interrupt.printOnce();
+      process.exit(interrupt.exitCode());
+    },
+    printOnce() {
+      if (printed) return;
+      printed = true;
+      process.stderr.write('ferry: interrupted\n');
+    },
+  };
+  const onSignal = (sig: Handled) => {
+    if (received) return interrupt.exitNow();
+    received = sig;
+    if (interrupt.expected) return void controller.abort(new FerryError('INTERRUPTED', `stopped by ${sig}`, { signal: sig }));
+    controller.abort(new FerryError('INTERRUPTED', `interrupted by ${sig}`, { signal: sig }));
+    setTimeout(() => interrupt.exitNow(), GRACE_MS).unref();
+  };
+  for (const sig of SIGNALS) process.on(sig, onSignal);
+  current = interrupt;
+  return interrupt;
+}
