@@ -37,12 +37,13 @@ async function writeAll(handle: fs.FileHandle, buf: Uint8Array, path: string): P
   }
 }
 
-async function create(path: string): Promise<fs.FileHandle> {
+/** Opens a temporary file; errors name the final file (`final`), which is what the user asked for. */
+async function create(path: string, final: string): Promise<fs.FileHandle> {
   try {
     return await fs.open(path, 'wx', 0o644);
   } catch (err) {
     releasePartial(path);
-    throw fsError(err, path, 'cannot create');
+    throw fsError(err, final, 'cannot create');
   }
 }
 
@@ -95,11 +96,11 @@ async function stageCompanions(companions: Companion[]): Promise<{ tmp: string; 
       if (!c.body) continue;
       const tmp = partialPath(c.path);
       staged.push({ tmp, final: c.path });
-      const h = await create(tmp);
+      const h = await create(tmp, c.path);
       try {
-        await writeAll(h, c.body, tmp);
+        await writeAll(h, c.body, c.path);
       } finally {
-        await syncClose(h, tmp);
+        await syncClose(h, c.path);
       }
     }
   } catch (err) {
@@ -127,12 +128,12 @@ async function swapIn(outPath: string, companions: Companion[], staged: { tmp: s
 /** One file, written as `<out>.partial-…` and renamed when complete. */
 export async function singleOutput(outPath: string, companions: Companion[] = []): Promise<BundleOutput> {
   const tmp = partialPath(outPath);
-  const handle = await create(tmp);
+  const handle = await create(tmp, outPath);
   let staged: { tmp: string; final: string }[] = [];
   return {
-    write: (buf) => writeAll(handle, buf, tmp),
+    write: (buf) => writeAll(handle, buf, outPath),
     async finish() {
-      await syncClose(handle, tmp);
+      await syncClose(handle, outPath);
       staged = await stageCompanions(companions);
       await swapIn(outPath, companions, staged, () => rename(tmp, outPath), () => partsFrom(outPath, 0));
     },
@@ -156,13 +157,13 @@ export async function partedOutput(outPath: string, partSize: number, companions
   const open = async () => {
     const final = partName(outPath, done.length);
     const tmp = partialPath(final);
-    current = { handle: await create(tmp), tmp, final, size: 0, hash: createHash('sha256') };
+    current = { handle: await create(tmp, final), tmp, final, size: 0, hash: createHash('sha256') };
   };
   const close = async () => {
     if (!current) return;
     const c = current;
     current = undefined;
-    await syncClose(c.handle, c.tmp);
+    await syncClose(c.handle, c.final);
     done.push({ tmp: c.tmp, final: c.final, size: c.size, sha256: c.hash.digest('hex') });
   };
   return {
@@ -176,7 +177,7 @@ export async function partedOutput(outPath: string, partSize: number, companions
         const c = current as NonNullable<typeof current>;
         const n = Math.min(partSize - c.size, buf.length - off);
         const piece = buf.subarray(off, off + n);
-        await writeAll(c.handle, piece, c.tmp);
+        await writeAll(c.handle, piece, c.final);
         c.hash.update(piece);
         c.size += n;
         off += n;
@@ -192,11 +193,11 @@ export async function partedOutput(outPath: string, partSize: number, companions
       };
       const listPath = partsFileFor(outPath);
       listTmp = partialPath(listPath);
-      const h = await create(listTmp);
+      const h = await create(listTmp, listPath);
       try {
-        await writeAll(h, Buffer.from(`${JSON.stringify(list, null, 2)}\n`), listTmp);
+        await writeAll(h, Buffer.from(`${JSON.stringify(list, null, 2)}\n`), listPath);
       } finally {
-        await syncClose(h, listTmp);
+        await syncClose(h, listPath);
       }
       staged = await stageCompanions(companions);
       const place = async () => {

@@ -33,6 +33,15 @@ export function fsError(err: unknown, path: string, doing: string): FerryError {
   return new FerryError('IO_ERROR', `${doing} ${path}: ${advice}${errno ? ` (${errno})` : ''}`, { path, ...(errno ? { errno } : {}), ...(syscall ? { syscall } : {}) }, { cause: err });
 }
 
+/** Errors of the local disk itself (never a network errno such as ECONNRESET, which streams also carry). */
+const LOCAL = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO']);
+
+/** For code that also sees network errors (the cache): maps only errors of the disk, passes the rest unchanged. */
+export function diskError(err: unknown, path: string, doing: string): unknown {
+  const errno = errnoOf(err);
+  return !isFerryError(err) && errno && LOCAL.has(errno) ? fsError(err, path, doing) : err;
+}
+
 /**
  * mkdir -p that reports the real reason: a recursive mkdir under a read-only or unwritable parent reports ENOENT
  * (libuv walks up on ENOENT and returns the first error), so on failure the first missing directory is created alone

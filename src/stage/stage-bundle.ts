@@ -1,3 +1,4 @@
+import { ensureDir } from '../core/fs-errors.js';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { FerryError } from '../core/errors.js';
@@ -46,7 +47,7 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
     const files: StagedFile[] = [];
     const filesDir = join(opts.dir, 'files');
     const fileEntries = reader.index().manifests.filter((d) => d.annotations?.[Annotation.Kind] === 'file');
-    if (fileEntries.length > 0) await fs.mkdir(filesDir, { recursive: true });
+    if (fileEntries.length > 0) await ensureDir(filesDir); // EROFS / EACCES named as such, not as ENOENT
     for (const desc of fileEntries) {
       events({ type: 'artifact-start', kind: 'file', name: desc.annotations?.[Annotation.Title] ?? desc.digest });
       opts.signal?.throwIfAborted();

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { readAll } from '../core/streams.js';
 import { type Digest, DigestVerifier, VerifyingStream, digestHex } from '../core/digest.js';
 import { FerryError } from '../core/errors.js';
+import { diskError } from '../core/fs-errors.js';
 import type { Descriptor } from '../core/media-types.js';
 import type { Storage } from '../graph/storage.js';
 
@@ -79,7 +80,7 @@ export class ContentStore implements Storage {
       await this.commit(tmp, desc.digest);
     } catch (err) {
       await fs.rm(tmp, { force: true });
-      throw err;
+      throw diskError(err, tmp, 'cannot write to the cache:');
     }
   }
 
@@ -118,7 +119,7 @@ export class ContentStore implements Storage {
       if (err instanceof FerryError && (err.code === 'DIGEST_MISMATCH' || err.code === 'SIZE_MISMATCH')) {
         await fs.rm(partial, { force: true });
       }
-      throw err;
+      throw diskError(err, partial, 'cannot write to the cache:');
     }
   }
 
