@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { constants } from 'node:os';
 import { removeOwnPartialsSync } from '../core/partial-files.js';
 import { FerryError } from '../core/errors.js';
@@ -23,7 +24,7 @@ export interface Interrupt {
   expected: boolean;
   /** 128 + the signal's number. */
   exitCode(): number;
-  /** "ferry: interrupted" on stderr, once per process, whichever exit path gets there first. */
+  /** "ferry: interrupted" on stderr (and, with --json, the error document on stdout), once per process. */
   printOnce(): void;
   /** Prints that line and exits with the signal's code: for the grace timer and a second signal. */
   exitNow(): never;
@@ -41,8 +42,11 @@ export function signalEndsCommand(): void {
   if (current) current.expected = true;
 }
 
-export function installInterrupt(beforeExit: () => void): Interrupt {
+export function installInterrupt(beforeExit: () => void, json: boolean): Interrupt {
   const controller = new AbortController();
+  // Every request in flight listens to this one signal (undici removes its listener when the request ends), so the
+  // count follows --concurrency: no leak, and Node's "possible memory leak" warning at 11 would be noise on stderr.
+  setMaxListeners(0, controller.signal);
   let received: Handled | undefined;
   let printed = false;
   const interrupt: Interrupt = {
@@ -61,6 +65,10 @@ export function installInterrupt(beforeExit: () => void): Interrupt {
     printOnce() {
       if (printed) return;
       printed = true;
+      if (json) {
+        const error = { code: 'INTERRUPTED', message: `interrupted by ${received ?? 'SIGINT'}`, details: { signal: received ?? 'SIGINT' } };
+        process.stdout.write(`${JSON.stringify({ ok: false, error }, null, 2)}\n`);
+      }
       process.stderr.write('ferry: interrupted\n');
     },
   };

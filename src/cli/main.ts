@@ -34,7 +34,8 @@ function guardUncaught(interrupt: Interrupt): void {
 
 /** Entry point used by bin/ferry. Returns (and sets) the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const interrupt = installInterrupt(stopRenderers);
+  const json = argv.includes('--json');
+  const interrupt = installInterrupt(stopRenderers, json);
   guardUncaught(interrupt);
   const program = new Command('ferry')
     .description('Carry container images, files, RKE2 releases and Helm charts across an air gap in one verifiable bundle.')
@@ -48,7 +49,6 @@ export async function main(argv: string[]): Promise<number> {
   registerKeyCommands(program);
   registerRegistryCommands(program);
 
-  const json = argv.includes('--json');
   try {
     await program.parseAsync(argv);
     process.exitCode = ExitCode.Ok;
@@ -60,7 +60,6 @@ export async function main(argv: string[]): Promise<number> {
     if (interrupt.received && !interrupt.expected) {
       // Whatever the aborted command threw ("The operation was aborted", a network error), the cause is the signal.
       stopRenderers();
-      if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'INTERRUPTED', message: `interrupted by ${interrupt.received}`, details: {} } }, null, 2)}\n`);
       interrupt.printOnce();
       process.exitCode = interrupt.exitCode();
       // Do not wait for sockets and timers of the aborted work to wind down.

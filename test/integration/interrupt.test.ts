@@ -28,13 +28,16 @@ describe('SIGINT and SIGTERM end every phase within 2 s (exit 130 / 143, "ferry:
   it('during resolve, against a registry that never answers', async () => {
     const silent = await startSilentServer();
     try {
-      for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+      for (const [sig, code, json] of [['SIGINT', 130, false], ['SIGTERM', 143, false], ['SIGTERM', 143, true]] as const) {
         const dir = scratch();
         const m = writeManifest(dir, '  images:\n    - alpine:3.19\n');
-        const child = spawnFerry(['bundle', 'pull', m, '-o', join(dir, 'out', 'b.tar'), '--cache', join(dir, 'cache'), '--mirror', `docker.io=${silent.url}`, '--no-progress']);
+        const child = spawnFerry(['bundle', 'pull', m, '-o', join(dir, 'out', 'b.tar'), '--cache', join(dir, 'cache'), '--mirror', `docker.io=${silent.url}`, json ? '--json' : '--no-progress']);
         const before = silent.connections;
         await until(() => silent.connections > before, 'the resolve request', child);
-        expectInterrupted(await interrupt(child, sig), code);
+        const r = await interrupt(child, sig);
+        expectInterrupted(r, code);
+        if (json) expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: { code: 'INTERRUPTED', message: 'interrupted by SIGTERM', details: { signal: 'SIGTERM' } } });
+        else expect(r.stdout).toBe('');
         expectNoOutput(join(dir, 'out'));
       }
     } finally {
