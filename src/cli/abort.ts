@@ -9,7 +9,8 @@ import { FerryError } from '../core/errors.js';
  * the writer removes its temporary file, partial downloads stay in the cache for the next run — and main() prints
  * one line, "ferry: interrupted", and exits 128 + the signal's number (130 for SIGINT, 143 for SIGTERM), the shell
  * convention. Should unwinding take longer than GRACE_MS, or a second signal arrive, the process exits at once,
- * removing the temporary files it still has open (the next run removes any a harder kill leaves behind).
+ * removing the temporary files it still has open (the next run removes any a harder kill leaves behind), and ends by
+ * the signal itself (the shell's status is the same 130 / 143).
  */
 export const GRACE_MS = 1000;
 
@@ -26,9 +27,18 @@ export interface Interrupt {
   exitCode(): number;
   /** "ferry: interrupted" on stderr (and, with --json, the error document on stdout), once per process. */
   printOnce(): void;
-  /** Prints that line and exits with the signal's code: for the grace timer and a second signal. */
+  /** Prints that line and ends the process by the signal: for the grace timer and a second signal. */
   exitNow(): never;
+  /** After the command unwound: exit with 128 + the signal's number as soon as no thread-pool work is pending. */
+  exitWhenIdle(): void;
 }
+
+/**
+ * Work in Node's thread pool (file-system calls, DNS lookups, zlib, crypto jobs). process.exit() joins the pool, so
+ * it is safe to call only when none is pending: a read of a FIFO or a lookup against a dead resolver never returns.
+ */
+const POOL_WORK = /^(FSReq|GetAddrInfo|GetNameInfo|FileHandle|Zlib)|Job$/;
+const poolIdle = () => !process.getActiveResourcesInfo().some((r) => POOL_WORK.test(r));
 
 let current: Interrupt | undefined;
 
@@ -60,7 +70,19 @@ export function installInterrupt(beforeExit: () => void, json: boolean): Interru
       beforeExit();
       removeOwnPartialsSync();
       interrupt.printOnce();
-      process.exit(interrupt.exitCode());
+      // Not process.exit(): Node's exit joins its thread pool, and a thread stuck in a read of a FIFO, a hung NFS
+      // mount or a DNS lookup would hold the process there. The signal's default action ends it at once; the shell
+      // sees the same status, 128 + the signal's number.
+      const sig = received ?? 'SIGINT';
+      for (const s of SIGNALS) process.removeAllListeners(s);
+      process.kill(process.pid, sig);
+      process.exit(interrupt.exitCode()); // not reached once the signal is delivered
+    },
+    exitWhenIdle() {
+      const code = interrupt.exitCode();
+      process.exitCode = code;
+      if (poolIdle()) process.exit(code);
+      setInterval(() => poolIdle() && process.exit(code), 10).unref(); // the grace timer is the backstop
     },
     printOnce() {
       if (printed) return;

@@ -61,9 +61,8 @@ export async function main(argv: string[]): Promise<number> {
       // Whatever the aborted command threw ("The operation was aborted", a network error), the cause is the signal.
       stopRenderers();
       interrupt.printOnce();
-      process.exitCode = interrupt.exitCode();
-      // Do not wait for sockets and timers of the aborted work to wind down.
-      process.exit(process.exitCode);
+      // Exit at once unless work is stuck in Node's thread pool (then the grace timer ends the process by the signal).
+      interrupt.exitWhenIdle();
     } else if (err instanceof CommanderError) {
       // --help and --version exit through here with code 0.
       process.exitCode = err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;

@@ -12,10 +12,11 @@ export interface FerryChild {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 }
 
-export function spawnFerry(args: string[], opts: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number } = {}): FerryChild {
+/** `stdinOpen`: standard input is a pipe the test never closes (a command reading it waits forever). */
+export function spawnFerry(args: string[], opts: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number; stdinOpen?: boolean } = {}): FerryChild {
   const proc = spawn('./bin/ferry', args, {
     env: { ...process.env, ...(opts.env ?? {}) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [opts.stdinOpen ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.gid ?? opts.uid } : {}),
   });
   let out = '';
