@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { readAll } from '../core/streams.js';
 import { type Digest, DigestVerifier, VerifyingStream, digestHex } from '../core/digest.js';
 import { FerryError } from '../core/errors.js';
-import { diskError } from '../core/fs-errors.js';
+import { diskError, ensureDir } from '../core/fs-errors.js';
 import type { Descriptor } from '../core/media-types.js';
 import type { Storage } from '../graph/storage.js';
 
@@ -74,7 +74,7 @@ export class ContentStore implements Storage {
       return;
     }
     const tmp = join(this.root, 'tmp', `${digestHex(desc.digest)}.${randomBytes(6).toString('hex')}`);
-    await fs.mkdir(dirname(tmp), { recursive: true });
+    await ensureDir(dirname(tmp));
     try {
       await pipeline(content, new VerifyingStream({ digest: desc.digest, size: desc.size, subject: `blob ${desc.digest}` }), createWriteStream(tmp));
       await this.commit(tmp, desc.digest);
@@ -92,7 +92,7 @@ export class ContentStore implements Storage {
   async pushResumable(desc: Blob, openAt: OpenAt, subject: string): Promise<{ resumedFrom: number }> {
     if (desc.size !== undefined && (await this.exists({ ...desc, mediaType: '', size: desc.size }))) return { resumedFrom: desc.size };
     const partial = this.partialPath(desc.digest);
-    await fs.mkdir(dirname(partial), { recursive: true });
+    await ensureDir(dirname(partial));
     const hash = createHash('sha256');
     let have = 0;
     try {
@@ -125,7 +125,7 @@ export class ContentStore implements Storage {
 
   private async commit(tmp: string, digest: Digest): Promise<void> {
     const final = this.blobPath(digest);
-    await fs.mkdir(dirname(final), { recursive: true });
+    await ensureDir(dirname(final));
     await fs.rename(tmp, final);
   }
 }

@@ -86,6 +86,14 @@ describe('file-system errors name the code, the errno and the path', () => {
     expect(r.result.error.details.path?.startsWith(join(full, 'cache'))).toBe(true);
   });
 
+  it('a cache on a read-only file system: EROFS (not ENOENT) with a path in the cache', async () => {
+    const ro = join(dir, 'ro-cache');
+    unmount.push(mountTmpfs(ro, 'ro,size=1m'));
+    const r = await pullJson(join(dir, 'out-ro-cache', 'b.tar'), join(ro, 'cache'));
+    expect(r.code).toBe(1);
+    expect(r.result.error).toMatchObject({ code: 'IO_ERROR', details: { errno: 'EROFS', path: join(ro, 'cache') } });
+  });
+
   it('a directory the user may not write to: EACCES with the path (run as nobody)', async () => {
     const locked = join(dir, 'locked');
     mkdirSync(locked, { mode: 0o755 });
