@@ -154,7 +154,7 @@ async function main(): Promise<void> {
     const manifest2 = join(out, 'bundle2.yaml');
     writeFileSync(manifest2, `apiVersion: ferry.dev/v1alpha1\nkind: Bundle\nmetadata:\n  name: bench\nspec:\n  images:\n${images.map((_, i) => `    - ${src.host}/bench/img-${i}:${i === 0 ? 'v2' : 'v1'}\n`).join('')}`);
     const lock1 = join(out, 'lock1.json');
-    writeFileSync(lock1, readFileSync(join(out, 'ferry.lock.json')));
+    writeFileSync(lock1, readFileSync(`${bundle}.lock.json`));
     mkdirSync(join(out, 'full2'));
     mkdirSync(join(out, 'delta2'));
     await timed(ferry, ['bundle', 'pull', manifest2, '-o', join(out, 'full2', 'b.tar'), '--plain-http', '--cache', join(out, 'cache'), '--no-progress']);

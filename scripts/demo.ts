@@ -172,7 +172,7 @@ spec:
     const etcd = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', '--creds', 'ferry:demo-password', `docker://${enclave.host}/mirror/rancher/hardened-etcd:v3.5.13-k3s1-build20240531`], { encoding: 'utf8' }));
     console.log(`  skopeo reads ${enclave.host}/mirror/rancher/hardened-etcd:v3.5.13-k3s1-build20240531 (pushed from the RKE2 core tarball) → ${etcd.Digest}, ${etcd.Layers.length} layers`);
     console.log(`  ${execFileSync('sha256sum', ['-c', '--ignore-missing', 'sha256sum-amd64.txt'], { cwd: join(root, 'stage', 'rke2'), encoding: 'utf8' }).trim().replaceAll('\n', '\n  ')}   (sha256sum -c in ${join(root, 'stage', 'rke2')})`);
-    console.log(`\nDemo finished: bundle ${bundle}, lock ${join(root, 'out', 'ferry.lock.json')}, staged files in ${join(root, 'stage', 'files')},`);
+    console.log(`\nDemo finished: bundle ${bundle}, lock ${`${bundle}.lock.json`}, staged files in ${join(root, 'stage', 'files')},`);
     console.log(`RKE2 for the nodes in ${join(root, 'stage', 'rke2')} (steps: ${join(root, 'stage', 'rke2', 'README.md')}).`);
     console.log(`Audit report (open it in a browser): ${join(root, 'out', 'audit.html')}.`);
   } finally {

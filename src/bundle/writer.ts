@@ -1,10 +1,11 @@
 import { type Hash, createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { type Readable, addAbortSignal } from 'node:stream';
 import { type Digest, digestHex, parseDigest } from '../core/digest.js';
 import { FerryError, isFerryError } from '../core/errors.js';
 import { type EventSink, noEvents } from '../core/events.js';
+import { removeStalePartials } from '../core/partial-files.js';
 import type { ImageIndex } from '../core/media-types.js';
 import {
   BUNDLE_FORMAT_VERSION,
@@ -19,7 +20,7 @@ import {
   SUMS_FILE,
   blobPath,
 } from './format.js';
-import { type BundleOutput, partedOutput, singleOutput } from './output-files.js';
+import { type BundleOutput, type Companion, partedOutput, singleOutput } from './output-files.js';
 import { formatSha256Sums } from './sha256sums.js';
 import { END_OF_ARCHIVE, encodeFileHeader, padding } from './tar-format.js';
 
@@ -54,6 +55,12 @@ export interface WriteBundleOptions {
   splitSize?: number;
   /** A delta bundle: recorded in ferry-bundle.json (the omitted blobs are simply not in `blobs`). */
   delta?: DeltaInfo;
+  /**
+   * Files beside the bundle that describe it, written in the same finishing step as the bundle (never before it, so
+   * an interrupted or failed write leaves none of them): `lock` gets the lock's bytes, `signature` the detached
+   * signature — or, for an unsigned bundle, any stale one there is removed.
+   */
+  beside?: { lock?: string; signature?: string };
 }
 
 export interface WriteBundleResult {
@@ -83,7 +90,14 @@ export async function writeBundle(opts: WriteBundleOptions): Promise<WriteBundle
   ]);
   const signature = opts.signSums?.(sums);
 
-  const output = opts.splitSize ? await partedOutput(opts.outPath, opts.splitSize) : await singleOutput(opts.outPath);
+  // Temporary files a killed earlier run left beside this output (their process is gone) are removed first.
+  const stale = await removeStalePartials(dirname(opts.outPath), `${basename(opts.outPath)}.`);
+  if (stale.length > 0) events({ type: 'info', message: `removed ${stale.length} temporary files an interrupted earlier run left: ${stale.join(', ')}` });
+  const companions: Companion[] = [
+    ...(opts.beside?.lock ? [{ path: opts.beside.lock, body: opts.lock }] : []),
+    ...(opts.beside?.signature ? [{ path: opts.beside.signature, body: signature }] : []),
+  ];
+  const output = opts.splitSize ? await partedOutput(opts.outPath, opts.splitSize, companions) : await singleOutput(opts.outPath, companions);
   const out = new TarOut(output, opts.outPath, events, opts.hashWholeFile !== false);
   try {
     await out.file(SUMS_FILE, sums);
@@ -94,6 +108,7 @@ export async function writeBundle(opts: WriteBundleOptions): Promise<WriteBundle
       await out.blob(b, await opts.blobs.open(b.digest), opts.signal);
     }
     await out.write(END_OF_ARCHIVE);
+    opts.signal?.throwIfAborted();
     await output.finish();
     await syncDir(dirname(opts.outPath));
     return { bytes: out.bytes, ...(out.hash ? { sha256: `sha256:${out.hash.digest('hex')}` as Digest } : {}), ...(signature ? { signature } : {}) };
@@ -198,7 +213,8 @@ function sizeMismatch(subject: string, expected: number, got: string): FerryErro
 
 function ioError(msg: string, path: string, err: unknown): FerryError {
   if (isFerryError(err)) return err;
-  return new FerryError('IO_ERROR', `${msg}: ${(err as Error).message}`, { path }, { cause: err });
+  const errno = (err as NodeJS.ErrnoException).code;
+  return new FerryError('IO_ERROR', msg, { path, ...(errno ? { errno } : {}) }, { cause: err });
 }
 
 /** Makes the rename durable (POSIX: the directory entry lives in the directory). Not all platforms allow it. */

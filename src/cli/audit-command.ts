@@ -26,7 +26,7 @@ export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags
     const s = openSession(globals());
     // Flags first: a bad --registry (credentials in it) is a usage error before a long verify pass.
     const target = o.registry ? (await import('../push/plan-push.js')).parsePushTarget(o.registry) : undefined;
-    const opts = await verifyOptions(o, s.renderer.sink);
+    const opts = await verifyOptions(o, s.renderer.sink, s.signal);
     s.renderer.sink({ type: 'phase', phase: 'verify', detail: path });
     const verified = await verifyBundle(resolve(path), opts);
     // The report names every artifact: a bundle whose names break their grammar gets no report that repeats them.
@@ -36,7 +36,7 @@ export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags
       const { buildRegistryClient, readPasswordStdin } = await import('./context.js');
       if (o.passwordStdin && !o.username) throw new FerryError('USAGE', '--password-stdin needs --username');
       const login = o.username ? { host: target.registry, username: o.username, password: o.passwordStdin ? await readPasswordStdin() : '' } : undefined;
-      const client = buildRegistryClient(o, s.renderer.sink, undefined, login);
+      const client = buildRegistryClient(o, s.renderer.sink, undefined, login, s.signal);
       try {
         registry = { host: target.registry, tags: await readBackTags(resolve(path), target, client) };
       } finally {

@@ -44,33 +44,26 @@ export function registerBundleCommands(program: Command): void {
     const signKey = o.signKey ? await privateKeyFrom(o.signKey) : undefined;
     const splitSize = o.split ? (await import('../bundle/parts.js')).parseSize(o.split) : undefined;
     const mirrors = await buildMirrors(o.mirror, o.config);
-    const client = buildRegistryClient(o, s.renderer.sink, mirrors);
-    const controller = new AbortController();
-    const onSignal = () => controller.abort(new FerryError('IO_ERROR', 'interrupted'));
-    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-    try {
-      const r = await pullBundle({
-        manifestPath: resolve(manifest),
-        outPath: resolve(o.output),
-        ...(o.lock ? { lockPath: resolve(o.lock) } : {}),
-        cacheDir: resolve(o.cache),
-        client,
-        http: buildHttpGetter(client, mirrors, o.maxFileSize ? { maxFileSize: parseByteSize(o.maxFileSize, '--max-file-size') } : {}),
-        concurrency: o.concurrency,
-        events: s.renderer.sink,
-        signal: controller.signal,
-        ...(signKey ? { signKey } : {}),
-        ...(splitSize ? { splitSize } : {}),
-        ...(o.since ? { sincePath: resolve(o.since) } : {}),
-      });
-      const chartLines = r.charts.flatMap((c) => [`chart ${c.name} ${c.version}: ${plural(c.images.length, 'image')}`, ...c.images.map((i) => `  ${i.ref}  ← ${i.sources.join('; ')}`)]);
-      s.done(
-        { ok: true, ...r },
-        [`wrote ${r.bundle} (${formatBytes(r.bytes)}, ${plural(r.images, 'image')}, ${plural(r.files, 'file')}, ${plural(r.charts.length, 'chart')}, ${plural(r.blobs, 'blob')}${r.omitted > 0 ? `; a delta: ${plural(r.omitted, 'blob')} the enclave has left out` : ''})`, `lock ${r.lockPath}`, ...chartLines].join('\n'),
-      );
-    } finally {
-      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-    }
+    const client = buildRegistryClient(o, s.renderer.sink, mirrors, undefined, s.signal);
+    const r = await pullBundle({
+      manifestPath: resolve(manifest),
+      outPath: resolve(o.output),
+      ...(o.lock ? { lockPath: resolve(o.lock) } : {}),
+      cacheDir: resolve(o.cache),
+      client,
+      http: buildHttpGetter(client, mirrors, o.maxFileSize ? { maxFileSize: parseByteSize(o.maxFileSize, '--max-file-size') } : {}),
+      concurrency: o.concurrency,
+      events: s.renderer.sink,
+      signal: s.signal,
+      ...(signKey ? { signKey } : {}),
+      ...(splitSize ? { splitSize } : {}),
+      ...(o.since ? { sincePath: resolve(o.since) } : {}),
+    });
+    const chartLines = r.charts.flatMap((c) => [`chart ${c.name} ${c.version}: ${plural(c.images.length, 'image')}`, ...c.images.map((i) => `  ${i.ref}  ← ${i.sources.join('; ')}`)]);
+    s.done(
+      { ok: true, ...r },
+      [`wrote ${r.bundle} (${formatBytes(r.bytes)}, ${plural(r.images, 'image')}, ${plural(r.files, 'file')}, ${plural(r.charts.length, 'chart')}, ${plural(r.blobs, 'blob')}${r.omitted > 0 ? `; a delta: ${plural(r.omitted, 'blob')} the enclave has left out` : ''})`, `lock ${r.lockPath}`, ...chartLines].join('\n'),
+    );
   });
 
   bundle
@@ -83,7 +76,7 @@ export function registerBundleCommands(program: Command): void {
     .action(async (path: string, o: TrustFlags & { report?: string }) => {
       const { verifyBundle } = await import('../verify/verify-bundle.js');
       const s = openSession(globals());
-      const opts = await verifyOptions(o, s.renderer.sink);
+      const opts = await verifyOptions(o, s.renderer.sink, s.signal);
       s.renderer.sink({ type: 'phase', phase: 'verify', detail: path });
       const r = await verifyBundle(resolve(path), opts);
       // Intact is not enough: a self-consistent bundle may still carry names stage or push would refuse.
@@ -128,8 +121,8 @@ export function registerBundleCommands(program: Command): void {
     if (o.passwordStdin && !o.username) throw new FerryError('USAGE', '--password-stdin needs --username');
     const login = o.username ? { host: target.registry, username: o.username, password: o.passwordStdin ? await readPasswordStdin() : '' } : undefined;
     if (o.report && o.verify === false) throw new FerryError('USAGE', '--report needs the verify pass (its computed checksums are the report); drop --no-verify');
-    const verified = o.dryRun ? undefined : await verifyBeforeActing(resolve(path), o, s.renderer.sink, 'pushing');
-    const client = buildRegistryClient(o, s.renderer.sink, undefined, login);
+    const verified = o.dryRun ? undefined : await verifyBeforeActing(resolve(path), o, s.renderer.sink, 'pushing', s.signal);
+    const client = buildRegistryClient(o, s.renderer.sink, undefined, login, s.signal);
     try {
       const r = await pushBundle({ bundlePath: resolve(path), target, client, dryRun: o.dryRun === true, concurrency: o.concurrency, events: s.renderer.sink });
       let text = renderPush(r, o.dryRun === true);
@@ -172,7 +165,7 @@ export function registerBundleCommands(program: Command): void {
       if (o.registryPasswordStdin && !o.registryUsername) throw new FerryError('USAGE', '--registry-password-stdin needs --registry-username');
       if ((o.registryUsername || o.caFile || o.insecure || o.plainHttp) && !o.registry) throw new FerryError('USAGE', 'registry options need --registry HOST[:PORT]');
       const target = o.registry ? parsePushTarget(o.registry) : undefined;
-      await verifyBeforeActing(resolve(path), o, s.renderer.sink, 'staging');
+      await verifyBeforeActing(resolve(path), o, s.renderer.sink, 'staging', s.signal);
       const registry = target && {
         host: target.registry,
         prefix: target.prefix,
@@ -187,6 +180,7 @@ export function registerBundleCommands(program: Command): void {
         ...(registry ? { registry } : {}),
         ...(o.aptSignKey ? { aptSignKey: resolve(o.aptSignKey) } : {}),
         events: s.renderer.sink,
+        signal: s.signal,
       });
       const lines = [];
       if (r.files.length > 0) lines.push(`staged ${plural(r.files.length, 'file')} in ${r.dir}/files`, ...r.files.map((f) => `  ${f.name} ${formatBytes(f.size)}`));

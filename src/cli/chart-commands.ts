@@ -23,7 +23,7 @@ export function registerChartCommands(program: Command): void {
       const { buildHttpGetter, buildMirrors, buildRegistryClient } = await import('./context.js');
       const s = openSession(program.opts<GlobalFlags>());
       const mirrors = await buildMirrors(o.mirror, o.config);
-      const client = buildRegistryClient(o, s.renderer.sink, mirrors);
+      const client = buildRegistryClient(o, s.renderer.sink, mirrors, undefined, s.signal);
       try {
         const entry = { repo: repo.replace(/\/+$/, ''), name, version, images: true, values: o.values.map((v) => resolve(v)), extraImages: [], excludeImages: [] };
         const { locked } = await resolveChart(entry, buildHttpGetter(client, mirrors), client);

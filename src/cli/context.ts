@@ -24,6 +24,7 @@ export function buildRegistryClient(
   events: EventSink,
   mirrors?: Mirrors,
   login?: { host: string; username: string; password: string },
+  signal?: AbortSignal,
 ): RegistryClient {
   const docker = remembered(dockerConfigCredentials());
   const credentials = login ? chainCredentials(staticCredentials(login.host, login.username, login.password), docker) : docker;
@@ -34,6 +35,7 @@ export function buildRegistryClient(
     ...(flags.caFile ? { caFile: flags.caFile } : {}),
     insecure: flags.insecure === true,
     events,
+    ...(signal ? { signal } : {}),
   });
 }
 

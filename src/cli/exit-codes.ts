@@ -1,6 +1,9 @@
 import { type ErrorCode, INTEGRITY_CODES } from '../core/errors.js';
 
-/** Documented in README "Exit codes". Only the CLI maps errors to exit codes. */
+/**
+ * Documented in README "Exit codes". Only the CLI maps errors to exit codes. An interruption exits 128 + the signal's
+ * number (130 SIGINT, 143 SIGTERM: src/cli/abort.ts), whatever error the aborted command unwound with.
+ */
 export const ExitCode = { Ok: 0, Error: 1, Usage: 2, Integrity: 3 } as const;
 
 export function exitCodeFor(code: ErrorCode | undefined): number {

@@ -1,34 +1,42 @@
 import { Command, CommanderError, Option } from 'commander';
 import { FerryError } from '../core/errors.js';
 import { TOOL_VERSION } from '../version.js';
+import { type Interrupt, installInterrupt } from './abort.js';
 import { ExitCode } from './exit-codes.js';
 import { registerBundleCommands } from './bundle-commands.js';
 import { registerChartCommands } from './chart-commands.js';
 import { registerKeyCommands } from './key-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
-import { reportError } from './output.js';
+import { reportError, stopRenderers } from './output.js';
 
 /**
  * Last line of defence for nodejs/undici#5360 (see BODY_BUFFER in src/registry/transport.ts): undici 7 can throw an
  * assertion from a socket event when a server closes the connection under a paused download. That cannot be caught
- * where the request was made, so it is turned into a plain error here instead of a stack trace.
+ * where the request was made, so it is turned into a plain error here instead of a stack trace. After Ctrl-C, an
+ * error thrown from an aborted stream is the interruption, reported as such.
  */
-function guardUndiciAssertion(): void {
+function guardUncaught(interrupt: Interrupt): void {
   process.on('uncaughtException', (err: Error & { code?: string }) => {
+    stopRenderers();
+    if (interrupt.received) interrupt.exitNow();
     if (err?.code === 'ERR_ASSERTION' && /undici/.test(err.stack ?? '')) {
       process.stderr.write(
         'ferry: error [NETWORK_ERROR]: a server closed the connection in the middle of a download (nodejs/undici#5360).\n' +
           'Run the command again: downloads resume from the cache. A mirror that keeps connections alive (HTTP/1.1) avoids this.\n',
       );
-      process.exit(1);
+      process.exit(ExitCode.Error);
     }
-    throw err;
+    // A bug: say so in one line (the stack only with FERRY_DEBUG), exit 1 rather than Node's 7.
+    process.stderr.write(`ferry: internal error: ${err?.message ?? String(err)}\n${process.env.FERRY_DEBUG ? `${err?.stack}\n` : ''}`);
+    process.exit(ExitCode.Error);
   });
 }
 
 /** Entry point used by bin/ferry. Returns (and sets) the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  guardUndiciAssertion();
+  const json = argv.includes('--json');
+  const interrupt = installInterrupt(stopRenderers, json);
+  guardUncaught(interrupt);
   const program = new Command('ferry')
     .description('Carry container images, files, RKE2 releases and Helm charts across an air gap in one verifiable bundle.')
     .version(TOOL_VERSION)
@@ -41,12 +49,21 @@ export async function main(argv: string[]): Promise<number> {
   registerKeyCommands(program);
   registerRegistryCommands(program);
 
-  const json = argv.includes('--json');
   try {
     await program.parseAsync(argv);
     process.exitCode = ExitCode.Ok;
+    // A signal is an interruption even when the command got to its end as it arrived (exit 130 says "not done";
+    // re-running is cheap), except for serve, which runs until Ctrl-C by design.
+    if (interrupt.received && !interrupt.expected) throw interrupt.signal.reason;
+    if (interrupt.received) process.exit(ExitCode.Ok);
   } catch (err) {
-    if (err instanceof CommanderError) {
+    if (interrupt.received && !interrupt.expected) {
+      // Whatever the aborted command threw ("The operation was aborted", a network error), the cause is the signal.
+      stopRenderers();
+      interrupt.printOnce();
+      // Exit at once unless work is stuck in Node's thread pool (then the grace timer ends the process by the signal).
+      interrupt.exitWhenIdle();
+    } else if (err instanceof CommanderError) {
       // --help and --version exit through here with code 0.
       process.exitCode = err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     } else if (err instanceof FerryError && err.code === 'INTEGRITY_FAILED' && err.details.reported) {
@@ -54,6 +71,8 @@ export async function main(argv: string[]): Promise<number> {
     } else {
       process.exitCode = reportError(err, json);
     }
+  } finally {
+    stopRenderers();
   }
   return process.exitCode as number;
 }

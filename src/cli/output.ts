@@ -1,4 +1,6 @@
 import { FerryError } from '../core/errors.js';
+import { errnoOf } from '../core/fs-errors.js';
+import { interruptSignal } from './abort.js';
 import { exitCodeFor } from './exit-codes.js';
 import { ProgressRenderer } from './progress.js';
 import { terminalSafe } from '../validate/untrusted-text.js';
@@ -13,17 +15,28 @@ export interface GlobalFlags {
 export interface Session {
   renderer: ProgressRenderer;
   json: boolean;
+  /** Aborts on SIGINT / SIGTERM (src/cli/abort.ts): hand it to every library call and to the registry client. */
+  signal: AbortSignal;
   /** Prints the final result: JSON on stdout with --json, else the human text. */
   done(result: unknown, human: string): void;
+}
+
+const renderers = new Set<ProgressRenderer>();
+
+/** Stops every live progress display (before an error or "interrupted" line, and on every exit path). */
+export function stopRenderers(): void {
+  for (const r of renderers) r.stop();
 }
 
 export function openSession(flags: GlobalFlags): Session {
   const json = flags.json === true;
   const stream = process.stderr;
   const renderer = new ProgressRenderer({ tty: Boolean(stream.isTTY) && !json, quiet: flags.progress === false || json, stream });
+  renderers.add(renderer);
   return {
     renderer,
     json,
+    signal: interruptSignal(),
     done(result, human) {
       renderer.stop();
       if (json) process.stdout.write(`${JSON.stringify(scrubValue(toPlain(result)), null, 2)}\n`);
@@ -35,7 +48,8 @@ export function openSession(flags: GlobalFlags): Session {
 
 /** Prints an error the way a person (or, with --json, a machine) can act on, and returns the exit code. */
 export function reportError(err: unknown, json: boolean): number {
-  const fe = err instanceof FerryError ? err : undefined;
+  stopRenderers();
+  const fe = err instanceof FerryError ? err : fromErrno(err);
   const code = exitCodeFor(fe?.code);
   const message = scrub(err instanceof Error ? err.message : String(err));
   if (json) {
@@ -51,6 +65,14 @@ export function reportError(err: unknown, json: boolean): number {
 /** A value as JSON.stringify would see it (class instances, toJSON), so scrubbing walks plain data only. */
 function toPlain(value: unknown): unknown {
   return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+}
+
+/** A raw Node file-system error that reached the CLI: still a code (IO_ERROR), the path and the errno. */
+function fromErrno(err: unknown): FerryError | undefined {
+  const e = err as NodeJS.ErrnoException | undefined;
+  const errno = errnoOf(e);
+  if (!errno || !(e instanceof Error)) return undefined;
+  return new FerryError('IO_ERROR', e.message, { errno, ...(e.path ? { path: e.path } : {}), ...(e.syscall ? { syscall: e.syscall } : {}) });
 }
 
 export function formatBytes(n: number): string {

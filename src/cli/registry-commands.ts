@@ -26,7 +26,7 @@ export function registerRegistryCommands(program: Command): void {
       const target = parsePushTarget(o.registry);
       if (o.passwordStdin && !o.username) throw new FerryError('USAGE', '--password-stdin needs --username');
       const login = o.username ? { host: target.registry, username: o.username, password: o.passwordStdin ? await readPasswordStdin() : '' } : undefined;
-      const client = buildRegistryClient(o, s.renderer.sink, undefined, login);
+      const client = buildRegistryClient(o, s.renderer.sink, undefined, login, s.signal);
       try {
         const inv = await takeInventory(client, target, s.renderer.sink);
         const path = resolve(o.output);

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { FerryError } from '../core/errors.js';
+import { signalEndsCommand } from './abort.js';
 import { type GlobalFlags, formatBytes, openSession, plural } from './output.js';
 import { type TrustFlags, verifyBeforeActing } from './verify-first.js';
 
@@ -39,12 +40,15 @@ export function registerTransferCommands(bundle: Command, globals: () => GlobalF
       const s = openSession(globals());
       const m = /^(.*):(\d+)$/.exec(o.listen);
       if (!m) throw new FerryError('USAGE', `--listen ${o.listen}: expected HOST:PORT`);
-      await verifyBeforeActing(resolve(path), o, s.renderer.sink, 'serving');
+      await verifyBeforeActing(resolve(path), o, s.renderer.sink, 'serving', s.signal);
       const served = await serveBundle({ bundlePath: resolve(path), host: (m[1] as string).replace(/^\[|\]$/g, ''), port: Number(m[2]), events: s.renderer.sink });
       process.stderr.write(`serving ${path} at ${served.url} (read-only): ${served.repositories.join(', ')}\nstop with Ctrl-C\n`);
+      // Ctrl-C is how serve ends: the interrupt aborts the session's signal, and serve stops cleanly (exit 0).
+      signalEndsCommand();
       await new Promise<void>((done) => {
         const stop = () => void served.close().then(done);
-        process.once('SIGINT', stop).once('SIGTERM', stop);
+        if (s.signal.aborted) stop();
+        else s.signal.addEventListener('abort', stop, { once: true });
       });
       s.done({ ok: true, url: served.url }, 'stopped');
     });

@@ -39,9 +39,9 @@ export async function privateKeyFrom(path: string) {
  * The signature policy from `--key` and `--require-signature`, the same for verify, audit, push, stage and serve
  * (src/verify/front-check.ts): a consistent signature without --key is a warning, an inconsistent one a failure.
  */
-export async function verifyOptions(flags: TrustFlags, events: EventSink): Promise<VerifyOptions> {
+export async function verifyOptions(flags: TrustFlags, events: EventSink, signal?: AbortSignal): Promise<VerifyOptions> {
   const publicKey = await publicKeyFrom(flags.key);
-  return { events, ...(publicKey ? { publicKey } : {}), ...(flags.requireSignature ? { requireSignature: true } : {}) };
+  return { events, ...(signal ? { signal } : {}), ...(publicKey ? { publicKey } : {}), ...(flags.requireSignature ? { requireSignature: true } : {}) };
 }
 
 /**
@@ -63,13 +63,13 @@ export async function gateBundleFile(path: string): Promise<void> {
  * push and stage verify the bundle before they act on it (docs/security.md); `--no-verify` skips that, and says so.
  * A damaged or wrongly signed bundle stops the command with exit code 3 before anything is pushed or written.
  */
-export async function verifyBeforeActing(path: string, flags: TrustFlags, events: EventSink, what: string): Promise<VerifyResult | undefined> {
+export async function verifyBeforeActing(path: string, flags: TrustFlags, events: EventSink, what: string, signal?: AbortSignal): Promise<VerifyResult | undefined> {
   if (flags.verify === false) {
     events({ type: 'warning', message: `--no-verify: ${path} was not verified before ${what}` });
     return undefined;
   }
   const { verifyBundle } = await import('../verify/verify-bundle.js');
-  const opts = await verifyOptions(flags, events);
+  const opts = await verifyOptions(flags, events, signal);
   events({ type: 'phase', phase: 'verify', detail: path });
   const r = await verifyBundle(path, opts);
   if (!r.ok) {

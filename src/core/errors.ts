@@ -31,7 +31,8 @@ export type ErrorCode =
   | 'DELTA_BASE_MISSING' // a delta bundle's push target lacks a blob the delta left out
   | 'UNSAFE_VALUE' // a name, path, version or annotation read from a bundle breaks its grammar or contradicts the lock
   | 'NOT_SUPPORTED'
-  | 'IO_ERROR'
+  | 'IO_ERROR' // a file could not be read or written: details.path and details.errno (ENOSPC, EROFS, EACCES, …)
+  | 'INTERRUPTED' // SIGINT or SIGTERM: the command stopped (exit 130 / 143)
   | 'INTERNAL';
 
 export class FerryError extends Error {

@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { FerryError } from '../core/errors.js';
 import { formatReference, parseReference } from '../core/reference.js';
 import { fileNameProblem } from '../manifest/file-name.js';
@@ -107,16 +105,4 @@ export async function readLock(path: string): Promise<Lock> {
     throw new FerryError('LOCK_INVALID', `cannot read lock ${path}: ${(err as Error).message}`, { path }, { cause: err });
   }
   return parseLock(text, path);
-}
-
-/** Writes to a temporary file in the same directory, then renames it over `path`: a reader never sees half a lock. */
-export async function writeLockAtomic(path: string, lock: Lock): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.partial-${randomBytes(4).toString('hex')}`);
-  try {
-    await fs.writeFile(tmp, serializeLock(lock), { flag: 'wx' });
-    await fs.rename(tmp, path);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw new FerryError('IO_ERROR', `cannot write lock ${path}: ${(err as Error).message}`, { path }, { cause: err });
-  }
 }

@@ -1,7 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { writeFileAtomic } from '../core/atomic-write.js';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { ensureDir } from '../core/fs-errors.js';
 import pLimit from 'p-limit';
 import type { Digest } from '../core/digest.js';
 import { type EventSink, noEvents } from '../core/events.js';
@@ -12,7 +11,7 @@ import type { Descriptor } from '../core/media-types.js';
 import { copyGraph } from '../graph/copy.js';
 import { isManifestLike } from '../graph/successors.js';
 import { walkGraph } from '../graph/walk.js';
-import { checkLockMatchesManifest, readLock, serializeLock, writeLockAtomic } from '../lock/lock-file.js';
+import { checkLockMatchesManifest, readLock, serializeLock } from '../lock/lock-file.js';
 import type { Lock, LockedRke2 } from '../lock/types.js';
 import { fetchRke2, rke2Annotations } from '../fetchers/rke2/fetch-rke2.js';
 import { resolveRke2 } from '../fetchers/rke2/resolve-rke2.js';
@@ -63,9 +62,12 @@ export interface PullResult {
   charts: { name: string; version: string; images: { ref: string; sources: string[] }[] }[];
 }
 
-/** Lock beside the bundle: `ferry.lock.json` in the output directory. */
+/**
+ * The lock beside the bundle: `<bundle>.lock.json` (`out/b.tar` → `out/b.tar.lock.json`), named after the bundle like
+ * `<bundle>.sig` and `<bundle>.parts.json`, so bundles sharing a directory each keep their own (docs/manifest.md).
+ */
 export function lockPathFor(outPath: string): string {
-  return join(dirname(outPath), 'ferry.lock.json');
+  return `${outPath}.lock.json`;
 }
 
 /**
@@ -90,10 +92,11 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
     events({ type: 'phase', phase: 'resolve', detail: `${manifest.images.length} images, ${manifest.files.length} files${rke2}` });
     lock = await resolveAll(manifest, opts, events, seen, chartArchives, aptFiles);
   }
+  opts.signal?.throwIfAborted();
   const lockPath = lockPathFor(opts.outPath);
-  // `-o out/bundle.tar` on a fresh checkout: create the output directory rather than fail.
-  await mkdir(dirname(opts.outPath), { recursive: true });
-  await writeLockAtomic(lockPath, lock);
+  // `-o out/bundle.tar` on a fresh checkout: create the output directory rather than fail. The lock itself is written
+  // with the bundle, in the writer's finishing step: a failed or interrupted pull leaves no lock beside no bundle.
+  await ensureDir(dirname(opts.outPath));
 
   const store = new ContentStore(opts.cacheDir);
   const base = opts.sincePath ? await loadDeltaBase(opts.sincePath, opts.client) : undefined;
@@ -161,7 +164,8 @@ async function fetchAndWrite(
   const blobs = new Map([...all].filter(([digest]) => !omitted.has(digest)).map(([digest, d]) => [digest, d.size]));
 
   const failed = new AbortController();
-  const arrivals = new Arrivals(store, failed.signal, new Set(omitted.keys()));
+  const stop = opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal;
+  const arrivals = new Arrivals(store, stop, new Set(omitted.keys()));
   const ctx = { target: arrivals, events, tracker: new Map<string, Promise<void>>(), limit: pLimit(opts.concurrency ?? 8) };
   // Blob downloads are queued in the order the writer consumes them (by digest), so the writer rarely waits on a
   // blob queued late; the image copies that follow share the tracker and only add each image's manifests.
@@ -203,12 +207,12 @@ async function fetchAndWrite(
     ...(opts.splitSize ? { splitSize: opts.splitSize } : {}),
     ...(base ? { delta: { base: { kind: base.kind, file: base.file, sha256: base.sha256 }, omitted: [...omitted].map(([digest, size]) => ({ digest, size })).sort((a, b) => (a.digest < b.digest ? -1 : 1)) } } : {}),
     ...(opts.signKey ? { signSums: (sums: Buffer) => signSums(sums, opts.signKey as KeyObject, `ferry ${TOOL_VERSION}`) } : {}),
-    signal: opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal,
+    signal: stop,
+    beside: { lock: lockPathFor(opts.outPath), signature: `${opts.outPath}.sig` },
   });
   const [fetched, wrote] = await Promise.allSettled([fetching, writing]);
   if (fetched.status === 'rejected') throw fetched.reason;
   if (wrote.status === 'rejected') throw wrote.reason;
-  if (wrote.value.signature) await writeFileAtomic(`${opts.outPath}.sig`, wrote.value.signature);
   return { ...wrote.value, blobs: blobs.size, omitted: omitted.size };
 }
 

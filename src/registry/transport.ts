@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 
 /**
@@ -30,6 +31,8 @@ export interface TransportOptions {
   /** Header and idle waits, and the deadline of bodies read into memory (default: FERRY_HTTP_TIMEOUT / _DEADLINE). */
   timeouts?: Partial<HttpTimeouts>;
   events?: EventSink;
+  /** Aborts every request, and every wait between retries, of this transport (the CLI's Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 export interface HttpRequest {
@@ -67,6 +70,7 @@ export class Transport {
   private readonly maxRetryAfterMs: number;
   readonly timeouts: HttpTimeouts;
   readonly events: EventSink;
+  private readonly signal: AbortSignal | undefined;
 
   constructor(opts: TransportOptions = {}) {
     this.timeouts = { ...httpTimeoutsFromEnv(), ...(opts.timeouts ?? {}) };
@@ -86,6 +90,7 @@ export class Transport {
     this.baseDelayMs = opts.baseDelayMs ?? 250;
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
     this.events = opts.events ?? noEvents;
+    this.signal = opts.signal;
   }
 
   async send(req: HttpRequest): Promise<HttpResponse> {
@@ -95,6 +100,7 @@ export class Transport {
       try {
         res = await this.followRedirects(req);
       } catch (err) {
+        this.signal?.throwIfAborted(); // an abort is not a network error (and not retried)
         if (!replayable || attempt >= this.maxAttempts || !isConnectionError(err)) throw networkError(req.url, err, this.timeouts, attempt);
         await this.backoff(req.url, attempt, describeNetworkError(err, { limits: this.timeouts }), undefined);
         continue;
@@ -118,6 +124,7 @@ export class Transport {
         body: body ?? null,
         dispatcher: this.agent,
         highWaterMark: BODY_BUFFER,
+        signal: this.signal ?? null,
         ...(upload ? { headersTimeout: Math.max(UPLOAD_HEADERS_TIMEOUT_MS, this.timeouts.timeoutMs) } : {}),
       });
       const flat = flattenHeaders(r.headers);
@@ -153,7 +160,7 @@ export class Transport {
     const delayMs =
       asked !== undefined ? Math.min(asked, this.maxRetryAfterMs) : Math.round(this.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
     this.events({ type: 'retry', url: redact(url), attempt, reason, delayMs });
-    await new Promise((r) => setTimeout(r, delayMs));
+    await sleep(delayMs, undefined, this.signal ? { signal: this.signal } : {}).catch(() => this.signal?.throwIfAborted());
   }
 
   async close(): Promise<void> {

@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { createWriteStream, promises as fs } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { BundleReader } from '../bundle/reader.js';
 import { VerifyingStream, digestHex } from '../core/digest.js';
 import { FerryError } from '../core/errors.js';
+import { fsError } from '../core/fs-errors.js';
+import { partialPath, releasePartial } from '../core/partial-files.js';
 import type { EventSink } from '../core/events.js';
 import { Annotation, type Descriptor, type ImageManifest } from '../core/media-types.js';
 import { counted } from '../core/streams.js';
@@ -24,7 +25,7 @@ export interface StagedFile {
  * Copies a file artifact's content (its first layer, titled with the file name) out of the bundle into `dir`,
  * verified as it is written, under a temporary name renamed into place: a damaged bundle never leaves a wrong file.
  */
-export async function copyLayerOut(reader: BundleReader, desc: Descriptor, manifest: ImageManifest, dir: string, events: EventSink, fileName?: string): Promise<StagedFile> {
+export async function copyLayerOut(reader: BundleReader, desc: Descriptor, manifest: ImageManifest, dir: string, events: EventSink, fileName?: string, signal?: AbortSignal): Promise<StagedFile> {
   const layer = manifest.layers[0];
   const name = fileName ?? layer?.annotations?.[Annotation.Title];
   if (!layer || !name) {
@@ -33,14 +34,16 @@ export async function copyLayerOut(reader: BundleReader, desc: Descriptor, manif
   const why = safeFileNameProblem(name);
   if (why) throw new FerryError('UNSAFE_VALUE', `file artifact ${desc.digest}: file name ${quoteUntrusted(name)} ${why}: refused, nothing was written`, { digest: desc.digest });
   const path = safeJoin(dir, name);
-  const tmp = `${path}.partial-${randomBytes(4).toString('hex')}`;
+  const tmp = partialPath(path);
   try {
     const verify = new VerifyingStream({ digest: layer.digest, size: layer.size, subject: `file ${name} in ${desc.digest}` });
-    await pipeline(counted(await reader.fetch(layer), events), verify, createWriteStream(tmp));
+    await pipeline(counted(await reader.fetch(layer), events), verify, createWriteStream(tmp), ...(signal ? [{ signal }] : []));
     await fs.rename(tmp, path);
   } catch (err) {
     await fs.rm(tmp, { force: true });
-    throw err;
+    throw fsError(err, path, 'cannot write');
+  } finally {
+    releasePartial(tmp);
   }
   return { name, path, sha256: digestHex(layer.digest), size: layer.size };
 }

@@ -1,3 +1,4 @@
+import { ensureDir } from '../core/fs-errors.js';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { FerryError } from '../core/errors.js';
@@ -21,6 +22,8 @@ export interface StageOptions {
   /** Armoured OpenPGP private key that signs the staged apt repository. */
   aptSignKey?: string;
   events?: EventSink;
+  /** Ctrl-C: stops the copy under way (its temporary file is removed) and every step after it. */
+  signal?: AbortSignal;
 }
 
 export type { StagedFile } from './copy-out.js';
@@ -48,10 +51,11 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
     const files: StagedFile[] = [];
     const filesDir = join(opts.dir, 'files');
     const fileEntries = reader.index().manifests.filter((d) => d.annotations?.[Annotation.Kind] === 'file');
-    if (fileEntries.length > 0) await fs.mkdir(filesDir, { recursive: true });
+    if (fileEntries.length > 0) await ensureDir(filesDir); // EROFS / EACCES named as such, not as ENOENT
     for (const desc of fileEntries) {
       events({ type: 'artifact-start', kind: 'file', name: desc.annotations?.[Annotation.Title] ?? desc.digest });
-      const staged = await stageFile(reader, desc, filesDir, events);
+      opts.signal?.throwIfAborted();
+      const staged = await stageFile(reader, desc, filesDir, events, opts.signal);
       files.push(staged);
       events({ type: 'artifact-done', kind: 'file', name: staged.name, digest: `sha256:${staged.sha256}` });
     }
@@ -61,8 +65,11 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
       const sums = files.map((f) => `${f.sha256}  ${oneLine(f.name, 'file name')}\n`).join('');
       await writeAtomic(join(filesDir, 'SHA256SUMS'), Buffer.from(sums));
     }
+    opts.signal?.throwIfAborted();
     const rke2 = await stageRke2(reader, opts.dir, events, opts.registry);
+    opts.signal?.throwIfAborted();
     const charts = await stageCharts(reader, opts.dir, events);
+    opts.signal?.throwIfAborted();
     const apt = await stageApt(reader, opts.dir, events, opts.aptSignKey);
     return { dir: opts.dir, files, ...(rke2 ? { rke2 } : {}), ...(charts ? { charts } : {}), ...(apt ? { apt } : {}) };
   } finally {
@@ -70,10 +77,10 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
   }
 }
 
-async function stageFile(reader: BundleReader, desc: Descriptor, filesDir: string, events: EventSink): Promise<StagedFile> {
+async function stageFile(reader: BundleReader, desc: Descriptor, filesDir: string, events: EventSink, signal?: AbortSignal): Promise<StagedFile> {
   const manifest = await readMemberJson<ImageManifest>(reader, desc, `file artifact ${desc.digest}`);
   if (manifest.layers.length !== 1) {
     throw new FerryError('BUNDLE_INVALID', `file artifact ${desc.digest} must have one layer`, { digest: desc.digest });
   }
-  return copyLayerOut(reader, desc, manifest, filesDir, events);
+  return copyLayerOut(reader, desc, manifest, filesDir, events, undefined, signal);
 }

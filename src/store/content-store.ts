@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { readAll } from '../core/streams.js';
 import { type Digest, DigestVerifier, VerifyingStream, digestHex } from '../core/digest.js';
 import { FerryError } from '../core/errors.js';
+import { diskError, ensureDir } from '../core/fs-errors.js';
 import type { Descriptor } from '../core/media-types.js';
 import type { Storage } from '../graph/storage.js';
 import { claimAbandoned, sweepAbandoned, writerName } from './writers.js';
@@ -73,7 +74,7 @@ export class ContentStore implements Storage {
       return;
     }
     const dir = join(this.root, 'tmp');
-    await fs.mkdir(dir, { recursive: true });
+    await ensureDir(dir);
     if (!this.swept) {
       this.swept = true;
       await sweepAbandoned(dir);
@@ -85,7 +86,7 @@ export class ContentStore implements Storage {
       await this.commit(tmp, desc.digest);
     } catch (err) {
       await fs.rm(tmp, { force: true });
-      throw err;
+      throw diskError(err, tmp, 'cannot write to the cache:');
     } finally {
       writer.release();
     }
@@ -101,7 +102,7 @@ export class ContentStore implements Storage {
   async pushResumable(desc: Blob, openAt: OpenAt, subject: string): Promise<{ resumedFrom: number }> {
     if (desc.size !== undefined && (await this.exists({ ...desc, mediaType: '', size: desc.size }))) return { resumedFrom: desc.size };
     const dir = join(this.root, 'partial');
-    await fs.mkdir(dir, { recursive: true });
+    await ensureDir(dir);
     const hex = digestHex(desc.digest);
     const writer = writerName(hex);
     try {
@@ -139,7 +140,7 @@ export class ContentStore implements Storage {
         }
         // Integrity failures poison the partial; transport failures keep it for the next run to resume.
         if (err instanceof FerryError && (err.code === 'DIGEST_MISMATCH' || err.code === 'SIZE_MISMATCH')) await fs.rm(mine, { force: true });
-        throw err;
+        throw diskError(err, mine, 'cannot write to the cache:');
       }
     }
   }
@@ -151,7 +152,7 @@ export class ContentStore implements Storage {
    */
   private async commit(tmp: string, digest: Digest): Promise<void> {
     const final = this.blobPath(digest);
-    await fs.mkdir(dirname(final), { recursive: true });
+    await ensureDir(dirname(final));
     if (await hashesTo(final, digest)) {
       await fs.rm(tmp, { force: true });
       return;

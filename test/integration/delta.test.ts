@@ -100,10 +100,10 @@ describe.runIf(ok)('delta bundles against what the enclave has', () => {
   });
 
   it('a delta against the last lock leaves out the same base layer', async () => {
-    const delta = await pull(manifest('2'), join(dir, 'delta-lock', 'b.tar'), [['docker.io', up.url]], { sincePath: join(dir, 'full1', 'ferry.lock.json') });
+    const delta = await pull(manifest('2'), join(dir, 'delta-lock', 'b.tar'), [['docker.io', up.url]], { sincePath: join(dir, 'full1', 'b.tar.lock.json') });
     expect(statSync(delta.result.bundle).size).toBeLessThan(top2.size + 200_000);
     const meta = JSON.parse(readFileSync(delta.result.bundle).subarray(0, 64 * 1024).toString('latin1').match(/\{\s*"formatVersion"[\s\S]*?\n\}\n/)?.[0] ?? '{}');
-    expect(meta.delta.base).toMatchObject({ kind: 'lock', file: 'ferry.lock.json' });
+    expect(meta.delta.base).toMatchObject({ kind: 'lock', file: 'b.tar.lock.json' });
     expect(meta.delta.omitted.map((o: { digest: string }) => o.digest)).toContain(base.digest);
   });
 });

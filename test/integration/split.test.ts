@@ -23,13 +23,13 @@ describe('split bundles', () => {
     dir = scratch();
     const m = writeManifest(dir, `  files:\n    - url: ${host.url}/big.bin\n      sha256: ${hex(big)}\n    - url: ${host.url}/small.bin\n      sha256: ${hex(small)}\n`);
     whole = (await pull(m, join(dir, 'whole', 'b.tar'), [])).result.bundle;
-    await pull(m, join(dir, 'split', 'b.tar'), [], { splitSize: 1 << 20, lockPath: join(dir, 'whole', 'ferry.lock.json') });
+    await pull(m, join(dir, 'split', 'b.tar'), [], { splitSize: 1 << 20, lockPath: join(dir, 'whole', 'b.tar.lock.json') });
   });
   afterAll(async () => host?.stop());
 
   it('writes parts and a parts list; the parts joined are the unsplit bundle, byte for byte', () => {
     const names = readdirSync(join(dir, 'split')).filter((n) => n.startsWith('b.tar')).sort();
-    expect(names).toEqual(['b.tar.000', 'b.tar.001', 'b.tar.002', 'b.tar.003', 'b.tar.parts.json']);
+    expect(names).toEqual(['b.tar.000', 'b.tar.001', 'b.tar.002', 'b.tar.003', 'b.tar.lock.json', 'b.tar.parts.json']);
     const list = JSON.parse(readFileSync(join(dir, 'split', 'b.tar.parts.json'), 'utf8'));
     const parts = names.filter((n) => /\.\d{3}$/.test(n)).map((n) => readFileSync(join(dir, 'split', n)));
     expect(parts.slice(0, 3).every((p) => p.length === 1 << 20)).toBe(true);

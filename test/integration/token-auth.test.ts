@@ -40,7 +40,7 @@ describe.runIf(ok)('Bearer token auth against a real registry', () => {
     const pulled = await run(['bundle', 'pull', m, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'c'), '--plain-http', '--json'], { env: { DOCKER_CONFIG: dockerConfig } });
     expect(pulled.stderr).toBe('');
     expect(pulled.code).toBe(0);
-    const lock = JSON.parse(execFileSync('cat', [join(dir, 'ferry.lock.json')], { encoding: 'utf8' }));
+    const lock = JSON.parse(execFileSync('cat', [join(dir, 'b.tar.lock.json')], { encoding: 'utf8' }));
     expect(lock.images[0].digest).toBe(image.manifest.digest);
     expect(tokens.requests.some((r) => r.user === 'robot' && r.scopes.includes('repository:acme/app:pull'))).toBe(true);
 
