@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 need=()
 for pair in docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils openssl:openssl zstd:zstd \
             dpkg-deb:dpkg-dev apt-ftparchive:apt-utils gpg:gnupg sha256sum:coreutils tar:tar /usr/bin/time:time \
-            chromium:chromium python3:python3; do
+            chromium:chromium python3:python3 tmux:tmux; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
