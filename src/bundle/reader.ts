@@ -95,6 +95,15 @@ export class BundleReader implements ReadOnlyStorage, RangeSource {
     return this.byPath.get(blobPath(digestHex(desc.digest)))?.size === desc.size;
   }
 
+  /**
+   * A manifest blob of this bundle that is not a manifest (broken JSON, not an object, malformed descriptors) is
+   * damage like any other (INTEGRITY_FAILED, exit 3) naming the member, not BUNDLE_INVALID as from a registry.
+   */
+  malformedManifest(desc: Descriptor, problem: string): FerryError {
+    const member = blobPath(digestHex(desc.digest));
+    return damaged(`${this.path}: ${member} (manifest ${desc.digest}) ${problem}`, member, this.path);
+  }
+
   async fetch(desc: Descriptor): Promise<Readable> {
     return this.fetchAt(desc, 0);
   }

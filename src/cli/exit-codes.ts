@@ -10,5 +10,6 @@ export function exitCodeFor(code: ErrorCode | undefined): number {
   if (code === undefined) return ExitCode.Error;
   if (code === 'USAGE' || code === 'MANIFEST_INVALID' || code === 'LOCK_MISMATCH' || code === 'RKE2_SET_UNKNOWN') return ExitCode.Usage;
   if (INTEGRITY_CODES.has(code)) return ExitCode.Integrity;
+  // TOO_LARGE (a download past --max-file-size) is a limit reached, not damage: exit 1 like other errors.
   return ExitCode.Error;
 }

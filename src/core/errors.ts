@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'DIGEST_INVALID'
   | 'DIGEST_MISMATCH' // bytes did not hash to what was expected
   | 'SIZE_MISMATCH'
+  | 'TOO_LARGE' // a download of unknown size passed its cap (`pull --max-file-size`): a limit, not damage (exit 1)
   | 'CHECKSUM_MISSING' // a file is absent from its checksum list
   | 'PLATFORM_MISSING' // an image lacks a requested platform
   | 'REGISTRY_ERROR' // the registry answered with an error

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { rmSync, promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 /**
  * Temporary files beside an output (`<final>.partial-<host>-<pid>-<random>`), renamed over the final name when
@@ -59,5 +59,26 @@ export async function removeStalePartials(dir: string, prefix: string): Promise<
     await fs.rm(join(dir, name), { force: true });
     removed.push(name);
   }
+  return removed;
+}
+
+/**
+ * removeStalePartials for a whole tree (a stage directory: files/, rke2/, apt/dists/…): every directory under
+ * `root` is swept; symbolic links are not followed, so nothing outside `root` is touched. Returns the paths removed,
+ * relative to `root`.
+ */
+export async function removeStalePartialsUnder(root: string): Promise<string[]> {
+  const removed: string[] = [];
+  const visit = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const name of await removeStalePartials(dir, '')) removed.push(relative(root, join(dir, name)));
+    for (const e of entries) if (e.isDirectory()) await visit(join(dir, e.name));
+  };
+  await visit(root);
   return removed;
 }

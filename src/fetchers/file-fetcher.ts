@@ -86,9 +86,9 @@ export async function fetchFileBlob(f: LockedFile, http: HttpGetter, store: Cont
     const max = http.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
     const open = async (offset: number) => {
       const body = counted(await http.getStream(f.url, offset), events);
-      return size === undefined ? capped(body, max - offset, `${subject}: more than ${max} bytes (--max-file-size) arrived, and nothing gave its size; raise --max-file-size if the file really is larger`) : body;
+      return size === undefined ? capped(body, max - offset, `${subject}: more than ${max} bytes (--max-file-size) arrived, and nothing gave its size; raise --max-file-size (e.g. --max-file-size ${suggest(max)}) if the file really is larger`) : body;
     };
-    // SIZE_MISMATCH: the store drops the partial, so the next run does not resume an endless body either.
+    // TOO_LARGE: the store drops the partial, so the next run does not resume an endless body either.
     await store.pushResumable({ digest, ...sized }, open, subject);
     events({ type: 'blob', action: 'fetched', digest, size: await store.sizeOf(digest) });
   }
@@ -103,17 +103,22 @@ export async function storeFileArtifact(store: ContentStore, input: FileArtifact
   return { ...artifact.descriptor, annotations: { [Annotation.Title]: input.name } };
 }
 
-/** Passes at most `left` bytes through; one more fails the stream (SIZE_MISMATCH) and closes the source. */
+/** Passes at most `left` bytes through; one more fails the stream (TOO_LARGE: a limit, not damage) and closes the source. */
 function capped(source: Readable, left: number, message: string): Readable {
   let n = 0;
   const t = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       n += chunk.length;
-      if (n > left) cb(new FerryError('SIZE_MISMATCH', message, { limit: left }));
+      if (n > left) cb(new FerryError('TOO_LARGE', message, { limit: left }));
       else cb(null, chunk);
     },
   });
   source.on('error', (err) => t.destroy(err));
   t.on('close', () => source.destroy());
   return source.pipe(t);
+}
+
+/** Twice the cap, in GiB (or MiB below 1 GiB), as a value `--max-file-size` accepts. */
+function suggest(max: number): string {
+  return max >= 1 << 30 ? `${Math.ceil((2 * max) / (1 << 30))}G` : `${Math.ceil((2 * max) / (1 << 20))}M`;
 }

@@ -6,7 +6,7 @@ import type { Descriptor } from '../core/media-types.js';
 import { FerryError } from '../core/errors.js';
 import { type EventSink, noEvents } from '../core/events.js';
 import { type ReadOnlyStorage, type Storage, isRangeSource, isResumableTarget } from './storage.js';
-import { isManifestLike, successors } from './successors.js';
+import { isManifestLike, malformedReporter, successors } from './successors.js';
 
 export interface CopyOptions {
   /** Blob transfers in flight at once (manifests are small and not limited, which also rules out deadlock). */
@@ -52,7 +52,7 @@ export async function copyGraph(src: ReadOnlyStorage, dst: Storage, root: Descri
     }
     if (isManifestLike(desc)) {
       const body = await readVerified(src, desc, `${subject}: manifest ${desc.digest}`);
-      await Promise.all(successors(desc, body).map(visit));
+      await Promise.all(successors(desc, body, malformedReporter(src)).map(visit));
       await dst.push(desc, Readable.from([body]));
       return;
     }

@@ -1,3 +1,4 @@
+import type { FerryError } from '../core/errors.js';
 import type { Readable } from 'node:stream';
 import type { Descriptor } from '../core/media-types.js';
 
@@ -10,6 +11,8 @@ import type { Descriptor } from '../core/media-types.js';
 export interface ReadOnlyStorage {
   fetch(desc: Descriptor): Promise<Readable>;
   exists(desc: Descriptor): Promise<boolean>;
+  /** How this source reports a manifest it holds that cannot be parsed (src/graph/successors.ts); optional. */
+  malformedManifest?(desc: Descriptor, problem: string): FerryError;
 }
 
 /** Somewhere content can be written. `push` must not commit bytes that do not match `desc` (digest and size). */

@@ -1,7 +1,7 @@
 import type { Descriptor } from '../core/media-types.js';
 import { readVerified } from './copy.js';
 import type { ReadOnlyStorage } from './storage.js';
-import { isManifestLike, successors } from './successors.js';
+import { isManifestLike, malformedReporter, successors } from './successors.js';
 
 /**
  * Every node reachable from the roots, each once, parents before children (a manifest is read to find its
@@ -16,7 +16,7 @@ export async function walkGraph(src: ReadOnlyStorage, roots: Descriptor[]): Prom
     seen.set(desc.digest, desc);
     if (isManifestLike(desc)) {
       const body = await readVerified(src, desc, `manifest ${desc.digest}`);
-      queue.push(...successors(desc, body));
+      queue.push(...successors(desc, body, malformedReporter(src)));
     }
   }
   return [...seen.values()];

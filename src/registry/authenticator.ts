@@ -57,6 +57,7 @@ export class Authenticator {
   private async fetchToken(origin: string, s: Extract<Scheme, { scheme: 'bearer' }>, scopes: string[], creds: CredentialLookup): Promise<string> {
     const cred = await creds();
     const url = new URL(s.realm);
+    if (cred) refuseCleartextRealm(origin, url, s.realm);
     let res;
     if (cred && 'identityToken' in cred) {
       // OAuth2 refresh-token grant (docs/spec/auth/oauth.md): how Docker's identitytoken is exchanged.
@@ -87,6 +88,21 @@ export class Authenticator {
     this.tokens.set(tokenKey(origin, scopes), { value, expiresAt: Date.now() + ttl });
     return value;
   }
+}
+
+/**
+ * A registry reached over HTTPS whose challenge names a realm on plain HTTP would have ferry send the password (Basic
+ * to the realm) or refresh token in clear, after the registry itself was TLS: refused. An anonymous token request
+ * carries nothing to protect and still goes (token.md: the realm is wherever the registry says).
+ */
+function refuseCleartextRealm(origin: string, realm: URL, realmText: string): void {
+  if (new URL(origin).protocol !== 'https:' || realm.protocol === 'https:') return;
+  const registry = new URL(origin).host;
+  throw new FerryError(
+    'AUTH_FAILED',
+    `registry ${registry} is reached over HTTPS but its token realm ${redact(realmText)} is plain HTTP: ferry does not send credentials there in clear. This is a misconfiguration of the registry: its token realm (distribution: auth.token.realm) must be an https:// URL; --plain-http is only for registries that are plain HTTP themselves`,
+    { registry, realm: redact(realmText) },
+  );
 }
 
 function tokenKey(origin: string, scopes: string[]): string {

@@ -1,4 +1,5 @@
 import { ensureDir } from '../core/fs-errors.js';
+import { removeStalePartialsUnder } from '../core/partial-files.js';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { FerryError } from '../core/errors.js';
@@ -48,6 +49,8 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
   try {
     // Every name below comes from the bundle: checked against its grammar and the lock before anything is written.
     await gateBundle(reader);
+    // Temporary files a killed earlier stage left in the directories ferry stages into (their process is gone).
+    await sweepStalePartials(opts.dir, events);
     const files: StagedFile[] = [];
     const filesDir = join(opts.dir, 'files');
     const fileEntries = reader.index().manifests.filter((d) => d.annotations?.[Annotation.Kind] === 'file');
@@ -75,6 +78,15 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
   } finally {
     await reader.close();
   }
+}
+
+/** The directories stage writes into (files/, rke2/, charts/, apt/); the rest of --dir is not ferry's to clean. */
+const STAGED_DIRS = ['files', 'rke2', 'charts', 'apt'];
+
+async function sweepStalePartials(dir: string, events: EventSink): Promise<void> {
+  const stale: string[] = [];
+  for (const sub of STAGED_DIRS) stale.push(...(await removeStalePartialsUnder(join(dir, sub))).map((p) => join(sub, p)));
+  if (stale.length > 0) events({ type: 'info', message: `removed ${stale.length} temporary file${stale.length === 1 ? '' : 's'} an interrupted earlier run left: ${stale.join(', ')}` });
 }
 
 async function stageFile(reader: BundleReader, desc: Descriptor, filesDir: string, events: EventSink, signal?: AbortSignal): Promise<StagedFile> {

@@ -138,8 +138,9 @@ export class ContentStore implements Storage {
             { cause: err },
           );
         }
-        // Integrity failures poison the partial; transport failures keep it for the next run to resume.
-        if (err instanceof FerryError && (err.code === 'DIGEST_MISMATCH' || err.code === 'SIZE_MISMATCH')) await fs.rm(mine, { force: true });
+        // Integrity failures poison the partial, and so does a cap reached (TOO_LARGE: resuming would only pass it
+        // again); transport failures keep it for the next run to resume.
+        if (err instanceof FerryError && (err.code === 'DIGEST_MISMATCH' || err.code === 'SIZE_MISMATCH' || err.code === 'TOO_LARGE')) await fs.rm(mine, { force: true });
         throw diskError(err, mine, 'cannot write to the cache:');
       }
     }

@@ -59,7 +59,11 @@ export class CraftedBundle {
     return this;
   }
 
-  private replaceBlob(oldDigest: string, body: Buffer): void {
+  /**
+   * Replaces a blob's bytes (any content: a layer, a Packages.gz); its new digest and size replace the old ones in
+   * every JSON member and manifest that names it, up to index.json.
+   */
+  replaceBlob(oldDigest: string, body: Buffer): this {
     const newDigest = `sha256:${hex(body)}`;
     this.entries.delete(blobPath(oldDigest.slice(7)));
     this.entries.set(blobPath(newDigest.slice(7)), body);
@@ -85,6 +89,7 @@ export class CraftedBundle {
       if (path.startsWith('blobs/')) this.replaceBlob(`sha256:${path.slice(13)}`, out);
       else this.entries.set(path, out);
     }
+    return this;
   }
 
   /** Writes the bundle with SHA256SUMS recomputed over every member. */

@@ -3,9 +3,9 @@ import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/core/digest.js';
-import { Annotation, type Descriptor } from '../../src/core/media-types.js';
+import { Annotation, type Descriptor, type ImageManifest } from '../../src/core/media-types.js';
 import { buildAptRepo } from '../helpers/apt-repo.js';
-import { craftBundle, putBlob, rewriteManifest } from '../helpers/craft-bundle.js';
+import { CraftedBundle } from '../helpers/crafted-bundle.js';
 import { type FileHost, startFileHost } from '../helpers/file-host.js';
 import { type GpgKey, makeGpgKey } from '../helpers/gpg.js';
 import { runMeasured } from '../helpers/measured-run.js';
@@ -117,20 +117,17 @@ describe.runIf(ok)('a gzip bomb in an apt index: refused with bounded memory, na
       const { result } = await pull(writeManifest(dir, spec(`${host.url}/debian`)), join(dir, 'good.tar'), []);
       const crafted = join(dir, 'crafted.tar');
       const inRelease = await signed(key, releaseFor(release, bomb, listPackages));
-      await craftBundle(result.bundle, crafted, (b) => {
-        const entry = b.index.manifests.find((d) => d.annotations?.[Annotation.Kind] === 'apt-meta') as Descriptor;
-        rewriteManifest(b, entry, (m) => {
-          m.layers = m.layers.map((l) => {
-            const title = l.annotations?.[Annotation.Title];
-            if (title === `dists/stable/${INDEX}.gz`) return { ...l, ...putBlob(b, bomb) };
-            if (title === 'dists/stable/InRelease') return { ...l, ...putBlob(b, inRelease) };
-            return l;
-          });
-        });
-        const rel = b.lock.apt[0].releases[0];
+      const b = new CraftedBundle(result.bundle);
+      const meta = b.blobJson(b.indexEntry((d) => d.annotations?.[Annotation.Kind] === 'apt-meta').digest) as ImageManifest;
+      const layer = (title: string) => meta.layers.find((l) => l.annotations?.[Annotation.Title] === title) as Descriptor;
+      // Each blob swapped for the attacker's; the apt-meta manifest and index.json follow the new digests.
+      b.replaceBlob(layer(`dists/stable/${INDEX}.gz`).digest, bomb).replaceBlob(layer('dists/stable/InRelease').digest, inRelease);
+      b.editJson('ferry.lock.json', (lock) => {
+        const rel = lock.apt[0].releases[0];
         rel.sha256 = sha256(inRelease).slice(7);
         rel.indexes[0] = { ...rel.indexes[0], sha256: sha256(bomb).slice(7), size: bomb.length };
       });
+      b.write(crafted);
       const v = await runMeasured(['bundle', 'verify', crafted]);
       expect(v.stdout + v.stderr).toContain(`dists/stable/${INDEX}.gz`);
       expect(v.stdout + v.stderr).toContain(cap());

@@ -78,9 +78,12 @@ describe.runIf(ok)('hostile upstreams: every body read into memory has a limit, 
     const dir = scratch();
     const manifest = writeManifest(dir, `  files:\n    - url: ${server.url}/endless.bin\n      sha256: ${'ab'.repeat(32)}\n`);
     const r = await runMeasured(['bundle', 'pull', manifest, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'cache'), '--max-file-size', '64M'], { timeoutMs: 60_000 });
+    // A limit reached, not damage: its own code and exit 1, naming the URL, the cap and the flag that raises it.
+    expect(r.stderr).toContain('TOO_LARGE');
     expect(r.stderr).toContain(`${server.url}/endless.bin`);
     expect(r.stderr).toContain('more than 67108864 bytes (--max-file-size)');
-    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('raise --max-file-size');
+    expect(r.code).toBe(1);
     expect(filesUnder(join(dir, 'cache'))).toEqual([]);
     expect(r.rssMiB).toBeLessThan(RSS_BOUND_MIB);
   });

@@ -39,6 +39,7 @@ describe('exit codes', () => {
     expect(exitCodeFor('DIGEST_MISMATCH')).toBe(3);
     expect(exitCodeFor('CHECKSUM_MISSING')).toBe(3);
     expect(exitCodeFor('NETWORK_ERROR')).toBe(1);
+    expect(exitCodeFor('TOO_LARGE')).toBe(1); // a limit reached (--max-file-size), not damage
     expect(exitCodeFor(undefined)).toBe(1);
   });
 });

@@ -5,7 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { BundleReader } from '../../../src/bundle/reader.js';
 import { formatSha256Sums } from '../../../src/bundle/sha256sums.js';
 import { writeBundle } from '../../../src/bundle/writer.js';
-import { Annotation, MediaType } from '../../../src/core/media-types.js';
+import { Readable } from 'node:stream';
+import { Annotation, type Descriptor, MediaType } from '../../../src/core/media-types.js';
+import { copyGraph } from '../../../src/graph/copy.js';
+import { successors } from '../../../src/graph/successors.js';
+import { walkGraph } from '../../../src/graph/walk.js';
 import { inspectBundle } from '../../../src/inspect/inspect-bundle.js';
 import { verifyBundle } from '../../../src/verify/verify-bundle.js';
 import { type RawEntry, rawEntries, rawTar, sampleBundle, tempDir } from '../bundle/fixtures.js';
@@ -49,6 +53,31 @@ function fileWithManifest(manifest: Buffer) {
   ];
 }
 
+/** An image whose manifest blob is `manifest`, locked and indexed consistently (so the validation gate passes it). */
+function imageWithManifest(manifest: Buffer) {
+  const ref = 'docker.io/library/hello:1.0';
+  const digest = `sha256:${hex(manifest)}`;
+  const lock = Buffer.from(
+    JSON.stringify({
+      lockVersion: 1,
+      bundle: { name: 'sample' },
+      images: [{ ref, platforms: 'all', digest, mediaType: MediaType.OciManifest, size: manifest.length, upstreamDigest: digest, upstreamMediaType: MediaType.OciManifest }],
+      files: [],
+    }),
+  );
+  const index = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.OciIndex,
+      manifests: [{ mediaType: MediaType.OciManifest, digest, size: manifest.length, annotations: { [Annotation.Kind]: 'image', [Annotation.RefName]: ref } }],
+    }),
+  );
+  return (e: RawEntry[]): RawEntry[] => [
+    ...e.filter(([p]) => !p.startsWith('blobs/')).map(([p, b]): RawEntry => [p, p === 'ferry.lock.json' ? lock : p === 'index.json' ? index : b]),
+    [`blobs/sha256/${hex(manifest)}`, manifest],
+  ];
+}
+
 describe('verify: malformed JSON inside a bundle is a problem naming the member, never a crash', () => {
   for (const member of ['ferry-bundle.json', 'index.json', 'ferry.lock.json', 'oci-layout']) {
     it(`${member}`, async () => {
@@ -76,13 +105,29 @@ describe('verify: malformed JSON inside a bundle is a problem naming the member,
     await expect(BundleReader.open(notIndex)).rejects.toMatchObject({ code: 'INTEGRITY_FAILED', message: expect.stringContaining('index.json') });
   });
 
-  it('inspect (which does not verify first) refuses a manifest blob that is not a JSON object with a FerryError naming it', async () => {
-    for (const body of ['null', '{"layers": [', '[]']) {
+  it('inspect, push and serve (which do not verify first) report an image manifest blob that is not a JSON object as damage (INTEGRITY_FAILED, exit 3) naming the blob', async () => {
+    for (const body of ['null', '{"layers": [', '[]', '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","layers":[null]}']) {
       const manifest = Buffer.from(body);
-      const bad = craft(await goodBundle(), fileWithManifest(manifest));
-      // The graph walk (shared with pull) meets it first: BUNDLE_INVALID there; never a TypeError.
-      await expect(inspectBundle(bad)).rejects.toMatchObject({ name: 'FerryError', message: expect.stringContaining(hex(manifest)) });
+      const member = `blobs/sha256/${hex(manifest)}`;
+      const bad = craft(await goodBundle(), imageWithManifest(manifest));
+      const damaged = { name: 'FerryError', code: 'INTEGRITY_FAILED', message: expect.stringContaining(member) };
+      await expect(inspectBundle(bad)).rejects.toMatchObject(damaged);
+      // The graph walk and copy shared with pull (push, serve and audit read a bundle through them).
+      const reader = await BundleReader.open(bad);
+      try {
+        const root = reader.index().manifests[0] as Descriptor;
+        await expect(walkGraph(reader, [root])).rejects.toMatchObject(damaged);
+        const sink = { exists: async () => false, fetch: async () => Readable.from([]), push: async (_d: Descriptor, r: Readable) => void r.resume() };
+        await expect(copyGraph(reader, sink, root)).rejects.toMatchObject(damaged);
+      } finally {
+        await reader.close();
+      }
     }
+  });
+
+  it('registry content keeps its own code: a manifest that is not a JSON object from an upstream is BUNDLE_INVALID', () => {
+    const desc = { mediaType: MediaType.OciManifest, digest: `sha256:${'a'.repeat(64)}`, size: 4 } as Descriptor;
+    expect(() => successors(desc, Buffer.from('null'))).toThrow(expect.objectContaining({ code: 'BUNDLE_INVALID', message: expect.stringContaining('is not a JSON object') }));
   });
 });
 
