@@ -69,6 +69,20 @@ describe.runIf(ok)('bundle pull --platform against a real registry', () => {
     expect(r.lock.images[0].digest).toBe(index.manifest.digest);
   });
 
+  it('a lock written with --platform is pulled again with the same --platform; without it the lock no longer matches', async () => {
+    const first = await pullWith('linux/arm64');
+    expect(first.code).toBe(0);
+    const dir = scratch();
+    const again = (extra: string[]) =>
+      run(['bundle', 'pull', manifest, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'cache'), '--plain-http', '--no-progress', '--lock', `${first.bundle}.lock.json`, ...extra]);
+    const same = await again(['--platform', 'linux/arm64']);
+    expect(same.code, same.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'b.tar.lock.json'), 'utf8')).toBe(readFileSync(`${first.bundle}.lock.json`, 'utf8'));
+    const without = await again([]);
+    expect(without.code).toBe(2);
+    expect(without.stderr).toContain('platforms changed: the manifest asks for [linux/amd64], the lock has [linux/arm64]');
+  });
+
   it('a bad value is a usage error (exit 2) naming the accepted form, before any request', async () => {
     for (const bad of ['linux', 'linux/amd64,', 'Linux/amd64/v8/x', 'all,linux/amd64']) {
       const r = await pullWith(bad);
