@@ -2,10 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openPty } from '../helpers/pty.js';
 import { requireTools } from '../helpers/tools.js';
 import { run, scratch } from './ferry-env.js';
 
-const ok = requireTools('bash', 'zsh', 'fish');
+const ok = requireTools('bash', 'zsh', 'fish', 'tmux');
 const ferry = join(process.cwd(), 'bin', 'ferry');
 
 /** Runs a completion the way bash does (COMP_WORDS / COMP_CWORD, then the function `complete -p` names). */
@@ -45,6 +46,28 @@ describe.runIf(ok)('ferry completion bash|zsh|fish', () => {
     expect(inDir(['ferry', 'bundle', 'pull', 'bun'])).toBe('bundle.yaml');
     expect(inDir(['ferry', 'bundle', 'pull', 'x', '--lock', 'bun'])).toBe('bundle.yaml');
     expect(inDir(['ferry', 'bundle', 'pull', 'x', '--concurrency', ''])).toBe('');
+  });
+
+  it('bash on a terminal: Tab after `ferry bundle p` offers pull and push, and `ferry bundle pul` plus Tab completes to pull', async () => {
+    const dir = scratch();
+    const rc = join(dir, 'rc');
+    writeFileSync(rc, `PS1='$ '\nPATH=${join(process.cwd(), 'bin')}:$PATH\nsource <(ferry completion bash)\n`);
+    const pty = openPty(`bash --noprofile --rcfile ${rc} -i`, { cwd: dir });
+    try {
+      await pty.waitFor(/^\$ $/m);
+      pty.keys('ferry bundle p', true);
+      pty.keys('Tab'); // the common prefix of pull and push
+      await pty.waitFor(/^\$ ferry bundle pu$/m);
+      pty.keys('Tab');
+      pty.keys('Tab'); // ambiguous: the second Tab lists them
+      await pty.waitFor(/^pull\s+push\s*$/m);
+      pty.keys('C-u');
+      pty.keys('ferry bundle pul', true);
+      pty.keys('Tab');
+      await pty.waitFor(/^\$ ferry bundle pull $/m);
+    } finally {
+      pty.close();
+    }
   });
 
   it('zsh: the script parses, and its function offers the subcommands of `ferry bundle`', () => {
