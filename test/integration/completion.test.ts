@@ -84,6 +84,25 @@ words=(ferry bundle p); CURRENT=3; _ferry; print -- ---; words=(ferry completion
     expect(shells?.split('\n').filter((l) => /^[a-z]+$/.test(l))).toEqual(['bash', 'zsh', 'fish']);
   });
 
+  it('zsh on a terminal, with the script in $fpath as _ferry: Tab completes commands and lists flags with their descriptions', async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, '_ferry'), execFileSync(ferry, ['completion', 'zsh'], { encoding: 'utf8' }));
+    writeFileSync(join(dir, '.zshrc'), `PROMPT='zsh> '\nPATH=${join(process.cwd(), 'bin')}:$PATH\nfpath=(${dir} $fpath)\nautoload -U compinit && compinit -u -D\n`);
+    const pty = openPty('zsh -i', { cwd: dir, env: { ZDOTDIR: dir } });
+    try {
+      await pty.waitFor(/^zsh> $/m);
+      pty.keys('ferry bundle pul', true);
+      pty.keys('Tab');
+      await pty.waitFor(/^zsh> ferry bundle pull $/m);
+      pty.keys('--pla', true);
+      pty.keys('Tab');
+      await pty.waitFor(/^--platform\s+-- os\/arch/m);
+      expect(pty.screen()).toMatch(/^--plain-http\s+-- talk plain HTTP to the registry/m);
+    } finally {
+      pty.close();
+    }
+  });
+
   it('fish: the script parses, and fish itself completes `ferry bundle p` to pull and push', () => {
     const dir = scratch();
     const file = join(dir, 'ferry.fish');
