@@ -33,6 +33,8 @@ export interface TransportOptions {
   events?: EventSink;
   /** Aborts every request, and every wait between retries, of this transport (the CLI's Ctrl-C). */
   signal?: AbortSignal;
+  /** Told every secret obtained through this transport (a Bearer token), so the CLI can keep it out of all output. */
+  onSecret?: (secret: string) => void;
 }
 
 export interface HttpRequest {
@@ -71,6 +73,7 @@ export class Transport {
   readonly timeouts: HttpTimeouts;
   readonly events: EventSink;
   private readonly signal: AbortSignal | undefined;
+  readonly onSecret: (secret: string) => void;
 
   constructor(opts: TransportOptions = {}) {
     this.timeouts = { ...httpTimeoutsFromEnv(), ...(opts.timeouts ?? {}) };
@@ -91,6 +94,7 @@ export class Transport {
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
     this.events = opts.events ?? noEvents;
     this.signal = opts.signal;
+    this.onSecret = opts.onSecret ?? (() => {});
   }
 
   async send(req: HttpRequest): Promise<HttpResponse> {
