@@ -50,6 +50,8 @@ describe('help', () => {
     expect(own).toMatch(/--platform <platforms>/);
     for (const g of ['--json', '--no-progress', '-v, --verbose', '--debug']) expect(globals).toContain(g);
     expect(own).not.toMatch(/--lock <file>[^\n]*\(required\)/);
+    expect(own).not.toContain('(default: [])');
+    expect(own).toMatch(/--concurrency <n>\s+blob downloads in flight \(default: 8\)/);
 
     const push = await run(['bundle', 'push', '--help']);
     expect(push.stdout).toMatch(/--registry <host\[:port\]\[\/prefix\]>\s+target registry \(required\)/);
