@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the tests (and the demo) need on Debian 12 as root: real registry, skopeo, htpasswd,
-# openssl, coreutils, GNU time, zstd, dpkg/apt tooling, gpg, Chromium (the HTML report is opened in it); then the
+# openssl, coreutils, GNU time, zstd, dpkg/apt tooling, gpg, Chromium (the HTML report is opened in it), zsh and fish
+# (completion scripts are parsed by them); then the
 # npm packages. Idempotent: apt runs only when something is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,7 @@ export DEBIAN_FRONTEND=noninteractive
 need=()
 for pair in docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils openssl:openssl zstd:zstd \
             dpkg-deb:dpkg-dev apt-ftparchive:apt-utils gpg:gnupg sha256sum:coreutils tar:tar /usr/bin/time:time \
-            chromium:chromium python3:python3 tmux:tmux; do
+            chromium:chromium python3:python3 tmux:tmux zsh:zsh fish:fish; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done

@@ -36,9 +36,11 @@ export function registerBundleCommands(program: Command): void {
       .option('--sign-key <key>', 'Ed25519 private key (PEM) to sign the bundle with (ferry key generate)')
       .option('--split <size>', 'write parts of at most this size (4G for FAT32 media): BUNDLE.000, … and BUNDLE.parts.json')
       .option('--since <base>', 'a delta: leave out what this lock or registry inventory says the enclave has')
-      .option('--max-file-size <size>', 'most bytes a file download of unknown size may bring (default 8G)'),
-  ).action(async (manifest: string, o: ConnectionFlags & { output: string; lock?: string; cache: string; mirror: string[]; config?: string; concurrency: number; signKey?: string; split?: string; since?: string; maxFileSize?: string }) => {
+      .option('--max-file-size <size>', 'most bytes a file download of unknown size may bring (default 8G)')
+      .option('--platform <platforms>', 'os/arch[/variant][,…] or all: the platforms of every image, over the manifest\'s (recorded in the lock)'),
+  ).action(async (manifest: string, o: ConnectionFlags & { output: string; lock?: string; cache: string; mirror: string[]; config?: string; concurrency: number; signKey?: string; split?: string; since?: string; maxFileSize?: string; platform?: string }) => {
     const { pullBundle } = await import('../pull/pull-bundle.js');
+    const platforms = o.platform !== undefined ? (await import('../manifest/platform-override.js')).parsePlatformFlag(o.platform) : undefined;
     const { buildHttpGetter, buildMirrors, buildRegistryClient } = await import('./context.js');
     const s = openSession(globals());
     const signKey = o.signKey ? await privateKeyFrom(o.signKey) : undefined;
@@ -58,6 +60,7 @@ export function registerBundleCommands(program: Command): void {
       ...(signKey ? { signKey } : {}),
       ...(splitSize ? { splitSize } : {}),
       ...(o.since ? { sincePath: resolve(o.since) } : {}),
+      ...(platforms ? { platforms } : {}),
     });
     const chartLines = r.charts.flatMap((c) => [`chart ${c.name} ${c.version}: ${plural(c.images.length, 'image')}`, ...c.images.map((i) => `  ${i.ref}  ← ${i.sources.join('; ')}`)]);
     s.done(

@@ -36,6 +36,7 @@ export function buildRegistryClient(
     insecure: flags.insecure === true,
     events,
     ...(signal ? { signal } : {}),
+    onSecret: keepSecret, // Bearer tokens: no output may show one (scrub.ts)
   });
 }
 

@@ -1,12 +1,8 @@
-import { Command, CommanderError, Option } from 'commander';
+import { CommanderError } from 'commander';
 import { FerryError } from '../core/errors.js';
-import { TOOL_VERSION } from '../version.js';
 import { type Interrupt, installInterrupt } from './abort.js';
 import { ExitCode } from './exit-codes.js';
-import { registerBundleCommands } from './bundle-commands.js';
-import { registerChartCommands } from './chart-commands.js';
-import { registerKeyCommands } from './key-commands.js';
-import { registerRegistryCommands } from './registry-commands.js';
+import { buildProgram } from './program.js';
 import { reportError, stopRenderers } from './output.js';
 
 /**
@@ -37,17 +33,9 @@ export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   const interrupt = installInterrupt(stopRenderers, json);
   guardUncaught(interrupt);
-  const program = new Command('ferry')
-    .description('Carry container images, files, RKE2 releases and Helm charts across an air gap in one verifiable bundle.')
-    .version(TOOL_VERSION)
-    .addOption(new Option('--json', 'print a machine-readable JSON result on stdout'))
-    .addOption(new Option('--no-progress', 'no progress display (warnings and errors only)'))
-    .showHelpAfterError()
-    .exitOverride();
-  registerBundleCommands(program);
-  registerChartCommands(program);
-  registerKeyCommands(program);
-  registerRegistryCommands(program);
+  // --debug also shows the stack of an internal error (as FERRY_DEBUG does).
+  if (argv.includes('--debug')) process.env.FERRY_DEBUG ??= '1';
+  const program = buildProgram();
 
   try {
     await program.parseAsync(argv);

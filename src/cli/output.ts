@@ -9,6 +9,8 @@ import { scrub, scrubValue } from './scrub.js';
 export interface GlobalFlags {
   json?: boolean;
   progress?: boolean; // commander's --no-progress sets this false
+  verbose?: boolean;
+  debug?: boolean;
 }
 
 /** What every command gets: an event sink to hand to the library, and a way to print its result. */
@@ -31,7 +33,13 @@ export function stopRenderers(): void {
 export function openSession(flags: GlobalFlags): Session {
   const json = flags.json === true;
   const stream = process.stderr;
-  const renderer = new ProgressRenderer({ tty: Boolean(stream.isTTY) && !json, quiet: flags.progress === false || json, stream });
+  const renderer = new ProgressRenderer({
+    tty: Boolean(stream.isTTY) && !json,
+    quiet: flags.progress === false || json,
+    stream,
+    verbose: flags.verbose === true,
+    debug: flags.debug === true,
+  });
   renderers.add(renderer);
   return {
     renderer,

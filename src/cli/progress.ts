@@ -2,6 +2,7 @@ import cliProgress from 'cli-progress';
 import type { EventSink, FerryEvent } from '../core/events.js';
 import { terminalSafe } from '../validate/untrusted-text.js';
 import { scrub } from './scrub.js';
+import { formatBlob, formatHttp } from './trace.js';
 
 export interface RendererOptions {
   /** Live bar on a TTY; plain lines otherwise. */
@@ -10,6 +11,10 @@ export interface RendererOptions {
   quiet: boolean;
   /** --json: keep stdout for the final JSON document; progress goes to stderr. */
   stream: NodeJS.WriteStream;
+  /** -v/--verbose: a line per artifact and per blob, also on a TTY (above the bar). */
+  verbose?: boolean;
+  /** --debug: the HTTP trace (src/cli/trace.ts), also with --json or --no-progress. */
+  debug?: boolean;
 }
 
 /**
@@ -52,7 +57,7 @@ export class ProgressRenderer {
       case 'artifact-done':
         this.artifactsDone++;
         if (this.artifactsDone > this.artifactsTotal) this.setTotal(this.artifactsDone);
-        if (!this.opts.tty) this.line(`  ${e.skipped ? 'up to date' : 'done'} ${e.kind} ${e.name}${e.digest ? ` ${e.digest}` : ''}`);
+        if (!this.opts.tty || this.opts.verbose) this.line(`  ${e.skipped ? 'up to date' : 'done'} ${e.kind} ${e.name}${e.digest ? ` ${e.digest}` : ''}`);
         this.update();
         return;
       case 'retry':
@@ -63,6 +68,12 @@ export class ProgressRenderer {
         return;
       case 'info':
         this.line(e.message);
+        return;
+      case 'blob':
+        if (this.opts.verbose) this.line(formatBlob(e));
+        return;
+      case 'http':
+        if (this.opts.debug) this.line(formatHttp(e), true);
         return;
       default:
         return;

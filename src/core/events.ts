@@ -10,7 +10,13 @@ export type FerryEvent =
   | { type: 'blob'; action: 'fetched' | 'cached' | 'uploaded' | 'mounted' | 'exists'; digest: string; size: number; repo?: string }
   | { type: 'retry'; url: string; attempt: number; reason: string; delayMs: number }
   | { type: 'warning'; message: string }
-  | { type: 'info'; message: string };
+  | { type: 'info'; message: string }
+  /**
+   * One HTTP exchange (each redirect hop and retry apart), shown with --debug. `url` is masked for display
+   * (redactForTrace); `ms` is the time to the response headers; `bytes` the response's Content-Length, `sent` the
+   * request body's length when known; `error` instead of `status` when no response came.
+   */
+  | { type: 'http'; method: string; url: string; status?: number; ms: number; bytes?: number; sent?: number; error?: string };
 
 export type EventSink = (e: FerryEvent) => void;
 

@@ -81,3 +81,29 @@ export function maskSecret(text: string, secret: string): string {
   for (const f of forms) out = out.split(f).join(MASK);
   return out;
 }
+
+/** Query keys whose values are no secret (the distribution API's, a token request's): a --debug trace shows them. */
+const PLAIN_QUERY_KEYS = new Set(['scope', 'service', 'digest', 'mount', 'from', 'n', 'last']);
+const QUERY_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
+
+/**
+ * A URL for the --debug HTTP trace: user-info masked as by `redact`, the fragment dropped, and the query kept as
+ * far as it is safe: the values of PLAIN_QUERY_KEYS shown, every other value (an upload's `_state`, a presigned
+ * URL's signature, a token) as `***`, and a key that does not look like a parameter name masked whole.
+ */
+export function redactForTrace(value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    return redact(value);
+  }
+  const beforeQuery = value.replace(SCHEME, '').split(/[?#]/)[0] ?? '';
+  if (!/^https?:$/.test(u.protocol) || (u.username === '' && u.password === '' && beforeQuery.includes('@'))) return redact(value);
+  if (u.username !== '' || u.password !== '') (u.username = MASK), (u.password = '');
+  const shown = (v: string) => encodeURIComponent(v).replace(/%3A/gi, ':').replace(/%2F/gi, '/').replace(/%2C/gi, ',');
+  const query = [...u.searchParams].map(([k, v]) => (!QUERY_KEY.test(k) ? MASK : PLAIN_QUERY_KEYS.has(k) ? `${k}=${shown(v)}` : `${k}=${MASK}`));
+  u.search = '';
+  u.hash = '';
+  return query.length > 0 ? `${u.toString()}?${query.join('&')}` : u.toString();
+}

@@ -21,7 +21,8 @@ import { fetchApt } from '../fetchers/apt/fetch-apt.js';
 import { type DeltaBase, loadDeltaBase } from '../delta/delta-base.js';
 import { resolveApt } from '../fetchers/apt/resolve-apt.js';
 import { loadManifest } from '../manifest/load.js';
-import type { BundleManifest } from '../manifest/types.js';
+import { overridePlatforms } from '../manifest/platform-override.js';
+import type { BundleManifest, PlatformSpec } from '../manifest/types.js';
 import type { RegistryClient } from '../registry/client.js';
 import { ContentStore } from '../store/content-store.js';
 import { TOOL_VERSION } from '../version.js';
@@ -47,6 +48,8 @@ export interface PullOptions {
   splitSize?: number;
   /** `--since`: a lock or registry inventory of what the enclave has; those blobs are left out (a delta bundle). */
   sincePath?: string;
+  /** `--platform`: every image's platforms, over the manifest's (manifest/platform-override.ts). */
+  platforms?: PlatformSpec;
 }
 
 export interface PullResult {
@@ -76,7 +79,9 @@ export function lockPathFor(outPath: string): string {
  */
 export async function pullBundle(opts: PullOptions): Promise<PullResult> {
   const events = opts.events ?? noEvents;
-  const manifest = await loadManifest(opts.manifestPath);
+  const loaded = await loadManifest(opts.manifestPath);
+  const manifest = opts.platforms ? overridePlatforms(loaded, opts.platforms) : loaded;
+  if (opts.platforms) events({ type: 'info', message: `platforms ${platformsText(opts.platforms)} (--platform) for every image, over the manifest's` });
   let lock: Lock;
   // Manifests fetched while resolving, by digest, so the fetch does not request them a second time.
   const seen = new Map<string, Buffer>();
@@ -215,6 +220,8 @@ async function fetchAndWrite(
   if (wrote.status === 'rejected') throw wrote.reason;
   return { ...wrote.value, blobs: blobs.size, omitted: omitted.size };
 }
+
+const platformsText = (p: PlatformSpec) => (p === 'all' ? 'all' : p.join(','));
 
 async function resolveAll(
   manifest: BundleManifest,

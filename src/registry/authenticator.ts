@@ -83,6 +83,7 @@ export class Authenticator {
     }
     const value = json.token ?? json.access_token;
     if (!value) throw new FerryError('AUTH_FAILED', `token server ${redact(s.realm)} returned no token`, { realm: redact(s.realm) });
+    this.transport.onSecret(value);
     // Default lifetime 60 s (token.md); renew a little early.
     const ttl = Math.max((json.expires_in ?? 60) - 10, 5) * 1000;
     this.tokens.set(tokenKey(origin, scopes), { value, expiresAt: Date.now() + ttl });

@@ -12,7 +12,7 @@ import { Agent, request } from 'undici';
  */
 const BODY_BUFFER = 4 << 20;
 import { FerryError } from '../core/errors.js';
-import { redact } from '../core/redact.js';
+import { redact, redactForTrace } from '../core/redact.js';
 import { type EventSink, noEvents } from '../core/events.js';
 import { type HttpTimeouts, UPLOAD_HEADERS_TIMEOUT_MS, httpTimeoutsFromEnv } from './http-limits.js';
 import { describeNetworkError } from './read-body.js';
@@ -33,6 +33,8 @@ export interface TransportOptions {
   events?: EventSink;
   /** Aborts every request, and every wait between retries, of this transport (the CLI's Ctrl-C). */
   signal?: AbortSignal;
+  /** Told every secret obtained through this transport (a Bearer token), so the CLI can keep it out of all output. */
+  onSecret?: (secret: string) => void;
 }
 
 export interface HttpRequest {
@@ -71,6 +73,7 @@ export class Transport {
   readonly timeouts: HttpTimeouts;
   readonly events: EventSink;
   private readonly signal: AbortSignal | undefined;
+  readonly onSecret: (secret: string) => void;
 
   constructor(opts: TransportOptions = {}) {
     this.timeouts = { ...httpTimeoutsFromEnv(), ...(opts.timeouts ?? {}) };
@@ -91,6 +94,7 @@ export class Transport {
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
     this.events = opts.events ?? noEvents;
     this.signal = opts.signal;
+    this.onSecret = opts.onSecret ?? (() => {});
   }
 
   async send(req: HttpRequest): Promise<HttpResponse> {
@@ -118,16 +122,25 @@ export class Transport {
     let body = req.body;
     for (let hop = 0; ; hop++) {
       const upload = body !== undefined && !Buffer.isBuffer(body);
-      const r = await request(url, {
-        method: method as 'GET',
-        headers,
-        body: body ?? null,
-        dispatcher: this.agent,
-        highWaterMark: BODY_BUFFER,
-        signal: this.signal ?? null,
-        ...(upload ? { headersTimeout: Math.max(UPLOAD_HEADERS_TIMEOUT_MS, this.timeouts.timeoutMs) } : {}),
-      });
+      const started = performance.now();
+      const sent = Buffer.isBuffer(body) ? body.length : lengthOf(headers['content-length'] ?? headers['Content-Length']);
+      let r: Awaited<ReturnType<typeof request>>;
+      try {
+        r = await request(url, {
+          method: method as 'GET',
+          headers,
+          body: body ?? null,
+          dispatcher: this.agent,
+          highWaterMark: BODY_BUFFER,
+          signal: this.signal ?? null,
+          ...(upload ? { headersTimeout: Math.max(UPLOAD_HEADERS_TIMEOUT_MS, this.timeouts.timeoutMs) } : {}),
+        });
+      } catch (err) {
+        this.trace(method, url, started, sent, { error: traceError(err) });
+        throw err;
+      }
       const flat = flattenHeaders(r.headers);
+      this.trace(method, url, started, sent, { status: r.statusCode, bytes: lengthOf(flat['content-length']) });
       const location = flat.location;
       const bodyOut = this.boundedDump(r.body as HttpResponse['body']);
       if (!REDIRECT_STATUS.has(r.statusCode) || !location) {
@@ -155,6 +168,20 @@ export class Transport {
     return body;
   }
 
+  /** One request for the --debug trace: never a header or a body, and the URL masked (redactForTrace). */
+  private trace(method: string, url: string, started: number, sent: number | undefined, outcome: { status?: number; bytes?: number | undefined; error?: string }): void {
+    const { bytes, ...rest } = outcome;
+    this.events({
+      type: 'http',
+      method,
+      url: redactForTrace(url),
+      ms: Math.round(performance.now() - started),
+      ...rest,
+      ...(bytes !== undefined ? { bytes } : {}),
+      ...(sent !== undefined ? { sent } : {}),
+    });
+  }
+
   private async backoff(url: string, attempt: number, reason: string, retryAfter: string | undefined): Promise<void> {
     const asked = parseRetryAfter(retryAfter);
     const delayMs =
@@ -166,6 +193,16 @@ export class Transport {
   async close(): Promise<void> {
     await this.agent.close();
   }
+}
+
+function lengthOf(value: string | undefined): number | undefined {
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+/** A failed request in the trace: its error code (ECONNREFUSED, UND_ERR_HEADERS_TIMEOUT), never its message. */
+function traceError(err: unknown): string {
+  const e = err as { code?: string; name?: string; cause?: { code?: string } } | undefined;
+  return e?.cause?.code ?? e?.code ?? e?.name ?? 'error';
 }
 
 export function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {

@@ -59,7 +59,8 @@ export function openPty(command: string, opts: PtyOptions = {}): Pty {
   const pty: Pty = {
     screen: () => tmux('capture-pane', '-p', '-J').replace(/\n+$/, ''),
     raw: () => read(rawFile),
-    keys: (keys, literal) => void tmux('send-keys', ...(literal ? ['-l'] : []), keys),
+    // `--`: literal text may start with a dash (a flag typed at a prompt).
+    keys: (keys, literal) => void tmux('send-keys', ...(literal ? ['-l', '--'] : []), keys),
     async exited(timeoutMs = 30_000) {
       const end = Date.now() + timeoutMs;
       while (!read(status)) {

@@ -19,6 +19,8 @@ export interface TokenServer {
   certPath: string;
   /** Scopes requested, per token request, for assertions. */
   requests: { scopes: string[]; user?: string }[];
+  /** Every token handed out (to check no output shows one). */
+  issued: string[];
   stop(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export async function startTokenServer(opts: { username: string; password: strin
   const service = 'ferry-test-registry';
   const issuer = 'ferry-test-issuer';
   const requests: TokenServer['requests'] = [];
+  const issued: string[] = [];
   const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 
   const server: Server = createServer((req, res) => {
@@ -58,8 +61,10 @@ export async function startTokenServer(opts: { username: string; password: strin
     const claims = { iss: issuer, sub: user ?? '', aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access };
     const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
     const signature = createSign('RSA-SHA256').update(signingInput).sign(key);
+    const token = `${signingInput}.${b64url(signature)}`;
+    issued.push(token);
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ token: `${signingInput}.${b64url(signature)}`, expires_in: 300 }));
+    res.end(JSON.stringify({ token, expires_in: 300 }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
@@ -69,6 +74,7 @@ export async function startTokenServer(opts: { username: string; password: strin
     issuer,
     certPath,
     requests,
+    issued,
     stop: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
   };
 }

@@ -30,7 +30,7 @@ describe('Transport', () => {
     const t = new Transport({ baseDelayMs: 1, events: (e) => events.push(e) });
     const res = await t.send({ method: 'GET', url: `${url}/x` });
     expect(await res.body.text()).toBe('ok');
-    expect(events.map((e) => (e as { reason: string }).reason)).toEqual(['HTTP 429', 'HTTP 503']);
+    expect(events.flatMap((e) => (e.type === 'retry' ? [e.reason] : []))).toEqual(['HTTP 429', 'HTTP 503']);
     await t.close();
   });
 
