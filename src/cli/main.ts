@@ -7,7 +7,9 @@ import { registerBundleCommands } from './bundle-commands.js';
 import { registerChartCommands } from './chart-commands.js';
 import { registerKeyCommands } from './key-commands.js';
 import { registerRegistryCommands } from './registry-commands.js';
-import { reportError, stopRenderers } from './output.js';
+import { reportError, resultWasPrinted, stopRenderers } from './output.js';
+import { exitQuietlyOnBrokenPipe } from './broken-pipe.js';
+import { oneLineUsageErrors, runningHelp } from './usage.js';
 
 /**
  * Last line of defence for nodejs/undici#5360 (see BODY_BUFFER in src/registry/transport.ts): undici 7 can throw an
@@ -37,17 +39,20 @@ export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
   const interrupt = installInterrupt(stopRenderers, json);
   guardUncaught(interrupt);
+  // Work is done once the result is being printed, or when no command ran at all (help, version, a usage error).
+  exitQuietlyOnBrokenPipe(() => resultWasPrinted() || runningHelp() === undefined, stopRenderers);
   const program = new Command('ferry')
     .description('Carry container images, files, RKE2 releases and Helm charts across an air gap in one verifiable bundle.')
     .version(TOOL_VERSION)
     .addOption(new Option('--json', 'print a machine-readable JSON result on stdout'))
     .addOption(new Option('--no-progress', 'no progress display (warnings and errors only)'))
-    .showHelpAfterError()
     .exitOverride();
   registerBundleCommands(program);
   registerChartCommands(program);
   registerKeyCommands(program);
   registerRegistryCommands(program);
+  // After every command is registered: unknown options, missing arguments and bad values in one line each.
+  oneLineUsageErrors(program);
 
   try {
     await program.parseAsync(argv);
@@ -64,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
       // Exit at once unless work is stuck in Node's thread pool (then the grace timer ends the process by the signal).
       interrupt.exitWhenIdle();
     } else if (err instanceof CommanderError) {
-      // --help and --version exit through here with code 0.
+      // --help and --version exit through here with code 0; `ferry bundle` alone has shown its help (exit 2).
       process.exitCode = err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     } else if (err instanceof FerryError && err.code === 'INTEGRITY_FAILED' && err.details.reported) {
       process.exitCode = ExitCode.Integrity; // verify already printed its findings
