@@ -1,4 +1,5 @@
 import { type ErrorCode, FerryError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 import { readPrefix } from './read-body.js';
 import type { HttpResponse } from './transport.js';
 
@@ -21,7 +22,12 @@ export async function registryError(res: HttpResponse, what: string, code?: Erro
   } catch {
     detail = text.trim().split('\n')[0]?.slice(0, 200) ?? '';
   }
+  // Go's TLS server (distribution) answers a plain-HTTP request with 400 and this line: the registry speaks TLS.
+  if (res.status === 400 && /HTTP request to an HTTPS server/i.test(text) && res.url.startsWith('http:')) {
+    const host = new URL(res.url).host;
+    return new FerryError('NETWORK_ERROR', `the registry at ${host} speaks TLS, not plain HTTP: drop --plain-http (or give the registry as https://${host}) (${what})`, { status: 400, tls: true, url: redact(res.url) });
+  }
   const c: ErrorCode =
     code ?? (res.status === 401 || res.status === 403 ? 'AUTH_FAILED' : registryCode === 'DIGEST_INVALID' ? 'DIGEST_MISMATCH' : 'REGISTRY_ERROR');
-  return new FerryError(c, `${what}: HTTP ${res.status}${detail ? ` ${detail}` : ''}`, { status: res.status, registryCode });
+  return new FerryError(c, `${what}: HTTP ${res.status}${detail ? ` ${detail}` : ''}`, { status: res.status, registryCode, url: redact(res.url) });
 }
