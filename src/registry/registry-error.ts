@@ -22,8 +22,11 @@ export async function registryError(res: HttpResponse, what: string, code?: Erro
   } catch {
     detail = text.trim().split('\n')[0]?.slice(0, 200) ?? '';
   }
-  // Go's TLS server (distribution) answers a plain-HTTP request with 400 and this line: the registry speaks TLS.
-  if (res.status === 400 && /HTTP request to an HTTPS server/i.test(text) && res.url.startsWith('http:')) {
+  // Go's TLS server (distribution) answers a plain-HTTP request with a bare "400 Bad Request", no header at all (not
+  // even Date, which every answer of a Go handler has), and "Client sent an HTTP request to an HTTPS server." (a HEAD
+  // request gets no body): the registry speaks TLS.
+  const bare400 = res.status === 400 && (/HTTP request to an HTTPS server/i.test(text) || Object.keys(res.headers).length === 0);
+  if (bare400 && res.url.startsWith('http:')) {
     const host = new URL(res.url).host;
     return new FerryError('NETWORK_ERROR', `the registry at ${host} speaks TLS, not plain HTTP: drop --plain-http (or give the registry as https://${host}) (${what})`, { status: 400, tls: true, url: redact(res.url) });
   }
