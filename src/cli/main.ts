@@ -34,6 +34,16 @@ function guardUncaught(interrupt: Interrupt): void {
   });
 }
 
+/**
+ * After an error is printed nothing more is to be done, and nothing still in flight (another image's resolve, a
+ * retry's wait, a socket) may hold the process: it ends within ERROR_EXIT_MS, or at once when nothing is left. The
+ * timer is unref'd: it keeps nothing alive, it only cuts a wait short.
+ */
+const ERROR_EXIT_MS = 250;
+function endSoonAfterError(): void {
+  setTimeout(() => process.exit(), ERROR_EXIT_MS).unref();
+}
+
 /** Entry point used by bin/ferry. Returns (and sets) the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
@@ -76,6 +86,7 @@ export async function main(argv: string[]): Promise<number> {
     } else {
       process.exitCode = reportError(err, json);
     }
+    if (!interrupt.received) endSoonAfterError();
   } finally {
     stopRenderers();
   }
