@@ -21,6 +21,9 @@ describe('usage errors and files that are no bundle, from bin/ferry', () => {
       [['bundle', 'push', 'b.tar', '--registry', 'oci://r:1'], `ferry: error [USAGE]: --registry "oci://r:1": oci:// is not a registry scheme: give HOST[:PORT][/PREFIX], http://HOST for plain HTTP or https://HOST for TLS; see 'ferry bundle push --help'`],
       [['bundle', 'push', 'b.tar', '--registry', 'r:1', '--username', 'u'], `ferry: error [USAGE]: --username u has no password: pipe it in with --password-stdin (echo "$PASSWORD" | ferry … --username u --password-stdin); see 'ferry bundle push --help'`],
       [['registry', 'inventory', '--registry', 'ftp://r', '-o', 'i.json'], `ferry: error [USAGE]: --registry "ftp://r": ftp:// is not a registry scheme: give HOST[:PORT][/PREFIX], http://HOST for plain HTTP or https://HOST for TLS; see 'ferry registry inventory --help'`],
+      [['bundle', 'audit', 'b.tar', '-o', 'r.json', '--registry', 'docker://r'], `ferry: error [USAGE]: --registry "docker://r": docker:// is not a registry scheme: give HOST[:PORT][/PREFIX], http://HOST for plain HTTP or https://HOST for TLS; see 'ferry bundle audit --help'`],
+      [['bundle', 'stage', 'b.tar', '--dir', 'd', '--registry', 'https://r:1', '--plain-http'], "ferry: error [USAGE]: --registry https://r:1 asks for TLS and --plain-http for plain HTTP: drop one (http://r:1 means plain HTTP); see 'ferry bundle stage --help'"],
+      [['bundle', 'stage', 'b.tar', '--dir', 'd', '--registry', 'r:1', '--registry-username', 'node'], `ferry: error [USAGE]: --registry-username node has no password: pipe it in with --registry-password-stdin (echo "$PASSWORD" | ferry … --registry-username node --registry-password-stdin); see 'ferry bundle stage --help'`],
     ] as [string[], string][]) {
       const r = await run(args);
       expect(r.code, args.join(' ')).toBe(2);
@@ -50,11 +53,12 @@ describe('usage errors and files that are no bundle, from bin/ferry', () => {
     expect(errorLines(b.stderr)).toEqual([`ferry: error [NOT_FOUND]: bundle ${join(dir, 'nope.tar')} does not exist: check the path (ENOENT)`]);
     writeFileSync(join(dir, 'notes.txt'), 'just some notes\n'.repeat(100));
     execFileSync('tar', ['-cf', join(dir, 'other.tar'), '-C', dir, 'notes.txt']);
-    for (const cmd of ['verify', 'inspect']) {
-      const t = await run(['bundle', cmd, join(dir, 'notes.txt')]);
+    const commands: Record<string, string[]> = { verify: [], inspect: [], push: ['--registry', 'r:1'], stage: ['--dir', join(dir, 's')] };
+    for (const [cmd, rest] of Object.entries(commands)) {
+      const t = await run(['bundle', cmd, join(dir, 'notes.txt'), ...rest]);
       expect(t.code).toBe(1);
       expect(errorLines(t.stderr)).toEqual([`ferry: error [BUNDLE_INVALID]: ${join(dir, 'notes.txt')}: not a tar archive (its first 512 bytes are not a tar header): expected a bundle written by 'ferry bundle pull'`]);
-      const o = await run(['bundle', cmd, join(dir, 'other.tar')]);
+      const o = await run(['bundle', cmd, join(dir, 'other.tar'), ...rest]);
       expect(errorLines(o.stderr)).toEqual([`ferry: error [BUNDLE_INVALID]: ${join(dir, 'other.tar')}: not a ferry bundle: no ferry-bundle.json (a tar archive of 1 entry, the first "notes.txt"): expected a bundle written by 'ferry bundle pull'`]);
       expect(o.stdout + o.stderr).not.toContain('DAMAGED');
     }
