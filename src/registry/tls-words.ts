@@ -33,7 +33,7 @@ export function describeTlsError(err: unknown, url: string): string | undefined 
   const host = u.host;
   if (PLAIN_ANSWER.has(code) || /wrong version number|packet length too long|http request/i.test(String((err as Error)?.message))) {
     return registry
-      ? `the registry at ${host} answered plain HTTP: add --plain-http (or give the registry as http://${host})`
+      ? `the registry at ${host} answered plain HTTP: add --plain-http, or write http://${host} in --registry or --mirror`
       : `the server at ${host} answered plain HTTP to an https:// request: use http://${host}${u.pathname === '/' ? '' : '/…'}`;
   }
   const reason = (err as Error)?.message ?? code;
@@ -56,7 +56,7 @@ export function plainToTlsHint(url: string): string | undefined {
     const u = new URL(url);
     if (u.protocol !== 'http:') return undefined;
     return u.pathname.startsWith('/v2/')
-      ? `if the registry at ${u.host} speaks TLS, drop --plain-http (or give it as https://${u.host})`
+      ? `if the registry at ${u.host} speaks TLS, drop --plain-http, or write https://${u.host} in --registry or --mirror`
       : `if the server at ${u.host} speaks TLS, use https://${u.host}${u.pathname === '/' ? '' : '/…'}`;
   } catch {
     return undefined;

@@ -89,7 +89,7 @@ describe.runIf(ok)('registry errors that name the fix, against real registries',
     const m = writeManifest(dir, `  images: [${plain.host}/team/app:1]\n`);
     const pulled = await run(['bundle', 'pull', m, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'c')]);
     expect(pulled.code).toBe(1);
-    expect(errorLines(pulled.stderr)).toEqual([`ferry: error [NETWORK_ERROR]: the registry at ${plain.host} answered plain HTTP: add --plain-http (or give the registry as http://${plain.host}) (https://${plain.host}/v2/team/app/manifests/1)`]);
+    expect(errorLines(pulled.stderr)).toEqual([`ferry: error [NETWORK_ERROR]: the registry at ${plain.host} answered plain HTTP: add --plain-http, or write http://${plain.host} in --registry or --mirror (https://${plain.host}/v2/team/app/manifests/1)`]);
     expect(pulled.stderr).not.toMatch(/SSL routines|ssl3_get_record/);
     const pushed = await run(['bundle', 'push', bundle, '--registry', `https://${plain.host}/x`, '--no-progress']);
     expect(pushed.code).toBe(1);
@@ -113,7 +113,7 @@ describe.runIf(ok)('registry errors that name the fix, against real registries',
   it('plain HTTP to a TLS registry: "speaks TLS: drop --plain-http"', async () => {
     const r = await run(['bundle', 'push', bundle, '--registry', tls.host, '--plain-http', '--no-progress']);
     expect(r.code).toBe(1);
-    expect(errorLines(r.stderr)[0]).toMatch(new RegExp(`^ferry: error \\[NETWORK_ERROR\\]: the registry at ${tls.host} speaks TLS, not plain HTTP: drop --plain-http \\(or give the registry as https://${tls.host}\\)`));
+    expect(errorLines(r.stderr)[0]).toMatch(new RegExp(`^ferry: error \\[NETWORK_ERROR\\]: the registry at ${tls.host} speaks TLS, not plain HTTP: drop --plain-http, or write https://${tls.host} in --registry or --mirror`));
   });
 
   it('a registry that is down: nothing answers there, in one line', async () => {

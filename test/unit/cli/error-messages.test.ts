@@ -71,7 +71,8 @@ describe('usage errors', () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     expect(reportError(err, false)).toBe(2);
-    expect(stderr.mock.calls.map((c) => c[0]).join('')).toBe("ferry: error [USAGE]: unknown option '--bogus'; see 'ferry bundle push --help'\n");
+    // (On a terminal the line is preceded by the cursor-and-wrap restore, \x1b[?25h\x1b[?7h.)
+    expect(stderr.mock.calls.map((c) => c[0]).join('').replace('\x1b[?25h\x1b[?7h', '')).toBe("ferry: error [USAGE]: unknown option '--bogus'; see 'ferry bundle push --help'\n");
     expect(reportError(err, true)).toBe(2);
     expect(JSON.parse(String(stdout.mock.calls[0]?.[0]))).toEqual({ ok: false, error: { code: 'USAGE', message: "unknown option '--bogus'", details: { help: 'ferry bundle push --help' } } });
   });

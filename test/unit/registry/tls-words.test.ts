@@ -30,7 +30,7 @@ describe('TLS errors name the fix', () => {
     const t = new Transport({ baseDelayMs: 1 });
     const err = await failure(t.send({ method: 'GET', url: `https://${host}/v2/` }));
     expect(err.code).toBe('NETWORK_ERROR');
-    expect(err.message).toBe(`the registry at ${host} answered plain HTTP: add --plain-http (or give the registry as http://${host}) (https://${host}/v2/)`);
+    expect(err.message).toBe(`the registry at ${host} answered plain HTTP: add --plain-http, or write http://${host} in --registry or --mirror (https://${host}/v2/)`);
     const file = await failure(t.send({ method: 'GET', url: `https://${host}/files/a.tgz` }));
     expect(file.message).toMatch(new RegExp(`^the server at ${host} answered plain HTTP to an https:// request: use http://${host}/…`));
     expect(`${err.message}${file.message}`).not.toMatch(/SSL routines|ssl3|openssl/i);
@@ -42,7 +42,7 @@ describe('TLS errors name the fix', () => {
     const host = await listen(createServer((_q, r) => r.writeHead(400, { 'content-type': 'text/plain' }).end('Client sent an HTTP request to an HTTPS server.\n')));
     const c = new RegistryClient({ plainHttp: true, baseDelayMs: 1 });
     const err = await failure(c.ping(host));
-    expect(err.message).toBe(`the registry at ${host} speaks TLS, not plain HTTP: drop --plain-http (or give the registry as https://${host}) (${host}: /v2/ check)`);
+    expect(err.message).toBe(`the registry at ${host} speaks TLS, not plain HTTP: drop --plain-http, or write https://${host} in --registry or --mirror (${host}: /v2/ check)`);
     await c.close();
   });
 
@@ -76,7 +76,7 @@ describe('TLS errors name the fix', () => {
       const host = await tls();
       const t = new Transport({ baseDelayMs: 1, maxAttempts: 2 });
       const err = await failure(t.send({ method: 'GET', url: `http://${host}/v2/` }));
-      expect(err.message).toMatch(new RegExp(`; if the registry at ${host} speaks TLS, drop --plain-http \\(or give it as https://${host}\\)$`));
+      expect(err.message).toMatch(new RegExp(`; if the registry at ${host} speaks TLS, drop --plain-http, or write https://${host} in --registry or --mirror$`));
       await t.close();
     });
   });
