@@ -27,8 +27,7 @@ import { ContentStore } from '../store/content-store.js';
 import { TOOL_VERSION } from '../version.js';
 import { signSums } from '../trust/bundle-signature.js';
 import { Arrivals } from './arrivals.js';
-import { type ResolveFailure, settleAll, throwIfFailed } from './resolve-failures.js';
-import { parseReference, referenceTarget } from '../core/reference.js';
+import { type ResolveFailure, manifestUrl, settleAll, throwIfFailed } from './resolve-failures.js';
 import { buildBundleIndex } from './bundle-index.js';
 
 export interface PullOptions {
@@ -254,14 +253,6 @@ async function resolveAll(
   }
   // Every image and file is resolved, and every failure reported at once (resolve-failures.ts).
   const failures: ResolveFailure[] = [];
-  const imageUrl = (ref: string) => {
-    try {
-      const r = parseReference(ref);
-      return `${opts.client.baseUrl(r.registry)}/v2/${r.repository}/manifests/${referenceTarget(r)}`;
-    } catch {
-      return ref;
-    }
-  };
   const [images, files] = await Promise.all([
     settleAll(
       entries,
@@ -276,7 +267,7 @@ async function resolveAll(
           events({ type: 'info', message: `  resolved ${entry.ref} → ${locked.digest}` });
           return locked;
         }),
-      (entry) => ({ what: `image ${entry.ref}`, url: imageUrl(entry.ref) }),
+      (entry) => ({ what: `image ${entry.ref}`, url: manifestUrl(opts.client, entry.ref) }),
       failures,
     ),
     settleAll(manifest.files, (entry) => limit(() => resolveFile(entry, opts.http)), (entry) => ({ what: `file ${entry.url}`, url: entry.url }), failures),
