@@ -1,6 +1,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { Readable } from 'node:stream';
 import { FerryError } from '../core/errors.js';
+import { inputFileError } from '../core/input-file.js';
 
 /**
  * The one seam through which bundle readers touch bytes: positional reads and ranged streams over a logical byte
@@ -58,12 +59,11 @@ export async function openFileSource(path: string): Promise<ByteSource> {
   try {
     handle = await fs.open(path, 'r');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'NOT_FOUND' : 'IO_ERROR';
-    throw new FerryError(code, `cannot open bundle ${path}: ${(err as Error).message}`, { path }, { cause: err });
+    throw inputFileError(err, path, 'bundle');
   }
   try {
     const st = await handle.stat();
-    if (!st.isFile()) throw new FerryError('BUNDLE_INVALID', `bundle ${path} is not a regular file`, { path });
+    if (!st.isFile()) throw new FerryError('BUNDLE_INVALID', `${path} is not a ferry bundle: not a regular file${st.isDirectory() ? ' (a directory)' : ''}`, { path });
     return new FileByteSource(path, handle, st.size);
   } catch (err) {
     await handle.close();

@@ -16,6 +16,7 @@ import {
   blobPath,
 } from './format.js';
 import { damaged, parseMemberJson } from './member-json.js';
+import { assertFerryBundle } from './identify.js';
 import { parseSha256Sums } from './sha256sums.js';
 import { type TarEntry, scanTarIndex } from './tar-index.js';
 
@@ -37,10 +38,11 @@ export class BundleReader implements ReadOnlyStorage, RangeSource {
     this.byPath = new Map(entries.map((e) => [e.path, e]));
   }
 
-  /** Opens and indexes a bundle; BUNDLE_INVALID if it lacks a v1 metadata file, NOT_SUPPORTED for a newer format. */
+  /** Opens and indexes a bundle; BUNDLE_INVALID if it is none (identify.ts) or lacks a v1 metadata file, NOT_SUPPORTED for a newer format. */
   static async open(path: string): Promise<BundleReader> {
     const src = await openBundleSource(path);
     try {
+      await assertFerryBundle(src);
       const entries = await scanTarIndex(src);
       const present = new Set(entries.map((e) => e.path));
       const missing = REQUIRED_FILES.filter((f) => !present.has(f));

@@ -25,7 +25,11 @@ export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags
     const { verifyBundle } = await import('../verify/verify-bundle.js');
     const s = openSession(globals());
     // Flags first: a bad --registry (credentials in it) is a usage error before a long verify pass.
+    const { buildRegistryClient, connectionFor, loginFrom } = await import('./context.js');
     const target = o.registry ? (await import('../push/plan-push.js')).parsePushTarget(o.registry) : undefined;
+    const connection = target ? connectionFor(target, o) : o;
+    if (!target && (o.username || o.passwordStdin)) throw new FerryError('USAGE', '--username and --password-stdin need --registry HOST[:PORT]');
+    const login = target ? await loginFrom(target.registry, o.username, o.passwordStdin) : undefined;
     const opts = await verifyOptions(o, s.renderer.sink, s.signal);
     s.renderer.sink({ type: 'phase', phase: 'verify', detail: path });
     const verified = await verifyBundle(resolve(path), opts);
@@ -33,10 +37,7 @@ export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags
     if (verified.ok) await gateBundleFile(resolve(path));
     let registry;
     if (target) {
-      const { buildRegistryClient, readPasswordStdin } = await import('./context.js');
-      if (o.passwordStdin && !o.username) throw new FerryError('USAGE', '--password-stdin needs --username');
-      const login = o.username ? { host: target.registry, username: o.username, password: o.passwordStdin ? await readPasswordStdin() : '' } : undefined;
-      const client = buildRegistryClient(o, s.renderer.sink, undefined, login, s.signal);
+      const client = buildRegistryClient(connection, s.renderer.sink, undefined, login, s.signal);
       try {
         registry = { host: target.registry, tags: await readBackTags(resolve(path), target, client) };
       } finally {

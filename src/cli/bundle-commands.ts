@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { FerryError } from '../core/errors.js';
 import type { ConnectionFlags } from './context.js';
 import { type GlobalFlags, formatBytes, openSession, plural } from './output.js';
@@ -118,14 +118,14 @@ export function registerBundleCommands(program: Command): void {
     .action(async (path: string, o: ConnectionFlags & TrustFlags & { registry: string; username?: string; passwordStdin?: boolean; dryRun?: boolean; concurrency: number; report?: string }) => {
     const { pushBundle } = await import('../push/push-bundle.js');
     const { parsePushTarget } = await import('../push/plan-push.js');
-    const { buildRegistryClient, readPasswordStdin } = await import('./context.js');
+    const { buildRegistryClient, connectionFor, loginFrom } = await import('./context.js');
     const s = openSession(globals());
     const target = parsePushTarget(o.registry);
-    if (o.passwordStdin && !o.username) throw new FerryError('USAGE', '--password-stdin needs --username');
-    const login = o.username ? { host: target.registry, username: o.username, password: o.passwordStdin ? await readPasswordStdin() : '' } : undefined;
+    const connection = connectionFor(target, o);
     if (o.report && o.verify === false) throw new FerryError('USAGE', '--report needs the verify pass (its computed checksums are the report); drop --no-verify');
+    const login = await loginFrom(target.registry, o.username, o.passwordStdin);
     const verified = o.dryRun ? undefined : await verifyBeforeActing(resolve(path), o, s.renderer.sink, 'pushing', s.signal);
-    const client = buildRegistryClient(o, s.renderer.sink, undefined, login, s.signal);
+    const client = buildRegistryClient(connection, s.renderer.sink, undefined, login, s.signal);
     try {
       const r = await pushBundle({ bundlePath: resolve(path), target, client, dryRun: o.dryRun === true, concurrency: o.concurrency, events: s.renderer.sink });
       let text = renderPush(r, o.dryRun === true);
@@ -163,19 +163,20 @@ export function registerBundleCommands(program: Command): void {
     .action(async (path: string, o: TrustFlags & { dir: string; aptSignKey?: string; registry?: string; registryUsername?: string; registryPasswordStdin?: boolean; plainHttp?: boolean; caFile?: string; insecure?: boolean }) => {
       const { stageBundle } = await import('../stage/stage-bundle.js');
       const { parsePushTarget } = await import('../push/plan-push.js');
-      const { readPasswordStdin } = await import('./context.js');
+      const { connectionFor, loginFrom } = await import('./context.js');
       const s = openSession(globals());
-      if (o.registryPasswordStdin && !o.registryUsername) throw new FerryError('USAGE', '--registry-password-stdin needs --registry-username');
       if ((o.registryUsername || o.caFile || o.insecure || o.plainHttp) && !o.registry) throw new FerryError('USAGE', 'registry options need --registry HOST[:PORT]');
       const target = o.registry ? parsePushTarget(o.registry) : undefined;
+      const plainHttp = target ? connectionFor(target, o).plainHttp === true : false;
+      const login = target ? await loginFrom(target.registry, o.registryUsername, o.registryPasswordStdin, { user: '--registry-username', password: '--registry-password-stdin' }) : undefined;
       await verifyBeforeActing(resolve(path), o, s.renderer.sink, 'staging', s.signal);
       const registry = target && {
         host: target.registry,
         prefix: target.prefix,
-        plainHttp: o.plainHttp === true,
+        plainHttp,
         insecure: o.insecure === true,
         ...(o.caFile ? { caFile: resolve(o.caFile) } : {}),
-        ...(o.registryUsername ? { username: o.registryUsername, password: o.registryPasswordStdin ? await readPasswordStdin() : '' } : {}),
+        ...(login ? { username: login.username, password: login.password } : {}),
       };
       const r = await stageBundle({
         bundlePath: resolve(path),
@@ -204,9 +205,10 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** A bad value is commander's InvalidArgumentError, so the message names the option: `option '--concurrency <n>' argument 'x' is invalid. …`. */
 function toInt(value: string): number {
-  const n = Number.parseInt(value, 10);
-  if (!Number.isFinite(n) || n < 1) throw new FerryError('USAGE', `expected a positive number, got "${value}"`);
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
   return n;
 }
 

@@ -63,3 +63,32 @@ export async function readPasswordStdin(): Promise<string> {
   keepSecret(password);
   return password;
 }
+
+/**
+ * The connection flags for a `--registry` value: `http://HOST` means plain HTTP (as `--mirror` reads it), `https://HOST`
+ * TLS, which `--plain-http` then contradicts (a usage error).
+ */
+export function connectionFor(target: { registry: string; scheme?: 'http' | 'https' }, flags: ConnectionFlags, plainFlag = '--plain-http'): ConnectionFlags {
+  if (target.scheme === 'https' && flags.plainHttp) {
+    throw new FerryError('USAGE', `--registry https://${target.registry} asks for TLS and ${plainFlag} for plain HTTP: drop one (http://${target.registry} means plain HTTP)`);
+  }
+  return { ...flags, plainHttp: flags.plainHttp === true || target.scheme === 'http' };
+}
+
+/**
+ * `--username U --password-stdin`: a user needs the password from standard input, a password needs a user; either
+ * alone is a usage error, found before any work starts. Returns the login, or undefined without --username.
+ */
+export async function loginFrom(
+  host: string,
+  username: string | undefined,
+  passwordStdin: boolean | undefined,
+  flags = { user: '--username', password: '--password-stdin' },
+): Promise<{ host: string; username: string; password: string } | undefined> {
+  if (passwordStdin && !username) throw new FerryError('USAGE', `${flags.password} needs ${flags.user}`);
+  if (!username) return undefined;
+  if (!passwordStdin) {
+    throw new FerryError('USAGE', `${flags.user} ${username} has no password: pipe it in with ${flags.password} (echo "$PASSWORD" | ferry … ${flags.user} ${username} ${flags.password})`);
+  }
+  return { host, username, password: await readPasswordStdin() };
+}

@@ -2,7 +2,8 @@ import { type ErrorCode, INTEGRITY_CODES } from '../core/errors.js';
 
 /**
  * Documented in README "Exit codes". Only the CLI maps errors to exit codes. An interruption exits 128 + the signal's
- * number (130 SIGINT, 143 SIGTERM: src/cli/abort.ts), whatever error the aborted command unwound with.
+ * number (130 SIGINT, 143 SIGTERM: src/cli/abort.ts), whatever error the aborted command unwound with; a closed
+ * stdout or stderr while work is under way exits 141 (src/cli/broken-pipe.ts).
  */
 export const ExitCode = { Ok: 0, Error: 1, Usage: 2, Integrity: 3 } as const;
 

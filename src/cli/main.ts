@@ -3,7 +3,9 @@ import { FerryError } from '../core/errors.js';
 import { type Interrupt, installInterrupt } from './abort.js';
 import { ExitCode } from './exit-codes.js';
 import { buildProgram } from './program.js';
-import { reportError, stopRenderers } from './output.js';
+import { reportError, resultWasPrinted, stopRenderers } from './output.js';
+import { exitQuietlyOnBrokenPipe } from './broken-pipe.js';
+import { oneLineUsageErrors, runningHelp } from './usage.js';
 
 /**
  * Last line of defence for nodejs/undici#5360 (see BODY_BUFFER in src/registry/transport.ts): undici 7 can throw an
@@ -28,6 +30,16 @@ function guardUncaught(interrupt: Interrupt): void {
   });
 }
 
+/**
+ * After an error is printed nothing more is to be done, and nothing still in flight (another image's resolve, a
+ * retry's wait, a socket) may hold the process: it ends within ERROR_EXIT_MS, or at once when nothing is left. The
+ * timer is unref'd: it keeps nothing alive, it only cuts a wait short.
+ */
+const ERROR_EXIT_MS = 250;
+function endSoonAfterError(): void {
+  setTimeout(() => process.exit(), ERROR_EXIT_MS).unref();
+}
+
 /** Entry point used by bin/ferry. Returns (and sets) the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
@@ -36,6 +48,10 @@ export async function main(argv: string[]): Promise<number> {
   // --debug also shows the stack of an internal error (as FERRY_DEBUG does).
   if (argv.includes('--debug')) process.env.FERRY_DEBUG ??= '1';
   const program = buildProgram();
+  // Work is done once the result is being printed, or when no command ran at all (help, version, a usage error).
+  exitQuietlyOnBrokenPipe(() => resultWasPrinted() || runningHelp() === undefined, stopRenderers);
+  // After every command is registered: unknown options, missing arguments and bad values in one line each.
+  oneLineUsageErrors(program);
 
   try {
     await program.parseAsync(argv);
@@ -52,13 +68,14 @@ export async function main(argv: string[]): Promise<number> {
       // Exit at once unless work is stuck in Node's thread pool (then the grace timer ends the process by the signal).
       interrupt.exitWhenIdle();
     } else if (err instanceof CommanderError) {
-      // --help and --version exit through here with code 0.
+      // --help and --version exit through here with code 0; `ferry bundle` alone has shown its help (exit 2).
       process.exitCode = err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     } else if (err instanceof FerryError && err.code === 'INTEGRITY_FAILED' && err.details.reported) {
       process.exitCode = ExitCode.Integrity; // verify already printed its findings
     } else {
       process.exitCode = reportError(err, json);
     }
+    if (!interrupt.received) endSoonAfterError();
   } finally {
     stopRenderers();
   }

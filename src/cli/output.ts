@@ -1,10 +1,11 @@
-import { FerryError } from '../core/errors.js';
+import { type ErrorCode, FerryError } from '../core/errors.js';
 import { errnoOf } from '../core/fs-errors.js';
 import { interruptSignal } from './abort.js';
 import { exitCodeFor } from './exit-codes.js';
 import { ProgressRenderer } from './progress.js';
 import { terminalSafe } from '../validate/untrusted-text.js';
 import { scrub, scrubValue } from './scrub.js';
+import { runningHelp } from './usage.js';
 
 export interface GlobalFlags {
   json?: boolean;
@@ -24,6 +25,12 @@ export interface Session {
 }
 
 const renderers = new Set<ProgressRenderer>();
+let resultPrinted = false;
+
+/** Has a command got to printing its result (its work is done)? A broken pipe then loses only output (broken-pipe.ts). */
+export function resultWasPrinted(): boolean {
+  return resultPrinted;
+}
 
 /** Stops every live progress display (before an error or "interrupted" line, and on every exit path). */
 export function stopRenderers(): void {
@@ -47,6 +54,7 @@ export function openSession(flags: GlobalFlags): Session {
     signal: interruptSignal(),
     done(result, human) {
       renderer.stop();
+      resultPrinted = true;
       if (json) process.stdout.write(`${JSON.stringify(scrubValue(toPlain(result)), null, 2)}\n`);
       // Human text names what a bundle holds: no byte of it may reach the terminal as a control sequence.
       else process.stdout.write(terminalSafe(scrub(human.endsWith('\n') ? human : `${human}\n`)));
@@ -54,20 +62,39 @@ export function openSession(flags: GlobalFlags): Session {
   };
 }
 
-/** Prints an error the way a person (or, with --json, a machine) can act on, and returns the exit code. */
+/**
+ * Prints an error the way a person (or, with --json, a machine) can act on, and returns the exit code: one line,
+ * `ferry: error [CODE]: message`, a usage error ending with the help to read (`see 'ferry bundle push --help'`).
+ */
 export function reportError(err: unknown, json: boolean): number {
   stopRenderers();
+  restoreTerminal();
   const fe = err instanceof FerryError ? err : fromErrno(err);
-  const code = exitCodeFor(fe?.code);
+  const code = worstExitCode(fe);
+  const help = fe?.code === 'USAGE' ? (typeof fe.details.help === 'string' ? fe.details.help : runningHelp()) : undefined;
   const message = scrub(err instanceof Error ? err.message : String(err));
   if (json) {
-    const details = scrubValue(toPlain(fe?.details ?? {}));
+    const details = scrubValue(toPlain({ ...(fe?.details ?? {}), ...(help ? { help } : {}) }));
     process.stdout.write(`${JSON.stringify({ ok: false, error: { code: fe?.code ?? 'INTERNAL', message, details } }, null, 2)}\n`);
   } else {
-    process.stderr.write(`ferry: error${fe ? ` [${fe.code}]` : ''}: ${terminalSafe(message)}\n`);
+    process.stderr.write(`ferry: error${fe ? ` [${fe.code}]` : ''}: ${terminalSafe(message)}${help ? `; see '${help}'` : ''}\n`);
     if (!fe && err instanceof Error && err.stack && process.env.FERRY_DEBUG) process.stderr.write(`${scrub(err.stack)}\n`);
   }
   return code;
+}
+
+/** An error that lists several failures (pull's resolve step: details.failures[].code) exits with the worst. */
+function worstExitCode(fe: FerryError | undefined): number {
+  const failures = Array.isArray(fe?.details.failures) ? (fe.details.failures as { code?: ErrorCode }[]) : [];
+  return Math.max(exitCodeFor(fe?.code), ...failures.map((f) => exitCodeFor(f.code)));
+}
+
+/**
+ * Cursor shown, line wrap on: whatever a progress display left behind, the error line that follows is whole on the
+ * screen (written only to a terminal; a pipe or file gets no escape sequences).
+ */
+export function restoreTerminal(): void {
+  if (process.stderr.isTTY) process.stderr.write('\x1b[?25h\x1b[?7h');
 }
 
 /** A value as JSON.stringify would see it (class instances, toJSON), so scrubbing walks plain data only. */

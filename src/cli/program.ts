@@ -29,7 +29,6 @@ export function buildProgram(): Command {
         return option.mandatory ? `${text} (required)` : text;
       },
     })
-    .showHelpAfterError()
     .exitOverride();
   registerBundleCommands(program);
   registerChartCommands(program);

@@ -1,7 +1,6 @@
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { FerryError } from '../core/errors.js';
 import type { ConnectionFlags } from './context.js';
 import { type GlobalFlags, openSession } from './output.js';
 
@@ -21,12 +20,12 @@ export function registerRegistryCommands(program: Command): void {
     .action(async (o: ConnectionFlags & { registry: string; output: string; username?: string; passwordStdin?: boolean }) => {
       const { takeInventory } = await import('../delta/inventory.js');
       const { parsePushTarget } = await import('../push/plan-push.js');
-      const { buildRegistryClient, readPasswordStdin } = await import('./context.js');
+      const { buildRegistryClient, connectionFor, loginFrom } = await import('./context.js');
       const s = openSession(program.opts<GlobalFlags>());
       const target = parsePushTarget(o.registry);
-      if (o.passwordStdin && !o.username) throw new FerryError('USAGE', '--password-stdin needs --username');
-      const login = o.username ? { host: target.registry, username: o.username, password: o.passwordStdin ? await readPasswordStdin() : '' } : undefined;
-      const client = buildRegistryClient(o, s.renderer.sink, undefined, login, s.signal);
+      const connection = connectionFor(target, o);
+      const login = await loginFrom(target.registry, o.username, o.passwordStdin);
+      const client = buildRegistryClient(connection, s.renderer.sink, undefined, login, s.signal);
       try {
         const inv = await takeInventory(client, target, s.renderer.sink);
         const path = resolve(o.output);

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { FerryError } from '../core/errors.js';
+import { inputFileError } from '../core/input-file.js';
 import { formatReference, parseReference } from '../core/reference.js';
 import { fileNameFromUrl, fileNameProblem } from './file-name.js';
 import { parsePlatformSpec, type PlatformProblem } from './platform.js';
@@ -17,7 +18,7 @@ export async function loadManifest(path: string): Promise<BundleManifest> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new FerryError('MANIFEST_INVALID', `cannot read bundle manifest ${path}: ${(err as Error).message}`, { path });
+    throw inputFileError(err, path, 'bundle manifest');
   }
   return parseManifest(text, path);
 }

@@ -28,6 +28,7 @@ import { ContentStore } from '../store/content-store.js';
 import { TOOL_VERSION } from '../version.js';
 import { signSums } from '../trust/bundle-signature.js';
 import { Arrivals } from './arrivals.js';
+import { type ResolveFailure, manifestUrl, settleAll, throwIfFailed } from './resolve-failures.js';
 import { buildBundleIndex } from './bundle-index.js';
 
 export interface PullOptions {
@@ -257,21 +258,28 @@ async function resolveAll(
       entries.push({ ref: img.ref, platforms: manifest.platforms });
     }
   }
-  const images = await Promise.all(
-    entries.map((entry) =>
-      limit(async () => {
-        const locked = await resolveImage(entry, opts.client, seen).catch((err: unknown) => {
-          // An image a chart brought in: say which chart and where, and how to leave it out.
-          const origin = fromChart.get(entry.ref);
-          if (origin && err instanceof Error) err.message += `\n  found in ${origin}; fix it with extraImages or drop it with excludeImages`;
-          throw err;
-        });
-        events({ type: 'info', message: `  resolved ${entry.ref} → ${locked.digest}` });
-        return locked;
-      }),
+  // Every image and file is resolved, and every failure reported at once (resolve-failures.ts).
+  const failures: ResolveFailure[] = [];
+  const [images, files] = await Promise.all([
+    settleAll(
+      entries,
+      (entry) =>
+        limit(async () => {
+          const locked = await resolveImage(entry, opts.client, seen).catch((err: unknown) => {
+            // An image a chart brought in: say which chart and where, and how to leave it out.
+            const origin = fromChart.get(entry.ref);
+            if (origin && err instanceof Error) err.message += `\n  found in ${origin}; fix it with extraImages or drop it with excludeImages`;
+            throw err;
+          });
+          events({ type: 'info', message: `  resolved ${entry.ref} → ${locked.digest}` });
+          return locked;
+        }),
+      (entry) => ({ what: `image ${entry.ref}`, url: manifestUrl(opts.client, entry.ref) }),
+      failures,
     ),
-  );
-  const files = await Promise.all(manifest.files.map((entry) => limit(() => resolveFile(entry, opts.http))));
+    settleAll(manifest.files, (entry) => limit(() => resolveFile(entry, opts.http)), (entry) => ({ what: `file ${entry.url}`, url: entry.url }), failures),
+  ]);
+  throwIfFailed(failures, entries.length + manifest.files.length);
   const rke2 = manifest.rke2 ? await resolveRke2(manifest.rke2, opts.http) : undefined;
   if (rke2) events({ type: 'info', message: `  resolved RKE2 ${rke2.version} (${rke2.arch}) → ${rke2.files.length} files, sha256s from ${rke2.files[0]?.url}` });
   return {

@@ -2,6 +2,7 @@ import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { BodyLimit, MIN_BODY_RATE } from './http-limits.js';
 import { type HttpResponse, redact } from './transport.js';
+import { describeTlsError } from './tls-words.js';
 
 /**
  * Reads a response body into memory, refusing (and closing) one larger than `max` bytes — up front when its
@@ -85,13 +86,26 @@ export async function readPrefix(res: HttpResponse, max: number = BodyLimit.erro
   return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }
 
-/** undici's timeout errors in words: what was waited for and how long. */
-export function describeNetworkError(err: unknown, res?: Pick<HttpResponse, 'limits'>): string {
+/** undici's timeout errors in words: what was waited for and how long; TLS failures of `url` by their fix (tls-words.ts). */
+export function describeNetworkError(err: unknown, res?: Pick<HttpResponse, 'limits'>, url?: string): string {
+  const tls = url ? describeTlsError(err, url) : undefined;
+  if (tls) return tls;
   const code = (err as { code?: string })?.code;
   const s = res?.limits ? ` ${res.limits.timeoutMs / 1000} s` : '';
   if (code === 'UND_ERR_BODY_TIMEOUT') return `no data for${s || ' too long'} (FERRY_HTTP_TIMEOUT sets the wait)`;
   if (code === 'UND_ERR_HEADERS_TIMEOUT') return `no response headers within${s || ' the timeout'} (FERRY_HTTP_TIMEOUT sets the wait)`;
+  const host = url ? hostOf(url) : undefined;
+  if (code === 'ECONNREFUSED') return `nothing answers at ${host ?? 'the server'} (connection refused): check the host and port, and that the server is running`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the name ${host ? new URL(`http://${host}`).hostname : ''} does not resolve (${code}): check the host name and DNS`;
   return (err as Error)?.message ?? String(err);
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
 }
 
 function tooLarge(what: string, url: string, max: number, why: string): FerryError {

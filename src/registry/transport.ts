@@ -16,6 +16,7 @@ import { redact, redactForTrace } from '../core/redact.js';
 import { type EventSink, noEvents } from '../core/events.js';
 import { type HttpTimeouts, UPLOAD_HEADERS_TIMEOUT_MS, httpTimeoutsFromEnv } from './http-limits.js';
 import { describeNetworkError } from './read-body.js';
+import { describeTlsError, plainToTlsHint } from './tls-words.js';
 
 export interface TransportOptions {
   /** PEM bundle to trust for TLS. */
@@ -240,7 +241,18 @@ export function isConnectionError(err: unknown): boolean {
 function networkError(url: string, err: unknown, limits: HttpTimeouts, attempts: number): FerryError {
   if (err instanceof FerryError) return err;
   const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
-  return new FerryError('NETWORK_ERROR', `${redact(url)}: ${describeNetworkError(err, { limits })}${tries}`, { url: redact(url), retriable: isConnectionError(err) }, { cause: err });
+  const tls = describeTlsError(err, url);
+  // The fix first, the URL after it: "the registry at HOST answered plain HTTP: add --plain-http (https://HOST/v2/)".
+  if (tls) return new FerryError('NETWORK_ERROR', `${tls} (${redact(url)})`, { url: redact(url), retriable: false, tls: true }, { cause: err });
+  const dropped = droppedUnanswered(err) ? plainToTlsHint(url) : undefined;
+  return new FerryError('NETWORK_ERROR', `${redact(url)}: ${describeNetworkError(err, { limits }, url)}${tries}${dropped ? `; ${dropped}` : ''}`, { url: redact(url), retriable: isConnectionError(err) }, { cause: err });
+}
+
+/** The server took the connection and dropped it without an answer (what a TLS server does to plain HTTP). */
+function droppedUnanswered(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } } | undefined;
+  const code = e?.code ?? e?.cause?.code ?? '';
+  return code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || /socket hang up|other side closed/i.test(String((err as Error)?.message));
 }
 
 /** A URL fit for messages: user-info masked, no query (upload and presigned URLs carry secrets there). */

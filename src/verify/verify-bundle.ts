@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type ByteSource, openBundleSource, readExactly } from '../bundle/byte-source.js';
+import { assertFerryBundle } from '../bundle/identify.js';
 import { BUNDLE_META_FILE, INDEX_FILE, LOCK_FILE, MAX_METADATA_BYTES, METADATA_FILES, SIGNATURE_FILE, SUMS_FILE, blobPath } from '../bundle/format.js';
 import { damagedMember } from '../bundle/member-json.js';
 import { PartsByteSource } from '../bundle/parts.js';
@@ -30,11 +31,13 @@ const ZEROS = Buffer.alloc(64 * 1024);
  * signature come first and are judged before anything else is parsed: a signature that fails stops the pass there.
  * Every member is hashed and compared with SHA256SUMS; only members that match it are parsed (the metadata, then
  * the OCI layout walked from index.json, the lock and the vouching chains); bytes after the end-of-archive marker
- * must be zeros. Damage is reported as problems, never thrown; only an unreadable file throws.
+ * must be zeros. Damage is reported as problems, never thrown; only an unreadable file, or one that is no ferry
+ * bundle at all (src/bundle/identify.ts: not a tar archive, no ferry-bundle.json), throws.
  */
 export async function verifyBundle(path: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const src = await openBundleSource(path);
   try {
+    await assertFerryBundle(src);
     return await verifySource(src, opts);
   } finally {
     await src.close();

@@ -98,7 +98,8 @@ describe('parseManifest: valid manifests', () => {
     writeFileSync(join(dir, 'bad.yaml'), `${head}spec:\n  imagez: []\n`);
     expect((await loadManifest(join(dir, 'ok.yaml'))).path).toBe(join(dir, 'ok.yaml'));
     await expect(loadManifest(join(dir, 'bad.yaml'))).rejects.toThrow(`${join(dir, 'bad.yaml')}:6:3: spec.imagez: unknown key "imagez"`);
-    await expect(loadManifest(join(dir, 'missing.yaml'))).rejects.toThrowError(expect.objectContaining({ code: 'MANIFEST_INVALID' }));
+    // A missing manifest is NOT_FOUND, as a missing bundle is (src/core/input-file.ts).
+    await expect(loadManifest(join(dir, 'missing.yaml'))).rejects.toThrowError(expect.objectContaining({ code: 'NOT_FOUND' }));
   });
 });
 

@@ -32,7 +32,7 @@ describe('planPush', () => {
 
   it('parses registry targets', () => {
     expect(parsePushTarget('repos.example:10050')).toEqual({ registry: 'repos.example:10050', prefix: '' });
-    expect(parsePushTarget('https://host/a/b/')).toEqual({ registry: 'host', prefix: 'a/b' });
+    expect(parsePushTarget('https://host/a/b/')).toEqual({ registry: 'host', prefix: 'a/b', scheme: 'https' });
     expect(() => parsePushTarget('host/UP')).toThrow(/HOST\[:PORT\]\[\/PREFIX\]/);
   });
 
