@@ -27,7 +27,6 @@ export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags
     // Flags first: a bad --registry (credentials in it) is a usage error before a long verify pass.
     const target = o.registry ? (await import('../push/plan-push.js')).parsePushTarget(o.registry) : undefined;
     const opts = await verifyOptions(o, s.renderer.sink, s.signal);
-    s.renderer.sink({ type: 'phase', phase: 'verify', detail: path });
     const verified = await verifyBundle(resolve(path), opts);
     // The report names every artifact: a bundle whose names break their grammar gets no report that repeats them.
     if (verified.ok) await gateBundleFile(resolve(path));

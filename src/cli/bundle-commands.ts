@@ -77,7 +77,6 @@ export function registerBundleCommands(program: Command): void {
       const { verifyBundle } = await import('../verify/verify-bundle.js');
       const s = openSession(globals());
       const opts = await verifyOptions(o, s.renderer.sink, s.signal);
-      s.renderer.sink({ type: 'phase', phase: 'verify', detail: path });
       const r = await verifyBundle(resolve(path), opts);
       // Intact is not enough: a self-consistent bundle may still carry names stage or push would refuse.
       if (r.ok) await gateBundleFile(resolve(path));

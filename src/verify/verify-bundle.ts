@@ -35,6 +35,8 @@ const ZEROS = Buffer.alloc(64 * 1024);
 export async function verifyBundle(path: string, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const src = await openBundleSource(path);
   try {
+    // The pass reads the whole file (every part of a split bundle): its size is the verify phase's total.
+    opts.events?.({ type: 'phase', phase: 'verify', detail: path, totalBytes: src.size });
     return await verifySource(src, opts);
   } finally {
     await src.close();
@@ -101,7 +103,7 @@ export async function verifySource(src: ByteSource, opts: VerifyOptions = {}): P
       bytes(n) {
         opts.signal?.throwIfAborted();
         bytes += n;
-        events({ type: 'bytes', n });
+        events({ type: 'bytes', n, phase: 'verify' });
       },
       trailing(chunk, at) {
         if (trailing.from < 0) trailing.from = at;
