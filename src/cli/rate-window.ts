@@ -5,7 +5,6 @@
  */
 export class RateWindow {
   private readonly buckets: { at: number; n: number }[] = [];
-  private started: number | undefined;
 
   constructor(
     private readonly windowMs = 5000,
@@ -13,7 +12,6 @@ export class RateWindow {
   ) {}
 
   add(n: number, now: number): void {
-    if (this.started === undefined) this.started = now;
     const at = Math.floor(now / this.bucketMs) * this.bucketMs;
     const last = this.buckets[this.buckets.length - 1];
     if (last && last.at === at) last.n += n;
@@ -24,12 +22,13 @@ export class RateWindow {
   /** Bytes per second over the window (over the time since the first byte while that is shorter); 0 before any. */
   rate(now: number): number {
     this.prune(now);
-    if (this.started === undefined) return 0;
-    const span = Math.min(this.windowMs, now - this.started);
+    const oldest = this.buckets[0];
+    if (!oldest) return 0;
+    // From the start of the oldest bucket kept: the bytes counted and the time they took cover the same span.
+    const span = now - oldest.at;
     // Less than a bucket of history says nothing yet about the rate.
     if (span < this.bucketMs) return 0;
-    const sum = this.buckets.reduce((s, b) => s + b.n, 0);
-    return (sum * 1000) / span;
+    return (this.buckets.reduce((s, b) => s + b.n, 0) * 1000) / span;
   }
 
   private prune(now: number): void {
