@@ -114,6 +114,11 @@ export class ProgressModel {
       .map((p) => this.view(p, now));
   }
 
+  /** Every phase announced, in order. */
+  all(): PhaseState[] {
+    return [...this.phases.values()];
+  }
+
   phase(name: string): PhaseState | undefined {
     return this.phases.get(name);
   }

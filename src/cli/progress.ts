@@ -1,6 +1,6 @@
 import type { EventSink, FerryEvent } from '../core/events.js';
 import { terminalSafe } from '../validate/untrusted-text.js';
-import { ProgressModel } from './progress-model.js';
+import { type PhaseState, ProgressModel } from './progress-model.js';
 import { fit, heartbeatLine, statusLine } from './progress-line.js';
 import { scrub } from './scrub.js';
 
@@ -39,6 +39,7 @@ export class ProgressRenderer {
   private dirty = false;
   private lastHeartbeat: number;
   private stopped = false;
+  private readonly recorded = new Set<PhaseState>();
 
   constructor(private readonly opts: RendererOptions) {
     this.now = opts.now ?? Date.now;
@@ -53,6 +54,7 @@ export class ProgressRenderer {
 
   private handle(e: FerryEvent): void {
     if (this.stopped && (e.type === 'bytes' || e.type === 'blob')) return;
+    const previous = this.model.current;
     this.model.handle(e, this.now());
     switch (e.type) {
       case 'bytes':
@@ -62,6 +64,7 @@ export class ProgressRenderer {
         return;
       case 'phase':
         if (!this.live) this.line(`${e.phase}${e.detail ? `: ${e.detail}` : ''}`);
+        else if (previous && previous !== this.model.current) this.record(previous, false);
         this.dirty = true;
         this.ensureTimer();
         if (this.live) this.draw();
@@ -116,11 +119,24 @@ export class ProgressRenderer {
     this.opts.stream.write(`${heartbeatLine(v)}\n`);
   }
 
-  private render(): string {
-    const p = this.model.current;
+  private render(p = this.model.current, others = true): string {
     if (!p) return '';
     const now = this.now();
-    return fit(statusLine(this.model.view(p, now), this.model.others(now)), this.opts.stream.columns || 80);
+    return fit(statusLine(this.model.view(p, now), others ? this.model.others(now) : []), this.opts.stream.columns || 80);
+  }
+
+  /**
+   * A phase that moved bytes leaves its last line in the scrollback once, when it is over: when the next phase
+   * starts (if it has moved all it announced; a pull's downloads go on beside the writer), else when the display
+   * stops. So the end of a push still shows the bytes verified and the bytes uploaded, each once.
+   */
+  private record(p: PhaseState, force: boolean): void {
+    if (this.recorded.has(p) || p.bytes === 0) return;
+    const v = this.model.view(p, this.now());
+    if (!force && v.totalBytes !== undefined && v.done < v.totalBytes) return;
+    this.recorded.add(p);
+    this.opts.stream.write(`${CLEAR_LINE}${this.render(p, false)}\n`);
+    this.drawn = true;
   }
 
   private draw(): void {
@@ -154,7 +170,9 @@ export class ProgressRenderer {
     if (this.stopped) return;
     this.stopped = true;
     if (this.drawn) {
-      this.opts.stream.write(`${CLEAR_LINE}${this.render()}\n${SHOW_CURSOR}`);
+      const current = this.model.current;
+      for (const p of this.model.all()) if (p !== current) this.record(p, true);
+      this.opts.stream.write(`${CLEAR_LINE}${this.render(current, false)}\n${SHOW_CURSOR}`);
       this.drawn = false;
     }
   }
