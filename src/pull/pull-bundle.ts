@@ -13,6 +13,7 @@ import { isManifestLike } from '../graph/successors.js';
 import { walkGraph } from '../graph/walk.js';
 import { checkLockMatchesManifest, readLock, serializeLock } from '../lock/lock-file.js';
 import type { Lock, LockedRke2 } from '../lock/types.js';
+import { type BundleCounts, bundleCounts } from '../lock/counts.js';
 import { fetchRke2, rke2Annotations } from '../fetchers/rke2/fetch-rke2.js';
 import { resolveRke2 } from '../fetchers/rke2/resolve-rke2.js';
 import { fetchChart, resolveChart } from '../fetchers/chart-fetcher.js';
@@ -53,6 +54,8 @@ export interface PullResult {
   bundle: string;
   lockPath: string;
   bytes: number;
+  /** What the bundle holds, by kind (the vocabulary every command's summary uses). */
+  counts: BundleCounts;
   images: number;
   files: number;
   blobs: number;
@@ -106,6 +109,7 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
     bundle: opts.outPath,
     lockPath,
     bytes: written.bytes,
+    counts: bundleCounts(lock),
     images: lock.images.length,
     files: lock.files.length + (lock.rke2?.files.length ?? 0) + (lock.apt ?? []).reduce((n, a) => n + a.debs.length, 0),
     blobs: written.blobs,

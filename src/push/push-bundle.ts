@@ -12,6 +12,7 @@ import { type PushItem, type PushTarget, planPush } from './plan-push.js';
 import { pushArchiveImages } from './push-archive-images.js';
 import { checkDeltaBase } from './delta-check.js';
 import { gateBundle } from '../validate/gate.js';
+import { type BundleCounts, bundleCountsOf } from '../lock/counts.js';
 
 export interface PushOptions {
   bundlePath: string;
@@ -33,6 +34,8 @@ export interface PushedImage {
 
 export interface PushResult {
   registry: string;
+  /** What the bundle holds, by kind (the vocabulary every command's summary uses). */
+  counts: BundleCounts;
   images: PushedImage[];
   plan: PushItem[];
 }
@@ -60,7 +63,8 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
       ...plan,
       ...archives.plans.flatMap((a) => a.items.map((i) => ({ source: i.source, repository: i.repository, tag: i.tag, root: i.manifest.descriptor, archive: a.name }))),
     ];
-    if (opts.dryRun) return { registry, plan: fullPlan, images: [] };
+    const counts = await bundleCountsOf(reader);
+    if (opts.dryRun) return { registry, counts, plan: fullPlan, images: [] };
     if (reader.meta.delta) await checkDeltaBase(reader, plan, archives.plans, opts.client, registry, events);
 
     const ledger = new BlobLedger();
@@ -156,7 +160,7 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
       }
       images.push({ source: item.source, target: `${registry}/${item.repository}:${item.tag}`, digest: m.digest, upToDate: done });
     }
-    return { registry, plan: fullPlan, images };
+    return { registry, counts, plan: fullPlan, images };
   } finally {
     await reader.close();
   }

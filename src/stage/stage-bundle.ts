@@ -12,6 +12,7 @@ import { type StagedCharts, stageCharts } from './stage-charts.js';
 import { type StagedApt, stageApt } from './apt/stage-apt.js';
 import { readMemberJson } from '../bundle/member-json.js';
 import { gateBundle } from '../validate/gate.js';
+import { type BundleCounts, bundleCountsOf } from '../lock/counts.js';
 import { oneLine } from '../validate/untrusted-text.js';
 
 export interface StageOptions {
@@ -30,6 +31,8 @@ export type { StagedFile } from './copy-out.js';
 
 export interface StageResult {
   dir: string;
+  /** What the bundle holds, by kind (the vocabulary every command's summary uses). */
+  counts: BundleCounts;
   files: StagedFile[];
   rke2?: StagedRke2;
   charts?: StagedCharts;
@@ -72,7 +75,7 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
     const charts = await stageCharts(reader, opts.dir, events);
     opts.signal?.throwIfAborted();
     const apt = await stageApt(reader, opts.dir, events, opts.aptSignKey);
-    return { dir: opts.dir, files, ...(rke2 ? { rke2 } : {}), ...(charts ? { charts } : {}), ...(apt ? { apt } : {}) };
+    return { dir: opts.dir, counts: await bundleCountsOf(reader), files, ...(rke2 ? { rke2 } : {}), ...(charts ? { charts } : {}), ...(apt ? { apt } : {}) };
   } finally {
     await reader.close();
   }
