@@ -55,6 +55,8 @@ export class ProgressRenderer {
   private handle(e: FerryEvent): void {
     if (this.stopped && (e.type === 'bytes' || e.type === 'blob')) return;
     const previous = this.model.current;
+    // A phase announced again (its totals now known) is not a new phase: no second line for it.
+    const again = e.type === 'phase' && this.model.phase(e.phase) !== undefined;
     this.model.handle(e, this.now());
     switch (e.type) {
       case 'bytes':
@@ -63,7 +65,7 @@ export class ProgressRenderer {
         this.ensureTimer();
         return;
       case 'phase':
-        if (!this.live) this.line(`${e.phase}${e.detail ? `: ${e.detail}` : ''}`);
+        if (!this.live && !again) this.line(`${e.phase}${e.detail ? `: ${e.detail}` : ''}`);
         else if (previous && previous !== this.model.current) this.record(previous, false);
         this.dirty = true;
         this.ensureTimer();

@@ -51,7 +51,8 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
   try {
     // Every name below comes from the bundle: checked against its grammar and the lock before anything is written.
     await gateBundle(reader);
-    events({ type: 'phase', phase: 'stage', detail: opts.dir });
+    const staged = new Set(['file', 'rke2', 'chart', 'apt']);
+    events({ type: 'phase', phase: 'stage', detail: opts.dir, totalItems: reader.index().manifests.filter((d) => staged.has(d.annotations?.[Annotation.Kind] ?? '')).length });
     const files: StagedFile[] = [];
     const filesDir = join(opts.dir, 'files');
     const fileEntries = reader.index().manifests.filter((d) => d.annotations?.[Annotation.Kind] === 'file');

@@ -133,3 +133,36 @@ describe('ProgressRenderer off a terminal (piped, --no-progress)', () => {
     expect(t.lines().history).toEqual(['warning: bundle is unsigned', `  ${heartbeatLine({ name: 'fetch', bytes: MiB, done: MiB, totalBytes: 10 * MiB, percent: 10, rate: 0, items: 0, present: 0, mounted: 0 })}`.slice(2)]);
   });
 });
+
+describe('the end of a command on a terminal', () => {
+  it('each phase that moved bytes leaves one line when it is over; a phase announced again is still one phase', () => {
+    const t = terminal(true);
+    const r = new ProgressRenderer({ tty: true, quiet: false, stream: t.stream, redrawMs: 0 });
+    r.sink({ type: 'phase', phase: 'verify', totalBytes: 8 * MiB });
+    r.sink({ type: 'bytes', n: 8 * MiB, phase: 'verify' });
+    r.sink({ type: 'warning', message: 'the bundle is unsigned' });
+    r.sink({ type: 'phase', phase: 'push', totalItems: 2 });
+    r.sink({ type: 'phase', phase: 'push', totalBytes: 6 * MiB, totalItems: 2 });
+    r.sink({ type: 'bytes', n: 6 * MiB, phase: 'push' });
+    r.sink({ type: 'blob', action: 'uploaded', digest: 'sha256:a', size: 6 * MiB - 100, phase: 'push' });
+    r.sink({ type: 'blob', action: 'uploaded', digest: 'sha256:b', size: 100, phase: 'push' });
+    r.sink({ type: 'phase', phase: 'tag', totalItems: 1 });
+    r.sink({ type: 'artifact-done', kind: 'image', name: 'a', digest: 'sha256:c' });
+    r.stop();
+    expect(t.lines().history.map((l) => l.replace(/ {2}\S+ \S+\/s {2}/, '  RATE  '))).toEqual([
+      'warning: the bundle is unsigned',
+      `verify   [${'█'.repeat(24)}]  100%  8.0 MiB / 8.0 MiB  RATE  ETA 0:00`,
+      `push     [${'█'.repeat(24)}]  100%  6.0 MiB / 6.0 MiB  RATE  ETA 0:00  blobs 2/2`,
+      'tag      tags 1/1',
+    ]);
+  });
+
+  it('off a terminal, a phase announced again prints no second line', () => {
+    const t = terminal(false);
+    const r = new ProgressRenderer({ tty: false, quiet: false, stream: t.stream });
+    r.sink({ type: 'phase', phase: 'fetch' });
+    r.sink({ type: 'phase', phase: 'fetch', totalBytes: 10, totalItems: 1 });
+    r.stop();
+    expect(t.lines().history).toEqual(['fetch']);
+  });
+});
