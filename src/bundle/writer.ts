@@ -100,7 +100,13 @@ export async function writeBundle(opts: WriteBundleOptions): Promise<WriteBundle
   const output = opts.splitSize ? await partedOutput(opts.outPath, opts.splitSize, companions) : await singleOutput(opts.outPath, companions);
   const out = new TarOut(output, opts.outPath, events, opts.hashWholeFile !== false);
   // Every member's size is known before the first byte: the bundle's exact size is the write phase's total.
-  events({ type: 'phase', phase: 'write', detail: opts.outPath, totalBytes: tarSize([[SUMS_FILE, sums.length], ...(signature ? [[SIGNATURE_FILE, signature.length] as [string, number]] : []), ...metadata.map(([path, body]): [string, number] => [path, body.length]), ...blobs.map((b): [string, number] => [blobPath(b.hex), b.size])]) });
+  const members: [string, number][] = [
+    [SUMS_FILE, sums.length],
+    ...(signature ? [[SIGNATURE_FILE, signature.length] as [string, number]] : []),
+    ...metadata.map(([path, body]): [string, number] => [path, body.length]),
+    ...blobs.map((b): [string, number] => [blobPath(b.hex), b.size]),
+  ];
+  events({ type: 'phase', phase: 'write', detail: opts.outPath, totalBytes: tarSize(members) });
   try {
     await out.file(SUMS_FILE, sums);
     if (signature) await out.file(SIGNATURE_FILE, signature);
