@@ -2,7 +2,7 @@ import { ensureDir } from '../core/fs-errors.js';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { FerryError } from '../core/errors.js';
-import { type EventSink, noEvents } from '../core/events.js';
+import { type EventSink, inPhase, noEvents } from '../core/events.js';
 import { Annotation, type Descriptor, type ImageManifest } from '../core/media-types.js';
 import { BundleReader } from '../bundle/reader.js';
 import { type StagedFile, copyLayerOut, writeAtomic } from './copy-out.js';
@@ -46,7 +46,8 @@ export interface StageResult {
  * out of the bundle and written under a temporary name first, so a damaged bundle never leaves a wrong file behind.
  */
 export async function stageBundle(opts: StageOptions): Promise<StageResult> {
-  const events = opts.events ?? noEvents;
+  // Every byte copied out of the bundle counts in the stage phase.
+  const events = inPhase(opts.events ?? noEvents, 'stage');
   const reader = await BundleReader.open(opts.bundlePath);
   try {
     // Every name below comes from the bundle: checked against its grammar and the lock before anything is written.
