@@ -9,7 +9,7 @@ import { openPty } from '../helpers/pty.js';
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
 import { type ThrottleProxy, startThrottleProxy } from '../helpers/throttle-proxy.js';
 import { requireTools } from '../helpers/tools.js';
-import { scratch, writeManifest } from './ferry-env.js';
+import { run, scratch, writeManifest } from './ferry-env.js';
 
 const ok = requireTools('tmux', 'docker-registry');
 const MiB = 2 ** 20;
@@ -118,6 +118,23 @@ describe.runIf(ok)('the progress display on a real terminal: bytes, percent, ETA
       expect(bars.get('push')?.[0]).toMatch(/blobs 2\/2/);
     } finally {
       pty.close();
+      await slow.stop();
+      await down.stop();
+    }
+  });
+
+  it('piped: a long push is not silent: a heartbeat line every ~10 s with phase, bytes and percent', async () => {
+    const down = await startRegistry();
+    // Slow enough that the upload outlasts loopback's socket buffers by more than 10 s.
+    const slow = await startThrottleProxy(down.host, 1.25 * MiB);
+    try {
+      const r = await run(['bundle', 'push', bundle, '--registry', slow.host, '--plain-http']);
+      expect(r.code, r.stderr).toBe(0);
+      const beats = r.stderr.split('\n').filter((l) => l.startsWith('  push: '));
+      expect(beats.length, r.stderr).toBeGreaterThanOrEqual(1);
+      expect(beats[0]).toMatch(/^ {2}push: \d+\.\d MiB of 32\.0 MiB \(\d+%\), \S+ \S+\/s, ETA \d+:\d\d, blobs \d\/2$/);
+      expect(r.stderr).not.toContain('\x1b');
+    } finally {
       await slow.stop();
       await down.stop();
     }
