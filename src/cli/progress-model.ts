@@ -77,10 +77,15 @@ export class ProgressModel {
         }
         return;
       }
+      case 'resolved': {
+        const p = this.phases.get('resolve');
+        if (p) p.items++;
+        return;
+      }
       case 'artifact-done': {
         // Phases that count artifacts rather than blobs (tag, stage, resolve).
         const p = this.current;
-        if (p && p.digests.size === 0 && (p.name === 'tag' || p.name === 'stage' || p.name === 'resolve')) p.items++;
+        if (p && p.digests.size === 0 && (p.name === 'tag' || p.name === 'stage')) p.items++;
         return;
       }
       default:

@@ -75,6 +75,10 @@ export class ProgressRenderer {
         if (!this.opts.tty) this.line(`  ${e.skipped ? 'up to date' : 'done'} ${e.kind} ${e.name}${e.digest ? ` ${e.digest}` : ''}`);
         this.dirty = true;
         return;
+      case 'resolved':
+        this.line(`  resolved ${e.name} → ${e.digest}`);
+        this.dirty = true;
+        return;
       case 'retry':
         this.line(`  retry ${e.attempt} in ${e.delayMs} ms: ${e.reason} (${e.url})`);
         return;

@@ -16,6 +16,8 @@ export type FerryEvent =
   /** Bytes moved (downloaded, written, uploaded or hashed) since the last event, in `phase` (else the current one). */
   | { type: 'bytes'; n: number; phase?: Phase | string }
   | { type: 'blob'; action: 'fetched' | 'cached' | 'uploaded' | 'mounted' | 'exists'; digest: string; size: number; repo?: string; phase?: Phase | string }
+  /** A tag pinned to a digest while resolving (counts towards the resolve phase's totalItems). */
+  | { type: 'resolved'; kind: string; name: string; digest: string }
   | { type: 'retry'; url: string; attempt: number; reason: string; delayMs: number }
   | { type: 'warning'; message: string }
   | { type: 'info'; message: string };

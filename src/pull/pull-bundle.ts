@@ -269,6 +269,7 @@ async function resolveAll(
       entries.push({ ref: img.ref, platforms: manifest.platforms });
     }
   }
+  events({ type: 'phase', phase: 'resolve', totalItems: entries.length });
   const images = await Promise.all(
     entries.map((entry) =>
       limit(async () => {
@@ -278,7 +279,7 @@ async function resolveAll(
           if (origin && err instanceof Error) err.message += `\n  found in ${origin}; fix it with extraImages or drop it with excludeImages`;
           throw err;
         });
-        events({ type: 'info', message: `  resolved ${entry.ref} → ${locked.digest}` });
+        events({ type: 'resolved', kind: 'image', name: entry.ref, digest: locked.digest });
         return locked;
       }),
     ),

@@ -166,3 +166,16 @@ describe('the end of a command on a terminal', () => {
     expect(t.lines().history).toEqual(['fetch']);
   });
 });
+
+describe('the resolve phase', () => {
+  it('counts the images pinned against those it announced, and prints each as it is pinned', () => {
+    const t = terminal(true);
+    const r = new ProgressRenderer({ tty: true, quiet: false, stream: t.stream, redrawMs: 0 });
+    r.sink({ type: 'phase', phase: 'resolve', detail: '3 images, 0 files' });
+    r.sink({ type: 'phase', phase: 'resolve', totalItems: 3 });
+    r.sink({ type: 'resolved', kind: 'image', name: 'docker.io/library/a:1', digest: 'sha256:aa' });
+    r.sink({ type: 'resolved', kind: 'image', name: 'docker.io/library/b:1', digest: 'sha256:bb' });
+    expect(t.lines()).toEqual({ history: ['  resolved docker.io/library/a:1 → sha256:aa', '  resolved docker.io/library/b:1 → sha256:bb'], current: 'resolve  3 images, 0 files  images 2/3' });
+    r.stop();
+  });
+});
