@@ -65,8 +65,9 @@ export class ProgressRenderer {
         this.ensureTimer();
         return;
       case 'phase':
-        if (!this.live && !again) this.line(`${e.phase}${e.detail ? `: ${e.detail}` : ''}`);
-        else if (previous && previous !== this.model.current) this.record(previous, false);
+        if (!this.live) {
+          if (!again) this.line(`${e.phase}${e.detail ? `: ${e.detail}` : ''}`);
+        } else if (previous && previous !== this.model.current) this.record(previous, false);
         this.dirty = true;
         this.ensureTimer();
         if (this.live) this.draw();
@@ -146,6 +147,8 @@ export class ProgressRenderer {
   }
 
   private draw(): void {
+    // Once stopped (the command ended, or an error is being printed) the bar is never drawn again.
+    if (this.stopped) return;
     const text = this.render();
     if (!text) return;
     this.opts.stream.write(`${this.drawn ? '' : HIDE_CURSOR}${CLEAR_LINE}${text}`);

@@ -81,9 +81,12 @@ describe('ProgressRenderer on a terminal', () => {
     expect(end.history).toHaveLength(3);
     expect(end.history[2]).toMatch(/^fetch .*30%/);
     expect(t.raw().endsWith('\x1b[?25h')).toBe(true);
-    // Stopping twice writes nothing more.
+    // Stopping twice writes nothing more, and events after the end draw no bar again.
     const before = t.raw();
     r.stop();
+    r.sink({ type: 'phase', phase: 'write', totalBytes: 10 });
+    r.sink({ type: 'bytes', n: 5, phase: 'write' });
+    r.tick();
     expect(t.raw()).toBe(before);
   });
 
