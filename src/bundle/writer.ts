@@ -99,6 +99,14 @@ export async function writeBundle(opts: WriteBundleOptions): Promise<WriteBundle
   ];
   const output = opts.splitSize ? await partedOutput(opts.outPath, opts.splitSize, companions) : await singleOutput(opts.outPath, companions);
   const out = new TarOut(output, opts.outPath, events, opts.hashWholeFile !== false);
+  // Every member's size is known before the first byte: the bundle's exact size is the write phase's total.
+  const members: [string, number][] = [
+    [SUMS_FILE, sums.length],
+    ...(signature ? [[SIGNATURE_FILE, signature.length] as [string, number]] : []),
+    ...metadata.map(([path, body]): [string, number] => [path, body.length]),
+    ...blobs.map((b): [string, number] => [blobPath(b.hex), b.size]),
+  ];
+  events({ type: 'phase', phase: 'write', detail: opts.outPath, totalBytes: tarSize(members) });
   try {
     await out.file(SUMS_FILE, sums);
     if (signature) await out.file(SIGNATURE_FILE, signature);
@@ -116,6 +124,11 @@ export async function writeBundle(opts: WriteBundleOptions): Promise<WriteBundle
     await output.abort();
     throw err;
   }
+}
+
+/** The size of the tar these members make: each header, body and padding, and the end-of-archive blocks. */
+function tarSize(members: [string, number][]): number {
+  return members.reduce((n, [path, size]) => n + encodeFileHeader(path, size).length + size + padding(size).length, END_OF_ARCHIVE.length);
 }
 
 function metadataFiles(opts: WriteBundleOptions): [string, Buffer][] {
@@ -172,7 +185,7 @@ class TarOut {
     this.hash?.update(buf);
     await written;
     this.bytes += buf.length;
-    this.events({ type: 'bytes', n: buf.length });
+    this.events({ type: 'bytes', n: buf.length, phase: 'write' });
   }
 
   async file(path: string, body: Buffer): Promise<void> {

@@ -5,6 +5,8 @@ import { connectionOptions } from './options.js';
 import type { ConnectionFlags } from './context.js';
 import { type GlobalFlags, openSession } from './output.js';
 import { writeAuditReport } from './report-output.js';
+import { formatCounts } from './render.js';
+import { bundleCountsOfFile } from '../lock/counts.js';
 import { type TrustFlags, gateBundleFile, verifyOptions } from './verify-first.js';
 
 /** `ferry bundle audit`: the checksum audit report (docs/security.md), optionally with every tag read back. */
@@ -31,7 +33,6 @@ export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags
     if (!target && (o.username || o.passwordStdin)) throw new FerryError('USAGE', '--username and --password-stdin need --registry HOST[:PORT]');
     const login = target ? await loginFrom(target.registry, o.username, o.passwordStdin) : undefined;
     const opts = await verifyOptions(o, s.renderer.sink, s.signal);
-    s.renderer.sink({ type: 'phase', phase: 'verify', detail: path });
     const verified = await verifyBundle(resolve(path), opts);
     // The report names every artifact: a bundle whose names break their grammar gets no report that repeats them.
     if (verified.ok) await gateBundleFile(resolve(path));
@@ -46,7 +47,9 @@ export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags
     }
     const report = await writeAuditReport(path, verified, o.output, o.format, registry);
     const t = report.totals;
-    const text = `${t.failed === 0 && t.problems === 0 ? 'PASS' : 'FAIL'}: ${t.artifacts} artifacts, ${t.ok} ok, ${t.failed} failed${t.registryChecked !== undefined ? `; ${t.registryChecked} registry tags read back, ${t.registryFailed} differ` : ''}\nreport ${o.output}`;
+    // The bundle's contents in the words every command uses; the rows (one per checked artifact) follow.
+    const counts = verified.ok ? formatCounts(await bundleCountsOfFile(resolve(path))) : undefined;
+    const text = `${t.failed === 0 && t.problems === 0 ? 'PASS' : 'FAIL'}: ${counts ? `${counts}; ` : ''}${t.artifacts} artifacts, ${t.ok} ok, ${t.failed} failed${t.registryChecked !== undefined ? `; ${t.registryChecked} registry tags read back, ${t.registryFailed} differ` : ''}\nreport ${o.output}`;
     s.done({ ok: t.failed === 0 && t.problems === 0, totals: t, report: o.output }, text);
     if (t.failed > 0 || t.problems > 0) throw new FerryError('INTEGRITY_FAILED', text, { reported: true });
   });

@@ -4,7 +4,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { FerryError } from '../core/errors.js';
 import type { ConnectionFlags } from './context.js';
 import { type GlobalFlags, formatBytes, openSession, plural } from './output.js';
-import { renderInspect, renderPush, renderVerify } from './render.js';
+import { formatCounts, renderInspect, renderPull, renderPush, renderVerify } from './render.js';
 import { type TrustFlags, gateBundleFile, privateKeyFrom, verifyBeforeActing, verifyOptions } from './verify-first.js';
 import { writeAuditReport } from './report-output.js';
 import { readBackTags, registerAuditCommand } from './audit-command.js';
@@ -62,11 +62,7 @@ export function registerBundleCommands(program: Command): void {
       ...(o.since ? { sincePath: resolve(o.since) } : {}),
       ...(platforms ? { platforms } : {}),
     });
-    const chartLines = r.charts.flatMap((c) => [`chart ${c.name} ${c.version}: ${plural(c.images.length, 'image')}`, ...c.images.map((i) => `  ${i.ref}  ← ${i.sources.join('; ')}`)]);
-    s.done(
-      { ok: true, ...r },
-      [`wrote ${r.bundle} (${formatBytes(r.bytes)}, ${plural(r.images, 'image')}, ${plural(r.files, 'file')}, ${plural(r.charts.length, 'chart')}, ${plural(r.blobs, 'blob')}${r.omitted > 0 ? `; a delta: ${plural(r.omitted, 'blob')} the enclave has left out` : ''})`, `lock ${r.lockPath}`, ...chartLines].join('\n'),
-    );
+    s.done({ ok: true, ...r }, renderPull(r));
   });
 
   bundle
@@ -80,7 +76,6 @@ export function registerBundleCommands(program: Command): void {
       const { verifyBundle } = await import('../verify/verify-bundle.js');
       const s = openSession(globals());
       const opts = await verifyOptions(o, s.renderer.sink, s.signal);
-      s.renderer.sink({ type: 'phase', phase: 'verify', detail: path });
       const r = await verifyBundle(resolve(path), opts);
       // Intact is not enough: a self-consistent bundle may still carry names stage or push would refuse.
       if (r.ok) await gateBundleFile(resolve(path));
@@ -189,14 +184,15 @@ export function registerBundleCommands(program: Command): void {
       const lines = [];
       if (r.files.length > 0) lines.push(`staged ${plural(r.files.length, 'file')} in ${r.dir}/files`, ...r.files.map((f) => `  ${f.name} ${formatBytes(f.size)}`));
       if (r.rke2) {
-        lines.push(`staged RKE2 ${r.rke2.version} in ${r.rke2.dir} (${plural(r.rke2.files.length, 'file')}); node steps in ${r.rke2.dir}/README.md`);
+        lines.push(`staged RKE2 ${r.rke2.version} in ${r.rke2.dir} (${r.rke2.files.length} RKE2 file${r.rke2.files.length === 1 ? '' : 's'}); node steps in ${r.rke2.dir}/README.md`);
         lines.push(...r.rke2.files.map((f) => `  ${f.role === 'image-list' ? 'image-lists/' : ''}${f.name} ${formatBytes(f.size)}`));
         if (r.rke2.registriesYaml) lines.push(`  registries.yaml, config.toml.tmpl: mirrors for ${r.rke2.upstreams.join(', ')}`);
         else lines.push('  no registries.yaml (give --registry HOST:PORT to have one)');
       }
       if (r.charts) lines.push(`staged a chart repository in ${r.charts.dir} (index.yaml and ${plural(r.charts.charts.length, 'chart')})`, ...r.charts.charts.map((c) => `  ${c.name}`));
-      if (r.apt) lines.push(`staged an apt repository in ${r.apt.dir} (${plural(r.apt.debs.length, 'package')}, ${r.apt.signedBy ? `signed by ${r.apt.signedBy}` : 'unsigned: see its README'})`);
-      if (lines.length === 0) lines.push('nothing to stage: the bundle has no files, RKE2 release, charts or apt packages');
+      if (r.apt) lines.push(`staged an apt repository in ${r.apt.dir} (${plural(r.apt.debs.length, 'apt package')}, ${r.apt.signedBy ? `signed by ${r.apt.signedBy}` : 'unsigned: see its README'})`);
+      if (lines.length === 0) lines.push(`nothing to stage: the bundle has no files, RKE2 release, charts or apt packages (it holds ${formatCounts(r.counts)})`);
+      else lines.unshift(`staged from a bundle of ${formatCounts(r.counts)}:`);
       s.done({ ok: true, ...r }, lines.join('\n'));
     });
 }

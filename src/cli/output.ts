@@ -43,6 +43,7 @@ export function openSession(flags: GlobalFlags): Session {
   const renderer = new ProgressRenderer({
     tty: Boolean(stream.isTTY) && !json,
     quiet: flags.progress === false || json,
+    heartbeat: !json,
     stream,
     verbose: flags.verbose === true,
     debug: flags.debug === true,
@@ -110,14 +111,4 @@ function fromErrno(err: unknown): FerryError | undefined {
   return new FerryError('IO_ERROR', e.message, { errno, ...(e.path ? { path: e.path } : {}), ...(e.syscall ? { syscall: e.syscall } : {}) });
 }
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) (v /= 1024), u++;
-  return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
-}
-
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
+export { formatBytes, plural } from './units.js';

@@ -1,7 +1,30 @@
 import type { InspectResult } from '../inspect/inspect-bundle.js';
 import type { PushResult } from '../push/push-bundle.js';
 import type { VerifyResult } from '../verify/verify-bundle.js';
-import { formatBytes } from './output.js';
+import type { BundleCounts } from '../lock/counts.js';
+import type { PullResult } from '../pull/pull-bundle.js';
+import { formatBytes, plural } from './units.js';
+
+/**
+ * The one way a bundle's contents are counted in a summary line, the same for pull, inspect, audit, push and stage:
+ * "2 images, 1 chart, 3 files, 7 RKE2 files, 12 apt packages" (kinds it has none of are left out).
+ */
+export function formatCounts(c: BundleCounts): string {
+  const parts = [
+    c.images > 0 ? plural(c.images, 'image') : '',
+    c.charts > 0 ? plural(c.charts, 'chart') : '',
+    c.files > 0 ? plural(c.files, 'file') : '',
+    c.rke2Files > 0 ? `${c.rke2Files} RKE2 file${c.rke2Files === 1 ? '' : 's'}` : '',
+    c.aptPackages > 0 ? plural(c.aptPackages, 'apt package') : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(', ') : 'nothing';
+}
+
+export function renderPull(r: PullResult): string {
+  const delta = r.omitted > 0 ? `; a delta: ${plural(r.omitted, 'blob')} the enclave has left out` : '';
+  const chartLines = r.charts.flatMap((c) => [`chart ${c.name} ${c.version}: ${plural(c.images.length, 'image')}`, ...c.images.map((i) => `  ${i.ref}  ← ${i.sources.join('; ')}`)]);
+  return [`wrote ${r.bundle} (${formatBytes(r.bytes)}): ${formatCounts(r.counts)}; ${plural(r.blobs, 'blob')}${delta}`, `lock ${r.lockPath}`, ...chartLines].join('\n');
+}
 
 export function renderVerify(path: string, r: VerifyResult): string {
   if (r.ok) return `${path}: OK (${r.entries} entries, ${formatBytes(r.bytes)} verified)`;
@@ -11,7 +34,7 @@ export function renderVerify(path: string, r: VerifyResult): string {
 }
 
 export function renderInspect(r: InspectResult): string {
-  const lines = [`bundle ${r.name} (format ${r.formatVersion}): ${r.artifacts.length} artifacts, ${r.blobs} blobs, ${formatBytes(r.blobBytes)}`];
+  const lines = [`bundle ${r.name} (format ${r.formatVersion}): ${formatCounts(r.counts)}; ${plural(r.blobs, 'blob')}, ${formatBytes(r.blobBytes)}`];
   for (const a of r.artifacts) {
     const label = a.kind === 'image' ? a.ref : a.name;
     const plat = a.platforms?.length ? ` [${a.platforms.join(', ')}]` : '';
@@ -24,8 +47,8 @@ export function renderInspect(r: InspectResult): string {
 
 export function renderPush(r: PushResult, dryRun: boolean): string {
   if (dryRun) {
-    return [`plan: ${r.plan.length} images to ${r.registry}`, ...r.plan.map((p) => `  ${p.source} → ${r.registry}/${p.repository}${p.tag !== undefined ? `:${p.tag}` : ''} (${p.root.digest})`)].join('\n');
+    return [`plan: ${plural(r.plan.length, 'image')} to ${r.registry}, from a bundle of ${formatCounts(r.counts)}`, ...r.plan.map((p) => `  ${p.source} → ${r.registry}/${p.repository}${p.tag !== undefined ? `:${p.tag}` : ''} (${p.root.digest})`)].join('\n');
   }
   const fresh = r.images.filter((i) => !i.upToDate).length;
-  return [`pushed ${fresh} images to ${r.registry} (${r.images.length - fresh} already up to date)`, ...r.images.map((i) => `  ${i.target} ${i.digest}${i.upToDate ? ' (up to date)' : ''}`)].join('\n');
+  return [`pushed ${plural(fresh, 'image')} to ${r.registry} (${r.images.length - fresh} already up to date), from a bundle of ${formatCounts(r.counts)}`, ...r.images.map((i) => `  ${i.target} ${i.digest}${i.upToDate ? ' (up to date)' : ''}`)].join('\n');
 }

@@ -70,7 +70,6 @@ export async function verifyBeforeActing(path: string, flags: TrustFlags, events
   }
   const { verifyBundle } = await import('../verify/verify-bundle.js');
   const opts = await verifyOptions(flags, events, signal);
-  events({ type: 'phase', phase: 'verify', detail: path });
   const r = await verifyBundle(path, opts);
   if (!r.ok) {
     throw new FerryError('INTEGRITY_FAILED', `${renderVerify(path, r)}\nnothing was done: fix or replace the bundle (or, knowingly, use --no-verify)`, { problems: r.problems.length });

@@ -5,6 +5,7 @@ import { walkGraph } from '../graph/walk.js';
 import { IMAGE_TOC_MEDIA_TYPE, parseArchiveToc } from '../docker-archive/image-toc.js';
 import { readMemberJson } from '../bundle/member-json.js';
 import { gateBundle } from '../validate/gate.js';
+import { type BundleCounts, bundleCountsOf } from '../lock/counts.js';
 
 export interface InspectedArtifact {
   kind: 'image' | 'file' | 'rke2' | 'chart' | 'apt' | 'apt-meta';
@@ -34,6 +35,8 @@ export interface InspectResult {
   /** Bytes of unique blobs in the bundle. */
   blobBytes: number;
   blobs: number;
+  /** What the bundle holds, by kind (the vocabulary every command's summary uses). */
+  counts: BundleCounts;
   artifacts: InspectedArtifact[];
 }
 
@@ -54,6 +57,7 @@ export async function inspectBundle(path: string): Promise<InspectResult> {
       name: meta.name,
       blobBytes: all.reduce((n, d) => n + d.size, 0),
       blobs: all.length,
+      counts: await bundleCountsOf(reader),
       artifacts,
     };
   } finally {

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { ensureDir } from '../core/fs-errors.js';
 import pLimit from 'p-limit';
 import type { Digest } from '../core/digest.js';
-import { type EventSink, noEvents } from '../core/events.js';
+import { type EventSink, inPhase, noEvents } from '../core/events.js';
 import { writeBundle } from '../bundle/writer.js';
 import { type HttpGetter, fetchFile, resolveFile } from '../fetchers/file-fetcher.js';
 import { type ImagePlan, fetchImage, planImage, resolveImage } from '../fetchers/image-fetcher.js';
@@ -13,6 +13,7 @@ import { isManifestLike } from '../graph/successors.js';
 import { walkGraph } from '../graph/walk.js';
 import { checkLockMatchesManifest, readLock, serializeLock } from '../lock/lock-file.js';
 import type { Lock, LockedRke2 } from '../lock/types.js';
+import { type BundleCounts, bundleCounts } from '../lock/counts.js';
 import { fetchRke2, rke2Annotations } from '../fetchers/rke2/fetch-rke2.js';
 import { resolveRke2 } from '../fetchers/rke2/resolve-rke2.js';
 import { fetchChart, resolveChart } from '../fetchers/chart-fetcher.js';
@@ -57,6 +58,8 @@ export interface PullResult {
   bundle: string;
   lockPath: string;
   bytes: number;
+  /** What the bundle holds, by kind (the vocabulary every command's summary uses). */
+  counts: BundleCounts;
   images: number;
   files: number;
   blobs: number;
@@ -112,6 +115,7 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
     bundle: opts.outPath,
     lockPath,
     bytes: written.bytes,
+    counts: bundleCounts(lock),
     images: lock.images.length,
     files: lock.files.length + (lock.rke2?.files.length ?? 0) + (lock.apt ?? []).reduce((n, a) => n + a.debs.length, 0),
     blobs: written.blobs,
@@ -139,28 +143,33 @@ async function fetchAndWrite(
 ) {
   events({ type: 'phase', phase: 'fetch' });
   const artifacts = pLimit(16);
+  // Image manifests first (small, mostly read while resolving): then every blob's size is known, and the fetch
+  // phase announces what it will move before its first download.
+  const plans = await Promise.all(lock.images.map((locked) => artifacts(() => planImage(locked, opts.client, store, seen))));
+  events({ type: 'phase', phase: 'fetch', ...fetchTotals(lock, plans, base) });
+  // Downloads count in the fetch phase; the writer, running beside them, counts its own bytes in the write phase.
+  const fetchEvents = inPhase(events, 'fetch');
   const files = await Promise.all(
     lock.files.map((f) =>
       artifacts(async () => {
         opts.signal?.throwIfAborted();
         events({ type: 'artifact-start', kind: 'file', name: f.name });
-        const root = await fetchFile(f, opts.http, store, events);
+        const root = await fetchFile(f, opts.http, store, fetchEvents);
         events({ type: 'artifact-done', kind: 'file', name: f.name, digest: `sha256:${f.sha256}` });
         return { name: f.name, root };
       }),
     ),
   );
-  const rke2 = lock.rke2 ? await fetchRke2(lock.rke2, opts.http, store, events) : [];
+  const rke2 = lock.rke2 ? await fetchRke2(lock.rke2, opts.http, store, fetchEvents) : [];
   const charts = await Promise.all(
     (lock.charts ?? []).map(async (c) => {
       events({ type: 'artifact-start', kind: 'chart', name: `${c.name} ${c.version}` });
-      const root = await fetchChart(c, chartArchives.get(c.sha256), opts.http, opts.client, store, events);
+      const root = await fetchChart(c, chartArchives.get(c.sha256), opts.http, opts.client, store, fetchEvents);
       events({ type: 'artifact-done', kind: 'chart', name: `${c.name} ${c.version}`, digest: root.digest });
       return { chart: c, root };
     }),
   );
-  const apt = lock.apt ? await fetchApt(lock.apt, aptFiles, opts.http, store, events) : { debs: [], meta: [] };
-  const plans = await Promise.all(lock.images.map((locked) => artifacts(() => planImage(locked, opts.client, store, seen))));
+  const apt = lock.apt ? await fetchApt(lock.apt, aptFiles, opts.http, store, fetchEvents) : { debs: [], meta: [] };
   const rke2Indexed = rke2.map((r) => ({ name: r.file.name, root: r.root, annotations: rke2Annotations(lock.rke2 as LockedRke2, r.file) }));
   const index = buildBundleIndex(plans, files, rke2Indexed, charts, apt);
   const fileNodes = await walkGraph(store, [...files.map((f) => f.root), ...rke2.map((r) => r.root), ...charts.map((c) => c.root), ...apt.debs.map((d) => d.root), ...apt.meta.map((m) => m.root)]);
@@ -172,7 +181,7 @@ async function fetchAndWrite(
   const failed = new AbortController();
   const stop = opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal;
   const arrivals = new Arrivals(store, stop, new Set(omitted.keys()));
-  const ctx = { target: arrivals, events, tracker: new Map<string, Promise<void>>(), limit: pLimit(opts.concurrency ?? 8) };
+  const ctx = { target: arrivals, events: fetchEvents, tracker: new Map<string, Promise<void>>(), limit: pLimit(opts.concurrency ?? 8) };
   // Blob downloads are queued in the order the writer consumes them (by digest), so the writer rarely waits on a
   // blob queued late; the image copies that follow share the tracker and only add each image's manifests.
   const leaves = new Map<string, { plan: ImagePlan; desc: Descriptor }>();
@@ -224,6 +233,16 @@ async function fetchAndWrite(
 
 const platformsText = (p: PlatformSpec) => (p === 'all' ? 'all' : p.join(','));
 
+/** What the fetch phase moves: every file, chart and .deb the lock sizes, and every image blob (not the manifests, read while planning) a delta does not leave out. */
+function fetchTotals(lock: Lock, plans: ImagePlan[], base?: DeltaBase): { totalBytes: number; totalItems: number } {
+  const sizes = new Map<string, number>();
+  for (const f of [...lock.files, ...(lock.rke2?.files ?? [])]) sizes.set(`sha256:${f.sha256}`, f.size ?? 0);
+  for (const c of lock.charts ?? []) sizes.set(`sha256:${c.sha256}`, c.size);
+  for (const a of lock.apt ?? []) for (const d of a.debs) sizes.set(`sha256:${d.sha256}`, d.size);
+  for (const plan of plans) for (const d of plan.nodes) if (!isManifestLike(d) && !base?.digests.has(d.digest)) sizes.set(d.digest, d.size);
+  return { totalBytes: [...sizes.values()].reduce((a, b) => a + b, 0), totalItems: sizes.size };
+}
+
 async function resolveAll(
   manifest: BundleManifest,
   opts: PullOptions,
@@ -258,6 +277,7 @@ async function resolveAll(
       entries.push({ ref: img.ref, platforms: manifest.platforms });
     }
   }
+  events({ type: 'phase', phase: 'resolve', totalItems: entries.length });
   // Every image and file is resolved, and every failure reported at once (resolve-failures.ts).
   const failures: ResolveFailure[] = [];
   const [images, files] = await Promise.all([
@@ -271,7 +291,7 @@ async function resolveAll(
             if (origin && err instanceof Error) err.message += `\n  found in ${origin}; fix it with extraImages or drop it with excludeImages`;
             throw err;
           });
-          events({ type: 'info', message: `  resolved ${entry.ref} → ${locked.digest}` });
+          events({ type: 'resolved', kind: 'image', name: entry.ref, digest: locked.digest });
           return locked;
         }),
       (entry) => ({ what: `image ${entry.ref}`, url: manifestUrl(opts.client, entry.ref) }),

@@ -1,5 +1,7 @@
 import pLimit from 'p-limit';
-import { type EventSink, noEvents } from '../core/events.js';
+import { type EventSink, inPhase, noEvents } from '../core/events.js';
+import { walkGraph } from '../graph/walk.js';
+import { isManifestLike } from '../graph/successors.js';
 import { BundleReader } from '../bundle/reader.js';
 import { copyGraph } from '../graph/copy.js';
 import type { RegistryClient } from '../registry/client.js';
@@ -10,6 +12,7 @@ import { type PushItem, type PushTarget, planPush } from './plan-push.js';
 import { pushArchiveImages } from './push-archive-images.js';
 import { checkDeltaBase } from './delta-check.js';
 import { gateBundle } from '../validate/gate.js';
+import { type BundleCounts, bundleCountsOf } from '../lock/counts.js';
 
 export interface PushOptions {
   bundlePath: string;
@@ -31,6 +34,8 @@ export interface PushedImage {
 
 export interface PushResult {
   registry: string;
+  /** What the bundle holds, by kind (the vocabulary every command's summary uses). */
+  counts: BundleCounts;
   images: PushedImage[];
   plan: PushItem[];
 }
@@ -58,7 +63,8 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
       ...plan,
       ...archives.plans.flatMap((a) => a.items.map((i) => ({ source: i.source, repository: i.repository, tag: i.tag, root: i.manifest.descriptor, archive: a.name }))),
     ];
-    if (opts.dryRun) return { registry, plan: fullPlan, images: [] };
+    const counts = await bundleCountsOf(reader);
+    if (opts.dryRun) return { registry, counts, plan: fullPlan, images: [] };
     if (reader.meta.delta) await checkDeltaBase(reader, plan, archives.plans, opts.client, registry, events);
 
     const ledger = new BlobLedger();
@@ -71,50 +77,72 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
       return t;
     };
 
-    events({ type: 'phase', phase: 'push', detail: `${fullPlan.length} images to ${registry}` });
+    // What is up to date (its tag already has its digest) is known first, so the push phase can announce the
+    // bytes and blobs it will move: every blob of the rest, each counted once however many images share it.
     const limit = pLimit(4);
     const upToDate = await Promise.all(
+      plan.map((item) =>
+        limit(async () => {
+          const current = item.tag !== undefined ? await opts.client.headManifest(registry, item.repository, item.tag) : undefined;
+          return current?.digest === item.root.digest;
+        }),
+      ),
+    );
+    const archiveDone = new Set<ArchivePushItem>();
+    for (const a of archives.plans) {
+      for (const item of a.items) {
+        const current = await opts.client.headManifest(registry, item.repository, item.tag);
+        if (current?.digest === item.manifest.descriptor.digest) archiveDone.add(item);
+      }
+    }
+    const toPush = new Map<string, number>();
+    for (const d of await walkGraph(reader, plan.filter((_, i) => !upToDate[i]).map((p) => p.root))) if (!isManifestLike(d)) toPush.set(d.digest, d.size);
+    for (const item of archiveItems) if (!archiveDone.has(item)) for (const b of [item.image.config, ...item.image.layers]) toPush.set(b.digest, b.size);
+    events({
+      type: 'phase',
+      phase: 'push',
+      detail: `${fullPlan.length} images to ${registry}`,
+      totalBytes: [...toPush.values()].reduce((a, b) => a + b, 0),
+      totalItems: toPush.size,
+    });
+    const pushEvents = inPhase(events, 'push');
+
+    await Promise.all(
       plan.map((item, i) =>
         limit(async () => {
-          const repo = repos[i] as RegistryRepository;
-          const current = item.tag !== undefined ? await opts.client.headManifest(registry, item.repository, item.tag) : undefined;
-          if (current?.digest === item.root.digest) {
+          if (upToDate[i]) {
             events({ type: 'artifact-done', kind: 'image', name: item.source, digest: item.root.digest, skipped: true });
-            return true;
+            return;
           }
           events({ type: 'artifact-start', kind: 'image', name: item.source });
-          const target = new MountingTarget(repo, item.repository, ledger, events);
+          const target = new MountingTarget(repos[i] as RegistryRepository, item.repository, ledger, pushEvents);
           await copyGraph(reader, target, item.root, {
             concurrency: opts.concurrency ?? 6,
-            events,
+            events: pushEvents,
             tracker: trackerFor(item.repository),
             subject: item.source,
           });
-          return false;
         }),
       ),
     );
 
     // Images inside RKE2 tarballs: an image whose tag already has its digest is done; the rest go per tarball.
-    const archiveDone = new Set<ArchivePushItem>();
     const holders = new Map<string, string[]>();
     for (const a of archives.plans) {
       const todo: ArchivePushItem[] = [];
       for (const item of a.items) {
-        const current = await opts.client.headManifest(registry, item.repository, item.tag);
-        if (current?.digest === item.manifest.descriptor.digest) {
-          archiveDone.add(item);
+        if (archiveDone.has(item)) {
           for (const b of [item.image.config, ...item.image.layers]) holders.set(b.digest, [...(holders.get(b.digest) ?? []), item.repository]);
-          events({ type: 'artifact-done', kind: 'image', name: item.source, digest: current.digest, skipped: true });
+          events({ type: 'artifact-done', kind: 'image', name: item.source, digest: item.manifest.descriptor.digest, skipped: true });
         } else {
           todo.push(item);
           events({ type: 'artifact-start', kind: 'image', name: item.source });
         }
       }
-      if (todo.length > 0) await pushArchiveImages(reader, a, todo, opts.client, registry, events, holders);
+      if (todo.length > 0) await pushArchiveImages(reader, a, todo, opts.client, registry, pushEvents, holders);
     }
 
-    events({ type: 'phase', phase: 'tag' });
+    events({ type: 'phase', phase: 'tag', totalItems: upToDate.filter((u) => !u).length + archiveItems.filter((i) => !archiveDone.has(i)).length });
     const images: PushedImage[] = [];
     for (const [i, item] of plan.entries()) {
       const done = upToDate[i] === true;
@@ -132,7 +160,7 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
       }
       images.push({ source: item.source, target: `${registry}/${item.repository}:${item.tag}`, digest: m.digest, upToDate: done });
     }
-    return { registry, plan: fullPlan, images };
+    return { registry, counts, plan: fullPlan, images };
   } finally {
     await reader.close();
   }

@@ -3,7 +3,7 @@ import { removeStalePartialsUnder } from '../core/partial-files.js';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { FerryError } from '../core/errors.js';
-import { type EventSink, noEvents } from '../core/events.js';
+import { type EventSink, inPhase, noEvents } from '../core/events.js';
 import { Annotation, type Descriptor, type ImageManifest } from '../core/media-types.js';
 import { BundleReader } from '../bundle/reader.js';
 import { type StagedFile, copyLayerOut, writeAtomic } from './copy-out.js';
@@ -13,6 +13,7 @@ import { type StagedCharts, stageCharts } from './stage-charts.js';
 import { type StagedApt, stageApt } from './apt/stage-apt.js';
 import { readMemberJson } from '../bundle/member-json.js';
 import { gateBundle } from '../validate/gate.js';
+import { type BundleCounts, bundleCountsOf } from '../lock/counts.js';
 import { oneLine } from '../validate/untrusted-text.js';
 
 export interface StageOptions {
@@ -31,6 +32,8 @@ export type { StagedFile } from './copy-out.js';
 
 export interface StageResult {
   dir: string;
+  /** What the bundle holds, by kind (the vocabulary every command's summary uses). */
+  counts: BundleCounts;
   files: StagedFile[];
   rke2?: StagedRke2;
   charts?: StagedCharts;
@@ -44,13 +47,16 @@ export interface StageResult {
  * out of the bundle and written under a temporary name first, so a damaged bundle never leaves a wrong file behind.
  */
 export async function stageBundle(opts: StageOptions): Promise<StageResult> {
-  const events = opts.events ?? noEvents;
+  // Every byte copied out of the bundle counts in the stage phase.
+  const events = inPhase(opts.events ?? noEvents, 'stage');
   const reader = await BundleReader.open(opts.bundlePath);
   try {
     // Every name below comes from the bundle: checked against its grammar and the lock before anything is written.
     await gateBundle(reader);
     // Temporary files a killed earlier stage left in the directories ferry stages into (their process is gone).
     await sweepStalePartials(opts.dir, events);
+    const staged = new Set(['file', 'rke2', 'chart', 'apt']);
+    events({ type: 'phase', phase: 'stage', detail: opts.dir, totalItems: reader.index().manifests.filter((d) => staged.has(d.annotations?.[Annotation.Kind] ?? '')).length });
     const files: StagedFile[] = [];
     const filesDir = join(opts.dir, 'files');
     const fileEntries = reader.index().manifests.filter((d) => d.annotations?.[Annotation.Kind] === 'file');
@@ -74,7 +80,7 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
     const charts = await stageCharts(reader, opts.dir, events);
     opts.signal?.throwIfAborted();
     const apt = await stageApt(reader, opts.dir, events, opts.aptSignKey);
-    return { dir: opts.dir, files, ...(rke2 ? { rke2 } : {}), ...(charts ? { charts } : {}), ...(apt ? { apt } : {}) };
+    return { dir: opts.dir, counts: await bundleCountsOf(reader), files, ...(rke2 ? { rke2 } : {}), ...(charts ? { charts } : {}), ...(apt ? { apt } : {}) };
   } finally {
     await reader.close();
   }

@@ -38,6 +38,8 @@ export async function verifyBundle(path: string, opts: VerifyOptions = {}): Prom
   const src = await openBundleSource(path);
   try {
     await assertFerryBundle(src);
+    // The pass reads the whole file (every part of a split bundle): its size is the verify phase's total.
+    opts.events?.({ type: 'phase', phase: 'verify', detail: path, totalBytes: src.size });
     return await verifySource(src, opts);
   } finally {
     await src.close();
@@ -104,7 +106,7 @@ export async function verifySource(src: ByteSource, opts: VerifyOptions = {}): P
       bytes(n) {
         opts.signal?.throwIfAborted();
         bytes += n;
-        events({ type: 'bytes', n });
+        events({ type: 'bytes', n, phase: 'verify' });
       },
       trailing(chunk, at) {
         if (trailing.from < 0) trailing.from = at;

@@ -13,6 +13,8 @@ import { join, resolve } from 'node:path';
 export interface Pty {
   /** The screen as a person sees it now (trailing blank lines dropped). */
   screen(): string;
+  /** The screen with all the scrollback above it (capture-pane -S -): what scrolling up would show. */
+  history(): string;
   /** Every byte written to the terminal so far. */
   raw(): string;
   /** Types keys, tmux send-keys syntax: 'C-c', 'Enter', or literal text with `literal`. */
@@ -58,6 +60,7 @@ export function openPty(command: string, opts: PtyOptions = {}): Pty {
   };
   const pty: Pty = {
     screen: () => tmux('capture-pane', '-p', '-J').replace(/\n+$/, ''),
+    history: () => tmux('capture-pane', '-p', '-J', '-S', '-').replace(/\n+$/, ''),
     raw: () => read(rawFile),
     // `--`: literal text may start with a dash (a flag typed at a prompt).
     keys: (keys, literal) => void tmux('send-keys', ...(literal ? ['-l', '--'] : []), keys),

@@ -27,6 +27,9 @@ describe('writeBundle', () => {
     expect(res.bytes).toBe(file.length);
     expect(res.sha256).toBe(sha256(file));
     expect(events.reduce((n, e) => n + (e.type === 'bytes' ? e.n : 0), 0)).toBe(file.length);
+    // The write phase announces the bundle's exact size before its first byte, and its bytes are filed under it.
+    expect(events.filter((e) => e.type === 'phase').map((e) => e.type === 'phase' && [e.phase, e.totalBytes])).toEqual([['write', file.length]]);
+    expect(events.every((e) => e.type !== 'bytes' || e.phase === 'write')).toBe(true);
     expect(readdirSync(dir)).toEqual(['b.tar']);
 
     const reader = await BundleReader.open(out);

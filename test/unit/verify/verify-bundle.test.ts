@@ -34,10 +34,13 @@ describe('verifyBundle', () => {
   it('passes a good bundle and reports progress for every byte', async () => {
     const { path } = await goodBundle();
     let seen = 0;
-    const res = await verifyBundle(path, { events: (e) => { if (e.type === 'bytes') seen += e.n; } });
+    let total: number | undefined;
+    const res = await verifyBundle(path, { events: (e) => { if (e.type === 'bytes' && e.phase === 'verify') seen += e.n; if (e.type === 'phase') total = e.totalBytes; } });
     expect(res).toMatchObject({ ok: true, entries: 11, bytes: readFileSync(path).length, problems: [], signature: { status: 'unsigned' } });
     expect(res.contents.get('SHA256SUMS')?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(seen).toBe(res.bytes);
+    // The verify phase announced the file's size as its total.
+    expect(total).toBe(readFileSync(path).length);
   });
 
   it('names exactly the corrupted blob when one byte is flipped in place', async () => {

@@ -1,0 +1,44 @@
+import { LOCK_FILE } from '../bundle/format.js';
+import type { BundleReader } from '../bundle/reader.js';
+import { parseLock } from './lock-file.js';
+import type { Lock } from './types.js';
+
+/**
+ * What a bundle holds, by kind — the one vocabulary of counts every command's summary speaks (pull, inspect, audit,
+ * push, stage), computed from the lock alone, so the same bundle always gets the same numbers. `images` includes the
+ * images charts brought in (they are pulled and pushed as images); `rke2Files` are the release's files, its image
+ * tarballs among them; `aptPackages` the .debs of the dependency closure.
+ */
+export interface BundleCounts {
+  images: number;
+  charts: number;
+  files: number;
+  rke2Files: number;
+  aptPackages: number;
+}
+
+export function bundleCounts(lock: Lock): BundleCounts {
+  return {
+    images: lock.images.length,
+    charts: lock.charts?.length ?? 0,
+    files: lock.files.length,
+    rke2Files: lock.rke2?.files.length ?? 0,
+    aptPackages: (lock.apt ?? []).reduce((n, a) => n + a.debs.length, 0),
+  };
+}
+
+/** The counts of a bundle, from the lock it carries. */
+export async function bundleCountsOf(reader: BundleReader): Promise<BundleCounts> {
+  return bundleCounts(parseLock((await reader.lockBytes()).toString('utf8'), LOCK_FILE));
+}
+
+/** The counts of a bundle file (for a command that holds no reader of its own). */
+export async function bundleCountsOfFile(path: string): Promise<BundleCounts> {
+  const { BundleReader } = await import('../bundle/reader.js');
+  const reader = await BundleReader.open(path);
+  try {
+    return await bundleCountsOf(reader);
+  } finally {
+    await reader.close();
+  }
+}
