@@ -1,0 +1,75 @@
+/**
+ * The demo as a person meets it: `bash scripts/demo.sh` on a real terminal (a private tmux server, 160×40), with
+ * NO_COLOR set. It must exit 0, print no "warning:", show every command it runs with relative paths and without
+ * colour, and leave no process behind (every process it starts carries a marker variable; none may remain).
+ * Run by scripts/test.sh after the suite (the demo rebuilds dist/, which the suite's tests run).
+ */
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { openPty } from '../test/helpers/pty.js';
+import { describe, reap, settle } from '../test/helpers/leftovers.js';
+
+const MARK = 'FERRY_DEMO_CHECK';
+const dir = '.demo-check';
+
+/** What the terminal showed, line by line: escape sequences removed, a carriage return starting the line anew. */
+export function terminalLines(raw: string): { text: string; coloured: boolean }[] {
+  return raw.split('\n').map((line) => {
+    const coloured = /\x1b\[[0-9;]*m/.test(line);
+    const plain = line.replace(/\x1b\][^\x07]*\x07/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\x1b[()][A-Z0-9]/g, '');
+    const parts = plain.split('\r').filter((p) => p !== '');
+    return { text: parts.at(-1) ?? '', coloured };
+  });
+}
+
+/** Tokens of a shown command line that are absolute paths (a token starting with '/', or `--opt=/…`). */
+export function absoluteTokens(command: string): string[] {
+  return command.split(/\s+/).filter((t) => t.startsWith('/') || t.includes('=/'));
+}
+
+async function main(): Promise<number> {
+  const mark = randomUUID();
+  const started = Date.now();
+  const pty = openPty(`bash scripts/demo.sh ${dir}`, { cwd: process.cwd(), env: { [MARK]: mark, NO_COLOR: '1' } });
+  const problems: string[] = [];
+  let lines: { text: string; coloured: boolean }[] = [];
+  try {
+    const { code } = await pty.exited(600_000);
+    lines = terminalLines(pty.raw());
+    if (code !== 0) problems.push(`demo exited ${code}, expected 0; last lines:\n${lines.slice(-15).map((l) => l.text).join('\n')}`);
+  } finally {
+    pty.close();
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  const warnings = lines.filter((l) => /warning:/i.test(l.text));
+  if (warnings.length > 0) problems.push(`the demo printed warnings:\n${warnings.map((l) => l.text).join('\n')}`);
+  const commands = lines.filter((l) => l.text.startsWith('$ '));
+  if (commands.length < 9) problems.push(`expected the demo to show at least 9 commands, it showed ${commands.length}`);
+  for (const c of commands) {
+    const abs = absoluteTokens(c.text);
+    if (abs.length > 0) problems.push(`command shown with absolute paths (${abs.join(', ')}): ${c.text}`);
+    if (c.coloured) problems.push(`command shown in colour although NO_COLOR is set: ${c.text}`);
+  }
+  const left = await settle(MARK, mark, 3000);
+  if (left.length > 0) {
+    problems.push(`the demo left processes running:\n${describe(left)}`);
+    await reap(left);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  if (problems.length > 0) {
+    console.error(`check-demo: FAILED after ${seconds} s\n${problems.map((p) => `- ${p}`).join('\n')}`);
+    return 1;
+  }
+  console.log(`check-demo: ok in ${seconds} s: exit 0, ${commands.length} commands shown with relative paths, no warning, no process left`);
+  return 0;
+}
+
+if (process.argv[1]?.endsWith('check-demo.js')) {
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      console.error(`check-demo: ${err instanceof Error ? err.stack : String(err)}`);
+      process.exit(1);
+    },
+  );
+}
