@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { onCleanup } from './cleanup.js';
 
 /**
  * bin/ferry on a real pseudo-terminal: a tmux server of the test's own (its own socket, so nothing is shared with a
@@ -79,6 +80,7 @@ export function openPty(command: string, opts: PtyOptions = {}): Pty {
       }
     },
     close() {
+      unregister();
       try {
         tmux('kill-server');
       } catch {
@@ -87,5 +89,7 @@ export function openPty(command: string, opts: PtyOptions = {}): Pty {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  // A test that fails before its close() still ends its tmux server (test/setup/cleanup.ts).
+  const unregister = onCleanup(() => pty.close());
   return pty;
 }
