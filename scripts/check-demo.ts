@@ -1,7 +1,8 @@
 /**
  * The demo as a person meets it: `bash scripts/demo.sh` on a real terminal (a private tmux server, 160×40), with
  * NO_COLOR set. It must exit 0, print no "warning:", show every command it runs with relative paths and without
- * colour, and leave no process behind (every process it starts carries a marker variable; none may remain).
+ * colour, and leave no process behind (every process it starts carries a marker variable; none may remain); then
+ * again with Ctrl-C typed while it pulls: exit 130, nothing left running.
  * Run by scripts/test.sh after the suite (the demo rebuilds dist/, which the suite's tests run).
  */
 import { randomUUID } from 'node:crypto';
@@ -27,16 +28,23 @@ export function absoluteTokens(command: string): string[] {
   return command.split(/\s+/).filter((t) => t.startsWith('/') || t.includes('=/'));
 }
 
-async function main(): Promise<number> {
+/** Runs the demo on a terminal (typing Ctrl-C once `interruptAt` shows); its problems, and what it showed. */
+async function runDemo(interruptAt?: RegExp): Promise<{ problems: string[]; commands: number; seconds: string }> {
   const mark = randomUUID();
   const started = Date.now();
   const pty = openPty(`bash scripts/demo.sh ${dir}`, { cwd: process.cwd(), env: { [MARK]: mark, NO_COLOR: '1' } });
   const problems: string[] = [];
+  const expected = interruptAt ? 130 : 0;
   let lines: { text: string; coloured: boolean }[] = [];
   try {
-    const { code } = await pty.exited(600_000);
+    if (interruptAt) {
+      await pty.waitFor(interruptAt, 300_000);
+      pty.keys('C-c');
+    }
+    const { code } = await pty.exited(interruptAt ? 15_000 : 600_000);
     lines = terminalLines(pty.raw());
-    if (code !== 0) problems.push(`demo exited ${code}, expected 0; last lines:\n${lines.slice(-15).map((l) => l.text).join('\n')}`);
+    if (code !== expected) problems.push(`demo exited ${code}, expected ${expected}; last lines:\n${lines.slice(-15).map((l) => l.text).join('\n')}`);
+    if (interruptAt && !lines.some((l) => /demo: interrupted, stopping what it started/.test(l.text))) problems.push('Ctrl-C: the demo did not say it was stopping');
   } finally {
     pty.close();
   }
@@ -44,7 +52,7 @@ async function main(): Promise<number> {
   const warnings = lines.filter((l) => /warning:/i.test(l.text));
   if (warnings.length > 0) problems.push(`the demo printed warnings:\n${warnings.map((l) => l.text).join('\n')}`);
   const commands = lines.filter((l) => l.text.startsWith('$ '));
-  if (commands.length < 9) problems.push(`expected the demo to show at least 9 commands, it showed ${commands.length}`);
+  if (!interruptAt && commands.length < 9) problems.push(`expected the demo to show at least 9 commands, it showed ${commands.length}`);
   for (const c of commands) {
     const abs = absoluteTokens(c.text);
     if (abs.length > 0) problems.push(`command shown with absolute paths (${abs.join(', ')}): ${c.text}`);
@@ -52,15 +60,23 @@ async function main(): Promise<number> {
   }
   const left = await settle(MARK, mark, 3000);
   if (left.length > 0) {
-    problems.push(`the demo left processes running:\n${describe(left)}`);
+    problems.push(`the demo left processes running${interruptAt ? ' after Ctrl-C' : ''}:\n${describe(left)}`);
     await reap(left);
   }
   rmSync(dir, { recursive: true, force: true });
+  return { problems, commands: commands.length, seconds };
+}
+
+async function main(): Promise<number> {
+  const full = await runDemo();
+  // Ctrl-C while ferry pulls: registries, file server and gpg-agents are all up by then.
+  const stopped = await runDemo(/^\$ ferry bundle pull /m);
+  const problems = [...full.problems, ...stopped.problems.map((p) => `Ctrl-C during pull: ${p}`)];
   if (problems.length > 0) {
-    console.error(`check-demo: FAILED after ${seconds} s\n${problems.map((p) => `- ${p}`).join('\n')}`);
+    console.error(`check-demo: FAILED (runs of ${full.seconds} s and ${stopped.seconds} s)\n${problems.map((p) => `- ${p}`).join('\n')}`);
     return 1;
   }
-  console.log(`check-demo: ok in ${seconds} s: exit 0, ${commands.length} commands shown with relative paths, no warning, no process left`);
+  console.log(`check-demo: ok: the demo ran in ${full.seconds} s with exit 0, ${full.commands} commands shown with relative paths, no warning, no process left; Ctrl-C during pull exited 130 in ${stopped.seconds} s leaving none`);
   return 0;
 }
 
