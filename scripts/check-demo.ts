@@ -3,10 +3,11 @@
  * NO_COLOR set. It must exit 0, print no "warning:", show every command it runs with relative paths and without
  * colour, and leave no process behind (every process it starts carries a marker variable; none may remain); then
  * again with Ctrl-C typed while it pulls: exit 130, nothing left running.
- * Run by scripts/test.sh after the suite (the demo rebuilds dist/, which the suite's tests run).
+ * Run by scripts/test.sh after the suite (the demo rebuilds dist/, which the suite's tests run); `--report FILE`
+ * writes the outcome as a check report for scripts/test-summary.mjs.
  */
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { openPty } from '../test/helpers/pty.js';
 import { describe, reap, settle } from '../test/helpers/leftovers.js';
 
@@ -71,7 +72,12 @@ async function main(): Promise<number> {
   const full = await runDemo();
   // Ctrl-C while ferry pulls: registries, file server and gpg-agents are all up by then.
   const stopped = await runDemo(/^\$ ferry bundle pull /m);
-  const problems = [...full.problems, ...stopped.problems.map((p) => `Ctrl-C during pull: ${p}`)];
+  const problems = [...full.problems.map((p) => `demo: ${p}`), ...stopped.problems.map((p) => `demo, Ctrl-C during pull: ${p}`)];
+  const at = process.argv.indexOf('--report');
+  if (at > 0 && process.argv[at + 1]) {
+    const passed = [full, stopped].filter((r) => r.problems.length === 0).length;
+    writeFileSync(process.argv[at + 1] as string, JSON.stringify({ passed, failed: problems }));
+  }
   if (problems.length > 0) {
     console.error(`check-demo: FAILED (runs of ${full.seconds} s and ${stopped.seconds} s)\n${problems.map((p) => `- ${p}`).join('\n')}`);
     return 1;

@@ -9,8 +9,8 @@ npm run build --silent
 npx tsc -p tsconfig.test.json
 out=$(mktemp -d)
 status=0
-npx vitest run --reporter=default --reporter=json --outputFile="$out/vitest.json" || status=$?
-node scripts/test-summary.mjs "$out/vitest.json" || status=$?
+FERRY_LEFTOVERS_REPORT="$out/leftovers.json" npx vitest run --reporter=default --reporter=json --outputFile="$out/vitest.json" || status=$?
 npx tsc -p tsconfig.scripts.json
-node dist-demo/scripts/check-demo.js || status=$?
+node dist-demo/scripts/check-demo.js --report "$out/demo.json" || status=$?
+node scripts/test-summary.mjs "$out/vitest.json" "$out/leftovers.json" "$out/demo.json" || status=$?
 exit $status
