@@ -1,15 +1,17 @@
 /**
  * The demo as a person meets it: `bash scripts/demo.sh` on a real terminal (a private tmux server, 160×40), with
  * NO_COLOR set. It must exit 0, print no "warning:", show every command it runs with relative paths and without
- * colour, and leave no process behind (every process it starts carries a marker variable; none may remain); then
- * again with Ctrl-C typed while it pulls: exit 130, nothing left running.
+ * colour, run each ferry command exactly as shown (its processes' argv and cwd, sampled from /proc), and leave no
+ * process behind (every process it starts carries a marker variable; none may remain); then again with Ctrl-C typed
+ * while it pulls: exit 130, nothing left running.
  * Run by scripts/test.sh after the suite (the demo rebuilds dist/, which the suite's tests run); `--report FILE`
  * writes the outcome as a check report for scripts/test-summary.mjs.
  */
 import { randomUUID } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { openPty } from '../test/helpers/pty.js';
-import { describe, reap, settle } from '../test/helpers/leftovers.js';
+import { describe, findMarked, reap, settle } from '../test/helpers/leftovers.js';
 
 const MARK = 'FERRY_DEMO_CHECK';
 const dir = '.demo-check';
@@ -29,6 +31,31 @@ export function absoluteTokens(command: string): string[] {
   return command.split(/\s+/).filter((t) => t.startsWith('/') || t.includes('=/'));
 }
 
+/** The ferry command of a shown line: `$ [echo … | ]ferry ARGS[ &]   # title` → `ferry ARGS`. */
+export function shownFerry(line: string): string | undefined {
+  const m = /^\$ (?:echo \S+ \| )?(ferry .*?)(?: &)?(?: {3}# .*)?$/.exec(line);
+  return m?.[1];
+}
+
+/** Samples, every 20 ms, the ferry processes carrying the marker: the commands as run (`ferry ARGS`) and where. */
+function sampleFerry(mark: string): { stop(): { command: string; cwd: string }[] } {
+  const seen = new Map<number, { command: string; cwd: string }>();
+  const timer = setInterval(() => {
+    for (const p of findMarked(MARK, mark)) {
+      const m = /^node \S*\/bin\/ferry (.*)$/.exec(p.args);
+      if (!m || seen.has(p.pid)) continue;
+      let cwd = '';
+      try {
+        cwd = readlinkSync(`/proc/${p.pid}/cwd`);
+      } catch {
+        continue;
+      }
+      seen.set(p.pid, { command: `ferry ${m[1]}`, cwd });
+    }
+  }, 20);
+  return { stop: () => (clearInterval(timer), [...seen.values()]) };
+}
+
 /** Runs the demo on a terminal (typing Ctrl-C once `interruptAt` shows); its problems, and what it showed. */
 async function runDemo(interruptAt?: RegExp): Promise<{ problems: string[]; commands: number; seconds: string }> {
   const mark = randomUUID();
@@ -37,6 +64,8 @@ async function runDemo(interruptAt?: RegExp): Promise<{ problems: string[]; comm
   const problems: string[] = [];
   const expected = interruptAt ? 130 : 0;
   let lines: { text: string; coloured: boolean }[] = [];
+  const sampler = sampleFerry(mark);
+  let ran: { command: string; cwd: string }[] = [];
   try {
     if (interruptAt) {
       await pty.waitFor(interruptAt, 300_000);
@@ -47,6 +76,7 @@ async function runDemo(interruptAt?: RegExp): Promise<{ problems: string[]; comm
     if (code !== expected) problems.push(`demo exited ${code}, expected ${expected}; last lines:\n${lines.slice(-15).map((l) => l.text).join('\n')}`);
     if (interruptAt && !lines.some((l) => /demo: interrupted, stopping what it started/.test(l.text))) problems.push('Ctrl-C: the demo did not say it was stopping');
   } finally {
+    ran = sampler.stop();
     pty.close();
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
@@ -59,6 +89,15 @@ async function runDemo(interruptAt?: RegExp): Promise<{ problems: string[]; comm
     if (abs.length > 0) problems.push(`command shown with absolute paths (${abs.join(', ')}): ${c.text}`);
     if (c.coloured) problems.push(`command shown in colour although NO_COLOR is set: ${c.text}`);
   }
+  // What is shown is what runs: every ferry process seen ran a shown command, from the demo's directory, and (when
+  // the demo ran to the end) every shown command was seen running.
+  const shown = commands.map((c) => shownFerry(c.text)).filter((c): c is string => c !== undefined);
+  for (const r of ran) {
+    if (!shown.includes(r.command)) problems.push(`ran a command it did not show: ${r.command}`);
+    if (r.cwd !== resolve(dir)) problems.push(`ran ${r.command} in ${r.cwd}, not in ${dir}`);
+  }
+  if (!interruptAt) for (const c of shown) if (!ran.some((r) => r.command === c)) problems.push(`showed a command never seen running: ${c}`);
+  if (!interruptAt && shown.length < 9) problems.push(`expected at least 9 ferry commands shown, got ${shown.length}`);
   const left = await settle(MARK, mark, 3000);
   if (left.length > 0) {
     problems.push(`the demo left processes running${interruptAt ? ' after Ctrl-C' : ''}:\n${describe(left)}`);
@@ -82,7 +121,7 @@ async function main(): Promise<number> {
     console.error(`check-demo: FAILED (runs of ${full.seconds} s and ${stopped.seconds} s)\n${problems.map((p) => `- ${p}`).join('\n')}`);
     return 1;
   }
-  console.log(`check-demo: ok: the demo ran in ${full.seconds} s with exit 0, ${full.commands} commands shown with relative paths, no warning, no process left; Ctrl-C during pull exited 130 in ${stopped.seconds} s leaving none`);
+  console.log(`check-demo: ok: the demo ran in ${full.seconds} s with exit 0, ${full.commands} commands shown with relative paths and run as shown, no warning, no process left; Ctrl-C during pull exited 130 in ${stopped.seconds} s leaving none`);
   return 0;
 }
 

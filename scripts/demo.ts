@@ -28,9 +28,13 @@ const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/
 /** A path as the commands see it: relative to the demo's directory, where they run. */
 const rel = (p: string) => relative(root, p) || '.';
 
-/** Prints `argv` and runs that same array (a child process: the demo's file server lives in this process). */
+/**
+ * Prints `argv` and runs that same array (a child process: the demo's file server lives in this process); `input`,
+ * a password for --password-stdin, is shown as the `echo … |` that would give it.
+ */
 function step(title: string, argv: string[], input?: string): Promise<void> {
-  console.log(`\n${bold(`$ ${argv.map(quote).join(' ')}`)}   # ${title}`);
+  const pipe = input === undefined ? '' : `echo ${quote(input.replace(/\n$/, ''))} | `;
+  console.log(`\n${bold(`$ ${pipe}${argv.map(quote).join(' ')}`)}   # ${title}`);
   return new Promise((done, fail) => {
     const child = trackChild(spawn(argv[0] as string, argv.slice(1), { stdio: ['pipe', 'inherit', 'inherit'], env }));
     child.stdin?.end(input ?? '');
