@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { absoluteTokens, terminalLines } from '../../../scripts/check-demo.js';
+import { absoluteTokens, shownFerry, terminalLines } from '../../../scripts/check-demo.js';
 import { onCleanup, runCleanups, trackChild } from '../../helpers/cleanup.js';
 import { findMarked, reap, settle } from '../../helpers/leftovers.js';
 
@@ -46,5 +46,12 @@ describe('the demo check reads the terminal as a person sees it', () => {
   it('names the absolute paths of a shown command, not URLs or registry hosts', () => {
     expect(absoluteTokens('$ ferry bundle pull /work/x/bundle.yaml -o out/b.tar --cache=/tmp/c --registry 127.0.0.1:5000/mirror')).toEqual(['/work/x/bundle.yaml', '--cache=/tmp/c']);
     expect(absoluteTokens('$ ferry bundle verify out/bundle.tar --key work/team.pub')).toEqual([]);
+  });
+
+  it('reads the ferry command out of a shown line: without the echo that feeds stdin, the background & or the comment', () => {
+    expect(shownFerry('$ echo demo-password | ferry bundle push out/b.tar --password-stdin   # push')).toBe('ferry bundle push out/b.tar --password-stdin');
+    expect(shownFerry('$ ferry bundle serve out/b.tar --listen 127.0.0.1:5000 &   # serve')).toBe('ferry bundle serve out/b.tar --listen 127.0.0.1:5000');
+    expect(shownFerry('$ ferry bundle inspect out/b.tar')).toBe('ferry bundle inspect out/b.tar');
+    expect(shownFerry('$ cd .demo   # here')).toBeUndefined();
   });
 });
