@@ -80,6 +80,9 @@ async function runDemo(interruptAt?: RegExp): Promise<{ problems: string[]; comm
     pty.close();
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  // demo.sh's reaper is the safety net for a demo that died; here the demo itself must have stopped everything.
+  const reaped = lines.findIndex((l) => /^demo: stopping \d+ processes it left running/.test(l.text));
+  if (reaped >= 0) problems.push(`the demo did not stop what it started itself; scripts/demo.sh reaped:\n${lines.slice(reaped + 1, reaped + 8).map((l) => l.text).join('\n')}`);
   const warnings = lines.filter((l) => /warning:/i.test(l.text));
   if (warnings.length > 0) problems.push(`the demo printed warnings:\n${warnings.map((l) => l.text).join('\n')}`);
   const commands = lines.filter((l) => l.text.startsWith('$ '));

@@ -213,6 +213,8 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]
 main().then(
   () => stopAll(),
   async (err) => {
+    // A Ctrl-C reaches the ferry child too; give the demo's own handler the moment it needs to see the signal first.
+    await new Promise((r) => setTimeout(r, 100));
     if (stopping) return; // a signal is stopping the demo: its handler exits with the signal's status
     console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
     await stopAll();
