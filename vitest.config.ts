@@ -8,5 +8,8 @@ export default defineConfig({
     // Integration tests start real registries on loopback; keep the two cores busy but not oversubscribed.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    // Each file stops what its helpers started; the run fails if any process it started is still alive at the end.
+    setupFiles: ['test/setup/cleanup.ts'],
+    globalSetup: ['test/setup/no-leftovers.ts'],
   },
 });

@@ -1,16 +1,32 @@
 #!/usr/bin/env bash
-# Installs everything the tests (and the demo) need on Debian 12 as root: real registry, skopeo, htpasswd,
-# openssl, coreutils, GNU time, zstd, dpkg/apt tooling, gpg, Chromium (the HTML report is opened in it), zsh and fish
-# (completion scripts are parsed by them); then the
-# npm packages. Idempotent: apt runs only when something is missing.
+# Installs what ferry's tests need on Debian 12 as root, then the npm packages. Idempotent: apt runs only when a tool
+# is missing, npm ci only when node_modules does not match package-lock.json.
+#   (no option)  everything the tests need: real registry, skopeo, htpasswd, openssl, coreutils, GNU time, zstd,
+#                dpkg/apt tooling, gpg, python3, tmux (the real-terminal tests), zsh and fish (completion scripts are
+#                parsed by them) and Chromium (the HTML report is opened in it)
+#   --demo       only what the demo and the benchmark need: the same tools without Chromium, python3, tmux, zsh and fish
+#   --list       print the "command:package" pairs the chosen mode checks, install nothing
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+mode=tests list=false
+for arg in "$@"; do
+  case $arg in
+    --demo) mode=demo ;;
+    --list) list=true ;;
+    *) echo "install-test-deps: unknown option $arg (expected --demo, --list)" >&2; exit 2 ;;
+  esac
+done
+
+pairs=(docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils openssl:openssl zstd:zstd
+       dpkg-deb:dpkg-dev apt-ftparchive:apt-utils gpg:gnupg gpgconf:gpgconf sha256sum:coreutils tar:tar
+       /usr/bin/time:time)
+[ "$mode" = tests ] && pairs+=(chromium:chromium python3:python3 tmux:tmux zsh:zsh fish:fish)
+if $list; then printf '%s\n' "${pairs[@]}"; exit 0; fi
+
 export DEBIAN_FRONTEND=noninteractive
 need=()
-for pair in docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils openssl:openssl zstd:zstd \
-            dpkg-deb:dpkg-dev apt-ftparchive:apt-utils gpg:gnupg sha256sum:coreutils tar:tar /usr/bin/time:time \
-            chromium:chromium python3:python3 tmux:tmux zsh:zsh fish:fish; do
+for pair in "${pairs[@]}"; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
@@ -24,4 +40,16 @@ if [ ${#need[@]} -gt 0 ]; then
   rm -f /usr/sbin/policy-rc.d
 fi
 
-if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+# npm keeps what it installed in node_modules/.package-lock.json: when every package of package-lock.json is there at
+# the locked version, there is nothing to do.
+installed() {
+  [ -f package-lock.json ] && [ -f node_modules/.package-lock.json ] && node -e '
+    const { readFileSync } = require("node:fs");
+    const want = JSON.parse(readFileSync("package-lock.json", "utf8")).packages ?? {};
+    const have = JSON.parse(readFileSync("node_modules/.package-lock.json", "utf8")).packages ?? {};
+    const stale = Object.entries(want).filter(([k, v]) => k !== "" && !v.optional && have[k]?.version !== v.version);
+    process.exit(stale.length === 0 ? 0 : 1);'
+}
+if ! installed; then
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+fi

@@ -1,8 +1,10 @@
-// Prints the suite's closing line, "tests: N passed, N failed, N skipped", from vitest's JSON report, and fails
-// when anything failed, nothing ran, or (under CI) anything was skipped: a skipped integration test proves nothing.
+// Prints the suite's closing line, "tests: N passed, N failed, N skipped", from vitest's JSON report plus the reports
+// of the checks run beside it ({ "passed": N, "failed": ["what failed", …] }: the no-leftover-process guard, the demo
+// check), and fails when anything failed, nothing ran, or (under CI) anything was skipped: a skipped integration test
+// proves nothing.
 import { readFileSync } from 'node:fs';
 
-const file = process.argv[2];
+const [file, ...extras] = process.argv.slice(2);
 let report;
 try {
   report = JSON.parse(readFileSync(file, 'utf8'));
@@ -11,9 +13,20 @@ try {
   console.error(`test-summary: no vitest report at ${file}: ${err.message}`);
   process.exit(1);
 }
-const passed = report.numPassedTests ?? 0;
-const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+let passed = report.numPassedTests ?? 0;
+let failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+for (const extra of extras) {
+  try {
+    const r = JSON.parse(readFileSync(extra, 'utf8'));
+    passed += r.passed ?? 0;
+    failed += (r.failed ?? []).length;
+    for (const f of r.failed ?? []) console.error(`test-summary: ${f.split('\n')[0]}`);
+  } catch (err) {
+    failed += 1;
+    console.error(`test-summary: no check report at ${extra}: ${err.message}`);
+  }
+}
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 if (failed > 0) process.exit(1);
 if (passed === 0) {

@@ -3,6 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { type Server, createServer as createHttpServer } from 'node:http';
 import { type Server as NetServer, type Socket, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { onCleanup } from './cleanup.js';
 
 /** bin/ferry as a child process whose signals and exit a test controls (ferry-env's run() only waits for the end). */
 export interface FerryChild {
@@ -26,6 +27,12 @@ export function spawnFerry(args: string[], opts: { env?: NodeJS.ProcessEnv; uid?
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
     proc.once('close', (code, signal) => resolve({ code, signal, at: Date.now() })),
   );
+  // A test that fails before the child ends must not leave it running (test/setup/cleanup.ts).
+  const unregister = onCleanup(async () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    await exited;
+  });
+  void exited.then(unregister);
   return { proc, stdout: () => out, stderr: () => err, exited };
 }
 

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { onCleanup } from './cleanup.js';
 
 const run = promisify(execFile);
 
@@ -14,10 +15,20 @@ export interface GpgKey {
   publicArmored: Buffer;
   /** Writes InRelease (clearsigned) and Release.gpg (detached, armoured) beside a Release file. */
   signRelease(releasePath: string, dir: string): Promise<void>;
+  /** Stops the gpg-agent gpg started for this home (`gpgconf --kill all`) and removes the home. */
+  stop(): Promise<void>;
 }
 
 export async function makeGpgKey(name: string, opts: { expire?: string } = {}): Promise<GpgKey> {
   const home = mkdtempSync(join(tmpdir(), 'ferry-gpg-'));
+  // gpg starts a gpg-agent daemon for the home on first use; it outlives gpg, so it is stopped with the key (and by
+  // the per-file cleanup when a test forgets).
+  const stop = async () => {
+    unregister();
+    await run('gpgconf', ['--homedir', home, '--kill', 'all']).catch(() => undefined);
+    rmSync(home, { recursive: true, force: true });
+  };
+  const unregister = onCleanup(stop);
   const gpg = (args: string[]) => run('gpg', ['--homedir', home, '--batch', '--yes', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { maxBuffer: 16 << 20 });
   const params = join(home, 'params');
   writeFileSync(params, `%no-protection\nKey-Type: eddsa\nKey-Curve: ed25519\nKey-Usage: sign\nName-Real: ${name}\nName-Email: ${name.replace(/\W+/g, '.')}@ferry.invalid\nExpire-Date: ${opts.expire ?? '0'}\n%commit\n`);
@@ -35,5 +46,6 @@ export async function makeGpgKey(name: string, opts: { expire?: string } = {}): 
       await gpg(['--local-user', fingerprint, '--digest-algo', 'SHA256', '--clearsign', '--output', join(dir, 'InRelease'), releasePath]);
       await gpg(['--local-user', fingerprint, '--digest-algo', 'SHA256', '--armor', '--detach-sign', '--output', join(dir, 'Release.gpg'), releasePath]);
     },
+    stop,
   };
 }

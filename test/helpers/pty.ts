@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { onCleanup } from './cleanup.js';
 
 /**
  * bin/ferry on a real pseudo-terminal: a tmux server of the test's own (its own socket, so nothing is shared with a
@@ -47,8 +48,9 @@ export function openPty(command: string, opts: PtyOptions = {}): Pty {
     .map(([k, v]) => `${k}=${shq(v)}`)
     .join(' ');
   // The shell records the start, runs the command, then writes "<status> <ms>"; it then waits so the pane (and its
-  // screen) stays readable after the command ended.
-  const script = `s=$(date +%s%3N); env ${env} ${command}; c=$?; e=$(date +%s%3N); echo "$c $((e - s)) $e" > ${shq(status)}; sleep 600`;
+  // screen) stays readable after the command ended. The shell traps SIGINT (a no-op) so that a Ctrl-C typed at the
+  // command does not end the shell too (dash would, before recording the status); the command gets SIGINT as usual.
+  const script = `trap : INT; s=$(date +%s%3N); env ${env} ${command}; c=$?; e=$(date +%s%3N); echo "$c $((e - s)) $e" > ${shq(status)}; sleep 600`;
   tmux('-f', '/dev/null', 'new-session', '-d', '-x', String(opts.cols ?? 160), '-y', String(opts.rows ?? 40), '-c', opts.cwd ?? ROOT, 'sh', '-c', script);
   tmux('pipe-pane', '-o', `cat >> ${shq(rawFile)}`);
   const read = (p: string) => {
@@ -83,6 +85,7 @@ export function openPty(command: string, opts: PtyOptions = {}): Pty {
       }
     },
     close() {
+      unregister();
       try {
         tmux('kill-server');
       } catch {
@@ -91,5 +94,7 @@ export function openPty(command: string, opts: PtyOptions = {}): Pty {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  // A test that fails before its close() still ends its tmux server (test/setup/cleanup.ts).
+  const unregister = onCleanup(() => pty.close());
   return pty;
 }

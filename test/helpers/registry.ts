@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onCleanup } from './cleanup.js';
 
 /** A real Debian `docker-registry` (distribution v2.8) on a free loopback port, for integration tests. */
 export interface TestRegistry {
@@ -70,12 +71,30 @@ http:
 ${opts.tls ? `  tls:\n    certificate: ${opts.tls.certPath}\n    key: ${opts.tls.keyPath}\n` : ''}${auth}`,
   );
   const child: ChildProcess = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Stopped by the test, else by the per-file cleanup (test/setup/cleanup.ts), also when the start fails below.
+  const stop = async () => {
+    unregister();
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const unregister = onCleanup(stop);
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += String(d)));
   const url = `${opts.tls ? 'https' : 'http'}://${host}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`docker-registry exited early: ${stderr}`);
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`docker-registry exited early: ${stderr}`);
+    }
     try {
       if (opts.tls) {
         // Node's fetch would refuse the test CA; a TCP connect is enough to know the server is up.
@@ -91,7 +110,7 @@ ${opts.tls ? `  tls:\n    certificate: ${opts.tls.certPath}\n    key: ${opts.tls
       /* not up yet */
     }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      await stop();
       throw new Error(`docker-registry did not start on ${host}: ${stderr}`);
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -101,14 +120,6 @@ ${opts.tls ? `  tls:\n    certificate: ${opts.tls.certPath}\n    key: ${opts.tls
     url,
     ...(opts.htpasswd ? { username: opts.htpasswd.username, password: opts.htpasswd.password } : {}),
     dataDir: join(dir, 'data'),
-    stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop,
   };
 }

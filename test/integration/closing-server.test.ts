@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCleanups, trackChild } from '../helpers/cleanup.js';
 import { seededBytes } from '../helpers/images.js';
 import { freePort } from '../helpers/registry.js';
 import { requireTools } from '../helpers/tools.js';
@@ -25,7 +26,7 @@ describe.runIf(ok)('a mirror that closes the connection after each response', ()
     mkdirSync(join(dir, 'www'));
     writeFileSync(join(dir, 'www', 'big.bin'), body);
     const port = await freePort();
-    server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', join(dir, 'www')], { stdio: 'ignore' });
+    server = trackChild(spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', join(dir, 'www')], { stdio: 'ignore' }));
     url = `http://127.0.0.1:${port}/big.bin`;
     for (let i = 0; i < 50; i++) {
       if ((await fetch(url, { method: 'HEAD' }).catch(() => undefined))?.ok) return;
@@ -33,9 +34,7 @@ describe.runIf(ok)('a mirror that closes the connection after each response', ()
     }
     throw new Error('python3 -m http.server did not start');
   });
-  afterAll(() => {
-    server?.kill();
-  });
+  afterAll(runCleanups); // stops the server and waits for its exit
 
   it('three pulls of a 200 MiB file all complete', async () => {
     const m = writeManifest(dir, `  files:\n    - url: ${url}\n      sha256: ${createHash('sha256').update(body).digest('hex')}\n`);
