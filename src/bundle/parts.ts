@@ -125,9 +125,12 @@ export class PartsByteSource implements ByteSource {
     const within = position - (this.starts[i] as number);
     const n = Math.min(length, (this.list.parts[i]?.size ?? 0) - within);
     const { bytesRead } = await (this.handles[i] as fs.FileHandle).read(buf, offset, n, within);
-    if (position === this.hashedTo) {
-      this.hashes[i]?.update(buf.subarray(offset, offset + bytesRead));
-      this.hashedTo += bytesRead;
+    // In-order reads hash each part as they go. A read that starts before what is already hashed (a look at the
+    // first header before the verify pass, say) hashes only its new tail; one that skips ahead hashes nothing.
+    if (position <= this.hashedTo && position + bytesRead > this.hashedTo) {
+      const skip = this.hashedTo - position;
+      this.hashes[i]?.update(buf.subarray(offset + skip, offset + bytesRead));
+      this.hashedTo += bytesRead - skip;
     }
     return bytesRead;
   }
