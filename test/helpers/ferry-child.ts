@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { type Server, createServer as createHttpServer } from 'node:http';
 import { type Server as NetServer, type Socket, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { onCleanup } from './cleanup.js';
@@ -86,49 +85,6 @@ export async function startSilentServer(): Promise<{ url: string; connections: n
     },
     stop: () => new Promise<void>((r) => (sockets.forEach((s) => s.destroy()), server.close(() => r()))),
   };
-}
-
-/**
- * A file server with Range support that, while `stall` is set for a path, sends only the first `stall` bytes of it
- * and then holds the connection open without sending more (a download that hangs half-way).
- */
-export interface StallHost {
-  url: string;
-  files: Map<string, Buffer>;
-  stall: Map<string, number>;
-  /** Bytes of each path sent so far, and the Range headers asked for. */
-  sent: Map<string, number>;
-  ranges: string[];
-  stop(): Promise<void>;
-}
-
-export async function startStallHost(files: Record<string, Buffer>): Promise<StallHost> {
-  const host: Omit<StallHost, 'url' | 'stop'> = { files: new Map(Object.entries(files)), stall: new Map(), sent: new Map(), ranges: [] };
-  const server: Server = createHttpServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const body = host.files.get(path);
-    if (!body) return void res.writeHead(404).end();
-    if (req.headers.range) host.ranges.push(req.headers.range);
-    const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-    const start = m ? Number(m[1]) : 0;
-    const part = body.subarray(start);
-    res.writeHead(m ? 206 : 200, {
-      'content-length': String(part.length),
-      'accept-ranges': 'bytes',
-      ...(m ? { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
-    });
-    if (req.method === 'HEAD') return void res.end();
-    const stall = host.stall.get(path);
-    const n = stall === undefined ? part.length : Math.min(stall, part.length);
-    res.write(part.subarray(0, n), () => host.sent.set(path, (host.sent.get(path) ?? 0) + n));
-    if (stall === undefined) res.end();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  return Object.assign(host, {
-    url: `http://127.0.0.1:${port}`,
-    stop: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
-  });
 }
 
 /** Size of a file, or -1. */

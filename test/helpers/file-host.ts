@@ -10,6 +10,10 @@ export interface FileHost {
   dropOnce: Map<string, number>;
   /** Answer this path with a status N times before serving it. */
   failTimes: Map<string, { status: number; times: number }>;
+  /** While set for a path: send only its first N bytes, then hold the connection open (a download hung half-way). */
+  stall: Map<string, number>;
+  /** The Range headers asked for, in order. */
+  ranges(): string[];
   stop(): Promise<void>;
 }
 
@@ -18,6 +22,7 @@ export async function startFileHost(initial: Record<string, Buffer | string> = {
   const log: FileHost['log'] = [];
   const dropOnce = new Map<string, number>();
   const failTimes = new Map<string, { status: number; times: number }>();
+  const stall = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     log.push({ method: req.method ?? '', path, raw: req.url ?? '', ...(req.headers.range ? { range: req.headers.range } : {}), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
@@ -48,6 +53,8 @@ export async function startFileHost(initial: Record<string, Buffer | string> = {
       ...(m ? { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
     });
     if (req.method === 'HEAD') return void res.end();
+    const held = stall.get(path);
+    if (held !== undefined) return void res.write(part.subarray(0, held));
     const drop = dropOnce.get(path);
     if (drop !== undefined) {
       dropOnce.delete(path);
@@ -64,6 +71,8 @@ export async function startFileHost(initial: Record<string, Buffer | string> = {
     log,
     dropOnce,
     failTimes,
+    stall,
+    ranges: () => log.flatMap((l) => (l.range ? [l.range] : [])),
     stop: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
   };
 }

@@ -3,11 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, constants, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFileHost } from '../helpers/file-host.js';
 import { seededBytes } from '../helpers/images.js';
 import { buildStandardFixtures, seedStandardFixtures } from '../helpers/standard-fixtures.js';
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
 import { requireTools } from '../helpers/tools.js';
-import { type FerryChild, interrupt, ls, sizeOf, spawnFerry, startSilentServer, startStallHost, until } from '../helpers/ferry-child.js';
+import { type FerryChild, interrupt, ls, sizeOf, spawnFerry, startSilentServer, until } from '../helpers/ferry-child.js';
 import { pull, scratch, writeManifest } from './ferry-env.js';
 
 const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -105,7 +106,7 @@ describe('SIGINT and SIGTERM end every phase within 2 s (exit 130 / 143, "ferry:
     });
 
     it('during a download: nothing at -o, the partial download stays in the cache, and a re-run resumes from it', async () => {
-      const host = await startStallHost({ '/slow.bin': slow });
+      const host = await startFileHost({ '/slow.bin': slow });
       host.stall.set('/slow.bin', 2 << 20);
       try {
         manifest = writeManifest(dir, `  files:\n    - url: ${host.url}/slow.bin\n      sha256: ${hex(slow)}\n`);
@@ -122,7 +123,7 @@ describe('SIGINT and SIGTERM end every phase within 2 s (exit 130 / 143, "ferry:
         host.stall.delete('/slow.bin');
         const again = spawnFerry(['bundle', 'pull', manifest, '-o', out, '--cache', join(dir, 'cache'), '--no-progress']);
         expect((await again.exited).code, again.stderr()).toBe(0);
-        expect(host.ranges).toContain(`bytes=${2 << 20}-`);
+        expect(host.ranges()).toContain(`bytes=${2 << 20}-`);
         expect(ls(join(dir, 'out'))).toEqual(['b.tar', 'b.tar.lock.json']);
       } finally {
         await host.stop();
@@ -138,7 +139,7 @@ describe('SIGINT and SIGTERM end every phase within 2 s (exit 130 / 143, "ferry:
     let lock: string;
 
     beforeAll(async () => {
-      const host = await startStallHost({ '/big.bin': big });
+      const host = await startFileHost({ '/big.bin': big });
       dir = scratch();
       try {
         manifest = writeManifest(dir, `  files:\n    - url: ${host.url}/big.bin\n      sha256: ${hex(big)}\n`);

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { seededBytes } from '../helpers/images.js';
-import { ls, sizeOf, startStallHost, until } from '../helpers/ferry-child.js';
+import { ls, sizeOf, until } from '../helpers/ferry-child.js';
+import { startFileHost } from '../helpers/file-host.js';
 import { openPty } from '../helpers/pty.js';
 import { requireTools } from '../helpers/tools.js';
 import { scratch, writeManifest } from './ferry-env.js';
@@ -13,7 +14,7 @@ const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 describe.runIf(ok)('Ctrl-C during a pull on a real terminal', () => {
   it('exits 130 within 2 s with one line, restores the cursor, leaves no bundle and no lock, and the re-run resumes', async () => {
     const slow = seededBytes('pty-interrupt', 8 << 20);
-    const host = await startStallHost({ '/slow.bin': slow });
+    const host = await startFileHost({ '/slow.bin': slow });
     host.stall.set('/slow.bin', 3 << 20); // sends 3 MiB, then holds the connection open
     const dir = scratch();
     const manifest = writeManifest(dir, `  files:\n    - url: ${host.url}/slow.bin\n      sha256: ${hex(slow)}\n`);
@@ -46,7 +47,7 @@ describe.runIf(ok)('Ctrl-C during a pull on a real terminal', () => {
     try {
       const exit = await again.exited(30_000);
       expect(exit.code, again.screen()).toBe(0);
-      expect(host.ranges).toContain(`bytes=${3 << 20}-`);
+      expect(host.ranges()).toContain(`bytes=${3 << 20}-`);
       expect(ls(out)).toEqual(['b.tar', 'b.tar.lock.json']);
     } finally {
       again.close();
