@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { rmSync, promises as fs } from 'node:fs';
-import { hostname } from 'node:os';
+import { HOST_TAG, processGone } from './writer-identity.js';
 import { join, relative } from 'node:path';
 
 /**
@@ -8,13 +8,12 @@ import { join, relative } from 'node:path';
  * complete. The name records which process on which host wrote it, so a later run can tell the leftovers of a
  * killed process (remove) from the work of one still running (keep), even in a directory several hosts share.
  */
-const HOST = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
 const PARTIAL = /\.partial-([0-9a-f]{8})-(\d+)-[0-9a-f]+$/;
 const own = new Set<string>();
 
 /** A fresh temporary name for `final`, remembered until released so an abrupt exit can still remove it. */
 export function partialPath(final: string): string {
-  const path = `${final}.partial-${HOST}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const path = `${final}.partial-${HOST_TAG}-${process.pid}-${randomBytes(4).toString('hex')}`;
   own.add(path);
   return path;
 }
@@ -30,15 +29,7 @@ export function removeOwnPartialsSync(): void {
   own.clear();
 }
 
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
-  }
-}
+const alive = (pid: number): boolean => pid === process.pid || !processGone(pid);
 
 /**
  * Removes temporary files in `dir` whose names start with `prefix` and that a process of this host no longer running
@@ -55,7 +46,7 @@ export async function removeStalePartials(dir: string, prefix: string): Promise<
   for (const name of names) {
     if (!name.startsWith(prefix)) continue;
     const m = PARTIAL.exec(name);
-    if (!m || m[1] !== HOST || alive(Number(m[2]))) continue;
+    if (!m || m[1] !== HOST_TAG || alive(Number(m[2]))) continue;
     await fs.rm(join(dir, name), { force: true });
     removed.push(name);
   }

@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs, readlinkSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { HOST_TAG, processGone } from '../core/writer-identity.js';
 import { join } from 'node:path';
 
 /**
@@ -11,22 +11,8 @@ import { join } from 'node:path';
  * the others start fresh. A file whose writer is alive is never read, claimed or removed.
  */
 
-/**
- * A short tag for this machine and pid namespace, so a cache on a shared file system or a volume shared by
- * containers never mistakes another host's (or namespace's) pid for one of ours.
- */
-const HOST = createHash('sha256').update(`${hostname()} ${pidNamespace()}`).digest('hex').slice(0, 8);
-
-function pidNamespace(): string {
-  try {
-    return readlinkSync('/proc/self/ns/pid'); // Linux: "pid:[4026531836]", one per namespace
-  } catch {
-    return '';
-  }
-}
-
 /** This process's host tag (tests name other writers' files with it). */
-export const hostTag = (): string => HOST;
+export const hostTag = (): string => HOST_TAG;
 
 /** Files of dead writers on another host are taken as abandoned only after this long (their pids cannot be checked). */
 const FOREIGN_STALE_MS = 24 * 3600_000;
@@ -38,19 +24,9 @@ const active = new Set<string>();
 
 /** A fresh scratch name for one writer of blob `hex`; `release` it when the writer is done, whatever the outcome. */
 export function writerName(hex: string): { name: string; release: () => void } {
-  const name = `${hex}.${HOST}.${process.pid}.${randomBytes(6).toString('hex')}`;
+  const name = `${hex}.${HOST_TAG}.${process.pid}.${randomBytes(6).toString('hex')}`;
   active.add(name);
   return { name, release: () => active.delete(name) };
-}
-
-/** True when the process that owns `pid` on this host has ended (EPERM: it exists, under another user). */
-function pidIsDead(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
 }
 
 /**
@@ -61,7 +37,7 @@ async function abandoned(dir: string, name: string, hex: string): Promise<boolea
   if (name === hex) return true;
   const m = NAME.exec(name);
   if (!m || m[1] !== hex) return false;
-  if (m[2] === HOST) return Number(m[3]) === process.pid ? !active.has(name) : pidIsDead(Number(m[3]));
+  if (m[2] === HOST_TAG) return Number(m[3]) === process.pid ? !active.has(name) : processGone(Number(m[3]));
   try {
     return Date.now() - (await fs.stat(join(dir, name))).mtimeMs > FOREIGN_STALE_MS;
   } catch {
