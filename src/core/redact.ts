@@ -29,24 +29,30 @@ export function hasUserInfo(value: string): boolean {
   return value.replace(DIGEST_TAIL, '').includes('@');
 }
 
-function redactParsedUrl(value: string, dropQuery: boolean): string | undefined {
-  let u: URL;
+/**
+ * An http(s) URL parsed, its user-info masked; undefined where the text rule must decide: not parseable, or an `@`
+ * before the query that the parser did not take as user-info (`http://u:12/34@host` parses as host u, port 12).
+ */
+function maskedUrl(value: string): { url: URL; masked: boolean } | undefined {
+  let url: URL;
   try {
-    u = new URL(value);
+    url = new URL(value);
   } catch {
     return undefined;
   }
-  // `http://u:12/34@host` parses as host u, port 12, path /34@host: an `@` before the query means user-info the
-  // parser did not recognise, so the text rule masks it.
+  if (!/^https?:$/.test(url.protocol)) return undefined;
+  const masked = url.username !== '' || url.password !== '';
   const beforeQuery = value.replace(SCHEME, '').split(/[?#]/)[0] ?? '';
-  if (u.username === '' && u.password === '' && beforeQuery.includes('@')) return undefined;
-  if (u.username !== '' || u.password !== '') {
-    u.username = MASK;
-    u.password = '';
-  } else if (!dropQuery) {
-    return value; // nothing to hide: keep the text exactly as it was
-  }
-  if (!dropQuery) return u.toString();
+  if (!masked && beforeQuery.includes('@')) return undefined;
+  if (masked) (url.username = MASK), (url.password = '');
+  return { url, masked };
+}
+
+function redactParsedUrl(value: string, dropQuery: boolean): string | undefined {
+  const m = maskedUrl(value);
+  if (!m) return undefined;
+  if (!dropQuery) return m.masked ? m.url.toString() : value; // nothing to hide: keep the text exactly as it was
+  const u = m.url;
   const hadQuery = u.search !== '';
   u.search = '';
   u.hash = '';
@@ -92,15 +98,9 @@ const QUERY_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
  * URL's signature, a token) as `***`, and a key that does not look like a parameter name masked whole.
  */
 export function redactForTrace(value: string): string {
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    return redact(value);
-  }
-  const beforeQuery = value.replace(SCHEME, '').split(/[?#]/)[0] ?? '';
-  if (!/^https?:$/.test(u.protocol) || (u.username === '' && u.password === '' && beforeQuery.includes('@'))) return redact(value);
-  if (u.username !== '' || u.password !== '') (u.username = MASK), (u.password = '');
+  const m = maskedUrl(value);
+  if (!m) return redact(value);
+  const u = m.url;
   const shown = (v: string) => encodeURIComponent(v).replace(/%3A/gi, ':').replace(/%2F/gi, '/').replace(/%2C/gi, ',');
   const query = [...u.searchParams].map(([k, v]) => (!QUERY_KEY.test(k) ? MASK : PLAIN_QUERY_KEYS.has(k) ? `${k}=${shown(v)}` : `${k}=${MASK}`));
   u.search = '';
