@@ -173,6 +173,19 @@ describe.runIf(ok)('registry credentials: helpers, auth files and `registry logi
   });
 });
 
+describe.runIf(ok)('registry login against a registry that asks for no credentials', () => {
+  let open: TestRegistry;
+  beforeAll(async () => void (open = await startRegistry()));
+  afterAll(async () => open?.stop());
+
+  it('stores the login as docker does, and says it was not checked', async () => {
+    const s = sandbox(scratch('ferry-creds-bin-'));
+    const r = await run(['registry', 'login', open.host, '--plain-http', '-u', USER, '--password-stdin'], { input: `${PASSWORD}\n`, env: s.env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`logged in to ${open.host} as ${USER} (stored in ${join(s.dir, 'docker', 'config.json')}); the registry did not ask for credentials, so they were not checked\n`);
+  });
+});
+
 describe.runIf(ok)('registry login against a Bearer token registry', () => {
   let tokens: TokenServer;
   let reg: TestRegistry;

@@ -37,7 +37,11 @@ describe('storeLogin / removeLogin: Docker config written as docker login writes
     const out = await removeLogin('reg.example:5000', { env: env(dir) });
     expect(out).toMatchObject({ loggedIn: true, erased: false, removedKeys: ['reg.example:5000', 'http://reg.example:5000'] });
     expect(JSON.parse(readFileSync(join(real, 'target.json'), 'utf8'))).toEqual({ ...others, auths: { 'keep.example': others.auths['keep.example'] } });
-    expect(await removeLogin('reg.example:5000', { env: env(dir) })).toMatchObject({ loggedIn: false, removedKeys: [] });
+    expect(await removeLogin('reg.example:5000', { env: env(dir) })).toMatchObject({ loggedIn: false, removedKeys: [], elsewhere: [] });
+    // podman's file still holding the host is named (ferry leaves it to `podman logout`).
+    mkdirSync(join(home, 'cfg', 'containers'), { recursive: true });
+    writeFileSync(join(home, 'cfg', 'containers', 'auth.json'), JSON.stringify({ auths: { 'reg.example:5000': { auth: b64('p:p') } } }));
+    expect((await removeLogin('reg.example:5000', { env: env(dir) })).elsewhere).toEqual([join(home, 'cfg', 'containers', 'auth.json')]);
   });
 
   it('a config that is not JSON is left alone: nothing is written over it', async () => {

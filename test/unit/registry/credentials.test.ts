@@ -21,6 +21,8 @@ describe('Docker config credentials (auths)', () => {
       'quay.io': { identitytoken: 'refresh-me' },
       'quay.io/team': { auth: b64('team:only') },
       'padded.example': { auth: b64('u:pw\0\0') },
+      'http://both.example': { auth: b64('legacy:old') },
+      'both.example': { auth: b64('written:new') },
     },
   });
   const creds = dockerConfigCredentials({ configDir: dir });
@@ -31,6 +33,8 @@ describe('Docker config credentials (auths)', () => {
     expect(await creds('127.0.0.1:5000')).toEqual({ username: 'local', password: 'pw' });
     expect(await creds('repos.example:10050')).toEqual({ username: 'u', password: 'p' });
     expect(await creds('padded.example')).toEqual({ username: 'u', password: 'pw' });
+    // The key docker writes (host[:port]) beats a legacy form of the same host, whatever their order in the file.
+    expect(await creds('both.example')).toEqual({ username: 'written', password: 'new' });
     expect(await creds('ghcr.io')).toBeUndefined();
     expect(normaliseKey('HTTPS://Repos.Example:10050/v2/')).toBe('repos.example:10050');
   });
