@@ -62,7 +62,8 @@ export function describeProgram(program: Command): CommandSpec[] {
       subcommands: subs.map((c) => ({ name: c.name(), description: c.description() })),
       flags: [...flags, HELP],
       ...(choices ? { argumentChoices: choices } : {}),
-      takesArguments: args.length > 0,
+      // A registry host (`registry login <host>`) is no file name: nothing is offered for it.
+      takesArguments: args.some((a) => a.name() !== 'host'),
     });
     for (const c of subs) visit(c, `${path}/${c.name()}`, flags);
   };

@@ -3,7 +3,7 @@ import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import type { HttpGetter } from '../fetchers/file-fetcher.js';
 import { RegistryClient } from '../registry/client.js';
-import { type CredentialProvider, chainCredentials, dockerConfigCredentials, staticCredentials } from '../registry/credentials.js';
+import { type CredentialProvider, chainCredentials, registryCredentials, staticCredentials } from '../registry/credentials.js';
 import { createHttpGetter } from '../registry/http-getter.js';
 import { keepSecret } from './scrub.js';
 
@@ -18,16 +18,22 @@ export async function buildMirrors(flags: string[], configPath?: string): Promis
   return new Mirrors([...fromFile, ...flags.map(parseMirrorFlag)]);
 }
 
-/** The registry client for a command: Docker config credentials, plus a --username login when given. */
+/**
+ * The registry client for a command: a --username login when given, then the credentials docker, podman and skopeo
+ * keep (containers auth files, Docker's config and its credential helpers: registry/credentials.ts). `credentials`
+ * replaces all of them (`registry login` checks a password with it alone, never with stored credentials).
+ */
 export function buildRegistryClient(
   flags: ConnectionFlags,
   events: EventSink,
   mirrors?: Mirrors,
   login?: { host: string; username: string; password: string },
   signal?: AbortSignal,
+  opts: { credentials?: CredentialProvider } = {},
 ): RegistryClient {
-  const docker = remembered(dockerConfigCredentials());
-  const credentials = login ? chainCredentials(staticCredentials(login.host, login.username, login.password), docker) : docker;
+  const stored = remembered(registryCredentials(signal ? { signal } : {}));
+  const given = login && staticCredentials(login.host, login.username, login.password);
+  const credentials = opts.credentials ?? (given ? chainCredentials(given, stored) : stored);
   return new RegistryClient({
     ...(mirrors ? { endpointFor: (r: string) => mirrors.endpointFor(r) } : {}),
     plainHttp: flags.plainHttp === true,
@@ -40,7 +46,7 @@ export function buildRegistryClient(
   });
 }
 
-/** Every secret the Docker config hands out is remembered, so no output can show it (scrub.ts). */
+/** Every secret a credentials file or helper hands out is remembered, so no output can show it (scrub.ts). */
 function remembered(provider: CredentialProvider): CredentialProvider {
   return async (host) => {
     const c = await provider(host);

@@ -2,11 +2,12 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { ConnectionFlags } from './context.js';
+import { registerLoginCommands } from './login-commands.js';
 import { type GlobalFlags, openSession } from './output.js';
 
-/** `ferry registry inventory`: what an (enclave) registry holds, for building delta bundles against it. */
+/** `ferry registry inventory` (what an enclave registry holds, for delta bundles), `login` and `logout`. */
 export function registerRegistryCommands(program: Command): void {
-  const registry = program.command('registry').description('look at a registry');
+  const registry = program.command('registry').description('log in to a registry, or look at what it holds');
   registry
     .command('inventory')
     .description('list repositories, tags and digests (and the blobs they use) for `bundle pull --since`')
@@ -36,4 +37,5 @@ export function registerRegistryCommands(program: Command): void {
         await client.close();
       }
     });
+  registerLoginCommands(registry, program);
 }

@@ -13,7 +13,7 @@ export function refuseUserInfo(where: string, value: string, fix: string): void 
 }
 
 /** Where registry credentials go, for the messages of commands that log in to one registry. */
-export const LOGIN_FIX = 'give the user with --username (stage: --registry-username) and the password on standard input with --password-stdin (stage: --registry-password-stdin), or log in with `docker login HOST` so the Docker config (~/.docker/config.json) holds them';
+export const LOGIN_FIX = 'give the user with --username (stage: --registry-username) and the password on standard input with --password-stdin (stage: --registry-password-stdin), or log in once with `docker login HOST` or `ferry registry login HOST` so the Docker config (~/.docker/config.json) or its credential helper holds them';
 
 /** Where mirror credentials go: mirrors are looked up in the Docker config by the host contacted. */
-export const MIRROR_FIX = 'log in with `docker login HOST` so the Docker config (~/.docker/config.json) holds them; write a literal "@" in a URL path as %40';
+export const MIRROR_FIX = 'log in with `docker login HOST` or `ferry registry login HOST` so the Docker config (~/.docker/config.json) or its credential helper holds them; write a literal "@" in a URL path as %40';

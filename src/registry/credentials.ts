@@ -1,6 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { type AuthFile, type AuthFileKind, containersAuthPaths, decodeEntry, dockerConfigPath, entryFor, helperFor, helperServerUrl, normaliseKey, readAuthFile, usesDockerConfig } from './auth-files.js';
+import { helperGet } from './credential-helper.js';
+
+export { normaliseKey } from './auth-files.js';
 
 export type Credential = { username: string; password: string } | { identityToken: string };
 
@@ -26,48 +28,48 @@ export function staticCredentials(host: string, username: string, password: stri
   return async (h) => (normaliseKey(h) === want ? { username, password } : undefined);
 }
 
-interface DockerAuthEntry {
-  auth?: string;
-  username?: string;
-  password?: string;
-  identitytoken?: string;
+export interface LookupOptions {
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  helperTimeoutMs?: number;
 }
 
 /**
- * Docker's config (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`), `auths` only: keys may be
- * `https://index.docker.io/v1/` (Docker Hub's legacy key), `host[:port]`, or carry a scheme or path, so they are
- * normalised to `host[:port]` before matching. Credential helpers (`credsStore`) are not run.
+ * One credentials file: for a host its helper (`credHelpers[host]`, else Docker's `credsStore`) answers alone — docker
+ * does not fall back to `auths` when a configured helper has nothing (credentials/native_store.go Get) — else its
+ * `auths` entry. The file is read once; each helper is asked once per server address, however many requests follow.
  */
-export function dockerConfigCredentials(opts: { configDir?: string } = {}): CredentialProvider {
-  const dir = opts.configDir ?? process.env.DOCKER_CONFIG ?? join(homedir(), '.docker');
-  let entries: Promise<Map<string, DockerAuthEntry>> | undefined;
-  const load = async () => {
-    try {
-      const json = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { auths?: Record<string, DockerAuthEntry> };
-      return new Map(Object.entries(json.auths ?? {}).map(([k, v]) => [normaliseKey(k), v]));
-    } catch {
-      return new Map<string, DockerAuthEntry>();
-    }
-  };
+export function authFileCredentials(path: string, kind: AuthFileKind, opts: LookupOptions = {}): CredentialProvider {
+  let file: Promise<AuthFile | undefined> | undefined;
+  const asked = new Map<string, Promise<Credential | undefined>>();
   return async (host) => {
-    entries ??= load();
-    const e = (await entries).get(normaliseKey(host));
-    if (!e) return undefined;
-    if (e.identitytoken) return { identityToken: e.identitytoken };
-    if (e.auth) {
-      const decoded = Buffer.from(e.auth, 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (colon > 0) return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+    const f = await (file ??= readAuthFile(path, kind));
+    if (!f) return undefined;
+    const helper = helperFor(f, host);
+    if (helper === undefined) return decodeEntry(entryFor(f, host));
+    const server = helperServerUrl(f, host);
+    const key = `${helper}\n${server}`;
+    let answer = asked.get(key);
+    if (!answer) {
+      answer = helperGet(helper, server, { host: normaliseKey(host), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.helperTimeoutMs ? { timeoutMs: opts.helperTimeoutMs } : {}) });
+      asked.set(key, answer);
     }
-    if (e.username !== undefined && e.password !== undefined) return { username: e.username, password: e.password };
-    return undefined;
+    return answer;
   };
 }
 
-/** `https://index.docker.io/v1/` → `docker.io`; `http://host:5000/path` → `host:5000`. */
-export function normaliseKey(key: string): string {
-  let k = key.trim().toLowerCase().replace(/^[a-z]+:\/\//, '');
-  k = k.split('/')[0] ?? k;
-  if (k === 'index.docker.io' || k === 'registry-1.docker.io') return 'docker.io';
-  return k;
+/** Docker's config alone (`configDir` in place of $DOCKER_CONFIG / ~/.docker). */
+export function dockerConfigCredentials(opts: LookupOptions & { configDir?: string } = {}): CredentialProvider {
+  const path = opts.configDir ? join(opts.configDir, 'config.json') : dockerConfigPath(opts.env);
+  return authFileCredentials(path, 'docker', opts);
+}
+
+/**
+ * Where podman and skopeo look, in their order (auth-files.ts): the containers auth files, then Docker's config —
+ * which is how skopeo reads the credentials `docker login` left. With REGISTRY_AUTH_FILE set, that file alone.
+ */
+export function registryCredentials(opts: LookupOptions = {}): CredentialProvider {
+  const env = opts.env ?? process.env;
+  const files = containersAuthPaths(env).map((p) => authFileCredentials(p, 'containers', opts));
+  return chainCredentials(...files, ...(usesDockerConfig(env) ? [dockerConfigCredentials({ ...opts, env })] : []));
 }

@@ -33,6 +33,8 @@ describe.runIf(ok)('ferry completion bash|zsh|fish', () => {
     expect(pullFlags).not.toContain('--registry');
     expect(bashComplete(['ferry', 'bundle', 'push', '--re'])).toEqual(['--registry', '--require-signature', '--report']);
     expect(bashComplete(['ferry', 'completion', ''])).toEqual(['bash', 'zsh', 'fish']);
+    expect(bashComplete(['ferry', 'registry', ''])).toEqual(['inventory', 'login', 'logout']);
+    expect(bashComplete(['ferry', 'registry', 'login', '--pa'])).toEqual(['--password-stdin']);
     // Global flags before the command, and a flag's value, do not lose the command path.
     expect(bashComplete(['ferry', '--json', 'bundle', 'v'])).toEqual(['verify']);
     expect(bashComplete(['ferry', 'bundle', 'pull', '-o', 'bundle', '--s'])).toEqual(['--sign-key', '--split', '--since']);

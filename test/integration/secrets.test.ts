@@ -60,6 +60,9 @@ describe('credentials in --registry and --mirror never reach an output channel',
       ['audit', ['bundle', 'audit', bundle, '-o', join(dir, 'report.json'), '--registry', `alice:${pw}@127.0.0.1:5999`]],
       ['inventory', ['registry', 'inventory', '--registry', `alice:${pw}@127.0.0.1:5999/p`, '-o', join(dir, 'inv.json')]],
       ['stage', ['bundle', 'stage', bundle, '--dir', join(dir, 'stage'), '--registry', `alice:${pw}@127.0.0.1:5999`]],
+      ['login', ['registry', 'login', `alice:${pw}@127.0.0.1:5999`, '-u', 'alice', '--password-stdin']],
+      ['login url', ['registry', 'login', `http://alice:${pw}@127.0.0.1:5999`, '-u', 'alice', '--password-stdin']],
+      ['logout', ['registry', 'logout', `alice:${pw}@127.0.0.1:5999`]],
     ];
   };
 
@@ -117,8 +120,12 @@ describe.runIf(requireTools('docker-registry', 'htpasswd'))('credentials in use 
       await run(['registry', 'inventory', '--registry', `${reg.host}/copy`, '--plain-http', '--username', 'alice', '--password-stdin', '-o', join(dir, 'out', 'inv.json')], { input: `${pw}\n` }),
       // A wrong password: the failure must not echo the one that was tried.
       await run(['--json', 'bundle', 'push', b, '--registry', `${reg.host}/copy`, '--plain-http', '--username', 'alice', '--password-stdin'], { input: `${pw}x\n` }),
+      // registry login, wrong then right (the Docker config it writes holds the password on purpose, outside out/).
+      await run(['registry', 'login', `http://${reg.host}`, '-u', 'alice', '--password-stdin'], { input: `${pw}x\n`, env: { DOCKER_CONFIG: join(dir, 'login') } }),
+      await run(['--json', 'registry', 'login', `http://${reg.host}`, '-u', 'alice', '--password-stdin'], { input: `${pw}\n`, env: { DOCKER_CONFIG: join(dir, 'login') } }),
+      await run(['registry', 'logout', reg.host], { env: { DOCKER_CONFIG: join(dir, 'login') } }),
     ];
-    expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0, 1]);
+    expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0, 1, 1, 0, 0]);
     for (const r of runs) for (const f of forms(pw)) expect(`${r.stdout}${r.stderr}`).not.toContain(f);
     const files = filesUnder(join(dir, 'out'));
     expect(files.filter((f) => /b\.tar$|lock\.json$|push\.html$|audit\.json$|inv\.json$/.test(f))).toHaveLength(5);
