@@ -71,7 +71,7 @@ export class RegistryClient {
       this.transport.send({ method: c.method, url, headers: { ...(c.headers ?? {}), ...(authorization ? { authorization } : {}) }, ...(c.body !== undefined ? { body: c.body } : {}) });
     // A 401 from where a redirect led (registry.k8s.io → Artifact Registry) is that host's, answered for it alone.
     const redirected = (r: HttpResponse) => r.status === 401 && new URL(r.url).origin !== origin;
-    const elsewhere = (r: HttpResponse) => sendElsewhere(this.elsewhere, c, r.url, redirectRefusal(c.what, host), r);
+    const elsewhere = (r: HttpResponse) => sendElsewhere(this.elsewhere, c, r.url, origin, redirectRefusal(c.what, host), r);
     let res = await send(await this.auth.header(origin, c.scopes, creds));
     if (redirected(res)) return elsewhere(res);
     if (res.status !== 401) return res;
@@ -95,7 +95,7 @@ export class RegistryClient {
    * when it asks (401), it gets only credentials configured for ITS host, or an anonymous token (foreign-origin.ts).
    */
   private callElsewhere(registry: string, c: Call, url: string, home: string): Promise<HttpResponse> {
-    return sendElsewhere(this.elsewhere, c, url, elsewhereRefusal(c.what, registry, home));
+    return sendElsewhere(this.elsewhere, c, url, home, elsewhereRefusal(c.what, registry, home));
   }
 
   async ping(registry: string): Promise<void> {

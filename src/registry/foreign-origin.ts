@@ -32,16 +32,19 @@ export interface ElsewhereDeps {
 export type Refusal = (why: string, target: URL) => FerryError;
 
 /**
- * Sends `req` to `url` on another origin with that origin's own Authorization (none until it asks), answering one
- * 401 challenge. `first` is a 401 already received from there (a redirect's target), which is answered without
- * sending the request again first.
+ * Sends `req` to `url` on another origin than `home` (the registry's) with that origin's own Authorization (none
+ * until it asks), answering one 401 challenge. `first` is a 401 already received from there (a redirect's target),
+ * which is answered without sending the request again first.
  */
-export async function sendElsewhere(deps: ElsewhereDeps, req: ElsewhereRequest, url: string, refused: Refusal, first?: HttpResponse): Promise<HttpResponse> {
+export async function sendElsewhere(deps: ElsewhereDeps, req: ElsewhereRequest, url: string, home: string, refused: Refusal, first?: HttpResponse): Promise<HttpResponse> {
   const target = new URL(url);
   const { origin, host } = target;
+  // An HTTPS registry sending ferry on to plain HTTP: no credentials go there in clear (the user asked for TLS), as
+  // for a token realm on plain HTTP (authenticator.ts); an anonymous token request carries nothing and still goes.
+  const cleartext = new URL(home).protocol === 'https:' && target.protocol !== 'https:';
   let found: ReturnType<CredentialProvider> | undefined;
   // Only the target's own credentials: the provider is asked for this host, with no fallback to the registry's name.
-  const creds: CredentialLookup = () => (found ??= deps.credentials(host));
+  const creds: CredentialLookup = () => (found ??= cleartext ? Promise.resolve(undefined) : deps.credentials(host));
   const replayable = req.body === undefined || Buffer.isBuffer(req.body);
   const send = (authorization: string | undefined) =>
     deps.transport.send({
@@ -57,7 +60,7 @@ export async function sendElsewhere(deps: ElsewhereDeps, req: ElsewhereRequest, 
       return await step();
     } catch (err) {
       if (!isFerryError(err, 'AUTH_FAILED')) throw err;
-      throw refused(await refusalReason(creds, err.message, req.what), target);
+      throw refused(cleartext ? CLEARTEXT : await refusalReason(creds, err.message, req.what), target);
     }
   };
 
@@ -75,12 +78,13 @@ export async function sendElsewhere(deps: ElsewhereDeps, req: ElsewhereRequest, 
   res = await send(await authorising(() => deps.auth.challenge(origin, challenge, req.scopes, creds, req.what)));
   if (res.status === 401) {
     await res.body.dump();
-    throw refused((await creds()) ? 'it rejected the credentials configured for it (HTTP 401)' : NO_CREDENTIALS, target);
+    throw refused(cleartext ? CLEARTEXT : (await creds()) ? 'it rejected the credentials configured for it (HTTP 401)' : NO_CREDENTIALS, target);
   }
   return res;
 }
 
 const NO_CREDENTIALS = 'it asks for credentials and none are configured for it (anonymous access is refused)';
+export const CLEARTEXT = 'it asks for credentials over plain HTTP, and ferry sends none in clear to a host an HTTPS registry sent it to (a misconfiguration of the registry: its redirects must stay on https://)';
 
 /** The Authenticator's reason, worded for a host that is not the registry the user named. */
 async function refusalReason(creds: CredentialLookup, message: string, what: string): Promise<string> {
@@ -95,7 +99,7 @@ export const loginHint = (host: string): string => `run \`docker login ${host}\`
 /** The one line for a redirect target that refused: the registry, the target host, why, and how to give it credentials. */
 export function redirectRefusal(what: string, home: string): Refusal {
   return (why, { host }) =>
-    new FerryError('AUTH_FAILED', `${what}: ${home} redirected the request to ${host}, which refused it: ${why}. ferry sends ${host} only credentials of its own, never ${home}'s: ${loginHint(host)}`, {
+    new FerryError('AUTH_FAILED', `${what}: ${home} redirected the request to ${host}, which refused it: ${why}${why === CLEARTEXT ? '' : `. ferry sends ${host} only credentials of its own, never ${home}'s: ${loginHint(host)}`}`, {
       registry: home,
       target: host,
     });
@@ -106,7 +110,7 @@ export function elsewhereRefusal(what: string, registry: string, home: string): 
   return (why, { host, origin }) =>
     new FerryError(
       'AUTH_FAILED',
-      `${what}: the registry sent the request to ${origin}, another origin than its own ${home}, which refused it: ${why}. ferry never sends the registry's credentials there (distribution-spec: Authorization is never forwarded to another host). Configure the registry to name its own public URL in Location (distribution: http.host, or X-Forwarded-Proto/Host at the proxy), or, if ${host} is meant to take it, ${loginHint(host)}`,
+      `${what}: the registry sent the request to ${origin}, another origin than its own ${home}, which refused it: ${why}. ferry never sends the registry's credentials there (distribution-spec: Authorization is never forwarded to another host). Configure the registry to name its own public URL in Location (distribution: http.host, or X-Forwarded-Proto/Host at the proxy)${why === CLEARTEXT ? '' : `, or, if ${host} is meant to take it, ${loginHint(host)}`}`,
       { registry, origin },
     );
 }

@@ -18,7 +18,8 @@ export interface LoopbackServer {
   stop(): Promise<void>;
 }
 
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void, log: Received[]): Promise<LoopbackServer> {
+/** A loopback HTTP server that logs every request before `handler` answers it. */
+export async function startLoopbackServer(handler: (req: IncomingMessage, res: ServerResponse) => void, log: Received[] = []): Promise<LoopbackServer> {
   const server: Server = createServer((req, res) => {
     log.push({ method: req.method ?? '', path: req.url ?? '', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
     handler(req, res);
@@ -41,7 +42,7 @@ export interface RedirectFront extends LoopbackServer {
  */
 export async function startRedirectFront(opts: { username: string; password: string; target: string }): Promise<RedirectFront> {
   const basic = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString('base64')}`;
-  const front = await listen((req, res) => {
+  const front = await startLoopbackServer((req, res) => {
     req.resume();
     if (req.headers.authorization !== basic) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="front"' }).end();
     const path = req.url ?? '/';
@@ -56,7 +57,7 @@ export async function startRedirectFront(opts: { username: string; password: str
 /** A pass-through to `upstream` (a real registry) that records what it receives, headers included. */
 export async function startRecordingProxy(upstream: string): Promise<LoopbackServer> {
   const to = new URL(upstream);
-  return listen((req, res) => {
+  return startLoopbackServer((req, res) => {
     const out = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, host: to.host } }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);

@@ -1,10 +1,12 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { type Server as TlsServer, createServer as createTlsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Image, makeImage, makeLayer, seed, writeOciLayout } from '../helpers/images.js';
-import { type LoopbackServer, type RedirectFront, startRecordingProxy, startRedirectFront } from '../helpers/redirect-front.js';
+import { type LoopbackServer, type RedirectFront, startLoopbackServer, startRecordingProxy, startRedirectFront } from '../helpers/redirect-front.js';
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
 import { type TokenServer, startTokenServer } from '../helpers/token-server.js';
 import { requireTools } from '../helpers/tools.js';
@@ -149,5 +151,50 @@ describe.runIf(ok)('a registry that redirects to an authenticated host', () => {
     expect(authorizations(target).filter((a) => a.startsWith('Basic '))).toEqual([]);
     expect(tokens.requests.filter((q) => q.authorization !== undefined)).toEqual([]);
     for (const secret of [FRONT.password, ROBOT.password, KEEPER.password]) expect(`${r.stdout}${r.stderr}`).not.toContain(secret);
+  }, 60_000);
+});
+
+/**
+ * An HTTPS registry (a loopback stub with its own certificate) that redirects to a plain-HTTP host asking for Basic
+ * credentials, which the Docker config has for that host: they would cross the network in clear.
+ */
+describe.runIf(requireTools('openssl'))('a redirect from an HTTPS registry to a plain-HTTP host', () => {
+  let tls: TlsServer;
+  let target: LoopbackServer;
+  let host: string;
+  let caPath: string;
+
+  beforeAll(async () => {
+    const dir = scratch('ferry-redirect-tls-');
+    caPath = join(dir, 'ca.pem');
+    const keyPath = join(dir, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', caPath, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    target = await startLoopbackServer((req, res) => void (req.resume(), res.writeHead(401, { 'www-authenticate': 'Basic realm="target"' }).end()));
+    tls = createTlsServer({ cert: readFileSync(caPath), key: readFileSync(keyPath) }, (req, res) => {
+      req.resume();
+      if (req.url === '/v2/') return void res.writeHead(200).end('{}');
+      res.writeHead(307, { location: `${target.url}${req.url}` }).end();
+    });
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+    host = `127.0.0.1:${(tls.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((r) => (tls?.closeAllConnections(), tls?.close(r)));
+    await target?.stop();
+  });
+
+  it('sends the target no credentials, and says why in one line', async () => {
+    const dir = scratch();
+    const config = join(dir, 'docker');
+    mkdirSync(config);
+    writeFileSync(join(config, 'config.json'), JSON.stringify({ auths: { [target.host]: { auth: Buffer.from(`${KEEPER.username}:${KEEPER.password}`).toString('base64') } } }));
+    const r = await run(['bundle', 'pull', writeManifest(dir, `  images: [${host}/acme/app:v1]\n`), '-o', join(dir, 'b.tar'), '--cache', join(dir, 'c'), '--ca-file', caPath, '--no-progress'], {
+      env: { DOCKER_CONFIG: config },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${host} redirected the request to ${target.host}, which refused it: it asks for credentials over plain HTTP`);
+    expect(target.log.length).toBeGreaterThan(0);
+    expect(target.log.filter((l) => l.authorization !== undefined)).toEqual([]);
+    expect(`${r.stdout}${r.stderr}`).not.toContain(KEEPER.password);
   }, 60_000);
 });
