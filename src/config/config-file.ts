@@ -18,7 +18,7 @@ const configSchema = z
   .strict();
 
 export interface FerryConfig {
-  /** Validated, normalised [FROM, TO] rules in file order. */
+  /** Validated [FROM, TO] rules in file order (registry hosts normalised, URL prefixes as written). */
   mirrors: MirrorRule[];
 }
 

@@ -3,8 +3,9 @@ import { hasUserInfo, redact } from '../core/redact.js';
 import { MIRROR_FIX } from './user-info.js';
 
 /**
- * One mirror rule FROM=TO, validated and normalised. FROM containing `://` is a URL prefix for file downloads;
- * otherwise it is a registry host, and TO is that registry's endpoint base URL.
+ * One mirror rule FROM=TO, validated. FROM containing `://` is a URL prefix for file downloads, kept as written (it
+ * is compared as a URL: config/url-prefix.ts); otherwise it is a registry host, normalised, and TO is that registry's
+ * endpoint base URL.
  */
 export type MirrorRule = [from: string, to: string];
 
@@ -44,9 +45,8 @@ function normalise(from: string, to: string): MirrorRule {
   if (isUrlPrefix(from)) {
     checkHttpUrl(from, 'FROM');
     checkHttpUrl(to, 'TO');
-    // Keep exactly one slash at the seam, whichever side wrote it.
-    const target = from.endsWith('/') ? (to.endsWith('/') ? to : `${to}/`) : to.replace(/\/+$/, '');
-    return [from, target];
+    // Kept as written: FROM is compared as a URL (url-prefix.ts), and the seam's one "/" is made when rewriting.
+    return [from, to];
   }
   const host = normaliseRegistry(from);
   if (!HOST_RE.test(host)) throw new RuleProblem(`FROM "${redact(from)}" is neither a registry host (docker.io, 127.0.0.1:5000) nor a URL prefix (https://…)`);

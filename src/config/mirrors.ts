@@ -1,5 +1,6 @@
 import { redact } from '../core/redact.js';
 import { checkRule, isUrlPrefix, type MirrorRule, normaliseRegistry, usageError } from './mirror-rule.js';
+import { type UrlPrefix, joinTail, tailAfter, urlPrefix } from './url-prefix.js';
 
 export { loadConfig, parseConfig, type FerryConfig } from './config-file.js';
 export { normaliseRegistry, type MirrorRule } from './mirror-rule.js';
@@ -12,20 +13,24 @@ export { normaliseRegistry, type MirrorRule } from './mirror-rule.js';
  */
 export class Mirrors {
   private readonly registries = new Map<string, string>();
-  private prefixes: MirrorRule[] = [];
+  private prefixes: { prefix: UrlPrefix; to: string }[] = [];
 
   /** Rules are validated (FerryError('USAGE')); a later rule for the same FROM replaces an earlier one. */
   constructor(rules: Iterable<readonly [string, string]> = []) {
     for (const [from, to] of rules) this.add(from, to);
   }
 
-  /** Adds or replaces a rule: command-line flags come after the config file, so they win. */
+  /**
+   * Adds or replaces a rule: command-line flags come after the config file, so they win. URL prefixes are the same
+   * FROM when they are the same URL (`https://e.org/` and `HTTPS://E.ORG:443`).
+   */
   add(from: string, to: string): void {
     const [f, t] = checkRule(from, to, `mirror ${redact(`${from}=${to}`)}`);
     if (isUrlPrefix(f)) {
-      this.prefixes = this.prefixes.filter(([p]) => p !== f);
-      this.prefixes.push([f, t]);
-      this.prefixes.sort((a, b) => b[0].length - a[0].length);
+      const prefix = urlPrefix(f);
+      this.prefixes = this.prefixes.filter((p) => p.prefix.key !== prefix.key);
+      this.prefixes.push({ prefix, to: t });
+      this.prefixes.sort((a, b) => b.prefix.key.length - a.prefix.key.length);
     } else {
       this.registries.set(f, t);
     }
@@ -36,21 +41,19 @@ export class Mirrors {
     return this.registries.get(normaliseRegistry(registry));
   }
 
-  /** The URL to contact for an upstream file URL: rewritten by the longest matching prefix rule, else unchanged. */
+  /**
+   * The URL to contact for an upstream file URL: rewritten by the longest matching prefix rule, else unchanged. Both
+   * are compared as URLs (scheme and host case, default ports, an empty path: config/url-prefix.ts), so
+   * `https://get.rke2.io/=…` covers `https://get.rke2.io`; the rule's FROM ends at a boundary, so `https://github.com`
+   * covers `https://github.com/x` but not `https://github.com.example.org/x`.
+   */
   rewriteUrl(url: string): string {
-    const hit = this.prefixes.find(([from]) => matchesPrefix(url, from));
-    return hit ? hit[1] + url.slice(hit[0].length) : url;
+    for (const { prefix, to } of this.prefixes) {
+      const tail = tailAfter(prefix, url);
+      if (tail !== undefined) return joinTail(to, tail);
+    }
+    return url;
   }
-}
-
-/**
- * A prefix that ends in `/` matches as a plain string prefix; one that does not must end at a boundary, so
- * `https://github.com` covers `https://github.com/x` but not `https://github.com.example.org/x`.
- */
-function matchesPrefix(url: string, prefix: string): boolean {
-  if (!url.startsWith(prefix)) return false;
-  if (prefix.endsWith('/') || url.length === prefix.length) return true;
-  return '/?#'.includes(url.charAt(prefix.length));
 }
 
 /**

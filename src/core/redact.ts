@@ -54,6 +54,10 @@ function redactParsedUrl(value: string, dropQuery: boolean): string | undefined 
   if (!dropQuery) return m.masked ? m.url.toString() : value; // nothing to hide: keep the text exactly as it was
   const u = m.url;
   const hadQuery = u.search !== '';
+  // No user-info: the URL as it was written up to its query (`https://get.rke2.io`, not the parser's
+  // `https://get.rke2.io/`), so a message shows what the manifest or flag says; printable ASCII only, one line.
+  const written = value.split(/[?#]/)[0] ?? '';
+  if (!m.masked && /^[\x21-\x7e]+$/.test(written)) return `${written}${hadQuery ? '?…' : ''}`;
   u.search = '';
   u.hash = '';
   return `${u.toString()}${hadQuery ? '?…' : ''}`;

@@ -1,3 +1,4 @@
+import { sameUrl } from '../core/url-form.js';
 import type { AptEntry } from '../manifest/types.js';
 import type { LockedAptSource } from './types.js';
 
@@ -20,7 +21,7 @@ export function aptDifferences(locked: LockedAptSource[], wanted: AptEntry[]): s
     }
     const at = `apt source ${w.url}`;
     const same = (name: string, a: string, b: string) => a !== b && out.push(`${at}: ${name} changed: the manifest says ${a}, the lock says ${b}`);
-    same('url', w.url, l.url);
+    if (!sameUrl(w.url, l.url)) same('url', w.url, l.url); // compared as URLs
     same('suites', list(w.suites), list(l.suites));
     same('components', list(w.components), list(l.components));
     same('architectures', list(w.architectures), list(l.architectures));

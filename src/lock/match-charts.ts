@@ -1,8 +1,10 @@
+import { comparableUrl } from '../core/url-form.js';
 import type { ChartEntry } from '../manifest/types.js';
 import { byKey } from './canonical-json.js';
 import type { LockedChart } from './types.js';
 
-const key = (repo: string, name: string) => `${repo} ${name}`;
+/** Charts are matched by repository (compared as a URL) and name. */
+const key = (repo: string, name: string) => `${comparableUrl(repo)} ${name}`;
 const list = (xs: string[]) => `[${[...xs].sort().join(', ')}]`;
 
 /** Differences between spec.charts and the lock's charts, one line each (for LOCK_MISMATCH). */

@@ -1,4 +1,5 @@
 import { FerryError } from '../core/errors.js';
+import { sameUrl } from '../core/url-form.js';
 import type { BundleManifest, FileEntry, PlatformSpec } from '../manifest/types.js';
 import { byKey } from './canonical-json.js';
 import { aptDifferences } from './match-apt.js';
@@ -11,11 +12,16 @@ const platformsText = (p: PlatformSpec): string => (p === 'all' ? 'all' : [...p]
 const manifestPin = (f: FileEntry): string => (f.sha256 !== undefined ? `sha256 ${f.sha256}` : `checksums ${f.checksums ?? '?'}`);
 const lockPin = (f: LockedFile): string =>
   f.vouchedBy.kind === 'checksums' ? `checksums ${f.vouchedBy.url}` : `sha256 ${f.sha256}`;
+/** The same pin: the same sha256, or the same checksum list (its URL compared as a URL, as written in either). */
+const samePin = (m: FileEntry, l: LockedFile): boolean =>
+  m.sha256 !== undefined ? l.vouchedBy.kind !== 'checksums' && l.sha256 === m.sha256 : l.vouchedBy.kind === 'checksums' && sameUrl(l.vouchedBy.url, m.checksums ?? '');
 
 /**
  * `--lock` fetches exactly what the lock says, so the lock must still describe the manifest: the same bundle name,
  * the same images with the same platform requests, the same files from the same URLs with the same pins (a file
- * pinned by `checksums:` matches the lock entry vouched for by that list). Throws FerryError('LOCK_MISMATCH')
+ * pinned by `checksums:` matches the lock entry vouched for by that list). URLs compare as URLs (core/url-form.ts),
+ * so a lock written before a URL's spelling changed (`https://get.rke2.io` → `HTTPS://get.rke2.io/`) still
+ * matches; the lock keeps the URLs as they were written. Throws FerryError('LOCK_MISMATCH')
  * listing every difference: manifest entries in manifest order, then what only the lock has, sorted.
  */
 export function checkLockMatchesManifest(lock: Lock, manifest: BundleManifest): void {
@@ -43,8 +49,8 @@ export function checkLockMatchesManifest(lock: Lock, manifest: BundleManifest): 
       diffs.push(`file ${f.name} from ${f.url} (${manifestPin(f)}): in the manifest, not in the lock`);
       continue;
     }
-    if (locked.url !== f.url) diffs.push(`file ${f.name}: URL changed: the manifest says ${f.url}, the lock says ${locked.url}`);
-    if (lockPin(locked) !== manifestPin(f)) diffs.push(`file ${f.name}: pin changed: the manifest says ${manifestPin(f)}, the lock says ${lockPin(locked)}`);
+    if (!sameUrl(locked.url, f.url)) diffs.push(`file ${f.name}: URL changed: the manifest says ${f.url}, the lock says ${locked.url}`);
+    if (!samePin(f, locked)) diffs.push(`file ${f.name}: pin changed: the manifest says ${manifestPin(f)}, the lock says ${lockPin(locked)}`);
   }
   const wantedNames = new Set(manifest.files.map((f) => f.name));
   for (const locked of [...lock.files].sort(byKey((f) => f.name))) {

@@ -1,3 +1,4 @@
+import { sameUrl } from '../core/url-form.js';
 import type { Rke2Entry } from '../manifest/types.js';
 import type { LockedRke2 } from './types.js';
 
@@ -17,7 +18,9 @@ export function rke2Differences(locked: LockedRke2 | undefined, wanted: Rke2Entr
   field('imageSets', sets(wanted.imageSets), sets(locked.imageSets));
   field('installScript', wanted.installScript, locked.installScript);
   field('pushImages', wanted.pushImages, locked.pushImages);
-  field('releaseUrl', wanted.releaseUrl, locked.releaseUrl);
-  if (wanted.installScript) field('installScriptUrl', wanted.installScriptUrl, locked.installScriptUrl);
+  // URLs compare as URLs: only a change of what they name is a mismatch, not of how they are written.
+  const url = (name: string, m: string, l: string) => !sameUrl(m, l) && field(name, m, l);
+  url('releaseUrl', wanted.releaseUrl, locked.releaseUrl);
+  if (wanted.installScript) url('installScriptUrl', wanted.installScriptUrl, locked.installScriptUrl);
   return out;
 }

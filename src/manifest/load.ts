@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { FerryError } from '../core/errors.js';
 import { inputFileError } from '../core/input-file.js';
+import { comparableUrl } from '../core/url-form.js';
 import { formatReference, parseReference } from '../core/reference.js';
 import { fileNameFromUrl, fileNameProblem } from './file-name.js';
 import { parsePlatformSpec, type PlatformProblem } from './platform.js';
@@ -99,7 +100,8 @@ function charts(items: unknown[], manifestPath: string, problems: Problem[]): Ch
   const seen = new Map<string, number>();
   items.forEach((c, i) => {
     if (!isRecord(c) || !isString(c.repo) || !isString(c.name) || (!isString(c.version) && typeof c.version !== 'number')) return;
-    const key = `${c.repo.replace(/\/+$/, '')} ${c.name}`;
+    // The same repository written two ways (`HTTPS://Charts.Example`, `https://charts.example/`) is one repository.
+    const key = `${comparableUrl(c.repo.replace(/\/+$/, ''))} ${c.name}`;
     const first = seen.get(key);
     if (first !== undefined) {
       problems.push({ path: ['spec', 'charts', i, 'name'], message: `chart ${c.name} from ${c.repo} is listed twice (also spec.charts.${first})` });

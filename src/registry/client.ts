@@ -4,6 +4,7 @@ import { FerryError } from '../core/errors.js';
 import { type Descriptor, MANIFEST_ACCEPT } from '../core/media-types.js';
 import { Authenticator } from './authenticator.js';
 import { type CredentialProvider, anonymous } from './credentials.js';
+import { type ElsewhereDeps, elsewhereRefusal, redirectRefusal, sendElsewhere } from './foreign-origin.js';
 import { registryError } from './registry-error.js';
 import { resumableBody } from './resumable-body.js';
 import { BodyLimit } from './http-limits.js';
@@ -39,11 +40,13 @@ export class RegistryClient {
   readonly transport: Transport;
   private readonly auth: Authenticator;
   private readonly credentials: CredentialProvider;
+  private readonly elsewhere: ElsewhereDeps;
 
   constructor(private readonly opts: RegistryClientOptions = {}) {
     this.transport = new Transport(opts);
     this.auth = new Authenticator(this.transport);
     this.credentials = opts.credentials ?? anonymous;
+    this.elsewhere = { transport: this.transport, auth: this.auth, credentials: this.credentials };
   }
 
   baseUrl(registry: string): string {
@@ -66,13 +69,18 @@ export class RegistryClient {
     const creds = () => (found ??= this.credentials(host).then((x) => x ?? (host !== registry ? this.credentials(registry) : undefined)));
     const send = (authorization: string | undefined) =>
       this.transport.send({ method: c.method, url, headers: { ...(c.headers ?? {}), ...(authorization ? { authorization } : {}) }, ...(c.body !== undefined ? { body: c.body } : {}) });
+    // A 401 from where a redirect led (registry.k8s.io → Artifact Registry) is that host's, answered for it alone.
+    const redirected = (r: HttpResponse) => r.status === 401 && new URL(r.url).origin !== origin;
+    const elsewhere = (r: HttpResponse) => sendElsewhere(this.elsewhere, c, r.url, origin, redirectRefusal(c.what, host), r);
     let res = await send(await this.auth.header(origin, c.scopes, creds));
+    if (redirected(res)) return elsewhere(res);
     if (res.status !== 401) return res;
     await res.body.dump();
     const replayable = c.body === undefined || Buffer.isBuffer(c.body);
     const header = await this.auth.challenge(origin, res.headers['www-authenticate'], c.scopes, creds, c.what);
     if (!replayable) throw new FerryError('AUTH_FAILED', `${c.what}: unauthorized (the request body could not be re-sent)`, { registry });
     res = await send(header);
+    if (redirected(res)) return elsewhere(res);
     if (res.status === 401) {
       await res.body.dump();
       throw new FerryError('AUTH_FAILED', `${c.what}: the registry rejected the credentials (HTTP 401)`, { registry });
@@ -82,19 +90,12 @@ export class RegistryClient {
 
   /**
    * A request to a URL the registry named on another origin (an upload Location on another host or port). The
-   * distribution spec says clients MUST NOT forward Authorization headers across host boundaries, so it goes
-   * without credentials, and a 401 there is not answered: the registry's password or token never leaves its origin.
+   * distribution spec says clients MUST NOT forward Authorization headers across host boundaries, so the registry's
+   * password or token never goes there. That host is treated as a registry of its own, like a redirect's target:
+   * when it asks (401), it gets only credentials configured for ITS host, or an anonymous token (foreign-origin.ts).
    */
-  private async callElsewhere(registry: string, c: Call, url: string, home: string): Promise<HttpResponse> {
-    const res = await this.transport.send({ method: c.method, url, headers: { ...(c.headers ?? {}) }, ...(c.body !== undefined ? { body: c.body } : {}) });
-    if (res.status !== 401) return res;
-    await res.body.dump();
-    const there = new URL(url).origin;
-    throw new FerryError(
-      'AUTH_FAILED',
-      `${c.what}: the registry sent the upload to ${there}, which asks for credentials; ferry sends credentials only to the registry's own origin ${home} (distribution-spec: Authorization is never forwarded to another host). Configure the registry to name its own public URL in Location (distribution: http.host, or X-Forwarded-Proto/Host at the proxy)`,
-      { registry, origin: there },
-    );
+  private callElsewhere(registry: string, c: Call, url: string, home: string): Promise<HttpResponse> {
+    return sendElsewhere(this.elsewhere, c, url, home, elsewhereRefusal(c.what, registry, home));
   }
 
   async ping(registry: string): Promise<void> {

@@ -10,15 +10,18 @@ import { join } from 'node:path';
  * A small Bearer token server (distribution docs/spec/auth/token.md) for a real registry started with token
  * auth: RS256 JWTs whose header carries the signing certificate (x5c), which the registry checks against its
  * rootcertbundle. With credentials set, only those credentials get tokens granting what was asked; anonymous
- * requests get a token granting nothing.
+ * requests get a token granting nothing, or only the pulls asked for while `anonymousPull` is set (a public
+ * registry, as Artifact Registry is for registry.k8s.io's images).
  */
 export interface TokenServer {
   realm: string;
   service: string;
   issuer: string;
   certPath: string;
-  /** Scopes requested, per token request, for assertions. */
-  requests: { scopes: string[]; user?: string }[];
+  /** Scopes requested, per token request, with the Authorization header as received, for assertions. */
+  requests: { scopes: string[]; user?: string; authorization?: string }[];
+  /** Anonymous token requests are granted the `pull` they ask for (and nothing else). */
+  anonymousPull: boolean;
   /** Every token handed out (to check no output shows one). */
   issued: string[];
   stop(): Promise<void>;
@@ -42,20 +45,19 @@ export async function startTokenServer(opts: { username: string; password: strin
     const scopes = url.searchParams.getAll('scope');
     const auth = req.headers.authorization?.startsWith('Basic ') ? Buffer.from(req.headers.authorization.slice(6), 'base64').toString() : undefined;
     const user = auth?.split(':')[0];
-    requests.push({ scopes, ...(user ? { user } : {}) });
+    requests.push({ scopes, ...(user ? { user } : {}), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
     if (auth !== undefined && auth !== `${opts.username}:${opts.password}`) {
       res.writeHead(401);
       res.end('bad credentials');
       return;
     }
+    const asked = scopes.map((s) => {
+      const last = s.lastIndexOf(':');
+      const first = s.indexOf(':');
+      return { type: s.slice(0, first), name: s.slice(first + 1, last), actions: s.slice(last + 1).split(',') };
+    });
     const access =
-      auth === undefined
-        ? []
-        : scopes.map((s) => {
-            const last = s.lastIndexOf(':');
-            const first = s.indexOf(':');
-            return { type: s.slice(0, first), name: s.slice(first + 1, last), actions: s.slice(last + 1).split(',') };
-          });
+      auth !== undefined ? asked : srv.anonymousPull ? asked.map((a) => ({ ...a, actions: a.actions.filter((x) => x === 'pull') })).filter((a) => a.actions.length > 0) : [];
     const now = Math.floor(Date.now() / 1000);
     const header = { typ: 'JWT', alg: 'RS256', x5c: [certDer] };
     const claims = { iss: issuer, sub: user ?? '', aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access };
@@ -68,13 +70,15 @@ export async function startTokenServer(opts: { username: string; password: strin
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  return {
+  const srv: TokenServer = {
     realm: `http://127.0.0.1:${port}/token`,
     service,
     issuer,
     certPath,
     requests,
     issued,
+    anonymousPull: false,
     stop: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
   };
+  return srv;
 }

@@ -7,7 +7,7 @@ import { verifyBundle } from '../../src/verify/verify-bundle.js';
 import { type FileHost, startFileHost } from '../helpers/file-host.js';
 import { type FixtureRelease, buildRke2Release, hostRelease } from '../helpers/rke2-release.js';
 import { requireTools } from '../helpers/tools.js';
-import { pull, scratch, writeManifest } from './ferry-env.js';
+import { pull, run, scratch, writeManifest } from './ferry-env.js';
 
 const ok = requireTools('zstd');
 const VERSION = 'v1.30.4+rke2r1';
@@ -77,6 +77,33 @@ describe.runIf(ok)('RKE2 release pull', () => {
       code: 'RKE2_SET_UNKNOWN',
       message: expect.stringMatching(/no image set cilium; .*sha256sum-amd64\.txt lists these sets: calico, canal, core$/),
     });
+  });
+
+  // The manifest keeps the default installScriptUrl https://get.rke2.io; the rules spell it another way, as URLs.
+  it.each([
+    ['https://get.rke2.io/', '/', ''],
+    ['HTTPS://GET.RKE2.IO:443', '/install.sh', '/install.sh'],
+  ])('bin/ferry --mirror %s=… covers the default install-script URL and fetches install.sh from the local host', async (from, served, toPath) => {
+    const getHost = await startFileHost({ [served]: release.installScript });
+    try {
+      const dir = scratch();
+      const out = join(dir, 'b.tar');
+      const r = await run([
+        'bundle', 'pull', writeManifest(dir, spec('    imageSets: [core]\n')), '-o', out, '--cache', join(dir, 'cache'), '--no-progress',
+        '--mirror', `https://github.com/rancher/rke2/releases/download/=${host.url}/releases/`,
+        '--mirror', `${from}=${getHost.url}${toPath}`,
+      ]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      // Resolved (pinned) and then downloaded: both from the mirror.
+      expect(getHost.log.length).toBeGreaterThan(0);
+      expect([...new Set(getHost.log.map((l) => `${l.method} ${l.path}`))]).toEqual([`GET ${served}`]);
+      const script = JSON.parse(readFileSync(`${out}.lock.json`, 'utf8')).rke2.files.find((f: { role: string }) => f.role === 'install-script');
+      // The lock keeps the URL as the manifest has it (the default), and pins what the mirror served.
+      expect(script).toMatchObject({ name: 'install.sh', url: 'https://get.rke2.io', sha256: hex(release.installScript) });
+    } finally {
+      await getHost.stop();
+    }
   });
 
   it('--lock pulls the same bytes again; a changed spec.rke2 is a lock mismatch', async () => {

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/core/digest.js';
 import { RegistryClient } from '../../src/registry/client.js';
-import { staticCredentials } from '../../src/registry/credentials.js';
+import { chainCredentials, staticCredentials } from '../../src/registry/credentials.js';
 import { buildStandardFixtures, seedStandardFixtures } from '../helpers/standard-fixtures.js';
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
 import { requireTools } from '../helpers/tools.js';
@@ -80,6 +80,21 @@ describe('an upload Location on another origin gets no credentials', () => {
     expect(err.message).toContain(registry.origin);
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.filter((r) => r.authorization !== undefined)).toEqual([]);
+  });
+
+  it('a third host with credentials of its own configured is answered with those, never the registry\'s', async () => {
+    phish = true;
+    const thirdBasic = `Basic ${Buffer.from('third-user:ThirdPw-77').toString('base64')}`;
+    const c = new RegistryClient({
+      plainHttp: true,
+      baseDelayMs: 1,
+      credentials: chainCredentials(staticCredentials(new URL(registry.origin).host, USER, PASSWORD), staticCredentials(new URL(third.origin).host, 'third-user', 'ThirdPw-77')),
+    });
+    const err = await c.pushBlob(new URL(registry.origin).host, 'team/app', desc, Readable.from([blob])).catch((e) => e);
+    await c.close();
+    // The streamed PUT cannot be sent twice, so it fails; the cancelling DELETE can, and carries the third host's own login.
+    expect(err).toMatchObject({ code: 'AUTH_FAILED', message: expect.stringContaining(third.origin) });
+    expect(seen.map((r) => `${r.method} ${r.authorization ?? '-'}`)).toEqual(['PUT -', 'DELETE -', `DELETE ${thirdBasic}`]);
   });
 
   it('a third host that takes the upload without credentials gets it, and still no Authorization', async () => {

@@ -5,14 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { Mirrors, loadConfig, parseConfig } from '../../../src/config/mirrors.js';
 
 describe('config file', () => {
-  it('reads mirror rules in file order, normalised', async () => {
+  it('reads mirror rules in file order, registry hosts normalised and URL prefixes as written', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ferry-cfg-'));
     const path = join(dir, 'ferry.yaml');
     writeFileSync(path, 'mirrors:\n  docker.io: http://127.0.0.1:5001/\n  "https://github.com/": "http://127.0.0.1:8080/gh"\n');
     const cfg = await loadConfig(path);
     expect(cfg.mirrors).toEqual([
       ['docker.io', 'http://127.0.0.1:5001'],
-      ['https://github.com/', 'http://127.0.0.1:8080/gh/'],
+      ['https://github.com/', 'http://127.0.0.1:8080/gh'],
     ]);
     const m = new Mirrors([...cfg.mirrors, ['docker.io', 'http://127.0.0.1:6000']]);
     expect(m.endpointFor('docker.io')).toBe('http://127.0.0.1:6000');

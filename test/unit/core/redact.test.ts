@@ -26,6 +26,15 @@ describe('redact', () => {
     expect(redact(`u:p@host/x@sha256:${'c'.repeat(64)}`)).toBe(`***@host/x@sha256:${'c'.repeat(64)}`);
   });
 
+  it('shows a URL with nothing to hide as it was written, not as the parser writes it back', () => {
+    expect(redact('https://get.rke2.io')).toBe('https://get.rke2.io');
+    expect(redact('HTTPS://GET.RKE2.IO:443')).toBe('HTTPS://GET.RKE2.IO:443');
+    expect(redact('HTTPS://GET.RKE2.IO:443/x?token=abc#frag')).toBe('HTTPS://GET.RKE2.IO:443/x?…');
+    expect(redact('https://h/a#frag')).toBe('https://h/a');
+    // Not one printable line as written: the parser's form, which percent-encodes.
+    expect(redact('https://h/a b')).toBe('https://h/a%20b');
+  });
+
   it('masks an @ the URL parser took for a path (http://u:12/34@host parses as port 12)', () => {
     expect(redact('http://alice:4242/Zq7Kx@host/v2/')).toBe('http://***@host/v2/');
   });

@@ -236,6 +236,11 @@ ${pin}`),
     ]);
   });
 
+  it('a chart repository written two ways is one repository: the chart is listed twice', () => {
+    const twice = `${head}spec:\n  charts:\n    - repo: https://charts.example/stable/\n      name: app\n      version: 1.0.0\n    - repo: HTTPS://Charts.Example:443/stable\n      name: app\n      version: 1.0.0\n`;
+    expect(problemsOf(twice)).toEqual([expect.stringMatching(/spec\.charts\.1\.name: chart app from HTTPS:\/\/Charts\.Example:443\/stable is listed twice \(also spec\.charts\.0\)$/)]);
+  });
+
   it('reads spec.rke2 with its defaults, and checks the version, arch, sets and URLs', () => {
     const m = parseManifest(`${head}spec:\n  rke2:\n    version: v1.30.4+rke2r1\n`, 'm.yaml');
     expect(m.rke2).toEqual({
