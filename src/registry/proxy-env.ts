@@ -37,9 +37,12 @@ export function proxySettingsFromEnv(env: NodeJS.ProcessEnv, onSecret: (secret: 
   const http = pick(env, 'http_proxy') ?? all;
   const https = pick(env, 'https_proxy') ?? all;
   const noProxy = pick(env, 'no_proxy');
+  const httpServer = http ? proxyServer(http.name, http.value, onSecret) : undefined;
+  // One server (so one pool of connections to it) when both schemes take the same variable, ALL_PROXY.
+  const httpsServer = https && https === http ? httpServer : https ? proxyServer(https.name, https.value, onSecret) : undefined;
   return {
-    ...(http ? { http: proxyServer(http.name, http.value, onSecret) } : {}),
-    ...(https ? { https: proxyServer(https.name, https.value, onSecret) } : {}),
+    ...(httpServer ? { http: httpServer } : {}),
+    ...(httpsServer ? { https: httpsServer } : {}),
     noProxy: parseNoProxy(noProxy?.value),
     noProxyVariable: noProxy?.name ?? 'NO_PROXY',
   };
@@ -67,7 +70,8 @@ export function proxyServer(variable: string, value: string, onSecret: (secret: 
     onSecret(url.password);
     onSecret(decodeURIComponentSafe(url.password));
   }
-  const expected = 'expected http://[user:password@]host:port (or https://)';
+  // No `scheme://user:password@host` in the words: the CLI's scrubber would mask the example itself.
+  const expected = 'expected http://host:port or https://host:port, with user:password@ in front of the host if the proxy wants credentials';
   const shown = redact(text);
   if (!url || url.hostname === '') throw new FerryError('USAGE', `${variable} is not a proxy URL (${shown}): ${expected}`, { variable });
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {

@@ -1,6 +1,9 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { isIP } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
-import { Agent, Dispatcher, Pool, ProxyAgent } from 'undici';
-import { explainProxyError } from './proxy-errors.js';
+import { Agent, type buildConnector, Dispatcher, Pool, ProxyAgent } from 'undici';
+import { explainProxyError, markProxyLeg } from './proxy-errors.js';
 import { type ProxyServer, type ProxySettings, proxySettingsFromEnv } from './proxy-env.js';
 
 export interface ProxyDispatcherOptions {
@@ -44,7 +47,7 @@ class ProxyRouter extends Dispatcher implements RoutingDispatcher {
   ) {
     super();
     for (const proxy of [settings.http, settings.https]) {
-      if (proxy && !this.routes.has(proxy)) this.routes.set(proxy, proxyAgent(proxy, options));
+      if (proxy && !this.routes.has(proxy)) this.routes.set(proxy, proxyAgent(proxy, options, settings.noProxyVariable));
     }
   }
 
@@ -86,9 +89,10 @@ class ProxyRouter extends Dispatcher implements RoutingDispatcher {
 /**
  * A ProxyAgent keeping the Agent's pool settings (connections, keep-alive, header and body timeouts): undici hands its
  * `factory` only `{ connect }` for the pool that speaks absolute form to the proxy, so the settings are put back there.
- * Errors the proxy causes are explained (proxy-errors.ts) before any response has started.
+ * The connections to the proxy itself (`clientFactory`: every tunnel, and everything through an https:// proxy) go
+ * through `toProxy`. Errors the proxy causes are explained (proxy-errors.ts) before any response has started.
  */
-function proxyAgent(proxy: ProxyServer, options: Agent.Options): Dispatcher {
+function proxyAgent(proxy: ProxyServer, options: Agent.Options, noProxy: string): Dispatcher {
   const { connect, factory: _factory, ...pool } = options;
   const tls: ConnectionOptions = typeof connect === 'object' && connect !== null ? (connect as ConnectionOptions) : {};
   const agent = new ProxyAgent({
@@ -98,9 +102,22 @@ function proxyAgent(proxy: ProxyServer, options: Agent.Options): Dispatcher {
     requestTls: tls,
     proxyTls: tls,
     factory: (origin, o) => new Pool(origin, { ...pool, ...o }),
-    clientFactory: (origin, o) => new Pool(origin, { ...pool, ...o }),
+    clientFactory: (origin, o: Pool.Options) => new Pool(origin, { ...pool, ...o, ...(typeof o.connect === 'function' ? { connect: toProxy(o.connect) } : {}) }),
   });
-  return agent.compose((dispatch) => (opts, handler) => dispatch(opts, new Explaining(handler, proxy, new URL(String(opts.path ?? '/'), String(opts.origin)))));
+  return agent.compose((dispatch) => (opts, handler) => dispatch(opts, new Explaining(handler, proxy, `${new URL(String(opts.origin)).origin}${opts.path ?? '/'}`, noProxy)));
+}
+
+/**
+ * A connection to the proxy: its failures marked, so that a TLS error of an https:// proxy is not reported as the
+ * target's; and no IP address as TLS server name, which RFC 6066 §3 forbids and Node warns about on stderr (undici's
+ * ProxyAgent passes the proxy's host name as it is; for direct connections undici drops an IP itself, getServerName).
+ */
+function toProxy(connect: buildConnector.connector): buildConnector.connector {
+  return (options, callback) => {
+    const { servername, ...rest } = options;
+    const named = servername && isIP(servername) === 0 ? { ...rest, servername } : rest;
+    connect(named, (...args) => (args[0] ? callback(markProxyLeg(args[0]), null) : callback(...args)));
+  };
 }
 
 /** Passes everything through, and replaces an error that came before the response with its explanation. */
@@ -110,26 +127,28 @@ class Explaining implements Dispatcher.DispatchHandler {
   constructor(
     private readonly inner: Dispatcher.DispatchHandler,
     private readonly proxy: ProxyServer,
-    private readonly target: URL,
+    /** The request's URL, read before undici rewrites `opts.path` into absolute form for an http:// proxy. */
+    private readonly target: string,
+    private readonly noProxy: string,
   ) {}
 
   onRequestStart(controller: Dispatcher.DispatchController, context: unknown): void {
     this.inner.onRequestStart?.(controller, context);
   }
-  onRequestUpgrade(controller: Dispatcher.DispatchController, statusCode: number, headers: import('node:http').IncomingHttpHeaders, socket: import('node:stream').Duplex): void {
+  onRequestUpgrade(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, socket: Duplex): void {
     this.inner.onRequestUpgrade?.(controller, statusCode, headers, socket);
   }
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: import('node:http').IncomingHttpHeaders, statusMessage?: string): void {
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
     this.started = true;
     this.inner.onResponseStart?.(controller, statusCode, headers, statusMessage);
   }
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.inner.onResponseData?.(controller, chunk);
   }
-  onResponseEnd(controller: Dispatcher.DispatchController, trailers: import('node:http').IncomingHttpHeaders): void {
+  onResponseEnd(controller: Dispatcher.DispatchController, trailers: IncomingHttpHeaders): void {
     this.inner.onResponseEnd?.(controller, trailers);
   }
   onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
-    this.inner.onResponseError?.(controller, this.started ? error : explainProxyError(error, this.proxy, this.target));
+    this.inner.onResponseError?.(controller, this.started ? error : explainProxyError(error, this.proxy, new URL(this.target), this.noProxy));
   }
 }

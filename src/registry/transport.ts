@@ -176,6 +176,7 @@ export class Transport {
   /** One request for the --debug trace: never a header or a body, and the URL masked (redactForTrace). */
   private trace(method: string, url: string, started: number, sent: number | undefined, outcome: { status?: number; bytes?: number | undefined; error?: string }): void {
     const { bytes, ...rest } = outcome;
+    const proxy = this.agent.proxyFor(url);
     this.events({
       type: 'http',
       method,
@@ -184,6 +185,7 @@ export class Transport {
       ...rest,
       ...(bytes !== undefined ? { bytes } : {}),
       ...(sent !== undefined ? { sent } : {}),
+      ...(proxy ? { proxy } : {}),
     });
   }
 

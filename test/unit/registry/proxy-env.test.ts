@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FerryError } from '../../../src/core/errors.js';
+import { redactText } from '../../../src/core/redact.js';
 import { proxySettingsFromEnv } from '../../../src/registry/proxy-env.js';
 
 const settings = (env: NodeJS.ProcessEnv, secrets: string[] = []) => proxySettingsFromEnv(env, (s) => secrets.push(s));
@@ -20,6 +21,9 @@ describe('proxy variables', () => {
     const all = settings({ ALL_PROXY: 'http://all:1', https_proxy: 'http://tls:2' });
     expect(all.https?.where).toBe('tls:2');
     expect(all.http).toMatchObject({ where: 'all:1', variable: 'ALL_PROXY' });
+    // Both schemes from ALL_PROXY share one server (and so one pool of connections to it).
+    const shared = settings({ all_proxy: 'http://all:1' });
+    expect(shared.https).toBe(shared.http);
   });
 
   it('the lower-case variable wins over the upper-case one, as in curl; an empty one counts as unset', () => {
@@ -49,7 +53,7 @@ describe('proxy variables', () => {
 
   it('a malformed value is a usage error naming the variable, never showing the password', () => {
     const cases: [NodeJS.ProcessEnv, RegExp][] = [
-      [{ HTTPS_PROXY: 'http://[bad' }, /^HTTPS_PROXY is not a proxy URL \(http:\/\/\[bad\): expected http:\/\/\[user:password@\]host:port/],
+      [{ HTTPS_PROXY: 'http://[bad' }, /^HTTPS_PROXY is not a proxy URL \(http:\/\/\[bad\): expected http:\/\/host:port or https:\/\/host:port, with user:password@ in front of the host if the proxy wants credentials$/],
       [{ https_proxy: 'http://alice:Zq7Kx-pw@proxy:99999' }, /^https_proxy is not a proxy URL \(http:\/\/\*\*\*@proxy:99999\)/],
       [{ HTTP_PROXY: 'socks5://alice:Zq7Kx-pw@proxy:1080' }, /^HTTP_PROXY names a socks5:\/\/ proxy \(socks5:\/\/\*\*\*@proxy:1080\): ferry speaks to HTTP proxies only/],
       [{ ALL_PROXY: 'http://proxy:3128/some/path' }, /^ALL_PROXY has a path or query after the proxy's host/],
@@ -66,6 +70,8 @@ describe('proxy variables', () => {
       expect((caught as FerryError).code).toBe('USAGE');
       expect((caught as FerryError).message).toMatch(message);
       expect((caught as FerryError).message).not.toContain('Zq7Kx');
+      // The CLI's last filter leaves the words alone (the hint holds no `scheme://user:password@host` to mask).
+      expect(redactText((caught as FerryError).message)).toBe((caught as FerryError).message);
     }
   });
 });
