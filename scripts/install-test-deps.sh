@@ -3,7 +3,8 @@
 # is missing, npm ci only when node_modules does not match package-lock.json.
 #   (no option)  everything the tests need: real registry, skopeo, htpasswd, openssl, coreutils, GNU time, zstd,
 #                dpkg/apt tooling, gpg, python3, tmux (the real-terminal tests), zsh and fish (completion scripts are
-#                parsed by them) and Chromium (the HTML report is opened in it)
+#                parsed by them), Chromium (the HTML report is opened in it) and tinyproxy (the forward proxy requests go
+#                through; the tests start their own on a loopback port, and the package's service is never started)
 #   --demo       only what the demo and the benchmark need: the same tools without Chromium, python3, tmux, zsh and fish
 #   --list       print the "command:package" pairs the chosen mode checks, install nothing
 set -euo pipefail
@@ -21,7 +22,7 @@ done
 pairs=(docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils openssl:openssl zstd:zstd
        dpkg-deb:dpkg-dev apt-ftparchive:apt-utils gpg:gnupg gpgconf:gpgconf sha256sum:coreutils tar:tar
        /usr/bin/time:time)
-[ "$mode" = tests ] && pairs+=(chromium:chromium python3:python3 tmux:tmux zsh:zsh fish:fish)
+[ "$mode" = tests ] && pairs+=(chromium:chromium python3:python3 tmux:tmux zsh:zsh fish:fish tinyproxy:tinyproxy)
 if $list; then printf '%s\n' "${pairs[@]}"; exit 0; fi
 
 export DEBIAN_FRONTEND=noninteractive
@@ -33,7 +34,7 @@ done
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then echo "install-test-deps: need root to install: ${need[*]}" >&2; exit 1; fi
   echo "install-test-deps: installing ${need[*]}"
-  # Packages must not start services (a registry on :5000) inside this machine.
+  # Packages must not start services (a registry on :5000, tinyproxy on :8888) inside this machine.
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" ca-certificates >/dev/null

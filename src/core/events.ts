@@ -24,9 +24,10 @@ export type FerryEvent =
   /**
    * One HTTP exchange (each redirect hop and retry apart), shown with --debug. `url` is masked for display
    * (redactForTrace); `ms` is the time to the response headers; `bytes` the response's Content-Length, `sent` the
-   * request body's length when known; `error` instead of `status` when no response came.
+   * request body's length when known; `error` instead of `status` when no response came; `proxy` the host:port of the
+   * proxy the request went through (HTTPS_PROXY and kin, never their credentials), absent when it went direct.
    */
-  | { type: 'http'; method: string; url: string; status?: number; ms: number; bytes?: number; sent?: number; error?: string };
+  | { type: 'http'; method: string; url: string; status?: number; ms: number; bytes?: number; sent?: number; error?: string; proxy?: string };
 
 export type EventSink = (e: FerryEvent) => void;
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, request } from 'undici';
+import { request } from 'undici';
 
 /**
  * How much of a response body undici may buffer ahead of the reader. undici 7 aborts the process (an assertion in
@@ -17,6 +17,7 @@ import { type EventSink, noEvents } from '../core/events.js';
 import { type HttpTimeouts, UPLOAD_HEADERS_TIMEOUT_MS, httpTimeoutsFromEnv } from './http-limits.js';
 import { describeNetworkError } from './read-body.js';
 import { describeTlsError, plainToTlsHint } from './tls-words.js';
+import { type RoutingDispatcher, createDispatcher } from './proxy.js';
 
 export interface TransportOptions {
   /** PEM bundle to trust for TLS. */
@@ -34,8 +35,10 @@ export interface TransportOptions {
   events?: EventSink;
   /** Aborts every request, and every wait between retries, of this transport (the CLI's Ctrl-C). */
   signal?: AbortSignal;
-  /** Told every secret obtained through this transport (a Bearer token), so the CLI can keep it out of all output. */
+  /** Told every secret obtained through this transport (a Bearer token, a proxy's password), so the CLI can keep it out of all output. */
   onSecret?: (secret: string) => void;
+  /** Where HTTPS_PROXY, HTTP_PROXY, NO_PROXY… are read (src/registry/proxy-env.ts); default process.env. */
+  proxyEnv?: NodeJS.ProcessEnv;
 }
 
 export interface HttpRequest {
@@ -67,7 +70,7 @@ const MAX_REDIRECTS = 5;
  * across host boundaries"; blob downloads are commonly redirected to object storage).
  */
 export class Transport {
-  private readonly agent: Agent;
+  private readonly agent: RoutingDispatcher;
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly maxRetryAfterMs: number;
@@ -78,7 +81,8 @@ export class Transport {
 
   constructor(opts: TransportOptions = {}) {
     this.timeouts = { ...httpTimeoutsFromEnv(), ...(opts.timeouts ?? {}) };
-    this.agent = new Agent({
+    // Direct, or through the proxy the environment names (src/registry/proxy.ts), with the same settings either way.
+    this.agent = createDispatcher({
       connections: 16,
       keepAliveTimeout: 10_000,
       // No headers, or no next body byte, within this wait: the request fails as a connection error, so it is
@@ -89,7 +93,7 @@ export class Transport {
         ...(opts.caFile ? { ca: readFileSync(opts.caFile) } : {}),
         rejectUnauthorized: opts.insecure !== true,
       },
-    });
+    }, { ...(opts.proxyEnv ? { env: opts.proxyEnv } : {}), ...(opts.onSecret ? { onSecret: opts.onSecret } : {}) });
     this.maxAttempts = opts.maxAttempts ?? 5;
     this.baseDelayMs = opts.baseDelayMs ?? 250;
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
@@ -172,6 +176,7 @@ export class Transport {
   /** One request for the --debug trace: never a header or a body, and the URL masked (redactForTrace). */
   private trace(method: string, url: string, started: number, sent: number | undefined, outcome: { status?: number; bytes?: number | undefined; error?: string }): void {
     const { bytes, ...rest } = outcome;
+    const proxy = this.agent.proxyFor(url);
     this.events({
       type: 'http',
       method,
@@ -180,6 +185,7 @@ export class Transport {
       ...rest,
       ...(bytes !== undefined ? { bytes } : {}),
       ...(sent !== undefined ? { sent } : {}),
+      ...(proxy ? { proxy } : {}),
     });
   }
 

@@ -14,4 +14,13 @@ describe('formatHttp: one line of the --debug trace', () => {
   it('a request that got no answer names the error code', () => {
     expect(formatHttp({ type: 'http', method: 'GET', url: 'https://r/v2/', ms: 1, error: 'ECONNREFUSED' })).toBe('http: GET https://r/v2/ → ECONNREFUSED after 1 ms');
   });
+
+  it('a request through a proxy names the proxy by host:port', () => {
+    expect(formatHttp({ type: 'http', method: 'GET', url: 'https://r/v2/', status: 200, ms: 5, bytes: 2, proxy: 'proxy.corp:3128' })).toBe(
+      'http: GET https://r/v2/ → 200 in 5 ms, 2 bytes, via proxy proxy.corp:3128',
+    );
+    expect(formatHttp({ type: 'http', method: 'GET', url: 'https://r/v2/', ms: 1, error: 'ECONNREFUSED', proxy: 'proxy.corp:3128' })).toBe(
+      'http: GET https://r/v2/ → ECONNREFUSED after 1 ms, via proxy proxy.corp:3128',
+    );
+  });
 });
