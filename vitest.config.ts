@@ -9,7 +9,7 @@ export default defineConfig({
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     // Each file stops what its helpers started; the run fails if any process it started is still alive at the end.
-    setupFiles: ['test/setup/cleanup.ts'],
+    setupFiles: ['test/setup/no-ambient-proxy.ts', 'test/setup/cleanup.ts'],
     globalSetup: ['test/setup/no-leftovers.ts'],
   },
 });
