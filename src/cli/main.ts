@@ -8,10 +8,11 @@ import { exitQuietlyOnBrokenPipe } from './broken-pipe.js';
 import { oneLineUsageErrors, runningHelp } from './usage.js';
 
 /**
- * Last line of defence for nodejs/undici#5360 (see BODY_BUFFER in src/registry/transport.ts): undici 7 can throw an
- * assertion from a socket event when a server closes the connection under a paused download. That cannot be caught
- * where the request was made, so it is turned into a plain error here instead of a stack trace. After Ctrl-C, an
- * error thrown from an aborted stream is the interruption, reported as such.
+ * Last line of defence for nodejs/undici#5360: undici 7 can throw an assertion from a socket event when a server
+ * closes a connection that is not kept alive under a paused download. src/registry/paused-end-guard.ts keeps that
+ * from happening (every framing, FIN or reset); should it happen anyway (a socket the guard could not pair with its
+ * request), it cannot be caught where the request was made, so it is turned into a plain error here instead of a
+ * stack trace. After Ctrl-C, an error thrown from an aborted stream is the interruption, reported as such.
  */
 function guardUncaught(interrupt: Interrupt): void {
   process.on('uncaughtException', (err: Error & { code?: string }) => {

@@ -15,8 +15,11 @@ import { EMPTY_CONFIG, EMPTY_DESCRIPTOR, type FileArtifactInput, buildFileArtifa
 export interface HttpGetter {
   /** A small document (checksum lists), size-capped. */
   getBuffer(url: string, maxBytes: number): Promise<Buffer>;
-  /** The body from `offset` on; the stream resumes dropped connections itself where the server allows. */
-  getStream(url: string, offset: number): Promise<Readable>;
+  /**
+   * The body from `offset` on; the stream resumes dropped connections itself where the server allows. `size`, when
+   * known, lets it also resume a body without a length that ends before it.
+   */
+  getStream(url: string, offset: number, size?: number): Promise<Readable>;
   /** Content-Length from a HEAD, when the server gives one. */
   headSize(url: string): Promise<number | undefined>;
   /** Most bytes a download of unknown size may bring (`pull --max-file-size`); DEFAULT_MAX_FILE_SIZE otherwise. */
@@ -85,7 +88,7 @@ export async function fetchFileBlob(f: LockedFile, http: HttpGetter, store: Cont
     const sized = size !== undefined ? { size } : {};
     const max = http.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
     const open = async (offset: number) => {
-      const body = counted(await http.getStream(f.url, offset), events);
+      const body = counted(await http.getStream(f.url, offset, size), events);
       return size === undefined ? capped(body, max - offset, `${subject}: more than ${max} bytes (--max-file-size) arrived, and nothing gave its size; raise --max-file-size (e.g. --max-file-size ${suggest(max)}) if the file really is larger`) : body;
     };
     // TOO_LARGE: the store drops the partial, so the next run does not resume an endless body either.

@@ -25,8 +25,8 @@ export function createHttpGetter(transport: Transport, rewriteUrl: (url: string)
         return readBounded(res, maxBytes, redact(url));
       });
     },
-    async getStream(url: string, offset: number): Promise<Readable> {
-      return resumableBody((from) => get(url, from), { offset, url, events: transport.events });
+    async getStream(url: string, offset: number, size?: number): Promise<Readable> {
+      return resumableBody((from) => get(url, from), { offset, url, events: transport.events, ...(size !== undefined ? { size } : {}) });
     },
     async headSize(url: string): Promise<number | undefined> {
       const res = await transport.send({ method: 'HEAD', url: rewriteUrl(url) });

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 
 /**
- * How much of a response body undici may buffer ahead of the reader. undici 7 aborts the process (an assertion in
- * its HTTP/1 parser, nodejs/undici#5360, fixed only in undici 8, which needs Node 22) when a server closes the
- * connection while the parser is paused because the reader is behind. A deeper buffer keeps the parser from pausing
- * unless the reader falls this far behind, which hashing and writing to disk do not on any real network; memory stays
- * bounded (this much per download in flight).
+ * How much of a response body undici may buffer ahead of the reader (this much per download in flight): the parser
+ * pauses, and the socket stops reading, only when the reader falls this far behind. nodejs/undici#5360 (undici 7
+ * aborting the process when a server closes a connection under a paused parser) is handled by paused-end-guard.ts,
+ * whatever this buffer is.
  */
 const BODY_BUFFER = 4 << 20;
 import { FerryError } from '../core/errors.js';
@@ -16,6 +15,7 @@ import { redact, redactForTrace } from '../core/redact.js';
 import { type EventSink, noEvents } from '../core/events.js';
 import { type HttpTimeouts, UPLOAD_HEADERS_TIMEOUT_MS, httpTimeoutsFromEnv } from './http-limits.js';
 import { describeNetworkError } from './read-body.js';
+import { guardPausedEnd } from './paused-end-guard.js';
 import { describeTlsError, plainToTlsHint } from './tls-words.js';
 import { type RoutingDispatcher, createDispatcher } from './proxy.js';
 
@@ -70,7 +70,10 @@ const MAX_REDIRECTS = 5;
  * across host boundaries"; blob downloads are commonly redirected to object storage).
  */
 export class Transport {
-  private readonly agent: RoutingDispatcher;
+  /** Direct or through a proxy, per origin (proxy.ts). */
+  private readonly router: RoutingDispatcher;
+  /** The router behind the nodejs/undici#5360 guard (paused-end-guard.ts): what requests are sent through. */
+  private readonly agent: Dispatcher;
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
   private readonly maxRetryAfterMs: number;
@@ -82,7 +85,7 @@ export class Transport {
   constructor(opts: TransportOptions = {}) {
     this.timeouts = { ...httpTimeoutsFromEnv(), ...(opts.timeouts ?? {}) };
     // Direct, or through the proxy the environment names (src/registry/proxy.ts), with the same settings either way.
-    this.agent = createDispatcher({
+    this.router = createDispatcher({
       connections: 16,
       keepAliveTimeout: 10_000,
       // No headers, or no next body byte, within this wait: the request fails as a connection error, so it is
@@ -94,6 +97,7 @@ export class Transport {
         rejectUnauthorized: opts.insecure !== true,
       },
     }, { ...(opts.proxyEnv ? { env: opts.proxyEnv } : {}), ...(opts.onSecret ? { onSecret: opts.onSecret } : {}) });
+    this.agent = guardPausedEnd(this.router);
     this.maxAttempts = opts.maxAttempts ?? 5;
     this.baseDelayMs = opts.baseDelayMs ?? 250;
     this.maxRetryAfterMs = opts.maxRetryAfterMs ?? 60_000;
@@ -176,7 +180,7 @@ export class Transport {
   /** One request for the --debug trace: never a header or a body, and the URL masked (redactForTrace). */
   private trace(method: string, url: string, started: number, sent: number | undefined, outcome: { status?: number; bytes?: number | undefined; error?: string }): void {
     const { bytes, ...rest } = outcome;
-    const proxy = this.agent.proxyFor(url);
+    const proxy = this.router.proxyFor(url);
     this.events({
       type: 'http',
       method,
@@ -198,7 +202,7 @@ export class Transport {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.router.close();
   }
 }
 

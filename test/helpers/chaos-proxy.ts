@@ -9,6 +9,11 @@ import type { AddressInfo } from 'node:net';
 export type Action =
   | { status: number; retryAfter?: string }
   | { dropAfterBytes: number }
+  /**
+   * Forward the answer as `Connection: close`, then end the connection cleanly (FIN, not a reset) after N body bytes:
+   * the body ends short of its Content-Length on a connection that was not to be kept alive.
+   */
+  | { truncateAfterBytes: number }
   | { redirectTo: string }
   | { corrupt: true }
   /** Pass through without the Range header: the answer is 200 with the whole body, as from a server without Range. */
@@ -93,6 +98,7 @@ function forward(
     delete headers.range;
   }
   const out = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (up) => {
+    if (action && 'truncateAfterBytes' in action) return truncate(up, res, action.truncateAfterBytes, entry);
     res.writeHead(up.statusCode ?? 502, up.headers);
     if (action && 'dropAfterBytes' in action) {
       entry.outcome = 'drop';
@@ -127,4 +133,19 @@ function forward(
   });
   out.on('error', () => res.destroy());
   req.pipe(out);
+}
+
+function truncate(up: IncomingMessage, res: ServerResponse, after: number, entry: LoggedRequest): void {
+  entry.outcome = 'truncate';
+  res.writeHead(up.statusCode ?? 502, { ...up.headers, connection: 'close' });
+  let sent = 0;
+  up.on('data', (chunk: Buffer) => {
+    const room = after - sent;
+    if (room > 0) res.write(chunk.subarray(0, room));
+    sent += chunk.length;
+    if (sent < after || up.destroyed) return;
+    up.destroy();
+    // end() flushes what was written, then sends FIN.
+    res.socket?.end();
+  });
 }

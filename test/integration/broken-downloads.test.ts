@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ChaosProxy, startChaosProxy } from '../helpers/chaos-proxy.js';
+import { runCleanups } from '../helpers/cleanup.js';
+import { type FaultyFileServer, startFaultyFileServer } from '../helpers/faulty-file-server.js';
+import { makeImage, makeLayer, seed, seededBytes } from '../helpers/images.js';
+import { type TestRegistry, startRegistry } from '../helpers/registry.js';
+import { requireTools } from '../helpers/tools.js';
+import { run, scratch, writeManifest } from './ferry-env.js';
+
+const ok = requireTools('python3');
+const haveRegistry = requireTools('docker-registry');
+const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/**
+ * Files whose first download breaks off half-way in every way a server can end a body early, all in one pull, from
+ * Python's http.server (test/helpers/faulty_http_server.py): a clean close (FIN) before the Content-Length, a chunked
+ * body without its last chunk, a body without a length (HTTP/1.0) shorter than the size HEAD gave, and 429 then 503
+ * before each of the first answer and its resume. Each is resumed with Range at the byte where it stopped.
+ */
+describe.runIf(ok)('bundle pull resumes files however their download broke off', () => {
+  let server: FaultyFileServer;
+  const dir = scratch('ferry-broken-');
+  const files = {
+    'fin.bin': seededBytes('broken-fin', 3 << 20),
+    'chunked.bin': seededBytes('broken-chunked', (3 << 20) + 12_345),
+    'eof.bin': seededBytes('broken-eof', (2 << 20) + 777),
+    'busy.bin': seededBytes('broken-busy', 1 << 20),
+  };
+  const paths = { 'fin.bin': '/fin/fin.bin', 'chunked.bin': '/chunked/chunked.bin', 'eof.bin': '/eof/eof.bin', 'busy.bin': '/busy/busy.bin' };
+
+  beforeAll(async () => {
+    server = await startFaultyFileServer(dir, files);
+  });
+  afterAll(runCleanups);
+
+  it('one pull of four files broken off four ways succeeds, each resumed with Range where it broke off, and verifies', async () => {
+    const entries = Object.entries(files)
+      .map(([name, body]) => `    - url: ${server.url}${paths[name as keyof typeof paths]}\n      sha256: ${hex(body)}\n`)
+      .join('');
+    const manifest = writeManifest(dir, `  files:\n${entries}`);
+    const out = join(dir, 'out', 'b.tar');
+    const cache = join(dir, 'cache');
+    const r = await run(['--no-progress', 'bundle', 'pull', manifest, '-o', out, '--cache', cache]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const body of Object.values(files)) expect(hex(readFileSync(join(cache, 'blobs', 'sha256', hex(body))))).toBe(hex(body));
+
+    const log = server.log();
+    for (const [name, path] of Object.entries(paths)) {
+      const gets = log.filter((l) => l.method === 'GET' && l.path === path);
+      const body = files[name as keyof typeof files];
+      const half = Math.floor(body.length / 2);
+      // The resume starts at the first byte ferry had not received: the byte where the first answer stopped, or
+      // earlier by what undici still held for a reader that was behind when the connection ended (it drops that).
+      const from = Number(/^bytes=(\d+)-$/.exec(gets.at(-1)?.range ?? '')?.[1]);
+      expect(from, `${name}: ${JSON.stringify(gets)}`).toBeGreaterThan(0);
+      expect(from).toBeLessThanOrEqual(half);
+      const busy = name === 'busy.bin' ? ['429 - 0', '503 - 0'] : [];
+      const busyRanged = name === 'busy.bin' ? [`429 bytes=${from}- 0`, `503 bytes=${from}- 0`] : [];
+      expect(
+        gets.map((l) => `${l.status} ${l.range ?? '-'} ${l.sent}`),
+        name,
+      ).toEqual([...busy, `200 - ${half}`, ...busyRanged, `206 bytes=${from}- ${body.length - from}`]);
+    }
+    const verify = await run(['bundle', 'verify', out]);
+    expect(verify.code, verify.stderr).toBe(0);
+  }, 120_000);
+});
+
+/**
+ * The same for registry blobs: a proxy in front of Debian's docker-registry ends the first answer for the layer
+ * cleanly (FIN) after 700000 bytes on a `Connection: close` response, so undici sees the body end short of its
+ * Content-Length, and answers the Range re-open 429 (Retry-After: 1) and then 503; the config blob's first request
+ * gets 429 and 503 too.
+ */
+describe.runIf(haveRegistry)('bundle pull resumes a blob cut short by a clean close, through 429 and 503', () => {
+  let reg: TestRegistry;
+  let proxy: ChaosProxy;
+  let layerDigest: string;
+  let configDigest: string;
+  beforeAll(async () => {
+    reg = await startRegistry();
+    const layer = await makeLayer({ seed: 'broken-blob-layer', size: 2 << 20, gzip: false });
+    layerDigest = layer.digest;
+    const image = makeImage({ layers: [layer] });
+    configDigest = image.config.digest;
+    await seed(reg, 'acme/app', 'v1', image);
+    proxy = await startChaosProxy(reg.url);
+  }, 60_000);
+  afterAll(async () => {
+    await proxy?.stop();
+    await reg?.stop();
+  });
+
+  it('the pull succeeds, the layer resumed where it broke off after a 429 and a 503, and the bundle verifies', async () => {
+    const dir = scratch('ferry-broken-blob-');
+    const layer = new RegExp(`/blobs/${layerDigest}$`);
+    const config = new RegExp(`/blobs/${configDigest}$`);
+    proxy.rules.push(
+      { method: 'GET', path: layer, times: 1, action: { truncateAfterBytes: 700_000 } },
+      { method: 'GET', path: layer, times: 1, action: { status: 429, retryAfter: '1' } },
+      { method: 'GET', path: layer, times: 1, action: { status: 503 } },
+      { method: 'GET', path: config, times: 1, action: { status: 429, retryAfter: '1' } },
+      { method: 'GET', path: config, times: 1, action: { status: 503 } },
+    );
+    const manifest = writeManifest(dir, '  images:\n    - acme/app:v1\n');
+    const out = join(dir, 'b.tar');
+    const r = await run(['bundle', 'pull', manifest, '-o', out, '--cache', join(dir, 'cache'), '--mirror', `docker.io=${proxy.url}`, '--no-progress']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const gets = (path: RegExp) => proxy.log.filter((l) => l.method === 'GET' && path.test(l.path)).map((l) => `${l.outcome} ${l.headers.range ?? '-'}`);
+    // At byte 700000, or before it by what undici held for a reader that was behind (see the files' test above).
+    const from = Number(/bytes=(\d+)-$/.exec(gets(layer).at(-1) ?? '')?.[1]);
+    expect(from).toBeGreaterThan(0);
+    expect(from).toBeLessThanOrEqual(700_000);
+    expect(gets(layer)).toEqual(['truncate -', `status 429 bytes=${from}-`, `status 503 bytes=${from}-`, `pass bytes=${from}-`]);
+    // The config is read twice (platform check, then copy); the first read met the 429 and the 503.
+    expect(gets(config).slice(0, 3)).toEqual(['status 429 -', 'status 503 -', 'pass -']);
+    const verify = await run(['bundle', 'verify', out]);
+    expect(verify.code, verify.stderr).toBe(0);
+  }, 120_000);
+});
