@@ -39,7 +39,10 @@ async function sign(sums, keyPath, version, epoch) {
 
 async function release() {
   const { values } = parseArgs({ options: { out: { type: 'string', default: join(root, 'release') }, 'sign-key': { type: 'string' } } });
-  const out = resolve(values.out);
+  // Paths are the caller's: `npm run` starts scripts in the package root and names the caller's directory INIT_CWD.
+  const here = process.env.INIT_CWD ?? process.cwd();
+  const out = resolve(here, values.out);
+  const signKey = values['sign-key'] && resolve(here, values['sign-key']);
   if (process.platform !== 'linux' || !ARCH[process.arch]) throw new Error(`releases are built on linux/amd64 or linux/arm64, not ${process.platform}/${process.arch}`);
   const work = mkdtempSync(join(tmpdir(), 'ferry-release-'));
   try {
@@ -56,7 +59,7 @@ async function release() {
     writeFileSync(join(out, `${name}.cdx.json`), sbom);
     const sums = Buffer.from([name, `${name}.cdx.json`].map((f) => `${sha256(readFileSync(join(out, f)))}  ${f}\n`).join(''));
     writeFileSync(join(out, 'SHA256SUMS'), sums);
-    if (values['sign-key']) writeFileSync(join(out, 'SHA256SUMS.sig'), await sign(sums, values['sign-key'], version, epoch));
+    if (signKey) writeFileSync(join(out, 'SHA256SUMS.sig'), await sign(sums, signKey, version, epoch));
     const size = (readFileSync(exe).length / 1048576).toFixed(1);
     process.stdout.write(`${basename(out)}/${name} (${size} MiB, commit ${commit}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   } finally {
