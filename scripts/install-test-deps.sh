@@ -21,7 +21,7 @@ done
 
 pairs=(docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils openssl:openssl zstd:zstd
        dpkg-deb:dpkg-dev apt-ftparchive:apt-utils gpg:gnupg gpgconf:gpgconf sha256sum:coreutils tar:tar
-       /usr/bin/time:time)
+       /usr/bin/time:time chroot:coreutils mknod:coreutils ldd:libc-bin)
 [ "$mode" = tests ] && pairs+=(chromium:chromium python3:python3 tmux:tmux zsh:zsh fish:fish tinyproxy:tinyproxy)
 if $list; then printf '%s\n' "${pairs[@]}"; exit 0; fi
 

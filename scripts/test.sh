@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one command that installs what the tests need and runs the whole suite (what CI runs): vitest (which fails
 # if any process it started is still running at the end), then the demo as a person meets it (scripts/check-demo.ts:
-# on a real terminal, after the suite because the demo rebuilds dist/, which the suite's tests run).
+# on a real terminal, after the suite because the demo rebuilds dist/, which the suite's tests run). The single
+# executable is built inside the suite, from this dist/, by test/integration/release.test.ts (two builds, ~20 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh

@@ -1,0 +1,172 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FileHost, startFileHost } from '../helpers/file-host.js';
+import { makeImage, makeLayer, seed, seededBytes } from '../helpers/images.js';
+import { hasNode, listRoot, makeNodelessRoot, runInRoot } from '../helpers/nodeless-root.js';
+import { type TestRegistry, startRegistry } from '../helpers/registry.js';
+import { requireTools } from '../helpers/tools.js';
+import { run, scratch, writeManifest } from './ferry-env.js';
+
+const ok = requireTools('docker-registry', 'openssl', 'sha256sum', 'chroot', 'ldd', 'mknod') && asRoot();
+
+/** chroot and mknod need root; under CI a run that cannot make the Node-less root fails rather than skips. */
+function asRoot(): boolean {
+  if (process.getuid?.() === 0) return true;
+  if (process.env.CI) throw new Error('release.test.ts needs root (chroot, mknod)');
+  console.warn('skipping: release.test.ts needs root (chroot, mknod)');
+  return false;
+}
+
+const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
+const name = `ferry-${version}-linux-${arch}`;
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const head = execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+
+// The two builds the whole file shares (a build takes ~10 s of both cores): reproducibility compares them, every
+// other check runs on the first.
+describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA256SUMS and signature (docs/install.md)', () => {
+  const dir = scratch('ferry-release-');
+  const [a, b] = [join(dir, 'a'), join(dir, 'b')];
+  const exe = join(a, name);
+  let up: TestRegistry;
+  let files: FileHost;
+  const bundle = join(dir, 'in', 'b.tar');
+
+  beforeAll(async () => {
+    expect((await run(['key', 'generate', '--out', join(dir, 'team')])).code).toBe(0);
+    for (const out of [a, b]) execFileSync('node', ['scripts/release.mjs', '--out', out, '--sign-key', join(dir, 'team.key')], { stdio: 'pipe' });
+    up = await startRegistry();
+    await seed(up, 'team/app', '1', makeImage({ layers: [await makeLayer({ seed: 'release-l1', size: 5000 })] }));
+    const file = seededBytes('release-file', 3000);
+    files = await startFileHost({ '/tool.bin': file });
+    const m = writeManifest(dir, `  images:\n    - team/app:1\n  files:\n    - url: ${files.url}/tool.bin\n      sha256: ${sha(file)}\n`);
+    const pulled = await run(['bundle', 'pull', m, '-o', bundle, '--cache', join(dir, 'cache'), '--mirror', `docker.io=${up.url}`, '--sign-key', join(dir, 'team.key'), '--no-progress']);
+    expect(pulled.code, pulled.stderr).toBe(0);
+  }, 240_000);
+  afterAll(async () => {
+    await files?.stop();
+    await up?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('two builds from the same commit are byte-identical: executable, SBOM, SHA256SUMS and its signature', () => {
+    for (const f of [name, `${name}.cdx.json`, 'SHA256SUMS', 'SHA256SUMS.sig']) expect(sha(readFileSync(join(b, f))), f).toBe(sha(readFileSync(join(a, f))));
+    expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: a, encoding: 'utf8' })).toBe(`${name}: OK\n${name}.cdx.json: OK\n`);
+  });
+
+  it('SHA256SUMS.sig verifies with openssl pkeyutl -rawin under team.pub, and not once SHA256SUMS is changed', () => {
+    const sig = JSON.parse(readFileSync(join(a, 'SHA256SUMS.sig'), 'utf8')) as { signature: string; signed: { sha256: string } };
+    expect(sig.signed.sha256).toBe(sha(readFileSync(join(a, 'SHA256SUMS'))));
+    writeFileSync(join(dir, 'sig.bin'), Buffer.from(sig.signature, 'base64'));
+    const verify = (sums: string) =>
+      execFileSync('sh', ['-c', `openssl pkeyutl -verify -pubin -inkey "$1" -rawin -in "$2" -sigfile "$3" 2>&1 || true`, 'sh', join(dir, 'team.pub'), sums, join(dir, 'sig.bin')], { encoding: 'utf8' });
+    expect(verify(join(a, 'SHA256SUMS'))).toContain('Signature Verified Successfully');
+    writeFileSync(join(dir, 'SHA256SUMS.changed'), readFileSync(join(a, 'SHA256SUMS'), 'utf8').replace(/^./, (c) => (c === '0' ? '1' : '0')));
+    expect(verify(join(dir, 'SHA256SUMS.changed'))).toContain('Signature Verification Failure');
+  });
+
+  it('the SBOM lists exactly the npm packages of the esbuild metafile, with package-lock.json sha512, Node and ferry', async () => {
+    const { bundleCli } = (await import(pathToFileURL(join(process.cwd(), 'scripts/release/bundle.mjs')).href)) as { bundleCli: (root: string, out: string) => Promise<{ metafile: { inputs: Record<string, unknown> } }> };
+    const { metafile } = await bundleCli(process.cwd(), join(dir, 'meta.cjs'));
+    // Each input's package: the nearest package.json with a name above it (found here by walking up, not by the
+    // node_modules/ segment rule the SBOM script uses).
+    const fromMeta = new Set<string>();
+    for (const input of Object.keys(metafile.inputs).filter((i) => i.includes('node_modules/'))) {
+      for (let d = input.slice(0, input.lastIndexOf('/')); d.includes('node_modules/'); d = d.slice(0, d.lastIndexOf('/'))) {
+        let pkg: { name?: string; version?: string } | undefined;
+        try {
+          pkg = JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')) as { name?: string; version?: string };
+        } catch {
+          continue;
+        }
+        if (pkg.name && pkg.version && d.endsWith(`node_modules/${pkg.name}`)) {
+          fromMeta.add(`${pkg.name}@${pkg.version}`);
+          break;
+        }
+      }
+    }
+    type Component = { type: string; name: string; version: string; purl: string; hashes: { alg: string; content: string }[] };
+    const sbom = JSON.parse(readFileSync(join(a, `${name}.cdx.json`), 'utf8')) as {
+      bomFormat: string; specVersion: string; serialNumber: string; components: Component[];
+      metadata: { component: { name: string; version: string; properties: { name: string; value: string }[] } };
+    };
+    expect([sbom.bomFormat, sbom.specVersion]).toEqual(['CycloneDX', '1.5']);
+    expect(sbom.serialNumber).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const libs = sbom.components.filter((c) => c.type === 'library');
+    expect(libs.map((c) => `${c.name}@${c.version}`).sort()).toEqual([...fromMeta].sort());
+    expect(fromMeta).toContain(`undici@${(JSON.parse(readFileSync('node_modules/undici/package.json', 'utf8')) as { version: string }).version}`);
+    const lock = (JSON.parse(readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { integrity: string }> }).packages;
+    for (const c of libs) {
+      const sri = lock[`node_modules/${c.name}`]?.integrity ?? '';
+      expect(c.hashes, c.name).toEqual([{ alg: 'SHA-512', content: Buffer.from(sri.replace(/^sha512-/, ''), 'base64').toString('hex') }]);
+    }
+    expect(sbom.components.filter((c) => c.type === 'platform').map((c) => [c.name, c.version])).toEqual([['node', process.version]]);
+    expect(sbom.metadata.component).toMatchObject({ name: 'ferry', version, properties: [{ name: 'ferry:commit', value: head }] });
+  });
+
+  describe('inside a root that holds no Node: every result equals bin/ferry\'s', () => {
+    let root: string;
+    // Two empty registries, one per push, so both pushes upload everything.
+    let first: TestRegistry;
+    let second: TestRegistry;
+    beforeAll(async () => {
+      root = makeNodelessRoot(join(dir, 'root'), exe, { '/b.tar': bundle, '/b.tar.sig': `${bundle}.sig`, '/team.pub': join(dir, 'team.pub') });
+      [first, second] = [await startRegistry(), await startRegistry()];
+    });
+    afterAll(async () => {
+      await first?.stop();
+      await second?.stop();
+    });
+
+    it('holds only the executable, the libraries ldd lists for it (with their directories), two devices, /tmp and the bundle', () => {
+      const libs = [...execFileSync('ldd', [exe], { encoding: 'utf8' }).matchAll(/\/(\S+) \(0x/g)].map((m) => m[1] as string);
+      const dirs = libs.flatMap((l) => l.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/')));
+      const expected = new Set(['b.tar', 'b.tar.sig', 'dev', 'dev/null', 'dev/urandom', 'ferry', 'team.pub', 'tmp', ...libs, ...dirs]);
+      expect(listRoot(root)).toEqual([...expected].sort());
+      expect(libs.some((l) => /ld-linux/.test(l))).toBe(true);
+      expect(hasNode(root)).toBe(false);
+    });
+
+    it('--version and version --json print the version and the commit it was built from', async () => {
+      const v = await runInRoot(root, ['--version']);
+      expect([v.code, v.stdout, v.stderr]).toEqual([0, `${version}\n`, '']);
+      const j = await runInRoot(root, ['version', '--json']);
+      expect(JSON.parse(j.stdout)).toEqual({ ...JSON.parse((await run(['version', '--json'])).stdout), commit: head });
+    });
+
+    /** --json of the same command from bin/ferry (paths outside) and the executable (paths inside the root). */
+    async function both(outside: string[], inside: string[], norm: (s: string) => string = (s) => s) {
+      const o = await run(outside);
+      const i = await runInRoot(root, inside);
+      expect(o.code, o.stderr).toBe(0);
+      expect(i.code, i.stderr).toBe(0);
+      const clean = (s: string) => JSON.parse(norm(s).replaceAll(bundle, '/b.tar').replaceAll(dir, '')) as unknown;
+      return { outside: clean(o.stdout), inside: clean(i.stdout) };
+    }
+
+    it('bundle verify --key and bundle inspect', async () => {
+      const v = await both(['bundle', 'verify', bundle, '--key', join(dir, 'team.pub'), '--json'], ['bundle', 'verify', '/b.tar', '--key', '/team.pub', '--json']);
+      expect(v.inside).toEqual(v.outside);
+      expect(v.inside).toMatchObject({ ok: true });
+      const i = await both(['bundle', 'inspect', bundle, '--json'], ['bundle', 'inspect', '/b.tar', '--json']);
+      expect(i.inside).toEqual(i.outside);
+    });
+
+    it('bundle push to a real docker-registry on loopback, and bundle stage', async () => {
+      const hosts = (s: string) => s.replaceAll(first.host, 'REGISTRY').replaceAll(second.host, 'REGISTRY');
+      const p = await both(['bundle', 'push', bundle, '--registry', first.url, '--key', join(dir, 'team.pub'), '--json'], ['bundle', 'push', '/b.tar', '--registry', second.url, '--key', '/team.pub', '--json'], hosts);
+      expect(p.inside).toEqual(p.outside);
+      // The registry the executable pushed to really serves the image, under the digest the bundle carries.
+      const res = await fetch(`${second.url}/v2/team/app/manifests/1`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+      expect(res.headers.get('docker-content-digest')).toBe((p.inside as { images: { digest: string }[] }).images[0]?.digest);
+      const s = await both(['bundle', 'stage', bundle, '--dir', join(dir, 'staged'), '--key', join(dir, 'team.pub'), '--json'], ['bundle', 'stage', '/b.tar', '--dir', '/staged', '--key', '/team.pub', '--json']);
+      expect(s.inside).toEqual(s.outside);
+      expect(readFileSync(join(root, 'staged', 'files', 'tool.bin'))).toEqual(readFileSync(join(dir, 'staged', 'files', 'tool.bin')));
+    });
+  });
+});
