@@ -41,6 +41,7 @@ export function renderInspect(r: InspectResult): string {
     const role = a.role ? ` (${a.role})` : a.version ? ` ${a.version}` : '';
     lines.push(`  ${a.kind.padEnd(5)} ${label}${role}${plat}\n        ${a.digest} ${formatBytes(a.size)}`);
     for (const img of a.images ?? []) lines.push(`        contains ${img}`);
+    if (a.kind === 'ferry') lines.push(`        executable ${a.sha256 ?? ''}, from ${a.source ?? ''}`);
   }
   return lines.join('\n');
 }

@@ -4,6 +4,7 @@ import { Annotation, type ImageIndex, type ImageManifest } from '../core/media-t
 import { parseLock } from '../lock/lock-file.js';
 import type { Problem } from './problem.js';
 import { checkRke2 } from './rke2-check.js';
+import { checkFerryEntry } from './ferry-check.js';
 
 /**
  * The lock is the bundle's statement of what it carries; index.json is what it actually names. They must agree
@@ -58,6 +59,7 @@ export async function checkLockAgainstIndex(lockBody: Buffer, index: ImageIndex 
     if (layer?.digest !== `sha256:${c.sha256}`) mismatch(`chart ${c.name} ${c.version}: the bundle carries ${layer?.digest}, the lock pins sha256:${c.sha256}`, `sha256:${c.sha256}`, layer?.digest);
   }
   for (const name of charts.keys()) mismatch(`chart ${name} is in index.json but not in the lock`);
+  problems.push(...(await checkFerryEntry(lock.ferry, index.manifests.filter((d) => d.annotations?.[Annotation.Kind] === 'ferry'), read)));
   const rke2 = index.manifests.filter((d) => d.annotations?.[Annotation.Kind] === 'rke2');
   problems.push(...(await checkRke2(lock.rke2, rke2, read)));
   if (lock.apt || index.manifests.some((d) => d.annotations?.[Annotation.Kind] === 'apt')) {
