@@ -10,13 +10,17 @@ import type { Problem } from './problem.js';
  * whose first layer is the pinned sha256 and whose second (when the lock has an SBOM) is the pinned SBOM. The bytes
  * themselves are checked against SHA256SUMS with every blob.
  */
-export async function checkFerryEntry(locked: LockedFerry | undefined, entries: Descriptor[], read: (hex: string) => Promise<Buffer | undefined>): Promise<Problem[]> {
+export async function checkFerryEntry(locked: LockedFerry | undefined, entries: Descriptor[], read: (hex: string) => Promise<Buffer | undefined>, intact: (hex: string) => boolean): Promise<Problem[]> {
   const problems: Problem[] = [];
   const mismatch = (message: string, expected?: string, actual?: string) =>
     problems.push({ path: LOCK_FILE, code: 'LOCK_MISMATCH', message, ...(expected ? { expected } : {}), ...(actual ? { actual } : {}) });
   const wanted = entries.find((d) => locked && d.annotations?.[Annotation.Title] === locked.name);
   for (const d of entries) if (d !== wanted) mismatch(`ferry ${d.annotations?.[Annotation.Title] ?? d.digest} is in index.json but not in the lock`);
   if (!locked) return problems;
+  // The blob mismatch itself is reported by path; this line says whose bytes they are, so the enclave knows not to take it.
+  for (const [what, hex] of [[locked.name, locked.sha256], ...(locked.sbom ? [[locked.sbom.name, locked.sbom.sha256]] : [])] as [string, string][]) {
+    if (!intact(hex)) problems.push({ path: blobPath(hex), code: 'DIGEST_MISMATCH', expected: `sha256:${hex}`, message: `ferry ${what}: its bytes in the bundle are missing or do not hash to the sha256 the lock pins (sha256:${hex}); do not install it` });
+  }
   if (!wanted) {
     mismatch(`ferry ${locked.name} is in the lock but not in index.json`);
     return problems;

@@ -11,7 +11,13 @@ import { checkFerryEntry } from './ferry-check.js';
  * exactly: each pinned image under its reference with the pinned digest, each pinned file as an artifact whose
  * content digest is the pinned sha256, and nothing else.
  */
-export async function checkLockAgainstIndex(lockBody: Buffer, index: ImageIndex | undefined, read: (hex: string) => Promise<Buffer | undefined>): Promise<Problem[]> {
+export async function checkLockAgainstIndex(
+  lockBody: Buffer,
+  index: ImageIndex | undefined,
+  read: (hex: string) => Promise<Buffer | undefined>,
+  /** Whether the bundle holds the blob with bytes that hash to it (to name the artifact a damaged blob belongs to). */
+  intact: (hex: string) => boolean = () => true,
+): Promise<Problem[]> {
   const problems: Problem[] = [];
   const mismatch = (message: string, expected?: string, actual?: string) =>
     problems.push({ path: LOCK_FILE, code: 'LOCK_MISMATCH', message, ...(expected ? { expected } : {}), ...(actual ? { actual } : {}) });
@@ -59,7 +65,7 @@ export async function checkLockAgainstIndex(lockBody: Buffer, index: ImageIndex 
     if (layer?.digest !== `sha256:${c.sha256}`) mismatch(`chart ${c.name} ${c.version}: the bundle carries ${layer?.digest}, the lock pins sha256:${c.sha256}`, `sha256:${c.sha256}`, layer?.digest);
   }
   for (const name of charts.keys()) mismatch(`chart ${name} is in index.json but not in the lock`);
-  problems.push(...(await checkFerryEntry(lock.ferry, index.manifests.filter((d) => d.annotations?.[Annotation.Kind] === 'ferry'), read)));
+  problems.push(...(await checkFerryEntry(lock.ferry, index.manifests.filter((d) => d.annotations?.[Annotation.Kind] === 'ferry'), read, intact)));
   const rke2 = index.manifests.filter((d) => d.annotations?.[Annotation.Kind] === 'rke2');
   problems.push(...(await checkRke2(lock.rke2, rke2, read)));
   if (lock.apt || index.manifests.some((d) => d.annotations?.[Annotation.Kind] === 'apt')) {
