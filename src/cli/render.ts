@@ -23,7 +23,8 @@ export function formatCounts(c: BundleCounts): string {
 export function renderPull(r: PullResult): string {
   const delta = r.omitted > 0 ? `; a delta: ${plural(r.omitted, 'blob')} the enclave has left out` : '';
   const chartLines = r.charts.flatMap((c) => [`chart ${c.name} ${c.version}: ${plural(c.images.length, 'image')}`, ...c.images.map((i) => `  ${i.ref}  ← ${i.sources.join('; ')}`)]);
-  return [`wrote ${r.bundle} (${formatBytes(r.bytes)}): ${formatCounts(r.counts)}; ${plural(r.blobs, 'blob')}${delta}`, `lock ${r.lockPath}`, ...chartLines].join('\n');
+  const ferry = r.ferry ? [`ferry ${r.ferry.version}: ${r.ferry.name} sha256 ${r.ferry.sha256}`] : [];
+  return [`wrote ${r.bundle} (${formatBytes(r.bytes)}): ${formatCounts(r.counts)}; ${plural(r.blobs, 'blob')}${delta}`, `lock ${r.lockPath}`, ...chartLines, ...ferry].join('\n');
 }
 
 export function renderVerify(path: string, r: VerifyResult): string {

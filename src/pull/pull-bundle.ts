@@ -69,6 +69,8 @@ export interface PullResult {
   omitted: number;
   /** Each chart with the images found in it and where (also in the lock). */
   charts: { name: string; version: string; images: { ref: string; sources: string[] }[] }[];
+  /** ferry's own executable, when carried (spec.ferry or --with-ferry). */
+  ferry?: { name: string; version: string; sha256: string };
 }
 
 /**
@@ -129,6 +131,7 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
     blobs: written.blobs,
     omitted: written.omitted,
     charts: (lock.charts ?? []).map((c) => ({ name: c.name, version: c.version, images: c.images })),
+    ...(lock.ferry ? { ferry: { name: lock.ferry.name, version: lock.ferry.version, sha256: lock.ferry.sha256 } } : {}),
   };
 }
 
