@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { digestFromHex, sha256 } from '../core/digest.js';
@@ -43,8 +44,7 @@ export async function resolveFerry(path: string): Promise<LockedFerry> {
   if (!fromName) {
     throw new FerryError('USAGE', `ferry executable ${name}: expected its release name ferry-<version>-linux-<arch> (as npm run release writes it), e.g. ferry-0.1.0-linux-x64; rename it or pass the file from release/`, { file: name });
   }
-  const body = await readLocal(path, 'ferry executable', Number.POSITIVE_INFINITY);
-  const hex = sha256(body).slice(7);
+  const { hex, size } = await hashLocal(path);
   const dir = dirname(path);
   const sbomName = `${name}.cdx.json`;
   const sbomBody = await readOptional(join(dir, sbomName), 'ferry SBOM');
@@ -74,7 +74,7 @@ export async function resolveFerry(path: string): Promise<LockedFerry> {
     versionFrom: sbomVersion !== undefined ? 'sbom' : 'file-name',
     source: name,
     sha256: hex,
-    size: body.length,
+    size,
     vouchedBy,
     ...(sbomBody ? { sbom: { name: sbomName, sha256: sha256(sbomBody).slice(7), size: sbomBody.length } } : {}),
   };
@@ -125,6 +125,23 @@ export async function storeFerry(f: LockedFerry, path: string, store: ContentSto
     extraLayers,
     annotations: { [Annotation.Kind]: 'ferry', [Annotation.FerryVersion]: f.version },
   });
+}
+
+/** sha256 and size of a local file, read as a stream (a single executable is tens of MiB). */
+async function hashLocal(path: string): Promise<{ hex: string; size: number }> {
+  try {
+    const st = await fs.stat(path);
+    if (!st.isFile()) throw new FerryError('USAGE', `ferry executable ${path} is not a file`, { file: basename(path) });
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of createReadStream(path)) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+    return { hex: hash.digest('hex'), size };
+  } catch (err) {
+    throw err instanceof FerryError ? err : inputFileError(err, path, 'ferry executable');
+  }
 }
 
 async function readLocal(path: string, what: string, max: number): Promise<Buffer> {

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CraftedBundle } from '../helpers/crafted-bundle.js';
 import { requireTools } from '../helpers/tools.js';
 import { pull, run, scratch, writeManifest } from './ferry-env.js';
 
@@ -151,5 +152,27 @@ describe.runIf(ok)('ferry carried in the bundle', () => {
     const stage = scratch();
     expect((await run(['bundle', 'stage', damaged, '--dir', stage])).code).not.toBe(0);
     expect(() => statSync(join(stage, 'ferry', NAME))).toThrow();
+  });
+
+  it('refuses a re-summed bundle whose executable was swapped or whose SBOM title points elsewhere: verify, stage and inspect exit 3, nothing staged', async () => {
+    const rel = release();
+    const dir = scratch();
+    const { result } = await pull(writeManifest(dir, '  images: []\n'), join(dir, 'b.tar'), [], { withFerry: rel.exe });
+    const entry = (b: CraftedBundle) => b.indexEntry((d) => d.annotations['dev.ferry.kind'] === 'ferry');
+    const evil = Buffer.from('#!/bin/sh\necho owned\n');
+    const swapped = new CraftedBundle(result.bundle).replaceBlob(`sha256:${hex(rel.bytes)}`, evil).write(join(dir, 'swapped.tar'));
+    const v = await run(['bundle', 'verify', swapped]);
+    expect(v.code).toBe(3);
+    expect(v.stdout).toContain(`ferry ${NAME}: the bundle carries sha256:${hex(evil)}, the lock pins sha256:${hex(rel.bytes)}`);
+    const b = new CraftedBundle(result.bundle);
+    const renamed = b.editBlob(entry(b).digest, (m) => (m.layers[1].annotations['org.opencontainers.image.title'] = '../../etc/evil')).write(join(dir, 'renamed.tar'));
+    for (const bad of [swapped, renamed]) {
+      const stage = scratch();
+      const s = await run(['bundle', 'stage', bad, '--dir', stage]);
+      expect(s.code).toBe(3);
+      expect(s.stdout + s.stderr).toContain(`ferry ${NAME}`);
+      expect(existsSync(join(stage, 'ferry'))).toBe(false);
+      expect((await run(['bundle', 'inspect', bad])).code).toBe(3);
+    }
   });
 });
