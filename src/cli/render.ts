@@ -16,6 +16,7 @@ export function formatCounts(c: BundleCounts): string {
     c.files > 0 ? plural(c.files, 'file') : '',
     c.rke2Files > 0 ? `${c.rke2Files} RKE2 file${c.rke2Files === 1 ? '' : 's'}` : '',
     c.aptPackages > 0 ? plural(c.aptPackages, 'apt package') : '',
+    c.ferry !== undefined ? `ferry ${c.ferry}` : '',
   ].filter(Boolean);
   return parts.length > 0 ? parts.join(', ') : 'nothing';
 }

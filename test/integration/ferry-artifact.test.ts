@@ -57,6 +57,8 @@ describe.runIf(ok)('ferry carried in the bundle', () => {
     expect(inspect.artifacts).toEqual([expect.objectContaining({ kind: 'ferry', name: NAME, version: '0.1.0', sha256: `sha256:${hex(rel.bytes)}`, source: NAME })]);
     const text = (await run(['bundle', 'inspect', result.bundle])).stdout;
     expect(text).toContain(`ferry ${NAME} 0.1.0`);
+    expect(inspect.counts).toEqual({ images: 0, charts: 0, files: 0, rke2Files: 0, aptPackages: 0, ferry: '0.1.0' });
+    expect(text.split('\n')[0]).toMatch(/^bundle it \(format 1\): ferry 0\.1\.0; 4 blobs/);
     expect(text).toContain(`executable sha256:${hex(rel.bytes)}, from ${NAME}`);
 
     const out = scratch();
