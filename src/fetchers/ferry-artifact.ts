@@ -25,7 +25,9 @@ export async function ferryPath(flag: string | undefined, entry: { path?: string
   if (flag !== undefined) return flag;
   if (!entry) return undefined;
   if (entry.path !== undefined) return entry.path;
-  const sea = (await import('node:sea').catch(() => undefined)) as { isSea?: () => boolean } | undefined;
+  // process.getBuiltinModule (Node >= 20.16) also works inside a single executable, where import() may not.
+  const builtin = (process as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule?.('node:sea');
+  const sea = (builtin ?? (await import('node:sea').catch(() => undefined))) as { isSea?: () => boolean } | undefined;
   if (sea?.isSea?.()) return process.execPath;
   throw new FerryError(
     'USAGE',
