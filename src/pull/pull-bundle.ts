@@ -105,11 +105,11 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
   } else {
     const rke2 = manifest.rke2 ? `, RKE2 ${manifest.rke2.version}` : '';
     events({ type: 'phase', phase: 'resolve', detail: `${manifest.images.length} images, ${manifest.files.length} files${rke2}` });
+    // A local file: read first, so a wrong path or a SHA256SUMS mismatch fails before any download.
+    const ferry = ferryFile ? await resolveFerry(ferryFile) : undefined;
+    if (ferry) events({ type: 'info', message: `  resolved ferry ${ferry.version} (${ferry.name}, sha256 ${ferry.sha256}${ferry.vouchedBy.kind === 'sha256sums' ? ', listed in its SHA256SUMS' : ''})` });
     lock = await resolveAll(manifest, opts, events, seen, chartArchives, aptFiles);
-    if (ferryFile) {
-      lock.ferry = await resolveFerry(ferryFile);
-      events({ type: 'info', message: `  resolved ferry ${lock.ferry.version} (${lock.ferry.name}, sha256 ${lock.ferry.sha256}${lock.ferry.vouchedBy.kind === 'sha256sums' ? ', listed in its SHA256SUMS' : ''})` });
-    }
+    if (ferry) lock.ferry = ferry;
   }
   opts.signal?.throwIfAborted();
   const lockPath = lockPathFor(opts.outPath);
