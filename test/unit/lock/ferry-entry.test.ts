@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isFerryError } from '../../../src/core/errors.js';
 import { parseLock, serializeLock } from '../../../src/lock/lock-file.js';
 import { parseFerryReleaseName } from '../../../src/lock/ferry-lock.js';
+import { checkFerryLock } from '../../../src/lock/match-ferry.js';
 import type { Lock, LockedFerry } from '../../../src/lock/types.js';
 import { parseManifest } from '../../../src/manifest/load.js';
 import { sampleLock } from './fixtures.js';
@@ -66,5 +67,17 @@ describe('ferry in the lock', () => {
     expect(parseFerryReleaseName('ferry-1.2.3-rc.1-linux-arm64')).toEqual({ version: '1.2.3-rc.1', arch: 'arm64' });
     expect(parseFerryReleaseName('ferry')).toBeUndefined();
     expect(parseFerryReleaseName('ferry-0.1.0-darwin-x64')).toBeUndefined();
+  });
+});
+
+describe('--lock and the ferry executable', () => {
+  it('one without the other, or another executable, is a LOCK_MISMATCH naming it', () => {
+    expect(() => checkFerryLock(ferry, ferry, 'm.yaml')).not.toThrow();
+    expect(() => checkFerryLock(undefined, undefined, 'm.yaml')).not.toThrow();
+    expect(() => checkFerryLock(ferry, undefined, 'm.yaml')).toThrow('ferry ferry-0.1.0-linux-x64: in the lock, but neither spec.ferry nor --with-ferry gives an executable');
+    expect(() => checkFerryLock(undefined, ferry, 'm.yaml')).toThrow('ferry ferry-0.1.0-linux-x64: given (spec.ferry or --with-ferry), not in the lock');
+    expect(() => checkFerryLock(ferry, { ...ferry, name: 'ferry-0.2.0-linux-x64', sha256: 'd'.repeat(64) }, 'm.yaml')).toThrowError(
+      expect.objectContaining({ code: 'LOCK_MISMATCH', message: expect.stringContaining(`the lock pins ferry-0.1.0-linux-x64 sha256 ${'a'.repeat(64)}, the executable given is ferry-0.2.0-linux-x64 sha256 ${'d'.repeat(64)}`) }),
+    );
   });
 });
