@@ -37,8 +37,9 @@ export function registerBundleCommands(program: Command): void {
       .option('--split <size>', 'write parts of at most this size (4G for FAT32 media): BUNDLE.000, … and BUNDLE.parts.json')
       .option('--since <base>', 'a delta: leave out what this lock or registry inventory says the enclave has')
       .option('--max-file-size <size>', 'most bytes a file download of unknown size may bring (default 8G)')
-      .option('--platform <platforms>', 'os/arch[/variant][,…] or all: the platforms of every image, over the manifest\'s (recorded in the lock)'),
-  ).action(async (manifest: string, o: ConnectionFlags & { output: string; lock?: string; cache: string; mirror: string[]; config?: string; concurrency: number; signKey?: string; split?: string; since?: string; maxFileSize?: string; platform?: string }) => {
+      .option('--platform <platforms>', 'os/arch[/variant][,…] or all: the platforms of every image, over the manifest\'s (recorded in the lock)')
+      .option('--with-ferry <path>', 'carry this ferry executable (ferry-<version>-linux-<arch>, its SBOM and SHA256SUMS beside it), over spec.ferry'),
+  ).action(async (manifest: string, o: ConnectionFlags & { output: string; lock?: string; cache: string; mirror: string[]; config?: string; concurrency: number; signKey?: string; split?: string; since?: string; maxFileSize?: string; platform?: string; withFerry?: string }) => {
     const { pullBundle } = await import('../pull/pull-bundle.js');
     const platforms = o.platform !== undefined ? (await import('../manifest/platform-override.js')).parsePlatformFlag(o.platform) : undefined;
     const { buildHttpGetter, buildMirrors, buildRegistryClient } = await import('./context.js');
@@ -61,6 +62,7 @@ export function registerBundleCommands(program: Command): void {
       ...(splitSize ? { splitSize } : {}),
       ...(o.since ? { sincePath: resolve(o.since) } : {}),
       ...(platforms ? { platforms } : {}),
+      ...(o.withFerry ? { withFerry: resolve(o.withFerry) } : {}),
     });
     s.done({ ok: true, ...r }, renderPull(r));
   });
@@ -191,6 +193,7 @@ export function registerBundleCommands(program: Command): void {
       }
       if (r.charts) lines.push(`staged a chart repository in ${r.charts.dir} (index.yaml and ${plural(r.charts.charts.length, 'chart')})`, ...r.charts.charts.map((c) => `  ${c.name}`));
       if (r.apt) lines.push(`staged an apt repository in ${r.apt.dir} (${plural(r.apt.debs.length, 'apt package')}, ${r.apt.signedBy ? `signed by ${r.apt.signedBy}` : 'unsigned: see its README'})`);
+      if (r.ferry) lines.push(`staged ferry ${r.ferry.version} in ${r.ferry.dir} (check with: cd ${r.ferry.dir} && sha256sum -c SHA256SUMS)`, `  ${r.ferry.executable.name} ${formatBytes(r.ferry.executable.size)}`, ...(r.ferry.sbom ? [`  ${r.ferry.sbom.name}`] : []));
       if (lines.length === 0) lines.push(`nothing to stage: the bundle has no files, RKE2 release, charts or apt packages (it holds ${formatCounts(r.counts)})`);
       else lines.unshift(`staged from a bundle of ${formatCounts(r.counts)}:`);
       s.done({ ok: true, ...r }, lines.join('\n'));

@@ -16,6 +16,7 @@ export function formatCounts(c: BundleCounts): string {
     c.files > 0 ? plural(c.files, 'file') : '',
     c.rke2Files > 0 ? `${c.rke2Files} RKE2 file${c.rke2Files === 1 ? '' : 's'}` : '',
     c.aptPackages > 0 ? plural(c.aptPackages, 'apt package') : '',
+    c.ferry !== undefined ? `ferry ${c.ferry}` : '',
   ].filter(Boolean);
   return parts.length > 0 ? parts.join(', ') : 'nothing';
 }
@@ -23,7 +24,8 @@ export function formatCounts(c: BundleCounts): string {
 export function renderPull(r: PullResult): string {
   const delta = r.omitted > 0 ? `; a delta: ${plural(r.omitted, 'blob')} the enclave has left out` : '';
   const chartLines = r.charts.flatMap((c) => [`chart ${c.name} ${c.version}: ${plural(c.images.length, 'image')}`, ...c.images.map((i) => `  ${i.ref}  ← ${i.sources.join('; ')}`)]);
-  return [`wrote ${r.bundle} (${formatBytes(r.bytes)}): ${formatCounts(r.counts)}; ${plural(r.blobs, 'blob')}${delta}`, `lock ${r.lockPath}`, ...chartLines].join('\n');
+  const ferry = r.ferry ? [`ferry ${r.ferry.version}: ${r.ferry.name} sha256 ${r.ferry.sha256}`] : [];
+  return [`wrote ${r.bundle} (${formatBytes(r.bytes)}): ${formatCounts(r.counts)}; ${plural(r.blobs, 'blob')}${delta}`, `lock ${r.lockPath}`, ...chartLines, ...ferry].join('\n');
 }
 
 export function renderVerify(path: string, r: VerifyResult): string {
@@ -41,6 +43,7 @@ export function renderInspect(r: InspectResult): string {
     const role = a.role ? ` (${a.role})` : a.version ? ` ${a.version}` : '';
     lines.push(`  ${a.kind.padEnd(5)} ${label}${role}${plat}\n        ${a.digest} ${formatBytes(a.size)}`);
     for (const img of a.images ?? []) lines.push(`        contains ${img}`);
+    if (a.kind === 'ferry') lines.push(`        executable ${a.sha256 ?? ''}, from ${a.source ?? ''}`);
   }
   return lines.join('\n');
 }

@@ -81,6 +81,7 @@ export const Annotation = {
   Rke2ImageSet: 'dev.ferry.rke2.image-set',
   Rke2PushImages: 'dev.ferry.rke2.push-images',
   ChartVersion: 'dev.ferry.chart.version',
+  FerryVersion: 'dev.ferry.ferry.version',
 } as const;
 
 export function formatPlatform(p: Platform): string {

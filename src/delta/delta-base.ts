@@ -42,6 +42,7 @@ export async function loadDeltaBase(path: string, client: RegistryClient): Promi
   }
   const hexes = [...lock.files, ...(lock.rke2?.files ?? [])].map((f) => f.sha256);
   hexes.push(...(lock.charts ?? []).map((c) => c.sha256), ...(lock.apt ?? []).flatMap((a) => a.debs.map((d) => d.sha256)));
+  if (lock.ferry) hexes.push(lock.ferry.sha256, ...(lock.ferry.sbom ? [lock.ferry.sbom.sha256] : []));
   for (const h of hexes) digests.add(`sha256:${h}`);
   return { kind: 'lock', file: basename(path), sha256, digests };
 }

@@ -8,7 +8,7 @@ import { gateBundle } from '../validate/gate.js';
 import { type BundleCounts, bundleCountsOf } from '../lock/counts.js';
 
 export interface InspectedArtifact {
-  kind: 'image' | 'file' | 'rke2' | 'chart' | 'apt' | 'apt-meta';
+  kind: 'image' | 'file' | 'rke2' | 'chart' | 'apt' | 'apt-meta' | 'ferry';
   /** Images: full reference. */
   ref?: string;
   /** Files: file name. */
@@ -26,6 +26,8 @@ export interface InspectedArtifact {
   version?: string;
   /** RKE2 image tarballs: the images inside. */
   images?: string[];
+  /** ferry: the executable's sha256 (`sha256:<hex>`). */
+  sha256?: string;
 }
 
 export interface InspectResult {
@@ -73,6 +75,11 @@ async function describe(reader: BundleReader, desc: Descriptor): Promise<Inspect
   if (a[Annotation.Kind] === 'apt-meta') return { kind: 'apt-meta', name: a[Annotation.Source] ?? '', ...base };
   if (a[Annotation.Kind] === 'apt') return { kind: 'apt', name: a[Annotation.Title] ?? '', ...base };
   if (a[Annotation.Kind] === 'chart') return { kind: 'chart', name: a[Annotation.Title] ?? '', version: a[Annotation.ChartVersion] ?? '', ...base };
+  if (a[Annotation.Kind] === 'ferry') {
+    const m = await readMemberJson<ImageManifest>(reader, desc, desc.digest);
+    const exe = m.layers[0]?.digest ?? '';
+    return { kind: 'ferry', name: a[Annotation.Title] ?? '', version: a[Annotation.FerryVersion] ?? '', ...base, sha256: exe, source: m.annotations?.[Annotation.Source] ?? '' };
+  }
   if (a[Annotation.Kind] === 'file' || a[Annotation.Kind] === 'rke2') {
     const m = await readMemberJson<ImageManifest>(reader, desc, desc.digest);
     const source = m.annotations?.[Annotation.Source] ? { source: m.annotations[Annotation.Source] } : {};

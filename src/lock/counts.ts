@@ -15,6 +15,8 @@ export interface BundleCounts {
   files: number;
   rke2Files: number;
   aptPackages: number;
+  /** The version of ferry's own executable, when the bundle carries it (spec.ferry / --with-ferry). */
+  ferry?: string;
 }
 
 export function bundleCounts(lock: Lock): BundleCounts {
@@ -24,6 +26,7 @@ export function bundleCounts(lock: Lock): BundleCounts {
     files: lock.files.length,
     rke2Files: lock.rke2?.files.length ?? 0,
     aptPackages: (lock.apt ?? []).reduce((n, a) => n + a.debs.length, 0),
+    ...(lock.ferry ? { ferry: lock.ferry.version } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { problemsFromZod } from '../manifest/zod-problems.js';
 import { byKey, canonicalJson } from './canonical-json.js';
 import { lockSchema } from './lock-schema.js';
 import type { Lock, LockedChart, LockedFile, LockedImage } from './types.js';
+import { ferryLockProblems } from './ferry-lock.js';
 
 export { canonicalJson } from './canonical-json.js';
 export { checkLockMatchesManifest } from './match-manifest.js';
@@ -78,6 +79,7 @@ function semanticProblems(lock: Lock): string[] {
   // Plain files and RKE2 files are staged in different directories, so each list has its own names.
   const groups = [lock.files.map((f, i) => ({ f, at: `files.${i}` })), (lock.rke2?.files ?? []).map((f, i) => ({ f, at: `rke2.files.${i}` }))];
   for (const group of groups) checkFiles(group, out);
+  if (lock.ferry) out.push(...ferryLockProblems(lock.ferry));
   return out;
 }
 

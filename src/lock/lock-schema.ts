@@ -105,6 +105,22 @@ const lockedAptSource = z
   })
   .strict();
 
+const lockedFerry = z
+  .object({
+    name: z.string(),
+    version: z.string().min(1),
+    versionFrom: z.enum(['sbom', 'file-name']),
+    source: z.string().min(1),
+    sha256: hex64,
+    size,
+    vouchedBy: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('sha256sums'), sha256: hex64, line: z.number().int().positive() }).strict(),
+      z.object({ kind: z.literal('local') }).strict(),
+    ]),
+    sbom: z.object({ name: z.string(), sha256: hex64, size }).strict().optional(),
+  })
+  .strict();
+
 export const lockSchema = z
   .object({
     lockVersion: z.literal(1),
@@ -114,5 +130,6 @@ export const lockSchema = z
     rke2: lockedRke2.optional(),
     charts: z.array(lockedChart).optional(),
     apt: z.array(lockedAptSource).optional(),
+    ferry: lockedFerry.optional(),
   })
   .strict();

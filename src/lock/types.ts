@@ -7,6 +7,8 @@ export interface Lock {
   rke2?: LockedRke2;
   charts?: LockedChart[];
   apt?: LockedAptSource[];
+  /** spec.ferry / `pull --with-ferry`: ferry's own single executable (docs/install.md "Carried in the bundle"). */
+  ferry?: LockedFerry;
 }
 
 export interface LockedImage {
@@ -149,4 +151,25 @@ export interface LockedAptSource {
   debs: LockedDeb[];
   /** Conflicts/Breaks found in the chosen set (apt would refuse or remove). */
   conflicts: string[];
+}
+
+/**
+ * ferry's own executable, read from a local path at pull time. Only the path's basename is kept (`source`): the
+ * lock travels to the enclave and must not carry a path of the machine that pulled.
+ */
+export interface LockedFerry {
+  /** The release name `ferry-<version>-linux-<arch>`: the executable's name in the bundle and when staged. */
+  name: string;
+  version: string;
+  /** Where the version was read: the SBOM's metadata.component.version, else the file name. Nothing is run. */
+  versionFrom: 'sbom' | 'file-name';
+  /** Basename of the local file it was read from. */
+  source: string;
+  /** hex */
+  sha256: string;
+  size: number;
+  /** The release's SHA256SUMS beside it listed it (that list's sha256 and line), or nothing did. */
+  vouchedBy: { kind: 'sha256sums'; sha256: string; line: number } | { kind: 'local' };
+  /** The CycloneDX SBOM `<name>.cdx.json` found beside it. */
+  sbom?: { name: string; sha256: string; size: number };
 }

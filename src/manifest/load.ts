@@ -44,7 +44,7 @@ export function parseManifest(text: string, path: string): BundleManifest {
 }
 
 /** The parsed YAML before validation: anything may be missing or of the wrong type. */
-type Loose = { metadata?: { name?: unknown }; spec?: { platforms?: unknown; images?: unknown; files?: unknown; rke2?: unknown; charts?: unknown; apt?: unknown } } | null;
+type Loose = { metadata?: { name?: unknown }; spec?: { platforms?: unknown; images?: unknown; files?: unknown; rke2?: unknown; charts?: unknown; apt?: unknown; ferry?: unknown } } | null;
 
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -64,6 +64,7 @@ function normalise(raw: Loose, path: string, problems: Problem[]): BundleManifes
     ...(r ? { rke2: r } : {}),
     charts: charts(list(spec.charts), path, problems),
     apt: aptSources(list(spec.apt), path, problems),
+    ...(spec.ferry === true ? { ferry: {} } : isRecord(spec.ferry) && isString(spec.ferry.path) ? { ferry: { path: resolvePath(dirname(path), spec.ferry.path) } } : {}),
   };
 }
 

@@ -97,6 +97,11 @@ const aptSource = z
   })
   .strict();
 
+/** spec.ferry: `true` (the single executable running the pull) or `{ path }` (relative to the manifest). */
+const ferryEntry = z.union([z.literal(true), z.object({ path: z.string().min(1) }).strict()], {
+  errorMap: unionMessage('expected true (the ferry executable running the pull) or a mapping with path: (a ferry-<version>-linux-<arch> file, relative to the manifest)'),
+});
+
 export const manifestSchema = z
   .object({
     apiVersion: z.literal('ferry.dev/v1alpha1'),
@@ -116,6 +121,7 @@ export const manifestSchema = z
         rke2: rke2Entry.optional(),
         charts: z.array(chartEntry).optional(),
         apt: z.array(aptSource).optional(),
+        ferry: ferryEntry.optional(),
       })
       .strict(),
   })

@@ -72,4 +72,11 @@ export interface BundleManifest {
   rke2?: Rke2Entry;
   charts: ChartEntry[];
   apt: AptEntry[];
+  /** spec.ferry: carry ferry's own executable; `path` absolute, absent for "the executable running this pull". */
+  ferry?: FerryEntry;
+}
+
+/** spec.ferry (docs/manifest.md, docs/install.md "Carried in the bundle"). */
+export interface FerryEntry {
+  path?: string;
 }

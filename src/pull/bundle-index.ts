@@ -43,7 +43,19 @@ export interface IndexedApt {
   meta: { source: LockedAptSource; index: number; root: Descriptor }[];
 }
 
-export function buildBundleIndex(images: IndexedImage[], files: IndexedFile[], rke2: IndexedFile[] = [], charts: IndexedChart[] = [], apt: IndexedApt = { debs: [], meta: [] }): ImageIndex {
+/** `ferry/<name>`: how ferry's own executable is named in index.json. */
+export function ferryRefName(name: string): string {
+  return `ferry/${name}`;
+}
+
+export function buildBundleIndex(
+  images: IndexedImage[],
+  files: IndexedFile[],
+  rke2: IndexedFile[] = [],
+  charts: IndexedChart[] = [],
+  apt: IndexedApt = { debs: [], meta: [] },
+  ferry: (IndexedFile & { version: string })[] = [],
+): ImageIndex {
   const imageDescs = [...images]
     .sort((a, b) => cmp(a.locked.ref, b.locked.ref))
     .map(({ locked, root }): Descriptor => {
@@ -103,7 +115,14 @@ export function buildBundleIndex(images: IndexedImage[], files: IndexedFile[], r
     ...(root.artifactType ? { artifactType: root.artifactType } : {}),
     annotations: { [Annotation.RefName]: `apt-meta/${index}`, [Annotation.Kind]: 'apt-meta', [Annotation.Source]: source.url },
   }));
-  return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [...imageDescs, ...fileDescs, ...rke2Descs, ...chartDescs, ...debDescs, ...metaDescs] };
+  const ferryDescs = ferry.map(({ name, root, version }): Descriptor => ({
+    mediaType: root.mediaType,
+    digest: root.digest,
+    size: root.size,
+    ...(root.artifactType ? { artifactType: root.artifactType } : {}),
+    annotations: { [Annotation.RefName]: ferryRefName(name), [Annotation.Kind]: 'ferry', [Annotation.Title]: name, [Annotation.FerryVersion]: version },
+  }));
+  return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests: [...imageDescs, ...fileDescs, ...ferryDescs, ...rke2Descs, ...chartDescs, ...debDescs, ...metaDescs] };
 }
 
 function cmp(a: string, b: string): number {

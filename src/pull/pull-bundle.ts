@@ -29,6 +29,8 @@ import { signSums } from '../trust/bundle-signature.js';
 import { Arrivals } from './arrivals.js';
 import { resolveAll } from './resolve-all.js';
 import { buildBundleIndex } from './bundle-index.js';
+import { ferryPath, resolveFerry, storeFerry } from '../fetchers/ferry-artifact.js';
+import { checkFerryLock } from '../lock/match-ferry.js';
 
 export interface PullOptions {
   manifestPath: string;
@@ -50,6 +52,8 @@ export interface PullOptions {
   sincePath?: string;
   /** `--platform`: every image's platforms, over the manifest's (manifest/platform-override.ts). */
   platforms?: PlatformSpec;
+  /** `--with-ferry PATH`: carry this ferry executable (over spec.ferry; docs/install.md "Carried in the bundle"). */
+  withFerry?: string;
 }
 
 export interface PullResult {
@@ -65,6 +69,8 @@ export interface PullResult {
   omitted: number;
   /** Each chart with the images found in it and where (also in the lock). */
   charts: { name: string; version: string; images: { ref: string; sources: string[] }[] }[];
+  /** ferry's own executable, when carried (spec.ferry or --with-ferry). */
+  ferry?: { name: string; version: string; sha256: string };
 }
 
 /**
@@ -91,13 +97,19 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
   const chartArchives = new Map<string, Buffer>();
   // apt metadata read while resolving (keyrings, signed Releases, Packages indexes), per source, for the bundle.
   const aptFiles: FetchedFiles[] = [];
+  const ferryFile = await ferryPath(opts.withFerry, manifest.ferry);
   if (opts.lockPath) {
     lock = await readLock(opts.lockPath);
     checkLockMatchesManifest(lock, manifest);
+    checkFerryLock(lock.ferry, ferryFile ? await resolveFerry(ferryFile) : undefined, manifest.path);
   } else {
     const rke2 = manifest.rke2 ? `, RKE2 ${manifest.rke2.version}` : '';
     events({ type: 'phase', phase: 'resolve', detail: `${manifest.images.length} images, ${manifest.files.length} files${rke2}` });
+    // A local file: read first, so a wrong path or a SHA256SUMS mismatch fails before any download.
+    const ferry = ferryFile ? await resolveFerry(ferryFile) : undefined;
+    if (ferry) events({ type: 'info', message: `  resolved ferry ${ferry.version} (${ferry.name}, sha256 ${ferry.sha256}${ferry.vouchedBy.kind === 'sha256sums' ? ', listed in its SHA256SUMS' : ''})` });
     lock = await resolveAll(manifest, opts, events, seen, chartArchives, aptFiles);
+    if (ferry) lock.ferry = ferry;
   }
   opts.signal?.throwIfAborted();
   const lockPath = lockPathFor(opts.outPath);
@@ -108,7 +120,7 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
   const store = new ContentStore(opts.cacheDir);
   const base = opts.sincePath ? await loadDeltaBase(opts.sincePath, opts.client) : undefined;
   if (base) events({ type: 'info', message: `  delta against ${base.kind} ${base.file}: ${base.digests.size} digests the enclave has are left out` });
-  const written = await fetchAndWrite(manifest.name, lock, store, opts, events, seen, chartArchives, aptFiles.length > 0 ? aptFiles : undefined, base);
+  const written = await fetchAndWrite(manifest.name, lock, store, opts, events, seen, chartArchives, aptFiles.length > 0 ? aptFiles : undefined, base, ferryFile);
   return {
     bundle: opts.outPath,
     lockPath,
@@ -119,6 +131,7 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
     blobs: written.blobs,
     omitted: written.omitted,
     charts: (lock.charts ?? []).map((c) => ({ name: c.name, version: c.version, images: c.images })),
+    ...(lock.ferry ? { ferry: { name: lock.ferry.name, version: lock.ferry.version, sha256: lock.ferry.sha256 } } : {}),
   };
 }
 
@@ -138,6 +151,7 @@ async function fetchAndWrite(
   chartArchives: ReadonlyMap<string, Buffer>,
   aptFiles: FetchedFiles[] | undefined,
   base?: DeltaBase,
+  ferryFile?: string,
 ) {
   events({ type: 'phase', phase: 'fetch' });
   const artifacts = pLimit(16);
@@ -158,6 +172,12 @@ async function fetchAndWrite(
       }),
     ),
   );
+  const ferry: { name: string; root: Descriptor; version: string }[] = [];
+  if (lock.ferry && ferryFile) {
+    events({ type: 'artifact-start', kind: 'ferry', name: lock.ferry.name });
+    ferry.push({ name: lock.ferry.name, root: await storeFerry(lock.ferry, ferryFile, store), version: lock.ferry.version });
+    events({ type: 'artifact-done', kind: 'ferry', name: lock.ferry.name, digest: `sha256:${lock.ferry.sha256}` });
+  }
   const rke2 = lock.rke2 ? await fetchRke2(lock.rke2, opts.http, store, fetchEvents) : [];
   const charts = await Promise.all(
     (lock.charts ?? []).map(async (c) => {
@@ -169,8 +189,8 @@ async function fetchAndWrite(
   );
   const apt = lock.apt ? await fetchApt(lock.apt, aptFiles, opts.http, store, fetchEvents) : { debs: [], meta: [] };
   const rke2Indexed = rke2.map((r) => ({ name: r.file.name, root: r.root, annotations: rke2Annotations(lock.rke2 as LockedRke2, r.file) }));
-  const index = buildBundleIndex(plans, files, rke2Indexed, charts, apt);
-  const fileNodes = await walkGraph(store, [...files.map((f) => f.root), ...rke2.map((r) => r.root), ...charts.map((c) => c.root), ...apt.debs.map((d) => d.root), ...apt.meta.map((m) => m.root)]);
+  const index = buildBundleIndex(plans, files, rke2Indexed, charts, apt, ferry);
+  const fileNodes = await walkGraph(store, [...files.map((f) => f.root), ...ferry.map((f) => f.root), ...rke2.map((r) => r.root), ...charts.map((c) => c.root), ...apt.debs.map((d) => d.root), ...apt.meta.map((m) => m.root)]);
   const all = new Map([...fileNodes, ...plans.flatMap((p) => p.nodes)].map((d) => [d.digest as string, d]));
   // A delta leaves out the blobs the enclave has; manifests always travel, so the bundle can still be walked.
   const omitted = new Map([...all].filter(([digest, d]) => base?.digests.has(digest) && !isManifestLike(d)).map(([digest, d]) => [digest, d.size]));
@@ -237,6 +257,7 @@ function fetchTotals(lock: Lock, plans: ImagePlan[], base?: DeltaBase): { totalB
   for (const f of [...lock.files, ...(lock.rke2?.files ?? [])]) sizes.set(`sha256:${f.sha256}`, f.size ?? 0);
   for (const c of lock.charts ?? []) sizes.set(`sha256:${c.sha256}`, c.size);
   for (const a of lock.apt ?? []) for (const d of a.debs) sizes.set(`sha256:${d.sha256}`, d.size);
+  if (lock.ferry) sizes.set(`sha256:${lock.ferry.sha256}`, lock.ferry.size);
   for (const plan of plans) for (const d of plan.nodes) if (!isManifestLike(d) && !base?.digests.has(d.digest)) sizes.set(d.digest, d.size);
   return { totalBytes: [...sizes.values()].reduce((a, b) => a + b, 0), totalItems: sizes.size };
 }

@@ -5,6 +5,7 @@ import type { Descriptor } from '../core/media-types.js';
 import { Annotation } from '../core/media-types.js';
 import { walkGraph } from '../graph/walk.js';
 import { parseLock } from '../lock/lock-file.js';
+import { ferryChecksumSource } from '../fetchers/ferry-artifact.js';
 import type { LockedFile } from '../lock/types.js';
 import type { Problem, VerifyResult } from '../verify/verify-bundle.js';
 
@@ -12,7 +13,7 @@ import type { Problem, VerifyResult } from '../verify/verify-bundle.js';
 export const REPORT_VERSION = 1;
 
 export interface AuditRow {
-  kind: 'image' | 'file' | 'rke2' | 'chart' | 'apt';
+  kind: 'image' | 'file' | 'rke2' | 'chart' | 'apt' | 'ferry';
   name: string;
   version?: string;
   /** Where it came from: a URL or an image reference. */
@@ -86,7 +87,7 @@ export function withRegistry(report: AuditReport, host: string, tags: RegistryTa
   };
 }
 
-const KIND_ORDER = ['image', 'chart', 'rke2', 'file', 'apt'];
+const KIND_ORDER = ['image', 'chart', 'rke2', 'file', 'apt', 'ferry'];
 
 /**
  * Builds the checksum audit report of a bundle from a verify run (which computed the sha256 of every member) and
@@ -146,6 +147,14 @@ export async function buildAuditReport(path: string, verified: VerifyResult, too
       row({ kind, name: f.name, source: f.url, vouchedBy: fileVouch(f), vouch: f.vouchedBy, expected: `sha256:${f.sha256}`, ...(f.size !== undefined ? { size: f.size } : {}), ...extra }, find(kind, Annotation.Title, f.name), f.sha256);
     for (const f of lock.files) await fileRow('file', f);
     for (const f of lock.rke2?.files ?? []) await fileRow('rke2', f, { version: lock.rke2?.version });
+    if (lock.ferry) {
+      const f = lock.ferry;
+      await row(
+        { kind: 'ferry', name: f.name, version: f.version, source: `local file ${f.source}`, vouchedBy: ferryChecksumSource(f), vouch: { ...f.vouchedBy, versionFrom: f.versionFrom, ...(f.sbom ? { sbom: f.sbom } : {}) }, expected: `sha256:${f.sha256}`, size: f.size },
+        find('ferry', Annotation.Title, f.name),
+        f.sha256,
+      );
+    }
     for (const c of lock.charts ?? []) {
       const v = c.vouchedBy;
       await row(

@@ -11,6 +11,7 @@ import type { NodeRegistry } from './rke2/registry-config.js';
 import { type StagedRke2, stageRke2 } from './rke2/stage-rke2.js';
 import { type StagedCharts, stageCharts } from './stage-charts.js';
 import { type StagedApt, stageApt } from './apt/stage-apt.js';
+import { type StagedFerry, stageFerry } from './stage-ferry.js';
 import { readMemberJson } from '../bundle/member-json.js';
 import { gateBundle } from '../validate/gate.js';
 import { type BundleCounts, bundleCountsOf } from '../lock/counts.js';
@@ -38,6 +39,7 @@ export interface StageResult {
   rke2?: StagedRke2;
   charts?: StagedCharts;
   apt?: StagedApt;
+  ferry?: StagedFerry;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
     await gateBundle(reader);
     // Temporary files a killed earlier stage left in the directories ferry stages into (their process is gone).
     await sweepStalePartials(opts.dir, events);
-    const staged = new Set(['file', 'rke2', 'chart', 'apt']);
+    const staged = new Set(['file', 'rke2', 'chart', 'apt', 'ferry']);
     events({ type: 'phase', phase: 'stage', detail: opts.dir, totalItems: reader.index().manifests.filter((d) => staged.has(d.annotations?.[Annotation.Kind] ?? '')).length });
     const files: StagedFile[] = [];
     const filesDir = join(opts.dir, 'files');
@@ -80,14 +82,16 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
     const charts = await stageCharts(reader, opts.dir, events);
     opts.signal?.throwIfAborted();
     const apt = await stageApt(reader, opts.dir, events, opts.aptSignKey);
-    return { dir: opts.dir, counts: await bundleCountsOf(reader), files, ...(rke2 ? { rke2 } : {}), ...(charts ? { charts } : {}), ...(apt ? { apt } : {}) };
+    opts.signal?.throwIfAborted();
+    const ferry = await stageFerry(reader, opts.dir, events, opts.signal);
+    return { dir: opts.dir, counts: await bundleCountsOf(reader), files, ...(rke2 ? { rke2 } : {}), ...(charts ? { charts } : {}), ...(apt ? { apt } : {}), ...(ferry ? { ferry } : {}) };
   } finally {
     await reader.close();
   }
 }
 
-/** The directories stage writes into (files/, rke2/, charts/, apt/); the rest of --dir is not ferry's to clean. */
-const STAGED_DIRS = ['files', 'rke2', 'charts', 'apt'];
+/** The directories stage writes into (files/, rke2/, charts/, apt/, ferry/); the rest of --dir is not ferry's to clean. */
+const STAGED_DIRS = ['files', 'rke2', 'charts', 'apt', 'ferry'];
 
 async function sweepStalePartials(dir: string, events: EventSink): Promise<void> {
   const stale: string[] = [];

@@ -10,7 +10,7 @@ import { type Report, checker, imageRefProblem } from './gate-lock.js';
 import { mediaTypeProblem, plainTextProblem } from './grammar.js';
 import { quoteUntrusted } from './untrusted-text.js';
 
-const KINDS = new Set(['image', 'file', 'rke2', 'chart', 'apt', 'apt-meta']);
+const KINDS = new Set(['image', 'file', 'rke2', 'chart', 'apt', 'apt-meta', 'ferry']);
 
 /**
  * index.json against the lock: each entry's names must be exactly the ones the lock gives that artifact (a file's
@@ -87,11 +87,11 @@ export async function checkIndexAgainstLock(reader: BundleReader, lock: Lock, re
       }
       continue;
     }
-    // file, rke2 and apt: one file artifact, named in the lock.
-    const locked = kind === 'file' ? files.get(title) : kind === 'rke2' ? rke2Files.get(title) : debs.get(title);
+    // file, rke2, apt and ferry: one file artifact, named in the lock.
+    const locked = kind === 'file' ? files.get(title) : kind === 'rke2' ? rke2Files.get(title) : kind === 'ferry' ? (lock.ferry?.name === title ? lock.ferry : undefined) : debs.get(title);
     const what = `${kind} ${title}`;
     if (!locked) {
-      report({ artifact: what, field: Annotation.Title, value: title, why: `is not the name of a ${kind === 'apt' ? 'deb' : kind === 'rke2' ? 'RKE2 file' : 'file'} in the lock` });
+      report({ artifact: what, field: Annotation.Title, value: title, why: `is not the name of a ${kind === 'apt' ? 'deb' : kind === 'rke2' ? 'RKE2 file' : kind === 'ferry' ? 'ferry executable' : 'file'} in the lock` });
       continue;
     }
     const expectedRef = kind === 'file' ? `file/${title}` : `${kind}/${title}`;
@@ -110,6 +110,9 @@ export async function checkIndexAgainstLock(reader: BundleReader, lock: Lock, re
     if (lt !== title) mismatch(what, `layer ${Annotation.Title}`, lt, title);
     if (layer?.digest !== `sha256:${sha}`) mismatch(what, 'layer digest', layer?.digest, `sha256:${sha}`);
     for (const v of Object.values(m.annotations ?? {})) check(what, 'manifest annotation', v, plainTextProblem);
+    // Stage writes ferry's SBOM under its layer title: it must be the name the lock gives it.
+    const sbomTitle = m.layers[1]?.annotations?.[Annotation.Title];
+    if (kind === 'ferry' && m.layers[1] && sbomTitle !== lock.ferry?.sbom?.name) mismatch(what, `SBOM layer ${Annotation.Title}`, sbomTitle, lock.ferry?.sbom?.name ?? '(no SBOM)');
     const toc = m.layers[1];
     if (kind === 'rke2' && toc?.mediaType === IMAGE_TOC_MEDIA_TYPE && reader.hasBlob(toc.digest)) {
       const parsed = await jsonOf(reader, toc, `${what} table of contents`, report, (v) => parseArchiveToc(Buffer.from(JSON.stringify(v))));

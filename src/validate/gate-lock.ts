@@ -1,5 +1,6 @@
 import { isFerryError } from '../core/errors.js';
 import { parseReference } from '../core/reference.js';
+import { FERRY_RELEASE_RE } from '../lock/ferry-lock.js';
 import type { Lock } from '../lock/types.js';
 import {
   type Rule,
@@ -75,6 +76,13 @@ export function checkLockValues(lock: Lock, report: Report): void {
   for (const f of lock.files) {
     check(`file ${f.name}`, 'name', f.name, safeFileNameProblem);
     check(`file ${f.name}`, 'url', f.url, plainTextProblem);
+  }
+  if (lock.ferry) {
+    const what = `ferry ${lock.ferry.name}`;
+    check(what, 'name', lock.ferry.name, (v) => (FERRY_RELEASE_RE.test(v) ? safeFileNameProblem(v) : 'is not a release name ferry-<version>-linux-<arch>'));
+    check(what, 'version', lock.ferry.version, plainTextProblem);
+    check(what, 'source', lock.ferry.source, safeFileNameProblem);
+    if (lock.ferry.sbom) check(what, 'sbom.name', lock.ferry.sbom.name, safeFileNameProblem);
   }
   if (lock.rke2) {
     const r = lock.rke2;

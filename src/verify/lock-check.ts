@@ -4,13 +4,20 @@ import { Annotation, type ImageIndex, type ImageManifest } from '../core/media-t
 import { parseLock } from '../lock/lock-file.js';
 import type { Problem } from './problem.js';
 import { checkRke2 } from './rke2-check.js';
+import { checkFerryEntry } from './ferry-check.js';
 
 /**
  * The lock is the bundle's statement of what it carries; index.json is what it actually names. They must agree
  * exactly: each pinned image under its reference with the pinned digest, each pinned file as an artifact whose
  * content digest is the pinned sha256, and nothing else.
  */
-export async function checkLockAgainstIndex(lockBody: Buffer, index: ImageIndex | undefined, read: (hex: string) => Promise<Buffer | undefined>): Promise<Problem[]> {
+export async function checkLockAgainstIndex(
+  lockBody: Buffer,
+  index: ImageIndex | undefined,
+  read: (hex: string) => Promise<Buffer | undefined>,
+  /** Whether the bundle holds the blob with bytes that hash to it (to name the artifact a damaged blob belongs to). */
+  intact: (hex: string) => boolean = () => true,
+): Promise<Problem[]> {
   const problems: Problem[] = [];
   const mismatch = (message: string, expected?: string, actual?: string) =>
     problems.push({ path: LOCK_FILE, code: 'LOCK_MISMATCH', message, ...(expected ? { expected } : {}), ...(actual ? { actual } : {}) });
@@ -58,6 +65,7 @@ export async function checkLockAgainstIndex(lockBody: Buffer, index: ImageIndex 
     if (layer?.digest !== `sha256:${c.sha256}`) mismatch(`chart ${c.name} ${c.version}: the bundle carries ${layer?.digest}, the lock pins sha256:${c.sha256}`, `sha256:${c.sha256}`, layer?.digest);
   }
   for (const name of charts.keys()) mismatch(`chart ${name} is in index.json but not in the lock`);
+  problems.push(...(await checkFerryEntry(lock.ferry, index.manifests.filter((d) => d.annotations?.[Annotation.Kind] === 'ferry'), read, intact)));
   const rke2 = index.manifests.filter((d) => d.annotations?.[Annotation.Kind] === 'rke2');
   problems.push(...(await checkRke2(lock.rke2, rke2, read)));
   if (lock.apt || index.manifests.some((d) => d.annotations?.[Annotation.Kind] === 'apt')) {

@@ -178,7 +178,7 @@ export async function verifySource(src: ByteSource, opts: VerifyOptions = {}): P
         const rec = byPath.get(blobPath(hex));
         if (!rec || rec.hex !== hex || rec.size > MAX_METADATA_BYTES) return undefined;
         return readExactly(src, rec.offset, rec.size);
-      }),
+      }, (hex) => byPath.get(blobPath(hex))?.hex === hex || (omitted.has(`sha256:${hex}`) && !byPath.has(blobPath(hex)))),
     );
   }
   return result();
