@@ -3,6 +3,8 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { digestFromHex, sha256 } from '../core/digest.js';
 import { FerryError } from '../core/errors.js';
+import type { EventSink } from '../core/events.js';
+import { counted } from '../core/streams.js';
 import { inputFileError } from '../core/input-file.js';
 import { Annotation, type Descriptor, MediaType } from '../core/media-types.js';
 import { parseFerryReleaseName } from '../lock/ferry-lock.js';
@@ -44,7 +46,7 @@ export async function resolveFerry(path: string): Promise<LockedFerry> {
   const name = basename(path);
   const fromName = parseFerryReleaseName(name);
   if (!fromName) {
-    throw new FerryError('USAGE', `ferry executable ${name}: expected its release name ferry-<version>-linux-<arch> (as npm run release writes it), e.g. ferry-0.1.0-linux-x64; rename it or pass the file from release/`, { file: name });
+    throw new FerryError('USAGE', `ferry executable ${name}: expected its release name ferry-<version>-linux-<arch> (as npm run release writes it), e.g. ferry-0.1.0-linux-amd64; rename it or pass the file from release/`, { file: name });
   }
   const { hex, size } = await hashLocal(path);
   const dir = dirname(path);
@@ -103,12 +105,17 @@ export function ferryChecksumSource(f: LockedFerry): string {
  * fetch(): the executable (and its SBOM) into the cache, read again from the path and checked against the lock
  * (a `--lock` pull, or a file changed since resolve, fails here), then its artifact manifest. Returns its descriptor.
  */
-export async function storeFerry(f: LockedFerry, path: string, store: ContentStore): Promise<Descriptor> {
+export async function storeFerry(f: LockedFerry, path: string, store: ContentStore, events: EventSink): Promise<Descriptor> {
   const exe = { mediaType: MediaType.OctetStream, digest: digestFromHex(f.sha256, `sha256 of ${f.name}`), size: f.size };
   const subject = `ferry executable ${f.name}`;
-  if (!(await store.exists(exe))) await store.push(exe, createReadStream(path)).catch((err: unknown) => {
-    throw err instanceof FerryError ? new FerryError(err.code, `${subject}: ${err.message} (the lock pins sha256 ${f.sha256})`, err.details) : inputFileError(err, path, 'ferry executable');
-  });
+  // The copy into the cache is this artifact's fetch: its bytes count in the fetch phase, whose total includes it.
+  if (await store.exists(exe)) events({ type: 'blob', action: 'cached', digest: exe.digest, size: f.size });
+  else {
+    await store.push(exe, counted(createReadStream(path), events)).catch((err: unknown) => {
+      throw err instanceof FerryError ? new FerryError(err.code, `${subject}: ${err.message} (the lock pins sha256 ${f.sha256})`, err.details) : inputFileError(err, path, 'ferry executable');
+    });
+    events({ type: 'blob', action: 'fetched', digest: exe.digest, size: f.size });
+  }
   const extraLayers: Descriptor[] = [];
   if (f.sbom) {
     const body = await readLocal(join(dirname(path), f.sbom.name), 'ferry SBOM', SIDE_FILE_MAX);

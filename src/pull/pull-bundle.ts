@@ -175,7 +175,7 @@ async function fetchAndWrite(
   const ferry: { name: string; root: Descriptor; version: string }[] = [];
   if (lock.ferry && ferryFile) {
     events({ type: 'artifact-start', kind: 'ferry', name: lock.ferry.name });
-    ferry.push({ name: lock.ferry.name, root: await storeFerry(lock.ferry, ferryFile, store), version: lock.ferry.version });
+    ferry.push({ name: lock.ferry.name, root: await storeFerry(lock.ferry, ferryFile, store, fetchEvents), version: lock.ferry.version });
     events({ type: 'artifact-done', kind: 'ferry', name: lock.ferry.name, digest: `sha256:${lock.ferry.sha256}` });
   }
   const rke2 = lock.rke2 ? await fetchRke2(lock.rke2, opts.http, store, fetchEvents) : [];

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,6 +107,20 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
     }
     expect(sbom.components.filter((c) => c.type === 'platform').map((c) => [c.name, c.version])).toEqual([['node', process.version]]);
     expect(sbom.metadata.component).toMatchObject({ name: 'ferry', version, properties: [{ name: 'ferry:commit', value: head }] });
+  });
+
+  it('the executable carries itself: a pull with spec.ferry: true stages the very bytes SHA256SUMS lists for the release', () => {
+    const work = join(dir, 'carry');
+    mkdirSync(work, { recursive: true });
+    const m = join(work, 'bundle.yaml');
+    writeFileSync(m, 'apiVersion: ferry.dev/v1alpha1\nkind: Bundle\nmetadata:\n  name: carry\nspec:\n  ferry: true\n');
+    const opts = { cwd: work, encoding: 'utf8' as const, stdio: 'pipe' as const };
+    execFileSync(exe, ['bundle', 'pull', m, '-o', 'b.tar', '--cache', 'cache', '--no-progress'], opts);
+    execFileSync(exe, ['bundle', 'stage', 'b.tar', '--dir', 'st', '--no-progress'], opts);
+    const listed = readFileSync(join(a, 'SHA256SUMS'), 'utf8').split('\n').find((l) => l.endsWith(`  ${name}`))?.split(' ')[0];
+    expect(listed).toMatch(/^[0-9a-f]{64}$/);
+    expect(sha(readFileSync(join(work, 'st', 'ferry', name)))).toBe(listed);
+    expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: join(work, 'st', 'ferry'), encoding: 'utf8' })).toBe(`${name}: OK\n${name}.cdx.json: OK\n`);
   });
 
   describe('inside a root that holds no Node: every result equals bin/ferry\'s', () => {
