@@ -28,7 +28,7 @@ export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags
     const s = openSession(globals());
     // Flags first: a bad --registry (credentials in it) is a usage error before a long verify pass.
     const { buildRegistryClient, connectionFor, loginFrom } = await import('./context.js');
-    const target = o.registry ? (await import('../push/plan-push.js')).parsePushTarget(o.registry) : undefined;
+    const target = o.registry ? (await import('../registry/push-target.js')).parsePushTarget(o.registry) : undefined;
     const connection = target ? connectionFor(target, o) : o;
     if (!target && (o.username || o.passwordStdin)) throw new FerryError('USAGE', '--username and --password-stdin need --registry HOST[:PORT]');
     const login = target ? await loginFrom(target.registry, o.username, o.passwordStdin) : undefined;
@@ -55,7 +55,7 @@ export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags
   });
 }
 
-export async function readBackTags(bundlePath: string, target: import('../push/plan-push.js').PushTarget, client: import('../registry/client.js').RegistryClient) {
+export async function readBackTags(bundlePath: string, target: import('../registry/push-target.js').PushTarget, client: import('../registry/client.js').RegistryClient) {
   const { BundleReader } = await import('../bundle/reader.js');
   const { confirmTags } = await import('../report/confirm-tags.js');
   const reader = await BundleReader.open(bundlePath);

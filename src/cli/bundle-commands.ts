@@ -114,7 +114,7 @@ export function registerBundleCommands(program: Command): void {
     .option('--report <file>', 'write the checksum audit report with every tag read back from the registry (.json, .md or .html)')
     .action(async (path: string, o: ConnectionFlags & TrustFlags & { registry: string; username?: string; passwordStdin?: boolean; dryRun?: boolean; concurrency: number; report?: string }) => {
     const { pushBundle } = await import('../push/push-bundle.js');
-    const { parsePushTarget } = await import('../push/plan-push.js');
+    const { parsePushTarget } = await import('../registry/push-target.js');
     const { buildRegistryClient, connectionFor, loginFrom } = await import('./context.js');
     const s = openSession(globals());
     const target = parsePushTarget(o.registry);
@@ -159,7 +159,7 @@ export function registerBundleCommands(program: Command): void {
     .option('--no-verify', 'stage without verifying the bundle first (logged)')
     .action(async (path: string, o: TrustFlags & { dir: string; aptSignKey?: string; registry?: string; registryUsername?: string; registryPasswordStdin?: boolean; plainHttp?: boolean; caFile?: string; insecure?: boolean }) => {
       const { stageBundle } = await import('../stage/stage-bundle.js');
-      const { parsePushTarget } = await import('../push/plan-push.js');
+      const { parsePushTarget } = await import('../registry/push-target.js');
       const { connectionFor, loginFrom } = await import('./context.js');
       const s = openSession(globals());
       if ((o.registryUsername || o.caFile || o.insecure || o.plainHttp) && !o.registry) throw new FerryError('USAGE', 'registry options need --registry HOST[:PORT]');

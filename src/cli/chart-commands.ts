@@ -19,7 +19,7 @@ export function registerChartCommands(program: Command): void {
     .addOption(new Option('--insecure', 'skip TLS certificate verification'))
     .addOption(new Option('--plain-http', 'talk plain HTTP to OCI registries'))
     .action(async (repo: string, name: string, version: string, o: ConnectionFlags & { values: string[]; mirror: string[]; config?: string }) => {
-      const { resolveChart } = await import('../fetchers/chart-fetcher.js');
+      const { resolveChart } = await import('../kinds/chart/chart-fetcher.js');
       const { buildHttpGetter, buildMirrors, buildRegistryClient } = await import('./context.js');
       const s = openSession(program.opts<GlobalFlags>());
       const mirrors = await buildMirrors(o.mirror, o.config);

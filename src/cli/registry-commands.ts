@@ -20,7 +20,7 @@ export function registerRegistryCommands(program: Command): void {
     .addOption(new Option('--plain-http', 'talk plain HTTP to the registry'))
     .action(async (o: ConnectionFlags & { registry: string; output: string; username?: string; passwordStdin?: boolean }) => {
       const { takeInventory } = await import('../delta/inventory.js');
-      const { parsePushTarget } = await import('../push/plan-push.js');
+      const { parsePushTarget } = await import('../registry/push-target.js');
       const { buildRegistryClient, connectionFor, loginFrom } = await import('./context.js');
       const s = openSession(program.opts<GlobalFlags>());
       const target = parsePushTarget(o.registry);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { type ImageIndex, type ImageManifest, isIndexType } from '../core/media-types.js';
-import type { PushTarget } from '../push/plan-push.js';
+import type { PushTarget } from '../registry/push-target.js';
 import type { RegistryClient } from '../registry/client.js';
 
 /**

@@ -8,7 +8,7 @@ import { problemsFromZod } from '../manifest/zod-problems.js';
 import { byKey, canonicalJson } from './canonical-json.js';
 import { lockSchema } from './lock-schema.js';
 import type { Lock, LockedChart, LockedFile, LockedImage } from './types.js';
-import { ferryLockProblems } from './ferry-lock.js';
+import { ferryLockProblems } from '../kinds/ferry/ferry-lock.js';
 
 export { canonicalJson } from './canonical-json.js';
 export { checkLockMatchesManifest } from './match-manifest.js';

@@ -2,9 +2,9 @@ import { FerryError } from '../core/errors.js';
 import { sameUrl } from '../core/url-form.js';
 import type { BundleManifest, FileEntry, PlatformSpec } from '../manifest/types.js';
 import { byKey } from './canonical-json.js';
-import { aptDifferences } from './match-apt.js';
-import { chartDifferences } from './match-charts.js';
-import { rke2Differences } from './match-rke2.js';
+import { aptDifferences } from '../kinds/apt/match-apt.js';
+import { chartDifferences } from '../kinds/chart/match-charts.js';
+import { rke2Differences } from '../kinds/rke2/match-rke2.js';
 import type { Lock, LockedFile } from './types.js';
 
 /** Platform requests compare as sets: the fetcher keeps upstream order whatever order they are written in. */

@@ -8,7 +8,7 @@ import { fileNameFromUrl, fileNameProblem } from './file-name.js';
 import { parsePlatformSpec, type PlatformProblem } from './platform.js';
 import { httpUrlProblem, manifestSchema } from './schema.js';
 import type { AptEntry, BundleManifest, ChartEntry, FileEntry, ImageEntry, PlatformSpec, Rke2Entry } from './types.js';
-import { parseRelations } from '../apt/relations.js';
+import { parseRelations } from '../kinds/apt/relations.js';
 import { type KeyPath, type Problem, YamlSource } from './yaml-source.js';
 import { problemsFromZod } from './zod-problems.js';
 

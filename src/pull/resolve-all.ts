@@ -1,11 +1,11 @@
 import pLimit from 'p-limit';
 import type { EventSink } from '../core/events.js';
-import type { FetchedFiles } from '../fetchers/apt/apt-index.js';
-import { resolveApt } from '../fetchers/apt/resolve-apt.js';
-import { resolveChart } from '../fetchers/chart-fetcher.js';
-import { resolveFile } from '../fetchers/file-fetcher.js';
-import { resolveImage } from '../fetchers/image-fetcher.js';
-import { resolveRke2 } from '../fetchers/rke2/resolve-rke2.js';
+import type { FetchedFiles } from '../kinds/apt/apt-index.js';
+import { resolveApt } from '../kinds/apt/resolve-apt.js';
+import { resolveChart } from '../kinds/chart/chart-fetcher.js';
+import { resolveFile } from '../kinds/file/file-fetcher.js';
+import { resolveImage } from '../kinds/image/image-fetcher.js';
+import { resolveRke2 } from '../kinds/rke2/resolve-rke2.js';
 import type { Lock } from '../lock/types.js';
 import type { BundleManifest } from '../manifest/types.js';
 import type { PullOptions } from './pull-bundle.js';

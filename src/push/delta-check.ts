@@ -4,7 +4,7 @@ import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { walkGraph } from '../graph/walk.js';
 import type { RegistryClient } from '../registry/client.js';
-import type { ArchivePlan } from './archive-plan.js';
+import type { ArchivePlan } from '../kinds/rke2/archive-plan.js';
 import type { PushItem } from './plan-push.js';
 
 /**

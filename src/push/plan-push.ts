@@ -1,20 +1,11 @@
 import { FerryError } from '../core/errors.js';
 import { Annotation, type Descriptor, type ImageIndex } from '../core/media-types.js';
-import { isValidRepository, parseReference } from '../core/reference.js';
-import { versionToTag } from '../charts/select-version.js';
+import { parseReference } from '../core/reference.js';
+import type { PushTarget } from '../registry/push-target.js';
+import { versionToTag } from '../kinds/chart/select-version.js';
 import { chartNameProblem, chartVersionProblem, repositoryProblem, tagProblem } from '../validate/grammar.js';
 import { quoteUntrusted } from '../validate/untrusted-text.js';
-import { LOGIN_FIX, refuseUserInfo } from '../config/user-info.js';
 
-/** Where to push: `HOST[:PORT][/PREFIX]`. */
-export interface PushTarget {
-  registry: string;
-  prefix: string;
-  /** Given as `http://HOST` (plain HTTP) or `https://HOST` (TLS); absent for a bare HOST (TLS unless --plain-http). */
-  scheme?: 'http' | 'https';
-}
-
-const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 
 export interface PushItem {
   /** The image's full upstream reference, as named in the bundle. */
@@ -26,26 +17,6 @@ export interface PushItem {
   root: Descriptor;
   /** Set when the image comes from inside an RKE2 image tarball (that tarball's file name). */
   archive?: string;
-}
-
-/**
- * `--registry HOST[:PORT][/PREFIX]`, optionally with `http://` (plain HTTP, as `--mirror` reads it) or `https://`
- * (TLS); any other scheme is a usage error.
- */
-export function parsePushTarget(value: string): PushTarget {
-  refuseUserInfo('--registry', value, LOGIN_FIX);
-  const scheme = SCHEME.exec(value)?.[1]?.toLowerCase();
-  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') {
-    throw new FerryError('USAGE', `--registry "${value}": ${scheme}:// is not a registry scheme: give HOST[:PORT][/PREFIX], http://HOST for plain HTTP or https://HOST for TLS`, { value });
-  }
-  const cleaned = value.replace(SCHEME, '').replace(/\/+$/, '');
-  const slash = cleaned.indexOf('/');
-  const registry = slash < 0 ? cleaned : cleaned.slice(0, slash);
-  const prefix = slash < 0 ? '' : cleaned.slice(slash + 1);
-  if (!registry || (prefix && !isValidRepository(prefix))) {
-    throw new FerryError('USAGE', `--registry "${value}": expected HOST[:PORT][/PREFIX] with a lower-case prefix`, { value });
-  }
-  return { registry, prefix, ...(scheme ? { scheme: scheme as 'http' | 'https' } : {}) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { FerryError } from '../core/errors.js';
-import type { HttpGetter } from '../fetchers/file-fetcher.js';
+import type { HttpGetter } from '../kinds/file/file-fetcher.js';
 import { resumableBody } from './resumable-body.js';
 import { readBounded, retryingBody } from './read-body.js';
 import { type Transport, redact } from './transport.js';

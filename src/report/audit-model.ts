@@ -5,7 +5,7 @@ import type { Descriptor } from '../core/media-types.js';
 import { Annotation } from '../core/media-types.js';
 import { walkGraph } from '../graph/walk.js';
 import { parseLock } from '../lock/lock-file.js';
-import { ferryChecksumSource } from '../fetchers/ferry-artifact.js';
+import { ferryChecksumSource } from '../kinds/ferry/ferry-artifact.js';
 import type { LockedFile } from '../lock/types.js';
 import type { Problem, VerifyResult } from '../verify/verify-bundle.js';
 

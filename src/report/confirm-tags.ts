@@ -1,7 +1,8 @@
 import pLimit from 'p-limit';
 import type { BundleReader } from '../bundle/reader.js';
-import { planArchivePush } from '../push/archive-plan.js';
-import { type PushTarget, planPush } from '../push/plan-push.js';
+import { planArchivePush } from '../kinds/rke2/archive-plan.js';
+import { planPush } from '../push/plan-push.js';
+import type { PushTarget } from '../registry/push-target.js';
 import type { RegistryClient } from '../registry/client.js';
 import type { RegistryTag } from './audit-model.js';
 

@@ -7,11 +7,11 @@ import { type EventSink, inPhase, noEvents } from '../core/events.js';
 import { Annotation, type Descriptor, type ImageManifest } from '../core/media-types.js';
 import { BundleReader } from '../bundle/reader.js';
 import { type StagedFile, copyLayerOut, writeAtomic } from './copy-out.js';
-import type { NodeRegistry } from './rke2/registry-config.js';
-import { type StagedRke2, stageRke2 } from './rke2/stage-rke2.js';
-import { type StagedCharts, stageCharts } from './stage-charts.js';
-import { type StagedApt, stageApt } from './apt/stage-apt.js';
-import { type StagedFerry, stageFerry } from './stage-ferry.js';
+import type { NodeRegistry } from '../kinds/rke2/registry-config.js';
+import { type StagedRke2, stageRke2 } from '../kinds/rke2/stage-rke2.js';
+import { type StagedCharts, stageCharts } from '../kinds/chart/stage-charts.js';
+import { type StagedApt, stageApt } from '../kinds/apt/stage-apt.js';
+import { type StagedFerry, stageFerry } from '../kinds/ferry/stage-ferry.js';
 import { readMemberJson } from '../bundle/member-json.js';
 import { gateBundle } from '../validate/gate.js';
 import { type BundleCounts, bundleCountsOf } from '../lock/counts.js';
@@ -45,7 +45,7 @@ export interface StageResult {
 /**
  * `ferry bundle stage`: put node artifacts where their consumers look. Files land in `DIR/files/<name>` with a
  * `DIR/files/SHA256SUMS` beside them (so `sha256sum -c` works on the node); an RKE2 release in `DIR/rke2/`
- * (src/stage/rke2/stage-rke2.ts). Each file is verified as it is copied
+ * (src/kinds/rke2/stage-rke2.ts). Each file is verified as it is copied
  * out of the bundle and written under a temporary name first, so a damaged bundle never leaves a wrong file behind.
  */
 export async function stageBundle(opts: StageOptions): Promise<StageResult> {

@@ -1,6 +1,6 @@
 import { isFerryError } from '../core/errors.js';
 import { parseReference } from '../core/reference.js';
-import { FERRY_RELEASE_RE } from '../lock/ferry-lock.js';
+import { FERRY_RELEASE_RE } from '../kinds/ferry/ferry-lock.js';
 import type { Lock } from '../lock/types.js';
 import {
   type Rule,

@@ -3,8 +3,8 @@ import { parseMemberJson } from '../bundle/member-json.js';
 import { Annotation, type ImageIndex, type ImageManifest } from '../core/media-types.js';
 import { parseLock } from '../lock/lock-file.js';
 import type { Problem } from './problem.js';
-import { checkRke2 } from './rke2-check.js';
-import { checkFerryEntry } from './ferry-check.js';
+import { checkRke2 } from '../kinds/rke2/rke2-check.js';
+import { checkFerryEntry } from '../kinds/ferry/ferry-check.js';
 
 /**
  * The lock is the bundle's statement of what it carries; index.json is what it actually names. They must agree
@@ -70,7 +70,7 @@ export async function checkLockAgainstIndex(
   problems.push(...(await checkRke2(lock.rke2, rke2, read)));
   if (lock.apt || index.manifests.some((d) => d.annotations?.[Annotation.Kind] === 'apt')) {
     // Loaded only when there is apt content: it brings openpgp.
-    const { checkAptChain } = await import('./apt-chain.js');
+    const { checkAptChain } = await import('../kinds/apt/apt-chain.js');
     problems.push(...(await checkAptChain(lock.apt ?? [], index.manifests, read)));
   }
   return problems;

@@ -13,7 +13,7 @@ import { checkLockAgainstIndex } from './lock-check.js';
 import { checkMetadata, omittedBlobs, parseIndex } from './metadata-check.js';
 import type { Problem, VerifyResult } from './problem.js';
 import { type Scanned, compareWithSums, readSums } from './sums-check.js';
-import { type EntrySink, STOP, TarStructureError, walkTar } from './tar-walk.js';
+import { type EntrySink, STOP, TarStructureError, walkTar } from '../bundle/tar-walk.js';
 
 export type { Problem, ProblemCode, VerifyResult } from './problem.js';
 

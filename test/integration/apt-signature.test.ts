@@ -1,8 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseReleaseFile } from '../../src/apt/release-file.js';
-import { readKeyring, verifyRelease } from '../../src/apt/release-signature.js';
+import { parseReleaseFile } from '../../src/kinds/apt/release-file.js';
+import { readKeyring, verifyRelease } from '../../src/kinds/apt/release-signature.js';
 import { type GpgKey, makeGpgKey } from '../helpers/gpg.js';
 import { requireTools } from '../helpers/tools.js';
 import { scratch } from './ferry-env.js';

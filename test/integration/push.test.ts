@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FerryEvent } from '../../src/core/events.js';
 import { pushBundle } from '../../src/push/push-bundle.js';
-import { parsePushTarget } from '../../src/push/plan-push.js';
+import { parsePushTarget } from '../../src/registry/push-target.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { staticCredentials } from '../../src/registry/credentials.js';
 import { type StandardFixtures, buildStandardFixtures, seedStandardFixtures } from '../helpers/standard-fixtures.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { field, parseDeb822 } from '../../../src/apt/deb822.js';
-import { formatRelation, parseRelations } from '../../../src/apt/relations.js';
+import { field, parseDeb822 } from '../../../src/kinds/apt/deb822.js';
+import { formatRelation, parseRelations } from '../../../src/kinds/apt/relations.js';
 
 describe('deb822 and relations', () => {
   it('reads stanzas, case-insensitive fields and continuation lines', () => {

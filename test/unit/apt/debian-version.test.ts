@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { compareDebianVersions, satisfiesVersion } from '../../../src/apt/debian-version.js';
+import { compareDebianVersions, satisfiesVersion } from '../../../src/kinds/apt/debian-version.js';
 import { requireTools } from '../../helpers/tools.js';
 
 

@@ -1,8 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { parseDeb822 } from '../../../src/apt/deb822.js';
-import { INDEX_CEILING, MAX_STANZA, indexStanzas } from '../../../src/apt/index-stanzas.js';
-import { parsePackages } from '../../../src/fetchers/apt/apt-index.js';
+import { parseDeb822 } from '../../../src/kinds/apt/deb822.js';
+import { INDEX_CEILING, MAX_STANZA, indexStanzas } from '../../../src/kinds/apt/index-stanzas.js';
+import { parsePackages } from '../../../src/kinds/apt/apt-index.js';
 
 const src = (uncompressedSize?: number) => ({
   file: 'dists/s/main/binary-amd64/Packages.gz',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PackageUniverse, type Package } from '../../../src/apt/package-index.js';
-import { parseRelations } from '../../../src/apt/relations.js';
-import { resolveClosure } from '../../../src/apt/resolve-closure.js';
+import { PackageUniverse, type Package } from '../../../src/kinds/apt/package-index.js';
+import { parseRelations } from '../../../src/kinds/apt/relations.js';
+import { resolveClosure } from '../../../src/kinds/apt/resolve-closure.js';
 
 const pkg = (name: string, version: string, fields: Partial<Record<'depends' | 'conflicts' | 'provides', string>> = {}): Package => ({
   name,

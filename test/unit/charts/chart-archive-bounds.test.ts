@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { END_OF_ARCHIVE, encodeFileHeader, padding } from '../../../src/bundle/tar-format.js';
-import { MAX_CHART_FILE, readChartArchive } from '../../../src/charts/chart-archive.js';
+import { MAX_CHART_FILE, readChartArchive } from '../../../src/kinds/chart/chart-archive.js';
 
 const tar = (files: [string, Buffer][]) => Buffer.concat([...files.flatMap(([n, b]) => [encodeFileHeader(n, b.length), b, padding(b.length)]), END_OF_ARCHIVE]);
 const chartYaml = Buffer.from('apiVersion: v2\nname: bomb\nversion: 1.0.0\n');

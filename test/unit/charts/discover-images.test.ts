@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readChartArchive } from '../../../src/charts/chart-archive.js';
-import { discoverImages } from '../../../src/charts/discover-images.js';
+import { readChartArchive } from '../../../src/kinds/chart/chart-archive.js';
+import { discoverImages } from '../../../src/kinds/chart/discover-images.js';
 import { chartTgz, monitoringChart } from '../../helpers/charts.js';
 
 describe('chart image discovery', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { indexEntriesFor } from '../../../src/charts/repo-index.js';
+import { indexEntriesFor } from '../../../src/kinds/chart/repo-index.js';
 
 const entry = (name: string, version: string) => ({ apiVersion: 'v2', name, version, digest: 'a'.repeat(64), urls: [`${name}-${version}.tgz`], annotations: { 'x/y': 'multi\nline' } });
 const doc = {

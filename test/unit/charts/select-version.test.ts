@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { imageMatches } from '../../../src/charts/image-patterns.js';
-import { selectChartVersion, tagToVersion, versionToTag } from '../../../src/charts/select-version.js';
-import { chartUrl } from '../../../src/fetchers/chart-fetcher.js';
+import { imageMatches } from '../../../src/kinds/chart/image-patterns.js';
+import { selectChartVersion, tagToVersion, versionToTag } from '../../../src/kinds/chart/select-version.js';
+import { chartUrl } from '../../../src/kinds/chart/chart-fetcher.js';
 
 const versions = ['62.0.0-rc.1', '61.4.0', '61.3.2', '61.3.2+build.1', '60.0.0', '1.2.3'];
 

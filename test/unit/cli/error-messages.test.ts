@@ -10,7 +10,7 @@ import { FerryError } from '../../../src/core/errors.js';
 import { inputFileError } from '../../../src/core/input-file.js';
 import { loadManifest } from '../../../src/manifest/load.js';
 import { settleAll, throwIfFailed, type ResolveFailure } from '../../../src/pull/resolve-failures.js';
-import { parsePushTarget } from '../../../src/push/plan-push.js';
+import { parsePushTarget } from '../../../src/registry/push-target.js';
 import { verifyBundle } from '../../../src/verify/verify-bundle.js';
 import { rawTar, tempDir } from '../bundle/fixtures.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findChecksum, parseChecksumList } from '../../../src/fetchers/checksum-list.js';
+import { findChecksum, parseChecksumList } from '../../../src/kinds/file/checksum-list.js';
 
 const A = 'a'.repeat(64);
 const B = 'B'.repeat(64);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseChecksumList } from '../../../src/fetchers/checksum-list.js';
-import { imageSetsOffered, parseImageList, planReleaseFiles, releaseFileUrl } from '../../../src/fetchers/rke2/release-files.js';
+import { parseChecksumList } from '../../../src/kinds/file/checksum-list.js';
+import { imageSetsOffered, parseImageList, planReleaseFiles, releaseFileUrl } from '../../../src/kinds/rke2/release-files.js';
 import type { Rke2Entry } from '../../../src/manifest/types.js';
 
 const h = 'a'.repeat(64);

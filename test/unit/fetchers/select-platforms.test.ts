@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../../src/core/digest.js';
 import { MediaType } from '../../../src/core/media-types.js';
-import { checkConfigPlatform, selectPlatforms } from '../../../src/fetchers/select-platforms.js';
+import { checkConfigPlatform, selectPlatforms } from '../../../src/kinds/image/select-platforms.js';
 
 const child = (n: number, platform: object, annotations?: object) => ({
   mediaType: MediaType.OciManifest,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isFerryError } from '../../../src/core/errors.js';
 import { parseLock, serializeLock } from '../../../src/lock/lock-file.js';
-import { parseFerryReleaseName } from '../../../src/lock/ferry-lock.js';
-import { checkFerryLock } from '../../../src/lock/match-ferry.js';
+import { parseFerryReleaseName } from '../../../src/kinds/ferry/ferry-lock.js';
+import { checkFerryLock } from '../../../src/kinds/ferry/match-ferry.js';
 import type { Lock, LockedFerry } from '../../../src/lock/types.js';
 import { parseManifest } from '../../../src/manifest/load.js';
 import { sampleLock } from './fixtures.js';

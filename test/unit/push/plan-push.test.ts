@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Annotation, MediaType, type ImageIndex } from '../../../src/core/media-types.js';
-import { parsePushTarget, planPush } from '../../../src/push/plan-push.js';
+import { planPush } from '../../../src/push/plan-push.js';
+import { parsePushTarget } from '../../../src/registry/push-target.js';
 
 const D = (c: string) => `sha256:${c.repeat(64)}`;
 const img = (ref: string, digest: string) => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { containerdTemplate, registriesYaml } from '../../../src/stage/rke2/registry-config.js';
+import { containerdTemplate, registriesYaml } from '../../../src/kinds/rke2/registry-config.js';
 
 const upstreams = ['docker.io', 'ghcr.io', 'quay.io', 'registry.k8s.io'];
 

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openFileSource } from '../../../src/bundle/byte-source.js';
-import { STOP, TarStructureError, walkTar } from '../../../src/verify/tar-walk.js';
+import { STOP, TarStructureError, walkTar } from '../../../src/bundle/tar-walk.js';
 import { rawTar, tempDir } from '../bundle/fixtures.js';
 
 const entries: [string, Buffer][] = [

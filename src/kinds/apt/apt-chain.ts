@@ -1,0 +1,101 @@
+import { LOCK_FILE, blobPath } from '../../bundle/format.js';
+import { parseMemberJson } from '../../bundle/member-json.js';
+import { sha256 } from '../../core/digest.js';
+import { Annotation, type Descriptor, type ImageManifest } from '../../core/media-types.js';
+import { parseReleaseFile } from './release-file.js';
+import { readKeyring, verifyRelease } from './release-signature.js';
+import { parsePackages } from './apt-index.js';
+import type { LockedAptSource } from '../../lock/types.js';
+import type { Problem } from '../../verify/problem.js';
+
+type Read = (hex: string) => Promise<Buffer | undefined>;
+
+/**
+ * The apt chain, re-checked offline from what the bundle carries: each .deb in index.json with the lock's sha256;
+ * each signed Release verified again with the bundled keyring (its signers must include those the lock recorded);
+ * each Packages index with the size and SHA256 the signed Release lists; each .deb's sha256 and size as its
+ * Packages stanza gives them. Valid-Until is not checked here: a bundle is verified after its Releases expire.
+ */
+export async function checkAptChain(sources: LockedAptSource[], entries: Descriptor[], read: Read): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const bad = (message: string) => problems.push({ path: LOCK_FILE, code: 'APT_CHAIN', message });
+  const debs = new Map(entries.filter((d) => d.annotations?.[Annotation.Kind] === 'apt').map((d) => [d.annotations?.[Annotation.Title] ?? '', d]));
+  const metas = new Map(entries.filter((d) => d.annotations?.[Annotation.Kind] === 'apt-meta').map((d) => [d.annotations?.[Annotation.RefName] ?? '', d]));
+  const manifestOf = async (d: Descriptor) => {
+    const body = await read(d.digest.slice(7));
+    return body ? parseMemberJson<ImageManifest>(body, blobPath(d.digest.slice(7))) : undefined;
+  };
+  for (const [i, source] of sources.entries()) {
+    for (const deb of source.debs) {
+      const d = debs.get(deb.file);
+      debs.delete(deb.file);
+      if (!d) {
+        bad(`apt package ${deb.file} is in the lock but not in index.json`);
+        continue;
+      }
+      const layer = (await manifestOf(d))?.layers[0];
+      if (layer && layer.digest !== `sha256:${deb.sha256}`) bad(`apt package ${deb.file}: the bundle carries ${layer.digest}, the lock pins sha256:${deb.sha256}`);
+    }
+    const meta = metas.get(`apt-meta/${i}`);
+    const m = meta ? await manifestOf(meta) : undefined;
+    if (!m) {
+      bad(`apt source ${source.url}: its metadata (keyring, Release files, Packages indexes) is not in the bundle`);
+      continue;
+    }
+    const file = async (path: string) => {
+      const layer = m.layers.find((l) => l.annotations?.[Annotation.Title] === path);
+      return layer ? read(layer.digest.slice(7)) : undefined;
+    };
+    const keyring = await file('keyring.gpg');
+    if (!keyring) {
+      bad(`apt source ${source.url}: no keyring in the bundle`);
+      continue;
+    }
+    const keys = await readKeyring(keyring, 'bundled keyring');
+    const stanzas = new Map<string, { sha256?: string; size?: number }>();
+    for (const r of source.releases) {
+      const signed = await file(`dists/${r.suite}/${r.file}`);
+      const signature = r.file === 'Release' ? await file(`dists/${r.suite}/Release.gpg`) : undefined;
+      if (!signed || (r.file === 'Release' && !signature)) {
+        bad(`apt source ${source.url}: dists/${r.suite}/${r.file} is not in the bundle`);
+        continue;
+      }
+      try {
+        const v = await verifyRelease(r.file === 'InRelease' ? { inRelease: signed } : { release: signed, signature: signature as Buffer }, keys, `bundled dists/${r.suite}/${r.file}`);
+        if (!r.signedBy.every((fp) => v.signedBy.includes(fp))) bad(`dists/${r.suite}/${r.file}: signed by ${v.signedBy.join(', ')}, the lock recorded ${r.signedBy.join(', ')}`);
+        const release = parseReleaseFile(v.text, `dists/${r.suite}/${r.file}`);
+        for (const idx of r.indexes) {
+          const listed = release.sha256.get(idx.path);
+          const body = await file(`dists/${r.suite}/${idx.path}`);
+          if (!listed || !body) {
+            bad(`dists/${r.suite}/${idx.path}: ${listed ? 'not in the bundle' : 'not listed in the signed Release'}`);
+            continue;
+          }
+          const actual = sha256(body).slice(7);
+          if (actual !== listed.sha256 || body.length !== listed.size) {
+            bad(`dists/${r.suite}/${idx.path}: sha256 ${actual} (${body.length} bytes), the signed Release says ${listed.sha256} (${listed.size} bytes)`);
+            continue;
+          }
+          // Inflated within the size the signed Release lists for the uncompressed index (a gzip bomb stops there),
+          // keeping only the stanzas of the locked debs.
+          const uncompressed = release.sha256.get(idx.path.replace(/\.gz$/, ''))?.size;
+          const src = { file: `dists/${r.suite}/${idx.path}`, release: { file: r.file, at: `bundled dists/${r.suite}/${r.file}` }, path: idx.path, ...(uncompressed !== undefined ? { uncompressedSize: uncompressed } : {}) };
+          const key = (p: { name: string; version: string; architecture: string }) => `${r.suite} ${idx.path} ${p.name} ${p.version} ${p.architecture}`;
+          const wanted = new Set(source.debs.map((d) => `${d.suite} ${d.index} ${d.name} ${d.version} ${d.architecture}`));
+          for (const p of await parsePackages(body, idx.path, src, (p) => wanted.has(key(p)))) {
+            stanzas.set(key(p), { ...(p.sha256 ? { sha256: p.sha256 } : {}), ...(p.size !== undefined ? { size: p.size } : {}) });
+          }
+        }
+      } catch (err) {
+        bad(`dists/${r.suite}/${r.file}: ${(err as Error).message}`);
+      }
+    }
+    for (const deb of source.debs) {
+      const st = stanzas.get(`${deb.suite} ${deb.index} ${deb.name} ${deb.version} ${deb.architecture}`);
+      if (!st) bad(`apt package ${deb.file}: no stanza for ${deb.name} ${deb.version} in the bundled dists/${deb.suite}/${deb.index}`);
+      else if (st.sha256 !== deb.sha256 || st.size !== deb.size) bad(`apt package ${deb.file}: the signed index says sha256 ${st.sha256} (${st.size} bytes), the lock ${deb.sha256} (${deb.size} bytes)`);
+    }
+  }
+  for (const name of debs.keys()) bad(`apt package ${name} is in index.json but not in the lock`);
+  return problems;
+}

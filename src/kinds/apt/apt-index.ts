@@ -1,0 +1,131 @@
+import { sha256 } from '../../core/digest.js';
+import { FerryError, isFerryError } from '../../core/errors.js';
+import { parseDeb822 } from './deb822.js';
+import { type IndexSource, indexStanzas } from './index-stanzas.js';
+import { type Package, packageFromStanza } from './package-index.js';
+import { type ReleaseFile, parseReleaseFile } from './release-file.js';
+import { type VerifiedRelease, verifyRelease } from './release-signature.js';
+import type { LockedRelease } from '../../lock/types.js';
+import type { HttpGetter } from '../file/file-fetcher.js';
+
+const RELEASE_MAX = 16 << 20;
+const INDEX_MAX = 256 << 20;
+
+/** The files of a suite as downloaded, by path under the source URL (`dists/<suite>/InRelease`), for the bundle. */
+export type FetchedFiles = Map<string, Buffer>;
+
+export interface SuiteIndexes {
+  release: LockedRelease;
+  packages: Package[];
+  files: FetchedFiles;
+}
+
+/**
+ * One suite of an apt source: its Release (InRelease, else Release + Release.gpg) checked against the keyring, an
+ * expired Valid-Until refused (apt refuses it too), then each Packages.gz the signed Release lists for the wanted
+ * components and architectures, checked against the size and SHA256 it gives. Only the signed text is parsed.
+ */
+export async function fetchSuite(
+  source: { url: string; components: string[]; architectures: string[] },
+  suite: string,
+  keys: import('openpgp').Key[],
+  http: HttpGetter,
+  now = new Date(),
+): Promise<SuiteIndexes> {
+  const base = `${source.url}/dists/${suite}`;
+  const files: FetchedFiles = new Map();
+  let verified: VerifiedRelease;
+  let file: 'InRelease' | 'Release';
+  let signedBytes: Buffer;
+  try {
+    signedBytes = await http.getBuffer(`${base}/InRelease`, RELEASE_MAX);
+    file = 'InRelease';
+    files.set(`dists/${suite}/InRelease`, signedBytes);
+    verified = await verifyRelease({ inRelease: signedBytes }, keys, `${base}/InRelease`);
+  } catch (err) {
+    if (!isFerryError(err, 'NOT_FOUND')) throw err;
+    signedBytes = await http.getBuffer(`${base}/Release`, RELEASE_MAX);
+    const signature = await http.getBuffer(`${base}/Release.gpg`, RELEASE_MAX);
+    file = 'Release';
+    files.set(`dists/${suite}/Release`, signedBytes);
+    files.set(`dists/${suite}/Release.gpg`, signature);
+    verified = await verifyRelease({ release: signedBytes, signature }, keys, `${base}/Release`);
+  }
+  const release = parseReleaseFile(verified.text, `${base}/${file}`);
+  if (release.validUntil && release.validUntil.getTime() < now.getTime()) {
+    throw new FerryError('APT_RELEASE_INVALID', `${base}/${file} expired at ${release.validUntil.toISOString()} (Valid-Until); apt would refuse it too`, { release: `${base}/${file}` });
+  }
+  const packages: Package[] = [];
+  const indexes: LockedRelease['indexes'] = [];
+  for (const component of source.components) {
+    for (const arch of source.architectures) {
+      const path = `${component}/binary-${arch}/Packages.gz`;
+      const listed = listedIn(release, path, `${base}/${file}`);
+      const url = `${base}/${path}`;
+      if (listed.size > INDEX_MAX) {
+        throw new FerryError('APT_RELEASE_INVALID', `${url}: the signed ${file} of ${suite} lists it at ${listed.size} bytes, more than the ${INDEX_MAX} bytes ferry downloads of one index`, { url });
+      }
+      // The signed size is the download's cap: a longer body is cut off at it, not read whole and compared after.
+      const body = await http.getBuffer(url, listed.size).catch((err: unknown) => {
+        if (!isFerryError(err) || err.details.limit === undefined) throw err;
+        throw new FerryError('SIZE_MISMATCH', `${url}: longer than the ${listed.size} bytes the signed ${file} of ${suite} lists for it`, { url, expected: listed.size });
+      });
+      const actual = sha256(body).slice(7);
+      if (body.length !== listed.size || actual !== listed.sha256) {
+        throw new FerryError('DIGEST_MISMATCH', `${url}: sha256 ${actual} (${body.length} bytes), but the signed ${file} of ${suite} says ${listed.sha256} (${listed.size} bytes)`, {
+          url,
+          expected: listed.sha256,
+          actual,
+        });
+      }
+      files.set(`dists/${suite}/${path}`, body);
+      indexes.push({ path, url, sha256: actual, size: body.length });
+      const uncompressed = release.sha256.get(path.replace(/\.gz$/, ''))?.size;
+      const source: IndexSource = { file: url, release: { file, at: `${base}/${file}` }, path, ...(uncompressed !== undefined ? { uncompressedSize: uncompressed } : {}) };
+      packages.push(...(await parsePackages(body, `${suite} ${path}`, source)));
+    }
+  }
+  return {
+    release: {
+      suite,
+      file,
+      url: `${base}/${file}`,
+      sha256: sha256(signedBytes).slice(7),
+      signedBy: verified.signedBy,
+      ...(release.validUntil ? { validUntil: release.validUntil.toISOString() } : {}),
+      indexes,
+    },
+    packages,
+    files,
+  };
+}
+
+function listedIn(release: ReleaseFile, path: string, what: string): { sha256: string; size: number } {
+  const hit = release.sha256.get(path);
+  if (!hit) throw new FerryError('APT_RELEASE_INVALID', `${what} does not list ${path} (is the component or architecture right?)`, { release: what, path });
+  return hit;
+}
+
+/**
+ * A Packages.gz index, inflated within the cap its signed Release sets (src/kinds/apt/index-stanzas.ts) and read stanza by
+ * stanza; `origin` names it (`<suite> <path>`) on each package. `keep` drops packages the caller has no use for
+ * before they take memory.
+ */
+export async function parsePackages(gz: Buffer, origin: string, source: IndexSource, keep: (p: Package) => boolean = () => true): Promise<Package[]> {
+  const packages: Package[] = [];
+  const stanzas = indexStanzas(gz, source);
+  try {
+    for (;;) {
+      const next = await stanzas.next().catch((err: unknown) => {
+        if (isFerryError(err)) throw err;
+        throw new FerryError('APT_RELEASE_INVALID', `${source.file}: not a gzip-compressed Packages index: ${(err as Error).message}`, { index: origin });
+      });
+      if (next.done) return packages;
+      const [stanza] = parseDeb822(next.value);
+      const p = stanza ? packageFromStanza(stanza, origin) : undefined;
+      if (p && keep(p)) packages.push(p);
+    }
+  } finally {
+    await stanzas.return(undefined); // stops the inflater when a stanza fails to parse
+  }
+}

@@ -1,0 +1,203 @@
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
+import { type Digest, digestFromHex, sha256, verifiedStream } from '../../core/digest.js';
+import type { EventSink } from '../../core/events.js';
+import { FerryError } from '../../core/errors.js';
+import { Annotation, type Descriptor, type ImageManifest } from '../../core/media-types.js';
+import { readAll } from '../../core/streams.js';
+import { type Chart, readChartArchive } from './chart-archive.js';
+import { discoverImages } from './discover-images.js';
+import { HelmMediaType, buildHelmArtifact } from './helm-artifact.js';
+import { imageMatches } from './image-patterns.js';
+import { type IndexEntry, indexEntriesFor } from './repo-index.js';
+import { selectChartVersion, tagToVersion, versionToTag } from './select-version.js';
+import { type Values, isMap, mergeValues } from './values.js';
+import type { ChartImage, ChartVouchedBy, LockedChart } from '../../lock/types.js';
+import type { ChartEntry } from '../../manifest/types.js';
+import type { RegistryClient } from '../../registry/client.js';
+import type { ContentStore } from '../../store/content-store.js';
+import type { HttpGetter } from '../file/file-fetcher.js';
+
+const INDEX_MAX = 256 << 20; // prometheus-community's index.yaml is tens of MB
+const CHART_MAX = 64 << 20;
+
+export interface ResolvedChart {
+  locked: LockedChart;
+  tgz: Buffer;
+}
+
+/**
+ * resolve(): pin a chart to one version and the sha256 of its `.tgz`, vouched for by the repository's index.yaml
+ * digest or by the OCI registry's manifest, then read the chart and find the images it uses (src/charts/).
+ */
+export async function resolveChart(entry: ChartEntry, http: HttpGetter, client: RegistryClient): Promise<ResolvedChart> {
+  const got = entry.repo.startsWith('oci://') ? await fromOci(entry, client) : await fromIndex(entry, http);
+  const chart = readChartArchive(got.tgz, `chart ${entry.name} ${got.version}`);
+  if (chart.meta.name !== entry.name) {
+    throw new FerryError('CHART_INVALID', `chart ${entry.name} ${got.version}: the archive holds chart ${chart.meta.name}`, { chart: entry.name });
+  }
+  const values = await Promise.all(entry.values.map(async (path) => ({ path, body: await readValuesFile(path, entry.name) })));
+  const images = entry.images ? chartImages(chart, entry, mergeAll(values.map((v) => v.body.parsed))) : [];
+  return {
+    tgz: got.tgz,
+    locked: {
+      repo: entry.repo,
+      name: entry.name,
+      requested: entry.version,
+      version: got.version,
+      sha256: sha256(got.tgz).slice(7),
+      size: got.tgz.length,
+      vouchedBy: got.vouchedBy,
+      imagesEnabled: entry.images,
+      extraImages: entry.extraImages,
+      excludeImages: entry.excludeImages,
+      values: values.map((v) => ({ path: v.path, sha256: v.body.sha256 })),
+      images,
+    },
+  };
+}
+
+/** The chart's images: discovery with the user's values, plus extraImages, minus excludeImages. */
+export function chartImages(chart: Chart, entry: Pick<ChartEntry, 'extraImages' | 'excludeImages'>, userValues: Values): ChartImage[] {
+  const found = new Map(discoverImages(chart, userValues).map((i) => [i.ref, i.sources]));
+  for (const ref of entry.extraImages) found.set(ref, [...(found.get(ref) ?? []), 'extraImages in the bundle manifest']);
+  return [...found]
+    .filter(([ref]) => !entry.excludeImages.some((p) => imageMatches(ref, p)))
+    .map(([ref, sources]) => ({ ref, sources: [...new Set(sources)].sort() }))
+    .sort((a, b) => (a.ref < b.ref ? -1 : 1));
+}
+
+async function readValuesFile(path: string, chart: string): Promise<{ sha256: string; parsed: Values }> {
+  let text: Buffer;
+  try {
+    text = await readFile(path);
+  } catch (err) {
+    throw new FerryError('MANIFEST_INVALID', `chart ${chart}: cannot read values file ${path}: ${(err as Error).message}`, { path });
+  }
+  const parsed = (() => {
+    try {
+      return parse(text.toString('utf8')) as unknown;
+    } catch (err) {
+      throw new FerryError('MANIFEST_INVALID', `chart ${chart}: values file ${path} is not YAML: ${(err as Error).message.split('\n')[0]}`, { path });
+    }
+  })();
+  return { sha256: sha256(text).slice(7), parsed: isMap(parsed) ? parsed : {} };
+}
+
+const mergeAll = (vs: Values[]): Values => vs.reduce((acc, v) => mergeValues(acc, v), {});
+
+interface Got {
+  version: string;
+  tgz: Buffer;
+  vouchedBy: ChartVouchedBy;
+}
+
+/** Classic repository (helm pkg/repo/v1): index.yaml, version selection, URL resolution, digest check. */
+async function fromIndex(entry: ChartEntry, http: HttpGetter): Promise<Got> {
+  const indexUrl = `${entry.repo}/index.yaml`;
+  const body = await http.getBuffer(indexUrl, INDEX_MAX);
+  let listed: IndexEntry[] | undefined;
+  try {
+    listed = indexEntriesFor(body.toString('utf8'), entry.name);
+  } catch (err) {
+    throw new FerryError('CHART_INVALID', `${indexUrl} is not a chart repository index: ${(err as Error).message.split('\n')[0]}`, { url: indexUrl });
+  }
+  const versions = (listed ?? []).filter((e) => e.version !== undefined);
+  if (versions.length === 0) throw new FerryError('CHART_VERSION_MISSING', `${indexUrl} has no chart ${entry.name}`, { url: indexUrl, chart: entry.name });
+  const version = selectChartVersion(versions.map((e) => String(e.version)), entry.version);
+  if (version === undefined) throw noVersion(entry, indexUrl, versions.map((e) => String(e.version)));
+  const chosen = versions.find((e) => String(e.version) === version) as IndexEntry;
+  const urls = Array.isArray(chosen.urls) ? chosen.urls.filter((u): u is string => typeof u === 'string') : [];
+  if (urls.length === 0) throw new FerryError('CHART_INVALID', `${indexUrl}: ${entry.name} ${version} has no download URL`, { url: indexUrl });
+  if (typeof chosen.digest !== 'string' || !/^[0-9a-f]{64}$/i.test(chosen.digest)) {
+    throw new FerryError('CHECKSUM_MISSING', `${indexUrl}: ${entry.name} ${version} has no sha256 digest, so nothing vouches for its .tgz`, { url: indexUrl });
+  }
+  const url = chartUrl(entry.repo, urls[0] as string);
+  const tgz = await http.getBuffer(url, CHART_MAX);
+  const expected = chosen.digest.toLowerCase();
+  const actual = sha256(tgz).slice(7);
+  if (actual !== expected) {
+    throw new FerryError('DIGEST_MISMATCH', `chart ${entry.name} ${version} (${url}): sha256 ${actual}, but ${indexUrl} says ${expected}`, {
+      chart: entry.name,
+      url,
+      expected,
+      actual,
+    });
+  }
+  return { version, tgz, vouchedBy: { kind: 'index', indexUrl, indexSha256: sha256(body).slice(7), url } };
+}
+
+/**
+ * helm pkg/repo/v1/chartrepo.go ResolveReferenceURL: a relative URL is resolved against the repository URL with a
+ * trailing slash forced on it, and the repository URL's query string is carried over.
+ */
+export function chartUrl(repo: string, ref: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(ref)) return ref;
+  const base = new URL(repo);
+  if (!base.pathname.endsWith('/')) base.pathname += '/';
+  const out = new URL(ref, base);
+  if (base.search && !out.search) out.search = base.search;
+  return out.toString();
+}
+
+/** OCI registry: `oci://host/path` + name; tags are versions with `+` written `_`. */
+async function fromOci(entry: ChartEntry, client: RegistryClient): Promise<Got> {
+  const { registry, repository } = ociLocation(entry);
+  const tags = await client.listTags(registry, repository);
+  const versions = tags.map(tagToVersion);
+  const version = selectChartVersion(versions, entry.version);
+  if (version === undefined) throw noVersion(entry, `oci://${registry}/${repository}`, versions);
+  const ref = `${registry}/${repository}:${versionToTag(version)}`;
+  const { descriptor, body } = await client.getManifest(registry, repository, versionToTag(version));
+  const manifest = JSON.parse(body.toString('utf8')) as ImageManifest;
+  const layer = manifest.layers?.find((l) => l.mediaType === HelmMediaType.Content || l.mediaType === HelmMediaType.LegacyContent);
+  if (!layer) throw new FerryError('CHART_INVALID', `${ref} is not a Helm chart: no ${HelmMediaType.Content} layer`, { ref });
+  if (layer.size > CHART_MAX) throw new FerryError('CHART_INVALID', `${ref}: its chart layer is ${layer.size} bytes, more than the ${CHART_MAX} bytes a chart archive may be`, { ref });
+  const tgz = await readAll(verifiedStream(await client.fetchBlob(registry, repository, layer), { digest: layer.digest, size: layer.size, subject: `chart ${ref}` }));
+  return { version, tgz, vouchedBy: { kind: 'oci', ref, manifestDigest: descriptor.digest } };
+}
+
+function ociLocation(entry: Pick<ChartEntry, 'repo' | 'name'>): { registry: string; repository: string } {
+  const rest = entry.repo.slice('oci://'.length);
+  const slash = rest.indexOf('/');
+  const registry = slash < 0 ? rest : rest.slice(0, slash);
+  const path = slash < 0 ? '' : rest.slice(slash + 1);
+  return { registry, repository: path ? `${path}/${entry.name}` : entry.name };
+}
+
+function noVersion(entry: ChartEntry, where: string, versions: string[]): FerryError {
+  const newest = [...versions].slice(0, 10).join(', ');
+  return new FerryError('CHART_VERSION_MISSING', `chart ${entry.name}: no version matches ${entry.version} at ${where} (it has ${versions.length}: ${newest}${versions.length > 10 ? ', …' : ''})`, {
+    chart: entry.name,
+    wanted: entry.version,
+  });
+}
+
+/**
+ * fetch(): the chart's `.tgz` into the cache (from resolve, or downloaded again and checked against the lock), and
+ * its Helm OCI artifact beside it. Returns the artifact's manifest descriptor.
+ */
+export async function fetchChart(locked: LockedChart, have: Buffer | undefined, http: HttpGetter, client: RegistryClient, store: ContentStore, events: EventSink): Promise<Descriptor> {
+  const digest = digestFromHex(locked.sha256, `sha256 of chart ${locked.name}`);
+  let tgz = have;
+  if (!tgz) {
+    if (locked.vouchedBy.kind === 'index') tgz = await http.getBuffer(locked.vouchedBy.url, CHART_MAX);
+    else {
+      const { registry, repository } = ociLocation(locked);
+      // Read no further than the locked size: a body running past it fails there instead of filling memory.
+      const size = Math.min(locked.size, CHART_MAX);
+      tgz = await readAll(verifiedStream(await client.fetchBlob(registry, repository, { mediaType: HelmMediaType.Content, digest, size }), { digest, size, subject: `chart ${locked.name} ${locked.version}` }));
+    }
+    const actual = sha256(tgz);
+    if (actual !== digest) {
+      throw new FerryError('DIGEST_MISMATCH', `chart ${locked.name} ${locked.version}: expected ${digest} (the lock), got ${actual}`, { chart: locked.name, expected: digest, actual });
+    }
+  }
+  const chart = readChartArchive(tgz, `chart ${locked.name} ${locked.version}`);
+  const artifact = buildHelmArtifact(chart.meta, { digest: digest as Digest, size: tgz.length });
+  await store.putBuffer({ mediaType: HelmMediaType.Content, digest, size: tgz.length }, tgz);
+  await store.putBuffer({ mediaType: HelmMediaType.Config, digest: sha256(artifact.config), size: artifact.config.length }, artifact.config);
+  await store.putBuffer(artifact.descriptor, artifact.manifest);
+  events({ type: 'blob', action: 'fetched', digest, size: tgz.length });
+  return { ...artifact.descriptor, annotations: { [Annotation.Title]: locked.name } };
+}
