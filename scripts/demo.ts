@@ -39,7 +39,7 @@ function step(title: string, argv: string[], input?: string): Promise<void> {
     const child = trackChild(spawn(argv[0] as string, argv.slice(1), { stdio: ['pipe', 'inherit', 'inherit'], env }));
     child.stdin?.end(input ?? '');
     child.on('error', fail);
-    child.on('close', (code, signal) => (code === 0 ? done() : fail(new Error(`${argv.slice(0, 3).join(' ')} failed with ${signal ?? `exit code ${code}`}`))));
+    child.on('close', (code, signal) => (code === 0 ? done() : fail(Object.assign(new Error(`${argv.slice(0, 3).join(' ')} failed with ${signal ?? `exit code ${code}`}`), { interrupted: signal === 'SIGINT' || code === 130 }))));
   });
 }
 
@@ -202,9 +202,11 @@ spec:
 let stopping: Promise<void> | undefined;
 const stopAll = () => (stopping ??= runCleanups().catch((err) => console.error(`demo: while stopping: ${err instanceof Error ? err.message : String(err)}`)));
 
+let signals = 0;
 for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
   process.on(signal, () => {
-    if (stopping) process.exit(code); // a second signal: leave at once (scripts/demo.sh reaps what is left)
+    if (++signals > 1) process.exit(code); // a second signal: leave at once (scripts/demo.sh reaps what is left)
+    if (stopping) return; // already stopping (the interrupted command was seen first): let that finish
     console.error(`\ndemo: ${signal === 'SIGINT' ? 'interrupted' : `got ${signal}`}, stopping what it started`);
     void stopAll().then(() => process.exit(code));
   });
@@ -216,6 +218,13 @@ main().then(
     // A Ctrl-C reaches the ferry child too; give the demo's own handler the moment it needs to see the signal first.
     await new Promise((r) => setTimeout(r, 100));
     if (stopping) return; // a signal is stopping the demo: its handler exits with the signal's status
+    // The command was ended by Ctrl-C before the demo's own handler saw it (a loaded machine can delay it past the
+    // wait above): the demo is being interrupted all the same, and stops everything it started.
+    if ((err as { interrupted?: boolean }).interrupted) {
+      console.error('\ndemo: interrupted, stopping what it started');
+      await stopAll();
+      process.exit(130);
+    }
     console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
     await stopAll();
     process.exit(1);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -26,6 +26,9 @@ export async function makeGpgKey(name: string, opts: { expire?: string } = {}): 
   const stop = async () => {
     unregister();
     await run('gpgconf', ['--homedir', home, '--kill', 'all']).catch(() => undefined);
+    // gpgconf returns once the agent has been asked to go, not once it has gone: wait for it (a machine under load
+    // can take a while), and end it with SIGTERM if it lingers, so whoever checks for leftovers right after finds none.
+    await agentsGone(home);
     rmSync(home, { recursive: true, force: true });
   };
   const unregister = onCleanup(stop);
@@ -48,4 +51,28 @@ export async function makeGpgKey(name: string, opts: { expire?: string } = {}): 
     },
     stop,
   };
+}
+
+/** Processes whose command line runs with `--homedir <home>` (the gpg-agent of that home). */
+function agentsOf(home: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      if (argv.some((a, i) => a === '--homedir' && argv[i + 1] === home)) pids.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+async function agentsGone(home: string): Promise<void> {
+  const end = Date.now() + 5000;
+  for (let pids = agentsOf(home); pids.length > 0; pids = agentsOf(home)) {
+    if (Date.now() > end - 2000) for (const pid of pids) try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+    if (Date.now() > end) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
