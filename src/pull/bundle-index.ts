@@ -1,4 +1,5 @@
 import { Annotation, type Descriptor, type ImageIndex, MediaType } from '../core/media-types.js';
+import { chartRefName, fileRefName, ferryRefName, rke2RefName } from '../bundle/format.js';
 import type { LockedAptSource, LockedChart, LockedDeb, LockedImage } from '../lock/types.js';
 
 export interface IndexedImage {
@@ -13,16 +14,6 @@ export interface IndexedFile {
   annotations?: Record<string, string>;
 }
 
-/** `rke2/<name>`: how an RKE2 release file is named in index.json. */
-export function rke2RefName(name: string): string {
-  return `rke2/${name}`;
-}
-
-/** `file/<name>`: how a file artifact is named in index.json. */
-export function fileRefName(name: string): string {
-  return `file/${name}`;
-}
-
 /**
  * index.json of the bundle (image-spec image-layout.md): one descriptor per image, named for containerd import
  * (`io.containerd.image.name`, containerd client/import.go) and OCI tools (`org.opencontainers.image.ref.name`),
@@ -33,19 +24,9 @@ export interface IndexedChart {
   root: Descriptor;
 }
 
-/** `charts/<name>:<version>`: how a chart is named in index.json (and, under the target prefix, when pushed). */
-export function chartRefName(name: string, version: string): string {
-  return `charts/${name}:${version}`;
-}
-
 export interface IndexedApt {
   debs: { deb: LockedDeb; root: Descriptor }[];
   meta: { source: LockedAptSource; index: number; root: Descriptor }[];
-}
-
-/** `ferry/<name>`: how ferry's own executable is named in index.json. */
-export function ferryRefName(name: string): string {
-  return `ferry/${name}`;
 }
 
 export function buildBundleIndex(

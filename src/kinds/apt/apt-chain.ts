@@ -6,7 +6,7 @@ import { parseReleaseFile } from './release-file.js';
 import { readKeyring, verifyRelease } from './release-signature.js';
 import { parsePackages } from './apt-index.js';
 import type { LockedAptSource } from '../../lock/types.js';
-import type { Problem } from '../../verify/problem.js';
+import type { Problem } from '../../core/problem.js';
 
 type Read = (hex: string) => Promise<Buffer | undefined>;
 

@@ -3,7 +3,7 @@ import { parseMemberJson } from '../../bundle/member-json.js';
 import type { Descriptor, ImageManifest } from '../../core/media-types.js';
 import { Annotation } from '../../core/media-types.js';
 import type { LockedFerry } from '../../lock/types.js';
-import type { Problem } from '../../verify/problem.js';
+import type { Problem } from '../../core/problem.js';
 
 /**
  * The ferry executable the lock pins is the one index.json names: one `ferry` entry titled with its release name,

@@ -4,7 +4,7 @@ import { Annotation, type Descriptor, type ImageManifest } from '../../core/medi
 import { parseArchiveToc } from '../../docker-archive/image-toc.js';
 import { parseChecksumList } from '../file/checksum-list.js';
 import type { LockedRke2 } from '../../lock/types.js';
-import type { Problem } from '../../verify/problem.js';
+import type { Problem } from '../../core/problem.js';
 
 type Read = (hex: string) => Promise<Buffer | undefined>;
 
