@@ -63,35 +63,20 @@ export interface DeltaInfo {
   omitted: { digest: string; size: number }[];
 }
 
-/**
+/*
  * The bundle's naming rules: each artifact's `org.opencontainers.image.ref.name` in index.json. An image is named by
  * its full normalised reference; every other kind by a prefix of its own, so names never collide across kinds.
  */
-export const refNames = {
-  /** `file/<name>`: a file artifact. */
-  file: (name: string) => `file/${name}`,
-  /** `rke2/<name>`: an RKE2 release file. */
-  rke2: (name: string) => `rke2/${name}`,
-  /** `charts/<name>:<version>`: a chart (and, under the target prefix, where it is pushed). */
-  chart: (name: string, version: string) => `charts/${name}:${version}`,
-  /** `ferry/<name>`: ferry's own executable. */
-  ferry: (name: string) => `ferry/${name}`,
-  /** `apt/<file>`: one .deb. */
-  apt: (file: string) => `apt/${file}`,
-  /** `apt-meta/<n>`: the metadata (keyring, signed Releases, Packages indexes) of the n-th apt source. */
-  aptMeta: (index: number) => `apt-meta/${index}`,
-} as const;
 
-export const fileRefName = refNames.file;
-export const rke2RefName = refNames.rke2;
-export const chartRefName = refNames.chart;
-export const ferryRefName = refNames.ferry;
-
-/**
- * "Layer 0 is the content": every non-image artifact (file, RKE2 file, chart, .deb, ferry) is an OCI artifact
- * manifest whose first layer is the bytes the lock pins; later layers are companions (an RKE2 tarball's table of
- * contents, ferry's SBOM).
- */
-export function contentLayer<L>(manifest: { layers?: readonly L[] }): L | undefined {
-  return manifest.layers?.[0];
-}
+/** `file/<name>`: a file artifact. */
+export const fileRefName = (name: string) => `file/${name}`;
+/** `rke2/<name>`: an RKE2 release file. */
+export const rke2RefName = (name: string) => `rke2/${name}`;
+/** `charts/<name>:<version>`: a chart (and, under the target prefix, where it is pushed). */
+export const chartRefName = (name: string, version: string) => `charts/${name}:${version}`;
+/** `ferry/<name>`: ferry's own executable. */
+export const ferryRefName = (name: string) => `ferry/${name}`;
+/** `apt/<file>`: one .deb. */
+export const aptRefName = (file: string) => `apt/${file}`;
+/** `apt-meta/<n>`: the metadata (keyring, signed Releases, Packages indexes) of the n-th apt source. */
+export const aptMetaRefName = (index: number) => `apt-meta/${index}`;

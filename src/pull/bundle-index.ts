@@ -1,5 +1,5 @@
 import { Annotation, type Descriptor, type ImageIndex, MediaType } from '../core/media-types.js';
-import { chartRefName, fileRefName, ferryRefName, rke2RefName } from '../bundle/format.js';
+import { aptMetaRefName, aptRefName, chartRefName, fileRefName, ferryRefName, rke2RefName } from '../bundle/format.js';
 import type { LockedAptSource, LockedChart, LockedDeb, LockedImage } from '../lock/types.js';
 
 export interface IndexedImage {
@@ -87,14 +87,14 @@ export function buildBundleIndex(
       digest: root.digest,
       size: root.size,
       ...(root.artifactType ? { artifactType: root.artifactType } : {}),
-      annotations: { [Annotation.RefName]: `apt/${deb.file}`, [Annotation.Kind]: 'apt', [Annotation.Title]: deb.file },
+      annotations: { [Annotation.RefName]: aptRefName(deb.file), [Annotation.Kind]: 'apt', [Annotation.Title]: deb.file },
     }));
   const metaDescs = apt.meta.map(({ source, index, root }): Descriptor => ({
     mediaType: root.mediaType,
     digest: root.digest,
     size: root.size,
     ...(root.artifactType ? { artifactType: root.artifactType } : {}),
-    annotations: { [Annotation.RefName]: `apt-meta/${index}`, [Annotation.Kind]: 'apt-meta', [Annotation.Source]: source.url },
+    annotations: { [Annotation.RefName]: aptMetaRefName(index), [Annotation.Kind]: 'apt-meta', [Annotation.Source]: source.url },
   }));
   const ferryDescs = ferry.map(({ name, root, version }): Descriptor => ({
     mediaType: root.mediaType,

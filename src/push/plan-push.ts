@@ -6,7 +6,6 @@ import { versionToTag } from '../kinds/chart/select-version.js';
 import { chartNameProblem, chartVersionProblem, repositoryProblem, tagProblem } from '../validate/grammar.js';
 import { quoteUntrusted } from '../validate/untrusted-text.js';
 
-
 export interface PushItem {
   /** The image's full upstream reference, as named in the bundle. */
   source: string;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BundleReader } from '../bundle/reader.js';
-import { LOCK_FILE, SUMS_FILE, blobPath } from '../bundle/format.js';
+import { LOCK_FILE, SUMS_FILE, blobPath, chartRefName } from '../bundle/format.js';
 import type { Descriptor } from '../core/media-types.js';
 import { Annotation } from '../core/media-types.js';
 import { walkGraph } from '../graph/walk.js';
@@ -71,7 +71,7 @@ export interface RegistryTag {
 export function withRegistry(report: AuditReport, host: string, tags: RegistryTag[]): AuditReport {
   const bySource = new Map(tags.map((t) => [t.source, t]));
   const rows = report.rows.map((r) => {
-    const t = bySource.get(r.kind === 'chart' ? `charts/${r.name}:${r.version}` : r.name);
+    const t = bySource.get(r.kind === 'chart' ? chartRefName(r.name, r.version ?? '') : r.name);
     if (!t) return r;
     const registry = { target: t.target, expected: t.expected, ...(t.actual ? { actual: t.actual } : {}), result: t.result };
     const problems = t.result === 'failed' ? [...r.problems, `registry: ${t.target} is ${t.actual ?? 'missing'}, expected ${t.expected}`] : r.problems;
@@ -168,7 +168,7 @@ export async function buildAuditReport(path: string, verified: VerifyResult, too
           expected: `sha256:${c.sha256}`,
           size: c.size,
         },
-        find('chart', Annotation.RefName, `charts/${c.name}:${c.version}`),
+        find('chart', Annotation.RefName, chartRefName(c.name, c.version)),
         c.sha256,
       );
     }

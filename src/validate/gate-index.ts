@@ -1,6 +1,6 @@
 import type { BundleReader } from '../bundle/reader.js';
 import { parseMemberJson } from '../bundle/member-json.js';
-import { blobPath } from '../bundle/format.js';
+import { blobPath, chartRefName } from '../bundle/format.js';
 import { digestHex } from '../core/digest.js';
 import { Annotation, type Descriptor, type ImageManifest } from '../core/media-types.js';
 import { IMAGE_TOC_MEDIA_TYPE, parseArchiveToc } from '../docker-archive/image-toc.js';
@@ -28,7 +28,7 @@ export async function checkIndexAgainstLock(reader: BundleReader, lock: Lock, re
   };
   const files = new Map(lock.files.map((f) => [f.name, f]));
   const rke2Files = new Map((lock.rke2?.files ?? []).map((f) => [f.name, f]));
-  const charts = new Map((lock.charts ?? []).map((c) => [`charts/${c.name}:${c.version}`, c]));
+  const charts = new Map((lock.charts ?? []).map((c) => [chartRefName(c.name, c.version), c]));
   const debs = new Map((lock.apt ?? []).flatMap((s) => s.debs).map((d) => [d.file, d]));
   const images = new Map(lock.images.map((i) => [i.ref, i]));
 

@@ -1,4 +1,4 @@
-import { LOCK_FILE, blobPath } from '../bundle/format.js';
+import { LOCK_FILE, blobPath, chartRefName } from '../bundle/format.js';
 import { parseMemberJson } from '../bundle/member-json.js';
 import { Annotation, type ImageIndex, type ImageManifest } from '../core/media-types.js';
 import { parseLock } from '../lock/lock-file.js';
@@ -52,7 +52,7 @@ export async function checkLockAgainstIndex(
   for (const name of files.keys()) mismatch(`file ${name} is in index.json but not in the lock`);
   const charts = new Map(index.manifests.filter((d) => d.annotations?.[Annotation.Kind] === 'chart').map((d) => [d.annotations?.[Annotation.RefName] ?? '', d]));
   for (const c of lock.charts ?? []) {
-    const name = `charts/${c.name}:${c.version}`;
+    const name = chartRefName(c.name, c.version);
     const d = charts.get(name);
     charts.delete(name);
     if (!d) {

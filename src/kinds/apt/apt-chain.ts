@@ -1,4 +1,4 @@
-import { LOCK_FILE, blobPath } from '../../bundle/format.js';
+import { LOCK_FILE, aptMetaRefName, blobPath } from '../../bundle/format.js';
 import { parseMemberJson } from '../../bundle/member-json.js';
 import { sha256 } from '../../core/digest.js';
 import { Annotation, type Descriptor, type ImageManifest } from '../../core/media-types.js';
@@ -36,7 +36,7 @@ export async function checkAptChain(sources: LockedAptSource[], entries: Descrip
       const layer = (await manifestOf(d))?.layers[0];
       if (layer && layer.digest !== `sha256:${deb.sha256}`) bad(`apt package ${deb.file}: the bundle carries ${layer.digest}, the lock pins sha256:${deb.sha256}`);
     }
-    const meta = metas.get(`apt-meta/${i}`);
+    const meta = metas.get(aptMetaRefName(i));
     const m = meta ? await manifestOf(meta) : undefined;
     if (!m) {
       bad(`apt source ${source.url}: its metadata (keyring, Release files, Packages indexes) is not in the bundle`);
