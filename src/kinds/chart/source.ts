@@ -1,0 +1,2 @@
+/** The chart kind's connected side (kinds/facets/source.ts): loaded lazily, by pull only. */
+export const source = {};

@@ -1,0 +1,5 @@
+import type { LockedFerry } from '../../lock/types.js';
+import type { PushFacet } from '../facets/push.js';
+
+/** The ferry kind's push facet (kinds/kind.ts). */
+export const ferryPush: PushFacet<LockedFerry> = {};

@@ -1,0 +1,2 @@
+/** The rke2 kind's connected side (kinds/facets/source.ts): loaded lazily, by pull only. */
+export const source = {};
