@@ -44,16 +44,6 @@ class FileByteSource implements ByteSource {
   }
 }
 
-/**
- * A bundle by any of its names: one file, or a split bundle given by its parts list, its first part, or the name the
- * unsplit bundle would have (docs/transfer.md).
- */
-export async function openBundleSource(path: string): Promise<ByteSource> {
-  const { PartsByteSource, findPartsFile } = await import('./parts.js');
-  const parts = await findPartsFile(path);
-  return parts ? PartsByteSource.open(parts) : openFileSource(path);
-}
-
 export async function openFileSource(path: string): Promise<ByteSource> {
   let handle: fs.FileHandle;
   try {

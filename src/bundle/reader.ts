@@ -3,7 +3,8 @@ import { type Digest, digestHex } from '../core/digest.js';
 import { FerryError } from '../core/errors.js';
 import type { Descriptor, ImageIndex } from '../core/media-types.js';
 import type { RangeSource, ReadOnlyStorage } from '../graph/storage.js';
-import { type ByteSource, openBundleSource, readExactly } from './byte-source.js';
+import { type ByteSource, readExactly } from './byte-source.js';
+import { openBundleSource } from './open-bundle.js';
 import {
   BUNDLE_FORMAT_VERSION,
   BUNDLE_META_FILE,

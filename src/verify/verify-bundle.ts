@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type ByteSource, openBundleSource, readExactly } from '../bundle/byte-source.js';
+import { type ByteSource, readExactly } from '../bundle/byte-source.js';
+import { openBundleSource } from '../bundle/open-bundle.js';
 import { assertFerryBundle } from '../bundle/identify.js';
 import { BUNDLE_META_FILE, INDEX_FILE, LOCK_FILE, MAX_METADATA_BYTES, METADATA_FILES, SIGNATURE_FILE, SUMS_FILE, blobPath } from '../bundle/format.js';
 import { damagedMember } from '../bundle/member-json.js';
