@@ -44,7 +44,10 @@ function maskedUrl(value: string): { url: URL; masked: boolean } | undefined {
   const masked = url.username !== '' || url.password !== '';
   const beforeQuery = value.replace(SCHEME, '').split(/[?#]/)[0] ?? '';
   if (!masked && beforeQuery.includes('@')) return undefined;
-  if (masked) (url.username = MASK), (url.password = '');
+  if (masked) {
+    url.username = MASK;
+    url.password = '';
+  }
   return { url, masked };
 }
 

@@ -23,6 +23,8 @@ export function sniffCompression(head: Uint8Array): Compression {
  * of its window buffer, which it later overwrites.
  */
 export function createZstdDecompress(): Transform {
+  // Assigned once the Transform exists: the decoder's callback pushes into it.
+  // eslint-disable-next-line prefer-const
   let decoder: Decompress;
   const t = new Transform({
     transform(chunk: Buffer, _enc, done) {

@@ -64,7 +64,10 @@ function parseEntry(e: string): Entry | undefined {
   } else if (isIP(e) === 0) {
     // `host:port` or `10.1.2.3:5000`; a bare IPv6 literal (`::1`) has colons too, hence the isIP check first.
     const withPort = /^(.+):(\d+)$/.exec(e);
-    if (withPort && !withPort[1]?.includes(':')) (host = withPort[1] ?? ''), (port = Number(withPort[2]));
+    if (withPort && !withPort[1]?.includes(':')) {
+      host = withPort[1] ?? '';
+      port = Number(withPort[2]);
+    }
   }
   if (port !== undefined && (port < 1 || port > 65535)) return undefined;
   const at = port !== undefined ? { port } : {};

@@ -162,7 +162,10 @@ export class Transport {
         const { authorization: _dropped, ...rest } = headers;
         headers = rest;
       }
-      if (r.statusCode === 303) (method = 'GET'), (body = undefined);
+      if (r.statusCode === 303) {
+        method = 'GET';
+        body = undefined;
+      }
       url = next.toString();
     }
   }

@@ -82,6 +82,9 @@ function respond(sock: Socket, f: (typeof FRAMINGS)[Framing], body: Buffer): voi
     if (sock.destroyed) return clearInterval(timer);
     sock.write(part.subarray(at, at + 2000));
     at += 2000;
-    if (at >= part.length) clearInterval(timer), close();
+    if (at >= part.length) {
+      clearInterval(timer);
+      close();
+    }
   }, 1);
 }

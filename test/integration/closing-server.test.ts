@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +18,6 @@ const ok = requireTools('python3');
  * through it must all succeed. (test/integration/paused-end-guard.test.ts hits the race every time, on purpose.)
  */
 describe.runIf(ok)('a mirror that closes the connection after each response', () => {
-  let server: ChildProcess;
   let url: string;
   const body = seededBytes('closing-server', 200 << 20);
   const dir = scratch();
@@ -27,7 +26,7 @@ describe.runIf(ok)('a mirror that closes the connection after each response', ()
     mkdirSync(join(dir, 'www'));
     writeFileSync(join(dir, 'www', 'big.bin'), body);
     const port = await freePort();
-    server = trackChild(spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', join(dir, 'www')], { stdio: 'ignore' }));
+    trackChild(spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', join(dir, 'www')], { stdio: 'ignore' }));
     url = `http://127.0.0.1:${port}/big.bin`;
     for (let i = 0; i < 50; i++) {
       if ((await fetch(url, { method: 'HEAD' }).catch(() => undefined))?.ok) return;

@@ -50,6 +50,6 @@ function sliceChartBlock(text: string, name: string): string | undefined {
   const start = m.index;
   const after = rest.slice(start + m[0].length);
   // The block ends at the next key of the same or a lower indentation (a sibling chart, or a top-level key).
-  const end = after.search(/^(?:  [^\s-]|[^\s])/m);
+  const end = after.search(/^(?: {2}[^\s-]|[^\s])/m);
   return rest.slice(start, start + m[0].length + (end < 0 ? after.length : end));
 }

@@ -13,7 +13,10 @@ function terminal(tty: boolean) {
     const done: string[] = [];
     let cur = '';
     for (const tok of out.split(/(\r|\n|\x1b\[[0-9;?]*[A-Za-z])/)) {
-      if (tok === '\n') done.push(cur), (cur = '');
+      if (tok === '\n') {
+        done.push(cur);
+        cur = '';
+      }
       else if (tok === '\r' || tok === '\x1b[2K') cur = tok === '\x1b[2K' ? '' : cur;
       else if (!tok.startsWith('\x1b')) cur += tok;
     }
