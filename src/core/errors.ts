@@ -64,3 +64,13 @@ export const INTEGRITY_CODES: ReadonlySet<ErrorCode> = new Set([
   'APT_RELEASE_INVALID',
   'UNSAFE_VALUE',
 ]);
+
+/**
+ * A failure worth trying again from the start: the connection was lost or cut short (a NETWORK_ERROR not marked
+ * otherwise: TLS, size limits and deadlines are not), or the server said 429 or 5xx. Integrity and auth failures never are.
+ */
+export function isTransient(err: unknown): boolean {
+  if (!(err instanceof FerryError)) return false;
+  const status = Number(err.details.status);
+  return (err.code === 'NETWORK_ERROR' && err.details.retriable !== false) || (err.code === 'REGISTRY_ERROR' && (status === 429 || status >= 500));
+}

@@ -3,7 +3,7 @@ import { counted, readAll } from '../core/streams.js';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { VerifyingStream, verifiedStream } from '../core/digest.js';
 import type { Descriptor } from '../core/media-types.js';
-import { FerryError } from '../core/errors.js';
+import { isTransient } from '../core/errors.js';
 import { type EventSink, noEvents } from '../core/events.js';
 import { type ReadOnlyStorage, type Storage, isRangeSource, isResumableTarget } from './storage.js';
 import { isManifestLike, malformedReporter, successors } from './successors.js';
@@ -97,10 +97,4 @@ async function withRetries(fn: () => Promise<void>, events: EventSink, subject: 
       events({ type: 'retry', url: subject, attempt, reason: (err as Error).message, delayMs: 0 });
     }
   }
-}
-
-function isTransient(err: unknown): boolean {
-  if (!(err instanceof FerryError)) return false;
-  const status = Number(err.details.status);
-  return (err.code === 'NETWORK_ERROR' && err.details.retriable !== false) || (err.code === 'REGISTRY_ERROR' && (status === 429 || status >= 500));
 }
