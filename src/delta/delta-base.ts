@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { FerryError } from '../core/errors.js';
-import { type ImageIndex, type ImageManifest, isIndexType } from '../core/media-types.js';
-import { parseReference } from '../core/reference.js';
+import { KINDS, lockedOf } from '../kinds/index.js';
+import type { AnyKind } from '../kinds/kind.js';
 import { parseLock } from '../lock/lock-file.js';
 import type { RegistryClient } from '../registry/client.js';
 import { parseInventory } from './inventory.js';
@@ -19,7 +19,8 @@ export interface DeltaBase {
 
 /**
  * Reads `--since BASE`: a registry inventory (every blob the enclave registry holds), or the lock of the bundle the
- * enclave last received (its images' blobs, found by reading their manifests upstream, and its files' sha256s).
+ * enclave last received (each kind's content pins, plus what the kind adds: its images' blobs, found by reading
+ * their manifests upstream).
  */
 export async function loadDeltaBase(path: string, client: RegistryClient): Promise<DeltaBase> {
   let text: Buffer;
@@ -36,26 +37,12 @@ export async function loadDeltaBase(path: string, client: RegistryClient): Promi
   }
   const lock = parseLock(text.toString('utf8'), path);
   const digests = new Set<string>();
-  for (const img of lock.images) {
-    const ref = parseReference(img.ref);
-    await collect(client, ref.registry, ref.repository, img.upstreamDigest, digests);
+  for (const kind of KINDS as readonly AnyKind[]) {
+    for (const locked of lockedOf(lock, kind)) {
+      // A content pin is a blob the enclave holds; a root pin (an image) is only the start of its graph.
+      for (const pin of kind.pins(locked)) if (!pin.isRoot) digests.add(pin.digest);
+      await kind.addHeld?.(locked, digests, client);
+    }
   }
-  const hexes = [...lock.files, ...(lock.rke2?.files ?? [])].map((f) => f.sha256);
-  hexes.push(...(lock.charts ?? []).map((c) => c.sha256), ...(lock.apt ?? []).flatMap((a) => a.debs.map((d) => d.sha256)));
-  if (lock.ferry) hexes.push(lock.ferry.sha256, ...(lock.ferry.sbom ? [lock.ferry.sbom.sha256] : []));
-  for (const h of hexes) digests.add(`sha256:${h}`);
   return { kind: 'lock', file: basename(path), sha256, digests };
-}
-
-async function collect(client: RegistryClient, registry: string, repo: string, digest: string, out: Set<string>): Promise<void> {
-  if (out.has(digest)) return;
-  out.add(digest);
-  const { descriptor, body } = await client.getManifest(registry, repo, digest);
-  const doc = JSON.parse(body.toString('utf8')) as ImageIndex & ImageManifest;
-  if (isIndexType(descriptor.mediaType) || Array.isArray(doc.manifests)) {
-    for (const child of doc.manifests ?? []) await collect(client, registry, repo, child.digest, out).catch(() => undefined);
-    return;
-  }
-  if (doc.config) out.add(doc.config.digest);
-  for (const l of doc.layers ?? []) out.add(l.digest);
 }

@@ -1,19 +1,19 @@
 import { createHash } from 'node:crypto';
 import { BundleReader } from '../bundle/reader.js';
-import { LOCK_FILE, SUMS_FILE, blobPath, chartRefName } from '../bundle/format.js';
+import { LOCK_FILE, SUMS_FILE, blobPath } from '../bundle/format.js';
 import type { Descriptor } from '../core/media-types.js';
 import { Annotation } from '../core/media-types.js';
 import { walkGraph } from '../graph/walk.js';
 import { parseLock } from '../lock/lock-file.js';
-import { ferryChecksumSource } from '../kinds/ferry/ferry-artifact.js';
-import type { LockedFile } from '../lock/types.js';
+import { KINDS, type KindName, lockedOf } from '../kinds/index.js';
+import type { AnyKind } from '../kinds/kind.js';
 import type { Problem, VerifyResult } from '../verify/verify-bundle.js';
 
 /** Version of the report's JSON shape (docs/audit-report.md). */
 export const REPORT_VERSION = 1;
 
 export interface AuditRow {
-  kind: 'image' | 'file' | 'rke2' | 'chart' | 'apt' | 'ferry';
+  kind: KindName;
   name: string;
   version?: string;
   /** Where it came from: a URL or an image reference. */
@@ -67,15 +67,24 @@ export interface RegistryTag {
   result: 'ok' | 'failed';
 }
 
+/**
+ * The bundle's ref name of the artifact each row describes (bundle/format.ts), which is what push names a tag's
+ * source by. Kept beside the rows, not in them: it is no part of the report's JSON shape (docs/audit-report.md).
+ */
+const refNames = new WeakMap<AuditRow, string>();
+
 /** Attaches read-back tags to the report: totals, and each artifact row whose source was pushed. */
 export function withRegistry(report: AuditReport, host: string, tags: RegistryTag[]): AuditReport {
   const bySource = new Map(tags.map((t) => [t.source, t]));
   const rows = report.rows.map((r) => {
-    const t = bySource.get(r.kind === 'chart' ? chartRefName(r.name, r.version ?? '') : r.name);
+    const ref = refNames.get(r);
+    const t = ref === undefined ? undefined : bySource.get(ref);
     if (!t) return r;
     const registry = { target: t.target, expected: t.expected, ...(t.actual ? { actual: t.actual } : {}), result: t.result };
     const problems = t.result === 'failed' ? [...r.problems, `registry: ${t.target} is ${t.actual ?? 'missing'}, expected ${t.expected}`] : r.problems;
-    return { ...r, registry, problems, result: problems.length === 0 ? ('ok' as const) : ('failed' as const) };
+    const updated: AuditRow = { ...r, registry, problems, result: problems.length === 0 ? 'ok' : 'failed' };
+    refNames.set(updated, t.source);
+    return updated;
   });
   rows.sort((a, b) => (a.result === b.result ? 0 : a.result === 'failed' ? -1 : 1));
   const failed = rows.filter((r) => r.result === 'failed').length;
@@ -86,8 +95,6 @@ export function withRegistry(report: AuditReport, host: string, tags: RegistryTa
     totals: { ...report.totals, ok: rows.length - failed, failed, registryChecked: tags.length, registryFailed: tags.filter((t) => t.result === 'failed').length },
   };
 }
-
-const KIND_ORDER = ['image', 'chart', 'rke2', 'file', 'apt', 'ferry'];
 
 /**
  * Builds the checksum audit report of a bundle from a verify run (which computed the sha256 of every member) and
@@ -112,7 +119,6 @@ export async function buildAuditReport(path: string, verified: VerifyResult, too
         return { hexes: [desc.digest.slice(7)], broken: (err as Error).message };
       }
     };
-    const find = (kind: string, key: string, value: string) => index.find((d) => d.annotations?.[Annotation.Kind] === kind && d.annotations?.[key] === value);
 
     const rows: AuditRow[] = [];
     const row = async (base: Omit<AuditRow, 'result' | 'problems' | 'computed'>, desc: Descriptor | undefined, contentHex: string) => {
@@ -123,75 +129,29 @@ export async function buildAuditReport(path: string, verified: VerifyResult, too
       if (c === undefined && !left) problems.push(`${blobPath(contentHex)} is missing or cut short`);
       else if (`sha256:${c}` !== base.expected) problems.push(`computed sha256:${c}, expected ${base.expected}`);
       const vouchedBy = left ? `${base.vouchedBy} (content left out of this delta bundle: the enclave has it)` : base.vouchedBy;
-      rows.push({ ...base, vouchedBy, ...(c ? { computed: `sha256:${c}` } : {}), result: problems.length === 0 ? 'ok' : 'failed', problems: [...new Set(problems)] });
+      const r: AuditRow = { ...base, vouchedBy, ...(c ? { computed: `sha256:${c}` } : {}), result: problems.length === 0 ? 'ok' : 'failed', problems: [...new Set(problems)] };
+      rows.push(r);
+      return r;
     };
 
-    for (const img of lock.images) {
-      const registry = img.ref.split('/')[0];
-      const filtered = img.digest !== img.upstreamDigest ? `; ferry kept ${img.platforms === 'all' ? 'all platforms' : img.platforms.join(', ')} of upstream index ${img.upstreamDigest}` : '';
-      await row(
-        {
-          kind: 'image',
-          name: img.ref,
-          source: img.ref,
-          vouchedBy: `registry ${registry} resolved ${img.ref} to ${img.upstreamDigest}${filtered}`,
-          vouch: { kind: 'registry', upstreamDigest: img.upstreamDigest, platforms: img.platforms },
-          expected: img.digest,
-          size: img.size,
-        },
-        find('image', Annotation.RefName, img.ref),
-        img.digest.slice(7),
-      );
-    }
-    const fileRow = async (kind: 'file' | 'rke2', f: LockedFile, extra: Partial<AuditRow> = {}) =>
-      row({ kind, name: f.name, source: f.url, vouchedBy: fileVouch(f), vouch: f.vouchedBy, expected: `sha256:${f.sha256}`, ...(f.size !== undefined ? { size: f.size } : {}), ...extra }, find(kind, Annotation.Title, f.name), f.sha256);
-    for (const f of lock.files) await fileRow('file', f);
-    for (const f of lock.rke2?.files ?? []) await fileRow('rke2', f, { version: lock.rke2?.version });
-    if (lock.ferry) {
-      const f = lock.ferry;
-      await row(
-        { kind: 'ferry', name: f.name, version: f.version, source: `local file ${f.source}`, vouchedBy: ferryChecksumSource(f), vouch: { ...f.vouchedBy, versionFrom: f.versionFrom, ...(f.sbom ? { sbom: f.sbom } : {}) }, expected: `sha256:${f.sha256}`, size: f.size },
-        find('ferry', Annotation.Title, f.name),
-        f.sha256,
-      );
-    }
-    for (const c of lock.charts ?? []) {
-      const v = c.vouchedBy;
-      await row(
-        {
-          kind: 'chart',
-          name: c.name,
-          version: c.version,
-          source: v.kind === 'index' ? v.url : `oci://${v.ref}`,
-          vouchedBy: v.kind === 'index' ? `digest in ${v.indexUrl} (index sha256 ${v.indexSha256})` : `OCI manifest ${v.manifestDigest} of ${v.ref}`,
-          vouch: v,
-          expected: `sha256:${c.sha256}`,
-          size: c.size,
-        },
-        find('chart', Annotation.RefName, chartRefName(c.name, c.version)),
-        c.sha256,
-      );
-    }
-    for (const src of lock.apt ?? []) {
-      for (const d of src.debs) {
-        const rel = src.releases.find((r) => r.suite === d.suite);
-        await row(
-          {
-            kind: 'apt',
-            name: d.name,
-            version: d.version,
-            source: d.url,
-            vouchedBy: `${rel?.file ?? 'Release'} of ${d.suite} signed by ${(rel?.signedBy ?? []).join(', ')} → ${d.index} → SHA256 of ${d.name} ${d.version}`,
-            vouch: { kind: 'apt', release: rel?.url, releaseSha256: rel?.sha256, signedBy: rel?.signedBy, index: d.index, keyring: src.keyring },
-            expected: `sha256:${d.sha256}`,
-            size: d.size,
-          },
-          find('apt', Annotation.Title, d.file),
-          d.sha256,
-        );
+    for (const kind of KINDS as readonly AnyKind[]) {
+      for (const pin of lockedOf(lock, kind).flatMap((l) => kind.pins(l))) {
+        const base = {
+          kind: kind.kind as KindName,
+          name: pin.name,
+          ...(pin.version !== undefined ? { version: pin.version } : {}),
+          source: pin.source,
+          vouchedBy: pin.vouchedBy,
+          vouch: pin.vouch,
+          expected: pin.digest,
+          ...(pin.size !== undefined ? { size: pin.size } : {}),
+        };
+        const desc = index.find((d) => d.annotations?.[Annotation.Kind] === kind.pinEntryKind && d.annotations?.[kind.pinAnnotation] === pin.entryName);
+        refNames.set(await row(base, desc, pin.digest.slice(7)), pin.refName);
       }
     }
-    rows.sort((a, b) => (a.result !== b.result ? (a.result === 'failed' ? -1 : 1) : KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+    const order = (k: string) => KINDS.find((h) => h.kind === k)?.reportOrder ?? KINDS.length;
+    rows.sort((a, b) => (a.result !== b.result ? (a.result === 'failed' ? -1 : 1) : order(a.kind) - order(b.kind) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
     const sums = verified.contents.get(SUMS_FILE)?.sha256;
     const sig = verified.signature;
     const failed = rows.filter((r) => r.result === 'failed').length;
@@ -217,11 +177,4 @@ export async function buildAuditReport(path: string, verified: VerifyResult, too
   } finally {
     await reader.close();
   }
-}
-
-function fileVouch(f: LockedFile): string {
-  const v = f.vouchedBy;
-  if (v.kind === 'inline') return 'sha256 pinned in the bundle manifest';
-  if (v.kind === 'first-fetch') return 'no upstream checksum: sha256 recorded at the first download (HTTPS)';
-  return `${v.url} line ${v.line} (list sha256 ${v.sha256})`;
 }

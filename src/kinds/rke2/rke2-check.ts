@@ -5,38 +5,27 @@ import { parseArchiveToc } from '../../docker-archive/image-toc.js';
 import { parseChecksumList } from '../file/checksum-list.js';
 import type { LockedRke2 } from '../../lock/types.js';
 import type { Problem } from '../../core/problem.js';
-
-type Read = (hex: string) => Promise<Buffer | undefined>;
+import type { Read } from '../facets/pins.js';
 
 /**
- * RKE2 files against the lock, and the chain that vouches for them, re-checked offline: each file in index.json with
- * the pinned sha256; the bundled `sha256sum-<arch>.txt` still has the sha256 the lock recorded, and lists each file
- * at the recorded line with that hash; each image tarball's table of contents names exactly the images of its list.
+ * The chain that vouches for the RKE2 files, re-checked offline (each file against its pin is verify/pin-check.ts):
+ * the bundled `sha256sum-<arch>.txt` still has the sha256 the lock recorded, and lists each file at the recorded
+ * line with that hash; each image tarball's table of contents names exactly the images of its list. A file whose
+ * pin does not hold is left to the pin check.
  */
-export async function checkRke2(locked: LockedRke2 | undefined, entries: Descriptor[], read: Read): Promise<Problem[]> {
+export async function checkRke2Chain(locked: LockedRke2 | undefined, entries: Descriptor[], read: Read): Promise<Problem[]> {
   const problems: Problem[] = [];
-  const mismatch = (message: string, expected?: string, actual?: string) =>
-    problems.push({ path: LOCK_FILE, code: 'LOCK_MISMATCH', message, ...(expected ? { expected } : {}), ...(actual ? { actual } : {}) });
-  const byName = new Map(entries.map((d) => [d.annotations?.[Annotation.Title] ?? '', d]));
+  const mismatch = (message: string) => problems.push({ path: LOCK_FILE, code: 'LOCK_MISMATCH', message });
   const layersOf = async (d: Descriptor) => {
     const body = await read(d.digest.slice(7));
     return body ? parseMemberJson<ImageManifest>(body, blobPath(d.digest.slice(7))).layers ?? [] : undefined;
   };
   let sums: Map<string, { sha256: string; line: number }> | undefined;
   for (const f of locked?.files ?? []) {
-    const d = byName.get(f.name);
-    byName.delete(f.name);
-    if (!d) {
-      mismatch(`RKE2 file ${f.name} is in the lock but not in index.json`);
-      continue;
-    }
-    const layers = await layersOf(d);
-    if (!layers) continue; // a damaged manifest is reported by the content checks
-    const content = layers[0];
-    if (content?.digest !== `sha256:${f.sha256}`) {
-      mismatch(`RKE2 file ${f.name}: the bundle carries ${content?.digest}, the lock pins sha256:${f.sha256}`, `sha256:${f.sha256}`, content?.digest);
-      continue;
-    }
+    const d = entries.find((e) => e.annotations?.[Annotation.Kind] === 'rke2' && e.annotations?.[Annotation.Title] === f.name);
+    const layers = d ? await layersOf(d) : undefined;
+    // Missing, damaged or not the pinned content: reported by the pin and content checks.
+    if (!layers || layers[0]?.digest !== `sha256:${f.sha256}`) continue;
     if (f.role === 'checksums') {
       const text = await read(f.sha256);
       if (text) sums = new Map(parseChecksumList(text.toString('utf8')).map((l) => [l.name.replace(/^\.\//, ''), { sha256: l.sha256, line: l.line }]));
@@ -52,7 +41,6 @@ export async function checkRke2(locked: LockedRke2 | undefined, entries: Descrip
       if (refs !== [...(f.images ?? [])].sort().join('\n')) mismatch(`RKE2 image tarball ${f.name}: its images differ from the list the lock records`);
     }
   }
-  for (const name of byName.keys()) mismatch(`RKE2 file ${name} is in index.json but not in the lock`);
   // The vouching chain: every checksum-vouched file is in the bundled list, at the recorded line, with its sha256.
   for (const f of locked?.files ?? []) {
     if (f.vouchedBy.kind !== 'checksums') continue;
