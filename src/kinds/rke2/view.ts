@@ -1,5 +1,47 @@
+import { readMemberJson } from '../../bundle/member-json.js';
+import { Annotation, type ImageManifest } from '../../core/media-types.js';
+import { formatBytes } from '../../core/units.js';
+import { IMAGE_TOC_MEDIA_TYPE, parseArchiveToc } from '../../docker-archive/image-toc.js';
+import { readVerified } from '../../graph/copy.js';
 import type { LockedRke2 } from '../../lock/types.js';
-import type { ViewFacet } from '../facets/view.js';
+import type { StageStep, ViewFacet } from '../facets/view.js';
+import type { StagedRke2 } from './stage-rke2.js';
 
-/** The rke2 kind's view facet (kinds/kind.ts). */
-export const rke2View: ViewFacet<LockedRke2> = {};
+const stage = {
+  dir: 'rke2',
+  order: 2,
+  items: ['rke2'],
+  noun: 'RKE2 release',
+  run: (reader, ctx) => import('./stage-rke2.js').then((m) => m.stageRke2(reader, ctx.root, ctx.events, ctx.registry)),
+  lines: (r) => [
+    `staged RKE2 ${r.version} in ${r.dir} (${rke2Files(r.files.length)}); node steps in ${r.dir}/README.md`,
+    ...r.files.map((f) => `  ${f.role === 'image-list' ? 'image-lists/' : ''}${f.name} ${formatBytes(f.size)}`),
+    r.registriesYaml ? `  registries.yaml, config.toml.tmpl: mirrors for ${r.upstreams.join(', ')}` : '  no registries.yaml (give --registry HOST:PORT to have one)',
+  ],
+} satisfies StageStep<StagedRke2>;
+
+/** The RKE2 kind's view facet (kinds/kind.ts): one file entry per release file. */
+export const rke2View = {
+  async describe(reader, desc, base) {
+    const a = desc.annotations ?? {};
+    const m = await readMemberJson<ImageManifest>(reader, desc, desc.digest);
+    const source = m.annotations?.[Annotation.Source] ? { source: m.annotations[Annotation.Source] } : {};
+    const toc = m.layers[1]?.mediaType === IMAGE_TOC_MEDIA_TYPE ? parseArchiveToc(await readVerified(reader, m.layers[1], `${desc.digest} table of contents`)) : undefined;
+    return {
+      kind: 'rke2',
+      name: a[Annotation.Title] ?? '',
+      ...base,
+      ...source,
+      role: a[Annotation.Rke2Role] ?? '',
+      ...(toc ? { images: toc.images.flatMap((i) => i.refs) } : {}),
+    };
+  },
+  // The release's files, its image tarballs among them.
+  count: (locked) => ({ rke2Files: locked[0]?.files.length ?? 0 }),
+  countWords: (c) => (c.rke2Files > 0 ? { rke2Files: rke2Files(c.rke2Files) } : {}),
+  stage,
+} satisfies ViewFacet<LockedRke2>;
+
+function rke2Files(n: number): string {
+  return `${n} RKE2 file${n === 1 ? '' : 's'}`;
+}
