@@ -2,6 +2,7 @@ import { Annotation } from '../../core/media-types.js';
 import { plural } from '../../core/units.js';
 import type { LockedAptSource } from '../../lock/types.js';
 import type { StageStep, ViewFacet } from '../facets/view.js';
+import { gateApt } from './gate-apt.js';
 import type { StagedApt } from './stage-apt.js';
 
 const stage = {
@@ -25,5 +26,6 @@ export const aptView = {
   // The .debs of the dependency closure.
   count: (locked) => ({ aptPackages: locked.reduce((n, a) => n + a.debs.length, 0) }),
   countWords: (c) => (c.aptPackages > 0 ? { aptPackages: plural(c.aptPackages, 'apt package') } : {}),
+  gate: gateApt,
   stage,
 } satisfies ViewFacet<LockedAptSource>;

@@ -2,6 +2,7 @@ import { Annotation } from '../../core/media-types.js';
 import { plural } from '../../core/units.js';
 import type { LockedChart } from '../../lock/types.js';
 import type { StageStep, ViewFacet } from '../facets/view.js';
+import { gateChart } from './gate-chart.js';
 import type { StagedCharts } from './stage-charts.js';
 
 const stage = {
@@ -21,5 +22,6 @@ export const chartView = {
   },
   count: (locked) => ({ charts: locked.length }),
   countWords: (c) => (c.charts > 0 ? { charts: plural(c.charts, 'chart') } : {}),
+  gate: gateChart,
   stage,
 } satisfies ViewFacet<LockedChart>;

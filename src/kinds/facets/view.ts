@@ -1,7 +1,10 @@
 import type { BundleReader } from '../../bundle/reader.js';
 import type { EventSink } from '../../core/events.js';
-import type { Descriptor } from '../../core/media-types.js';
+import type { Descriptor, ImageManifest } from '../../core/media-types.js';
 import type { BundleCounts } from '../../lock/counts.js';
+import type { Lock } from '../../lock/types.js';
+import type { Report } from '../../validate/gate-lock.js';
+import type { Rule } from '../../validate/grammar.js';
 import type { NodeRegistry } from '../rke2/registry-config.js';
 
 /** One index.json entry as `ferry bundle inspect` describes it (text and --json). */
@@ -67,6 +70,37 @@ export interface StageStep<Staged> {
 }
 
 /**
+ * What the index gate (validate/gate-index.ts) hands a kind to check its index.json entries against the lock: each
+ * entry's names must be exactly the ones the lock gives that artifact, and its manifests must say the same.
+ */
+export interface EntryGate {
+  readonly reader: BundleReader;
+  readonly report: Report;
+  /** Applies a grammar rule; false (and reported) when the value fails it. */
+  check(artifact: string, field: string, value: unknown, rule: Rule): boolean;
+  /** Reports `value` as not what the lock says (`expected`). */
+  mismatch(artifact: string, field: string, value: unknown, expected: string): void;
+  /** The entry's manifest read through its digest; undefined when the bundle does not hold it (a delta). */
+  manifestOf(d: Descriptor, what: string): Promise<ImageManifest | undefined>;
+  /** A JSON blob read through its digest; an unparseable one is reported, never thrown raw. */
+  jsonOf<T>(d: Descriptor, what: string, parse?: (v: unknown) => T): Promise<T | undefined>;
+  /** The common check of an entry that is one file named in the lock (file, RKE2 file, deb, ferry). */
+  namedFile(d: Descriptor, file: NamedFile): Promise<void>;
+}
+
+/** One file artifact as the lock names it, for EntryGate.namedFile. */
+export interface NamedFile {
+  /** What the lock calls such a file, in "is not the name of a … in the lock". */
+  noun: string;
+  /** The lock's sha256 (hex) of the file the entry's title names; undefined when the lock names no such file. */
+  sha256: string | undefined;
+  /** Annotations of the entry to check before its manifest is read. */
+  before?(what: string): void;
+  /** Further checks of its manifest. */
+  after?(m: ImageManifest, what: string): Promise<void>;
+}
+
+/**
  * The view facet of a kind (kinds/kind.ts): how inspect describes its index.json entries, what it adds to the
  * counts every summary speaks, and how stage lays it out (kinds with nothing for the nodes, images, have no step).
  */
@@ -77,6 +111,8 @@ export interface ViewFacet<Locked> {
   count(locked: readonly Locked[]): Partial<BundleCounts>;
   /** How its counts are said in a summary line (`3 images`), for those it has any of; formatCounts orders them. */
   countWords(c: BundleCounts): Partial<Record<keyof BundleCounts, string>>;
+  /** The gate's check of one index.json entry of this kind, with what it needs of the lock looked up once. */
+  gate(lock: Lock, g: EntryGate): (d: Descriptor) => Promise<void>;
   /** Images are not staged: push carries them to the registry, not to --dir. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly stage?: StageStep<any>;

@@ -4,6 +4,7 @@ import { formatBytes } from '../../core/units.js';
 import { IMAGE_TOC_MEDIA_TYPE, parseArchiveToc } from '../../docker-archive/image-toc.js';
 import { readVerified } from '../../graph/copy.js';
 import type { LockedRke2 } from '../../lock/types.js';
+import { imageRefProblem } from '../../validate/gate-lock.js';
 import type { StageStep, ViewFacet } from '../facets/view.js';
 import type { StagedRke2 } from './stage-rke2.js';
 
@@ -39,6 +40,31 @@ export const rke2View = {
   // The release's files, its image tarballs among them.
   count: (locked) => ({ rke2Files: locked[0]?.files.length ?? 0 }),
   countWords: (c) => (c.rke2Files > 0 ? { rke2Files: rke2Files(c.rke2Files) } : {}),
+  gate(lock, g) {
+    const files = new Map((lock.rke2?.files ?? []).map((f) => [f.name, f]));
+    return (d) => {
+      const a = d.annotations ?? {};
+      const f = files.get(a[Annotation.Title] ?? '');
+      return g.namedFile(d, {
+        noun: 'RKE2 file',
+        sha256: f?.sha256,
+        before(what) {
+          if (!lock.rke2) return;
+          if (a[Annotation.Rke2Role] !== f?.role) g.mismatch(what, Annotation.Rke2Role, a[Annotation.Rke2Role], f?.role ?? '');
+          if (a[Annotation.Rke2Version] !== undefined && a[Annotation.Rke2Version] !== lock.rke2.version) g.mismatch(what, Annotation.Rke2Version, a[Annotation.Rke2Version], lock.rke2.version);
+          if (a[Annotation.Rke2ImageSet] !== undefined && a[Annotation.Rke2ImageSet] !== f?.imageSet) g.mismatch(what, Annotation.Rke2ImageSet, a[Annotation.Rke2ImageSet], f?.imageSet ?? '');
+        },
+        async after(m, what) {
+          const toc = m.layers[1];
+          if (toc?.mediaType !== IMAGE_TOC_MEDIA_TYPE || !g.reader.hasBlob(toc.digest)) return;
+          const parsed = await g.jsonOf(toc, `${what} table of contents`, (v) => parseArchiveToc(Buffer.from(JSON.stringify(v))));
+          for (const img of parsed?.images ?? []) {
+            for (const r of img.refs) g.check(what, 'image in the tarball', r, imageRefProblem);
+          }
+        },
+      });
+    };
+  },
   stage,
 } satisfies ViewFacet<LockedRke2>;
 
