@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { FerryError } from '../core/errors.js';
 import type { ConnectionFlags } from './context.js';
-import { type GlobalFlags, formatBytes, openSession, plural } from './output.js';
+import { type GlobalFlags, openSession } from './output.js';
 import { formatCounts, renderInspect, renderPull, renderPush, renderVerify } from './render.js';
 import { type TrustFlags, gateBundleFile, privateKeyFrom, verifyBeforeActing, verifyOptions } from './verify-first.js';
 import { writeAuditReport } from './report-output.js';
@@ -158,7 +158,7 @@ export function registerBundleCommands(program: Command): void {
     .option('--require-signature', 'refuse a bundle not signed by --key')
     .option('--no-verify', 'stage without verifying the bundle first (logged)')
     .action(async (path: string, o: TrustFlags & { dir: string; aptSignKey?: string; registry?: string; registryUsername?: string; registryPasswordStdin?: boolean; plainHttp?: boolean; caFile?: string; insecure?: boolean }) => {
-      const { stageBundle } = await import('../stage/stage-bundle.js');
+      const { stageBundle, stagingKinds } = await import('../stage/stage-bundle.js');
       const { parsePushTarget } = await import('../registry/push-target.js');
       const { connectionFor, loginFrom } = await import('./context.js');
       const s = openSession(globals());
@@ -183,18 +183,13 @@ export function registerBundleCommands(program: Command): void {
         events: s.renderer.sink,
         signal: s.signal,
       });
-      const lines = [];
-      if (r.files.length > 0) lines.push(`staged ${plural(r.files.length, 'file')} in ${r.dir}/files`, ...r.files.map((f) => `  ${f.name} ${formatBytes(f.size)}`));
-      if (r.rke2) {
-        lines.push(`staged RKE2 ${r.rke2.version} in ${r.rke2.dir} (${r.rke2.files.length} RKE2 file${r.rke2.files.length === 1 ? '' : 's'}); node steps in ${r.rke2.dir}/README.md`);
-        lines.push(...r.rke2.files.map((f) => `  ${f.role === 'image-list' ? 'image-lists/' : ''}${f.name} ${formatBytes(f.size)}`));
-        if (r.rke2.registriesYaml) lines.push(`  registries.yaml, config.toml.tmpl: mirrors for ${r.rke2.upstreams.join(', ')}`);
-        else lines.push('  no registries.yaml (give --registry HOST:PORT to have one)');
-      }
-      if (r.charts) lines.push(`staged a chart repository in ${r.charts.dir} (index.yaml and ${plural(r.charts.charts.length, 'chart')})`, ...r.charts.charts.map((c) => `  ${c.name}`));
-      if (r.apt) lines.push(`staged an apt repository in ${r.apt.dir} (${plural(r.apt.debs.length, 'apt package')}, ${r.apt.signedBy ? `signed by ${r.apt.signedBy}` : 'unsigned: see its README'})`);
-      if (r.ferry) lines.push(`staged ferry ${r.ferry.version} in ${r.ferry.dir} (check with: cd ${r.ferry.dir} && sha256sum -c SHA256SUMS)`, `  ${r.ferry.executable.name} ${formatBytes(r.ferry.executable.size)}`, ...(r.ferry.sbom ? [`  ${r.ferry.sbom.name}`] : []));
-      if (lines.length === 0) lines.push(`nothing to stage: the bundle has no files, RKE2 release, charts or apt packages (it holds ${formatCounts(r.counts)})`);
+      const staging = stagingKinds();
+      const lines = staging.flatMap((k) => {
+        const staged = (r as Record<string, unknown>)[k.key];
+        return staged === undefined ? [] : k.stage.lines(staged as never, r.dir);
+      });
+      const nouns = staging.flatMap((k) => ('noun' in k.stage ? [k.stage.noun] : []));
+      if (lines.length === 0) lines.push(`nothing to stage: the bundle has no ${nouns.slice(0, -1).join(', ')} or ${nouns.at(-1)} (it holds ${formatCounts(r.counts)})`);
       else lines.unshift(`staged from a bundle of ${formatCounts(r.counts)}:`);
       s.done({ ok: true, ...r }, lines.join('\n'));
     });

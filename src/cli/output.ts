@@ -111,4 +111,4 @@ function fromErrno(err: unknown): FerryError | undefined {
   return new FerryError('IO_ERROR', e.message, { errno, ...(e.path ? { path: e.path } : {}), ...(e.syscall ? { syscall: e.syscall } : {}) });
 }
 
-export { formatBytes, plural } from './units.js';
+export { formatBytes, plural } from '../core/units.js';

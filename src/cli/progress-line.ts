@@ -1,6 +1,6 @@
 import type { PhaseView } from './progress-model.js';
 import { formatEta } from './rate-window.js';
-import { formatBytes } from './units.js';
+import { formatBytes } from '../core/units.js';
 
 const BAR_WIDTH = 24;
 

@@ -1,23 +1,19 @@
 import type { InspectResult } from '../inspect/inspect-bundle.js';
 import type { PushResult } from '../push/push-bundle.js';
 import type { VerifyResult } from '../verify/verify-bundle.js';
-import type { BundleCounts } from '../lock/counts.js';
+import { type BundleCounts, COUNT_FIELDS } from '../lock/counts.js';
+import { KINDS } from '../kinds/index.js';
 import type { PullResult } from '../pull/pull-bundle.js';
-import { formatBytes, plural } from './units.js';
+import { formatBytes, plural } from '../core/units.js';
 
 /**
  * The one way a bundle's contents are counted in a summary line, the same for pull, inspect, audit, push and stage:
  * "2 images, 1 chart, 3 files, 7 RKE2 files, 12 apt packages" (kinds it has none of are left out).
  */
 export function formatCounts(c: BundleCounts): string {
-  const parts = [
-    c.images > 0 ? plural(c.images, 'image') : '',
-    c.charts > 0 ? plural(c.charts, 'chart') : '',
-    c.files > 0 ? plural(c.files, 'file') : '',
-    c.rke2Files > 0 ? `${c.rke2Files} RKE2 file${c.rke2Files === 1 ? '' : 's'}` : '',
-    c.aptPackages > 0 ? plural(c.aptPackages, 'apt package') : '',
-    c.ferry !== undefined ? `ferry ${c.ferry}` : '',
-  ].filter(Boolean);
+  const words: Partial<Record<keyof BundleCounts, string>> = {};
+  for (const kind of KINDS) Object.assign(words, kind.countWords(c));
+  const parts = COUNT_FIELDS.map((f) => words[f] ?? '').filter(Boolean);
   return parts.length > 0 ? parts.join(', ') : 'nothing';
 }
 
@@ -38,12 +34,12 @@ export function renderVerify(path: string, r: VerifyResult): string {
 export function renderInspect(r: InspectResult): string {
   const lines = [`bundle ${r.name} (format ${r.formatVersion}): ${formatCounts(r.counts)}; ${plural(r.blobs, 'blob')}, ${formatBytes(r.blobBytes)}`];
   for (const a of r.artifacts) {
-    const label = a.kind === 'image' ? a.ref : a.name;
+    const label = a.ref ?? a.name; // images are named by reference, every other entry by name
     const plat = a.platforms?.length ? ` [${a.platforms.join(', ')}]` : '';
     const role = a.role ? ` (${a.role})` : a.version ? ` ${a.version}` : '';
     lines.push(`  ${a.kind.padEnd(5)} ${label}${role}${plat}\n        ${a.digest} ${formatBytes(a.size)}`);
     for (const img of a.images ?? []) lines.push(`        contains ${img}`);
-    if (a.kind === 'ferry') lines.push(`        executable ${a.sha256 ?? ''}, from ${a.source ?? ''}`);
+    if (a.sha256 !== undefined) lines.push(`        executable ${a.sha256}, from ${a.source ?? ''}`);
   }
   return lines.join('\n');
 }

@@ -1,5 +1,6 @@
 import { LOCK_FILE } from '../bundle/format.js';
 import type { BundleReader } from '../bundle/reader.js';
+import { KINDS, lockedOf } from '../kinds/index.js';
 import { parseLock } from './lock-file.js';
 import type { Lock } from './types.js';
 
@@ -19,15 +20,14 @@ export interface BundleCounts {
   ferry?: string;
 }
 
+/** The fields in the order summaries say them and --json lists them (ferry, optional, last). */
+export const COUNT_FIELDS = ['images', 'charts', 'files', 'rke2Files', 'aptPackages', 'ferry'] as const satisfies readonly (keyof BundleCounts)[];
+
+/** Each kind's share of the counts (its view facet's count), from its lock entries. */
 export function bundleCounts(lock: Lock): BundleCounts {
-  return {
-    images: lock.images.length,
-    charts: lock.charts?.length ?? 0,
-    files: lock.files.length,
-    rke2Files: lock.rke2?.files.length ?? 0,
-    aptPackages: (lock.apt ?? []).reduce((n, a) => n + a.debs.length, 0),
-    ...(lock.ferry ? { ferry: lock.ferry.version } : {}),
-  };
+  const counts: BundleCounts = { images: 0, charts: 0, files: 0, rke2Files: 0, aptPackages: 0 };
+  for (const kind of KINDS) Object.assign(counts, kind.count(lockedOf(lock, kind) as never));
+  return counts;
 }
 
 /** The counts of a bundle, from the lock it carries. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatBytes } from '../../src/cli/units.js';
+import { formatBytes } from '../../src/core/units.js';
 import { type FileHost, startFileHost } from '../helpers/file-host.js';
 import { makeImage, makeLayer, seed, seededBytes } from '../helpers/images.js';
 import { openPty } from '../helpers/pty.js';

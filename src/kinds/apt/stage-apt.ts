@@ -8,7 +8,7 @@ import { Annotation, type ImageManifest } from '../../core/media-types.js';
 import { readVerified } from '../../graph/copy.js';
 import { parseLock } from '../../lock/lock-file.js';
 import { LOCK_FILE } from '../../bundle/format.js';
-import { type StagedFile, copyLayerOut, writeAtomic } from '../../stage/copy-out.js';
+import { type StagedFile, copyLayerOut, writeAtomic } from '../../bundle/copy-out.js';
 import { type RawStanza, buildRepoIndexes, rawStanzas, signRelease } from './apt-repository.js';
 import { aptReadme, aptSources } from './apt-readme.js';
 import { readMemberJson } from '../../bundle/member-json.js';

@@ -5,7 +5,7 @@ import type { BundleReader } from '../../bundle/reader.js';
 import type { EventSink } from '../../core/events.js';
 import { Annotation, type ImageManifest } from '../../core/media-types.js';
 import type { ChartMeta } from './chart-archive.js';
-import { type StagedFile, copyLayerOut, writeAtomic } from '../../stage/copy-out.js';
+import { type StagedFile, copyLayerOut, writeAtomic } from '../../bundle/copy-out.js';
 import { readMemberJson } from '../../bundle/member-json.js';
 import { FerryError } from '../../core/errors.js';
 import { chartNameProblem, chartVersionProblem } from '../../validate/grammar.js';

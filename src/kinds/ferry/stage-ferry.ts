@@ -6,7 +6,7 @@ import { FerryError } from '../../core/errors.js';
 import type { EventSink } from '../../core/events.js';
 import { ensureDir, fsError } from '../../core/fs-errors.js';
 import { Annotation, type ImageManifest } from '../../core/media-types.js';
-import { type StagedFile, copyLayerOut, writeAtomic } from '../../stage/copy-out.js';
+import { type StagedFile, copyLayerOut, writeAtomic } from '../../bundle/copy-out.js';
 
 export interface StagedFerry {
   dir: string;

@@ -6,7 +6,7 @@ import { Annotation, type Descriptor, type ImageManifest } from '../../core/medi
 import { parseReference } from '../../core/reference.js';
 import { IMAGE_TOC_MEDIA_TYPE, parseArchiveToc } from '../../docker-archive/image-toc.js';
 import { readVerified } from '../../graph/copy.js';
-import { type StagedFile, copyLayerOut, writeAtomic } from '../../stage/copy-out.js';
+import { type StagedFile, copyLayerOut, writeAtomic } from '../../bundle/copy-out.js';
 import { type NodeRegistry, containerdTemplate, registriesYaml } from './registry-config.js';
 import { nodeReadme } from './node-readme.js';
 import { readMemberJson } from '../../bundle/member-json.js';

@@ -1,3 +1,5 @@
+// How sizes and counts are said in a line a person reads (the CLI, and the lines a kind gives for a summary).
+
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = n;

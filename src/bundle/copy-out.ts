@@ -1,6 +1,6 @@
 import { createWriteStream, promises as fs } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import type { BundleReader } from '../bundle/reader.js';
+import type { BundleReader } from './reader.js';
 import { VerifyingStream, digestHex } from '../core/digest.js';
 import { FerryError } from '../core/errors.js';
 import { fsError } from '../core/fs-errors.js';
