@@ -4,8 +4,7 @@ import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { walkGraph } from '../graph/walk.js';
 import type { RegistryClient } from '../registry/client.js';
-import type { ArchivePlan } from '../kinds/rke2/archive-plan.js';
-import type { PushItem } from './plan-push.js';
+import type { PushStep } from '../kinds/facets/push.js';
 
 /**
  * A delta bundle leaves out blobs the enclave already has. Before anything is uploaded (and so before any tag
@@ -13,9 +12,10 @@ import type { PushItem } from './plan-push.js';
  * another repository of this push that has it. Anything else fails the push, naming each missing blob and the image
  * that needs it.
  */
-export async function checkDeltaBase(reader: BundleReader, plan: PushItem[], archives: ArchivePlan[], client: RegistryClient, registry: string, events: EventSink): Promise<void> {
+export async function checkDeltaBase(reader: BundleReader, steps: PushStep[], client: RegistryClient, registry: string, events: EventSink): Promise<void> {
   const omitted = new Set((reader.meta.delta?.omitted ?? []).map((o) => o.digest));
   if (omitted.size === 0) return;
+  const plan = steps.filter((s) => s.how.via === 'graph').map((s) => s.item);
   const needs: { digest: string; repository: string; source: string }[] = [];
   for (const item of plan) {
     for (const node of await walkGraph(reader, [item.root])) {
@@ -45,13 +45,11 @@ export async function checkDeltaBase(reader: BundleReader, plan: PushItem[], arc
     }
     missing.push(`${n.digest} (needed by ${n.source}, in ${registry}/${n.repository})`);
   }
-  // RKE2 image tarballs left out: their images must already be in the registry.
-  for (const a of archives) {
-    if (reader.hasBlob(a.content.digest)) continue;
-    for (const item of a.items) {
-      const got = await client.headManifest(registry, item.repository, item.tag).catch(() => undefined);
-      if (got?.digest !== item.manifest.descriptor.digest) missing.push(`${a.name} (left out of this delta; ${item.source} is not at ${item.manifest.descriptor.digest} in ${registry}/${item.repository})`);
-    }
+  // Image tarballs left out: their images must already be in the registry.
+  for (const { item, how } of steps) {
+    if (how.via !== 'tarball' || reader.hasBlob(how.tarball.content.digest)) continue;
+    const got = await client.headManifest(registry, item.repository, item.tag as string).catch(() => undefined);
+    if (got?.digest !== item.root.digest) missing.push(`${how.tarball.name} (left out of this delta; ${item.source} is not at ${item.root.digest} in ${registry}/${item.repository})`);
   }
   if (missing.length > 0) {
     const base = reader.meta.delta?.base;

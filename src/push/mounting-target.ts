@@ -18,6 +18,11 @@ export class BlobLedger {
     return this.where.get(digest);
   }
 
+  /** Records a repository found to hold a blob (an image already up to date), unless one is known or claimed. */
+  record(digest: string, repo: string): void {
+    if (!this.where.has(digest)) this.where.set(digest, Promise.resolve(repo));
+  }
+
   /** Claims the upload of a blob; the returned function settles the claim with the repository or a failure. */
   claim(digest: string): (repo: string | undefined) => void {
     let settle!: (repo: string | undefined) => void;

@@ -1,65 +1,67 @@
+import type { BundleReader } from '../bundle/reader.js';
 import { FerryError } from '../core/errors.js';
-import { Annotation, type Descriptor, type ImageIndex } from '../core/media-types.js';
-import { parseReference } from '../core/reference.js';
+import { type EventSink, noEvents } from '../core/events.js';
+import type { PushItem, PushStep } from '../kinds/facets/push.js';
+import { kindOfEntry } from '../kinds/index.js';
 import type { PushTarget } from '../registry/push-target.js';
-import { versionToTag } from '../kinds/chart/select-version.js';
-import { chartNameProblem, chartVersionProblem, repositoryProblem, tagProblem } from '../validate/grammar.js';
-import { quoteUntrusted } from '../validate/untrusted-text.js';
 
-export interface PushItem {
-  /** The image's full upstream reference, as named in the bundle. */
-  source: string;
-  /** Repository in the target registry. */
-  repository: string;
-  /** Tag to set last; absent for digest-only references (pushed by digest). */
-  tag?: string;
-  root: Descriptor;
-  /** Set when the image comes from inside an RKE2 image tarball (that tarball's file name). */
-  archive?: string;
-}
+export type { PushItem, PushStep } from '../kinds/facets/push.js';
 
 /**
- * Pure plan of a push: which image goes to which repository and tag. The upstream registry host is dropped
- * (`docker.io/velero/velero:v1.9.1` → `HOST/PREFIX/velero/velero:v1.9.1`), which is the layout containerd
- * mirrors (RKE2 registries.yaml) expect. Two images landing on one name is an error naming both.
+ * The plan of a push: every index.json entry's steps, as its kind plans them (kinds/facets/push.ts), with one
+ * owner per target name. Graphs come first and claim their names; an image inside a tarball whose name a graph
+ * also pushes (the same image listed in spec.images) is left to that graph, which keeps the upstream digest.
+ * Two different things landing on one name is an error naming both (NAME_COLLISION); the same thing twice is
+ * pushed once. Nothing is sent: every refusal comes before the first request.
  */
-export function planPush(index: ImageIndex, target: PushTarget): PushItem[] {
-  const items: PushItem[] = [];
-  const byName = new Map<string, string>();
-  for (const desc of index.manifests) {
-    const kind = desc.annotations?.[Annotation.Kind];
-    if (kind !== 'image' && kind !== 'chart') continue;
-    const source = kind === 'chart' ? desc.annotations?.[Annotation.RefName] : (desc.annotations?.[Annotation.ContainerdName] ?? desc.annotations?.[Annotation.RefName]);
-    if (!source) continue;
-    // Charts go where `helm install oci://HOST/PREFIX/charts/<name> --version V` looks: the tag is the version
-    // with `+` written `_` (helm pkg/registry/reference.go).
-    const ref = kind === 'chart' ? chartTarget(desc, source) : parseReference(source);
-    const repository = target.prefix ? `${target.prefix}/${ref.repository}` : ref.repository;
-    // The last word before a name goes on the wire: a repository or tag outside the distribution grammar (a `..`
-    // segment, a `/` in a chart title) would be resolved by URL rules to somewhere outside HOST/PREFIX.
-    const bad = repositoryProblem(repository) ?? (ref.tag !== undefined ? tagProblem(ref.tag) : undefined);
-    if (bad) throw new FerryError('UNSAFE_VALUE', `${quoteUntrusted(source)} would be pushed as ${quoteUntrusted(`${repository}:${ref.tag ?? ''}`)}, which ${bad}: refused, nothing was pushed`, { source: quoteUntrusted(source) });
-    const name = `${repository}${ref.tag !== undefined ? `:${ref.tag}` : `@${desc.digest}`}`;
-    const other = byName.get(name);
-    if (other !== undefined && other !== source) {
-      throw new FerryError('NAME_COLLISION', `${other} and ${source} would both be pushed as ${target.registry}/${name}`, {
-        a: other,
-        b: source,
-        target: `${target.registry}/${name}`,
-      });
-    }
-    if (other === source) continue;
-    byName.set(name, source);
-    const root: Descriptor = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size };
-    items.push({ source, repository, ...(ref.tag !== undefined ? { tag: ref.tag } : {}), root });
+export async function planPush(reader: BundleReader, target: PushTarget, events: EventSink = noEvents): Promise<PushStep[]> {
+  const planned: PushStep[] = [];
+  for (const desc of reader.index().manifests) {
+    const kind = kindOfEntry(desc);
+    if (kind?.pushPlan) planned.push(...(await kind.pushPlan(desc, target, reader)));
   }
-  return items;
+  return ownNames(planned, target, events);
 }
 
-function chartTarget(desc: Descriptor, source: string): { repository: string; tag: string } {
-  const name = desc.annotations?.[Annotation.Title] ?? source.replace(/^charts\/|:.*$/g, '');
-  const version = desc.annotations?.[Annotation.ChartVersion] ?? source.slice(source.lastIndexOf(':') + 1);
-  const why = chartNameProblem(name) ?? chartVersionProblem(version);
-  if (why) throw new FerryError('UNSAFE_VALUE', `chart ${quoteUntrusted(source)}: name ${quoteUntrusted(name)} version ${quoteUntrusted(version)}: ${why}: refused, nothing was pushed`, { source: quoteUntrusted(source) });
-  return { repository: `charts/${name}`, tag: versionToTag(version) };
+/** One owner per target name (the rule planPush states), over steps in index.json order. */
+export function ownNames(planned: readonly PushStep[], target: PushTarget, events: EventSink = noEvents): PushStep[] {
+  const graphs = new Map<string, PushStep>();
+  const steps: PushStep[] = [];
+  for (const step of planned) {
+    if (step.how.via !== 'graph') continue;
+    const { source } = step.item;
+    const name = nameOf(step.item);
+    const other = graphs.get(name)?.item.source;
+    if (other !== undefined && other !== source) {
+      throw new FerryError('NAME_COLLISION', `${other} and ${source} would both be pushed as ${target.registry}/${name}`, { a: other, b: source, target: `${target.registry}/${name}` });
+    }
+    if (other === source) continue;
+    graphs.set(name, step);
+    steps.push(step);
+  }
+  // Images inside tarballs: one name may come from several tarballs (the same image in two of them).
+  const streamed = new Map<string, PushStep>();
+  for (const step of planned) {
+    if (step.how.via !== 'tarball') continue;
+    const { source, root, archive } = step.item;
+    const name = nameOf(step.item);
+    const owner = graphs.get(name);
+    if (owner) {
+      events({ type: 'info', message: `  ${source}: pushed from ${owner.from}, not from ${step.from}` });
+      continue;
+    }
+    const other = streamed.get(name)?.item;
+    if (other && other.root.digest !== root.digest) {
+      throw new FerryError('NAME_COLLISION', `${other.source} and ${source} (in ${archive}) would both be pushed as ${target.registry}/${name}`, { target: name });
+    }
+    if (other) continue;
+    streamed.set(name, step);
+    steps.push(step);
+  }
+  return steps;
+}
+
+/** The name a step lands on in the target registry: `repository:tag`, or `repository@digest` without a tag. */
+export function nameOf(item: PushItem): string {
+  return `${item.repository}${item.tag !== undefined ? `:${item.tag}` : `@${item.root.digest}`}`;
 }

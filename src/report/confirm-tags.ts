@@ -1,6 +1,5 @@
 import pLimit from 'p-limit';
 import type { BundleReader } from '../bundle/reader.js';
-import { planArchivePush } from '../kinds/rke2/archive-plan.js';
 import { planPush } from '../push/plan-push.js';
 import type { PushTarget } from '../registry/push-target.js';
 import type { RegistryClient } from '../registry/client.js';
@@ -12,13 +11,8 @@ import type { RegistryTag } from './audit-model.js';
  * never set, shows up here.
  */
 export async function confirmTags(reader: BundleReader, target: PushTarget, client: RegistryClient): Promise<RegistryTag[]> {
-  const plan = planPush(reader.index(), target);
-  const taken = new Set(plan.filter((p) => p.tag !== undefined).map((p) => `${p.repository}:${p.tag}`));
-  const archives = await planArchivePush(reader, target, taken);
-  const items = [
-    ...plan.filter((p) => p.tag !== undefined).map((p) => ({ source: p.source, repository: p.repository, tag: p.tag as string, expected: p.root.digest as string })),
-    ...archives.plans.flatMap((a) => a.items.map((i) => ({ source: i.source, repository: i.repository, tag: i.tag, expected: i.manifest.descriptor.digest as string }))),
-  ];
+  const plan = (await planPush(reader, target)).map((s) => s.item);
+  const items = plan.filter((p) => p.tag !== undefined).map((p) => ({ source: p.source, repository: p.repository, tag: p.tag as string, expected: p.root.digest as string }));
   const limit = pLimit(8);
   return Promise.all(
     items.map((i) =>

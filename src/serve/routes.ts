@@ -20,7 +20,8 @@ export interface ServedRepository {
  */
 export async function servedRepositories(reader: BundleReader): Promise<Map<string, ServedRepository>> {
   const repos = new Map<string, ServedRepository>();
-  const plan = planPush(reader.index(), { registry: 'serve', prefix: '' });
+  // Graphs only: the images inside RKE2 tarballs are not served.
+  const plan = (await planPush(reader, { registry: 'serve', prefix: '' })).filter((s) => s.how.via === 'graph').map((s) => s.item);
   for (const item of plan) {
     let repo = repos.get(item.repository);
     if (!repo) repos.set(item.repository, (repo = { tags: new Map(), manifests: new Map(), blobs: new Map() }));

@@ -29,7 +29,7 @@ describe.runIf(ok)('RKE2 images pushed from the image tarballs', () => {
     host = await startFileHost();
     const urls = hostRelease(host, release);
     reg = await startRegistry({ htpasswd: { username: 'enclave', password: 'pw-0f-enclave' } });
-    for (const [key, sets] of [['sets', '    imageSets: [core, calico]\n'], ['aio', '']] as const) {
+    for (const [key, sets] of [['sets', '    imageSets: [core, calico]\n'], ['aio', ''], ['shared', '    imageSets: [core, canal]\n']] as const) {
       const dir = scratch();
       const m = writeManifest(dir, `  rke2:\n    version: ${VERSION}\n    releaseUrl: ${urls.releaseUrl}\n    installScriptUrl: ${urls.installScriptUrl}\n${sets}`);
       bundles[key] = (await pull(m, join(dir, 'b.tar'), [])).result.bundle;
@@ -125,6 +125,29 @@ describe.runIf(ok)('RKE2 images pushed from the image tarballs', () => {
       await proxy.stop();
       await open.stop();
     }
+  });
+
+  it('a layer shared by images of one tarball and of another goes up once and is mounted into the rest (one ledger for the push)', async () => {
+    const fresh = await startRegistry();
+    const client = new RegistryClient({ plainHttp: true });
+    const events: FerryEvent[] = [];
+    try {
+      await pushBundle({ bundlePath: bundles.shared as string, target: parsePushTarget(fresh.host), client, events: (e) => events.push(e) });
+    } finally {
+      await client.close();
+      await fresh.stop();
+    }
+    const blobs = (action: string) => events.flatMap((e) => (e.type === 'blob' && e.action === action ? [{ digest: e.digest, repo: e.repo as string }] : []));
+    const uploaded = blobs('uploaded');
+    // Every blob goes up once: etcd, kubernetes and pause (core), flannel (canal), the base layer with the first of them.
+    expect(uploaded.length).toBe(10);
+    expect(new Set(uploaded.map((u) => u.digest)).size).toBe(uploaded.length);
+    // The base layer (core and canal tarballs alike): uploaded into one repository, mounted into the two others.
+    const mounted = blobs('mounted');
+    expect(mounted.length).toBe(2);
+    expect(new Set(mounted.map((m) => m.digest)).size).toBe(1);
+    const base = uploaded.find((u) => u.digest === mounted[0]?.digest) as { repo: string };
+    expect([base.repo, ...mounted.map((m) => m.repo)].sort()).toEqual(['rancher/hardened-etcd', 'rancher/hardened-flannel', 'rancher/hardened-kubernetes']);
   });
 
   it('honours a prefix, and a dry run lists the plan without pushing', async () => {

@@ -1,5 +1,5 @@
 import type { LockedAptSource } from '../../lock/types.js';
 import type { PushFacet } from '../facets/push.js';
 
-/** The apt kind's push facet (kinds/kind.ts). */
+/** The apt kind's push facet (kinds/kind.ts): empty, apt packages are staged as a repository on nodes, not pushed to a registry. */
 export const aptPush: PushFacet<LockedAptSource> = {};

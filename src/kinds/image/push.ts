@@ -1,5 +1,22 @@
+import { Annotation } from '../../core/media-types.js';
+import { parseReference } from '../../core/reference.js';
 import type { LockedImage } from '../../lock/types.js';
+import { checkTargetName, targetRepository } from '../../push/target-name.js';
 import type { PushFacet } from '../facets/push.js';
 
-/** The image kind's push facet (kinds/kind.ts). */
-export const imagePush: PushFacet<LockedImage> = {};
+/**
+ * The image kind's push facet (kinds/kind.ts): the image graph goes to its upstream repository and tag with the
+ * registry host dropped (`docker.io/velero/velero:v1.9.1` → `HOST/PREFIX/velero/velero:v1.9.1`), which is the
+ * layout containerd mirrors (RKE2 registries.yaml) expect; a digest-only reference is pushed by digest.
+ */
+export const imagePush: PushFacet<LockedImage> = {
+  async pushPlan(desc, target) {
+    const source = desc.annotations?.[Annotation.ContainerdName] ?? desc.annotations?.[Annotation.RefName];
+    if (!source) return [];
+    const ref = parseReference(source);
+    const repository = targetRepository(target, ref.repository);
+    checkTargetName(source, repository, ref.tag);
+    const root = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size };
+    return [{ item: { source, repository, ...(ref.tag !== undefined ? { tag: ref.tag } : {}), root }, from: 'spec.images', progress: 'image', how: { via: 'graph' } }];
+  },
+};
