@@ -3,7 +3,7 @@ import { FerryError } from '../core/errors.js';
 import { formatReference, parseReference } from '../core/reference.js';
 import { fileNameProblem } from '../manifest/file-name.js';
 import { normalisePlatform } from '../manifest/platform.js';
-import { httpUrlProblem } from '../manifest/schema.js';
+import { httpUrlProblem } from '../manifest/fields.js';
 import { problemsFromZod } from '../manifest/zod-problems.js';
 import { byKey, canonicalJson } from './canonical-json.js';
 import { lockSchema } from './lock-schema.js';
@@ -41,7 +41,7 @@ export function parseLock(text: string, path: string): Lock {
   if (typeof version === 'number' && version !== 1) {
     throw new FerryError('LOCK_INVALID', `${path}: lockVersion ${version} is not supported (this ferry reads lockVersion 1)`, { path });
   }
-  const parsed = lockSchema.safeParse(raw);
+  const parsed = lockSchema().safeParse(raw);
   const lines = parsed.success
     ? semanticProblems(parsed.data)
     : problemsFromZod(parsed.error.issues).map((p) => `${p.path.join('.') || '(root)'}: ${p.message}`);
