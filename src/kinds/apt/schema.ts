@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { hex64, size } from '../../lock/fields.js';
 import { httpUrl, isRecord, isString, list } from '../../manifest/fields.js';
 import type { NormaliseContext, SchemaFacet } from '../facets/schema.js';
+import { gateApt } from './gate-apt.js';
 import { aptDifferences } from './match-apt.js';
 import { parseRelations } from './relations.js';
 
@@ -128,4 +129,6 @@ export const aptSchema = {
   entrySchema: aptEntrySchema,
   normalise: normaliseApt,
   differences: aptDifferences,
+  lockProblems: () => [],
+  gateLocked: gateApt,
 } as const satisfies SchemaFacet<LockedAptSource, AptEntry>;

@@ -1,10 +1,12 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
+import { byKey } from '../../lock/canonical-json.js';
 import { formatReference, parseReference } from '../../core/reference.js';
 import { comparableUrl } from '../../core/url-form.js';
 import { digest, hex64, size } from '../../lock/fields.js';
 import { httpUrlProblem, isRecord, isString, list, unionMessage } from '../../manifest/fields.js';
 import type { NormaliseContext, SchemaFacet } from '../facets/schema.js';
+import { gateCharts } from './gate-chart.js';
 import { chartDifferences } from './match-charts.js';
 
 /** Who vouched for a chart's `.tgz`: the classic repository's index.yaml digest, or an OCI registry manifest. */
@@ -132,4 +134,7 @@ export const chartSchema = {
   differences: chartDifferences,
   // The images a chart's lock entry lists are in lock.images because of it: the manifest wants them too.
   broughtImages: (locked: LockedChart[]) => locked.flatMap((c) => c.images.map((i) => i.ref)),
+  lockProblems: () => [],
+  lockOrder: (locked: LockedChart[]) => [...locked].sort(byKey((c) => `${c.repo} ${c.name}`)),
+  gateLocked: gateCharts,
 } as const satisfies SchemaFacet<LockedChart, ChartEntry>;

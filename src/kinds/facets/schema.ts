@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { PlatformSpec } from '../../manifest/fields.js';
 import type { KeyPath, Problem } from '../../manifest/yaml-source.js';
+import type { Check, Report } from '../../validate/gate-check.js';
 
 /** What a normaliser needs besides the value: where it sits, the manifest's defaults, and where problems go. */
 export interface NormaliseContext {
@@ -45,6 +46,21 @@ export interface SchemaFacet<Locked, Entry = unknown> {
    * manifest entries in manifest order, then what only the lock has.
    */
   differences(locked: Locked[], wanted: Entry[], ctx: MatchContext): string[];
+  /**
+   * What the lock's entries must also be beyond their shape, for later steps to rely on (references in normalised
+   * form, file names safe to stage, nothing listed twice): one `key.path: why` line each (lock/lock-file.ts).
+   */
+  lockProblems(locked: Locked[]): string[];
+  /**
+   * Every value of the lock's entries that stage, push, serve or a report uses, against its grammar, for the gate
+   * on a bundle's lock (validate/gate-lock.ts): the lock is as untrusted as the rest of the bundle.
+   */
+  gateLocked(locked: Locked[], check: Check, report: Report): void;
+  /**
+   * The entries in the order the lock writes them, so a lock's bytes depend on what it pins, not on the order
+   * things resolved in. Absent: they keep their order (apt sources are matched by position; a `single` kind).
+   */
+  lockOrder?(locked: Locked[]): Locked[];
   /** Only for a kind whose lock entries bring images into lock.images (charts): their references. */
   broughtImages?(locked: Locked[]): string[];
 }

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { hex64, size } from '../../lock/fields.js';
 import { isRecord, isString, unionMessage } from '../../manifest/fields.js';
 import type { NormaliseContext, SchemaFacet } from '../facets/schema.js';
+import { ferryLockProblems } from './ferry-lock.js';
+import { gateFerry } from './gate-ferry.js';
 
 /**
  * ferry's own executable, read from a local path at pull time. Only the path's basename is kept (`source`): the
@@ -57,4 +59,6 @@ export const ferrySchema = {
   // The executable may also come from `pull --with-ferry`, not only the manifest: pull compares the lock with the
   // executable actually given, once it has read it (match-ferry.ts), so the manifest alone shows no difference.
   differences: () => [],
+  lockProblems: (locked: LockedFerry[]) => locked.flatMap(ferryLockProblems),
+  gateLocked: gateFerry,
 } as const satisfies SchemaFacet<LockedFerry, FerryEntry>;

@@ -6,6 +6,8 @@ import { httpUrl, httpUrlProblem, isRecord, isString, list, sha256Hex } from '..
 import { fileNameFromUrl, fileNameProblem } from '../../manifest/file-name.js';
 import type { KeyPath } from '../../manifest/yaml-source.js';
 import type { NormaliseContext, SchemaFacet } from '../facets/schema.js';
+import { lockedFilesProblems } from '../../lock/file-problems.js';
+import { gateFiles } from './gate-file.js';
 
 /** lock.files entry. */
 export const lockedFile = z.object(fileFields).strict();
@@ -105,4 +107,7 @@ export const fileSchema = {
   always: true,
   normalise: normaliseFiles,
   differences: fileDifferences,
+  lockProblems: (locked: LockedFile[]) => lockedFilesProblems(locked, 'files'),
+  lockOrder: (locked: LockedFile[]) => [...locked].sort(byKey((f) => f.name)),
+  gateLocked: gateFiles,
 } as const satisfies SchemaFacet<LockedFile, FileEntry>;

@@ -3,9 +3,10 @@ import { formatReference, parseReference } from '../../core/reference.js';
 import { byKey } from '../../lock/canonical-json.js';
 import { digest, size } from '../../lock/fields.js';
 import { isRecord, isString, list, platformsSchema, unionMessage, type PlatformSpec } from '../../manifest/fields.js';
-import { platformsAt } from '../../manifest/platform.js';
+import { normalisePlatform, platformsAt } from '../../manifest/platform.js';
 import type { KeyPath } from '../../manifest/yaml-source.js';
 import type { MatchContext, NormaliseContext, SchemaFacet } from '../facets/schema.js';
+import { gateImages } from './gate-image.js';
 
 const lockedPlatforms = z.union([z.literal('all'), z.array(z.string()).min(1)], {
   errorMap: (issue, ctx) => ({ message: issue.code === 'invalid_union' ? 'expected "all" or a list of platforms' : ctx.defaultError }),
@@ -91,6 +92,38 @@ function imageDifferences(locked: LockedImage[], wanted: ImageEntry[], ctx: Matc
   return out;
 }
 
+/**
+ * References are in normalised form, a digest-pinned reference resolved to that digest, platforms are normalised,
+ * and no reference is listed twice.
+ */
+function imageLockProblems(locked: LockedImage[]): string[] {
+  const out: string[] = [];
+  const refs = new Set<string>();
+  locked.forEach((img, i) => {
+    const at = `images.${i}`;
+    try {
+      const ref = parseReference(img.ref);
+      const normal = formatReference(ref);
+      if (normal !== img.ref) out.push(`${at}.ref: "${img.ref}" is not in normalised form (${normal})`);
+      if (ref.digest !== undefined && ref.digest !== img.upstreamDigest) {
+        out.push(`${at}.upstreamDigest: the reference pins ${ref.digest} but the lock says it resolved to ${img.upstreamDigest}`);
+      }
+    } catch (err) {
+      out.push(`${at}.ref: ${(err as Error).message}`);
+    }
+    if (refs.has(img.ref)) out.push(`${at}.ref: ${img.ref} is listed twice`);
+    refs.add(img.ref);
+    if (img.platforms !== 'all') {
+      img.platforms.forEach((p, n) => {
+        const norm = normalisePlatform(p);
+        if ('error' in norm) out.push(`${at}.platforms.${n}: ${norm.error}`);
+        else if (norm.platform !== p) out.push(`${at}.platforms.${n}: "${p}" is not in normalised form (${norm.platform})`);
+      });
+    }
+  });
+  return out;
+}
+
 /** The image kind's schema facet (kinds/kind.ts). */
 export const imageSchema = {
   lockedSchema: lockedImage,
@@ -98,4 +131,7 @@ export const imageSchema = {
   always: true,
   normalise: normaliseImages,
   differences: imageDifferences,
+  lockProblems: imageLockProblems,
+  lockOrder: (locked: LockedImage[]) => [...locked].sort(byKey((i) => i.ref)),
+  gateLocked: gateImages,
 } as const satisfies SchemaFacet<LockedImage, ImageEntry>;

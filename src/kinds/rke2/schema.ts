@@ -1,7 +1,10 @@
 import { z } from 'zod';
+import { byKey } from '../../lock/canonical-json.js';
 import { fileFields } from '../../lock/fields.js';
 import { httpUrl, isRecord, isString } from '../../manifest/fields.js';
 import type { SchemaFacet } from '../facets/schema.js';
+import { lockedFilesProblems } from '../../lock/file-problems.js';
+import { gateRke2 } from './gate-rke2.js';
 import { rke2Differences } from './match-rke2.js';
 
 /** What an RKE2 release file is for (docs/rke2.md). */
@@ -90,4 +93,7 @@ export const rke2Schema = {
   entrySchema: rke2EntrySchema,
   normalise: normaliseRke2,
   differences: (locked: LockedRke2[], wanted: Rke2Entry[]) => rke2Differences(locked[0], wanted[0]),
+  lockProblems: (locked: LockedRke2[]) => locked.flatMap((r) => lockedFilesProblems(r.files, 'rke2.files')),
+  lockOrder: (locked: LockedRke2[]) => locked.map((r) => ({ ...r, files: [...r.files].sort(byKey((f) => f.name)) })),
+  gateLocked: gateRke2,
 } as const satisfies SchemaFacet<LockedRke2, Rke2Entry>;
