@@ -7,7 +7,8 @@ import { ferryLockProblems } from './ferry-lock.js';
 import { gateFerry } from './gate-ferry.js';
 
 /**
- * ferry's own executable, read from a local path at pull time. Only the path's basename is kept (`source`): the
+ * lock.ferry, from spec.ferry or `pull --with-ferry`: ferry's own single executable (docs/install.md "Carried in the
+ * bundle"), read from a local path at pull time. Only the path's basename is kept (`source`): the
  * lock travels to the enclave and must not carry a path of the machine that pulled.
  */
 export const lockedFerry = z
@@ -39,8 +40,9 @@ export const ferryEntrySchema = z.union([z.literal(true), z.object({ path: z.str
   errorMap: unionMessage('expected true (the ferry executable running the pull) or a mapping with path: (a ferry-<version>-linux-<arch> file, relative to the manifest)'),
 });
 
-/** spec.ferry (docs/manifest.md, docs/install.md "Carried in the bundle"). */
+/** spec.ferry (docs/manifest.md, docs/install.md "Carried in the bundle"): carry ferry's own executable. */
 export interface FerryEntry {
+  /** Absolute; absent for "the executable running this pull". */
   path?: string;
 }
 
