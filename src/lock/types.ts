@@ -17,15 +17,21 @@ type AnyKindOf = (typeof KINDS)[number];
 type LockedOf<K extends AnyKindOf> = z.output<K['lockedSchema']>;
 type IsAlways<K> = K extends { readonly always: true } ? true : false;
 
-/**
- * One key per kind: a kind the lock always carries (images, files) as a list; any other absent when there is
- * nothing of it, else its entry (`single`) or a list of them.
- */
-export type LockedKinds = {
-  [K in AnyKindOf as IsAlways<K> extends true ? K['key'] : never]: LockedOf<K>[];
-} & {
+/** The keys of the kinds the lock always carries (images, files), as lists. */
+type AlwaysLocked = { [K in AnyKindOf as IsAlways<K> extends true ? K['key'] : never]: LockedOf<K>[] };
+/** The other kinds' keys: absent when there is nothing of the kind, else its entry (`single`) or a list of them. */
+type OptionalLocked = {
   [K in AnyKindOf as IsAlways<K> extends true ? never : K['key']]?: K['cardinality'] extends 'single' ? LockedOf<K> : LockedOf<K>[];
 };
 
-/** ferry.lock.json, version 1 (docs/manifest.md "The lock file"). */
-export type Lock = { lockVersion: 1; bundle: { name: string } } & LockedKinds;
+interface LockHead {
+  lockVersion: 1;
+  bundle: { name: string };
+}
+
+/**
+ * ferry.lock.json, version 1 (docs/manifest.md "The lock file"): one key per kind. An interface, not a type alias:
+ * its members are resolved only when used, so a facet whose signature names Lock does not make KINDS's type (which
+ * the members come from) depend on itself.
+ */
+export interface Lock extends LockHead, AlwaysLocked, OptionalLocked {}

@@ -51,7 +51,7 @@ function normalise(raw: unknown, path: string, problems: Problem[]): BundleManif
     if (k.cardinality === 'list') out[k.key] = entries;
     else if (entries[0] !== undefined) out[k.key] = entries[0];
   }
-  return out as BundleManifest;
+  return out as unknown as BundleManifest;
 }
 
 function invalid(path: string, lines: string[]): FerryError {

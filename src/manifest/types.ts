@@ -13,15 +13,16 @@ export type { AptEntry } from '../kinds/apt/schema.js';
 type AnyKindOf = (typeof KINDS)[number];
 type EntryOf<K extends AnyKindOf> = ReturnType<K['normalise']>[number];
 
-/** One key per kind: a `list` kind's entries (an empty list when none), a `single` kind's entry or nothing. */
-export type WantedKinds = {
-  [K in AnyKindOf as K['cardinality'] extends 'list' ? K['key'] : never]: EntryOf<K>[];
-} & {
-  [K in AnyKindOf as K['cardinality'] extends 'single' ? K['key'] : never]?: EntryOf<K>;
-};
+/** A `list` kind's entries (an empty list when none). */
+type ListEntries = { [K in AnyKindOf as K['cardinality'] extends 'list' ? K['key'] : never]: EntryOf<K>[] };
+/** A `single` kind's entry, or nothing. */
+type SingleEntry = { [K in AnyKindOf as K['cardinality'] extends 'single' ? K['key'] : never]?: EntryOf<K> };
 
-export type BundleManifest = {
+interface ManifestHead {
   path: string;
   name: string;
   platforms: PlatformSpec;
-} & WantedKinds;
+}
+
+/** One key per kind. An interface so that its members resolve lazily (see Lock in lock/types.ts). */
+export interface BundleManifest extends ManifestHead, ListEntries, SingleEntry {}
