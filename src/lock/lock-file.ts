@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { FerryError } from '../core/errors.js';
 import { KINDS, lockedOf } from '../kinds/index.js';
+import type { AnyKind } from '../kinds/kind.js';
 import { problemsFromZod } from '../manifest/zod-problems.js';
 import { canonicalJson } from './canonical-json.js';
 import { lockSchema } from './lock-schema.js';
@@ -13,9 +14,9 @@ export type { Lock, LockedFile, LockedImage, VouchedBy } from './types.js';
 /** The lock's text: canonical JSON, each kind's entries in the order its schema facet gives (images by ref, …). */
 export function serializeLock(lock: Lock): string {
   const out: Record<string, unknown> = { ...lock };
-  for (const k of KINDS) {
-    if (!('lockOrder' in k) || out[k.key] === undefined) continue;
-    const sorted: unknown[] = k.lockOrder(lockedOf(lock, k) as never[]);
+  for (const k of KINDS as readonly AnyKind[]) {
+    if (!k.lockOrder || out[k.key] === undefined) continue;
+    const sorted: unknown[] = k.lockOrder(lockedOf(lock, k));
     out[k.key] = k.cardinality === 'single' ? sorted[0] : sorted;
   }
   return canonicalJson(out);
@@ -49,7 +50,7 @@ export function parseLock(text: string, path: string): Lock {
 
 /** What later steps rely on beyond the shape, kind by kind (each kind's schema facet `lockProblems`). */
 function semanticProblems(lock: Lock): string[] {
-  return KINDS.flatMap((k) => k.lockProblems(lockedOf(lock, k) as never[]));
+  return (KINDS as readonly AnyKind[]).flatMap((k) => k.lockProblems(lockedOf(lock, k)));
 }
 
 export async function readLock(path: string): Promise<Lock> {

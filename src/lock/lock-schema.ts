@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KINDS } from '../kinds/index.js';
+import type { AnyKind } from '../kinds/kind.js';
 import type { Lock } from './types.js';
 
 let memo: z.ZodType<Lock, z.ZodTypeDef, unknown> | undefined;
@@ -15,10 +16,10 @@ export function lockSchema(): z.ZodType<Lock, z.ZodTypeDef, unknown> {
       lockVersion: z.literal(1),
       bundle: z.object({ name: z.string().min(1) }).strict(),
       ...Object.fromEntries(
-        KINDS.map((k) => {
+        (KINDS as readonly AnyKind[]).map((k) => {
           const one: z.ZodTypeAny = k.lockedSchema;
           if (k.cardinality === 'single') return [k.key, one.optional()];
-          return [k.key, 'always' in k && k.always ? z.array(one) : z.array(one).optional()];
+          return [k.key, k.always ? z.array(one) : z.array(one).optional()];
         }),
       ),
     })

@@ -1,13 +1,9 @@
 import { FerryError } from '../core/errors.js';
 import { KINDS, lockedOf } from '../kinds/index.js';
+import type { AnyKind } from '../kinds/kind.js';
 import type { BundleManifest } from '../manifest/types.js';
+import { wantedOf } from '../manifest/wanted.js';
 import type { Lock } from './types.js';
-
-/** A kind's normalised manifest entries as a list whatever its cardinality (an absent key is an empty list). */
-function wantedOf(manifest: BundleManifest, key: string): unknown[] {
-  const v = (manifest as unknown as Record<string, unknown>)[key];
-  return v === undefined ? [] : Array.isArray(v) ? v : [v];
-}
 
 /**
  * `--lock` fetches exactly what the lock says, so the lock must still describe the manifest: the same bundle name,
@@ -22,8 +18,9 @@ export function checkLockMatchesManifest(lock: Lock, manifest: BundleManifest): 
   const diffs: string[] = [];
   if (lock.bundle.name !== manifest.name) diffs.push(`bundle name: the manifest says ${manifest.name}, the lock says ${lock.bundle.name}`);
   // Images a chart brought in are wanted too: the lock's chart entries say which (and why).
-  const broughtImages = new Set(KINDS.flatMap((k) => ('broughtImages' in k ? k.broughtImages(lockedOf(lock, k)) : [])));
-  for (const k of KINDS) diffs.push(...k.differences(lockedOf(lock, k) as never[], wantedOf(manifest, k.key) as never[], { broughtImages }));
+  const kinds: readonly AnyKind[] = KINDS;
+  const broughtImages = new Set(kinds.flatMap((k) => k.broughtImages?.(lockedOf(lock, k)) ?? []));
+  for (const k of kinds) diffs.push(...k.differences(lockedOf(lock, k), wantedOf(manifest, k), { broughtImages }));
 
   if (diffs.length > 0) {
     throw new FerryError('LOCK_MISMATCH', `the lock no longer matches the manifest ${manifest.path}:\n  ${diffs.join('\n  ')}`, {

@@ -1,4 +1,5 @@
 import { KINDS, lockedOf } from '../kinds/index.js';
+import type { AnyKind } from '../kinds/kind.js';
 import type { Lock } from '../lock/types.js';
 import { checker, type Report } from './gate-check.js';
 import { bundleNameProblem } from './grammar.js';
@@ -14,5 +15,5 @@ export { type Check, type GateProblem, type Report, checker, imageRefProblem } f
 export function checkLockValues(lock: Lock, report: Report): void {
   const check = checker(report);
   check('bundle', 'bundle.name', lock.bundle.name, bundleNameProblem);
-  for (const k of KINDS) k.gateLocked(lockedOf(lock, k) as never[], check, report);
+  for (const k of KINDS as readonly AnyKind[]) k.gateLocked(lockedOf(lock, k), check, report);
 }

@@ -61,6 +61,8 @@ export interface SchemaFacet<Locked, Entry = unknown> {
    * things resolved in. Absent: they keep their order (apt sources are matched by position; a `single` kind).
    */
   lockOrder?(locked: Locked[]): Locked[];
+  /** Only for a kind whose entries carry platforms (images): the entries with `pull --platform`'s platforms. */
+  withPlatforms?(wanted: Entry[], platforms: PlatformSpec): Entry[];
   /** Only for a kind whose lock entries bring images into lock.images (charts): their references. */
   broughtImages?(locked: Locked[]): string[];
 }

@@ -132,6 +132,7 @@ export const imageSchema = {
   normalise: normaliseImages,
   differences: imageDifferences,
   lockProblems: imageLockProblems,
+  withPlatforms: (wanted: ImageEntry[], platforms: PlatformSpec) => wanted.map((i) => ({ ...i, platforms })),
   lockOrder: (locked: LockedImage[]) => [...locked].sort(byKey((i) => i.ref)),
   gateLocked: gateImages,
 } as const satisfies SchemaFacet<LockedImage, ImageEntry>;
