@@ -58,7 +58,7 @@ export interface SchemaFacet<Locked, Entry = unknown> {
   gateLocked(locked: Locked[], check: Check, report: Report): void;
   /**
    * The entries in the order the lock writes them, so a lock's bytes depend on what it pins, not on the order
-   * things resolved in. Absent: they keep their order (apt sources are matched by position; a `single` kind).
+   * things resolved in. Absent: written in the order they are (apt sources, which are matched by position; ferry).
    */
   lockOrder?(locked: Locked[]): Locked[];
   /** Only for a kind whose entries carry platforms (images): the entries with `pull --platform`'s platforms. */
