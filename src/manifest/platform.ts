@@ -1,4 +1,5 @@
-import type { PlatformSpec } from './types.js';
+import type { PlatformSpec } from './fields.js';
+import type { KeyPath, Problem } from './yaml-source.js';
 
 /**
  * Platform strings are `os/arch[/variant]` with Go's GOOS/GOARCH names, as image indexes record them
@@ -73,4 +74,13 @@ export function parsePlatformSpec(raw: string | string[], problems: PlatformProb
     if (!out.includes(n.platform)) out.push(n.platform);
   });
   return problems.length > before ? undefined : out;
+}
+
+/** `platforms:` at key path `at` as a PlatformSpec, its problems pushed with their positions; undefined if ill-typed. */
+export function platformsAt(value: unknown, at: KeyPath, problems: Problem[]): PlatformSpec | undefined {
+  if (typeof value !== 'string' && !(Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string'))) return undefined;
+  const found: PlatformProblem[] = [];
+  const spec = parsePlatformSpec(value as string | string[], found);
+  for (const f of found) problems.push({ path: f.index === undefined ? at : [...at, f.index], message: f.message });
+  return spec;
 }

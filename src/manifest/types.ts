@@ -1,82 +1,28 @@
-/** The validated bundle manifest (docs/manifest.md). */
-export type PlatformSpec = 'all' | string[];
+import type { KINDS } from '../kinds/index.js';
+import type { PlatformSpec } from './fields.js';
 
-export interface ImageEntry {
-  /** Full normalised reference (formatReference): `docker.io/library/busybox:1.36`. */
-  ref: string;
-  /** Effective platforms: the entry's override, else the manifest's. */
-  platforms: PlatformSpec;
-}
+/** The validated bundle manifest (docs/manifest.md): each kind's normalised entries (kinds/<kind>/schema.ts). */
+export type { PlatformSpec } from './fields.js';
+export type { ImageEntry } from '../kinds/image/schema.js';
+export type { FileEntry } from '../kinds/file/schema.js';
+export type { FerryEntry } from '../kinds/ferry/schema.js';
+export type { Rke2Entry } from '../kinds/rke2/schema.js';
+export type { ChartEntry } from '../kinds/chart/schema.js';
+export type { AptEntry } from '../kinds/apt/schema.js';
 
-export interface FileEntry {
-  url: string;
-  /** File name in the bundle and when staged. */
-  name: string;
-  /** Inline pin, lowercase hex. */
-  sha256?: string;
-  /** URL of a sha256sum-format list that vouches for the file. */
-  checksums?: string;
-}
+type AnyKindOf = (typeof KINDS)[number];
+type EntryOf<K extends AnyKindOf> = ReturnType<K['normalise']>[number];
 
-/** spec.rke2 with defaults applied (docs/rke2.md). */
-export interface Rke2Entry {
-  version: string;
-  arch: string;
-  /** Per-set tarballs to carry; undefined = the all-in-one `rke2-images.linux-<arch>` tarball. */
-  imageSets?: string[];
-  installScript: boolean;
-  pushImages: boolean;
-  /** Base of the release downloads, without the version. */
-  releaseUrl: string;
-  installScriptUrl: string;
-}
+/** A `list` kind's entries (an empty list when none). */
+type ListEntries = { [K in AnyKindOf as K['cardinality'] extends 'list' ? K['key'] : never]: EntryOf<K>[] };
+/** A `single` kind's entry, or nothing. */
+type SingleEntry = { [K in AnyKindOf as K['cardinality'] extends 'single' ? K['key'] : never]?: EntryOf<K> };
 
-/** One spec.charts entry with defaults applied (docs/charts.md). */
-export interface ChartEntry {
-  /** `https://…` (classic repository) or `oci://host/path`. */
-  repo: string;
-  name: string;
-  /** An exact version or a semver range. */
-  version: string;
-  /** Add the images the chart uses to the bundle (default true). */
-  images: boolean;
-  /** Values files, absolute paths (given relative to the manifest). */
-  values: string[];
-  /** Normalised references added to what discovery finds. */
-  extraImages: string[];
-  /** Patterns of images to drop: a reference or prefix, `*` matching any run of characters. */
-  excludeImages: string[];
-}
-
-/** One spec.apt source with defaults applied (docs/apt.md). Paths are absolute. */
-export interface AptEntry {
-  url: string;
-  suites: string[];
-  components: string[];
-  architectures: string[];
-  keyring: string;
-  /** Relations as written: `nfs-common`, `jq (>= 1.6)`. */
-  packages: string[];
-  dependencies: boolean;
-  recommends: boolean;
-  /** A node's dpkg status file: what it satisfies is left out. */
-  installed?: string;
-}
-
-export interface BundleManifest {
+interface ManifestHead {
   path: string;
   name: string;
   platforms: PlatformSpec;
-  images: ImageEntry[];
-  files: FileEntry[];
-  rke2?: Rke2Entry;
-  charts: ChartEntry[];
-  apt: AptEntry[];
-  /** spec.ferry: carry ferry's own executable; `path` absolute, absent for "the executable running this pull". */
-  ferry?: FerryEntry;
 }
 
-/** spec.ferry (docs/manifest.md, docs/install.md "Carried in the bundle"). */
-export interface FerryEntry {
-  path?: string;
-}
+/** One key per kind. An interface so that its members resolve lazily (see Lock in lock/types.ts). */
+export interface BundleManifest extends ManifestHead, ListEntries, SingleEntry {}

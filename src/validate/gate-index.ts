@@ -5,7 +5,7 @@ import { digestHex } from '../core/digest.js';
 import { Annotation, type Descriptor, type ImageManifest } from '../core/media-types.js';
 import { readVerified } from '../graph/copy.js';
 import type { EntryGate, NamedFile } from '../kinds/facets/view.js';
-import { KINDS, kindOfEntry } from '../kinds/index.js';
+import { KINDS, kindOfEntry, lockedOf } from '../kinds/index.js';
 import type { Lock } from '../lock/types.js';
 import { type Report, checker } from './gate-lock.js';
 import { plainTextProblem } from './grammar.js';
@@ -34,7 +34,7 @@ export async function checkIndexAgainstLock(reader: BundleReader, lock: Lock, re
     jsonOf: (d, what, parse) => jsonOf(reader, d, what, report, parse),
     namedFile: (d, file) => checkNamedFile(g, d, file),
   };
-  const gates = new Map(KINDS.map((k) => [k.kind, k.gate(lock, g)]));
+  const gates = new Map(KINDS.map((k) => [k.kind, k.gate(lockedOf(lock, k) as never, g)]));
 
   for (const d of reader.index().manifests) {
     const a = d.annotations ?? {};

@@ -1,6 +1,5 @@
 import { sameUrl } from '../../core/url-form.js';
-import type { AptEntry } from '../../manifest/types.js';
-import type { LockedAptSource } from '../../lock/types.js';
+import type { AptEntry, LockedAptSource } from './schema.js';
 
 const list = (xs: string[]) => `[${xs.join(', ')}]`;
 

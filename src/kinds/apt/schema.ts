@@ -1,5 +1,134 @@
-import type { LockedAptSource } from '../../lock/types.js';
-import type { SchemaFacet } from '../facets/schema.js';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { z } from 'zod';
+import { hex64, size } from '../../lock/fields.js';
+import { httpUrl, isRecord, isString, list } from '../../manifest/fields.js';
+import type { NormaliseContext, SchemaFacet } from '../facets/schema.js';
+import { gateApt } from './gate-lock.js';
+import { aptDifferences } from './match-apt.js';
+import { parseRelations } from './relations.js';
+
+/** A signed Release of one suite, and the Packages indexes taken from it. */
+const lockedRelease = z
+  .object({
+    suite: z.string(),
+    /** `InRelease`, or `Release` (with `Release.gpg`). */
+    file: z.enum(['InRelease', 'Release']),
+    url: z.string(),
+    /** hex sha256 of the file as downloaded (InRelease, or Release). */
+    sha256: hex64,
+    /** Fingerprints of the keyring keys with a valid signature. */
+    signedBy: z.array(z.string()),
+    validUntil: z.string().optional(),
+    /** Packages indexes used, as the signed Release lists them (path relative to dists/<suite>/). */
+    indexes: z.array(z.object({ path: z.string(), url: z.string(), sha256: hex64, size }).strict()),
+  })
+  .strict();
+export type LockedRelease = z.infer<typeof lockedRelease>;
+
+/** One .deb of the closure, vouched for by the Packages index of a signed Release. */
+const lockedDeb = z
+  .object({
+    name: z.string(),
+    version: z.string(),
+    architecture: z.string(),
+    url: z.string(),
+    /** File name in the bundle and the staged pool (the Filename's last segment). */
+    file: z.string(),
+    sha256: hex64,
+    size,
+    suite: z.string(),
+    /** The Packages index (path relative to dists/<suite>/) whose stanza gave the sha256. */
+    index: z.string(),
+  })
+  .strict();
+export type LockedDeb = z.infer<typeof lockedDeb>;
+
+/** spec.apt source, resolved (docs/apt.md). */
+export const lockedAptSource = z
+  .object({
+    url: z.string(),
+    suites: z.array(z.string()),
+    components: z.array(z.string()),
+    architectures: z.array(z.string()),
+    packages: z.array(z.string()),
+    dependencies: z.boolean(),
+    recommends: z.boolean(),
+    keyring: z.object({ path: z.string(), sha256: hex64, fingerprints: z.array(z.string()) }).strict(),
+    installed: z.object({ path: z.string(), sha256: hex64 }).strict().optional(),
+    releases: z.array(lockedRelease),
+    debs: z.array(lockedDeb),
+    /** Conflicts/Breaks found in the chosen set (apt would refuse or remove). */
+    conflicts: z.array(z.string()),
+  })
+  .strict();
+export type LockedAptSource = z.infer<typeof lockedAptSource>;
+
+const aptName = z.string().regex(/^[a-z0-9][a-z0-9.+~_-]*$/, 'expected a suite, component or architecture name');
+
+/** spec.apt item as written. */
+export const aptEntrySchema = z
+  .object({
+    url: httpUrl,
+    suites: z.array(aptName).min(1),
+    components: z.array(aptName).min(1),
+    architectures: z.array(aptName).min(1).optional(),
+    keyring: z.string().min(1),
+    packages: z.array(z.string().min(1)).min(1),
+    dependencies: z.boolean().optional(),
+    recommends: z.boolean().optional(),
+    installed: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** One spec.apt source with defaults applied (docs/apt.md). Paths are absolute. */
+export interface AptEntry {
+  url: string;
+  suites: string[];
+  components: string[];
+  architectures: string[];
+  keyring: string;
+  /** Relations as written: `nfs-common`, `jq (>= 1.6)`. */
+  packages: string[];
+  dependencies: boolean;
+  recommends: boolean;
+  /** A node's dpkg status file: what it satisfies is left out. */
+  installed?: string;
+}
+
+function normaliseApt(raw: unknown, { at: key, manifestPath, problems }: NormaliseContext): AptEntry[] {
+  const strings = (v: unknown) => list(v).filter(isString);
+  const out: AptEntry[] = [];
+  list(raw).forEach((a, i) => {
+    if (!isRecord(a) || !isString(a.url) || !isString(a.keyring)) return;
+    strings(a.packages).forEach((p, n) => {
+      try {
+        if (parseRelations(p).flat().length !== 1) throw new Error('expected one package, optionally with a version: jq (>= 1.6)');
+      } catch (err) {
+        problems.push({ path: [...key, i, 'packages', n], message: (err as Error).message });
+      }
+    });
+    const here = dirname(manifestPath);
+    out.push({
+      url: a.url.replace(/\/+$/, ''),
+      suites: strings(a.suites),
+      components: strings(a.components),
+      architectures: a.architectures === undefined ? ['amd64'] : strings(a.architectures),
+      keyring: resolvePath(here, a.keyring),
+      packages: strings(a.packages),
+      dependencies: a.dependencies !== false,
+      recommends: a.recommends === true,
+      ...(isString(a.installed) ? { installed: resolvePath(here, a.installed) } : {}),
+    });
+  });
+  return out;
+}
 
 /** The apt kind's schema facet (kinds/kind.ts). */
-export const aptSchema: SchemaFacet<LockedAptSource> = {};
+export const aptSchema = {
+  lockedSchema: lockedAptSource,
+  entrySchema: aptEntrySchema,
+  normalise: normaliseApt,
+  differences: aptDifferences,
+  lockProblems: () => [],
+  gateLocked: gateApt,
+} as const satisfies SchemaFacet<LockedAptSource, AptEntry>;

@@ -2,7 +2,7 @@ import { Annotation } from '../../core/media-types.js';
 import { plural } from '../../core/units.js';
 import type { LockedAptSource } from '../../lock/types.js';
 import type { StageStep, ViewFacet } from '../facets/view.js';
-import { gateApt } from './gate-apt.js';
+import { gateApt } from './gate-index.js';
 import type { StagedApt } from './stage-apt.js';
 
 const stage = {

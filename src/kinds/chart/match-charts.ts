@@ -1,7 +1,6 @@
 import { comparableUrl } from '../../core/url-form.js';
-import type { ChartEntry } from '../../manifest/types.js';
 import { byKey } from '../../lock/canonical-json.js';
-import type { LockedChart } from '../../lock/types.js';
+import type { ChartEntry, LockedChart } from './schema.js';
 
 /** Charts are matched by repository (compared as a URL) and name. */
 const key = (repo: string, name: string) => `${comparableUrl(repo)} ${name}`;

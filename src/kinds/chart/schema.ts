@@ -1,5 +1,140 @@
-import type { LockedChart } from '../../lock/types.js';
-import type { SchemaFacet } from '../facets/schema.js';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { z } from 'zod';
+import { byKey } from '../../lock/canonical-json.js';
+import { formatReference, parseReference } from '../../core/reference.js';
+import { comparableUrl } from '../../core/url-form.js';
+import { digest, hex64, size } from '../../lock/fields.js';
+import { httpUrlProblem, isRecord, isString, list, unionMessage } from '../../manifest/fields.js';
+import type { NormaliseContext, SchemaFacet } from '../facets/schema.js';
+import { gateCharts } from './gate-lock.js';
+import { chartDifferences } from './match-charts.js';
+
+/** Who vouched for a chart's `.tgz`: the classic repository's index.yaml digest, or an OCI registry manifest. */
+const chartVouchedBy = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('index'),
+      indexUrl: z.string(),
+      /** hex sha256 of index.yaml as downloaded */
+      indexSha256: hex64,
+      url: z.string(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('oci'), ref: z.string(), manifestDigest: digest }).strict(),
+]);
+export type ChartVouchedBy = z.infer<typeof chartVouchedBy>;
+
+/** An image a chart uses, with where discovery found it (or `extraImages`). */
+const chartImage = z.object({ ref: z.string(), sources: z.array(z.string()) }).strict();
+export type ChartImage = z.infer<typeof chartImage>;
+
+/** spec.charts entry, resolved (docs/charts.md). */
+export const lockedChart = z
+  .object({
+    repo: z.string(),
+    name: z.string(),
+    /** What the manifest asked for: an exact version or a range. */
+    requested: z.string(),
+    version: z.string(),
+    /** hex sha256 of the .tgz */
+    sha256: hex64,
+    size,
+    vouchedBy: chartVouchedBy,
+    /** The manifest's images / extraImages / excludeImages, kept to tell when the manifest changed. */
+    imagesEnabled: z.boolean(),
+    extraImages: z.array(z.string()),
+    excludeImages: z.array(z.string()),
+    /** Values files given in the manifest, with their sha256 when resolved. */
+    values: z.array(z.object({ path: z.string(), sha256: hex64 }).strict()),
+    images: z.array(chartImage),
+  })
+  .strict();
+export type LockedChart = z.infer<typeof lockedChart>;
+
+/** A chart repository: a classic one (https://…, serving index.yaml) or an OCI registry path (oci://host/path). */
+export function chartRepoProblem(value: string): string | undefined {
+  if (value.startsWith('oci://')) return /^oci:\/\/[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/.test(value) ? undefined : `"${value}" is not an oci://host/path reference`;
+  return httpUrlProblem(value);
+}
+
+/** spec.charts item as written. */
+export const chartEntrySchema = z
+  .object({
+    repo: z.string().superRefine((v, ctx) => {
+      const why = chartRepoProblem(v);
+      if (why) ctx.addIssue({ code: z.ZodIssueCode.custom, message: why });
+    }),
+    name: z.string().regex(/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/, 'expected a chart name (lower-case letters, digits, ., _ and -)'),
+    version: z.union([z.string().min(1), z.number()], { errorMap: unionMessage('expected a chart version or a semver range such as ^61.0.0') }),
+    images: z.boolean().optional(),
+    values: z.array(z.string().min(1)).optional(),
+    extraImages: z.array(z.string()).optional(),
+    excludeImages: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+
+/** One spec.charts entry with defaults applied (docs/charts.md). */
+export interface ChartEntry {
+  /** `https://…` (classic repository) or `oci://host/path`. */
+  repo: string;
+  name: string;
+  /** An exact version or a semver range. */
+  version: string;
+  /** Add the images the chart uses to the bundle (default true). */
+  images: boolean;
+  /** Values files, absolute paths (given relative to the manifest). */
+  values: string[];
+  /** Normalised references added to what discovery finds. */
+  extraImages: string[];
+  /** Patterns of images to drop: a reference or prefix, `*` matching any run of characters. */
+  excludeImages: string[];
+}
+
+function normaliseCharts(raw: unknown, { at: key, manifestPath, problems }: NormaliseContext): ChartEntry[] {
+  const out: ChartEntry[] = [];
+  const seen = new Map<string, number>();
+  list(raw).forEach((c, i) => {
+    if (!isRecord(c) || !isString(c.repo) || !isString(c.name) || (!isString(c.version) && typeof c.version !== 'number')) return;
+    // The same repository written two ways (`HTTPS://Charts.Example`, `https://charts.example/`) is one repository.
+    const dup = `${comparableUrl(c.repo.replace(/\/+$/, ''))} ${c.name}`;
+    const first = seen.get(dup);
+    if (first !== undefined) {
+      problems.push({ path: [...key, i, 'name'], message: `chart ${c.name} from ${c.repo} is listed twice (also spec.charts.${first})` });
+      return;
+    }
+    seen.set(dup, i);
+    const refs = (field: 'extraImages', v: unknown): string[] =>
+      list(v).flatMap((r, n) => {
+        if (!isString(r)) return [];
+        try {
+          return [formatReference(parseReference(r))];
+        } catch (err) {
+          problems.push({ path: [...key, i, field, n], message: (err as Error).message });
+          return [];
+        }
+      });
+    out.push({
+      repo: c.repo.replace(/\/+$/, ''),
+      name: c.name,
+      version: String(c.version),
+      images: c.images !== false,
+      values: list(c.values).filter(isString).map((v) => resolvePath(dirname(manifestPath), v)),
+      extraImages: refs('extraImages', c.extraImages),
+      excludeImages: list(c.excludeImages).filter(isString),
+    });
+  });
+  return out;
+}
 
 /** The chart kind's schema facet (kinds/kind.ts). */
-export const chartSchema: SchemaFacet<LockedChart> = {};
+export const chartSchema = {
+  lockedSchema: lockedChart,
+  entrySchema: chartEntrySchema,
+  normalise: normaliseCharts,
+  differences: chartDifferences,
+  // The images a chart's lock entry lists are in lock.images because of it: the manifest wants them too.
+  broughtImages: (locked: LockedChart[]) => locked.flatMap((c) => c.images.map((i) => i.ref)),
+  lockProblems: () => [],
+  lockOrder: (locked: LockedChart[]) => [...locked].sort(byKey((c) => `${c.repo} ${c.name}`)),
+  gateLocked: gateCharts,
+} as const satisfies SchemaFacet<LockedChart, ChartEntry>;

@@ -2,7 +2,6 @@ import type { BundleReader } from '../../bundle/reader.js';
 import type { EventSink } from '../../core/events.js';
 import type { Descriptor, ImageManifest } from '../../core/media-types.js';
 import type { BundleCounts } from '../../lock/counts.js';
-import type { Lock } from '../../lock/types.js';
 import type { Report } from '../../validate/gate-lock.js';
 import type { Rule } from '../../validate/grammar.js';
 import type { NodeRegistry } from '../rke2/registry-config.js';
@@ -112,7 +111,7 @@ export interface ViewFacet<Locked> {
   /** How its counts are said in a summary line (`3 images`), for those it has any of; formatCounts orders them. */
   countWords(c: BundleCounts): Partial<Record<keyof BundleCounts, string>>;
   /** The gate's check of one index.json entry of this kind, with what it needs of the lock looked up once. */
-  gate(lock: Lock, g: EntryGate): (d: Descriptor) => Promise<void>;
+  gate(locked: readonly Locked[], g: EntryGate): (d: Descriptor) => Promise<void>;
   /** Images are not staged: push carries them to the registry, not to --dir. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly stage?: StageStep<any>;

@@ -1,5 +1,5 @@
 import { fileNameProblem } from '../../manifest/file-name.js';
-import type { LockedFerry } from '../../lock/types.js';
+import type { LockedFerry } from './schema.js';
 
 /** `ferry-<version>-linux-<arch>`: the release name of the single executable (`npm run release`). */
 export const FERRY_RELEASE_RE = /^ferry-([0-9][0-9A-Za-z.+~-]*)-linux-([a-z0-9_]+)$/;

@@ -1,5 +1,5 @@
 import { FerryError } from '../../core/errors.js';
-import type { LockedFerry } from '../../lock/types.js';
+import type { LockedFerry } from './schema.js';
 
 /**
  * `--lock` carries exactly what the lock pins: the ferry executable given now (spec.ferry or --with-ferry) must be

@@ -25,14 +25,14 @@ export const ferryView = {
   },
   count: (locked) => (locked[0] ? { ferry: locked[0].version } : {}),
   countWords: (c) => (c.ferry !== undefined ? { ferry: `ferry ${c.ferry}` } : {}),
-  gate: (lock, g) => (d) =>
+  gate: ([ferry], g) => (d) =>
     g.namedFile(d, {
       noun: 'ferry executable',
-      sha256: lock.ferry?.name === (d.annotations?.[Annotation.Title] ?? '') ? lock.ferry.sha256 : undefined,
+      sha256: ferry?.name === (d.annotations?.[Annotation.Title] ?? '') ? ferry.sha256 : undefined,
       // Stage writes ferry's SBOM under its layer title: it must be the name the lock gives it.
       async after(m, what) {
         const sbomTitle = m.layers[1]?.annotations?.[Annotation.Title];
-        if (m.layers[1] && sbomTitle !== lock.ferry?.sbom?.name) g.mismatch(what, `SBOM layer ${Annotation.Title}`, sbomTitle, lock.ferry?.sbom?.name ?? '(no SBOM)');
+        if (m.layers[1] && sbomTitle !== ferry?.sbom?.name) g.mismatch(what, `SBOM layer ${Annotation.Title}`, sbomTitle, ferry?.sbom?.name ?? '(no SBOM)');
       },
     }),
   stage,

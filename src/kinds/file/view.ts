@@ -24,8 +24,8 @@ export const fileView = {
   },
   count: (locked) => ({ files: locked.length }),
   countWords: (c) => (c.files > 0 ? { files: plural(c.files, 'file') } : {}),
-  gate(lock, g) {
-    const files = new Map(lock.files.map((f) => [f.name, f]));
+  gate(locked, g) {
+    const files = new Map(locked.map((f) => [f.name, f]));
     return (d) => g.namedFile(d, { noun: 'file', sha256: files.get(d.annotations?.[Annotation.Title] ?? '')?.sha256 });
   },
   stage,

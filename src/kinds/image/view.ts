@@ -21,8 +21,8 @@ export const imageView = {
   // The lock's images include those charts brought in (they are pulled and pushed as images).
   count: (locked) => ({ images: locked.length }),
   countWords: (c) => (c.images > 0 ? { images: plural(c.images, 'image') } : {}),
-  gate(lock, g) {
-    const images = new Map(lock.images.map((i) => [i.ref, i]));
+  gate(locked, g) {
+    const images = new Map(locked.map((i) => [i.ref, i]));
     return async (d) => {
       const a = d.annotations ?? {};
       const ref = a[Annotation.RefName] ?? '';

@@ -1,6 +1,5 @@
 import { sameUrl } from '../../core/url-form.js';
-import type { Rke2Entry } from '../../manifest/types.js';
-import type { LockedRke2 } from '../../lock/types.js';
+import type { LockedRke2, Rke2Entry } from './schema.js';
 
 const sets = (s: string[] | undefined): string => (s === undefined ? 'the all-in-one tarball' : `[${[...s].sort().join(', ')}]`);
 

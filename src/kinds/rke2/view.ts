@@ -40,8 +40,8 @@ export const rke2View = {
   // The release's files, its image tarballs among them.
   count: (locked) => ({ rke2Files: locked[0]?.files.length ?? 0 }),
   countWords: (c) => (c.rke2Files > 0 ? { rke2Files: rke2Files(c.rke2Files) } : {}),
-  gate(lock, g) {
-    const files = new Map((lock.rke2?.files ?? []).map((f) => [f.name, f]));
+  gate([rke2], g) {
+    const files = new Map((rke2?.files ?? []).map((f) => [f.name, f]));
     return (d) => {
       const a = d.annotations ?? {};
       const f = files.get(a[Annotation.Title] ?? '');
@@ -49,9 +49,9 @@ export const rke2View = {
         noun: 'RKE2 file',
         sha256: f?.sha256,
         before(what) {
-          if (!lock.rke2) return;
+          if (!rke2) return;
           if (a[Annotation.Rke2Role] !== f?.role) g.mismatch(what, Annotation.Rke2Role, a[Annotation.Rke2Role], f?.role ?? '');
-          if (a[Annotation.Rke2Version] !== undefined && a[Annotation.Rke2Version] !== lock.rke2.version) g.mismatch(what, Annotation.Rke2Version, a[Annotation.Rke2Version], lock.rke2.version);
+          if (a[Annotation.Rke2Version] !== undefined && a[Annotation.Rke2Version] !== rke2.version) g.mismatch(what, Annotation.Rke2Version, a[Annotation.Rke2Version], rke2.version);
           if (a[Annotation.Rke2ImageSet] !== undefined && a[Annotation.Rke2ImageSet] !== f?.imageSet) g.mismatch(what, Annotation.Rke2ImageSet, a[Annotation.Rke2ImageSet], f?.imageSet ?? '');
         },
         async after(m, what) {

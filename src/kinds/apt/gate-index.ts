@@ -1,11 +1,11 @@
 import { Annotation, type Descriptor } from '../../core/media-types.js';
-import type { Lock } from '../../lock/types.js';
+import type { LockedAptSource } from '../../lock/types.js';
 import { mediaTypeProblem } from '../../validate/grammar.js';
 import type { EntryGate } from '../facets/view.js';
 
 /** A deb entry is a file named in the lock (its pool file); an apt-meta entry's layers are the source's indexes. */
-export function gateApt(lock: Lock, g: EntryGate): (d: Descriptor) => Promise<void> {
-  const debs = new Map((lock.apt ?? []).flatMap((s) => s.debs).map((d) => [d.file, d]));
+export function gateApt(locked: readonly LockedAptSource[], g: EntryGate): (d: Descriptor) => Promise<void> {
+  const debs = new Map(locked.flatMap((s) => s.debs).map((d) => [d.file, d]));
   return async (d) => {
     const a = d.annotations ?? {};
     if (a[Annotation.Kind] !== 'apt-meta') return g.namedFile(d, { noun: 'deb', sha256: debs.get(a[Annotation.Title] ?? '')?.sha256 });
@@ -17,7 +17,7 @@ export function gateApt(lock: Lock, g: EntryGate): (d: Descriptor) => Promise<vo
       if (g.check(`apt metadata ${ref}`, `layer ${Annotation.Title}`, t, metaPathProblem) && t?.endsWith('/Packages.gz')) {
         // dists/<suite>/<component>/binary-<arch>/Packages.gz: each segment a value the lock already vouched for.
         const [, suite, component, bin] = (t ?? '').split('/');
-        const source = (lock.apt ?? []).find((s) => s.suites.includes(suite ?? '') && s.components.includes(component ?? '') && s.architectures.some((x) => bin === `binary-${x}`));
+        const source = locked.find((s) => s.suites.includes(suite ?? '') && s.components.includes(component ?? '') && s.architectures.some((x) => bin === `binary-${x}`));
         if (!source) g.report({ artifact: `apt metadata ${ref}`, field: `layer ${Annotation.Title}`, value: t, why: "does not name a suite, component and architecture of the lock" });
       }
     }

@@ -1,11 +1,11 @@
 import { chartRefName } from '../../bundle/format.js';
 import { Annotation, type Descriptor } from '../../core/media-types.js';
-import type { Lock } from '../../lock/types.js';
+import type { LockedChart } from '../../lock/types.js';
 import type { EntryGate } from '../facets/view.js';
 
 /** A chart entry: its ref name a chart of the lock, its title, version, layer and Chart.yaml that chart's. */
-export function gateChart(lock: Lock, g: EntryGate): (d: Descriptor) => Promise<void> {
-  const charts = new Map((lock.charts ?? []).map((c) => [chartRefName(c.name, c.version), c]));
+export function gateChart(locked: readonly LockedChart[], g: EntryGate): (d: Descriptor) => Promise<void> {
+  const charts = new Map(locked.map((c) => [chartRefName(c.name, c.version), c]));
   return async (d) => {
     const a = d.annotations ?? {};
     const ref = a[Annotation.RefName] ?? '';
