@@ -1,0 +1,20 @@
+import type { AnyKind } from '../kinds/kind.js';
+import type { Lock } from '../lock/types.js';
+import type { BundleManifest } from '../manifest/types.js';
+
+/**
+ * A kind's entries in the bundle manifest, `spec.<key>`, as a list whatever its cardinality (an absent key is an
+ * empty list). The one place pull reads the manifest by kind, so a change of the manifest's types lands here.
+ */
+export function manifestEntries(manifest: BundleManifest, kind: AnyKind): unknown[] {
+  const v = (manifest as unknown as Record<string, unknown>)[kind.key];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** Sets a kind's locked entries on the lock: a list (left out when empty unless `keepEmpty`), or its single value. */
+export function setLocked(lock: Lock, kind: AnyKind, locked: unknown[], keepEmpty = false): void {
+  const out = lock as unknown as Record<string, unknown>;
+  if (kind.cardinality === 'single') {
+    if (locked[0] !== undefined) out[kind.key] = locked[0];
+  } else if (locked.length > 0 || keepEmpty) out[kind.key] = locked;
+}
