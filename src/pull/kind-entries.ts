@@ -1,3 +1,4 @@
+import type { PullTally } from '../kinds/facets/source.js';
 import type { AnyKind } from '../kinds/kind.js';
 import type { Lock } from '../lock/types.js';
 import type { BundleManifest } from '../manifest/types.js';
@@ -17,4 +18,16 @@ export function setLocked(lock: Lock, kind: AnyKind, locked: unknown[], keepEmpt
   if (kind.cardinality === 'single') {
     if (locked[0] !== undefined) out[kind.key] = locked[0];
   } else if (locked.length > 0 || keepEmpty) out[kind.key] = locked;
+}
+
+/** Every kind's part of pull's result, together: counts added up, lists joined, the rest as its kind gave it. */
+export function mergeTallies(tallies: PullTally[]): PullTally {
+  const out: Record<string, unknown> = {};
+  for (const t of tallies) {
+    for (const [field, v] of Object.entries(t)) {
+      const had = out[field];
+      out[field] = typeof v === 'number' ? ((had as number | undefined) ?? 0) + v : Array.isArray(v) ? [...((had as unknown[] | undefined) ?? []), ...v] : v;
+    }
+  }
+  return out as PullTally;
 }

@@ -9,7 +9,7 @@ import type { Descriptor } from '../core/media-types.js';
 import { copyGraph } from '../graph/copy.js';
 import { isManifestLike } from '../graph/successors.js';
 import { walkGraph } from '../graph/walk.js';
-import type { FetchContext, GraphPlan, IndexEntry, SourceContext } from '../kinds/facets/source.js';
+import type { FetchContext, GraphPlan, IndexEntry, PullTally, SourceContext } from '../kinds/facets/source.js';
 import { KINDS, lockedOf } from '../kinds/index.js';
 import type { AnyKind } from '../kinds/kind.js';
 import { checkLockMatchesManifest, readLock, serializeLock } from '../lock/lock-file.js';
@@ -27,6 +27,7 @@ import { signSums } from '../trust/bundle-signature.js';
 import { Arrivals } from './arrivals.js';
 import { type SourcedKind, checkLocalLock, loadSources, resolveAll, resolveDetail, resolveLocal } from './resolve-all.js';
 import { buildBundleIndex } from './bundle-index.js';
+import { mergeTallies } from './kind-entries.js';
 
 /**
  * Entries resolved, planned or fetched at once, whatever their kind: one bound for the whole pull (blob transfers
@@ -70,9 +71,9 @@ export interface PullResult {
   /** Blobs a delta bundle leaves out (the enclave has them). */
   omitted: number;
   /** Each chart with the images found in it and where (also in the lock). */
-  charts: { name: string; version: string; images: { ref: string; sources: string[] }[] }[];
+  charts: NonNullable<PullTally['charts']>;
   /** ferry's own executable, when carried (spec.ferry or --with-ferry). */
-  ferry?: { name: string; version: string; sha256: string };
+  ferry?: PullTally['ferry'];
 }
 
 /**
@@ -117,18 +118,19 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
   const base = opts.sincePath ? await loadDeltaBase(opts.sincePath, opts.client) : undefined;
   if (base) events({ type: 'info', message: `  delta against ${base.kind} ${base.file}: ${base.digests.size} digests the enclave has are left out` });
   // Downloads count in the fetch phase; the writer, running beside them, counts its own bytes in the write phase.
+  const tally = mergeTallies(kinds.map((k) => k.source.tally(lockedOf(lock, k.kind))));
   const written = await fetchAndWrite(manifest.name, lock, kinds, { ...ctx, store, events: inPhase(events, 'fetch'), position: 0 }, limit, opts, events, base);
   return {
     bundle: opts.outPath,
     lockPath,
     bytes: written.bytes,
     counts: bundleCounts(lock),
-    images: lock.images.length,
-    files: lock.files.length + (lock.rke2?.files.length ?? 0) + (lock.apt ?? []).reduce((n, a) => n + a.debs.length, 0),
+    images: tally.images ?? 0,
+    files: tally.files ?? 0,
     blobs: written.blobs,
     omitted: written.omitted,
-    charts: (lock.charts ?? []).map((c) => ({ name: c.name, version: c.version, images: c.images })),
-    ...(lock.ferry ? { ferry: { name: lock.ferry.name, version: lock.ferry.version, sha256: lock.ferry.sha256 } } : {}),
+    charts: tally.charts ?? [],
+    ...(tally.ferry ? { ferry: tally.ferry } : {}),
   };
 }
 

@@ -16,6 +16,7 @@ export const source: KindSource<LockedAptSource, AptEntry> = {
     ctx.caches.aptFiles.set(r.locked, r.files);
     return { locked: r.locked };
   },
+  tally: (locked) => ({ files: locked.reduce((n, a) => n + a.debs.length, 0) }),
   report: (a) => [`  resolved apt ${a.url} [${a.suites.join(' ')}] → ${a.debs.length} packages`],
   sizes: (a) => a.debs.map((d) => ({ digest: `sha256:${d.sha256}`, size: d.size })),
   // A source's .debs one after another (fetch-apt.ts), as before; sources are entries under pull's one limit.

@@ -23,6 +23,7 @@ export const source: KindSource<LockedChart, ChartEntry> = {
     }));
     return { locked, implies };
   },
+  tally: (locked) => ({ charts: locked.map((c) => ({ name: c.name, version: c.version, images: c.images })) }),
   report: (c) => [
     `  resolved chart ${c.name} ${c.requested} → ${c.version} (sha256 ${c.sha256}), ${c.images.length} images:`,
     ...c.images.map((img) => `    ${img.ref}  ← ${img.sources.join('; ')}`),

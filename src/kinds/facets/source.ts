@@ -90,6 +90,15 @@ export interface GraphPlan {
  */
 export type ResolveStage = 'local' | 'first' | 'counted' | 'last';
 
+/** What a kind adds to pull's result (pull/pull-bundle.ts PullResult): counts add up across kinds, lists join. */
+export interface PullTally {
+  images?: number;
+  /** Files, RKE2 release files and .debs alike. */
+  files?: number;
+  charts?: { name: string; version: string; images: { ref: string; sources: string[] }[] }[];
+  ferry?: { name: string; version: string; sha256: string };
+}
+
 interface ResolveSide<Locked, Entry> {
   stage: ResolveStage;
   /** The kind's entries in this pull; absent: the manifest's `spec.<key>` (pull/manifest-entries.ts). */
@@ -107,6 +116,8 @@ interface ResolveSide<Locked, Entry> {
   summary?(entries: Entry[]): string | undefined;
   /** A `local` kind on a `--lock` pull: the lock's entries must be what was read now. */
   checkLock?(locked: Locked[], now: Locked[], manifestPath: string): void;
+  /** Its part of pull's result, from its locked entries. */
+  tally(locked: Locked[]): PullTally;
   /** The lock lists the kind even when empty (lockVersion 1 requires `images` and `files`). */
   lockKeepsEmpty?: boolean;
 }

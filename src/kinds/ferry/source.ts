@@ -17,6 +17,7 @@ export const source: KindSource<LockedFerry, string> = {
   },
   describe: (path) => ({ what: `ferry ${path}`, url: path }),
   resolve: async (path) => ({ locked: await resolveFerry(path) }),
+  tally: ([f]) => (f ? { ferry: { name: f.name, version: f.version, sha256: f.sha256 } } : {}),
   report: (f) => [`  resolved ferry ${f.version} (${f.name}, sha256 ${f.sha256}${f.vouchedBy.kind === 'sha256sums' ? ', listed in its SHA256SUMS' : ''})`],
   checkLock: (locked, now, manifestPath) => checkFerryLock(locked[0], now[0], manifestPath),
   sizes: (f) => [{ digest: `sha256:${f.sha256}`, size: f.size }],

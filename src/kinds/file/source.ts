@@ -10,6 +10,7 @@ export const source: KindSource<LockedFile, FileEntry> = {
   stage: 'counted',
   lockKeepsEmpty: true,
   summary: (entries) => `${entries.length} files`,
+  tally: (locked) => ({ files: locked.length }),
   describe: (entry) => ({ what: `file ${entry.url}`, url: entry.url }),
   resolve: async (entry, ctx) => ({ locked: await resolveFile(entry, ctx.http) }),
   sizes: (f) => [{ digest: `sha256:${f.sha256}`, size: f.size ?? 0 }],

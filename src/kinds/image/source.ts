@@ -10,6 +10,7 @@ export const source: KindSource<LockedImage, ImageEntry> = {
   announces: true,
   lockKeepsEmpty: true,
   key: (entry) => entry.ref,
+  tally: (locked) => ({ images: locked.length }),
   summary: (entries) => `${entries.length} images`,
   describe: (entry, ctx) => ({ what: `image ${entry.ref}`, url: manifestUrl(ctx.client, entry.ref) }),
   async resolve(entry, ctx) {

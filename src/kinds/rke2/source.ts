@@ -12,6 +12,7 @@ export const source: KindSource<LockedRke2, Rke2Entry> = {
   summary: (entries) => (entries[0] ? `RKE2 ${entries[0].version}` : undefined),
   describe: (entry) => ({ what: `RKE2 ${entry.version}`, url: entry.releaseUrl }),
   resolve: async (entry, ctx) => ({ locked: await resolveRke2(entry, ctx.http) }),
+  tally: (locked) => ({ files: locked.reduce((n, r) => n + r.files.length, 0) }),
   report: (r) => [`  resolved RKE2 ${r.version} (${r.arch}) → ${r.files.length} files, sha256s from ${r.files[0]?.url}`],
   sizes: (r) => r.files.map((f) => ({ digest: `sha256:${f.sha256}`, size: f.size ?? 0 })),
   // One entry, its release files fetched side by side inside fetchRke2 (each announced as a file).
