@@ -5,32 +5,35 @@ import pLimit from 'p-limit';
 import type { Digest } from '../core/digest.js';
 import { type EventSink, inPhase, noEvents } from '../core/events.js';
 import { writeBundle } from '../bundle/writer.js';
-import { type HttpGetter, fetchFile } from '../kinds/file/file-fetcher.js';
-import { type ImagePlan, fetchImage, planImage } from '../kinds/image/image-fetcher.js';
 import type { Descriptor } from '../core/media-types.js';
 import { copyGraph } from '../graph/copy.js';
 import { isManifestLike } from '../graph/successors.js';
 import { walkGraph } from '../graph/walk.js';
+import type { FetchContext, GraphPlan, IndexEntry, PullTally, SourceContext } from '../kinds/facets/source.js';
+import { KINDS, lockedOf } from '../kinds/index.js';
+import type { AnyKind } from '../kinds/kind.js';
 import { checkLockMatchesManifest, readLock, serializeLock } from '../lock/lock-file.js';
-import type { Lock, LockedRke2 } from '../lock/types.js';
+import type { Lock } from '../lock/types.js';
 import { type BundleCounts, bundleCounts } from '../lock/counts.js';
-import { fetchRke2, rke2Annotations } from '../kinds/rke2/fetch-rke2.js';
-import { fetchChart } from '../kinds/chart/chart-fetcher.js';
-import type { FetchedFiles } from '../kinds/apt/apt-index.js';
-import { fetchApt } from '../kinds/apt/fetch-apt.js';
 import { type DeltaBase, loadDeltaBase } from '../delta/delta-base.js';
 import { loadManifest } from '../manifest/load.js';
 import { overridePlatforms } from '../manifest/platform-override.js';
-import type { BundleManifest, PlatformSpec } from '../manifest/types.js';
+import type { PlatformSpec } from '../manifest/types.js';
 import type { RegistryClient } from '../registry/client.js';
+import type { HttpGetter } from '../registry/http-getter-type.js';
 import { ContentStore } from '../store/content-store.js';
 import { TOOL_VERSION } from '../version.js';
 import { signSums } from '../trust/bundle-signature.js';
 import { Arrivals } from './arrivals.js';
-import { resolveAll } from './resolve-all.js';
+import { type SourcedKind, checkLocalLock, loadSources, resolveAll, resolveDetail, resolveLocal } from './resolve-all.js';
 import { buildBundleIndex } from './bundle-index.js';
-import { ferryPath, resolveFerry, storeFerry } from '../kinds/ferry/ferry-artifact.js';
-import { checkFerryLock } from '../kinds/ferry/match-ferry.js';
+import { mergeTallies } from './kind-entries.js';
+
+/**
+ * Entries resolved, planned or fetched at once, whatever their kind: one bound for the whole pull (blob transfers
+ * have their own, `concurrency`). A kind that must go one by one inside an entry says so in its source.ts.
+ */
+const ENTRIES_AT_ONCE = 8;
 
 export interface PullOptions {
   manifestPath: string;
@@ -68,9 +71,9 @@ export interface PullResult {
   /** Blobs a delta bundle leaves out (the enclave has them). */
   omitted: number;
   /** Each chart with the images found in it and where (also in the lock). */
-  charts: { name: string; version: string; images: { ref: string; sources: string[] }[] }[];
+  charts: NonNullable<PullTally['charts']>;
   /** ferry's own executable, when carried (spec.ferry or --with-ferry). */
-  ferry?: { name: string; version: string; sha256: string };
+  ferry?: PullTally['ferry'];
 }
 
 /**
@@ -91,25 +94,19 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
   const manifest = opts.platforms ? overridePlatforms(loaded, opts.platforms) : loaded;
   if (opts.platforms) events({ type: 'info', message: `platforms ${platformsText(opts.platforms)} (--platform) for every image, over the manifest's` });
   let lock: Lock;
-  // Manifests fetched while resolving, by digest, so the fetch does not request them a second time.
-  const seen = new Map<string, Buffer>();
-  // Chart archives read while resolving (to find their images), by sha256, so the fetch does not download them again.
-  const chartArchives = new Map<string, Buffer>();
-  // apt metadata read while resolving (keyrings, signed Releases, Packages indexes), per source, for the bundle.
-  const aptFiles: FetchedFiles[] = [];
-  const ferryFile = await ferryPath(opts.withFerry, manifest.ferry);
+  // What resolve reads that the fetch would otherwise ask for again (facets/source.ts ResolveCaches).
+  const caches = { manifests: new Map<string, Buffer>(), chartArchives: new Map<string, Buffer>(), aptFiles: new Map<object, Map<string, Buffer>>() };
+  const ctx: SourceContext = { client: opts.client, http: opts.http, events, manifest, caches, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.withFerry !== undefined ? { withFerry: opts.withFerry } : {}) };
+  const limit = pLimit(ENTRIES_AT_ONCE);
+  const kinds = await loadSources(manifest, ctx);
   if (opts.lockPath) {
     lock = await readLock(opts.lockPath);
     checkLockMatchesManifest(lock, manifest);
-    checkFerryLock(lock.ferry, ferryFile ? await resolveFerry(ferryFile) : undefined, manifest.path);
+    checkLocalLock(kinds, lock, await resolveLocal(kinds, ctx, limit, false), manifest.path);
   } else {
-    const rke2 = manifest.rke2 ? `, RKE2 ${manifest.rke2.version}` : '';
-    events({ type: 'phase', phase: 'resolve', detail: `${manifest.images.length} images, ${manifest.files.length} files${rke2}` });
-    // A local file: read first, so a wrong path or a SHA256SUMS mismatch fails before any download.
-    const ferry = ferryFile ? await resolveFerry(ferryFile) : undefined;
-    if (ferry) events({ type: 'info', message: `  resolved ferry ${ferry.version} (${ferry.name}, sha256 ${ferry.sha256}${ferry.vouchedBy.kind === 'sha256sums' ? ', listed in its SHA256SUMS' : ''})` });
-    lock = await resolveAll(manifest, opts, events, seen, chartArchives, aptFiles);
-    if (ferry) lock.ferry = ferry;
+    events({ type: 'phase', phase: 'resolve', detail: resolveDetail(kinds) });
+    // Local files first, so a wrong path or a SHA256SUMS mismatch fails before any download.
+    lock = await resolveAll(manifest, kinds, await resolveLocal(kinds, ctx, limit, true), ctx, limit);
   }
   opts.signal?.throwIfAborted();
   const lockPath = lockPathFor(opts.outPath);
@@ -120,78 +117,63 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
   const store = new ContentStore(opts.cacheDir);
   const base = opts.sincePath ? await loadDeltaBase(opts.sincePath, opts.client) : undefined;
   if (base) events({ type: 'info', message: `  delta against ${base.kind} ${base.file}: ${base.digests.size} digests the enclave has are left out` });
-  const written = await fetchAndWrite(manifest.name, lock, store, opts, events, seen, chartArchives, aptFiles.length > 0 ? aptFiles : undefined, base, ferryFile);
+  // Downloads count in the fetch phase; the writer, running beside them, counts its own bytes in the write phase.
+  const tally = mergeTallies(kinds.map((k) => k.source.tally(lockedOf(lock, k.kind))));
+  const written = await fetchAndWrite(manifest.name, lock, kinds, { ...ctx, store, events: inPhase(events, 'fetch'), position: 0 }, limit, opts, events, base);
   return {
     bundle: opts.outPath,
     lockPath,
     bytes: written.bytes,
     counts: bundleCounts(lock),
-    images: lock.images.length,
-    files: lock.files.length + (lock.rke2?.files.length ?? 0) + (lock.apt ?? []).reduce((n, a) => n + a.debs.length, 0),
+    images: tally.images ?? 0,
+    files: tally.files ?? 0,
     blobs: written.blobs,
     omitted: written.omitted,
-    charts: (lock.charts ?? []).map((c) => ({ name: c.name, version: c.version, images: c.images })),
-    ...(lock.ferry ? { ferry: { name: lock.ferry.name, version: lock.ferry.version, sha256: lock.ferry.sha256 } } : {}),
+    charts: tally.charts ?? [],
+    ...(tally.ferry ? { ferry: tally.ferry } : {}),
   };
 }
 
 /**
- * Apply: files first (few, and a file's size may only be known once it is here), then every image's manifests
- * (to list all blobs up front), then the blob downloads and the bundle writer run side by side — the writer takes
- * blobs in bundle order as they arrive, so the pull costs about max(download, write), not their sum. A failed
- * download aborts the writer, which removes its temporary file.
+ * Apply: the kinds fetched before writing first (few, and a file's size may only be known once it is here), then
+ * every planned graph's manifests (an image's: to list all blobs up front), then the blob downloads and the bundle
+ * writer run side by side — the writer takes blobs in bundle order as they arrive, so the pull costs about
+ * max(download, write), not their sum. A failed download aborts the writer, which removes its temporary file.
  */
-async function fetchAndWrite(
-  name: string,
-  lock: Lock,
-  store: ContentStore,
-  opts: PullOptions,
-  events: EventSink,
-  seen: ReadonlyMap<string, Buffer>,
-  chartArchives: ReadonlyMap<string, Buffer>,
-  aptFiles: FetchedFiles[] | undefined,
-  base?: DeltaBase,
-  ferryFile?: string,
-) {
+async function fetchAndWrite(name: string, lock: Lock, kinds: SourcedKind[], ctx: FetchContext, limit: ReturnType<typeof pLimit>, opts: PullOptions, events: EventSink, base?: DeltaBase) {
+  const { store } = ctx;
   events({ type: 'phase', phase: 'fetch' });
-  const artifacts = pLimit(16);
-  // Image manifests first (small, mostly read while resolving): then every blob's size is known, and the fetch
-  // phase announces what it will move before its first download.
-  const plans = await Promise.all(lock.images.map((locked) => artifacts(() => planImage(locked, opts.client, store, seen))));
-  events({ type: 'phase', phase: 'fetch', ...fetchTotals(lock, plans, base) });
-  // Downloads count in the fetch phase; the writer, running beside them, counts its own bytes in the write phase.
-  const fetchEvents = inPhase(events, 'fetch');
-  const files = await Promise.all(
-    lock.files.map((f) =>
-      artifacts(async () => {
-        opts.signal?.throwIfAborted();
-        events({ type: 'artifact-start', kind: 'file', name: f.name });
-        const root = await fetchFile(f, opts.http, store, fetchEvents);
-        events({ type: 'artifact-done', kind: 'file', name: f.name, digest: `sha256:${f.sha256}` });
-        return { name: f.name, root };
-      }),
-    ),
-  );
-  const ferry: { name: string; root: Descriptor; version: string }[] = [];
-  if (lock.ferry && ferryFile) {
-    events({ type: 'artifact-start', kind: 'ferry', name: lock.ferry.name });
-    ferry.push({ name: lock.ferry.name, root: await storeFerry(lock.ferry, ferryFile, store, fetchEvents), version: lock.ferry.version });
-    events({ type: 'artifact-done', kind: 'ferry', name: lock.ferry.name, digest: `sha256:${lock.ferry.sha256}` });
-  }
-  const rke2 = lock.rke2 ? await fetchRke2(lock.rke2, opts.http, store, fetchEvents) : [];
-  const charts = await Promise.all(
-    (lock.charts ?? []).map(async (c) => {
-      events({ type: 'artifact-start', kind: 'chart', name: `${c.name} ${c.version}` });
-      const root = await fetchChart(c, chartArchives.get(c.sha256), opts.http, opts.client, store, fetchEvents);
-      events({ type: 'artifact-done', kind: 'chart', name: `${c.name} ${c.version}`, digest: root.digest });
-      return { chart: c, root };
+  // Planned graphs first (their manifests small, mostly read while resolving): then every blob's size is known, and
+  // the fetch phase announces what it will move before its first download.
+  const planned = await Promise.all(
+    kinds.map(async (k) => {
+      const plan = k.source.plan;
+      const locked = plan ? lockedOf(lock, k.kind) : [];
+      return { k, plans: await Promise.all(locked.map((l, position) => limit(() => (plan as NonNullable<typeof plan>)(l, { ...ctx, position })))) };
     }),
   );
-  const apt = lock.apt ? await fetchApt(lock.apt, aptFiles, opts.http, store, fetchEvents) : { debs: [], meta: [] };
-  const rke2Indexed = rke2.map((r) => ({ name: r.file.name, root: r.root, annotations: rke2Annotations(lock.rke2 as LockedRke2, r.file) }));
-  const index = buildBundleIndex(plans, files, rke2Indexed, charts, apt, ferry);
-  const fileNodes = await walkGraph(store, [...files.map((f) => f.root), ...ferry.map((f) => f.root), ...rke2.map((r) => r.root), ...charts.map((c) => c.root), ...apt.debs.map((d) => d.root), ...apt.meta.map((m) => m.root)]);
-  const all = new Map([...fileNodes, ...plans.flatMap((p) => p.nodes)].map((d) => [d.digest as string, d]));
+  const plans = planned.flatMap((p) => p.plans.map((plan) => ({ k: p.k, plan })));
+  events({ type: 'phase', phase: 'fetch', ...fetchTotals(lock, kinds, plans.map((p) => p.plan), base) });
+  // The other kinds one after another, in KINDS order; each kind's entries together.
+  const indexed: { kind: AnyKind; entries: IndexEntry[] }[] = [];
+  for (const k of kinds) {
+    const fetch = k.source.fetch;
+    if (!fetch) continue;
+    const per = await Promise.all(
+      lockedOf(lock, k.kind).map((l, position) =>
+        limit(async () => {
+          opts.signal?.throwIfAborted();
+          return fetch(l, { ...ctx, position });
+        }),
+      ),
+    );
+    indexed.push({ kind: k.kind, entries: per.flat() });
+  }
+  // What was fetched is in the cache, walked for its blobs; a planned graph listed its nodes while planning.
+  const fileNodes = await walkGraph(store, indexed.flatMap((f) => f.entries.map((e) => e.descriptor)));
+  for (const p of planned) if (p.k.source.plan) indexed.push({ kind: p.k.kind, entries: p.plans.flatMap((plan) => plan.entries) });
+  const index = buildBundleIndex(indexed, KINDS);
+  const all = new Map([...fileNodes, ...plans.flatMap((p) => p.plan.nodes)].map((d) => [d.digest as string, d]));
   // A delta leaves out the blobs the enclave has; manifests always travel, so the bundle can still be walked.
   const omitted = new Map([...all].filter(([digest, d]) => base?.digests.has(digest) && !isManifestLike(d)).map(([digest, d]) => [digest, d.size]));
   const blobs = new Map([...all].filter(([digest]) => !omitted.has(digest)).map(([digest, d]) => [digest, d.size]));
@@ -199,21 +181,22 @@ async function fetchAndWrite(
   const failed = new AbortController();
   const stop = opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal;
   const arrivals = new Arrivals(store, stop, new Set(omitted.keys()));
-  const ctx = { target: arrivals, events: fetchEvents, tracker: new Map<string, Promise<void>>(), limit: pLimit(opts.concurrency ?? 8) };
+  const copy = { target: arrivals, events: ctx.events, tracker: new Map<string, Promise<void>>(), limit: pLimit(opts.concurrency ?? 8) };
   // Blob downloads are queued in the order the writer consumes them (by digest), so the writer rarely waits on a
-  // blob queued late; the image copies that follow share the tracker and only add each image's manifests.
-  const leaves = new Map<string, { plan: ImagePlan; desc: Descriptor }>();
-  for (const plan of plans) for (const desc of plan.nodes) if (!isManifestLike(desc) && !leaves.has(desc.digest) && !omitted.has(desc.digest)) leaves.set(desc.digest, { plan, desc });
+  // blob queued late; the graph copies that follow share the tracker and only add each graph's manifests.
+  const leaves = new Map<string, { plan: GraphPlan; desc: Descriptor }>();
+  for (const { plan } of plans) for (const desc of plan.nodes) if (!isManifestLike(desc) && !leaves.has(desc.digest) && !omitted.has(desc.digest)) leaves.set(desc.digest, { plan, desc });
   const inOrder = [...leaves.values()].sort((a, b) => (a.desc.digest < b.desc.digest ? -1 : 1));
-  const blobCopies = inOrder.map(({ plan, desc }) => copyGraph(plan.source, arrivals, desc, { ...ctx, subject: plan.locked.ref }));
+  const blobCopies = inOrder.map(({ plan, desc }) => copyGraph(plan.source, arrivals, desc, { ...copy, subject: plan.name }));
   const fetching = Promise.all([
     ...blobCopies,
-    ...plans.map((plan) =>
-      artifacts(async () => {
+    ...plans.map(({ k, plan }) =>
+      limit(async () => {
         opts.signal?.throwIfAborted();
-        events({ type: 'artifact-start', kind: 'image', name: plan.locked.ref });
-        await fetchImage(plan, ctx);
-        events({ type: 'artifact-done', kind: 'image', name: plan.locked.ref, digest: plan.root.digest });
+        events({ type: 'artifact-start', kind: k.kind.kind, name: plan.name });
+        // Children first, each blob verified before it is committed.
+        await copyGraph(plan.source, copy.target, plan.root, { ...copy, subject: plan.name });
+        events({ type: 'artifact-done', kind: k.kind.kind, name: plan.name, digest: plan.root.digest });
       }),
     ),
   ]).catch((err: unknown) => {
@@ -251,13 +234,10 @@ async function fetchAndWrite(
 
 const platformsText = (p: PlatformSpec) => (p === 'all' ? 'all' : p.join(','));
 
-/** What the fetch phase moves: every file, chart and .deb the lock sizes, and every image blob (not the manifests, read while planning) a delta does not leave out. */
-function fetchTotals(lock: Lock, plans: ImagePlan[], base?: DeltaBase): { totalBytes: number; totalItems: number } {
+/** What the fetch phase moves: every artifact the lock sizes, and every planned blob (not the manifests, read while planning) a delta does not leave out. */
+function fetchTotals(lock: Lock, kinds: SourcedKind[], plans: GraphPlan[], base?: DeltaBase): { totalBytes: number; totalItems: number } {
   const sizes = new Map<string, number>();
-  for (const f of [...lock.files, ...(lock.rke2?.files ?? [])]) sizes.set(`sha256:${f.sha256}`, f.size ?? 0);
-  for (const c of lock.charts ?? []) sizes.set(`sha256:${c.sha256}`, c.size);
-  for (const a of lock.apt ?? []) for (const d of a.debs) sizes.set(`sha256:${d.sha256}`, d.size);
-  if (lock.ferry) sizes.set(`sha256:${lock.ferry.sha256}`, lock.ferry.size);
+  for (const k of kinds) for (const l of lockedOf(lock, k.kind)) for (const { digest, size } of k.source.sizes?.(l) ?? []) sizes.set(digest, size);
   for (const plan of plans) for (const d of plan.nodes) if (!isManifestLike(d) && !base?.digests.has(d.digest)) sizes.set(d.digest, d.size);
   return { totalBytes: [...sizes.values()].reduce((a, b) => a + b, 0), totalItems: sizes.size };
 }

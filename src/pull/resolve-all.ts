@@ -1,86 +1,109 @@
-import pLimit from 'p-limit';
-import type { EventSink } from '../core/events.js';
-import type { FetchedFiles } from '../kinds/apt/apt-index.js';
-import { resolveApt } from '../kinds/apt/resolve-apt.js';
-import { resolveChart } from '../kinds/chart/chart-fetcher.js';
-import { resolveFile } from '../kinds/file/file-fetcher.js';
-import { resolveImage } from '../kinds/image/image-fetcher.js';
-import { resolveRke2 } from '../kinds/rke2/resolve-rke2.js';
+import type { LimitFunction } from 'p-limit';
+import type { ImpliedEntry, KindSource, ResolveStage, SourceContext } from '../kinds/facets/source.js';
+import { KINDS, lockedOf } from '../kinds/index.js';
+import type { AnyKind } from '../kinds/kind.js';
 import type { Lock } from '../lock/types.js';
 import type { BundleManifest } from '../manifest/types.js';
-import type { PullOptions } from './pull-bundle.js';
-import { type ResolveFailure, manifestUrl, settleAll, throwIfFailed } from './resolve-failures.js';
+import { manifestEntries, setLocked } from './kind-entries.js';
+import { type ResolveFailure, settleAll, throwIfFailed } from './resolve-failures.js';
+
+/** A kind with its connected side loaded and its entries in this pull. */
+export interface SourcedKind {
+  kind: AnyKind;
+  source: KindSource;
+  entries: unknown[];
+}
+
+/** Every kind's source, in KINDS order, with its entries (a local kind's entries are paths: read now, nothing else). */
+export async function loadSources(manifest: BundleManifest, ctx: SourceContext): Promise<SourcedKind[]> {
+  const out: SourcedKind[] = [];
+  for (const kind of KINDS as readonly AnyKind[]) {
+    const source = await kind.loadSource();
+    out.push({ kind, source, entries: source.entries ? await source.entries(manifest, ctx) : manifestEntries(manifest, kind) });
+  }
+  return out;
+}
+
+/** The resolve phase's detail: what the manifest asks for (`2 images, 1 files, RKE2 v1.30.2+rke2r1`). */
+export function resolveDetail(kinds: SourcedKind[]): string {
+  return kinds.flatMap((k) => k.source.summary?.(k.entries) ?? []).join(', ');
+}
+
+interface Item {
+  k: SourcedKind;
+  entry: unknown;
+  implied?: ImpliedEntry;
+}
 
 /**
- * The resolve step of pull: every apt entry, chart, image (those the manifest names and those its charts use) and
- * file pinned to a digest, and every failure reported at once; the result is the lock.
+ * Resolves every entry of the kinds of one stage (facets/source.ts ResolveStage) under the pull's one limit, and
+ * reports every failure at once (resolve-failures.ts); then says each kind's lines, in KINDS order. Returns the
+ * locked entries by kind, in entry order, and what they imply for later stages.
  */
-export async function resolveAll(
-  manifest: BundleManifest,
-  opts: PullOptions,
-  events: EventSink,
-  seen: Map<string, Buffer>,
-  chartArchives: Map<string, Buffer>,
-  aptFiles: FetchedFiles[],
-): Promise<Lock> {
-  const limit = pLimit(8);
-  const apt = [];
-  for (const entry of manifest.apt) {
-    const r = await resolveApt(entry, opts.http, events);
-    aptFiles.push(r.files);
-    apt.push(r.locked);
-    events({ type: 'info', message: `  resolved apt ${entry.url} [${entry.suites.join(' ')}] → ${r.locked.debs.length} packages` });
-  }
-  const charts = await Promise.all(manifest.charts.map((entry) => limit(() => resolveChart(entry, opts.http, opts.client))));
-  for (const { locked, tgz } of charts) {
-    chartArchives.set(locked.sha256, tgz);
-    events({ type: 'info', message: `  resolved chart ${locked.name} ${locked.requested} → ${locked.version} (sha256 ${locked.sha256}), ${locked.images.length} images:` });
-    for (const img of locked.images) events({ type: 'info', message: `    ${img.ref}  ← ${img.sources.join('; ')}` });
-  }
-  // A chart's images go through the normal image pull; an image the manifest names itself keeps its own platforms.
-  const entries = [...manifest.images];
-  const named = new Set(entries.map((e) => e.ref));
-  const fromChart = new Map<string, string>();
-  for (const c of charts) {
-    for (const img of c.locked.images) {
-      if (named.has(img.ref)) continue;
-      named.add(img.ref);
-      fromChart.set(img.ref, `chart ${c.locked.name} ${c.locked.version} (${img.sources.join('; ')})`);
-      entries.push({ ref: img.ref, platforms: manifest.platforms });
+export async function resolveStage(kinds: SourcedKind[], stage: ResolveStage, items: Item[], ctx: SourceContext, limit: LimitFunction, report = true): Promise<{ locked: Map<SourcedKind, unknown[]>; implies: ImpliedEntry[] }> {
+  const inStage = kinds.filter((k) => k.source.stage === stage);
+  if (inStage.some((k) => k.source.announces)) ctx.events({ type: 'phase', phase: 'resolve', totalItems: items.filter((i) => i.k.source.announces).length });
+  const failures: ResolveFailure[] = [];
+  const results = await settleAll(
+    items,
+    (it) =>
+      limit(async () => {
+        const r = await it.k.source.resolve(it.entry, ctx).catch((err: unknown) => {
+          // An entry another one brought in (a chart's image): say which and where, and how to leave it out.
+          if (it.implied && err instanceof Error) err.message += `\n  found in ${it.implied.origin}${it.implied.hint ? `; ${it.implied.hint}` : ''}`;
+          throw err;
+        });
+        return { it, r };
+      }),
+    (it) => it.k.source.describe(it.entry, ctx),
+    failures,
+  );
+  throwIfFailed(failures, items.length);
+  const locked = new Map<SourcedKind, unknown[]>(inStage.map((k) => [k, []]));
+  for (const { it, r } of results) locked.get(it.k)?.push(r.locked);
+  if (report) for (const k of inStage) for (const l of locked.get(k) ?? []) for (const message of k.source.report?.(l) ?? []) ctx.events({ type: 'info', message });
+  return { locked, implies: results.flatMap(({ r }) => r.implies ?? []) };
+}
+
+/**
+ * The entries of local kinds, read from local files before any download (a wrong path fails first); said when
+ * resolving, silent on a --lock pull, which only checks the lock against them.
+ */
+export async function resolveLocal(kinds: SourcedKind[], ctx: SourceContext, limit: LimitFunction, report: boolean): Promise<Map<SourcedKind, unknown[]>> {
+  const items = kinds.filter((k) => k.source.stage === 'local').flatMap((k) => k.entries.map((entry) => ({ k, entry })));
+  return (await resolveStage(kinds, 'local', items, ctx, limit, report)).locked;
+}
+
+/** A --lock pull: each local kind's lock entries must be what was read now. */
+export function checkLocalLock(kinds: SourcedKind[], lock: Lock, local: Map<SourcedKind, unknown[]>, manifestPath: string): void {
+  for (const k of kinds) if (k.source.stage === 'local') k.source.checkLock?.(lockedOf(lock, k.kind), local.get(k) ?? [], manifestPath);
+}
+
+/**
+ * The resolve step of pull: every entry of every kind pinned, stage by stage; an entry one brings in for another
+ * kind (a chart's images) joins that kind's stage unless the manifest names it already (then it keeps the
+ * manifest's own settings, its platforms). `local` holds what resolveLocal read. The result is the lock.
+ */
+export async function resolveAll(manifest: BundleManifest, kinds: SourcedKind[], local: Map<SourcedKind, unknown[]>, ctx: SourceContext, limit: LimitFunction): Promise<Lock> {
+  const queued = new Map<SourcedKind, Item[]>(kinds.map((k) => [k, k.entries.map((entry) => ({ k, entry }))]));
+  const named = new Map<SourcedKind, Set<string>>(kinds.map((k) => [k, new Set(k.source.key ? k.entries.map((e) => k.source.key?.(e) ?? '') : [])]));
+  const locked = new Map(local);
+  const stages: ResolveStage[] = ['first', 'counted', 'last'];
+  for (const [i, stage] of stages.entries()) {
+    const items = kinds.filter((k) => k.source.stage === stage).flatMap((k) => queued.get(k) ?? []);
+    const done = await resolveStage(kinds, stage, items, ctx, limit);
+    for (const [k, l] of done.locked) locked.set(k, l);
+    for (const implied of done.implies) {
+      const k = kinds.find((x) => x.kind.kind === implied.kind);
+      if (!k || !stages.slice(i + 1).includes(k.source.stage)) throw new Error(`an entry of kind ${implied.kind} cannot be implied at the ${stage} stage`);
+      const key = k.source.key?.(implied.entry);
+      const seen = named.get(k) as Set<string>;
+      if (key !== undefined && seen.has(key)) continue;
+      if (key !== undefined) seen.add(key);
+      queued.get(k)?.push({ k, entry: implied.entry, implied });
     }
   }
-  events({ type: 'phase', phase: 'resolve', totalItems: entries.length });
-  // Every image and file is resolved, and every failure reported at once (resolve-failures.ts).
-  const failures: ResolveFailure[] = [];
-  const [images, files] = await Promise.all([
-    settleAll(
-      entries,
-      (entry) =>
-        limit(async () => {
-          const locked = await resolveImage(entry, opts.client, seen).catch((err: unknown) => {
-            // An image a chart brought in: say which chart and where, and how to leave it out.
-            const origin = fromChart.get(entry.ref);
-            if (origin && err instanceof Error) err.message += `\n  found in ${origin}; fix it with extraImages or drop it with excludeImages`;
-            throw err;
-          });
-          events({ type: 'resolved', kind: 'image', name: entry.ref, digest: locked.digest });
-          return locked;
-        }),
-      (entry) => ({ what: `image ${entry.ref}`, url: manifestUrl(opts.client, entry.ref) }),
-      failures,
-    ),
-    settleAll(manifest.files, (entry) => limit(() => resolveFile(entry, opts.http)), (entry) => ({ what: `file ${entry.url}`, url: entry.url }), failures),
-  ]);
-  throwIfFailed(failures, entries.length + manifest.files.length);
-  const rke2 = manifest.rke2 ? await resolveRke2(manifest.rke2, opts.http) : undefined;
-  if (rke2) events({ type: 'info', message: `  resolved RKE2 ${rke2.version} (${rke2.arch}) → ${rke2.files.length} files, sha256s from ${rke2.files[0]?.url}` });
-  return {
-    lockVersion: 1,
-    bundle: { name: manifest.name },
-    images,
-    files,
-    ...(rke2 ? { rke2 } : {}),
-    ...(charts.length > 0 ? { charts: charts.map((c) => c.locked) } : {}),
-    ...(apt.length > 0 ? { apt } : {}),
-  };
+  const lock = { lockVersion: 1, bundle: { name: manifest.name } } as Lock;
+  for (const k of kinds) setLocked(lock, k.kind, locked.get(k) ?? [], k.source.lockKeepsEmpty);
+  return lock;
 }

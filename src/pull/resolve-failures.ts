@@ -1,7 +1,5 @@
 import { type ErrorCode, FerryError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
-import { parseReference, referenceTarget } from '../core/reference.js';
-import type { RegistryClient } from '../registry/client.js';
 
 /** One entry of a manifest that could not be resolved. */
 export interface ResolveFailure {
@@ -51,14 +49,4 @@ export function throwIfFailed(failures: ResolveFailure[], total: number): void {
   throw new FerryError(first.code, `${failures.length} of ${total} manifest entries could not be resolved, nothing was pulled:\n  ${lines.join('\n  ')}`, {
     failures: failures.map(({ what, url, code, message }) => ({ what, url, code, message })),
   });
-}
-
-/** The URL an image's manifest is asked at (a mirror's, when one is configured), for the failure list. */
-export function manifestUrl(client: RegistryClient, ref: string): string {
-  try {
-    const r = parseReference(ref);
-    return `${client.baseUrl(r.registry)}/v2/${r.repository}/manifests/${referenceTarget(r)}`;
-  } catch {
-    return ref;
-  }
 }

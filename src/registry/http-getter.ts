@@ -1,9 +1,11 @@
 import type { Readable } from 'node:stream';
 import { FerryError } from '../core/errors.js';
-import type { HttpGetter } from '../kinds/file/file-fetcher.js';
+import type { HttpGetter } from './http-getter-type.js';
 import { resumableBody } from './resumable-body.js';
 import { readBounded, retryingBody } from './read-body.js';
 import { type Transport, redact } from './transport.js';
+
+export type { HttpGetter };
 
 /**
  * Plain file downloads (release assets, checksum lists) over the shared transport: retries, redirects, TLS

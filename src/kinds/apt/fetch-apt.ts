@@ -6,7 +6,8 @@ import { Annotation, type Descriptor, MediaType } from '../../core/media-types.j
 import type { LockedAptSource, LockedDeb } from '../../lock/types.js';
 import type { ContentStore } from '../../store/content-store.js';
 import { EMPTY_CONFIG, EMPTY_DESCRIPTOR } from '../../bundle/file-artifact.js';
-import { type HttpGetter, fetchFileBlob, storeFileArtifact } from '../file/file-fetcher.js';
+import type { HttpGetter } from '../../registry/http-getter-type.js';
+import { fetchFileBlob, storeFileArtifact } from '../file/file-fetcher.js';
 import type { FetchedFiles } from './apt-index.js';
 
 export const APT_METADATA_TYPE = 'application/vnd.ferry.apt.metadata.v1';
@@ -23,30 +24,29 @@ const RELEASE_MAX = 16 << 20;
 /**
  * fetch(): every .deb into the cache, checked against the SHA256 and size of its Packages stanza; and per source a
  * metadata artifact holding the keyring, the signed Release files and the Packages indexes, so `bundle verify` can
- * check the whole chain again in the enclave (signature → index → deb), not just the deb hashes.
+ * check the whole chain again in the enclave (signature → index → deb), not just the deb hashes. One source (the
+ * `index`th of the lock, which names its metadata artifact) at a time; `have` is what resolve read of its metadata.
  */
-export async function fetchApt(sources: LockedAptSource[], have: FetchedFiles[] | undefined, http: HttpGetter, store: ContentStore, events: EventSink): Promise<FetchedApt> {
+export async function fetchAptSource(source: LockedAptSource, index: number, have: FetchedFiles | undefined, http: HttpGetter, store: ContentStore, events: EventSink): Promise<FetchedApt> {
   const debs: FetchedApt['debs'] = [];
   const meta: FetchedApt['meta'] = [];
-  for (const [index, source] of sources.entries()) {
-    for (const deb of source.debs) {
-      events({ type: 'artifact-start', kind: 'apt', name: deb.file });
-      const locked = { name: deb.file, url: deb.url, sha256: deb.sha256, size: deb.size, vouchedBy: { kind: 'inline' as const } };
-      const vouch = `${source.url}/dists/${deb.suite}/${deb.index}`;
-      const blob = await fetchFileBlob(locked, http, store, events, vouch);
-      const root = await storeFileArtifact(store, {
-        name: deb.file,
-        url: deb.url,
-        digest: blob.digest,
-        size: blob.size,
-        checksumSource: vouch,
-        annotations: { [Annotation.Kind]: 'apt', 'dev.ferry.apt.package': deb.name, 'dev.ferry.apt.version': deb.version, 'dev.ferry.apt.architecture': deb.architecture },
-      });
-      debs.push({ deb, root });
-      events({ type: 'artifact-done', kind: 'apt', name: deb.file, digest: blob.digest });
-    }
-    meta.push({ source, index, root: await storeMetadata(source, have?.[index], http, store) });
+  for (const deb of source.debs) {
+    events({ type: 'artifact-start', kind: 'apt', name: deb.file });
+    const locked = { name: deb.file, url: deb.url, sha256: deb.sha256, size: deb.size, vouchedBy: { kind: 'inline' as const } };
+    const vouch = `${source.url}/dists/${deb.suite}/${deb.index}`;
+    const blob = await fetchFileBlob(locked, http, store, events, vouch);
+    const root = await storeFileArtifact(store, {
+      name: deb.file,
+      url: deb.url,
+      digest: blob.digest,
+      size: blob.size,
+      checksumSource: vouch,
+      annotations: { [Annotation.Kind]: 'apt', 'dev.ferry.apt.package': deb.name, 'dev.ferry.apt.version': deb.version, 'dev.ferry.apt.architecture': deb.architecture },
+    });
+    debs.push({ deb, root });
+    events({ type: 'artifact-done', kind: 'apt', name: deb.file, digest: blob.digest });
   }
+  meta.push({ source, index, root: await storeMetadata(source, have, http, store) });
   return { debs, meta };
 }
 

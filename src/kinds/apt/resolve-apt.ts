@@ -9,7 +9,7 @@ import { type Relation, parseRelations } from './relations.js';
 import { resolveClosure, satisfies } from './resolve-closure.js';
 import type { LockedAptSource, LockedDeb } from '../../lock/types.js';
 import type { AptEntry } from '../../manifest/types.js';
-import type { HttpGetter } from '../file/file-fetcher.js';
+import type { HttpGetter } from '../../registry/http-getter-type.js';
 import { type FetchedFiles, fetchSuite } from './apt-index.js';
 
 export interface ResolvedApt {

@@ -1,2 +1,55 @@
+import { Annotation, type Descriptor } from '../../core/media-types.js';
+import { aptMetaRefName, aptRefName } from '../../bundle/format.js';
+import type { LockedAptSource, LockedDeb } from '../../lock/types.js';
+import type { AptEntry } from '../../manifest/types.js';
+import type { IndexEntry, KindSource } from '../facets/source.js';
+import { fetchAptSource } from './fetch-apt.js';
+import { resolveApt } from './resolve-apt.js';
+
 /** The apt kind's connected side (kinds/facets/source.ts): loaded lazily, by pull only. */
-export const source = {};
+export const source: KindSource<LockedAptSource, AptEntry> = {
+  stage: 'first',
+  describe: (entry) => ({ what: `apt ${entry.url}`, url: entry.url }),
+  async resolve(entry, ctx) {
+    const r = await resolveApt(entry, ctx.http, ctx.events);
+    // Keyring, signed Releases and Packages indexes as read: the metadata artifact is built from these bytes.
+    ctx.caches.aptFiles.set(r.locked, r.files);
+    return { locked: r.locked };
+  },
+  tally: (locked) => ({ files: locked.reduce((n, a) => n + a.debs.length, 0) }),
+  report: (a) => [`  resolved apt ${a.url} [${a.suites.join(' ')}] → ${a.debs.length} packages`],
+  sizes: (a) => a.debs.map((d) => ({ digest: `sha256:${d.sha256}`, size: d.size })),
+  // A source's .debs one after another (fetch-apt.ts), as before; sources are entries under pull's one limit.
+  async fetch(locked, ctx) {
+    const { debs, meta } = await fetchAptSource(locked, ctx.position, ctx.caches.aptFiles.get(locked), ctx.http, ctx.store, ctx.events);
+    return [...debs.map(({ deb, root }) => debIndexEntry(deb, root)), ...meta.map(({ source, index, root }) => aptMetaIndexEntry(source, index, root))];
+  },
+};
+
+/** index.json entry of a .deb. */
+export function debIndexEntry(deb: LockedDeb, root: Descriptor): IndexEntry {
+  return {
+    descriptor: {
+      mediaType: root.mediaType,
+      digest: root.digest,
+      size: root.size,
+      ...(root.artifactType ? { artifactType: root.artifactType } : {}),
+      annotations: { [Annotation.RefName]: aptRefName(deb.file), [Annotation.Kind]: 'apt', [Annotation.Title]: deb.file },
+    },
+    sortKey: deb.file,
+  };
+}
+
+/** index.json entry of a source's metadata artifact: no sort key, so they keep the lock's source order (entryKinds puts them after every .deb). */
+export function aptMetaIndexEntry(source: LockedAptSource, index: number, root: Descriptor): IndexEntry {
+  return {
+    descriptor: {
+      mediaType: root.mediaType,
+      digest: root.digest,
+      size: root.size,
+      ...(root.artifactType ? { artifactType: root.artifactType } : {}),
+      annotations: { [Annotation.RefName]: aptMetaRefName(index), [Annotation.Kind]: 'apt-meta', [Annotation.Source]: source.url },
+    },
+    sortKey: '',
+  };
+}

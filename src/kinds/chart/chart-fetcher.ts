@@ -16,7 +16,7 @@ import type { ChartImage, ChartVouchedBy, LockedChart } from '../../lock/types.j
 import type { ChartEntry } from '../../manifest/types.js';
 import type { RegistryClient } from '../../registry/client.js';
 import type { ContentStore } from '../../store/content-store.js';
-import type { HttpGetter } from '../file/file-fetcher.js';
+import type { HttpGetter } from '../../registry/http-getter-type.js';
 
 const INDEX_MAX = 256 << 20; // prometheus-community's index.yaml is tens of MB
 const CHART_MAX = 64 << 20;

@@ -1,2 +1,53 @@
+import { Annotation, type Descriptor } from '../../core/media-types.js';
+import { chartRefName } from '../../bundle/format.js';
+import type { LockedChart } from '../../lock/types.js';
+import type { ChartEntry } from '../../manifest/types.js';
+import type { IndexEntry, KindSource } from '../facets/source.js';
+import { fetchChart, resolveChart } from './chart-fetcher.js';
+
 /** The chart kind's connected side (kinds/facets/source.ts): loaded lazily, by pull only. */
-export const source = {};
+export const source: KindSource<LockedChart, ChartEntry> = {
+  // Before the images: a chart's images go through the normal image pull, counted with the manifest's own.
+  stage: 'first',
+  describe: (entry) => ({ what: `chart ${entry.name}`, url: entry.repo }),
+  async resolve(entry, ctx) {
+    const { locked, tgz } = await resolveChart(entry, ctx.http, ctx.client);
+    // The archive was read to find its images; the fetch stores it instead of downloading it again.
+    ctx.caches.chartArchives.set(locked.sha256, tgz);
+    // An image the manifest names itself keeps its own platforms (pull skips the ones it names).
+    const implies = locked.images.map((img) => ({
+      kind: 'image',
+      entry: { ref: img.ref, platforms: ctx.manifest.platforms },
+      origin: `chart ${locked.name} ${locked.version} (${img.sources.join('; ')})`,
+      hint: 'fix it with extraImages or drop it with excludeImages',
+    }));
+    return { locked, implies };
+  },
+  tally: (locked) => ({ charts: locked.map((c) => ({ name: c.name, version: c.version, images: c.images })) }),
+  report: (c) => [
+    `  resolved chart ${c.name} ${c.requested} → ${c.version} (sha256 ${c.sha256}), ${c.images.length} images:`,
+    ...c.images.map((img) => `    ${img.ref}  ← ${img.sources.join('; ')}`),
+  ],
+  sizes: (c) => [{ digest: `sha256:${c.sha256}`, size: c.size }],
+  async fetch(c, ctx) {
+    const name = `${c.name} ${c.version}`;
+    ctx.events({ type: 'artifact-start', kind: 'chart', name });
+    const root = await fetchChart(c, ctx.caches.chartArchives.get(c.sha256), ctx.http, ctx.client, ctx.store, ctx.events);
+    ctx.events({ type: 'artifact-done', kind: 'chart', name, digest: root.digest });
+    return [chartIndexEntry(c, root)];
+  },
+};
+
+/** index.json entry of a chart's Helm artifact (its artifactType is not carried here, as before). */
+export function chartIndexEntry(c: LockedChart, root: Descriptor): IndexEntry {
+  const ref = chartRefName(c.name, c.version);
+  return {
+    descriptor: {
+      mediaType: root.mediaType,
+      digest: root.digest,
+      size: root.size,
+      annotations: { [Annotation.RefName]: ref, [Annotation.Kind]: 'chart', [Annotation.Title]: c.name, [Annotation.ChartVersion]: c.version },
+    },
+    sortKey: ref,
+  };
+}

@@ -7,24 +7,13 @@ import { Annotation, type Descriptor, MediaType } from '../../core/media-types.j
 import type { LockedFile } from '../../lock/types.js';
 import { fileNameFromUrl } from '../../manifest/file-name.js';
 import type { FileEntry } from '../../manifest/types.js';
+import type { HttpGetter } from '../../registry/http-getter-type.js';
 import type { ContentStore } from '../../store/content-store.js';
 import { findChecksum, parseChecksumList } from './checksum-list.js';
 import { EMPTY_CONFIG, EMPTY_DESCRIPTOR, type FileArtifactInput, buildFileArtifact } from '../../bundle/file-artifact.js';
 
-/** Plain HTTP(S) downloads, with mirrors, retries and Range resume handled underneath (src/http). */
-export interface HttpGetter {
-  /** A small document (checksum lists), size-capped. */
-  getBuffer(url: string, maxBytes: number): Promise<Buffer>;
-  /**
-   * The body from `offset` on; the stream resumes dropped connections itself where the server allows. `size`, when
-   * known, lets it also resume a body without a length that ends before it.
-   */
-  getStream(url: string, offset: number, size?: number): Promise<Readable>;
-  /** Content-Length from a HEAD, when the server gives one. */
-  headSize(url: string): Promise<number | undefined>;
-  /** Most bytes a download of unknown size may bring (`pull --max-file-size`); DEFAULT_MAX_FILE_SIZE otherwise. */
-  maxFileSize?: number;
-}
+// The interface lives with its implementation's package (registry/); re-exported for the callers that import it here.
+export type { HttpGetter };
 
 /**
  * A file no checksum list, lock or Content-Length gives a size for is still capped, so an endless body cannot fill

@@ -1,12 +1,10 @@
-import type { LimitFunction } from 'p-limit';
 import { parseDigest } from '../../core/digest.js';
 import { FerryError } from '../../core/errors.js';
-import type { EventSink } from '../../core/events.js';
 import { type Descriptor, isIndexType } from '../../core/media-types.js';
 import { parseReference, referenceTarget } from '../../core/reference.js';
-import { copyGraph, readVerified } from '../../graph/copy.js';
+import { readVerified } from '../../graph/copy.js';
 import { OverlaySource, PreferLocal } from '../../graph/overlay.js';
-import type { ReadOnlyStorage, Storage } from '../../graph/storage.js';
+import type { ReadOnlyStorage } from '../../graph/storage.js';
 import { walkGraph } from '../../graph/walk.js';
 import type { LockedImage } from '../../lock/types.js';
 import type { ImageEntry } from '../../manifest/types.js';
@@ -17,8 +15,8 @@ import { type Selection, checkConfigPlatform, selectPlatforms } from './select-p
 
 /**
  * Container images: resolve() pins a manifest entry to digests (one manifest GET, plus the config for
- * single-platform images); fetch() brings the bytes of a pinned image into the cache. Kept apart (after pacote) so
- * `--lock` can fetch without resolving.
+ * single-platform images); planImage() lists the graph of a pinned image, which pull copies into the cache beside
+ * the bundle writer (pull/pull-bundle.ts). Kept apart (after pacote) so `--lock` can fetch without resolving.
  */
 export async function resolveImage(entry: ImageEntry, client: RegistryClient, seen?: Map<string, Buffer>): Promise<LockedImage> {
   const ref = parseReference(entry.ref);
@@ -89,22 +87,18 @@ export async function planImage(locked: LockedImage, client: RegistryClient, sto
   return { locked, root, source, nodes };
 }
 
-export interface ImageFetchContext {
-  /** The cache (possibly wrapped, so the bundle writer hears of arrivals). */
-  target: Storage;
-  events: EventSink;
-  tracker: Map<string, Promise<void>>;
-  /** Shared by every image of a pull: one bound on blob downloads in flight. */
-  limit: LimitFunction;
-}
-
-/** Brings a planned image into the cache: children first, each blob verified before it is committed. */
-export async function fetchImage(plan: ImagePlan, ctx: ImageFetchContext): Promise<void> {
-  await copyGraph(plan.source, ctx.target, plan.root, { limit: ctx.limit, events: ctx.events, tracker: ctx.tracker, subject: plan.locked.ref });
-}
-
 async function reselect(locked: LockedImage, client: RegistryClient): Promise<Selection> {
   const ref = parseReference(locked.ref);
   const { descriptor, body } = await client.getManifest(ref.registry, ref.repository, locked.upstreamDigest);
   return selectPlatforms(locked.ref, descriptor, body, locked.platforms);
+}
+
+/** The URL an image's manifest is asked at (a mirror's, when one is configured), for the failure list. */
+export function manifestUrl(client: RegistryClient, ref: string): string {
+  try {
+    const r = parseReference(ref);
+    return `${client.baseUrl(r.registry)}/v2/${r.repository}/manifests/${referenceTarget(r)}`;
+  } catch {
+    return ref;
+  }
 }

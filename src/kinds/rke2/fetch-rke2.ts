@@ -6,7 +6,8 @@ import { IMAGE_TOC_MEDIA_TYPE } from '../../docker-archive/image-toc.js';
 import { scanDockerArchive } from '../../docker-archive/scan.js';
 import type { LockedRke2, LockedRke2File } from '../../lock/types.js';
 import type { ContentStore } from '../../store/content-store.js';
-import { type HttpGetter, checksumSource, fetchFileBlob, storeFileArtifact } from '../file/file-fetcher.js';
+import type { HttpGetter } from '../../registry/http-getter-type.js';
+import { checksumSource, fetchFileBlob, storeFileArtifact } from '../file/file-fetcher.js';
 
 export interface FetchedRke2File {
   file: LockedRke2File;

@@ -5,7 +5,7 @@ import { formatReference, parseReference } from '../../core/reference.js';
 import type { LockedRke2, LockedRke2File } from '../../lock/types.js';
 import type { Rke2Entry } from '../../manifest/types.js';
 import { findChecksum, parseChecksumList } from '../file/checksum-list.js';
-import type { HttpGetter } from '../file/file-fetcher.js';
+import type { HttpGetter } from '../../registry/http-getter-type.js';
 import {
   INSTALL_SCRIPT_NAME,
   checksumListName,
