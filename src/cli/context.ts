@@ -1,7 +1,7 @@
 import { Mirrors, loadConfig, parseMirrorFlag } from '../config/mirrors.js';
 import { FerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
-import type { HttpGetter } from '../kinds/file/file-fetcher.js';
+import type { HttpGetter } from '../registry/http-getter-type.js';
 import { RegistryClient } from '../registry/client.js';
 import { type CredentialProvider, chainCredentials, registryCredentials, staticCredentials } from '../registry/credentials.js';
 import { createHttpGetter } from '../registry/http-getter.js';

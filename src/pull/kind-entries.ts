@@ -12,12 +12,12 @@ export function manifestEntries(manifest: BundleManifest, kind: AnyKind): unknow
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
 
-/** Sets a kind's locked entries on the lock: a list (left out when empty unless `keepEmpty`), or its single value. */
-export function setLocked(lock: Lock, kind: AnyKind, locked: unknown[], keepEmpty = false): void {
+/** Sets a kind's locked entries on the lock: a list (left out when empty, unless the lock `always` has it), or its single value. */
+export function setLocked(lock: Lock, kind: AnyKind, locked: unknown[]): void {
   const out = lock as unknown as Record<string, unknown>;
   if (kind.cardinality === 'single') {
     if (locked[0] !== undefined) out[kind.key] = locked[0];
-  } else if (locked.length > 0 || keepEmpty) out[kind.key] = locked;
+  } else if (locked.length > 0 || kind.always) out[kind.key] = locked;
 }
 
 /** Every kind's part of pull's result, together: counts added up, lists joined, the rest as its kind gave it. */

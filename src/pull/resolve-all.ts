@@ -104,6 +104,6 @@ export async function resolveAll(manifest: BundleManifest, kinds: SourcedKind[],
     }
   }
   const lock = { lockVersion: 1, bundle: { name: manifest.name } } as Lock;
-  for (const k of kinds) setLocked(lock, k.kind, locked.get(k) ?? [], k.source.lockKeepsEmpty);
+  for (const k of kinds) setLocked(lock, k.kind, locked.get(k) ?? []);
   return lock;
 }

@@ -1,5 +1,5 @@
 import type { BundleReader } from '../bundle/reader.js';
-import { Annotation, type Descriptor, isIndexType, isManifestType } from '../core/media-types.js';
+import { type Descriptor, isIndexType, isManifestType } from '../core/media-types.js';
 import { walkGraph } from '../graph/walk.js';
 import { planPush } from '../push/plan-push.js';
 import { FerryError } from '../core/errors.js';
@@ -25,8 +25,7 @@ export async function servedRepositories(reader: BundleReader): Promise<Map<stri
   for (const item of plan) {
     let repo = repos.get(item.repository);
     if (!repo) repos.set(item.repository, (repo = { tags: new Map(), manifests: new Map(), blobs: new Map() }));
-    const desc = reader.index().manifests.find((d) => d.digest === item.root.digest && isServed(d)) ?? item.root;
-    const root: Descriptor = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size };
+    const root: Descriptor = { mediaType: item.root.mediaType, digest: item.root.digest, size: item.root.size };
     if (item.tag !== undefined) repo.tags.set(item.tag, root);
     for (const node of await walkGraph(reader, [root])) {
       // Served as Content-Type: a media type outside RFC 6838 would break (or split) the response header.
@@ -37,9 +36,4 @@ export async function servedRepositories(reader: BundleReader): Promise<Map<stri
     }
   }
   return repos;
-}
-
-function isServed(d: Descriptor): boolean {
-  const kind = d.annotations?.[Annotation.Kind];
-  return kind === 'image' || kind === 'chart';
 }

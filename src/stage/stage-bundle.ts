@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { type EventSink, inPhase, noEvents } from '../core/events.js';
 import { Annotation } from '../core/media-types.js';
 import { BundleReader } from '../bundle/reader.js';
-import type { StagedFile } from '../bundle/copy-out.js';
 import type { StageContext, StageStep } from '../kinds/facets/view.js';
 import { KINDS, type Kind } from '../kinds/index.js';
 import { gateBundle } from '../validate/gate.js';

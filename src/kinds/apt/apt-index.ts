@@ -6,7 +6,7 @@ import { type Package, packageFromStanza } from './package-index.js';
 import { type ReleaseFile, parseReleaseFile } from './release-file.js';
 import { type VerifiedRelease, verifyRelease } from './release-signature.js';
 import type { LockedRelease } from '../../lock/types.js';
-import type { HttpGetter } from '../file/file-fetcher.js';
+import type { HttpGetter } from '../../registry/http-getter-type.js';
 
 const RELEASE_MAX = 16 << 20;
 const INDEX_MAX = 256 << 20;

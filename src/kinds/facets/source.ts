@@ -118,8 +118,6 @@ interface ResolveSide<Locked, Entry> {
   checkLock?(locked: Locked[], now: Locked[], manifestPath: string): void;
   /** Its part of pull's result, from its locked entries. */
   tally(locked: Locked[]): PullTally;
-  /** The lock lists the kind even when empty (lockVersion 1 requires `images` and `files`). */
-  lockKeepsEmpty?: boolean;
 }
 
 /** Kinds fetched before the bundle is written: fetch brings the bytes into the content store. */

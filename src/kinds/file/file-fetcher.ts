@@ -12,9 +12,6 @@ import type { ContentStore } from '../../store/content-store.js';
 import { findChecksum, parseChecksumList } from './checksum-list.js';
 import { EMPTY_CONFIG, EMPTY_DESCRIPTOR, type FileArtifactInput, buildFileArtifact } from '../../bundle/file-artifact.js';
 
-// The interface lives with its implementation's package (registry/); re-exported for the callers that import it here.
-export type { HttpGetter };
-
 /**
  * A file no checksum list, lock or Content-Length gives a size for is still capped, so an endless body cannot fill
  * the disk: past this many bytes the download fails and its partial is dropped. `pull --max-file-size` raises it.

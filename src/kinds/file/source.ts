@@ -8,7 +8,6 @@ import { fetchFile, resolveFile } from './file-fetcher.js';
 /** The file kind's connected side (kinds/facets/source.ts): loaded lazily, by pull only. */
 export const source: KindSource<LockedFile, FileEntry> = {
   stage: 'counted',
-  lockKeepsEmpty: true,
   summary: (entries) => `${entries.length} files`,
   tally: (locked) => ({ files: locked.length }),
   describe: (entry) => ({ what: `file ${entry.url}`, url: entry.url }),

@@ -8,7 +8,6 @@ import { manifestUrl, planImage, resolveImage } from './image-fetcher.js';
 export const source: KindSource<LockedImage, ImageEntry> = {
   stage: 'counted',
   announces: true,
-  lockKeepsEmpty: true,
   key: (entry) => entry.ref,
   tally: (locked) => ({ images: locked.length }),
   summary: (entries) => `${entries.length} images`,
