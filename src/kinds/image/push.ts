@@ -1,7 +1,7 @@
 import { Annotation } from '../../core/media-types.js';
 import { parseReference } from '../../core/reference.js';
 import type { LockedImage } from '../../lock/types.js';
-import { checkTargetName, targetRepository } from '../../push/target-name.js';
+import { checkTargetName, targetRepository } from '../../registry/target-name.js';
 import type { PushFacet } from '../facets/push.js';
 
 /**

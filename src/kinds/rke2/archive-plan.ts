@@ -6,7 +6,7 @@ import { IMAGE_TOC_MEDIA_TYPE, buildArchiveManifest, parseArchiveToc } from '../
 import { readVerified } from '../../graph/copy.js';
 import type { PushTarget } from '../../registry/push-target.js';
 import { readMemberJson } from '../../bundle/member-json.js';
-import { targetRepository } from '../../push/target-name.js';
+import { targetRepository } from '../../registry/target-name.js';
 import type { PushStep } from '../facets/push.js';
 
 /**

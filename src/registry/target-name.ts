@@ -1,5 +1,5 @@
 import { FerryError } from '../core/errors.js';
-import type { PushTarget } from '../registry/push-target.js';
+import type { PushTarget } from './push-target.js';
 import { repositoryProblem, tagProblem } from '../validate/grammar.js';
 import { quoteUntrusted } from '../validate/untrusted-text.js';
 
