@@ -4,9 +4,11 @@ import { type EventSink, inPhase, noEvents } from '../core/events.js';
 import { Annotation } from '../core/media-types.js';
 import { BundleReader } from '../bundle/reader.js';
 import type { StageContext, StageStep } from '../kinds/facets/view.js';
-import { KINDS, type Kind } from '../kinds/index.js';
+import { KINDS, type Kind, lockedOf } from '../kinds/index.js';
+import { LOCK_FILE } from '../bundle/format.js';
+import { parseLock } from '../lock/lock-file.js';
 import { gateBundle } from '../validate/gate.js';
-import { type BundleCounts, bundleCountsOf } from '../lock/counts.js';
+import { type BundleCounts, bundleCounts } from '../lock/counts.js';
 
 export interface StageOptions extends Omit<StageContext, 'root' | 'events'> {
   bundlePath: string;
@@ -56,13 +58,14 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
     const items = new Set(kinds.flatMap((k) => k.stage.items));
     events({ type: 'phase', phase: 'stage', detail: opts.dir, totalItems: reader.index().manifests.filter((d) => items.has(d.annotations?.[Annotation.Kind] ?? '')).length });
     const ctx: StageContext = { ...opts, root: opts.dir, events };
+    const lock = parseLock((await reader.lockBytes()).toString('utf8'), LOCK_FILE);
     const staged: Record<string, unknown> = {};
     for (const kind of kinds) {
       opts.signal?.throwIfAborted();
-      const s = await kind.stage.run(reader, ctx);
+      const s = await kind.stage.run(reader, ctx, lockedOf(lock, kind) as never);
       if (s !== undefined) staged[kind.key] = s;
     }
-    return { dir: opts.dir, counts: await bundleCountsOf(reader), ...staged } as StageResult;
+    return { dir: opts.dir, counts: bundleCounts(lock), ...staged } as StageResult;
   } finally {
     await reader.close();
   }

@@ -7,7 +7,7 @@ import { readVerified } from '../graph/copy.js';
 import type { EntryGate, NamedFile } from '../kinds/facets/view.js';
 import { KINDS, kindOfEntry, lockedOf } from '../kinds/index.js';
 import type { Lock } from '../lock/types.js';
-import { type Report, checker } from './gate-lock.js';
+import { type Report, checker } from './gate-check.js';
 import { plainTextProblem } from './grammar.js';
 import { quoteUntrusted } from './untrusted-text.js';
 

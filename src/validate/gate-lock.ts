@@ -4,11 +4,10 @@ import type { Lock } from '../lock/types.js';
 import { checker, type Report } from './gate-check.js';
 import { bundleNameProblem } from './grammar.js';
 
-export { type Check, type GateProblem, type Report, checker, imageRefProblem } from './gate-check.js';
 
 /**
  * Every value of the lock that stage, push, serve or a report uses, against its grammar (each kind's own fields
- * in its schema facet's `gateLocked`, kinds/<kind>/gate-<kind>.ts). The lock travels inside the bundle and is
+ * in its schema facet's `gateLocked`, kinds/<kind>/gate-lock.ts). The lock travels inside the bundle and is
  * covered only by SHA256SUMS, which anyone can recompute: without a signature it is as untrusted as the rest of the
  * bundle.
  */

@@ -4,11 +4,12 @@ import { FerryError } from '../core/errors.js';
 import { Annotation, type Descriptor, isIndexType, isManifestType } from '../core/media-types.js';
 import { parseLock } from '../lock/lock-file.js';
 import type { Lock } from '../lock/types.js';
-import { type GateProblem, checkLockValues } from './gate-lock.js';
+import { checkLockValues } from './gate-lock.js';
+import type { GateProblem } from './gate-check.js';
 import { checkIndexAgainstLock } from './gate-index.js';
 import { escapeText, quoteUntrusted, terminalSafe } from './untrusted-text.js';
 
-export type { GateProblem } from './gate-lock.js';
+export type { GateProblem } from './gate-check.js';
 
 /** How many refused values an error message lists (all of them are in its details). */
 const SHOWN = 5;

@@ -5,7 +5,7 @@ import { Annotation, type Descriptor, type ImageManifest } from '../../core/medi
 import { parseReleaseFile } from './release-file.js';
 import { readKeyring, verifyRelease } from './release-signature.js';
 import { parsePackages } from './apt-index.js';
-import type { LockedAptSource } from '../../lock/types.js';
+import type { LockedAptSource } from './schema.js';
 import type { Problem } from '../../core/problem.js';
 import type { Read } from '../facets/pins.js';
 

@@ -5,7 +5,7 @@ import { type IndexSource, indexStanzas } from './index-stanzas.js';
 import { type Package, packageFromStanza } from './package-index.js';
 import { type ReleaseFile, parseReleaseFile } from './release-file.js';
 import { type VerifiedRelease, verifyRelease } from './release-signature.js';
-import type { LockedRelease } from '../../lock/types.js';
+import type { LockedRelease } from './schema.js';
 import type { HttpGetter } from '../../registry/http-getter-type.js';
 
 const RELEASE_MAX = 16 << 20;

@@ -3,7 +3,7 @@ import { digestFromHex, sha256 } from '../../core/digest.js';
 import { FerryError } from '../../core/errors.js';
 import type { EventSink } from '../../core/events.js';
 import { Annotation, type Descriptor, MediaType } from '../../core/media-types.js';
-import type { LockedAptSource, LockedDeb } from '../../lock/types.js';
+import type { LockedAptSource, LockedDeb } from './schema.js';
 import type { ContentStore } from '../../store/content-store.js';
 import { EMPTY_CONFIG, EMPTY_DESCRIPTOR } from '../../bundle/file-artifact.js';
 import type { HttpGetter } from '../../registry/http-getter-type.js';

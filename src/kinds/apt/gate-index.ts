@@ -1,5 +1,5 @@
 import { Annotation, type Descriptor } from '../../core/media-types.js';
-import type { LockedAptSource } from '../../lock/types.js';
+import type { LockedAptSource } from './schema.js';
 import { mediaTypeProblem } from '../../validate/grammar.js';
 import type { EntryGate } from '../facets/view.js';
 

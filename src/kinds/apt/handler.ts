@@ -1,4 +1,4 @@
-import type { LockedAptSource } from '../../lock/types.js';
+import type { LockedAptSource } from './schema.js';
 import type { KindHandler } from '../kind.js';
 import { aptPins } from './pins.js';
 import { aptPush } from './push.js';

@@ -1,6 +1,6 @@
 import { aptRefName } from '../../bundle/format.js';
 import { Annotation } from '../../core/media-types.js';
-import type { LockedAptSource } from '../../lock/types.js';
+import type { LockedAptSource } from './schema.js';
 import type { PinsFacet } from '../facets/pins.js';
 
 /**

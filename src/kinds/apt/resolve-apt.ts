@@ -7,8 +7,7 @@ import { type Package, PackageUniverse, packageFromStanza } from './package-inde
 import { keyringFingerprints, readKeyring } from './release-signature.js';
 import { type Relation, parseRelations } from './relations.js';
 import { resolveClosure, satisfies } from './resolve-closure.js';
-import type { LockedAptSource, LockedDeb } from '../../lock/types.js';
-import type { AptEntry } from '../../manifest/types.js';
+import type { LockedAptSource, LockedDeb, AptEntry } from './schema.js';
 import type { HttpGetter } from '../../registry/http-getter-type.js';
 import { type FetchedFiles, fetchSuite } from './apt-index.js';
 

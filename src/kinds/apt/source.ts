@@ -1,7 +1,6 @@
 import { Annotation, type Descriptor } from '../../core/media-types.js';
 import { aptMetaRefName, aptRefName } from '../../bundle/format.js';
-import type { LockedAptSource, LockedDeb } from '../../lock/types.js';
-import type { AptEntry } from '../../manifest/types.js';
+import type { LockedAptSource, LockedDeb, AptEntry } from './schema.js';
 import type { IndexEntry, KindSource } from '../facets/source.js';
 import { fetchAptSource } from './fetch-apt.js';
 import { resolveApt } from './resolve-apt.js';

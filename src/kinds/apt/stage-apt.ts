@@ -1,3 +1,4 @@
+import type { LockedAptSource } from './schema.js';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { indexStanzas } from './index-stanzas.js';
@@ -6,8 +7,6 @@ import { FerryError } from '../../core/errors.js';
 import type { EventSink } from '../../core/events.js';
 import { Annotation, type ImageManifest } from '../../core/media-types.js';
 import { readVerified } from '../../graph/copy.js';
-import { parseLock } from '../../lock/lock-file.js';
-import { LOCK_FILE } from '../../bundle/format.js';
 import { type StagedFile, copyLayerOut, writeAtomic } from '../../bundle/copy-out.js';
 import { type RawStanza, buildRepoIndexes, rawStanzas, signRelease } from './apt-repository.js';
 import { aptReadme, aptSources } from './apt-readme.js';
@@ -30,17 +29,16 @@ export interface StagedApt {
  * Packages(.gz)` built from the upstream stanzas, a `Release`, signed into `InRelease` and `Release.gpg` with
  * `--apt-sign-key` (else documented for `[trusted=yes]`), plus `ferry.sources` (deb822) and a README.
  */
-export async function stageApt(reader: BundleReader, root: string, events: EventSink, signKey?: string): Promise<StagedApt | undefined> {
+export async function stageApt(reader: BundleReader, sources: readonly LockedAptSource[], root: string, events: EventSink, signKey?: string): Promise<StagedApt | undefined> {
   const entries = reader.index().manifests;
   const debEntries = entries.filter((d) => d.annotations?.[Annotation.Kind] === 'apt');
   if (debEntries.length === 0) return undefined;
-  const lock = parseLock((await reader.lockBytes()).toString('utf8'), LOCK_FILE);
   const dir = join(root, 'apt');
   const pool = join(dir, 'pool', 'main');
   await fs.mkdir(pool, { recursive: true });
 
   // Upstream stanzas of the locked debs, from the bundled (verified) Packages indexes, inflated within a cap.
-  const wanted = new Set((lock.apt ?? []).flatMap((s) => s.debs).map((d) => `${d.name} ${d.version} ${d.architecture}`));
+  const wanted = new Set(sources.flatMap((s) => s.debs).map((d) => `${d.name} ${d.version} ${d.architecture}`));
   const stanzas = new Map<string, RawStanza>();
   for (const meta of entries.filter((d) => d.annotations?.[Annotation.Kind] === 'apt-meta')) {
     const m = await readMemberJson<ImageManifest>(reader, meta, 'apt metadata');
@@ -59,7 +57,7 @@ export async function stageApt(reader: BundleReader, root: string, events: Event
     debs.push(staged);
     events({ type: 'artifact-done', kind: 'apt', name: staged.name, digest: `sha256:${staged.sha256}` });
   }
-  const all = (lock.apt ?? []).flatMap((s) => s.debs);
+  const all = sources.flatMap((s) => s.debs);
   const chosen = all.map((d) => {
     const stanza = stanzas.get(`${d.name} ${d.version} ${d.architecture}`);
     if (!stanza) throw new FerryError('BUNDLE_INVALID', `no Packages stanza for ${d.name} ${d.version} in the bundle`, { package: d.name });
@@ -68,7 +66,7 @@ export async function stageApt(reader: BundleReader, root: string, events: Event
     if (why) throw new FerryError('UNSAFE_VALUE', `apt package ${d.name}: file ${quoteUntrusted(d.file)} ${why}: refused, nothing was written`, { package: d.name });
     return { stanza, filename: `pool/main/${d.file}` };
   });
-  const architectures = [...new Set((lock.apt ?? []).flatMap((s) => s.architectures))].sort();
+  const architectures = [...new Set(sources.flatMap((s) => s.architectures))].sort();
   for (const arch of architectures) {
     const why = debianArchProblem(arch);
     if (why) throw new FerryError('UNSAFE_VALUE', `apt architecture ${quoteUntrusted(arch)} ${why}: refused, nothing was written`, { architecture: arch });
@@ -96,7 +94,7 @@ export async function stageApt(reader: BundleReader, root: string, events: Event
   } else {
     for (const f of ['InRelease', 'Release.gpg', '../../ferry-apt.asc']) await fs.rm(join(dists, f), { force: true });
   }
-  const requested = [...new Set((lock.apt ?? []).flatMap((s) => s.packages))];
+  const requested = [...new Set(sources.flatMap((s) => s.packages))];
   await writeAtomic(join(dir, 'ferry.sources'), Buffer.from(aptSources({ nodeDir: NODE_APT_DIR, suite: STAGED_SUITE, architectures, signed: signedBy !== undefined })));
   await writeAtomic(join(dir, 'README.md'), Buffer.from(aptReadme({ nodeDir: NODE_APT_DIR, requested, debs: debs.length, signedBy, bundle: reader.meta.name })));
   return { dir, debs, ...(signedBy ? { signedBy } : {}) };

@@ -1,6 +1,6 @@
 import { Annotation } from '../../core/media-types.js';
 import { plural } from '../../core/units.js';
-import type { LockedAptSource } from '../../lock/types.js';
+import type { LockedAptSource } from './schema.js';
 import type { StageStep, ViewFacet } from '../facets/view.js';
 import { gateApt } from './gate-index.js';
 import type { StagedApt } from './stage-apt.js';
@@ -12,9 +12,9 @@ const stage = {
   items: ['apt'],
   noun: 'apt packages',
   // Imported when staging: signing the repository brings openpgp.
-  run: (reader, ctx) => import('./stage-apt.js').then((m) => m.stageApt(reader, ctx.root, ctx.events, ctx.aptSignKey)),
+  run: (reader, ctx, locked) => import('./stage-apt.js').then((m) => m.stageApt(reader, locked, ctx.root, ctx.events, ctx.aptSignKey)),
   lines: (r) => [`staged an apt repository in ${r.dir} (${plural(r.debs.length, 'apt package')}, ${r.signedBy ? `signed by ${r.signedBy}` : 'unsigned: see its README'})`],
-} satisfies StageStep<StagedApt>;
+} satisfies StageStep<StagedApt, LockedAptSource>;
 
 /** The apt kind's view facet (kinds/kind.ts): a deb entry per package, an apt-meta entry per source. */
 export const aptView = {

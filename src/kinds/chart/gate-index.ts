@@ -1,6 +1,6 @@
 import { chartRefName } from '../../bundle/format.js';
 import { Annotation, type Descriptor } from '../../core/media-types.js';
-import type { LockedChart } from '../../lock/types.js';
+import type { LockedChart } from './schema.js';
 import type { EntryGate } from '../facets/view.js';
 
 /** A chart entry: its ref name a chart of the lock, its title, version, layer and Chart.yaml that chart's. */

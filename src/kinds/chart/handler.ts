@@ -1,4 +1,4 @@
-import type { LockedChart } from '../../lock/types.js';
+import type { LockedChart } from './schema.js';
 import type { KindHandler } from '../kind.js';
 import { chartPins } from './pins.js';
 import { chartPush } from './push.js';

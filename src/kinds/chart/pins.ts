@@ -1,6 +1,6 @@
 import { chartRefName } from '../../bundle/format.js';
 import { Annotation } from '../../core/media-types.js';
-import type { LockedChart } from '../../lock/types.js';
+import type { LockedChart } from './schema.js';
 import type { PinsFacet } from '../facets/pins.js';
 
 /** The chart kind's pins facet (kinds/kind.ts): each chart's .tgz, layer 0 of its Helm artifact. */

@@ -1,6 +1,6 @@
 import { FerryError } from '../../core/errors.js';
 import { Annotation } from '../../core/media-types.js';
-import type { LockedChart } from '../../lock/types.js';
+import type { LockedChart } from './schema.js';
 import { checkTargetName, targetRepository } from '../../registry/target-name.js';
 import { chartNameProblem, chartVersionProblem } from '../../validate/grammar.js';
 import { quoteUntrusted } from '../../validate/untrusted-text.js';

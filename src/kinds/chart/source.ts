@@ -1,7 +1,6 @@
 import { Annotation, type Descriptor } from '../../core/media-types.js';
 import { chartRefName } from '../../bundle/format.js';
-import type { LockedChart } from '../../lock/types.js';
-import type { ChartEntry } from '../../manifest/types.js';
+import type { LockedChart, ChartEntry } from './schema.js';
 import type { IndexEntry, KindSource } from '../facets/source.js';
 import { fetchChart, resolveChart } from './chart-fetcher.js';
 

@@ -1,6 +1,6 @@
 import { Annotation } from '../../core/media-types.js';
 import { plural } from '../../core/units.js';
-import type { LockedChart } from '../../lock/types.js';
+import type { LockedChart } from './schema.js';
 import type { StageStep, ViewFacet } from '../facets/view.js';
 import { gateChart } from './gate-index.js';
 import type { StagedCharts } from './stage-charts.js';

@@ -2,7 +2,7 @@ import type { BundleReader } from '../../bundle/reader.js';
 import type { EventSink } from '../../core/events.js';
 import type { Descriptor, ImageManifest } from '../../core/media-types.js';
 import type { BundleCounts } from '../../lock/counts.js';
-import type { Report } from '../../validate/gate-lock.js';
+import type { Report } from '../../validate/gate-check.js';
 import type { Rule } from '../../validate/grammar.js';
 import type { NodeRegistry } from '../rke2/registry-config.js';
 
@@ -48,7 +48,7 @@ export interface StageContext {
 }
 
 /** How stage lays one kind's entries out where their consumers look. */
-export interface StageStep<Staged> {
+export interface StageStep<Staged, Locked = unknown> {
   /** The directory under --dir it writes (stage sweeps temporary files a killed earlier run left there). */
   readonly dir: string;
   /**
@@ -63,7 +63,7 @@ export interface StageStep<Staged> {
   /** Present in stage's result even when the bundle holds none (`files: []`), where the others are left out. */
   readonly always?: true;
   /** Lays the entries out under `root/dir`; undefined when the bundle has none (unless `always`). */
-  run(reader: BundleReader, ctx: StageContext): Promise<Staged | undefined>;
+  run(reader: BundleReader, ctx: StageContext, locked: readonly Locked[]): Promise<Staged | undefined>;
   /** The lines the CLI prints for what was staged (`root` is --dir). */
   lines(staged: Staged, root: string): string[];
 }
@@ -114,5 +114,5 @@ export interface ViewFacet<Locked> {
   gate(locked: readonly Locked[], g: EntryGate): (d: Descriptor) => Promise<void>;
   /** Images are not staged: push carries them to the registry, not to --dir. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly stage?: StageStep<any>;
+  readonly stage?: StageStep<any, Locked>;
 }

@@ -8,7 +8,7 @@ import { counted } from '../../core/streams.js';
 import { inputFileError } from '../../core/input-file.js';
 import { Annotation, type Descriptor, MediaType } from '../../core/media-types.js';
 import { parseFerryReleaseName } from './ferry-lock.js';
-import type { LockedFerry } from '../../lock/types.js';
+import type { LockedFerry } from './schema.js';
 import type { ContentStore } from '../../store/content-store.js';
 import { parseChecksumList } from '../file/checksum-list.js';
 import { storeFileArtifact } from '../file/file-fetcher.js';

@@ -2,7 +2,7 @@ import { LOCK_FILE, blobPath } from '../../bundle/format.js';
 import { parseMemberJson } from '../../bundle/member-json.js';
 import type { Descriptor, ImageManifest } from '../../core/media-types.js';
 import { Annotation } from '../../core/media-types.js';
-import type { LockedFerry } from '../../lock/types.js';
+import type { LockedFerry } from './schema.js';
 import type { Problem } from '../../core/problem.js';
 import type { Intact, Read } from '../facets/pins.js';
 

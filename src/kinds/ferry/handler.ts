@@ -1,4 +1,4 @@
-import type { LockedFerry } from '../../lock/types.js';
+import type { LockedFerry } from './schema.js';
 import type { KindHandler } from '../kind.js';
 import { ferryPins } from './pins.js';
 import { ferryPush } from './push.js';

@@ -1,6 +1,6 @@
 import { ferryRefName } from '../../bundle/format.js';
 import { Annotation } from '../../core/media-types.js';
-import type { LockedFerry } from '../../lock/types.js';
+import type { LockedFerry } from './schema.js';
 import type { PinsFacet } from '../facets/pins.js';
 import { ferryChecksumSource } from './ferry-artifact.js';
 import { checkFerryChain } from './ferry-check.js';

@@ -1,4 +1,4 @@
-import type { LockedFerry } from '../../lock/types.js';
+import type { LockedFerry } from './schema.js';
 import type { PushFacet } from '../facets/push.js';
 
 /** The ferry kind's push facet (kinds/kind.ts): empty, ferry itself is staged on nodes, not pushed to a registry. */

@@ -1,6 +1,6 @@
 import { Annotation, type Descriptor } from '../../core/media-types.js';
 import { ferryRefName } from '../../bundle/format.js';
-import type { LockedFerry } from '../../lock/types.js';
+import type { LockedFerry } from './schema.js';
 import type { IndexEntry, KindSource } from '../facets/source.js';
 import { ferryPath, resolveFerry, storeFerry } from './ferry-artifact.js';
 import { checkFerryLock } from './match-ferry.js';

@@ -1,7 +1,7 @@
 import { readMemberJson } from '../../bundle/member-json.js';
 import { Annotation, type ImageManifest } from '../../core/media-types.js';
 import { formatBytes } from '../../core/units.js';
-import type { LockedFerry } from '../../lock/types.js';
+import type { LockedFerry } from './schema.js';
 import type { StageStep, ViewFacet } from '../facets/view.js';
 import type { StagedFerry } from './stage-ferry.js';
 

@@ -1,4 +1,4 @@
-import type { LockedFile } from '../../lock/types.js';
+import type { LockedFile } from './schema.js';
 import type { KindHandler } from '../kind.js';
 import { filePins } from './pins.js';
 import { filePush } from './push.js';

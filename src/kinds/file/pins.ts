@@ -1,6 +1,6 @@
 import { fileRefName } from '../../bundle/format.js';
 import { Annotation } from '../../core/media-types.js';
-import type { LockedFile } from '../../lock/types.js';
+import type { LockedFile } from './schema.js';
 import type { Pin, PinsFacet } from '../facets/pins.js';
 
 /** The file kind's pins facet (kinds/kind.ts): each file's content, layer 0 of its artifact. */

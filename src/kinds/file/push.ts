@@ -1,4 +1,4 @@
-import type { LockedFile } from '../../lock/types.js';
+import type { LockedFile } from './schema.js';
 import type { PushFacet } from '../facets/push.js';
 
 /** The file kind's push facet (kinds/kind.ts): empty, files are staged on nodes (files/), not pushed to a registry. */

@@ -1,7 +1,6 @@
 import { Annotation, type Descriptor } from '../../core/media-types.js';
 import { fileRefName } from '../../bundle/format.js';
-import type { LockedFile } from '../../lock/types.js';
-import type { FileEntry } from '../../manifest/types.js';
+import type { LockedFile, FileEntry } from './schema.js';
 import type { IndexEntry, KindSource } from '../facets/source.js';
 import { fetchFile, resolveFile } from './file-fetcher.js';
 

@@ -2,7 +2,7 @@ import type { StagedFile } from '../../bundle/copy-out.js';
 import { readMemberJson } from '../../bundle/member-json.js';
 import { Annotation, type ImageManifest } from '../../core/media-types.js';
 import { formatBytes, plural } from '../../core/units.js';
-import type { LockedFile } from '../../lock/types.js';
+import type { LockedFile } from './schema.js';
 import type { StageStep, ViewFacet } from '../facets/view.js';
 
 const stage = {

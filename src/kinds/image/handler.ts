@@ -1,4 +1,4 @@
-import type { LockedImage } from '../../lock/types.js';
+import type { LockedImage } from './schema.js';
 import type { KindHandler } from '../kind.js';
 import { imagePins } from './pins.js';
 import { imagePush } from './push.js';

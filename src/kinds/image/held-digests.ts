@@ -1,6 +1,6 @@
 import { type ImageIndex, type ImageManifest, isIndexType } from '../../core/media-types.js';
 import { parseReference } from '../../core/reference.js';
-import type { LockedImage } from '../../lock/types.js';
+import type { LockedImage } from './schema.js';
 import type { RegistryClient } from '../../registry/client.js';
 
 /**

@@ -1,5 +1,5 @@
 import { Annotation } from '../../core/media-types.js';
-import type { LockedImage } from '../../lock/types.js';
+import type { LockedImage } from './schema.js';
 import type { PinsFacet } from '../facets/pins.js';
 import { addImageHeld } from './held-digests.js';
 

@@ -1,6 +1,6 @@
 import { Annotation } from '../../core/media-types.js';
 import { parseReference } from '../../core/reference.js';
-import type { LockedImage } from '../../lock/types.js';
+import type { LockedImage } from './schema.js';
 import { checkTargetName, targetRepository } from '../../registry/target-name.js';
 import type { PushFacet } from '../facets/push.js';
 

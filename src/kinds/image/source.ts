@@ -1,6 +1,5 @@
 import { Annotation, type Descriptor } from '../../core/media-types.js';
-import type { LockedImage } from '../../lock/types.js';
-import type { ImageEntry } from '../../manifest/types.js';
+import type { LockedImage, ImageEntry } from './schema.js';
 import type { IndexEntry, KindSource } from '../facets/source.js';
 import { manifestUrl, planImage, resolveImage } from './image-fetcher.js';
 

@@ -2,8 +2,8 @@ import type { BundleReader } from '../../bundle/reader.js';
 import { readMemberJson } from '../../bundle/member-json.js';
 import { Annotation, type Descriptor, type ImageIndex, type ImageManifest, formatPlatform, isIndexType } from '../../core/media-types.js';
 import { plural } from '../../core/units.js';
-import type { LockedImage } from '../../lock/types.js';
-import { imageRefProblem } from '../../validate/gate-lock.js';
+import type { LockedImage } from './schema.js';
+import { imageRefProblem } from '../../validate/gate-check.js';
 import type { ViewFacet } from '../facets/view.js';
 
 /** The image kind's view facet (kinds/kind.ts). Images are not staged: push carries them to the registry. */

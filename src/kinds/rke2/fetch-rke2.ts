@@ -4,7 +4,7 @@ import { Annotation, type Descriptor } from '../../core/media-types.js';
 import { sha256 } from '../../core/digest.js';
 import { IMAGE_TOC_MEDIA_TYPE } from '../../docker-archive/image-toc.js';
 import { scanDockerArchive } from '../../docker-archive/scan.js';
-import type { LockedRke2, LockedRke2File } from '../../lock/types.js';
+import type { LockedRke2, LockedRke2File } from './schema.js';
 import type { ContentStore } from '../../store/content-store.js';
 import type { HttpGetter } from '../../registry/http-getter-type.js';
 import { checksumSource, fetchFileBlob, storeFileArtifact } from '../file/file-fetcher.js';

@@ -1,4 +1,4 @@
-import type { LockedRke2 } from '../../lock/types.js';
+import type { LockedRke2 } from './schema.js';
 import type { KindHandler } from '../kind.js';
 import { rke2Pins } from './pins.js';
 import { rke2Push } from './push.js';

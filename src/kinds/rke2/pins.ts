@@ -1,6 +1,6 @@
 import { rke2RefName } from '../../bundle/format.js';
 import { Annotation } from '../../core/media-types.js';
-import type { LockedRke2 } from '../../lock/types.js';
+import type { LockedRke2 } from './schema.js';
 import type { PinsFacet } from '../facets/pins.js';
 import { lockedFilePin } from '../file/pins.js';
 import { checkRke2Chain } from './rke2-check.js';

@@ -1,4 +1,4 @@
-import type { LockedRke2 } from '../../lock/types.js';
+import type { LockedRke2 } from './schema.js';
 import type { PushFacet } from '../facets/push.js';
 import { planArchivePush } from './archive-plan.js';
 

@@ -1,6 +1,5 @@
 import { FerryError } from '../../core/errors.js';
-import type { Rke2Role } from '../../lock/types.js';
-import type { Rke2Entry } from '../../manifest/types.js';
+import type { Rke2Role, Rke2Entry } from './schema.js';
 import type { ChecksumLine } from '../file/checksum-list.js';
 
 /**

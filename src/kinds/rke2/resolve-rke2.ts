@@ -2,8 +2,7 @@ import pLimit from 'p-limit';
 import { sha256 } from '../../core/digest.js';
 import { FerryError, isFerryError } from '../../core/errors.js';
 import { formatReference, parseReference } from '../../core/reference.js';
-import type { LockedRke2, LockedRke2File } from '../../lock/types.js';
-import type { Rke2Entry } from '../../manifest/types.js';
+import type { LockedRke2, LockedRke2File, Rke2Entry } from './schema.js';
 import { findChecksum, parseChecksumList } from '../file/checksum-list.js';
 import type { HttpGetter } from '../../registry/http-getter-type.js';
 import {

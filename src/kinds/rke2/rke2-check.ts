@@ -3,7 +3,7 @@ import { parseMemberJson } from '../../bundle/member-json.js';
 import { Annotation, type Descriptor, type ImageManifest } from '../../core/media-types.js';
 import { parseArchiveToc } from '../../docker-archive/image-toc.js';
 import { parseChecksumList } from '../file/checksum-list.js';
-import type { LockedRke2 } from '../../lock/types.js';
+import type { LockedRke2 } from './schema.js';
 import type { Problem } from '../../core/problem.js';
 import type { Read } from '../facets/pins.js';
 

@@ -1,7 +1,6 @@
 import { Annotation, type Descriptor } from '../../core/media-types.js';
 import { rke2RefName } from '../../bundle/format.js';
-import type { LockedRke2, LockedRke2File } from '../../lock/types.js';
-import type { Rke2Entry } from '../../manifest/types.js';
+import type { LockedRke2, LockedRke2File, Rke2Entry } from './schema.js';
 import type { IndexEntry, KindSource } from '../facets/source.js';
 import { fetchRke2, rke2Annotations } from './fetch-rke2.js';
 import { resolveRke2 } from './resolve-rke2.js';

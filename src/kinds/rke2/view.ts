@@ -3,8 +3,8 @@ import { Annotation, type ImageManifest } from '../../core/media-types.js';
 import { formatBytes } from '../../core/units.js';
 import { IMAGE_TOC_MEDIA_TYPE, parseArchiveToc } from '../../docker-archive/image-toc.js';
 import { readVerified } from '../../graph/copy.js';
-import type { LockedRke2 } from '../../lock/types.js';
-import { imageRefProblem } from '../../validate/gate-lock.js';
+import type { LockedRke2 } from './schema.js';
+import { imageRefProblem } from '../../validate/gate-check.js';
 import type { StageStep, ViewFacet } from '../facets/view.js';
 import type { StagedRke2 } from './stage-rke2.js';
 
