@@ -101,7 +101,7 @@ export interface PullTally {
 
 interface ResolveSide<Locked, Entry> {
   stage: ResolveStage;
-  /** The kind's entries in this pull; absent: the manifest's `spec.<key>` (pull/manifest-entries.ts). */
+  /** The kind's entries in this pull; absent: the manifest's `spec.<key>` (pull/kind-entries.ts). */
   entries?(manifest: BundleManifest, ctx: SourceContext): Promise<Entry[]>;
   resolve(entry: Entry, ctx: SourceContext): Promise<Resolved<Locked>>;
   /** An entry in a failure list: what it is and the URL asked. */
