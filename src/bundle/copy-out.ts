@@ -1,10 +1,9 @@
-import { createWriteStream, promises as fs } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { BundleReader } from './reader.js';
 import { VerifyingStream, digestHex } from '../core/digest.js';
 import { FerryError } from '../core/errors.js';
-import { fsError } from '../core/fs-errors.js';
-import { partialPath, releasePartial } from '../core/partial-files.js';
+import { writeAtomically } from '../core/atomic-write.js';
 import type { EventSink } from '../core/events.js';
 import { Annotation, type Descriptor, type ImageManifest } from '../core/media-types.js';
 import { counted } from '../core/streams.js';
@@ -34,18 +33,10 @@ export async function copyLayerOut(reader: BundleReader, desc: Descriptor, manif
   const why = safeFileNameProblem(name);
   if (why) throw new FerryError('UNSAFE_VALUE', `file artifact ${desc.digest}: file name ${quoteUntrusted(name)} ${why}: refused, nothing was written`, { digest: desc.digest });
   const path = safeJoin(dir, name);
-  const tmp = partialPath(path);
-  try {
+  await writeAtomically(path, async (tmp) => {
     const verify = new VerifyingStream({ digest: layer.digest, size: layer.size, subject: `file ${name} in ${desc.digest}` });
     await pipeline(counted(await reader.fetch(layer), events), verify, createWriteStream(tmp), ...(signal ? [{ signal }] : []));
-    await fs.rename(tmp, path);
-  } catch (err) {
-    await fs.rm(tmp, { force: true });
-    throw fsError(err, path, 'cannot write');
-  } finally {
-    releasePartial(tmp);
-  }
+  });
   return { name, path, sha256: digestHex(layer.digest), size: layer.size };
 }
 
-export { writeFileAtomic as writeAtomic } from '../core/atomic-write.js';

@@ -4,6 +4,8 @@
  * ferry's own metadata files.
  */
 
+import type { Descriptor } from '../core/media-types.js';
+
 export const BUNDLE_FORMAT_VERSION = 1;
 
 export const SUMS_FILE = 'SHA256SUMS';
@@ -80,3 +82,8 @@ export const ferryRefName = (name: string) => `ferry/${name}`;
 export const aptRefName = (file: string) => `apt/${file}`;
 /** `apt-meta/<n>`: the metadata (keyring, signed Releases, Packages indexes) of the n-th apt source. */
 export const aptMetaRefName = (index: number) => `apt-meta/${index}`;
+
+/** The index.json entry of an artifact whose root is `root`: its descriptor (artifactType kept) and the annotations naming it. */
+export function indexDescriptor(root: Descriptor, annotations: Record<string, string>): Descriptor {
+  return { mediaType: root.mediaType, digest: root.digest, size: root.size, ...(root.artifactType ? { artifactType: root.artifactType } : {}), annotations };
+}

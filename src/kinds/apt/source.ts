@@ -1,5 +1,5 @@
 import { Annotation, type Descriptor } from '../../core/media-types.js';
-import { aptMetaRefName, aptRefName } from '../../bundle/format.js';
+import { aptMetaRefName, aptRefName, indexDescriptor } from '../../bundle/format.js';
 import type { LockedAptSource, LockedDeb, AptEntry } from './schema.js';
 import type { IndexEntry, KindSource } from '../facets/source.js';
 import { fetchAptSource } from './fetch-apt.js';
@@ -28,13 +28,7 @@ export const source: KindSource<LockedAptSource, AptEntry> = {
 /** index.json entry of a .deb. */
 export function debIndexEntry(deb: LockedDeb, root: Descriptor): IndexEntry {
   return {
-    descriptor: {
-      mediaType: root.mediaType,
-      digest: root.digest,
-      size: root.size,
-      ...(root.artifactType ? { artifactType: root.artifactType } : {}),
-      annotations: { [Annotation.RefName]: aptRefName(deb.file), [Annotation.Kind]: 'apt', [Annotation.Title]: deb.file },
-    },
+    descriptor: indexDescriptor(root, { [Annotation.RefName]: aptRefName(deb.file), [Annotation.Kind]: 'apt', [Annotation.Title]: deb.file }),
     sortKey: deb.file,
   };
 }
@@ -42,13 +36,7 @@ export function debIndexEntry(deb: LockedDeb, root: Descriptor): IndexEntry {
 /** index.json entry of a source's metadata artifact: no sort key, so they keep the lock's source order (entryKinds puts them after every .deb). */
 export function aptMetaIndexEntry(source: LockedAptSource, index: number, root: Descriptor): IndexEntry {
   return {
-    descriptor: {
-      mediaType: root.mediaType,
-      digest: root.digest,
-      size: root.size,
-      ...(root.artifactType ? { artifactType: root.artifactType } : {}),
-      annotations: { [Annotation.RefName]: aptMetaRefName(index), [Annotation.Kind]: 'apt-meta', [Annotation.Source]: source.url },
-    },
+    descriptor: indexDescriptor(root, { [Annotation.RefName]: aptMetaRefName(index), [Annotation.Kind]: 'apt-meta', [Annotation.Source]: source.url }),
     sortKey: '',
   };
 }

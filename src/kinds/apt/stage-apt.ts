@@ -7,7 +7,8 @@ import { FerryError } from '../../core/errors.js';
 import type { EventSink } from '../../core/events.js';
 import { Annotation, type ImageManifest } from '../../core/media-types.js';
 import { readVerified } from '../../graph/copy.js';
-import { type StagedFile, copyLayerOut, writeAtomic } from '../../bundle/copy-out.js';
+import { type StagedFile, copyLayerOut } from '../../bundle/copy-out.js';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import { type RawStanza, buildRepoIndexes, rawStanzas, signRelease } from './apt-repository.js';
 import { aptReadme, aptSources } from './apt-readme.js';
 import { readMemberJson } from '../../bundle/member-json.js';
@@ -76,9 +77,9 @@ export async function stageApt(reader: BundleReader, sources: readonly LockedApt
   for (const f of files) {
     const path = safeJoin(dists, f.path);
     await fs.mkdir(join(path, '..'), { recursive: true });
-    await writeAtomic(path, f.body);
+    await writeFileAtomic(path, f.body);
   }
-  await writeAtomic(join(dists, 'Release'), release);
+  await writeFileAtomic(join(dists, 'Release'), release);
   let signedBy: string | undefined;
   if (signKey) {
     let signed: Awaited<ReturnType<typeof signRelease>>;
@@ -87,15 +88,15 @@ export async function stageApt(reader: BundleReader, sources: readonly LockedApt
     } catch (err) {
       throw new FerryError('USAGE', `--apt-sign-key ${signKey}: ${(err as Error).message}`, { key: signKey });
     }
-    await writeAtomic(join(dists, 'InRelease'), signed.inRelease);
-    await writeAtomic(join(dists, 'Release.gpg'), signed.releaseGpg);
-    await writeAtomic(join(dir, 'ferry-apt.asc'), signed.publicKey);
+    await writeFileAtomic(join(dists, 'InRelease'), signed.inRelease);
+    await writeFileAtomic(join(dists, 'Release.gpg'), signed.releaseGpg);
+    await writeFileAtomic(join(dir, 'ferry-apt.asc'), signed.publicKey);
     signedBy = signed.fingerprint;
   } else {
     for (const f of ['InRelease', 'Release.gpg', '../../ferry-apt.asc']) await fs.rm(join(dists, f), { force: true });
   }
   const requested = [...new Set(sources.flatMap((s) => s.packages))];
-  await writeAtomic(join(dir, 'ferry.sources'), Buffer.from(aptSources({ nodeDir: NODE_APT_DIR, suite: STAGED_SUITE, architectures, signed: signedBy !== undefined })));
-  await writeAtomic(join(dir, 'README.md'), Buffer.from(aptReadme({ nodeDir: NODE_APT_DIR, requested, debs: debs.length, signedBy, bundle: reader.meta.name })));
+  await writeFileAtomic(join(dir, 'ferry.sources'), Buffer.from(aptSources({ nodeDir: NODE_APT_DIR, suite: STAGED_SUITE, architectures, signed: signedBy !== undefined })));
+  await writeFileAtomic(join(dir, 'README.md'), Buffer.from(aptReadme({ nodeDir: NODE_APT_DIR, requested, debs: debs.length, signedBy, bundle: reader.meta.name })));
   return { dir, debs, ...(signedBy ? { signedBy } : {}) };
 }

@@ -5,7 +5,8 @@ import type { BundleReader } from '../../bundle/reader.js';
 import type { EventSink } from '../../core/events.js';
 import { Annotation, type ImageManifest } from '../../core/media-types.js';
 import type { ChartMeta } from './chart-archive.js';
-import { type StagedFile, copyLayerOut, writeAtomic } from '../../bundle/copy-out.js';
+import { type StagedFile, copyLayerOut } from '../../bundle/copy-out.js';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import { readMemberJson } from '../../bundle/member-json.js';
 import { FerryError } from '../../core/errors.js';
 import { chartNameProblem, chartVersionProblem } from '../../validate/grammar.js';
@@ -46,6 +47,6 @@ export async function stageCharts(reader: BundleReader, root: string, events: Ev
     events({ type: 'artifact-done', kind: 'chart', name: fileName, digest: `sha256:${staged.sha256}` });
   }
   const doc = { apiVersion: 'v1', entries: Object.fromEntries([...index.keys()].sort().map((k) => [k, index.get(k)])), generated: created };
-  await writeAtomic(safeJoin(dir, 'index.yaml'), Buffer.from(stringify(doc, { lineWidth: 0 })));
+  await writeFileAtomic(safeJoin(dir, 'index.yaml'), Buffer.from(stringify(doc, { lineWidth: 0 })));
   return { dir, charts };
 }

@@ -1,5 +1,5 @@
 import { Annotation, type Descriptor } from '../../core/media-types.js';
-import { ferryRefName } from '../../bundle/format.js';
+import { ferryRefName, indexDescriptor } from '../../bundle/format.js';
 import type { LockedFerry } from './schema.js';
 import type { IndexEntry, KindSource } from '../facets/source.js';
 import { ferryPath, resolveFerry, storeFerry } from './ferry-artifact.js';
@@ -35,13 +35,7 @@ export const source: KindSource<LockedFerry, string> = {
 /** index.json entry of the ferry executable's artifact. */
 export function ferryIndexEntry(f: LockedFerry, root: Descriptor): IndexEntry {
   return {
-    descriptor: {
-      mediaType: root.mediaType,
-      digest: root.digest,
-      size: root.size,
-      ...(root.artifactType ? { artifactType: root.artifactType } : {}),
-      annotations: { [Annotation.RefName]: ferryRefName(f.name), [Annotation.Kind]: 'ferry', [Annotation.Title]: f.name, [Annotation.FerryVersion]: f.version },
-    },
+    descriptor: indexDescriptor(root, { [Annotation.RefName]: ferryRefName(f.name), [Annotation.Kind]: 'ferry', [Annotation.Title]: f.name, [Annotation.FerryVersion]: f.version }),
     sortKey: f.name,
   };
 }

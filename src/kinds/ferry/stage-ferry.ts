@@ -6,7 +6,8 @@ import { FerryError } from '../../core/errors.js';
 import type { EventSink } from '../../core/events.js';
 import { ensureDir, fsError } from '../../core/fs-errors.js';
 import { Annotation, type ImageManifest } from '../../core/media-types.js';
-import { type StagedFile, copyLayerOut, writeAtomic } from '../../bundle/copy-out.js';
+import { type StagedFile, copyLayerOut } from '../../bundle/copy-out.js';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 
 export interface StagedFerry {
   dir: string;
@@ -38,7 +39,7 @@ export async function stageFerry(reader: BundleReader, stageDir: string, events:
   const sbomLayer = manifest.layers[1];
   const sbom = sbomLayer ? await copyLayerOut(reader, desc, { ...manifest, layers: [sbomLayer] }, dir, events, undefined, signal) : undefined;
   const sums = [executable, ...(sbom ? [sbom] : [])].map((f) => `${f.sha256}  ${f.name}\n`).join('');
-  await writeAtomic(join(dir, 'SHA256SUMS'), Buffer.from(sums));
+  await writeFileAtomic(join(dir, 'SHA256SUMS'), Buffer.from(sums));
   events({ type: 'artifact-done', kind: 'ferry', name: executable.name, digest: `sha256:${executable.sha256}` });
   return { dir, version: manifest.annotations?.[Annotation.FerryVersion] ?? '', executable, ...(sbom ? { sbom } : {}) };
 }

@@ -1,5 +1,5 @@
 import { Annotation, type Descriptor } from '../../core/media-types.js';
-import { fileRefName } from '../../bundle/format.js';
+import { fileRefName, indexDescriptor } from '../../bundle/format.js';
 import type { LockedFile, FileEntry } from './schema.js';
 import type { IndexEntry, KindSource } from '../facets/source.js';
 import { fetchFile, resolveFile } from './file-fetcher.js';
@@ -23,13 +23,7 @@ export const source: KindSource<LockedFile, FileEntry> = {
 /** index.json entry of a file artifact. */
 export function fileIndexEntry(name: string, root: Descriptor): IndexEntry {
   return {
-    descriptor: {
-      mediaType: root.mediaType,
-      digest: root.digest,
-      size: root.size,
-      ...(root.artifactType ? { artifactType: root.artifactType } : {}),
-      annotations: { [Annotation.RefName]: fileRefName(name), [Annotation.Kind]: 'file', [Annotation.Title]: name },
-    },
+    descriptor: indexDescriptor(root, { [Annotation.RefName]: fileRefName(name), [Annotation.Kind]: 'file', [Annotation.Title]: name }),
     sortKey: name,
   };
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { type StagedFile, copyLayerOut, writeAtomic } from '../../bundle/copy-out.js';
+import { type StagedFile, copyLayerOut } from '../../bundle/copy-out.js';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import { readMemberJson } from '../../bundle/member-json.js';
 import type { BundleReader } from '../../bundle/reader.js';
 import { FerryError } from '../../core/errors.js';
@@ -30,7 +31,7 @@ export async function stageFiles(reader: BundleReader, ctx: StageContext): Promi
   if (fileEntries.length > 0) {
     // A name with a newline would add a line of its own to SHA256SUMS (and a backslash makes sha256sum unescape it).
     const sums = files.map((f) => `${f.sha256}  ${oneLine(f.name, 'file name')}\n`).join('');
-    await writeAtomic(join(filesDir, 'SHA256SUMS'), Buffer.from(sums));
+    await writeFileAtomic(join(filesDir, 'SHA256SUMS'), Buffer.from(sums));
   }
   return files;
 }

@@ -1,5 +1,5 @@
 import { Annotation, type Descriptor } from '../../core/media-types.js';
-import { rke2RefName } from '../../bundle/format.js';
+import { rke2RefName, indexDescriptor } from '../../bundle/format.js';
 import type { LockedRke2, LockedRke2File, Rke2Entry } from './schema.js';
 import type { IndexEntry, KindSource } from '../facets/source.js';
 import { fetchRke2, rke2Annotations } from './fetch-rke2.js';
@@ -24,13 +24,7 @@ export const source: KindSource<LockedRke2, Rke2Entry> = {
 /** index.json entry of an RKE2 release file. */
 export function rke2IndexEntry(locked: LockedRke2, file: LockedRke2File, root: Descriptor): IndexEntry {
   return {
-    descriptor: {
-      mediaType: root.mediaType,
-      digest: root.digest,
-      size: root.size,
-      ...(root.artifactType ? { artifactType: root.artifactType } : {}),
-      annotations: { [Annotation.RefName]: rke2RefName(file.name), ...rke2Annotations(locked, file), [Annotation.Kind]: 'rke2', [Annotation.Title]: file.name },
-    },
+    descriptor: indexDescriptor(root, { [Annotation.RefName]: rke2RefName(file.name), ...rke2Annotations(locked, file), [Annotation.Kind]: 'rke2', [Annotation.Title]: file.name }),
     sortKey: file.name,
   };
 }

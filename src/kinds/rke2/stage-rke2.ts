@@ -6,7 +6,8 @@ import { Annotation, type Descriptor, type ImageManifest } from '../../core/medi
 import { parseReference } from '../../core/reference.js';
 import { IMAGE_TOC_MEDIA_TYPE, parseArchiveToc } from '../../docker-archive/image-toc.js';
 import { readVerified } from '../../graph/copy.js';
-import { type StagedFile, copyLayerOut, writeAtomic } from '../../bundle/copy-out.js';
+import { type StagedFile, copyLayerOut } from '../../bundle/copy-out.js';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import { type NodeRegistry, containerdTemplate, registriesYaml } from './registry-config.js';
 import { nodeReadme } from './node-readme.js';
 import { readMemberJson } from '../../bundle/member-json.js';
@@ -57,13 +58,13 @@ export async function stageRke2(reader: BundleReader, root: string, events: Even
   if (registry) {
     if (registry.caFile) {
       caName = 'registry-ca.pem';
-      await writeAtomic(join(dir, caName), await fs.readFile(registry.caFile));
+      await writeFileAtomic(join(dir, caName), await fs.readFile(registry.caFile));
     }
     const reg: NodeRegistry = { ...registry, ...(caName ? { caFileOnNode: `/etc/rancher/rke2/${caName}` } : {}) };
     // Credentials in these two files are what the nodes need to pull; keep them readable by root only.
     const mode = registry.username !== undefined ? 0o600 : 0o644;
-    await writeAtomic(join(dir, 'registries.yaml'), Buffer.from(registriesYaml(upstreams, reg)), mode);
-    await writeAtomic(join(dir, 'config.toml.tmpl'), Buffer.from(containerdTemplate(upstreams, reg)), mode);
+    await writeFileAtomic(join(dir, 'registries.yaml'), Buffer.from(registriesYaml(upstreams, reg)), mode);
+    await writeFileAtomic(join(dir, 'config.toml.tmpl'), Buffer.from(containerdTemplate(upstreams, reg)), mode);
   }
   const tarballs = files.filter((f) => f.role === 'images').map((f) => f.name).sort();
   const readme = nodeReadme({
@@ -77,7 +78,7 @@ export async function stageRke2(reader: BundleReader, root: string, events: Even
     ...(caName ? { caFile: caName } : {}),
     ...(registry ? { registryHost: registry.host, registryPrefix: registry.prefix } : {}),
   });
-  await writeAtomic(join(dir, 'README.md'), Buffer.from(readme));
+  await writeFileAtomic(join(dir, 'README.md'), Buffer.from(readme));
   return { dir, version, files, upstreams, registriesYaml: registry !== undefined };
 }
 
