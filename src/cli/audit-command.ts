@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { FerryError } from '../core/errors.js';
 import { connectionOptions } from './options.js';
-import type { ConnectionFlags } from './context.js';
+import type { ConnectionFlags } from './connection-flags.js';
 import { type GlobalFlags, openSession } from './output.js';
 import { writeAuditReport } from './report-output.js';
 import { formatCounts } from './render.js';
@@ -27,7 +27,8 @@ export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags
     const { verifyBundle } = await import('../verify/verify-bundle.js');
     const s = openSession(globals());
     // Flags first: a bad --registry (credentials in it) is a usage error before a long verify pass.
-    const { buildRegistryClient, connectionFor, loginFrom } = await import('./context.js');
+    const { buildRegistryClient } = await import('./context.js');
+    const { connectionFor, loginFrom } = await import('./connection-flags.js');
     const target = o.registry ? (await import('../registry/push-target.js')).parsePushTarget(o.registry) : undefined;
     const connection = target ? connectionFor(target, o) : o;
     if (!target && (o.username || o.passwordStdin)) throw new FerryError('USAGE', '--username and --password-stdin need --registry HOST[:PORT]');

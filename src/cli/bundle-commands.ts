@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { FerryError } from '../core/errors.js';
-import type { ConnectionFlags } from './context.js';
+import type { ConnectionFlags } from './connection-flags.js';
 import { type GlobalFlags, openSession } from './output.js';
 import { formatCounts, renderInspect, renderPull, renderPush, renderVerify } from './render.js';
 import { type TrustFlags, gateBundleFile, privateKeyFrom, verifyBeforeActing, verifyOptions } from './verify-first.js';
@@ -115,7 +115,8 @@ export function registerBundleCommands(program: Command): void {
     .action(async (path: string, o: ConnectionFlags & TrustFlags & { registry: string; username?: string; passwordStdin?: boolean; dryRun?: boolean; concurrency: number; report?: string }) => {
     const { pushBundle } = await import('../push/push-bundle.js');
     const { parsePushTarget } = await import('../registry/push-target.js');
-    const { buildRegistryClient, connectionFor, loginFrom } = await import('./context.js');
+    const { buildRegistryClient } = await import('./context.js');
+    const { connectionFor, loginFrom } = await import('./connection-flags.js');
     const s = openSession(globals());
     const target = parsePushTarget(o.registry);
     const connection = connectionFor(target, o);
@@ -160,7 +161,7 @@ export function registerBundleCommands(program: Command): void {
     .action(async (path: string, o: TrustFlags & { dir: string; aptSignKey?: string; registry?: string; registryUsername?: string; registryPasswordStdin?: boolean; plainHttp?: boolean; caFile?: string; insecure?: boolean }) => {
       const { stageBundle, stagingKinds } = await import('../stage/stage-bundle.js');
       const { parsePushTarget } = await import('../registry/push-target.js');
-      const { connectionFor, loginFrom } = await import('./context.js');
+      const { connectionFor, loginFrom } = await import('./connection-flags.js');
       const s = openSession(globals());
       if ((o.registryUsername || o.caFile || o.insecure || o.plainHttp) && !o.registry) throw new FerryError('USAGE', 'registry options need --registry HOST[:PORT]');
       const target = o.registry ? parsePushTarget(o.registry) : undefined;

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import type { ConnectionFlags } from './context.js';
+import type { ConnectionFlags } from './connection-flags.js';
 import { type GlobalFlags, openSession } from './output.js';
 
 /** `ferry chart images`: what a chart would bring into a bundle, and why, without writing a bundle. */

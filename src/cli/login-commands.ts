@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { FerryError, isFerryError } from '../core/errors.js';
-import type { ConnectionFlags } from './context.js';
+import type { ConnectionFlags } from './connection-flags.js';
 import { type GlobalFlags, openSession } from './output.js';
 
 /**
@@ -22,7 +22,8 @@ export function registerLoginCommands(registry: Command, program: Command): void
     .action(async (value: string, o: ConnectionFlags & { username: string; passwordStdin?: boolean }) => {
       const { parseLoginHost, storeLogin } = await import('../registry/credential-store.js');
       const { staticCredentials } = await import('../registry/credentials.js');
-      const { buildRegistryClient, connectionFor, loginFrom } = await import('./context.js');
+      const { buildRegistryClient } = await import('./context.js');
+    const { connectionFor, loginFrom } = await import('./connection-flags.js');
       const s = openSession(program.opts<GlobalFlags>());
       const target = parseLoginHost(value);
       const host = target.host;

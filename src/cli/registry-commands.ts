@@ -1,7 +1,7 @@
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import type { ConnectionFlags } from './context.js';
+import type { ConnectionFlags } from './connection-flags.js';
 import { registerLoginCommands } from './login-commands.js';
 import { type GlobalFlags, openSession } from './output.js';
 
@@ -21,7 +21,8 @@ export function registerRegistryCommands(program: Command): void {
     .action(async (o: ConnectionFlags & { registry: string; output: string; username?: string; passwordStdin?: boolean }) => {
       const { takeInventory } = await import('../delta/inventory.js');
       const { parsePushTarget } = await import('../registry/push-target.js');
-      const { buildRegistryClient, connectionFor, loginFrom } = await import('./context.js');
+      const { buildRegistryClient } = await import('./context.js');
+    const { connectionFor, loginFrom } = await import('./connection-flags.js');
       const s = openSession(program.opts<GlobalFlags>());
       const target = parsePushTarget(o.registry);
       const connection = connectionFor(target, o);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BundleReader } from '../../../src/bundle/reader.js';
-import { connectionFor, loginFrom } from '../../../src/cli/context.js';
+import { connectionFor, loginFrom } from '../../../src/cli/connection-flags.js';
 import { reportError } from '../../../src/cli/output.js';
 import { oneLineUsageErrors } from '../../../src/cli/usage.js';
 import { FerryError } from '../../../src/core/errors.js';
