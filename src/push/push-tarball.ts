@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { BundleReader } from '../bundle/reader.js';
 import { VerifyingStream } from '../core/digest.js';
 import type { Digest } from '../core/digest.js';
-import { FerryError, INTEGRITY_CODES, isFerryError } from '../core/errors.js';
+import { FerryError, isFerryError, isTransient } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { counted } from '../core/streams.js';
 import { walkArchive } from '../docker-archive/archive-entries.js';
@@ -49,7 +49,8 @@ export async function pushTarballImages(reader: BundleReader, tarball: TarballSo
       try {
         await uploadPass(reader, tarball, missing, ctx);
       } catch (err) {
-        if (pass >= PASSES || (isFerryError(err) && (INTEGRITY_CODES.has(err.code) || err.code === 'AUTH_FAILED'))) throw err;
+        // The same question every retry asks (core/errors.ts): a lost connection or a 429/5xx is worth another pass.
+        if (pass >= PASSES || !isTransient(err)) throw err;
         ctx.events({ type: 'warning', message: `${tarball.name}: upload pass ${pass} failed (${(err as Error).message}); starting again for what is missing` });
       }
       await dropPresent(missing, ctx);
