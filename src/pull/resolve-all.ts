@@ -88,7 +88,7 @@ export async function resolveAll(manifest: BundleManifest, kinds: SourcedKind[],
   const queued = new Map<SourcedKind, Item[]>(kinds.map((k) => [k, k.entries.map((entry) => ({ k, entry }))]));
   const named = new Map<SourcedKind, Set<string>>(kinds.map((k) => [k, new Set(k.source.key ? k.entries.map((e) => k.source.key?.(e) ?? '') : [])]));
   const locked = new Map(local);
-  const stages: ResolveStage[] = ['first', 'counted', 'last'];
+  const stages: ResolveStage[] = ['first', 'implying', 'counted', 'last'];
   for (const [i, stage] of stages.entries()) {
     const items = kinds.filter((k) => k.source.stage === stage).flatMap((k) => queued.get(k) ?? []);
     const done = await resolveStage(kinds, stage, items, ctx, limit);

@@ -7,7 +7,7 @@ import { fetchChart, resolveChart } from './chart-fetcher.js';
 /** The chart kind's connected side (kinds/facets/source.ts): loaded lazily, by pull only. */
 export const source: KindSource<LockedChart, ChartEntry> = {
   // Before the images: a chart's images go through the normal image pull, counted with the manifest's own.
-  stage: 'first',
+  stage: 'implying',
   describe: (entry) => ({ what: `chart ${entry.name}`, url: entry.repo }),
   async resolve(entry, ctx) {
     const { locked, tgz } = await resolveChart(entry, ctx.http, ctx.client);

@@ -84,11 +84,13 @@ export interface GraphPlan {
 /**
  * When a kind resolves within pull's resolve step, stage by stage (each stage's entries together, under one limit):
  * - `local`: read from local files (ferry), before any download, and again on a `--lock` pull to check the lock;
- * - `first`: before the counted entries, since what it implies must be known when they are counted (charts; apt);
+ * - `first`: before everything fetched from registries (apt: its closure, read from the archive alone, fails or
+ *   succeeds on its own, and its lines open the resolve log);
+ * - `implying`: before the counted entries, since what it implies must be known when they are counted (charts);
  * - `counted`: the entries the resolve phase counts, every failure of them reported at once (images, files);
  * - `last`: after them (RKE2).
  */
-export type ResolveStage = 'local' | 'first' | 'counted' | 'last';
+export type ResolveStage = 'local' | 'first' | 'implying' | 'counted' | 'last';
 
 /** What a kind adds to pull's result (pull/pull-bundle.ts PullResult): counts add up across kinds, lists join. */
 export interface PullTally {
