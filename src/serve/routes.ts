@@ -1,7 +1,8 @@
 import type { BundleReader } from '../bundle/reader.js';
-import { Annotation, type Descriptor, isIndexType, isManifestType } from '../core/media-types.js';
+import { type Descriptor, isIndexType, isManifestType } from '../core/media-types.js';
 import { walkGraph } from '../graph/walk.js';
 import { planPush } from '../push/plan-push.js';
+import { kindOfEntry } from '../kinds/index.js';
 import { FerryError } from '../core/errors.js';
 import { mediaTypeProblem } from '../validate/grammar.js';
 import { quoteUntrusted } from '../validate/untrusted-text.js';
@@ -39,7 +40,7 @@ export async function servedRepositories(reader: BundleReader): Promise<Map<stri
   return repos;
 }
 
+/** An entry of a kind push writes to a registry (kinds/facets/push.ts): what serve serves too. */
 function isServed(d: Descriptor): boolean {
-  const kind = d.annotations?.[Annotation.Kind];
-  return kind === 'image' || kind === 'chart';
+  return kindOfEntry(d)?.pushPlan !== undefined;
 }
