@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Blob, type Image, seed } from '../helpers/images.js';
+import { serveBundle } from '../../src/serve/serve-bundle.js';
 import { CraftedBundle } from '../helpers/crafted-bundle.js';
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
 import { requireTools } from '../helpers/tools.js';
@@ -126,8 +127,12 @@ describe.runIf(ok)('spec.artifacts: raw OCI artifacts', () => {
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain(`registry.example/acme/thing:1.0 → ${target}/acme/thing:1.0 (${thing.manifest.digest})`);
     expect(dry.stdout).toContain(`registry.example/acme/files@${files.manifest.digest} → ${target}/acme/files (${files.manifest.digest})`);
-    const pushed = await run(['bundle', 'push', bundle, '--registry', target, '--plain-http', '--no-progress']);
+    const reportPath = join(scratch(), 'push.json');
+    const pushed = await run(['bundle', 'push', bundle, '--registry', target, '--plain-http', '--no-progress', '--report', reportPath]);
     expect(pushed.code, pushed.stderr).toBe(0);
+    // push --report reads every tag back from the registry.
+    const report = JSON.parse(readFileSync(reportPath, 'utf8'));
+    expect(report.registry.tags).toContainEqual(expect.objectContaining({ source: 'registry.example/acme/thing:1.0', target: `${target}/acme/thing:1.0`, expected: thing.manifest.digest, result: 'ok' }));
     const raw = execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${target}/acme/thing:1.0`]);
     expect(digestOf(raw)).toBe(thing.manifest.digest);
     for (const b of [thing.config, ...thing.layers]) {
@@ -135,6 +140,20 @@ describe.runIf(ok)('spec.artifacts: raw OCI artifacts', () => {
     }
     const byDigest = execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${target}/acme/files@${files.manifest.digest}`]);
     expect(digestOf(byDigest)).toBe(files.manifest.digest);
+  });
+
+  it('is served like an image by bundle serve', async () => {
+    const served = await serveBundle({ bundlePath: bundle, host: '127.0.0.1', port: 0 });
+    try {
+      expect(served.repositories).toEqual(['acme/files', 'acme/thing']);
+      const byTag = await fetch(`${served.url}/v2/acme/thing/manifests/1.0`);
+      expect(byTag.headers.get('docker-content-digest')).toBe(thing.manifest.digest);
+      expect(digestOf(Buffer.from(await byTag.arrayBuffer()))).toBe(thing.manifest.digest);
+      const layer = thing.layers[1] as Blob & { data: Buffer };
+      expect(Buffer.from(await (await fetch(`${served.url}/v2/acme/thing/blobs/${layer.digest}`)).arrayBuffer()).equals(layer.data)).toBe(true);
+    } finally {
+      await served.close();
+    }
   });
 
   it('a tampered layer fails verify: a flipped byte, or a rewrite up to index.json against the lock', async () => {
