@@ -1,8 +1,9 @@
 import type { InspectResult } from '../inspect/inspect-bundle.js';
 import type { PushResult } from '../push/push-bundle.js';
 import type { VerifyResult } from '../verify/verify-bundle.js';
-import { type BundleCounts, COUNT_FIELDS } from '../lock/counts.js';
+import { type BundleCounts, kindsInCountOrder } from '../lock/counts.js';
 import { KINDS } from '../kinds/index.js';
+import type { AnyKind } from '../kinds/kind.js';
 import type { PullResult } from '../pull/pull-bundle.js';
 import { formatBytes, plural } from '../core/units.js';
 
@@ -11,9 +12,7 @@ import { formatBytes, plural } from '../core/units.js';
  * "2 images, 1 chart, 3 files, 7 RKE2 files, 12 apt packages" (kinds it has none of are left out).
  */
 export function formatCounts(c: BundleCounts): string {
-  const words: Partial<Record<keyof BundleCounts, string>> = {};
-  for (const kind of KINDS) Object.assign(words, kind.countWords(c));
-  const parts = COUNT_FIELDS.map((f) => words[f] ?? '').filter(Boolean);
+  const parts = kindsInCountOrder().flatMap((kind) => Object.values(kind.countWords(c))).filter((w): w is string => Boolean(w));
   return parts.length > 0 ? parts.join(', ') : 'nothing';
 }
 
@@ -40,6 +39,7 @@ export function renderInspect(r: InspectResult): string {
     lines.push(`  ${a.kind.padEnd(5)} ${label}${role}${plat}\n        ${a.digest} ${formatBytes(a.size)}`);
     for (const img of a.images ?? []) lines.push(`        contains ${img}`);
     if (a.sha256 !== undefined) lines.push(`        executable ${a.sha256}, from ${a.source ?? ''}`);
+    for (const l of (KINDS as readonly AnyKind[]).find((k) => (k.entryKinds as readonly string[]).includes(a.kind))?.inspectLines?.(a) ?? []) lines.push(`        ${l}`);
   }
   return lines.join('\n');
 }

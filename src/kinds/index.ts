@@ -2,6 +2,7 @@ import type { Descriptor } from '../core/media-types.js';
 import { Annotation } from '../core/media-types.js';
 import type { Lock } from '../lock/types.js';
 import { aptKind } from './apt/handler.js';
+import { artifactKind } from './artifact/handler.js';
 import { chartKind } from './chart/handler.js';
 import { ferryKind } from './ferry/handler.js';
 import { fileKind } from './file/handler.js';
@@ -13,7 +14,7 @@ import { rke2Kind } from './rke2/handler.js';
  * Every artifact kind, in the order the bundle's index.json lists their entries (images, files, ferry, RKE2,
  * charts, apt). A static list, not a plug-in loader: adding a kind is one folder and one line here.
  */
-export const KINDS = [imageKind, fileKind, ferryKind, rke2Kind, chartKind, aptKind] as const;
+export const KINDS = [imageKind, fileKind, ferryKind, rke2Kind, chartKind, aptKind, artifactKind] as const;
 
 export type Kind = (typeof KINDS)[number];
 export type KindName = Kind['kind'];

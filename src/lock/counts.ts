@@ -1,6 +1,6 @@
 import { LOCK_FILE } from '../bundle/format.js';
 import type { BundleReader } from '../bundle/reader.js';
-import { KINDS, lockedOf } from '../kinds/index.js';
+import { KINDS, type Kind, lockedOf } from '../kinds/index.js';
 import { parseLock } from './lock-file.js';
 import type { Lock } from './types.js';
 
@@ -11,6 +11,8 @@ import type { Lock } from './types.js';
  * tarballs among them; `aptPackages` the .debs of the dependency closure.
  */
 export interface BundleCounts {
+  /** A kind's own counts beyond these (its view's count and countFields), left out when it has none of them. */
+  [field: string]: number | string | undefined;
   images: number;
   charts: number;
   files: number;
@@ -20,14 +22,19 @@ export interface BundleCounts {
   ferry?: string;
 }
 
-/** The fields in the order summaries say them and --json lists them (ferry, optional, last). */
-export const COUNT_FIELDS = ['images', 'charts', 'files', 'rke2Files', 'aptPackages', 'ferry'] as const satisfies readonly (keyof BundleCounts)[];
+/**
+ * The kinds in the order summaries say their counts and --json lists them (their view's countOrder: images, charts,
+ * files, RKE2 files, apt packages, ferry), which is not index.json order (KINDS).
+ */
+export function kindsInCountOrder(): Kind[] {
+  return [...KINDS].sort((a, b) => a.countOrder - b.countOrder);
+}
 
-/** Each kind's share of the counts (its view facet's count), from its lock entries. */
+/** Each kind's share of the counts (its view facet's count), from its lock entries, in count order. */
 export function bundleCounts(lock: Lock): BundleCounts {
-  const counts: BundleCounts = { images: 0, charts: 0, files: 0, rke2Files: 0, aptPackages: 0 };
-  for (const kind of KINDS) Object.assign(counts, kind.count(lockedOf(lock, kind) as never));
-  return counts;
+  const counts: Record<string, number | string | undefined> = {};
+  for (const kind of kindsInCountOrder()) Object.assign(counts, kind.count(lockedOf(lock, kind) as never));
+  return counts as BundleCounts;
 }
 
 /** The counts of a bundle, from the lock it carries. */

@@ -24,6 +24,7 @@ export const aptView = {
     return { kind: 'apt', name: a[Annotation.Title] ?? '', ...base };
   },
   // The .debs of the dependency closure.
+  countOrder: 4,
   count: (locked) => ({ aptPackages: locked.reduce((n, a) => n + a.debs.length, 0) }),
   countWords: (c) => (c.aptPackages > 0 ? { aptPackages: plural(c.aptPackages, 'apt package') } : {}),
   gate: gateApt,

@@ -20,6 +20,7 @@ export const chartView = {
     const a = desc.annotations ?? {};
     return { kind: 'chart', name: a[Annotation.Title] ?? '', version: a[Annotation.ChartVersion] ?? '', ...base };
   },
+  countOrder: 1,
   count: (locked) => ({ charts: locked.length }),
   countWords: (c) => (c.charts > 0 ? { charts: plural(c.charts, 'chart') } : {}),
   gate: gateChart,

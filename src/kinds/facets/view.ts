@@ -8,6 +8,8 @@ import type { NodeRegistry } from '../rke2/registry-config.js';
 
 /** One index.json entry as `ferry bundle inspect` describes it (text and --json). */
 export interface InspectedArtifact {
+  /** A kind's own fields beyond these, as its view's describe gives them (left out when it has none). */
+  [field: string]: unknown;
   /** The entry's kind annotation (`image`, `file`, `rke2`, `chart`, `apt`, `apt-meta`, `ferry`). */
   kind: string;
   /** Images: full reference. */
@@ -106,10 +108,20 @@ export interface NamedFile {
 export interface ViewFacet<Locked> {
   /** inspect: one entry of this kind (any of its entryKinds), described from index.json and its manifests. */
   describe(reader: BundleReader, desc: Descriptor, base: InspectBase): Promise<InspectedArtifact>;
-  /** What this kind adds to BundleCounts, from its lock entries (lockedOf). */
+  /**
+   * What this kind adds to BundleCounts, from its lock entries (lockedOf). A field of its own (not one BundleCounts
+   * names) is left out when zero, so the counts of a bundle without the kind keep their keys.
+   */
   count(locked: readonly Locked[]): Partial<BundleCounts>;
-  /** How its counts are said in a summary line (`3 images`), for those it has any of; formatCounts orders them. */
-  countWords(c: BundleCounts): Partial<Record<keyof BundleCounts, string>>;
+  /** How its counts are said in a summary line (`3 images`), for those it has any of. */
+  countWords(c: BundleCounts): Partial<Record<string, string>>;
+  /**
+   * Place of its counts in summary lines and in the counts' --json (lock/counts.ts): images, charts, files, RKE2
+   * files, apt packages, ferry's version last; a later kind's after them. Not index.json order (KINDS).
+   */
+  readonly countOrder: number;
+  /** Lines inspect's text adds under an entry of this kind, for what its describe gives beyond the common fields. */
+  inspectLines?(a: InspectedArtifact): string[];
   /** The gate's check of one index.json entry of this kind, with what it needs of the lock looked up once. */
   gate(locked: readonly Locked[], g: EntryGate): (d: Descriptor) => Promise<void>;
   /** Images are not staged: push carries them to the registry, not to --dir. */

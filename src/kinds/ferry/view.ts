@@ -23,6 +23,7 @@ export const ferryView = {
     const exe = m.layers[0]?.digest ?? '';
     return { kind: 'ferry', name: a[Annotation.Title] ?? '', version: a[Annotation.FerryVersion] ?? '', ...base, sha256: exe, source: m.annotations?.[Annotation.Source] ?? '' };
   },
+  countOrder: 5,
   count: (locked) => (locked[0] ? { ferry: locked[0].version } : {}),
   countWords: (c) => (c.ferry !== undefined ? { ferry: `ferry ${c.ferry}` } : {}),
   gate: ([ferry], g) => (d) =>

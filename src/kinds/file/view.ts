@@ -22,6 +22,7 @@ export const fileView = {
     const source = m.annotations?.[Annotation.Source] ? { source: m.annotations[Annotation.Source] } : {};
     return { kind: 'file', name: desc.annotations?.[Annotation.Title] ?? '', ...base, ...source };
   },
+  countOrder: 2,
   count: (locked) => ({ files: locked.length }),
   countWords: (c) => (c.files > 0 ? { files: plural(c.files, 'file') } : {}),
   gate(locked, g) {

@@ -19,6 +19,7 @@ export const imageView = {
     };
   },
   // The lock's images include those charts brought in (they are pulled and pushed as images).
+  countOrder: 0,
   count: (locked) => ({ images: locked.length }),
   countWords: (c) => (c.images > 0 ? { images: plural(c.images, 'image') } : {}),
   gate(locked, g) {

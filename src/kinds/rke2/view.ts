@@ -38,6 +38,7 @@ export const rke2View = {
     };
   },
   // The release's files, its image tarballs among them.
+  countOrder: 3,
   count: (locked) => ({ rke2Files: locked[0]?.files.length ?? 0 }),
   countWords: (c) => (c.rke2Files > 0 ? { rke2Files: rke2Files(c.rke2Files) } : {}),
   gate([rke2], g) {

@@ -20,6 +20,7 @@ const manifest: BundleManifest = {
   ],
   charts: [],
   apt: [],
+  artifacts: [],
 };
 
 function differences(m: BundleManifest): string[] {

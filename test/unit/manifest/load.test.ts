@@ -25,7 +25,7 @@ function problemsOf(text: string): string[] {
 describe('parseManifest: valid manifests', () => {
   it('applies defaults to a minimal manifest', () => {
     const m = parseManifest(`${head}spec:\n  images: [busybox]\n`, 'm.yaml');
-    expect(m).toEqual({ path: 'm.yaml', name: 'demo', platforms: ['linux/amd64'], images: [{ ref: 'docker.io/library/busybox:latest', platforms: ['linux/amd64'] }], files: [], charts: [], apt: [] });
+    expect(m).toEqual({ path: 'm.yaml', name: 'demo', platforms: ['linux/amd64'], images: [{ ref: 'docker.io/library/busybox:latest', platforms: ['linux/amd64'] }], files: [], charts: [], apt: [], artifacts: [] });
   });
 
   it('accepts an empty spec', () => {
