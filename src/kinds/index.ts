@@ -12,7 +12,8 @@ import { rke2Kind } from './rke2/handler.js';
 
 /**
  * Every artifact kind, in the order the bundle's index.json lists their entries (images, files, ferry, RKE2,
- * charts, apt). A static list, not a plug-in loader: adding a kind is one folder and one line here.
+ * charts, apt, raw OCI artifacts). A static list, not a plug-in loader: adding a kind is one folder and one line
+ * here, at the end, so that bundles without the new kind keep their bytes (docs/architecture.md "How to add a kind").
  */
 export const KINDS = [imageKind, fileKind, ferryKind, rke2Kind, chartKind, aptKind, artifactKind] as const;
 
