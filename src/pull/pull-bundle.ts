@@ -28,6 +28,7 @@ import { Arrivals } from './arrivals.js';
 import { type SourcedKind, checkLocalLock, loadSources, resolveAll, resolveDetail, resolveLocal } from './resolve-all.js';
 import { buildBundleIndex } from './bundle-index.js';
 import { mergeTallies } from './kind-entries.js';
+import { fetchTotals } from './fetch-totals.js';
 
 /**
  * Entries resolved, planned or fetched at once, whatever their kind: one bound for the whole pull (blob transfers
@@ -92,11 +93,24 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
   const events = opts.events ?? noEvents;
   const loaded = await loadManifest(opts.manifestPath);
   const manifest = opts.platforms ? overridePlatforms(loaded, opts.platforms) : loaded;
-  if (opts.platforms) events({ type: 'info', message: `platforms ${platformsText(opts.platforms)} (--platform) for every image, over the manifest's` });
+  if (opts.platforms)
+    events({ type: 'info', message: `platforms ${platformsText(opts.platforms)} (--platform) for every image, over the manifest's` });
   let lock: Lock;
   // What resolve reads that the fetch would otherwise ask for again (facets/source.ts ResolveCaches).
-  const caches = { manifests: new Map<string, Buffer>(), chartArchives: new Map<string, Buffer>(), aptFiles: new Map<object, Map<string, Buffer>>() };
-  const ctx: SourceContext = { client: opts.client, http: opts.http, events, manifest, caches, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.withFerry !== undefined ? { withFerry: opts.withFerry } : {}) };
+  const caches = {
+    manifests: new Map<string, Buffer>(),
+    chartArchives: new Map<string, Buffer>(),
+    aptFiles: new Map<object, Map<string, Buffer>>(),
+  };
+  const ctx: SourceContext = {
+    client: opts.client,
+    http: opts.http,
+    events,
+    manifest,
+    caches,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.withFerry !== undefined ? { withFerry: opts.withFerry } : {}),
+  };
   const limit = pLimit(ENTRIES_AT_ONCE);
   const kinds = await loadSources(manifest, ctx);
   if (opts.lockPath) {
@@ -116,10 +130,23 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
 
   const store = new ContentStore(opts.cacheDir);
   const base = opts.sincePath ? await loadDeltaBase(opts.sincePath, opts.client) : undefined;
-  if (base) events({ type: 'info', message: `  delta against ${base.kind} ${base.file}: ${base.digests.size} digests the enclave has are left out` });
+  if (base)
+    events({
+      type: 'info',
+      message: `  delta against ${base.kind} ${base.file}: ${base.digests.size} digests the enclave has are left out`,
+    });
   // Downloads count in the fetch phase; the writer, running beside them, counts its own bytes in the write phase.
   const tally = mergeTallies(kinds.map((k) => k.source.tally(lockedOf(lock, k.kind))));
-  const written = await fetchAndWrite(manifest.name, lock, kinds, { ...ctx, store, events: inPhase(events, 'fetch'), position: 0 }, limit, opts, events, base);
+  const written = await fetchAndWrite(
+    manifest.name,
+    lock,
+    kinds,
+    { ...ctx, store, events: inPhase(events, 'fetch'), position: 0 },
+    limit,
+    opts,
+    events,
+    base,
+  );
   return {
     bundle: opts.outPath,
     lockPath,
@@ -140,7 +167,16 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
  * writer run side by side — the writer takes blobs in bundle order as they arrive, so the pull costs about
  * max(download, write), not their sum. A failed download aborts the writer, which removes its temporary file.
  */
-async function fetchAndWrite(name: string, lock: Lock, kinds: SourcedKind[], ctx: FetchContext, limit: ReturnType<typeof pLimit>, opts: PullOptions, events: EventSink, base?: DeltaBase) {
+async function fetchAndWrite(
+  name: string,
+  lock: Lock,
+  kinds: SourcedKind[],
+  ctx: FetchContext,
+  limit: ReturnType<typeof pLimit>,
+  opts: PullOptions,
+  events: EventSink,
+  base?: DeltaBase,
+) {
   const { store } = ctx;
   events({ type: 'phase', phase: 'fetch' });
   // Planned graphs first (their manifests small, mostly read while resolving): then every blob's size is known, and
@@ -149,11 +185,23 @@ async function fetchAndWrite(name: string, lock: Lock, kinds: SourcedKind[], ctx
     kinds.map(async (k) => {
       const plan = k.source.plan;
       const locked = plan ? lockedOf(lock, k.kind) : [];
-      return { k, plans: await Promise.all(locked.map((l, position) => limit(() => (plan as NonNullable<typeof plan>)(l, { ...ctx, position })))) };
+      return {
+        k,
+        plans: await Promise.all(locked.map((l, position) => limit(() => (plan as NonNullable<typeof plan>)(l, { ...ctx, position })))),
+      };
     }),
   );
   const plans = planned.flatMap((p) => p.plans.map((plan) => ({ k: p.k, plan })));
-  events({ type: 'phase', phase: 'fetch', ...fetchTotals(lock, kinds, plans.map((p) => p.plan), base) });
+  events({
+    type: 'phase',
+    phase: 'fetch',
+    ...fetchTotals(
+      lock,
+      kinds,
+      plans.map((p) => p.plan),
+      base,
+    ),
+  });
   // The other kinds one after another, in KINDS order; each kind's entries together.
   const indexed: { kind: AnyKind; entries: IndexEntry[] }[] = [];
   for (const k of kinds) {
@@ -170,12 +218,17 @@ async function fetchAndWrite(name: string, lock: Lock, kinds: SourcedKind[], ctx
     indexed.push({ kind: k.kind, entries: per.flat() });
   }
   // What was fetched is in the cache, walked for its blobs; a planned graph listed its nodes while planning.
-  const fileNodes = await walkGraph(store, indexed.flatMap((f) => f.entries.map((e) => e.descriptor)));
+  const fileNodes = await walkGraph(
+    store,
+    indexed.flatMap((f) => f.entries.map((e) => e.descriptor)),
+  );
   for (const p of planned) if (p.k.source.plan) indexed.push({ kind: p.k.kind, entries: p.plans.flatMap((plan) => plan.entries) });
   const index = buildBundleIndex(indexed, KINDS);
   const all = new Map([...fileNodes, ...plans.flatMap((p) => p.plan.nodes)].map((d) => [d.digest as string, d]));
   // A delta leaves out the blobs the enclave has; manifests always travel, so the bundle can still be walked.
-  const omitted = new Map([...all].filter(([digest, d]) => base?.digests.has(digest) && !isManifestLike(d)).map(([digest, d]) => [digest, d.size]));
+  const omitted = new Map(
+    [...all].filter(([digest, d]) => base?.digests.has(digest) && !isManifestLike(d)).map(([digest, d]) => [digest, d.size]),
+  );
   const blobs = new Map([...all].filter(([digest]) => !omitted.has(digest)).map(([digest, d]) => [digest, d.size]));
 
   const failed = new AbortController();
@@ -185,7 +238,9 @@ async function fetchAndWrite(name: string, lock: Lock, kinds: SourcedKind[], ctx
   // Blob downloads are queued in the order the writer consumes them (by digest), so the writer rarely waits on a
   // blob queued late; the graph copies that follow share the tracker and only add each graph's manifests.
   const leaves = new Map<string, { plan: GraphPlan; desc: Descriptor }>();
-  for (const { plan } of plans) for (const desc of plan.nodes) if (!isManifestLike(desc) && !leaves.has(desc.digest) && !omitted.has(desc.digest)) leaves.set(desc.digest, { plan, desc });
+  for (const { plan } of plans)
+    for (const desc of plan.nodes)
+      if (!isManifestLike(desc) && !leaves.has(desc.digest) && !omitted.has(desc.digest)) leaves.set(desc.digest, { plan, desc });
   const inOrder = [...leaves.values()].sort((a, b) => (a.desc.digest < b.desc.digest ? -1 : 1));
   const blobCopies = inOrder.map(({ plan, desc }) => copyGraph(plan.source, arrivals, desc, { ...copy, subject: plan.name }));
   const fetching = Promise.all([
@@ -221,7 +276,14 @@ async function fetchAndWrite(name: string, lock: Lock, kinds: SourcedKind[], ctx
     events,
     hashWholeFile: false,
     ...(opts.splitSize ? { splitSize: opts.splitSize } : {}),
-    ...(base ? { delta: { base: { kind: base.kind, file: base.file, sha256: base.sha256 }, omitted: [...omitted].map(([digest, size]) => ({ digest, size })).sort((a, b) => (a.digest < b.digest ? -1 : 1)) } } : {}),
+    ...(base
+      ? {
+          delta: {
+            base: { kind: base.kind, file: base.file, sha256: base.sha256 },
+            omitted: [...omitted].map(([digest, size]) => ({ digest, size })).sort((a, b) => (a.digest < b.digest ? -1 : 1)),
+          },
+        }
+      : {}),
     ...(opts.signKey ? { signSums: (sums: Buffer) => signSums(sums, opts.signKey as KeyObject, `ferry ${TOOL_VERSION}`) } : {}),
     signal: stop,
     beside: { lock: lockPathFor(opts.outPath), signature: `${opts.outPath}.sig` },
@@ -233,11 +295,3 @@ async function fetchAndWrite(name: string, lock: Lock, kinds: SourcedKind[], ctx
 }
 
 const platformsText = (p: PlatformSpec) => (p === 'all' ? 'all' : p.join(','));
-
-/** What the fetch phase moves: every artifact the lock sizes, and every planned blob (not the manifests, read while planning) a delta does not leave out. */
-function fetchTotals(lock: Lock, kinds: SourcedKind[], plans: GraphPlan[], base?: DeltaBase): { totalBytes: number; totalItems: number } {
-  const sizes = new Map<string, number>();
-  for (const k of kinds) for (const l of lockedOf(lock, k.kind)) for (const { digest, size } of k.source.sizes?.(l) ?? []) sizes.set(digest, size);
-  for (const plan of plans) for (const d of plan.nodes) if (!isManifestLike(d) && !base?.digests.has(d.digest)) sizes.set(d.digest, d.size);
-  return { totalBytes: [...sizes.values()].reduce((a, b) => a + b, 0), totalItems: sizes.size };
-}

@@ -10,6 +10,7 @@ import { resumableBody } from './resumable-body.js';
 import { BodyLimit } from './http-limits.js';
 import { readBounded, retryingBody } from './read-body.js';
 import { type HttpResponse, Transport, type TransportOptions } from './transport.js';
+import { checkedManifest, collectPages, uploadLocation, withDigest } from './wire.js';
 
 export interface RegistryClientOptions extends TransportOptions {
   /** Mirrors: the endpoint base URL for an upstream registry name, when one is configured. */
@@ -68,7 +69,12 @@ export class RegistryClient {
     // Credentials for the host actually contacted, else for the upstream registry name.
     const creds = () => (found ??= this.credentials(host).then((x) => x ?? (host !== registry ? this.credentials(registry) : undefined)));
     const send = (authorization: string | undefined) =>
-      this.transport.send({ method: c.method, url, headers: { ...(c.headers ?? {}), ...(authorization ? { authorization } : {}) }, ...(c.body !== undefined ? { body: c.body } : {}) });
+      this.transport.send({
+        method: c.method,
+        url,
+        headers: { ...(c.headers ?? {}), ...(authorization ? { authorization } : {}) },
+        ...(c.body !== undefined ? { body: c.body } : {}),
+      });
     // A 401 from where a redirect led (registry.k8s.io → Artifact Registry) is that host's, answered for it alone.
     const redirected = (r: HttpResponse) => r.status === 401 && new URL(r.url).origin !== origin;
     const elsewhere = (r: HttpResponse) => sendElsewhere(this.elsewhere, c, r.url, origin, redirectRefusal(c.what, host), r);
@@ -114,37 +120,27 @@ export class RegistryClient {
       if (res.status !== 200) throw await registryError(res, `${what}: manifest request failed`);
       return { res, body: await readBounded(res, BodyLimit.manifest, `${what}: manifest`) };
     });
-    const digest = sha256(body);
-    let declared: string | undefined;
-    try {
-      declared = (JSON.parse(body.toString('utf8')) as { mediaType?: string }).mediaType;
-    } catch {
-      throw new FerryError('REGISTRY_ERROR', `${what}: manifest is not JSON`, { ref: what });
-    }
-    const contentType = (res.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
-    const mediaType = contentType && contentType !== 'application/json' ? contentType : declared ?? '';
-    if (declared !== undefined && declared !== mediaType) {
-      throw new FerryError('REGISTRY_ERROR', `${what}: served as ${mediaType} but the manifest says ${declared}`, { ref: what });
-    }
-    for (const expected of [isDigest(reference) ? reference : undefined, res.headers['docker-content-digest']]) {
-      if (expected !== undefined && expected !== digest) {
-        throw new FerryError('DIGEST_MISMATCH', `${what}: manifest digest mismatch: expected ${expected}, got ${digest}`, { ref: what, expected, actual: digest });
-      }
-    }
-    return { descriptor: { mediaType, digest, size: body.length }, body };
+    return { descriptor: checkedManifest(what, reference, res, body), body };
   }
 
   /** HEAD a manifest; undefined when absent. Falls back to GET when the registry sends no digest header. */
   async headManifest(registry: string, repo: string, reference: string): Promise<Descriptor | undefined> {
     const what = `${registry}/${repo}:${reference}`;
-    const res = await this.call(registry, { method: 'HEAD', path: `/v2/${repo}/manifests/${reference}`, scopes: [pull(repo)], what, headers: { accept: MANIFEST_ACCEPT } });
+    const res = await this.call(registry, {
+      method: 'HEAD',
+      path: `/v2/${repo}/manifests/${reference}`,
+      scopes: [pull(repo)],
+      what,
+      headers: { accept: MANIFEST_ACCEPT },
+    });
     await res.body.dump();
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw await registryError(res, `${what}: manifest check failed`);
     const digest = res.headers['docker-content-digest'];
     const mediaType = (res.headers['content-type'] ?? '').split(';')[0]?.trim();
     const size = Number(res.headers['content-length']);
-    if (!digest || !isDigest(digest) || !mediaType || !Number.isFinite(size)) return (await this.getManifest(registry, repo, reference)).descriptor;
+    if (!digest || !isDigest(digest) || !mediaType || !Number.isFinite(size))
+      return (await this.getManifest(registry, repo, reference)).descriptor;
     return { mediaType, digest, size };
   }
 
@@ -153,7 +149,8 @@ export class RegistryClient {
     const what = `${registry}/${repo} blob ${desc.digest}`;
     const path = `/v2/${repo}/blobs/${desc.digest}`;
     return resumableBody(
-      async (from) => this.call(registry, { method: 'GET', path, scopes: [pull(repo)], what, headers: from > 0 ? { range: `bytes=${from}-` } : {} }),
+      async (from) =>
+        this.call(registry, { method: 'GET', path, scopes: [pull(repo)], what, headers: from > 0 ? { range: `bytes=${from}-` } : {} }),
       { offset: opts.offset ?? 0, size: desc.size, url: `${this.baseUrl(registry)}${path}`, events: this.transport.events },
     );
   }
@@ -174,7 +171,13 @@ export class RegistryClient {
    */
   async pushBlob(registry: string, repo: string, desc: Descriptor, content: Readable): Promise<void> {
     const what = `${registry}/${repo} blob ${desc.digest}`;
-    const start = await this.call(registry, { method: 'POST', path: `/v2/${repo}/blobs/uploads/`, scopes: [push(repo)], what, headers: { 'content-length': '0' } });
+    const start = await this.call(registry, {
+      method: 'POST',
+      path: `/v2/${repo}/blobs/uploads/`,
+      scopes: [push(repo)],
+      what,
+      headers: { 'content-length': '0' },
+    });
     if (start.status !== 202) throw await registryError(start, `${what}: upload could not start`);
     await start.body.dump();
     const location = uploadLocation(start, what);
@@ -217,7 +220,14 @@ export class RegistryClient {
   /** PUT a manifest; Content-Type must equal its mediaType (distribution-spec "Pushing Manifests"). */
   async putManifest(registry: string, repo: string, reference: string, mediaType: string, body: Buffer): Promise<Digest> {
     const what = `${registry}/${repo}:${reference}`;
-    const res = await this.call(registry, { method: 'PUT', path: `/v2/${repo}/manifests/${reference}`, scopes: [push(repo)], what, headers: { 'content-type': mediaType }, body });
+    const res = await this.call(registry, {
+      method: 'PUT',
+      path: `/v2/${repo}/manifests/${reference}`,
+      scopes: [push(repo)],
+      what,
+      headers: { 'content-type': mediaType },
+      body,
+    });
     if (res.status !== 201) throw await registryError(res, `${what}: manifest rejected`);
     await res.body.dump();
     return sha256(body);
@@ -233,29 +243,39 @@ export class RegistryClient {
   /** All tags, following `Link: <…>; rel="next"` pagination (distribution-spec "Listing Tags"). */
   async listTags(registry: string, repo: string): Promise<string[]> {
     return this.paginate(registry, `/v2/${repo}/tags/list`, [pull(repo)], `${registry}/${repo} tags`, 'tags', (res) =>
-      res.status === 404 ? registryError(res, `${registry}/${repo}: repository not found`, 'NOT_FOUND') : registryError(res, `${registry}/${repo}: tag list failed`),
+      res.status === 404
+        ? registryError(res, `${registry}/${repo}: repository not found`, 'NOT_FOUND')
+        : registryError(res, `${registry}/${repo}: tag list failed`),
     );
   }
 
-  /** Collects `key` from every page of a Link-paginated list (distribution-spec "Listing Tags", RFC 8288). */
-  private async paginate(registry: string, first: string, scopes: string[], what: string, key: string, failure: (res: HttpResponse) => Promise<Error>): Promise<string[]> {
-    const items: string[] = [];
-    let path = first;
-    for (let page = 0; page < 10_000; page++) {
-      const res = await this.call(registry, { method: 'GET', path, scopes, what });
-      if (res.status !== 200) throw await failure(res);
-      const json = parseJson(await readBounded(res, BodyLimit.listPage, what), what) as Record<string, string[] | null | undefined>;
-      items.push(...(json[key] ?? []));
-      const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(res.headers.link ?? '');
-      if (!next?.[1]) return items;
-      path = new URL(next[1], `${this.baseUrl(registry)}${path}`).toString();
-    }
-    return items;
+  /** Collects `key` from every page of a Link-paginated list (registry/wire.ts). */
+  private paginate(
+    registry: string,
+    first: string,
+    scopes: string[],
+    what: string,
+    key: string,
+    failure: (res: HttpResponse) => Promise<Error>,
+  ): Promise<string[]> {
+    return collectPages(
+      (path) => this.call(registry, { method: 'GET', path, scopes, what }),
+      `${this.baseUrl(registry)}${first}`,
+      first,
+      what,
+      key,
+      failure,
+    );
   }
 
   private async cancelUpload(registry: string, location: string, repo: string): Promise<void> {
     try {
-      const res = await this.call(registry, { method: 'DELETE', path: location, scopes: [push(repo)], what: `${registry}/${repo} cancel upload` });
+      const res = await this.call(registry, {
+        method: 'DELETE',
+        path: location,
+        scopes: [push(repo)],
+        what: `${registry}/${repo} cancel upload`,
+      });
       await res.body.dump();
     } catch {
       // Best effort (distribution-spec: registries eventually expire abandoned uploads).
@@ -265,23 +285,4 @@ export class RegistryClient {
   async close(): Promise<void> {
     await this.transport.close();
   }
-}
-
-function parseJson(body: Buffer, what: string): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw new FerryError('REGISTRY_ERROR', `${what}: the registry's answer is not JSON: ${(err as Error).message}`, {});
-  }
-}
-
-/** The upload Location may be relative and carries state in its query; resolve it, never rebuild it. */
-function uploadLocation(res: HttpResponse, what: string): string {
-  const loc = res.headers.location;
-  if (!loc) throw new FerryError('REGISTRY_ERROR', `${what}: registry sent no upload Location`, {});
-  return new URL(loc, res.url).toString();
-}
-
-function withDigest(location: string, digest: string): string {
-  return `${location}${location.includes('?') ? '&' : '?'}digest=${encodeURIComponent(digest)}`;
 }
