@@ -70,7 +70,10 @@ async function main(): Promise<void> {
     const base = await makeLayer({ seed: 'bench-base', size: BASE });
     const images: Image[] = [];
     for (let i = 0; i < COUNT; i++) {
-      const img = makeImage({ layers: [base, await makeLayer({ seed: `bench-${i}-a`, size: OWN }), await makeLayer({ seed: `bench-${i}-b`, size: OWN })], label: `bench-${i}` });
+      const img = makeImage({
+        layers: [base, await makeLayer({ seed: `bench-${i}-a`, size: OWN }), await makeLayer({ seed: `bench-${i}-b`, size: OWN })],
+        label: `bench-${i}`,
+      });
       await seed(src, `bench/img-${i}`, 'v1', img);
       images.push(img);
     }
@@ -80,7 +83,10 @@ async function main(): Promise<void> {
 
     // --- pull
     const manifest = join(out, 'bundle.yaml');
-    writeFileSync(manifest, `apiVersion: ferry.dev/v1alpha1\nkind: Bundle\nmetadata:\n  name: bench\nspec:\n  images:\n${images.map((_, i) => `    - ${src.host}/bench/img-${i}:v1\n`).join('')}`);
+    writeFileSync(
+      manifest,
+      `apiVersion: ferry.dev/v1alpha1\nkind: Bundle\nmetadata:\n  name: bench\nspec:\n  images:\n${images.map((_, i) => `    - ${src.host}/bench/img-${i}:v1\n`).join('')}`,
+    );
     const bundle = join(out, 'bundle.tar');
     const ferryPull = await median(
       async () => rmSync(join(out, 'cache'), { recursive: true, force: true }),
@@ -103,24 +109,37 @@ async function main(): Promise<void> {
       await target.stop();
       target = await startRegistry();
     };
-    const ferryPush = await median(fresh, () => timed(ferry, ['bundle', 'push', bundle, '--registry', target.host, '--plain-http', '--no-progress', '--no-verify']));
-    const ferryRepush = await median(async () => {}, () => timed(ferry, ['bundle', 'push', bundle, '--registry', target.host, '--plain-http', '--no-progress', '--no-verify']));
+    const ferryPush = await median(fresh, () =>
+      timed(ferry, ['bundle', 'push', bundle, '--registry', target.host, '--plain-http', '--no-progress', '--no-verify']),
+    );
+    const ferryRepush = await median(
+      async () => {},
+      () => timed(ferry, ['bundle', 'push', bundle, '--registry', target.host, '--plain-http', '--no-progress', '--no-verify']),
+    );
     const skopeoPush = await median(fresh, () =>
       timed('skopeo', ['sync', '--src', 'dir', '--dest', 'docker', '--dest-tls-verify=false', skopeoDir, `${target.host}/bench`]),
     );
     await target.stop();
 
     // --- verify vs sha256sum -c over the same blobs
-    const ferryVerify = await median(async () => {}, () => timed(ferry, ['bundle', 'verify', bundle, '--no-progress']));
+    const ferryVerify = await median(
+      async () => {},
+      () => timed(ferry, ['bundle', 'verify', bundle, '--no-progress']),
+    );
     const extracted = join(out, 'extracted');
     mkdirSync(extracted);
     await exec('tar', ['-xf', bundle, '-C', extracted]);
     await exec('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: extracted }); // warm the page cache as verify had it
-    const shaSum = await median(async () => {}, () => timed('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: extracted }));
+    const shaSum = await median(
+      async () => {},
+      () => timed('sha256sum', ['-c', '--quiet', 'SHA256SUMS'], { cwd: extracted }),
+    );
 
     // --- serve: 8 concurrent skopeo pulls from `ferry bundle serve`, and the same from the source registry
     const port = await freePort();
-    const server = spawn(ferry, ['bundle', 'serve', bundle, '--listen', `127.0.0.1:${port}`, '--no-verify', '--no-progress'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const server = spawn(ferry, ['bundle', 'serve', bundle, '--listen', `127.0.0.1:${port}`, '--no-verify', '--no-progress'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     await new Promise<void>((ready, fail) => {
       server.stderr?.on('data', (d: Buffer) => d.toString().includes(' at http://') && ready());
       server.on('exit', (c) => fail(new Error(`serve exited ${c}`)));
@@ -128,7 +147,17 @@ async function main(): Promise<void> {
     const eight = Array.from({ length: Math.min(8, COUNT) }, (_, i) => i);
     const copyAll = async (host: string, tag: string) => {
       const t0 = process.hrtime.bigint();
-      await Promise.all(eight.map((i) => exec('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${host}/bench/img-${i}:v1`, `dir:${join(out, `copy-${tag}-${i}`)}`])));
+      await Promise.all(
+        eight.map((i) =>
+          exec('skopeo', [
+            'copy',
+            '-q',
+            '--src-tls-verify=false',
+            `docker://${host}/bench/img-${i}:v1`,
+            `dir:${join(out, `copy-${tag}-${i}`)}`,
+          ]),
+        ),
+      );
       return Number(process.hrtime.bigint() - t0) / 1e9;
     };
     const clearCopies = async () => {
@@ -149,23 +178,61 @@ async function main(): Promise<void> {
     const registrySeconds = med(registryTimes);
 
     // --- delta: one image of the set gets a new top layer; the delta against the first lock vs a full bundle
-    const changed = makeImage({ layers: [base, (images[0] as Image).layers[1] as Parameters<typeof makeImage>[0]['layers'][number], await makeLayer({ seed: 'bench-0-b-v2', size: OWN })], label: 'bench-0-v2' });
+    const changed = makeImage({
+      layers: [
+        base,
+        (images[0] as Image).layers[1] as Parameters<typeof makeImage>[0]['layers'][number],
+        await makeLayer({ seed: 'bench-0-b-v2', size: OWN }),
+      ],
+      label: 'bench-0-v2',
+    });
     await seed(src, 'bench/img-0', 'v2', changed);
     const manifest2 = join(out, 'bundle2.yaml');
-    writeFileSync(manifest2, `apiVersion: ferry.dev/v1alpha1\nkind: Bundle\nmetadata:\n  name: bench\nspec:\n  images:\n${images.map((_, i) => `    - ${src.host}/bench/img-${i}:${i === 0 ? 'v2' : 'v1'}\n`).join('')}`);
+    writeFileSync(
+      manifest2,
+      `apiVersion: ferry.dev/v1alpha1\nkind: Bundle\nmetadata:\n  name: bench\nspec:\n  images:\n${images.map((_, i) => `    - ${src.host}/bench/img-${i}:${i === 0 ? 'v2' : 'v1'}\n`).join('')}`,
+    );
     const lock1 = join(out, 'lock1.json');
     writeFileSync(lock1, readFileSync(`${bundle}.lock.json`));
     mkdirSync(join(out, 'full2'));
     mkdirSync(join(out, 'delta2'));
-    await timed(ferry, ['bundle', 'pull', manifest2, '-o', join(out, 'full2', 'b.tar'), '--plain-http', '--cache', join(out, 'cache'), '--no-progress']);
-    await timed(ferry, ['bundle', 'pull', manifest2, '-o', join(out, 'delta2', 'b.tar'), '--plain-http', '--cache', join(out, 'cache'), '--no-progress', '--since', lock1]);
+    await timed(ferry, [
+      'bundle',
+      'pull',
+      manifest2,
+      '-o',
+      join(out, 'full2', 'b.tar'),
+      '--plain-http',
+      '--cache',
+      join(out, 'cache'),
+      '--no-progress',
+    ]);
+    await timed(ferry, [
+      'bundle',
+      'pull',
+      manifest2,
+      '-o',
+      join(out, 'delta2', 'b.tar'),
+      '--plain-http',
+      '--cache',
+      join(out, 'cache'),
+      '--no-progress',
+      '--since',
+      lock1,
+    ]);
     const fullBytes = statSync(join(out, 'full2', 'b.tar')).size;
     const deltaBytes = statSync(join(out, 'delta2', 'b.tar')).size;
 
     const results = {
       workload: { images: COUNT, baseMiB: BASE / MiB, ownMiB: OWN / MiB, uniqueBytes },
       pull: { ferry: ferryPull, skopeo: skopeoPull, ratio: ferryPull.seconds / skopeoPull.seconds, target: '<= 0.5' },
-      size: { bundleBytes, skopeoDirBytes: skopeoBytes, bundleVsUnique: bundleBytes / uniqueBytes, skopeoVsUnique: skopeoBytes / uniqueBytes, target: '<= 1.05' },
+      size: {
+        bundleBytes,
+        skopeoDirBytes: skopeoBytes,
+        bundleVsUnique: bundleBytes / uniqueBytes,
+        skopeoVsUnique: skopeoBytes / uniqueBytes,
+        target: '<= 1.05',
+      },
       push: { ferry: ferryPush, skopeo: skopeoPush, ratio: ferryPush.seconds / skopeoPush.seconds, target: '<= 0.7' },
       repush: { ferry: ferryRepush, target: '< 1 s' },
       verify: {
@@ -189,15 +256,34 @@ async function main(): Promise<void> {
       peakRssMb: { max: Math.max(ferryPull.maxRssMb, ferryPush.maxRssMb, ferryRepush.maxRssMb, ferryVerify.maxRssMb), target: '< 200' },
     };
     writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    const row = (name: string, f: number, s: number | string, ratio: string, target: string) => console.log(`${name.padEnd(28)} ${String(f).padStart(10)} ${String(s).padStart(10)} ${ratio.padStart(8)}   ${target}`);
+    const row = (name: string, f: number, s: number | string, ratio: string, target: string) =>
+      console.log(`${name.padEnd(28)} ${String(f).padStart(10)} ${String(s).padStart(10)} ${ratio.padStart(8)}   ${target}`);
     console.log(`\n${'measure'.padEnd(28)} ${'ferry'.padStart(10)} ${'skopeo'.padStart(10)} ${'ratio'.padStart(8)}   target`);
     row('pull wall time (s)', +fmt(ferryPull.seconds), fmt(skopeoPull.seconds), fmt(results.pull.ratio), '<= 0.5x');
     row('output size / unique bytes', +fmt(results.size.bundleVsUnique, 3), fmt(results.size.skopeoVsUnique, 3), '', '<= 1.05 (ferry)');
     row('push to empty registry (s)', +fmt(ferryPush.seconds), fmt(skopeoPush.seconds), fmt(results.push.ratio), '<= 0.7x');
     row('repeat push (s)', +fmt(ferryRepush.seconds), '-', '', '< 1 s');
-    row('verify (MiB/s vs sha256sum)', +fmt(results.verify.ferryMBps, 0), fmt(results.verify.sha256sumMBps, 0), fmt(results.verify.throughputRatio), '>= 3x');
-    row('serve, 8 concurrent pulls (MiB/s)', +fmt(results.serve.ferryMBps, 0), `${fmt(results.serve.registryMBps, 0)}*`, fmt(results.serve.ratio), '* docker-registry, same pulls');
-    row('delta / full bundle size', +fmt(results.delta.deltaVsFull, 3), '-', '', `delta ${fmt(deltaBytes / MiB, 1)} MiB for a ${fmt(OWN / MiB, 0)} MiB changed layer`);
+    row(
+      'verify (MiB/s vs sha256sum)',
+      +fmt(results.verify.ferryMBps, 0),
+      fmt(results.verify.sha256sumMBps, 0),
+      fmt(results.verify.throughputRatio),
+      '>= 3x',
+    );
+    row(
+      'serve, 8 concurrent pulls (MiB/s)',
+      +fmt(results.serve.ferryMBps, 0),
+      `${fmt(results.serve.registryMBps, 0)}*`,
+      fmt(results.serve.ratio),
+      '* docker-registry, same pulls',
+    );
+    row(
+      'delta / full bundle size',
+      +fmt(results.delta.deltaVsFull, 3),
+      '-',
+      '',
+      `delta ${fmt(deltaBytes / MiB, 1)} MiB for a ${fmt(OWN / MiB, 0)} MiB changed layer`,
+    );
     row('peak RSS of ferry (MB)', +fmt(results.peakRssMb.max, 0), '-', '', '< 200');
     console.log(`\nresults written to ${join(out, 'results.json')}`);
   } finally {

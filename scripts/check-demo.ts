@@ -20,7 +20,10 @@ const dir = '.demo-check';
 export function terminalLines(raw: string): { text: string; coloured: boolean }[] {
   return raw.split('\n').map((line) => {
     const coloured = /\x1b\[[0-9;]*m/.test(line);
-    const plain = line.replace(/\x1b\][^\x07]*\x07/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\x1b[()][A-Z0-9]/g, '');
+    const plain = line
+      .replace(/\x1b\][^\x07]*\x07/g, '')
+      .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+      .replace(/\x1b[()][A-Z0-9]/g, '');
     const parts = plain.split('\r').filter((p) => p !== '');
     return { text: parts.at(-1) ?? '', coloured };
   });
@@ -73,8 +76,15 @@ async function runDemo(interruptAt?: RegExp): Promise<{ problems: string[]; comm
     }
     const { code } = await pty.exited(interruptAt ? 15_000 : 600_000);
     lines = terminalLines(pty.raw());
-    if (code !== expected) problems.push(`demo exited ${code}, expected ${expected}; last lines:\n${lines.slice(-15).map((l) => l.text).join('\n')}`);
-    if (interruptAt && !lines.some((l) => /demo: interrupted, stopping what it started/.test(l.text))) problems.push('Ctrl-C: the demo did not say it was stopping');
+    if (code !== expected)
+      problems.push(
+        `demo exited ${code}, expected ${expected}; last lines:\n${lines
+          .slice(-15)
+          .map((l) => l.text)
+          .join('\n')}`,
+      );
+    if (interruptAt && !lines.some((l) => /demo: interrupted, stopping what it started/.test(l.text)))
+      problems.push('Ctrl-C: the demo did not say it was stopping');
   } finally {
     ran = sampler.stop();
     pty.close();
@@ -82,7 +92,13 @@ async function runDemo(interruptAt?: RegExp): Promise<{ problems: string[]; comm
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
   // demo.sh's reaper is the safety net for a demo that died; here the demo itself must have stopped everything.
   const reaped = lines.findIndex((l) => /^demo: stopping \d+ processes it left running/.test(l.text));
-  if (reaped >= 0) problems.push(`the demo did not stop what it started itself; scripts/demo.sh reaped:\n${lines.slice(reaped + 1, reaped + 8).map((l) => l.text).join('\n')}`);
+  if (reaped >= 0)
+    problems.push(
+      `the demo did not stop what it started itself; scripts/demo.sh reaped:\n${lines
+        .slice(reaped + 1, reaped + 8)
+        .map((l) => l.text)
+        .join('\n')}`,
+    );
   const warnings = lines.filter((l) => /warning:/i.test(l.text));
   if (warnings.length > 0) problems.push(`the demo printed warnings:\n${warnings.map((l) => l.text).join('\n')}`);
   const commands = lines.filter((l) => l.text.startsWith('$ '));
@@ -99,7 +115,8 @@ async function runDemo(interruptAt?: RegExp): Promise<{ problems: string[]; comm
     if (!shown.includes(r.command)) problems.push(`ran a command it did not show: ${r.command}`);
     if (r.cwd !== resolve(dir)) problems.push(`ran ${r.command} in ${r.cwd}, not in ${dir}`);
   }
-  if (!interruptAt) for (const c of shown) if (!ran.some((r) => r.command === c)) problems.push(`showed a command never seen running: ${c}`);
+  if (!interruptAt)
+    for (const c of shown) if (!ran.some((r) => r.command === c)) problems.push(`showed a command never seen running: ${c}`);
   if (!interruptAt && shown.length < 9) problems.push(`expected at least 9 ferry commands shown, got ${shown.length}`);
   const left = await settle(MARK, mark, 3000);
   if (left.length > 0) {
@@ -124,7 +141,9 @@ async function main(): Promise<number> {
     console.error(`check-demo: FAILED (runs of ${full.seconds} s and ${stopped.seconds} s)\n${problems.map((p) => `- ${p}`).join('\n')}`);
     return 1;
   }
-  console.log(`check-demo: ok: the demo ran in ${full.seconds} s with exit 0, ${full.commands} commands shown with relative paths and run as shown, no warning, no process left; Ctrl-C during pull exited 130 in ${stopped.seconds} s leaving none`);
+  console.log(
+    `check-demo: ok: the demo ran in ${full.seconds} s with exit 0, ${full.commands} commands shown with relative paths and run as shown, no warning, no process left; Ctrl-C during pull exited 130 in ${stopped.seconds} s leaving none`,
+  );
   return 0;
 }
 

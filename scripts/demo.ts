@@ -39,7 +39,15 @@ function step(title: string, argv: string[], input?: string): Promise<void> {
     const child = trackChild(spawn(argv[0] as string, argv.slice(1), { stdio: ['pipe', 'inherit', 'inherit'], env }));
     child.stdin?.end(input ?? '');
     child.on('error', fail);
-    child.on('close', (code, signal) => (code === 0 ? done() : fail(Object.assign(new Error(`${argv.slice(0, 3).join(' ')} failed with ${signal ?? `exit code ${code}`}`), { interrupted: signal === 'SIGINT' || code === 130 }))));
+    child.on('close', (code, signal) =>
+      code === 0
+        ? done()
+        : fail(
+            Object.assign(new Error(`${argv.slice(0, 3).join(' ')} failed with ${signal ?? `exit code ${code}`}`), {
+              interrupted: signal === 'SIGINT' || code === 130,
+            }),
+          ),
+    );
   });
 }
 
@@ -73,7 +81,12 @@ async function main(): Promise<void> {
   const enclave = await startRegistry({ htpasswd: { username: 'ferry', password: 'demo-password' } });
   const base = await makeLayer({ seed: 'demo-base', size: 2 << 20, gzip: true });
   const velero = makeImage({ layers: [base, await makeLayer({ seed: 'demo-velero', size: 1 << 20, gzip: true })], label: 'velero' });
-  const arch = async (a: string) => makeImage({ layers: [base, await makeLayer({ seed: `demo-prom-${a}`, size: 1 << 20, gzip: true })], platform: { os: 'linux', architecture: a }, label: `prom-${a}` });
+  const arch = async (a: string) =>
+    makeImage({
+      layers: [base, await makeLayer({ seed: `demo-prom-${a}`, size: 1 << 20, gzip: true })],
+      platform: { os: 'linux', architecture: a },
+      label: `prom-${a}`,
+    });
   const prometheus = makeIndex({ children: [await arch('amd64'), await arch('arm64')] });
   const grafana = makeImage({ layers: [base, await makeLayer({ seed: 'demo-grafana', size: 1 << 20, gzip: true })], label: 'grafana' });
   await seed(upstream, 'velero/velero', 'v1.9.1', velero);
@@ -94,7 +107,10 @@ async function main(): Promise<void> {
   // A small chart repository: the chart names Grafana and Prometheus in its values; ferry finds and pulls them.
   const chart = chartTgz('monitoring', {
     'Chart.yaml': { apiVersion: 'v2', name: 'monitoring', version: '1.2.0', appVersion: '11.1.0' },
-    'values.yaml': { grafana: { image: { registry: 'docker.io', repository: 'grafana/grafana', tag: '' } }, prometheus: { image: 'docker.io/prometheus/prometheus:v2.53.0' } },
+    'values.yaml': {
+      grafana: { image: { registry: 'docker.io', repository: 'grafana/grafana', tag: '' } },
+      prometheus: { image: 'docker.io/prometheus/prometheus:v2.53.0' },
+    },
   });
   files.files.set('/helm/monitoring-1.2.0.tgz', chart);
   // A small signed apt archive (real dpkg-deb, apt-ftparchive and gpg): nfs-common with a dependency, and its keyring.
@@ -120,8 +136,27 @@ async function main(): Promise<void> {
   writeFileSync(join(work, 'ubuntu-archive-keyring.gpg'), archiveKey.publicBinary);
   const stageKey = await makeGpgKey('Enclave apt signing');
   const stageKeyFile = join(work, 'enclave-apt-key.asc');
-  writeFileSync(stageKeyFile, execFileSync('gpg', ['--homedir', stageKey.home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--armor', '--export-secret-keys', stageKey.fingerprint]));
-  files.files.set('/helm/index.yaml', Buffer.from(`apiVersion: v1\nentries:\n  monitoring:\n    - name: monitoring\n      version: 1.2.0\n      appVersion: 11.1.0\n      digest: ${createHash('sha256').update(chart).digest('hex')}\n      urls: [monitoring-1.2.0.tgz]\n`));
+  writeFileSync(
+    stageKeyFile,
+    execFileSync('gpg', [
+      '--homedir',
+      stageKey.home,
+      '--batch',
+      '--pinentry-mode',
+      'loopback',
+      '--passphrase',
+      '',
+      '--armor',
+      '--export-secret-keys',
+      stageKey.fingerprint,
+    ]),
+  );
+  files.files.set(
+    '/helm/index.yaml',
+    Buffer.from(
+      `apiVersion: v1\nentries:\n  monitoring:\n    - name: monitoring\n      version: 1.2.0\n      appVersion: 11.1.0\n      digest: ${createHash('sha256').update(chart).digest('hex')}\n      urls: [monitoring-1.2.0.tgz]\n`,
+    ),
+  );
 
   const manifest = join(work, 'bundle.yaml');
   writeFileSync(
@@ -156,7 +191,10 @@ spec:
   );
   // Real-looking upstream names; the config sends the requests to the local servers, as a company proxy would.
   const config = join(work, 'ferry-config.yaml');
-  writeFileSync(config, `mirrors:\n  docker.io: ${upstream.url}\n  "https://github.com/": ${files.url}/github/\n  "https://get.rke2.io": ${files.url}/get-rke2/install.sh\n  "https://charts.example.org/": ${files.url}/\n  "http://archive.ubuntu.com/": ${files.url}/\n`);
+  writeFileSync(
+    config,
+    `mirrors:\n  docker.io: ${upstream.url}\n  "https://github.com/": ${files.url}/github/\n  "https://get.rke2.io": ${files.url}/get-rke2/install.sh\n  "https://charts.example.org/": ${files.url}/\n  "http://archive.ubuntu.com/": ${files.url}/\n`,
+  );
   console.log(`  upstream registry ${upstream.host}, file server ${files.url}, enclave registry ${enclave.host} (login required)`);
 
   // The commands run from the demo's directory, so every path they are given is short and relative.
@@ -167,32 +205,106 @@ spec:
   const target = ['--registry', `${enclave.host}/mirror`];
   const trust = ['--key', pub];
   await step('laptop: a signing key for the team', ['ferry', 'key', 'generate', '--out', rel(join(work, 'team'))]);
-  await step('laptop: resolve, fetch, verify, write one signed bundle', ['ferry', 'bundle', 'pull', rel(manifest), '-o', bundle, '--config', rel(config), '--cache', 'cache', '--sign-key', rel(join(work, 'team.key'))]);
+  await step('laptop: resolve, fetch, verify, write one signed bundle', [
+    'ferry',
+    'bundle',
+    'pull',
+    rel(manifest),
+    '-o',
+    bundle,
+    '--config',
+    rel(config),
+    '--cache',
+    'cache',
+    '--sign-key',
+    rel(join(work, 'team.key')),
+  ]);
   await step('enclave: prove the bundle is intact and signed by the team', ['ferry', 'bundle', 'verify', bundle, ...trust]);
   await step('what is inside', ['ferry', 'bundle', 'inspect', bundle]);
-  await step('push the images to the enclave registry', ['ferry', 'bundle', 'push', bundle, ...trust, ...target, ...creds], 'demo-password\n');
-  await step('checksum audit report, every tag read back from the registry', ['ferry', 'bundle', 'audit', bundle, ...trust, ...target, ...creds, '-o', 'out/audit.html'], 'demo-password\n');
+  await step(
+    'push the images to the enclave registry',
+    ['ferry', 'bundle', 'push', bundle, ...trust, ...target, ...creds],
+    'demo-password\n',
+  );
+  await step(
+    'checksum audit report, every tag read back from the registry',
+    ['ferry', 'bundle', 'audit', bundle, ...trust, ...target, ...creds, '-o', 'out/audit.html'],
+    'demo-password\n',
+  );
   await step('push again: nothing to upload', ['ferry', 'bundle', 'push', bundle, ...trust, ...target, ...creds], 'demo-password\n');
-  await step('lay out node files, the RKE2 release for install.sh, a chart repository and a signed apt repository', [
-    'ferry', 'bundle', 'stage', bundle, ...trust, '--dir', 'stage', ...target, '--plain-http', '--registry-username', 'ferry', '--registry-password-stdin',
-    '--apt-sign-key', rel(stageKeyFile),
-  ], 'demo-password\n');
+  await step(
+    'lay out node files, the RKE2 release for install.sh, a chart repository and a signed apt repository',
+    [
+      'ferry',
+      'bundle',
+      'stage',
+      bundle,
+      ...trust,
+      '--dir',
+      'stage',
+      ...target,
+      '--plain-http',
+      '--registry-username',
+      'ferry',
+      '--registry-password-stdin',
+      '--apt-sign-key',
+      rel(stageKeyFile),
+    ],
+    'demo-password\n',
+  );
 
   // Before any registry exists: serve the bundle itself as a read-only registry and read an image from it.
   const port = await freePort();
-  const server = await serve('bootstrap: the bundle as a read-only registry', ['ferry', 'bundle', 'serve', bundle, ...trust, '--listen', `127.0.0.1:${port}`]);
-  const fromServe = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://127.0.0.1:${port}/velero/velero:v1.9.1`], { encoding: 'utf8' }));
+  const server = await serve('bootstrap: the bundle as a read-only registry', [
+    'ferry',
+    'bundle',
+    'serve',
+    bundle,
+    ...trust,
+    '--listen',
+    `127.0.0.1:${port}`,
+  ]);
+  const fromServe = JSON.parse(
+    execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://127.0.0.1:${port}/velero/velero:v1.9.1`], { encoding: 'utf8' }),
+  );
   console.log(`  skopeo reads 127.0.0.1:${port}/velero/velero:v1.9.1 from the served bundle → ${fromServe.Digest}`);
   server.kill('SIGINT');
 
   console.log('\nIndependent checks:');
-  const raw = execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', 'ferry:demo-password', `docker://${enclave.host}/mirror/velero/velero:v1.9.1`]);
+  const raw = execFileSync('skopeo', [
+    'inspect',
+    '--raw',
+    '--tls-verify=false',
+    '--creds',
+    'ferry:demo-password',
+    `docker://${enclave.host}/mirror/velero/velero:v1.9.1`,
+  ]);
   const pushed = `sha256:${createHash('sha256').update(raw).digest('hex')}`;
-  console.log(`  skopeo reads ${enclave.host}/mirror/velero/velero:v1.9.1 → ${pushed} (upstream ${velero.manifest.digest}) ${pushed === velero.manifest.digest ? 'MATCH' : 'DIFFERENT'}`);
-  console.log(`  ${execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: 'stage/files', encoding: 'utf8' }).trim()}   (sha256sum -c in stage/files)`);
-  const etcd = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', '--creds', 'ferry:demo-password', `docker://${enclave.host}/mirror/rancher/hardened-etcd:v3.5.13-k3s1-build20240531`], { encoding: 'utf8' }));
-  console.log(`  skopeo reads ${enclave.host}/mirror/rancher/hardened-etcd:v3.5.13-k3s1-build20240531 (pushed from the RKE2 core tarball) → ${etcd.Digest}, ${etcd.Layers.length} layers`);
-  console.log(`  ${execFileSync('sha256sum', ['-c', '--ignore-missing', 'sha256sum-amd64.txt'], { cwd: 'stage/rke2', encoding: 'utf8' }).trim().replaceAll('\n', '\n  ')}   (sha256sum -c in stage/rke2)`);
+  console.log(
+    `  skopeo reads ${enclave.host}/mirror/velero/velero:v1.9.1 → ${pushed} (upstream ${velero.manifest.digest}) ${pushed === velero.manifest.digest ? 'MATCH' : 'DIFFERENT'}`,
+  );
+  console.log(
+    `  ${execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: 'stage/files', encoding: 'utf8' }).trim()}   (sha256sum -c in stage/files)`,
+  );
+  const etcd = JSON.parse(
+    execFileSync(
+      'skopeo',
+      [
+        'inspect',
+        '--tls-verify=false',
+        '--creds',
+        'ferry:demo-password',
+        `docker://${enclave.host}/mirror/rancher/hardened-etcd:v3.5.13-k3s1-build20240531`,
+      ],
+      { encoding: 'utf8' },
+    ),
+  );
+  console.log(
+    `  skopeo reads ${enclave.host}/mirror/rancher/hardened-etcd:v3.5.13-k3s1-build20240531 (pushed from the RKE2 core tarball) → ${etcd.Digest}, ${etcd.Layers.length} layers`,
+  );
+  console.log(
+    `  ${execFileSync('sha256sum', ['-c', '--ignore-missing', 'sha256sum-amd64.txt'], { cwd: 'stage/rke2', encoding: 'utf8' }).trim().replaceAll('\n', '\n  ')}   (sha256sum -c in stage/rke2)`,
+  );
   console.log(`\nDemo finished in ${quote(given)}: bundle ${bundle}, lock ${bundle}.lock.json, staged files in stage/files,`);
   console.log('RKE2 for the nodes in stage/rke2 (steps: stage/rke2/README.md).');
   console.log('Audit report (open it in a browser): out/audit.html.');
@@ -200,10 +312,15 @@ spec:
 
 /** Stops everything the demo started (registries, file server, `bundle serve`, ferry children, gpg-agents), once. */
 let stopping: Promise<void> | undefined;
-const stopAll = () => (stopping ??= runCleanups().catch((err) => console.error(`demo: while stopping: ${err instanceof Error ? err.message : String(err)}`)));
+const stopAll = () =>
+  (stopping ??= runCleanups().catch((err) => console.error(`demo: while stopping: ${err instanceof Error ? err.message : String(err)}`)));
 
 let signals = 0;
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const) {
   process.on(signal, () => {
     if (++signals > 1) process.exit(code); // a second signal: leave at once (scripts/demo.sh reaps what is left)
     if (stopping) return; // already stopping (the interrupted command was seen first): let that finish

@@ -43,7 +43,8 @@ async function release() {
   const here = process.env.INIT_CWD ?? process.cwd();
   const out = resolve(here, values.out);
   const signKey = values['sign-key'] && resolve(here, values['sign-key']);
-  if (process.platform !== 'linux' || !ARCH[process.arch]) throw new Error(`releases are built on linux/amd64 or linux/arm64, not ${process.platform}/${process.arch}`);
+  if (process.platform !== 'linux' || !ARCH[process.arch])
+    throw new Error(`releases are built on linux/amd64 or linux/arm64, not ${process.platform}/${process.arch}`);
   const work = mkdtempSync(join(tmpdir(), 'ferry-release-'));
   try {
     const started = Date.now();
@@ -55,7 +56,15 @@ async function release() {
     const exe = join(out, name);
     makeExecutable(root, work, main, exe);
     const epoch = commitTime();
-    const sbom = makeSbom({ root, metafile, version, commit, commitTime: epoch, nodeVersion: process.version, nodeSha256: sha256(readFileSync(process.execPath)) });
+    const sbom = makeSbom({
+      root,
+      metafile,
+      version,
+      commit,
+      commitTime: epoch,
+      nodeVersion: process.version,
+      nodeSha256: sha256(readFileSync(process.execPath)),
+    });
     writeFileSync(join(out, `${name}.cdx.json`), sbom);
     const sums = Buffer.from([name, `${name}.cdx.json`].map((f) => `${sha256(readFileSync(join(out, f)))}  ${f}\n`).join(''));
     writeFileSync(join(out, 'SHA256SUMS'), sums);

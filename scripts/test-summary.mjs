@@ -16,7 +16,9 @@ try {
 let passed = report.numPassedTests ?? 0;
 // A failed test counts once; a file that failed without a failed test in it (an import error, a failing hook) once more.
 // numFailedTestSuites would count the file and every describe block around a failed test again.
-const brokenFiles = (report.testResults ?? []).filter((f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed'));
+const brokenFiles = (report.testResults ?? []).filter(
+  (f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed'),
+);
 let failed = (report.numFailedTests ?? 0) + brokenFiles.length;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 for (const extra of extras) {

@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
 npm run build --silent
+# Formatting (prettier, 140 columns) and lint rules (ESLint, at most 300 lines a source file): fast, so first.
+npm run lint --silent
 npx tsc -p tsconfig.test.json
 out=$(mktemp -d)
 status=0

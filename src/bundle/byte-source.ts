@@ -53,7 +53,12 @@ export async function openFileSource(path: string): Promise<ByteSource> {
   }
   try {
     const st = await handle.stat();
-    if (!st.isFile()) throw new FerryError('BUNDLE_INVALID', `${path} is not a ferry bundle: not a regular file${st.isDirectory() ? ' (a directory)' : ''}`, { path });
+    if (!st.isFile())
+      throw new FerryError(
+        'BUNDLE_INVALID',
+        `${path} is not a ferry bundle: not a regular file${st.isDirectory() ? ' (a directory)' : ''}`,
+        { path },
+      );
     return new FileByteSource(path, handle, st.size);
   } catch (err) {
     await handle.close();

@@ -24,14 +24,29 @@ export interface StagedFile {
  * Copies a file artifact's content (its first layer, titled with the file name) out of the bundle into `dir`,
  * verified as it is written, under a temporary name renamed into place: a damaged bundle never leaves a wrong file.
  */
-export async function copyLayerOut(reader: BundleReader, desc: Descriptor, manifest: ImageManifest, dir: string, events: EventSink, fileName?: string, signal?: AbortSignal): Promise<StagedFile> {
+export async function copyLayerOut(
+  reader: BundleReader,
+  desc: Descriptor,
+  manifest: ImageManifest,
+  dir: string,
+  events: EventSink,
+  fileName?: string,
+  signal?: AbortSignal,
+): Promise<StagedFile> {
   const layer = manifest.layers[0];
   const name = fileName ?? layer?.annotations?.[Annotation.Title];
   if (!layer || !name) {
-    throw new FerryError('BUNDLE_INVALID', `file artifact ${desc.digest} must have a first layer with a plain file name as its title`, { digest: desc.digest });
+    throw new FerryError('BUNDLE_INVALID', `file artifact ${desc.digest} must have a first layer with a plain file name as its title`, {
+      digest: desc.digest,
+    });
   }
   const why = safeFileNameProblem(name);
-  if (why) throw new FerryError('UNSAFE_VALUE', `file artifact ${desc.digest}: file name ${quoteUntrusted(name)} ${why}: refused, nothing was written`, { digest: desc.digest });
+  if (why)
+    throw new FerryError(
+      'UNSAFE_VALUE',
+      `file artifact ${desc.digest}: file name ${quoteUntrusted(name)} ${why}: refused, nothing was written`,
+      { digest: desc.digest },
+    );
   const path = safeJoin(dir, name);
   await writeAtomically(path, async (tmp) => {
     const verify = new VerifyingStream({ digest: layer.digest, size: layer.size, subject: `file ${name} in ${desc.digest}` });
@@ -39,4 +54,3 @@ export async function copyLayerOut(reader: BundleReader, desc: Descriptor, manif
   });
   return { name, path, sha256: digestHex(layer.digest), size: layer.size };
 }
-

@@ -31,7 +31,10 @@ export function buildFileArtifact(f: FileArtifactInput): { descriptor: Descripto
     mediaType: MediaType.OciManifest,
     artifactType: FILE_ARTIFACT_TYPE,
     config: EMPTY_DESCRIPTOR,
-    layers: [{ mediaType: MediaType.OctetStream, digest: f.digest, size: f.size, annotations: { [Annotation.Title]: f.name } }, ...(f.extraLayers ?? [])],
+    layers: [
+      { mediaType: MediaType.OctetStream, digest: f.digest, size: f.size, annotations: { [Annotation.Title]: f.name } },
+      ...(f.extraLayers ?? []),
+    ],
     annotations: {
       ...f.annotations,
       [Annotation.Kind]: f.annotations?.[Annotation.Kind] ?? 'file',
@@ -41,5 +44,8 @@ export function buildFileArtifact(f: FileArtifactInput): { descriptor: Descripto
     },
   };
   const body = Buffer.from(JSON.stringify(manifest));
-  return { descriptor: { mediaType: MediaType.OciManifest, digest: sha256(body), size: body.length, artifactType: FILE_ARTIFACT_TYPE }, body };
+  return {
+    descriptor: { mediaType: MediaType.OciManifest, digest: sha256(body), size: body.length, artifactType: FILE_ARTIFACT_TYPE },
+    body,
+  };
 }

@@ -85,5 +85,11 @@ export const aptMetaRefName = (index: number) => `apt-meta/${index}`;
 
 /** The index.json entry of an artifact whose root is `root`: its descriptor (artifactType kept) and the annotations naming it. */
 export function indexDescriptor(root: Descriptor, annotations: Record<string, string>): Descriptor {
-  return { mediaType: root.mediaType, digest: root.digest, size: root.size, ...(root.artifactType ? { artifactType: root.artifactType } : {}), annotations };
+  return {
+    mediaType: root.mediaType,
+    digest: root.digest,
+    size: root.size,
+    ...(root.artifactType ? { artifactType: root.artifactType } : {}),
+    annotations,
+  };
 }

@@ -33,7 +33,11 @@ export async function assertFerryBundle(src: ByteSource): Promise<void> {
   } catch {
     return; // a damaged archive: verify says where
   }
-  if (!paths.includes(BUNDLE_META_FILE)) throw notBundle(src, `a tar archive of ${paths.length} ${paths.length === 1 ? 'entry' : 'entries'}, the first ${JSON.stringify(first.path)}`);
+  if (!paths.includes(BUNDLE_META_FILE))
+    throw notBundle(
+      src,
+      `a tar archive of ${paths.length} ${paths.length === 1 ? 'entry' : 'entries'}, the first ${JSON.stringify(first.path)}`,
+    );
 }
 
 function notTar(src: ByteSource, why: string): FerryError {
@@ -41,5 +45,8 @@ function notTar(src: ByteSource, why: string): FerryError {
 }
 
 function notBundle(src: ByteSource, what: string): FerryError {
-  return new FerryError('BUNDLE_INVALID', `${src.name}: not a ferry bundle: no ${BUNDLE_META_FILE} (${what}): ${WRITTEN_BY}`, { path: src.name, reason: 'not-ferry' });
+  return new FerryError('BUNDLE_INVALID', `${src.name}: not a ferry bundle: no ${BUNDLE_META_FILE} (${what}): ${WRITTEN_BY}`, {
+    path: src.name,
+    reason: 'not-ferry',
+  });
 }

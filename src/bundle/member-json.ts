@@ -21,23 +21,36 @@ export function parseMemberJson<T = Record<string, unknown>>(body: Buffer | Uint
     throw damaged(`${where} is not valid JSON (${(err as Error).message})`, member, bundle);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw damaged(`${where} is not a JSON object (it is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`})`, member, bundle);
+    throw damaged(
+      `${where} is not a JSON object (it is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`})`,
+      member,
+      bundle,
+    );
   }
   return value as T;
 }
 
 /** A member whose content is not what the format says (also for well-formed JSON of the wrong shape). */
 export function damaged(message: string, member: string, bundle?: string): FerryError {
-  return new FerryError('INTEGRITY_FAILED', `${message}: the bundle is damaged or was altered; copy it again from its source`, { member, ...(bundle ? { path: bundle } : {}) });
+  return new FerryError('INTEGRITY_FAILED', `${message}: the bundle is damaged or was altered; copy it again from its source`, {
+    member,
+    ...(bundle ? { path: bundle } : {}),
+  });
 }
 
 /** The member a damage error names, when `err` is one (for verify, which reports problems instead of throwing). */
 export function damagedMember(err: unknown): string | undefined {
-  return err instanceof FerryError && err.code === 'INTEGRITY_FAILED' && typeof err.details.member === 'string' ? err.details.member : undefined;
+  return err instanceof FerryError && err.code === 'INTEGRITY_FAILED' && typeof err.details.member === 'string'
+    ? err.details.member
+    : undefined;
 }
 
 /** A JSON blob of a bundle (a manifest, a config): read, checked against its descriptor, parsed as above. */
 export async function readMemberJson<T = Record<string, unknown>>(src: ReadOnlyStorage, desc: Descriptor, subject: string): Promise<T> {
   const bundle = (src as { path?: unknown }).path;
-  return parseMemberJson<T>(await readVerified(src, desc, subject), blobPath(digestHex(desc.digest)), typeof bundle === 'string' ? bundle : undefined);
+  return parseMemberJson<T>(
+    await readVerified(src, desc, subject),
+    blobPath(digestHex(desc.digest)),
+    typeof bundle === 'string' ? bundle : undefined,
+  );
 }

@@ -117,7 +117,13 @@ async function stageCompanions(companions: Companion[]): Promise<{ tmp: string; 
  * companions in place. A crash in between leaves at most a bundle without its lock beside it (the lock is also
  * inside the bundle), never an old lock beside a new bundle, a lock beside no bundle, or a list naming old parts.
  */
-async function swapIn(outPath: string, companions: Companion[], staged: { tmp: string; final: string }[], place: () => Promise<void>, stale: () => Promise<string[]>) {
+async function swapIn(
+  outPath: string,
+  companions: Companion[],
+  staged: { tmp: string; final: string }[],
+  place: () => Promise<void>,
+  stale: () => Promise<string[]>,
+) {
   await remove(partsFileFor(outPath));
   for (const c of companions) await remove(c.path);
   for (const p of await stale()) await remove(p);
@@ -135,7 +141,13 @@ export async function singleOutput(outPath: string, companions: Companion[] = []
     async finish() {
       await syncClose(handle, outPath);
       staged = await stageCompanions(companions);
-      await swapIn(outPath, companions, staged, () => rename(tmp, outPath), () => partsFrom(outPath, 0));
+      await swapIn(
+        outPath,
+        companions,
+        staged,
+        () => rename(tmp, outPath),
+        () => partsFrom(outPath, 0),
+      );
     },
     async abort() {
       await handle.close().catch(() => {});
@@ -210,7 +222,13 @@ export async function partedOutput(outPath: string, partSize: number, companions
     },
     async abort() {
       await current?.handle.close().catch(() => {});
-      for (const p of [...done.map((d) => d.tmp), ...(current ? [current.tmp] : []), ...(listTmp ? [listTmp] : []), ...staged.map((s) => s.tmp)]) await removeTemp(p);
+      for (const p of [
+        ...done.map((d) => d.tmp),
+        ...(current ? [current.tmp] : []),
+        ...(listTmp ? [listTmp] : []),
+        ...staged.map((s) => s.tmp),
+      ])
+        await removeTemp(p);
     },
   };
 }

@@ -35,7 +35,11 @@ export function parseSize(text: string): number {
 
 /** Where a user may point ferry at a split bundle: the list, the first part, or the bundle name itself. */
 export async function findPartsFile(path: string): Promise<string | undefined> {
-  const candidates = path.endsWith('.parts.json') ? [path] : /\.\d{3}$/.test(path) ? [partsFileFor(path.slice(0, -4))] : [partsFileFor(path)];
+  const candidates = path.endsWith('.parts.json')
+    ? [path]
+    : /\.\d{3}$/.test(path)
+      ? [partsFileFor(path.slice(0, -4))]
+      : [partsFileFor(path)];
   for (const c of candidates) {
     try {
       await fs.access(c);
@@ -95,17 +99,30 @@ export class PartsByteSource implements ByteSource {
         try {
           h = await fs.open(path, 'r');
         } catch (err) {
-          throw new FerryError('NOT_FOUND', `part ${p.name} of ${list.bundle} is missing (${(err as Error).message}): copy it again`, { part: p.name });
+          throw new FerryError('NOT_FOUND', `part ${p.name} of ${list.bundle} is missing (${(err as Error).message}): copy it again`, {
+            part: p.name,
+          });
         }
         handles.push(h);
         const st = await h.stat();
-        if (st.size !== p.size) throw new FerryError('BUNDLE_INVALID', `part ${p.name} is ${st.size} bytes, ${basename(partsPath)} says ${p.size}: copy it again`, { part: p.name });
+        if (st.size !== p.size)
+          throw new FerryError(
+            'BUNDLE_INVALID',
+            `part ${p.name} is ${st.size} bytes, ${basename(partsPath)} says ${p.size}: copy it again`,
+            { part: p.name },
+          );
       }
     } catch (err) {
       await Promise.all(handles.map((h) => h.close()));
       throw err;
     }
-    return new PartsByteSource(join(dir, list.bundle), dir, list, handles, list.parts.reduce((n, p) => n + p.size, 0));
+    return new PartsByteSource(
+      join(dir, list.bundle),
+      dir,
+      list,
+      handles,
+      list.parts.reduce((n, p) => n + p.size, 0),
+    );
   }
 
   private partAt(position: number): number {

@@ -149,7 +149,8 @@ async function readEntry(src: ByteSource, e: TarEntry, maxBytes: number): Promis
 
 function parseMeta(body: Buffer, path: string): BundleMeta {
   const m = parseMemberJson<Partial<BundleMeta>>(body, BUNDLE_META_FILE, path);
-  if (typeof m.formatVersion !== 'number') throw damaged(`${path}: ${BUNDLE_META_FILE} has no numeric formatVersion`, BUNDLE_META_FILE, path);
+  if (typeof m.formatVersion !== 'number')
+    throw damaged(`${path}: ${BUNDLE_META_FILE} has no numeric formatVersion`, BUNDLE_META_FILE, path);
   if (m.formatVersion !== BUNDLE_FORMAT_VERSION) {
     throw new FerryError(
       'NOT_SUPPORTED',

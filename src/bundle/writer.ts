@@ -92,12 +92,15 @@ export async function writeBundle(opts: WriteBundleOptions): Promise<WriteBundle
 
   // Temporary files a killed earlier run left beside this output (their process is gone) are removed first.
   const stale = await removeStalePartials(dirname(opts.outPath), `${basename(opts.outPath)}.`);
-  if (stale.length > 0) events({ type: 'info', message: `removed ${stale.length} temporary files an interrupted earlier run left: ${stale.join(', ')}` });
+  if (stale.length > 0)
+    events({ type: 'info', message: `removed ${stale.length} temporary files an interrupted earlier run left: ${stale.join(', ')}` });
   const companions: Companion[] = [
     ...(opts.beside?.lock ? [{ path: opts.beside.lock, body: opts.lock }] : []),
     ...(opts.beside?.signature ? [{ path: opts.beside.signature, body: signature }] : []),
   ];
-  const output = opts.splitSize ? await partedOutput(opts.outPath, opts.splitSize, companions) : await singleOutput(opts.outPath, companions);
+  const output = opts.splitSize
+    ? await partedOutput(opts.outPath, opts.splitSize, companions)
+    : await singleOutput(opts.outPath, companions);
   const out = new TarOut(output, opts.outPath, events, opts.hashWholeFile !== false);
   // Every member's size is known before the first byte: the bundle's exact size is the write phase's total.
   const members: [string, number][] = [
@@ -119,7 +122,11 @@ export async function writeBundle(opts: WriteBundleOptions): Promise<WriteBundle
     opts.signal?.throwIfAborted();
     await output.finish();
     await syncDir(dirname(opts.outPath));
-    return { bytes: out.bytes, ...(out.hash ? { sha256: `sha256:${out.hash.digest('hex')}` as Digest } : {}), ...(signature ? { signature } : {}) };
+    return {
+      bytes: out.bytes,
+      ...(out.hash ? { sha256: `sha256:${out.hash.digest('hex')}` as Digest } : {}),
+      ...(signature ? { signature } : {}),
+    };
   } catch (err) {
     await output.abort();
     throw err;
@@ -132,7 +139,12 @@ function tarSize(members: [string, number][]): number {
 }
 
 function metadataFiles(opts: WriteBundleOptions): [string, Buffer][] {
-  const meta: BundleMeta = { formatVersion: BUNDLE_FORMAT_VERSION, name: opts.name, tool: `ferry ${opts.toolVersion}`, ...(opts.delta ? { delta: opts.delta } : {}) };
+  const meta: BundleMeta = {
+    formatVersion: BUNDLE_FORMAT_VERSION,
+    name: opts.name,
+    tool: `ferry ${opts.toolVersion}`,
+    ...(opts.delta ? { delta: opts.delta } : {}),
+  };
   const json = (x: unknown) => Buffer.from(`${JSON.stringify(x, null, 2)}\n`, 'utf8');
   const index = opts.index instanceof Uint8Array ? Buffer.from(opts.index) : json(opts.index);
   // Order is the archive order (format.ts METADATA_FILES): small files, sorted by name.

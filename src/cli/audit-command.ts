@@ -23,40 +23,50 @@ export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags
       .option('--registry <host[:port][/prefix]>', 'also read every tag back from this registry (as pushed there)')
       .option('--username <user>', 'registry user (password from --password-stdin)')
       .option('--password-stdin', 'read the registry password from standard input'),
-  ).action(async (path: string, o: ConnectionFlags & TrustFlags & { output: string; format?: string; registry?: string; username?: string; passwordStdin?: boolean }) => {
-    const { verifyBundle } = await import('../verify/verify-bundle.js');
-    const s = openSession(globals());
-    // Flags first: a bad --registry (credentials in it) is a usage error before a long verify pass.
-    const { buildRegistryClient } = await import('./context.js');
-    const { connectionFor, loginFrom } = await import('./connection-flags.js');
-    const target = o.registry ? (await import('../registry/push-target.js')).parsePushTarget(o.registry) : undefined;
-    const connection = target ? connectionFor(target, o) : o;
-    if (!target && (o.username || o.passwordStdin)) throw new FerryError('USAGE', '--username and --password-stdin need --registry HOST[:PORT]');
-    const login = target ? await loginFrom(target.registry, o.username, o.passwordStdin) : undefined;
-    const opts = await verifyOptions(o, s.renderer.sink, s.signal);
-    const verified = await verifyBundle(resolve(path), opts);
-    // The report names every artifact: a bundle whose names break their grammar gets no report that repeats them.
-    if (verified.ok) await gateBundleFile(resolve(path));
-    let registry;
-    if (target) {
-      const client = buildRegistryClient(connection, s.renderer.sink, undefined, login, s.signal);
-      try {
-        registry = { host: target.registry, tags: await readBackTags(resolve(path), target, client) };
-      } finally {
-        await client.close();
+  ).action(
+    async (
+      path: string,
+      o: ConnectionFlags & TrustFlags & { output: string; format?: string; registry?: string; username?: string; passwordStdin?: boolean },
+    ) => {
+      const { verifyBundle } = await import('../verify/verify-bundle.js');
+      const s = openSession(globals());
+      // Flags first: a bad --registry (credentials in it) is a usage error before a long verify pass.
+      const { buildRegistryClient } = await import('./context.js');
+      const { connectionFor, loginFrom } = await import('./connection-flags.js');
+      const target = o.registry ? (await import('../registry/push-target.js')).parsePushTarget(o.registry) : undefined;
+      const connection = target ? connectionFor(target, o) : o;
+      if (!target && (o.username || o.passwordStdin))
+        throw new FerryError('USAGE', '--username and --password-stdin need --registry HOST[:PORT]');
+      const login = target ? await loginFrom(target.registry, o.username, o.passwordStdin) : undefined;
+      const opts = await verifyOptions(o, s.renderer.sink, s.signal);
+      const verified = await verifyBundle(resolve(path), opts);
+      // The report names every artifact: a bundle whose names break their grammar gets no report that repeats them.
+      if (verified.ok) await gateBundleFile(resolve(path));
+      let registry;
+      if (target) {
+        const client = buildRegistryClient(connection, s.renderer.sink, undefined, login, s.signal);
+        try {
+          registry = { host: target.registry, tags: await readBackTags(resolve(path), target, client) };
+        } finally {
+          await client.close();
+        }
       }
-    }
-    const report = await writeAuditReport(path, verified, o.output, o.format, registry);
-    const t = report.totals;
-    // The bundle's contents in the words every command uses; the rows (one per checked artifact) follow.
-    const counts = verified.ok ? formatCounts(await bundleCountsOfFile(resolve(path))) : undefined;
-    const text = `${t.failed === 0 && t.problems === 0 ? 'PASS' : 'FAIL'}: ${counts ? `${counts}; ` : ''}${t.artifacts} artifacts, ${t.ok} ok, ${t.failed} failed${t.registryChecked !== undefined ? `; ${t.registryChecked} registry tags read back, ${t.registryFailed} differ` : ''}\nreport ${o.output}`;
-    s.done({ ok: t.failed === 0 && t.problems === 0, totals: t, report: o.output }, text);
-    if (t.failed > 0 || t.problems > 0) throw new FerryError('INTEGRITY_FAILED', text, { reported: true });
-  });
+      const report = await writeAuditReport(path, verified, o.output, o.format, registry);
+      const t = report.totals;
+      // The bundle's contents in the words every command uses; the rows (one per checked artifact) follow.
+      const counts = verified.ok ? formatCounts(await bundleCountsOfFile(resolve(path))) : undefined;
+      const text = `${t.failed === 0 && t.problems === 0 ? 'PASS' : 'FAIL'}: ${counts ? `${counts}; ` : ''}${t.artifacts} artifacts, ${t.ok} ok, ${t.failed} failed${t.registryChecked !== undefined ? `; ${t.registryChecked} registry tags read back, ${t.registryFailed} differ` : ''}\nreport ${o.output}`;
+      s.done({ ok: t.failed === 0 && t.problems === 0, totals: t, report: o.output }, text);
+      if (t.failed > 0 || t.problems > 0) throw new FerryError('INTEGRITY_FAILED', text, { reported: true });
+    },
+  );
 }
 
-export async function readBackTags(bundlePath: string, target: import('../registry/push-target.js').PushTarget, client: import('../registry/client.js').RegistryClient) {
+export async function readBackTags(
+  bundlePath: string,
+  target: import('../registry/push-target.js').PushTarget,
+  client: import('../registry/client.js').RegistryClient,
+) {
   const { BundleReader } = await import('../bundle/reader.js');
   const { confirmTags } = await import('../report/confirm-tags.js');
   const reader = await BundleReader.open(bundlePath);

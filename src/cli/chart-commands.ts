@@ -12,26 +12,46 @@ export function registerChartCommands(program: Command): void {
     .argument('<repo>', 'chart repository: https://… (index.yaml) or oci://host/path')
     .argument('<name>', 'chart name')
     .argument('<version>', 'exact version or semver range')
-    .option('--values <file>', 'values file merged over the chart\'s defaults (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--mirror <from=to>', 'send requests for a registry or URL prefix elsewhere (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      '--values <file>',
+      "values file merged over the chart's defaults (repeatable)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option(
+      '--mirror <from=to>',
+      'send requests for a registry or URL prefix elsewhere (repeatable)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option('--config <file>', 'config file with mirrors')
     .addOption(new Option('--ca-file <file>', 'trust this CA bundle (PEM) for TLS'))
     .addOption(new Option('--insecure', 'skip TLS certificate verification'))
     .addOption(new Option('--plain-http', 'talk plain HTTP to OCI registries'))
-    .action(async (repo: string, name: string, version: string, o: ConnectionFlags & { values: string[]; mirror: string[]; config?: string }) => {
-      const { resolveChart } = await import('../kinds/chart/chart-fetcher.js');
-      const { buildHttpGetter, buildMirrors, buildRegistryClient } = await import('./context.js');
-      const s = openSession(program.opts<GlobalFlags>());
-      const mirrors = await buildMirrors(o.mirror, o.config);
-      const client = buildRegistryClient(o, s.renderer.sink, mirrors, undefined, s.signal);
-      try {
-        const entry = { repo: repo.replace(/\/+$/, ''), name, version, images: true, values: o.values.map((v) => resolve(v)), extraImages: [], excludeImages: [] };
-        const { locked } = await resolveChart(entry, buildHttpGetter(client, mirrors), client);
-        const lines = [`${locked.name} ${locked.version} (${locked.images.length} images; sha256 ${locked.sha256})`];
-        for (const img of locked.images) lines.push(`${img.ref}`, ...img.sources.map((src) => `    from ${src}`));
-        s.done({ ok: true, chart: locked.name, version: locked.version, sha256: locked.sha256, images: locked.images }, lines.join('\n'));
-      } finally {
-        await client.close();
-      }
-    });
+    .action(
+      async (repo: string, name: string, version: string, o: ConnectionFlags & { values: string[]; mirror: string[]; config?: string }) => {
+        const { resolveChart } = await import('../kinds/chart/chart-fetcher.js');
+        const { buildHttpGetter, buildMirrors, buildRegistryClient } = await import('./context.js');
+        const s = openSession(program.opts<GlobalFlags>());
+        const mirrors = await buildMirrors(o.mirror, o.config);
+        const client = buildRegistryClient(o, s.renderer.sink, mirrors, undefined, s.signal);
+        try {
+          const entry = {
+            repo: repo.replace(/\/+$/, ''),
+            name,
+            version,
+            images: true,
+            values: o.values.map((v) => resolve(v)),
+            extraImages: [],
+            excludeImages: [],
+          };
+          const { locked } = await resolveChart(entry, buildHttpGetter(client, mirrors), client);
+          const lines = [`${locked.name} ${locked.version} (${locked.images.length} images; sha256 ${locked.sha256})`];
+          for (const img of locked.images) lines.push(`${img.ref}`, ...img.sources.map((src) => `    from ${src}`));
+          s.done({ ok: true, chart: locked.name, version: locked.version, sha256: locked.sha256, images: locked.images }, lines.join('\n'));
+        } finally {
+          await client.close();
+        }
+      },
+    );
 }

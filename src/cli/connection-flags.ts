@@ -15,9 +15,16 @@ export interface ConnectionFlags {
  * The connection flags for a `--registry` value: `http://HOST` means plain HTTP (as `--mirror` reads it), `https://HOST`
  * TLS, which `--plain-http` then contradicts (a usage error).
  */
-export function connectionFor(target: { registry: string; scheme?: 'http' | 'https' }, flags: ConnectionFlags, plainFlag = '--plain-http'): ConnectionFlags {
+export function connectionFor(
+  target: { registry: string; scheme?: 'http' | 'https' },
+  flags: ConnectionFlags,
+  plainFlag = '--plain-http',
+): ConnectionFlags {
   if (target.scheme === 'https' && flags.plainHttp) {
-    throw new FerryError('USAGE', `--registry https://${target.registry} asks for TLS and ${plainFlag} for plain HTTP: drop one (http://${target.registry} means plain HTTP)`);
+    throw new FerryError(
+      'USAGE',
+      `--registry https://${target.registry} asks for TLS and ${plainFlag} for plain HTTP: drop one (http://${target.registry} means plain HTTP)`,
+    );
   }
   return { ...flags, plainHttp: flags.plainHttp === true || target.scheme === 'http' };
 }
@@ -35,7 +42,10 @@ export async function loginFrom(
   if (passwordStdin && !username) throw new FerryError('USAGE', `${flags.password} needs ${flags.user}`);
   if (!username) return undefined;
   if (!passwordStdin) {
-    throw new FerryError('USAGE', `${flags.user} ${username} has no password: pipe it in with ${flags.password} (echo "$PASSWORD" | ferry … ${flags.user} ${username} ${flags.password})`);
+    throw new FerryError(
+      'USAGE',
+      `${flags.user} ${username} has no password: pipe it in with ${flags.password} (echo "$PASSWORD" | ferry … ${flags.user} ${username} ${flags.password})`,
+    );
   }
   return { host, username, password: await readPasswordStdin() };
 }

@@ -52,4 +52,3 @@ function remembered(provider: CredentialProvider): CredentialProvider {
 export function buildHttpGetter(client: RegistryClient, mirrors: Mirrors, opts: { maxFileSize?: number } = {}): HttpGetter {
   return createHttpGetter(client.transport, (u) => mirrors.rewriteUrl(u), opts);
 }
-

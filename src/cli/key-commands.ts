@@ -26,11 +26,18 @@ export function registerKeyCommands(program: Command): void {
             await h.close();
           }
         } catch (err) {
-          throw new FerryError((err as NodeJS.ErrnoException).code === 'EEXIST' ? 'USAGE' : 'IO_ERROR', `cannot write ${path}: ${(err as Error).message}`, { path });
+          throw new FerryError(
+            (err as NodeJS.ErrnoException).code === 'EEXIST' ? 'USAGE' : 'IO_ERROR',
+            `cannot write ${path}: ${(err as Error).message}`,
+            { path },
+          );
         }
       };
       await write(`${base}.key`, pair.privatePem, 0o600);
       await write(`${base}.pub`, pair.publicPem, 0o644);
-      s.done({ ok: true, privateKey: `${base}.key`, publicKey: `${base}.pub`, fingerprint: pair.fingerprint }, `wrote ${base}.key (private, 0600) and ${base}.pub\nfingerprint ${pair.fingerprint}`);
+      s.done(
+        { ok: true, privateKey: `${base}.key`, publicKey: `${base}.pub`, fingerprint: pair.fingerprint },
+        `wrote ${base}.key (private, 0600) and ${base}.pub\nfingerprint ${pair.fingerprint}`,
+      );
     });
 }

@@ -12,7 +12,9 @@ import { type GlobalFlags, openSession } from './output.js';
 export function registerLoginCommands(registry: Command, program: Command): void {
   registry
     .command('login')
-    .description('check a user and password against a registry, then store them as `docker login` does (credential helper, else ~/.docker/config.json)')
+    .description(
+      'check a user and password against a registry, then store them as `docker login` does (credential helper, else ~/.docker/config.json)',
+    )
     .argument('<host>', 'registry HOST[:PORT] (http://HOST for plain HTTP; docker.io for Docker Hub)')
     .requiredOption('-u, --username <user>', 'registry user')
     .option('--password-stdin', 'read the password from standard input')
@@ -23,7 +25,7 @@ export function registerLoginCommands(registry: Command, program: Command): void
       const { parseLoginHost, storeLogin } = await import('../registry/credential-store.js');
       const { staticCredentials } = await import('../registry/credentials.js');
       const { buildRegistryClient } = await import('./context.js');
-    const { connectionFor, loginFrom } = await import('./connection-flags.js');
+      const { connectionFor, loginFrom } = await import('./connection-flags.js');
       const s = openSession(program.opts<GlobalFlags>());
       const target = parseLoginHost(value);
       const host = target.host;
@@ -48,12 +50,23 @@ export function registerLoginCommands(registry: Command, program: Command): void
       }
       const stored = await storeLogin(host, login.username, login.password, { signal: s.signal });
       if (!stored.helper) {
-        s.renderer.sink({ type: 'warning', message: `the password is stored unencrypted (base64) in ${stored.config}: configure a credential helper (credsStore) to keep it elsewhere` });
+        s.renderer.sink({
+          type: 'warning',
+          message: `the password is stored unencrypted (base64) in ${stored.config}: configure a credential helper (credsStore) to keep it elsewhere`,
+        });
       }
       const where = stored.helper ? `${stored.helper}; ${stored.config} records the login` : stored.config;
       const unasked = asked ? '' : '; the registry did not ask for credentials, so they were not checked';
       s.done(
-        { ok: true, registry: host, server: stored.server, username: login.username, storedIn: stored.helper ?? stored.config, config: stored.config, checked: asked },
+        {
+          ok: true,
+          registry: host,
+          server: stored.server,
+          username: login.username,
+          storedIn: stored.helper ?? stored.config,
+          config: stored.config,
+          checked: asked,
+        },
         `logged in to ${host} as ${login.username} (stored in ${where})${unasked}`,
       );
     });
@@ -69,8 +82,16 @@ export function registerLoginCommands(registry: Command, program: Command): void
       const r = await removeLogin(host, { signal: s.signal });
       const from = [...(r.erased && r.helper ? [r.helper] : []), ...(r.removedKeys.length > 0 ? [r.config] : [])];
       const searched = [...(r.helper ? [r.helper] : []), r.config].join(' or ');
-      const lines = [r.loggedIn ? `logged out of ${host} (removed from ${from.join(' and ')})` : `not logged in to ${host} (nothing stored for it in ${searched})`];
-      for (const path of r.elsewhere) lines.push(`note: ${path} (podman/skopeo's auth file) still holds credentials for ${host}: \`podman logout ${host}\` removes them`);
-      s.done({ ok: true, registry: host, server: r.server, loggedIn: r.loggedIn, removedFrom: from, elsewhere: r.elsewhere }, lines.join('\n'));
+      const lines = [
+        r.loggedIn
+          ? `logged out of ${host} (removed from ${from.join(' and ')})`
+          : `not logged in to ${host} (nothing stored for it in ${searched})`,
+      ];
+      for (const path of r.elsewhere)
+        lines.push(`note: ${path} (podman/skopeo's auth file) still holds credentials for ${host}: \`podman logout ${host}\` removes them`);
+      s.done(
+        { ok: true, registry: host, server: r.server, loggedIn: r.loggedIn, removedFrom: from, elsewhere: r.elsewhere },
+        lines.join('\n'),
+      );
     });
 }

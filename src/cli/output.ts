@@ -108,7 +108,11 @@ function fromErrno(err: unknown): FerryError | undefined {
   const e = err as NodeJS.ErrnoException | undefined;
   const errno = errnoOf(e);
   if (!errno || !(e instanceof Error)) return undefined;
-  return new FerryError('IO_ERROR', e.message, { errno, ...(e.path ? { path: e.path } : {}), ...(e.syscall ? { syscall: e.syscall } : {}) });
+  return new FerryError('IO_ERROR', e.message, {
+    errno,
+    ...(e.path ? { path: e.path } : {}),
+    ...(e.syscall ? { syscall: e.syscall } : {}),
+  });
 }
 
 export { formatBytes, plural } from '../core/units.js';

@@ -24,7 +24,10 @@ export function buildProgram(): Command {
       showGlobalOptions: true,
       optionDescription(this: Help, option: Option): string {
         // A repeatable flag's empty list is no default worth showing ("(default: [])").
-        const shown = Array.isArray(option.defaultValue) && option.defaultValue.length === 0 ? Object.assign(Object.create(option) as Option, { defaultValue: undefined }) : option;
+        const shown =
+          Array.isArray(option.defaultValue) && option.defaultValue.length === 0
+            ? Object.assign(Object.create(option) as Option, { defaultValue: undefined })
+            : option;
         const text = Help.prototype.optionDescription.call(this, shown);
         return option.mandatory ? `${text} (required)` : text;
       },

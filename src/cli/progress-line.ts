@@ -28,7 +28,13 @@ function items(v: PhaseView): string {
 export function statusLine(v: PhaseView, others: PhaseView[] = []): string {
   const parts: string[] = [v.name.padEnd(7)];
   if (v.percent !== undefined && v.totalBytes !== undefined) {
-    parts.push(bar(v.percent), `${v.percent.toFixed(0).padStart(3)}%`, `${formatBytes(v.done)} / ${formatBytes(v.totalBytes)}`, rate(v.rate), `ETA ${formatEta(v.eta)}`);
+    parts.push(
+      bar(v.percent),
+      `${v.percent.toFixed(0).padStart(3)}%`,
+      `${formatBytes(v.done)} / ${formatBytes(v.totalBytes)}`,
+      rate(v.rate),
+      `ETA ${formatEta(v.eta)}`,
+    );
   } else {
     if (v.detail) parts.push(v.detail);
     if (v.bytes > 0) parts.push(formatBytes(v.bytes), rate(v.rate));

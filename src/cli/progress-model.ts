@@ -94,7 +94,7 @@ export class ProgressModel {
   }
 
   private phaseOf(name: string | undefined): PhaseState | undefined {
-    return name === undefined ? this.current : this.phases.get(name) ?? this.current;
+    return name === undefined ? this.current : (this.phases.get(name) ?? this.current);
   }
 
   view(p: PhaseState, now: number): PhaseView {

@@ -82,7 +82,8 @@ export class ProgressRenderer {
         if (this.live) this.draw();
         return;
       case 'artifact-done':
-        if (!this.opts.tty || this.opts.verbose) this.line(`  ${e.skipped ? 'up to date' : 'done'} ${e.kind} ${e.name}${e.digest ? ` ${e.digest}` : ''}`);
+        if (!this.opts.tty || this.opts.verbose)
+          this.line(`  ${e.skipped ? 'up to date' : 'done'} ${e.kind} ${e.name}${e.digest ? ` ${e.digest}` : ''}`);
         this.dirty = true;
         return;
       case 'resolved':

@@ -22,7 +22,7 @@ export function registerRegistryCommands(program: Command): void {
       const { takeInventory } = await import('../delta/inventory.js');
       const { parsePushTarget } = await import('../registry/push-target.js');
       const { buildRegistryClient } = await import('./context.js');
-    const { connectionFor, loginFrom } = await import('./connection-flags.js');
+      const { connectionFor, loginFrom } = await import('./connection-flags.js');
       const s = openSession(program.opts<GlobalFlags>());
       const target = parsePushTarget(o.registry);
       const connection = connectionFor(target, o);
@@ -33,7 +33,10 @@ export function registerRegistryCommands(program: Command): void {
         const path = resolve(o.output);
         await writeFileAtomic(path, `${JSON.stringify(inv, null, 2)}\n`);
         const tags = inv.repositories.reduce((n, r) => n + Object.keys(r.tags).length, 0);
-        s.done({ ok: true, output: path, repositories: inv.repositories.length, tags, blobs: inv.blobs.length }, `wrote ${path}: ${inv.repositories.length} repositories, ${tags} tags, ${inv.blobs.length} blobs`);
+        s.done(
+          { ok: true, output: path, repositories: inv.repositories.length, tags, blobs: inv.blobs.length },
+          `wrote ${path}: ${inv.repositories.length} repositories, ${tags} tags, ${inv.blobs.length} blobs`,
+        );
       } finally {
         await client.close();
       }

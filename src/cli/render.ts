@@ -12,15 +12,25 @@ import { formatBytes, plural } from '../core/units.js';
  * "2 images, 1 chart, 3 files, 7 RKE2 files, 12 apt packages" (kinds it has none of are left out).
  */
 export function formatCounts(c: BundleCounts): string {
-  const parts = kindsInCountOrder().flatMap((kind) => Object.values(kind.countWords(c))).filter((w): w is string => Boolean(w));
+  const parts = kindsInCountOrder()
+    .flatMap((kind) => Object.values(kind.countWords(c)))
+    .filter((w): w is string => Boolean(w));
   return parts.length > 0 ? parts.join(', ') : 'nothing';
 }
 
 export function renderPull(r: PullResult): string {
   const delta = r.omitted > 0 ? `; a delta: ${plural(r.omitted, 'blob')} the enclave has left out` : '';
-  const chartLines = r.charts.flatMap((c) => [`chart ${c.name} ${c.version}: ${plural(c.images.length, 'image')}`, ...c.images.map((i) => `  ${i.ref}  ← ${i.sources.join('; ')}`)]);
+  const chartLines = r.charts.flatMap((c) => [
+    `chart ${c.name} ${c.version}: ${plural(c.images.length, 'image')}`,
+    ...c.images.map((i) => `  ${i.ref}  ← ${i.sources.join('; ')}`),
+  ]);
   const ferry = r.ferry ? [`ferry ${r.ferry.version}: ${r.ferry.name} sha256 ${r.ferry.sha256}`] : [];
-  return [`wrote ${r.bundle} (${formatBytes(r.bytes)}): ${formatCounts(r.counts)}; ${plural(r.blobs, 'blob')}${delta}`, `lock ${r.lockPath}`, ...chartLines, ...ferry].join('\n');
+  return [
+    `wrote ${r.bundle} (${formatBytes(r.bytes)}): ${formatCounts(r.counts)}; ${plural(r.blobs, 'blob')}${delta}`,
+    `lock ${r.lockPath}`,
+    ...chartLines,
+    ...ferry,
+  ].join('\n');
 }
 
 export function renderVerify(path: string, r: VerifyResult): string {
@@ -31,7 +41,9 @@ export function renderVerify(path: string, r: VerifyResult): string {
 }
 
 export function renderInspect(r: InspectResult): string {
-  const lines = [`bundle ${r.name} (format ${r.formatVersion}): ${formatCounts(r.counts)}; ${plural(r.blobs, 'blob')}, ${formatBytes(r.blobBytes)}`];
+  const lines = [
+    `bundle ${r.name} (format ${r.formatVersion}): ${formatCounts(r.counts)}; ${plural(r.blobs, 'blob')}, ${formatBytes(r.blobBytes)}`,
+  ];
   for (const a of r.artifacts) {
     const label = a.ref ?? a.name; // images are named by reference, every other entry by name
     const plat = a.platforms?.length ? ` [${a.platforms.join(', ')}]` : '';
@@ -39,15 +51,23 @@ export function renderInspect(r: InspectResult): string {
     lines.push(`  ${a.kind.padEnd(5)} ${label}${role}${plat}\n        ${a.digest} ${formatBytes(a.size)}`);
     for (const img of a.images ?? []) lines.push(`        contains ${img}`);
     if (a.sha256 !== undefined) lines.push(`        executable ${a.sha256}, from ${a.source ?? ''}`);
-    for (const l of (KINDS as readonly AnyKind[]).find((k) => (k.entryKinds as readonly string[]).includes(a.kind))?.inspectLines?.(a) ?? []) lines.push(`        ${l}`);
+    for (const l of (KINDS as readonly AnyKind[]).find((k) => (k.entryKinds as readonly string[]).includes(a.kind))?.inspectLines?.(a) ??
+      [])
+      lines.push(`        ${l}`);
   }
   return lines.join('\n');
 }
 
 export function renderPush(r: PushResult, dryRun: boolean): string {
   if (dryRun) {
-    return [`plan: ${plural(r.plan.length, 'image')} to ${r.registry}, from a bundle of ${formatCounts(r.counts)}`, ...r.plan.map((p) => `  ${p.source} → ${r.registry}/${p.repository}${p.tag !== undefined ? `:${p.tag}` : ''} (${p.root.digest})`)].join('\n');
+    return [
+      `plan: ${plural(r.plan.length, 'image')} to ${r.registry}, from a bundle of ${formatCounts(r.counts)}`,
+      ...r.plan.map((p) => `  ${p.source} → ${r.registry}/${p.repository}${p.tag !== undefined ? `:${p.tag}` : ''} (${p.root.digest})`),
+    ].join('\n');
   }
   const fresh = r.images.filter((i) => !i.upToDate).length;
-  return [`pushed ${plural(fresh, 'image')} to ${r.registry} (${r.images.length - fresh} already up to date), from a bundle of ${formatCounts(r.counts)}`, ...r.images.map((i) => `  ${i.target} ${i.digest}${i.upToDate ? ' (up to date)' : ''}`)].join('\n');
+  return [
+    `pushed ${plural(fresh, 'image')} to ${r.registry} (${r.images.length - fresh} already up to date), from a bundle of ${formatCounts(r.counts)}`,
+    ...r.images.map((i) => `  ${i.target} ${i.digest}${i.upToDate ? ' (up to date)' : ''}`),
+  ].join('\n');
 }

@@ -16,7 +16,8 @@ export function registerTransferCommands(bundle: Command, globals: () => GlobalF
       const { diffBundles } = await import('../diff/diff-bundles.js');
       const s = openSession(globals());
       const d = await diffBundles(resolve(oldPath), resolve(newPath));
-      const line = (sign: string, c: { kind: string; name: string; old?: string; new?: string }) => `  ${sign} ${c.kind} ${c.name}${c.old && c.new ? ` ${c.old} → ${c.new}` : ` ${c.new ?? c.old}`}`;
+      const line = (sign: string, c: { kind: string; name: string; old?: string; new?: string }) =>
+        `  ${sign} ${c.kind} ${c.name}${c.old && c.new ? ` ${c.old} → ${c.new}` : ` ${c.new ?? c.old}`}`;
       const text = [
         `${d.added.length} added, ${d.removed.length} removed, ${d.changed.length} changed, ${d.unchanged} unchanged`,
         ...d.added.map((c) => line('+', c)),
@@ -41,7 +42,12 @@ export function registerTransferCommands(bundle: Command, globals: () => GlobalF
       const m = /^(.*):(\d+)$/.exec(o.listen);
       if (!m) throw new FerryError('USAGE', `--listen ${o.listen}: expected HOST:PORT`);
       await verifyBeforeActing(resolve(path), o, s.renderer.sink, 'serving', s.signal);
-      const served = await serveBundle({ bundlePath: resolve(path), host: (m[1] as string).replace(/^\[|\]$/g, ''), port: Number(m[2]), events: s.renderer.sink });
+      const served = await serveBundle({
+        bundlePath: resolve(path),
+        host: (m[1] as string).replace(/^\[|\]$/g, ''),
+        port: Number(m[2]),
+        events: s.renderer.sink,
+      });
       process.stderr.write(`serving ${path} at ${served.url} (read-only): ${served.repositories.join(', ')}\nstop with Ctrl-C\n`);
       // Ctrl-C is how serve ends: the interrupt aborts the session's signal, and serve stops cleanly (exit 0).
       signalEndsCommand();

@@ -43,6 +43,9 @@ export function oneLineUsageErrors(program: Command): void {
 
 /** commander's "error: unknown option '--bogus'" → USAGE "unknown option '--bogus'", with the command's help. */
 export function usageFromCommander(err: CommanderError, cmd: Command): FerryError {
-  const message = err.message.replace(/^error:\s*/i, '').replace(/\n+/g, ' ').trim();
+  const message = err.message
+    .replace(/^error:\s*/i, '')
+    .replace(/\n+/g, ' ')
+    .trim();
   return new FerryError('USAGE', message, { help: helpFor(cmd) });
 }

@@ -41,7 +41,12 @@ export async function privateKeyFrom(path: string) {
  */
 export async function verifyOptions(flags: TrustFlags, events: EventSink, signal?: AbortSignal): Promise<VerifyOptions> {
   const publicKey = await publicKeyFrom(flags.key);
-  return { events, ...(signal ? { signal } : {}), ...(publicKey ? { publicKey } : {}), ...(flags.requireSignature ? { requireSignature: true } : {}) };
+  return {
+    events,
+    ...(signal ? { signal } : {}),
+    ...(publicKey ? { publicKey } : {}),
+    ...(flags.requireSignature ? { requireSignature: true } : {}),
+  };
 }
 
 /**
@@ -63,7 +68,13 @@ export async function gateBundleFile(path: string): Promise<void> {
  * push and stage verify the bundle before they act on it (docs/security.md); `--no-verify` skips that, and says so.
  * A damaged or wrongly signed bundle stops the command with exit code 3 before anything is pushed or written.
  */
-export async function verifyBeforeActing(path: string, flags: TrustFlags, events: EventSink, what: string, signal?: AbortSignal): Promise<VerifyResult | undefined> {
+export async function verifyBeforeActing(
+  path: string,
+  flags: TrustFlags,
+  events: EventSink,
+  what: string,
+  signal?: AbortSignal,
+): Promise<VerifyResult | undefined> {
   if (flags.verify === false) {
     events({ type: 'warning', message: `--no-verify: ${path} was not verified before ${what}` });
     return undefined;
@@ -72,7 +83,11 @@ export async function verifyBeforeActing(path: string, flags: TrustFlags, events
   const opts = await verifyOptions(flags, events, signal);
   const r = await verifyBundle(path, opts);
   if (!r.ok) {
-    throw new FerryError('INTEGRITY_FAILED', `${renderVerify(path, r)}\nnothing was done: fix or replace the bundle (or, knowingly, use --no-verify)`, { problems: r.problems.length });
+    throw new FerryError(
+      'INTEGRITY_FAILED',
+      `${renderVerify(path, r)}\nnothing was done: fix or replace the bundle (or, knowingly, use --no-verify)`,
+      { problems: r.problems.length },
+    );
   }
   return r;
 }

@@ -41,7 +41,8 @@ class RuleProblem extends Error {}
 function normalise(from: string, to: string): MirrorRule {
   if (from === '' || to === '') throw new RuleProblem('FROM and TO must both be given');
   // Credentials would be echoed in messages, events and --json wherever the rule is named.
-  if (hasUserInfo(from) || hasUserInfo(to)) throw new RuleProblem(`credentials (a user and password before "@") do not belong in a mirror rule; ${MIRROR_FIX}`);
+  if (hasUserInfo(from) || hasUserInfo(to))
+    throw new RuleProblem(`credentials (a user and password before "@") do not belong in a mirror rule; ${MIRROR_FIX}`);
   if (isUrlPrefix(from)) {
     checkHttpUrl(from, 'FROM');
     checkHttpUrl(to, 'TO');
@@ -49,7 +50,8 @@ function normalise(from: string, to: string): MirrorRule {
     return [from, to];
   }
   const host = normaliseRegistry(from);
-  if (!HOST_RE.test(host)) throw new RuleProblem(`FROM "${redact(from)}" is neither a registry host (docker.io, 127.0.0.1:5000) nor a URL prefix (https://…)`);
+  if (!HOST_RE.test(host))
+    throw new RuleProblem(`FROM "${redact(from)}" is neither a registry host (docker.io, 127.0.0.1:5000) nor a URL prefix (https://…)`);
   // A bare host[:port] means HTTPS; plain HTTP must be asked for with http://.
   const endpoint = /^[a-z][a-z0-9+.-]*:\/\//i.test(to) ? to : `https://${to}`;
   const url = checkHttpUrl(endpoint, 'TO');
@@ -64,8 +66,10 @@ function checkHttpUrl(value: string, which: string): URL {
   } catch {
     throw new RuleProblem(`${which} "${redact(value)}" is not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new RuleProblem(`${which} must be an http:// or https:// URL, not ${url.protocol}//`);
-  if (url.username !== '' || url.password !== '') throw new RuleProblem(`credentials (a user and password before "@") do not belong in a mirror rule; ${MIRROR_FIX}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new RuleProblem(`${which} must be an http:// or https:// URL, not ${url.protocol}//`);
+  if (url.username !== '' || url.password !== '')
+    throw new RuleProblem(`credentials (a user and password before "@") do not belong in a mirror rule; ${MIRROR_FIX}`);
   return url;
 }
 

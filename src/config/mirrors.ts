@@ -66,6 +66,7 @@ export function parseMirrorFlag(value: string): MirrorRule {
   const first = value.indexOf('=');
   const urlSplit = /=https?:\/\//i.exec(value);
   const eq = isUrlPrefix(value.slice(0, Math.max(first, 0))) && urlSplit ? urlSplit.index : first;
-  if (eq < 0) throw usageError(where, 'expected FROM=TO, e.g. docker.io=http://127.0.0.1:5000 or https://github.com/=http://127.0.0.1:8080/gh/');
+  if (eq < 0)
+    throw usageError(where, 'expected FROM=TO, e.g. docker.io=http://127.0.0.1:5000 or https://github.com/=http://127.0.0.1:8080/gh/');
   return checkRule(value.slice(0, eq), value.slice(eq + 1), where);
 }

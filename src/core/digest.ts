@@ -54,7 +54,10 @@ export class DigestVerifier {
   private readonly hash: Hash;
   private seen: number;
 
-  constructor(private readonly expected: Expected, resumeFrom?: { hash: Hash; size: number }) {
+  constructor(
+    private readonly expected: Expected,
+    resumeFrom?: { hash: Hash; size: number },
+  ) {
     this.hash = resumeFrom?.hash ?? createHash('sha256');
     this.seen = resumeFrom?.size ?? 0;
   }
@@ -71,11 +74,15 @@ export class DigestVerifier {
     if (this.expected.size !== undefined && this.seen !== this.expected.size) throw sizeError(this.expected, this.seen, 'only');
     const actual = `sha256:${this.hash.digest('hex')}` as Digest;
     if (actual !== this.expected.digest) {
-      throw new FerryError('DIGEST_MISMATCH', `${this.expected.subject}: digest mismatch: expected ${this.expected.digest}, got ${actual}`, {
-        subject: this.expected.subject,
-        expected: this.expected.digest,
-        actual,
-      });
+      throw new FerryError(
+        'DIGEST_MISMATCH',
+        `${this.expected.subject}: digest mismatch: expected ${this.expected.digest}, got ${actual}`,
+        {
+          subject: this.expected.subject,
+          expected: this.expected.digest,
+          actual,
+        },
+      );
     }
   }
 

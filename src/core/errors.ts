@@ -72,5 +72,8 @@ export const INTEGRITY_CODES: ReadonlySet<ErrorCode> = new Set([
 export function isTransient(err: unknown): boolean {
   if (!(err instanceof FerryError)) return false;
   const status = Number(err.details.status);
-  return (err.code === 'NETWORK_ERROR' && err.details.retriable !== false) || (err.code === 'REGISTRY_ERROR' && (status === 429 || status >= 500));
+  return (
+    (err.code === 'NETWORK_ERROR' && err.details.retriable !== false) ||
+    (err.code === 'REGISTRY_ERROR' && (status === 429 || status >= 500))
+  );
 }

@@ -15,7 +15,14 @@ export type FerryEvent =
   | { type: 'artifact-done'; kind: string; name: string; digest?: string; skipped?: boolean }
   /** Bytes moved (downloaded, written, uploaded or hashed) since the last event, in `phase` (else the current one). */
   | { type: 'bytes'; n: number; phase?: Phase | string }
-  | { type: 'blob'; action: 'fetched' | 'cached' | 'uploaded' | 'mounted' | 'exists'; digest: string; size: number; repo?: string; phase?: Phase | string }
+  | {
+      type: 'blob';
+      action: 'fetched' | 'cached' | 'uploaded' | 'mounted' | 'exists';
+      digest: string;
+      size: number;
+      repo?: string;
+      phase?: Phase | string;
+    }
   /** A tag pinned to a digest while resolving (counts towards the resolve phase's totalItems). */
   | { type: 'resolved'; kind: string; name: string; digest: string }
   | { type: 'retry'; url: string; attempt: number; reason: string; delayMs: number }
@@ -27,7 +34,17 @@ export type FerryEvent =
    * request body's length when known; `error` instead of `status` when no response came; `proxy` the host:port of the
    * proxy the request went through (HTTPS_PROXY and kin, never their credentials), absent when it went direct.
    */
-  | { type: 'http'; method: string; url: string; status?: number; ms: number; bytes?: number; sent?: number; error?: string; proxy?: string };
+  | {
+      type: 'http';
+      method: string;
+      url: string;
+      status?: number;
+      ms: number;
+      bytes?: number;
+      sent?: number;
+      error?: string;
+      proxy?: string;
+    };
 
 export type EventSink = (e: FerryEvent) => void;
 

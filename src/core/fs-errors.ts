@@ -30,7 +30,12 @@ export function fsError(err: unknown, path: string, doing: string): FerryError {
   const errno = errnoOf(err);
   const advice = (errno && ADVICE[errno]) ?? (err as Error)?.message ?? String(err);
   const syscall = (err as NodeJS.ErrnoException | undefined)?.syscall;
-  return new FerryError('IO_ERROR', `${doing} ${path}: ${advice}${errno ? ` (${errno})` : ''}`, { path, ...(errno ? { errno } : {}), ...(syscall ? { syscall } : {}) }, { cause: err });
+  return new FerryError(
+    'IO_ERROR',
+    `${doing} ${path}: ${advice}${errno ? ` (${errno})` : ''}`,
+    { path, ...(errno ? { errno } : {}), ...(syscall ? { syscall } : {}) },
+    { cause: err },
+  );
 }
 
 /** Errors of the local disk itself (never a network errno such as ECONNRESET, which streams also carry). */

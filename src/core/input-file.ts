@@ -8,7 +8,12 @@ import { errnoOf, fsError } from './fs-errors.js';
  */
 export function inputFileError(err: unknown, path: string, what: string): FerryError {
   if (errnoOf(err) === 'ENOENT') {
-    return new FerryError('NOT_FOUND', `${what} ${path} does not exist: check the path (ENOENT)`, { path, errno: 'ENOENT' }, { cause: err });
+    return new FerryError(
+      'NOT_FOUND',
+      `${what} ${path} does not exist: check the path (ENOENT)`,
+      { path, errno: 'ENOENT' },
+      { cause: err },
+    );
   }
   return fsError(err, path, `cannot read ${what}`);
 }

@@ -14,12 +14,9 @@ export const MediaType = {
 } as const;
 
 /** The types ferry can pull and push, sent as one Accept header (distribution-spec "Pulling manifests"). */
-export const MANIFEST_ACCEPT = [
-  MediaType.OciIndex,
-  MediaType.OciManifest,
-  MediaType.DockerManifestList,
-  MediaType.DockerManifest,
-].join(', ');
+export const MANIFEST_ACCEPT = [MediaType.OciIndex, MediaType.OciManifest, MediaType.DockerManifestList, MediaType.DockerManifest].join(
+  ', ',
+);
 
 export function isIndexType(mt: string): boolean {
   return mt === MediaType.OciIndex || mt === MediaType.DockerManifestList;

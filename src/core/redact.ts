@@ -109,7 +109,9 @@ export function redactForTrace(value: string): string {
   if (!m) return redact(value);
   const u = m.url;
   const shown = (v: string) => encodeURIComponent(v).replace(/%3A/gi, ':').replace(/%2F/gi, '/').replace(/%2C/gi, ',');
-  const query = [...u.searchParams].map(([k, v]) => (!QUERY_KEY.test(k) ? MASK : PLAIN_QUERY_KEYS.has(k) ? `${k}=${shown(v)}` : `${k}=${MASK}`));
+  const query = [...u.searchParams].map(([k, v]) =>
+    !QUERY_KEY.test(k) ? MASK : PLAIN_QUERY_KEYS.has(k) ? `${k}=${shown(v)}` : `${k}=${MASK}`,
+  );
   u.search = '';
   u.hash = '';
   return query.length > 0 ? `${u.toString()}?${query.join('&')}` : u.toString();

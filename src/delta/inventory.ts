@@ -76,7 +76,16 @@ export async function takeInventory(client: RegistryClient, target: PushTarget, 
   };
 }
 
-async function walk(client: RegistryClient, registry: string, repo: string, mediaType: string, digest: string, body: Buffer, blobs: Set<string>, manifests: Set<string>): Promise<void> {
+async function walk(
+  client: RegistryClient,
+  registry: string,
+  repo: string,
+  mediaType: string,
+  digest: string,
+  body: Buffer,
+  blobs: Set<string>,
+  manifests: Set<string>,
+): Promise<void> {
   if (manifests.has(digest)) return;
   manifests.add(digest);
   const doc = JSON.parse(body.toString('utf8')) as ImageIndex & ImageManifest;

@@ -53,7 +53,8 @@ export async function diffBundles(oldPath: string, newPath: string): Promise<Bun
         diff.bytesToCarry += e.size;
       }
     }
-    for (const list of [diff.added, diff.removed, diff.changed]) list.sort((x, y) => (`${x.kind} ${x.name}` < `${y.kind} ${y.name}` ? -1 : 1));
+    for (const list of [diff.added, diff.removed, diff.changed])
+      list.sort((x, y) => (`${x.kind} ${x.name}` < `${y.kind} ${y.name}` ? -1 : 1));
     return diff;
   } finally {
     await Promise.all([a.close(), b.close()]);

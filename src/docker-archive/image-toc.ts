@@ -47,9 +47,13 @@ export const archiveTocSchema = z
   .strict();
 
 /** A table of contents read back from a bundle: broken JSON or the wrong shape is damage naming `member`. */
-export function parseArchiveToc(body: Buffer, member = 'an RKE2 image tarball\'s table of contents'): ArchiveToc {
+export function parseArchiveToc(body: Buffer, member = "an RKE2 image tarball's table of contents"): ArchiveToc {
   const parsed = archiveTocSchema.safeParse(parseMemberJson(body, member));
-  if (!parsed.success) throw damaged(`${member} is not a table of contents (tocVersion 1): ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`, member);
+  if (!parsed.success)
+    throw damaged(
+      `${member} is not a table of contents (tocVersion 1): ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`,
+      member,
+    );
   return parsed.data as ArchiveToc;
 }
 

@@ -46,7 +46,8 @@ export async function scanDockerArchive(source: Readable, subject: string): Prom
   let kept = 0;
   try {
     await walkArchive(stream, {
-      link: (path, target, hard) => links.set(path, hard ? normaliseMemberPath(target) : posix.normalize(posix.join(posix.dirname(path), target))),
+      link: (path, target, hard) =>
+        links.set(path, hard ? normaliseMemberPath(target) : posix.normalize(posix.join(posix.dirname(path), target))),
       wants: () => true,
       read: async (e: ArchiveEntry) => {
         const hash = createHash('sha256');
@@ -94,13 +95,15 @@ function tocFrom(members: Map<string, Member>, links: Map<string, string>, compr
     const member = members.get(real);
     if (!member) throw invalid(subject, `${what}: member ${path} is missing from the archive`);
     const named = digestInName(real);
-    if (named && named !== member.digest) throw invalid(subject, `${what}: member ${real} is named for ${named} but its bytes hash to ${member.digest}`);
+    if (named && named !== member.digest)
+      throw invalid(subject, `${what}: member ${real} is named for ${named} but its bytes hash to ${member.digest}`);
     return { blob: { path: real, digest: member.digest, size: member.size, mediaType: mediaTypeFor(member) }, member };
   };
 
   const images: TocImage[] = entries.map((entry, n) => {
     const tags = Array.isArray(entry.RepoTags) ? entry.RepoTags.filter((t): t is string => typeof t === 'string') : [];
-    if (tags.length === 0) throw invalid(subject, `manifest.json entry ${n} has no RepoTags: an untagged image cannot be named in a registry`);
+    if (tags.length === 0)
+      throw invalid(subject, `manifest.json entry ${n} has no RepoTags: an untagged image cannot be named in a registry`);
     const refs = tags.map((t) => {
       try {
         return formatReference(parseReference(t));
@@ -122,8 +125,14 @@ function tocFrom(members: Map<string, Member>, links: Map<string, string>, compr
       }
       return blob;
     });
-    if (diffIds.length !== layers.length) throw invalid(subject, `${name}: the config lists ${diffIds.length} layers, manifest.json ${layers.length}`);
-    return { refs: refs.sort(), config: config.blob, layers, manifest: buildArchiveManifest({ config: config.blob, layers }).descriptor.digest };
+    if (diffIds.length !== layers.length)
+      throw invalid(subject, `${name}: the config lists ${diffIds.length} layers, manifest.json ${layers.length}`);
+    return {
+      refs: refs.sort(),
+      config: config.blob,
+      layers,
+      manifest: buildArchiveManifest({ config: config.blob, layers }).descriptor.digest,
+    };
   });
   const format = members.has('oci-layout') ? 'docker-save+oci-layout' : members.has('repositories') ? 'docker-save' : 'tarball';
   images.sort((a, b) => ((a.refs[0] as string) < (b.refs[0] as string) ? -1 : 1));

@@ -22,20 +22,41 @@ export function successors(desc: Descriptor, body: Buffer, malformed?: Malformed
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch (err) {
-    throw bad('is not valid JSON', () => new FerryError('BUNDLE_INVALID', `manifest ${desc.digest} is not valid JSON`, { digest: desc.digest }, { cause: err }));
+    throw bad(
+      'is not valid JSON',
+      () => new FerryError('BUNDLE_INVALID', `manifest ${desc.digest} is not valid JSON`, { digest: desc.digest }, { cause: err }),
+    );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw bad('is not a JSON object', () => new FerryError('BUNDLE_INVALID', `manifest ${desc.digest} is not a JSON object`, { digest: desc.digest }));
+    throw bad(
+      'is not a JSON object',
+      () => new FerryError('BUNDLE_INVALID', `manifest ${desc.digest} is not a JSON object`, { digest: desc.digest }),
+    );
   }
   if (parsed.mediaType !== undefined && parsed.mediaType !== desc.mediaType) {
     const problem = `says mediaType ${String(parsed.mediaType)} but its descriptor says ${desc.mediaType}`;
-    throw bad(problem, () => new FerryError('REGISTRY_ERROR', `manifest ${desc.digest}: body says mediaType ${parsed.mediaType} but it was served as ${desc.mediaType}`, { digest: desc.digest }));
+    throw bad(
+      problem,
+      () =>
+        new FerryError(
+          'REGISTRY_ERROR',
+          `manifest ${desc.digest}: body says mediaType ${parsed.mediaType} but it was served as ${desc.mediaType}`,
+          { digest: desc.digest },
+        ),
+    );
   }
-  const children = isIndexType(desc.mediaType) ? parsed.manifests ?? [] : [parsed.config, ...(parsed.layers ?? [])];
-  if (!Array.isArray(children)) throw bad('has a malformed descriptor list', () => new FerryError('BUNDLE_INVALID', `manifest ${desc.digest} has a malformed descriptor`, { digest: desc.digest }));
+  const children = isIndexType(desc.mediaType) ? (parsed.manifests ?? []) : [parsed.config, ...(parsed.layers ?? [])];
+  if (!Array.isArray(children))
+    throw bad(
+      'has a malformed descriptor list',
+      () => new FerryError('BUNDLE_INVALID', `manifest ${desc.digest} has a malformed descriptor`, { digest: desc.digest }),
+    );
   return children.map((c) => {
     if (!c || typeof c.mediaType !== 'string' || typeof c.size !== 'number') {
-      throw bad('has a malformed descriptor', () => new FerryError('BUNDLE_INVALID', `manifest ${desc.digest} has a malformed descriptor`, { digest: desc.digest }));
+      throw bad(
+        'has a malformed descriptor',
+        () => new FerryError('BUNDLE_INVALID', `manifest ${desc.digest} has a malformed descriptor`, { digest: desc.digest }),
+      );
     }
     try {
       return { ...c, digest: parseDigest(c.digest, `descriptor digest in ${desc.digest}`) };

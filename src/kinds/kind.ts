@@ -26,12 +26,7 @@ export interface KindBase<Name extends string = string, Key extends string = str
 }
 
 export interface KindHandler<Locked = unknown, Name extends string = string, Key extends string = string>
-  extends KindBase<Name, Key>,
-    SchemaFacet<Locked>,
-    PinsFacet<Locked>,
-    ViewFacet<Locked>,
-    PushFacet<Locked>,
-    SourceFacet<Locked> {}
+  extends KindBase<Name, Key>, SchemaFacet<Locked>, PinsFacet<Locked>, ViewFacet<Locked>, PushFacet<Locked>, SourceFacet<Locked> {}
 
 /** Any kind, whatever its lock entry type. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

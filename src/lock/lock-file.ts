@@ -43,7 +43,10 @@ export function parseLock(text: string, path: string): Lock {
     ? semanticProblems(parsed.data)
     : problemsFromZod(parsed.error.issues).map((p) => `${p.path.join('.') || '(root)'}: ${p.message}`);
   if (lines.length > 0 || !parsed.success) {
-    throw new FerryError('LOCK_INVALID', `${path}: not a valid ferry lock (version 1):\n  ${lines.join('\n  ')}`, { path, problems: lines });
+    throw new FerryError('LOCK_INVALID', `${path}: not a valid ferry lock (version 1):\n  ${lines.join('\n  ')}`, {
+      path,
+      problems: lines,
+    });
   }
   return parsed.data;
 }

@@ -16,7 +16,11 @@ export function parsePlatformFlag(text: string): PlatformSpec {
   if (items.some((s) => s === '')) throw new FerryError('USAGE', `--platform ${JSON.stringify(text)}: an empty platform; ${FORM}`);
   const problems: PlatformProblem[] = [];
   const spec = parsePlatformSpec(items, problems);
-  if (!spec) throw new FerryError('USAGE', `--platform ${JSON.stringify(text)}: ${problems.map((p) => p.message.replace(/: expected .*$/, '')).join('; ')}; ${FORM}`);
+  if (!spec)
+    throw new FerryError(
+      'USAGE',
+      `--platform ${JSON.stringify(text)}: ${problems.map((p) => p.message.replace(/: expected .*$/, '')).join('; ')}; ${FORM}`,
+    );
   return spec;
 }
 

@@ -78,7 +78,8 @@ export function parsePlatformSpec(raw: string | string[], problems: PlatformProb
 
 /** `platforms:` at key path `at` as a PlatformSpec, its problems pushed with their positions; undefined if ill-typed. */
 export function platformsAt(value: unknown, at: KeyPath, problems: Problem[]): PlatformSpec | undefined {
-  if (typeof value !== 'string' && !(Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string'))) return undefined;
+  if (typeof value !== 'string' && !(Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')))
+    return undefined;
   const found: PlatformProblem[] = [];
   const spec = parsePlatformSpec(value as string | string[], found);
   for (const f of found) problems.push({ path: f.index === undefined ? at : [...at, f.index], message: f.message });

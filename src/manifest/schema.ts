@@ -18,7 +18,12 @@ function buildManifestSchema() {
       kind: z.literal('Bundle'),
       metadata: z
         .object({
-          name: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'expected lower-case letters, digits and -, starting and ending with a letter or digit'),
+          name: z
+            .string()
+            .regex(
+              /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/,
+              'expected lower-case letters, digits and -, starting and ending with a letter or digit',
+            ),
         })
         .strict(),
       spec: z

@@ -27,7 +27,8 @@ function translate(issue: ZodIssue): Problem[] {
     case 'invalid_type': {
       if (issue.received === 'undefined') return [{ path, message: 'required key is missing' }];
       // YAML reads 1e5 or 0123 as numbers; quoting keeps them strings.
-      const hint = issue.expected === 'string' && (issue.received === 'number' || issue.received === 'boolean') ? ' (put it in quotes)' : '';
+      const hint =
+        issue.expected === 'string' && (issue.received === 'number' || issue.received === 'boolean') ? ' (put it in quotes)' : '';
       return [{ path, message: `expected ${word(issue.expected)}, got ${word(issue.received)}${hint}` }];
     }
     case 'invalid_literal':
@@ -41,7 +42,8 @@ function translate(issue: ZodIssue): Problem[] {
       return [{ path, message: issue.message }];
     }
     case 'too_small':
-      if (issue.type === 'array') return [{ path, message: `list at least ${String(issue.minimum)} item${issue.minimum === 1 ? '' : 's'}` }];
+      if (issue.type === 'array')
+        return [{ path, message: `list at least ${String(issue.minimum)} item${issue.minimum === 1 ? '' : 's'}` }];
       if (issue.type === 'number') return [{ path, message: `must be at least ${String(issue.minimum)}` }];
       return [{ path, message: issue.message }];
     default:
@@ -50,5 +52,7 @@ function translate(issue: ZodIssue): Problem[] {
 }
 
 function isTypeMismatchAt(i: ZodIssue, path: KeyPath): boolean {
-  return (i.code === 'invalid_type' || i.code === 'invalid_literal') && i.path.length === path.length && i.path.every((p, n) => p === path[n]);
+  return (
+    (i.code === 'invalid_type' || i.code === 'invalid_literal') && i.path.length === path.length && i.path.every((p, n) => p === path[n])
+  );
 }

@@ -12,7 +12,9 @@ export function buildBundleIndex(fetched: { kind: AnyKind; entries: IndexEntry[]
   const rank = (kind: AnyKind, e: IndexEntry) => kind.entryKinds.indexOf(e.descriptor.annotations?.[Annotation.Kind] ?? '');
   const manifests = [...fetched]
     .sort((a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind))
-    .flatMap(({ kind, entries }) => [...entries].sort((a, b) => rank(kind, a) - rank(kind, b) || cmp(a.sortKey, b.sortKey)).map((e) => e.descriptor));
+    .flatMap(({ kind, entries }) =>
+      [...entries].sort((a, b) => rank(kind, a) - rank(kind, b) || cmp(a.sortKey, b.sortKey)).map((e) => e.descriptor),
+    );
   return { schemaVersion: 2, mediaType: MediaType.OciIndex, manifests };
 }
 

@@ -26,7 +26,12 @@ export function mergeTallies(tallies: PullTally[]): PullTally {
   for (const t of tallies) {
     for (const [field, v] of Object.entries(t)) {
       const had = out[field];
-      out[field] = typeof v === 'number' ? ((had as number | undefined) ?? 0) + v : Array.isArray(v) ? [...((had as unknown[] | undefined) ?? []), ...v] : v;
+      out[field] =
+        typeof v === 'number'
+          ? ((had as number | undefined) ?? 0) + v
+          : Array.isArray(v)
+            ? [...((had as unknown[] | undefined) ?? []), ...v]
+            : v;
     }
   }
   return out as PullTally;

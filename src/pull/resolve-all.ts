@@ -40,9 +40,17 @@ interface Item {
  * reports every failure at once (resolve-failures.ts); then says each kind's lines, in KINDS order. Returns the
  * locked entries by kind, in entry order, and what they imply for later stages.
  */
-export async function resolveStage(kinds: SourcedKind[], stage: ResolveStage, items: Item[], ctx: SourceContext, limit: LimitFunction, report = true): Promise<{ locked: Map<SourcedKind, unknown[]>; implies: ImpliedEntry[] }> {
+export async function resolveStage(
+  kinds: SourcedKind[],
+  stage: ResolveStage,
+  items: Item[],
+  ctx: SourceContext,
+  limit: LimitFunction,
+  report = true,
+): Promise<{ locked: Map<SourcedKind, unknown[]>; implies: ImpliedEntry[] }> {
   const inStage = kinds.filter((k) => k.source.stage === stage);
-  if (inStage.some((k) => k.source.announces)) ctx.events({ type: 'phase', phase: 'resolve', totalItems: items.filter((i) => i.k.source.announces).length });
+  if (inStage.some((k) => k.source.announces))
+    ctx.events({ type: 'phase', phase: 'resolve', totalItems: items.filter((i) => i.k.source.announces).length });
   const failures: ResolveFailure[] = [];
   const results = await settleAll(
     items,
@@ -50,7 +58,8 @@ export async function resolveStage(kinds: SourcedKind[], stage: ResolveStage, it
       limit(async () => {
         const r = await it.k.source.resolve(it.entry, ctx).catch((err: unknown) => {
           // An entry another one brought in (a chart's image): say which and where, and how to leave it out.
-          if (it.implied && err instanceof Error) err.message += `\n  found in ${it.implied.origin}${it.implied.hint ? `; ${it.implied.hint}` : ''}`;
+          if (it.implied && err instanceof Error)
+            err.message += `\n  found in ${it.implied.origin}${it.implied.hint ? `; ${it.implied.hint}` : ''}`;
           throw err;
         });
         return { it, r };
@@ -61,7 +70,9 @@ export async function resolveStage(kinds: SourcedKind[], stage: ResolveStage, it
   throwIfFailed(failures, items.length);
   const locked = new Map<SourcedKind, unknown[]>(inStage.map((k) => [k, []]));
   for (const { it, r } of results) locked.get(it.k)?.push(r.locked);
-  if (report) for (const k of inStage) for (const l of locked.get(k) ?? []) for (const message of k.source.report?.(l) ?? []) ctx.events({ type: 'info', message });
+  if (report)
+    for (const k of inStage)
+      for (const l of locked.get(k) ?? []) for (const message of k.source.report?.(l) ?? []) ctx.events({ type: 'info', message });
   return { locked, implies: results.flatMap(({ r }) => r.implies ?? []) };
 }
 
@@ -69,7 +80,12 @@ export async function resolveStage(kinds: SourcedKind[], stage: ResolveStage, it
  * The entries of local kinds, read from local files before any download (a wrong path fails first); said when
  * resolving, silent on a --lock pull, which only checks the lock against them.
  */
-export async function resolveLocal(kinds: SourcedKind[], ctx: SourceContext, limit: LimitFunction, report: boolean): Promise<Map<SourcedKind, unknown[]>> {
+export async function resolveLocal(
+  kinds: SourcedKind[],
+  ctx: SourceContext,
+  limit: LimitFunction,
+  report: boolean,
+): Promise<Map<SourcedKind, unknown[]>> {
   const items = kinds.filter((k) => k.source.stage === 'local').flatMap((k) => k.entries.map((entry) => ({ k, entry })));
   return (await resolveStage(kinds, 'local', items, ctx, limit, report)).locked;
 }
@@ -84,9 +100,17 @@ export function checkLocalLock(kinds: SourcedKind[], lock: Lock, local: Map<Sour
  * kind (a chart's images) joins that kind's stage unless the manifest names it already (then it keeps the
  * manifest's own settings, its platforms). `local` holds what resolveLocal read. The result is the lock.
  */
-export async function resolveAll(manifest: BundleManifest, kinds: SourcedKind[], local: Map<SourcedKind, unknown[]>, ctx: SourceContext, limit: LimitFunction): Promise<Lock> {
+export async function resolveAll(
+  manifest: BundleManifest,
+  kinds: SourcedKind[],
+  local: Map<SourcedKind, unknown[]>,
+  ctx: SourceContext,
+  limit: LimitFunction,
+): Promise<Lock> {
   const queued = new Map<SourcedKind, Item[]>(kinds.map((k) => [k, k.entries.map((entry) => ({ k, entry }))]));
-  const named = new Map<SourcedKind, Set<string>>(kinds.map((k) => [k, new Set(k.source.key ? k.entries.map((e) => k.source.key?.(e) ?? '') : [])]));
+  const named = new Map<SourcedKind, Set<string>>(
+    kinds.map((k) => [k, new Set(k.source.key ? k.entries.map((e) => k.source.key?.(e) ?? '') : [])]),
+  );
   const locked = new Map(local);
   const stages: ResolveStage[] = ['first', 'implying', 'counted', 'last'];
   for (const [i, stage] of stages.entries()) {
@@ -95,7 +119,8 @@ export async function resolveAll(manifest: BundleManifest, kinds: SourcedKind[],
     for (const [k, l] of done.locked) locked.set(k, l);
     for (const implied of done.implies) {
       const k = kinds.find((x) => x.kind.kind === implied.kind);
-      if (!k || !stages.slice(i + 1).includes(k.source.stage)) throw new Error(`an entry of kind ${implied.kind} cannot be implied at the ${stage} stage`);
+      if (!k || !stages.slice(i + 1).includes(k.source.stage))
+        throw new Error(`an entry of kind ${implied.kind} cannot be implied at the ${stage} stage`);
       const key = k.source.key?.(implied.entry);
       const seen = named.get(k) as Set<string>;
       if (key !== undefined && seen.has(key)) continue;

@@ -31,7 +31,13 @@ export async function settleAll<E, T>(
     const { what, url } = describe(entries[i] as E, err);
     const fe = err instanceof FerryError ? err : undefined;
     const detailsUrl = typeof fe?.details.url === 'string' ? fe.details.url : undefined;
-    failures.push({ what, url: redact(detailsUrl ?? url), code: fe?.code ?? 'INTERNAL', message: err instanceof Error ? err.message : String(err), error: err });
+    failures.push({
+      what,
+      url: redact(detailsUrl ?? url),
+      code: fe?.code ?? 'INTERNAL',
+      message: err instanceof Error ? err.message : String(err),
+      error: err,
+    });
   });
   return values;
 }
@@ -46,7 +52,11 @@ export function throwIfFailed(failures: ResolveFailure[], total: number): void {
   const first = failures[0] as ResolveFailure;
   if (failures.length === 1) throw first.error;
   const lines = failures.map((f) => `${f.what} (${f.url}): ${f.message.replace(/\n\s*/g, '; ')}`);
-  throw new FerryError(first.code, `${failures.length} of ${total} manifest entries could not be resolved, nothing was pulled:\n  ${lines.join('\n  ')}`, {
-    failures: failures.map(({ what, url, code, message }) => ({ what, url, code, message })),
-  });
+  throw new FerryError(
+    first.code,
+    `${failures.length} of ${total} manifest entries could not be resolved, nothing was pulled:\n  ${lines.join('\n  ')}`,
+    {
+      failures: failures.map(({ what, url, code, message }) => ({ what, url, code, message })),
+    },
+  );
 }

@@ -12,7 +12,13 @@ import type { PushStep } from '../kinds/facets/push.js';
  * another repository of this push that has it. Anything else fails the push, naming each missing blob and the image
  * that needs it.
  */
-export async function checkDeltaBase(reader: BundleReader, steps: PushStep[], client: RegistryClient, registry: string, events: EventSink): Promise<void> {
+export async function checkDeltaBase(
+  reader: BundleReader,
+  steps: PushStep[],
+  client: RegistryClient,
+  registry: string,
+  events: EventSink,
+): Promise<void> {
   const omitted = new Set((reader.meta.delta?.omitted ?? []).map((o) => o.digest));
   if (omitted.size === 0) return;
   const plan = steps.filter((s) => s.how.via === 'graph').map((s) => s.item);
@@ -49,7 +55,10 @@ export async function checkDeltaBase(reader: BundleReader, steps: PushStep[], cl
   for (const { item, how } of steps) {
     if (how.via !== 'tarball' || reader.hasBlob(how.tarball.content.digest)) continue;
     const got = await client.headManifest(registry, item.repository, item.tag as string).catch(() => undefined);
-    if (got?.digest !== item.root.digest) missing.push(`${how.tarball.name} (left out of this delta; ${item.source} is not at ${item.root.digest} in ${registry}/${item.repository})`);
+    if (got?.digest !== item.root.digest)
+      missing.push(
+        `${how.tarball.name} (left out of this delta; ${item.source} is not at ${item.root.digest} in ${registry}/${item.repository})`,
+      );
   }
   if (missing.length > 0) {
     const base = reader.meta.delta?.base;

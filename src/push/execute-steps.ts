@@ -88,7 +88,13 @@ export async function streamTarballSteps(steps: PushStep[], run: StepRun): Promi
       if (how.via === 'tarball') for (const b of how.blobs) run.ledger.record(b.digest, item.repository);
       events({ type: 'artifact-done', kind: progress, name: item.source, digest: item.root.digest, skipped: true });
     }
-    if (todo.length > 0) await pushTarballImages(run.reader, t.tarball, todo, { client: run.client, registry: run.registry, events: run.pushEvents, ledger: run.ledger });
+    if (todo.length > 0)
+      await pushTarballImages(run.reader, t.tarball, todo, {
+        client: run.client,
+        registry: run.registry,
+        events: run.pushEvents,
+        ledger: run.ledger,
+      });
   }
 }
 

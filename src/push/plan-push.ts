@@ -33,7 +33,11 @@ export function ownNames(planned: readonly PushStep[], target: PushTarget, event
     const name = nameOf(step.item);
     const other = graphs.get(name)?.item.source;
     if (other !== undefined && other !== source) {
-      throw new FerryError('NAME_COLLISION', `${other} and ${source} would both be pushed as ${target.registry}/${name}`, { a: other, b: source, target: `${target.registry}/${name}` });
+      throw new FerryError('NAME_COLLISION', `${other} and ${source} would both be pushed as ${target.registry}/${name}`, {
+        a: other,
+        b: source,
+        target: `${target.registry}/${name}`,
+      });
     }
     if (other === source) continue;
     graphs.set(name, step);
@@ -52,7 +56,11 @@ export function ownNames(planned: readonly PushStep[], target: PushTarget, event
     }
     const other = streamed.get(name)?.item;
     if (other && other.root.digest !== root.digest) {
-      throw new FerryError('NAME_COLLISION', `${other.source} and ${source} (in ${archive}) would both be pushed as ${target.registry}/${name}`, { target: name });
+      throw new FerryError(
+        'NAME_COLLISION',
+        `${other.source} and ${source} (in ${archive}) would both be pushed as ${target.registry}/${name}`,
+        { target: name },
+      );
     }
     if (other) continue;
     streamed.set(name, step);

@@ -83,7 +83,17 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
     });
     const pushEvents = inPhase(events, 'push');
 
-    const run: StepRun = { reader, client: opts.client, registry, events, pushEvents, ledger: new BlobLedger(), limit, concurrency: opts.concurrency ?? 6, upToDate };
+    const run: StepRun = {
+      reader,
+      client: opts.client,
+      registry,
+      events,
+      pushEvents,
+      ledger: new BlobLedger(),
+      limit,
+      concurrency: opts.concurrency ?? 6,
+      upToDate,
+    };
     const repos = await copyGraphSteps(steps, run);
     await streamTarballSteps(steps, run);
     // Tags last, once every image is complete.

@@ -33,7 +33,12 @@ const PASSES = 3;
  * member verified as it goes up), then mounted into the other repositories needing it. A pass cut short by a
  * transient failure is run again for what is still missing.
  */
-export async function pushTarballImages(reader: BundleReader, tarball: TarballSource['tarball'], steps: PushStep[], ctx: Context): Promise<void> {
+export async function pushTarballImages(
+  reader: BundleReader,
+  tarball: TarballSource['tarball'],
+  steps: PushStep[],
+  ctx: Context,
+): Promise<void> {
   const missing: Missing = new Map();
   for (const { item, how } of steps) {
     if (how.via !== 'tarball') continue;
@@ -51,7 +56,10 @@ export async function pushTarballImages(reader: BundleReader, tarball: TarballSo
       } catch (err) {
         // The same question every retry asks (core/errors.ts): a lost connection or a 429/5xx is worth another pass.
         if (pass >= PASSES || !isTransient(err)) throw err;
-        ctx.events({ type: 'warning', message: `${tarball.name}: upload pass ${pass} failed (${(err as Error).message}); starting again for what is missing` });
+        ctx.events({
+          type: 'warning',
+          message: `${tarball.name}: upload pass ${pass} failed (${(err as Error).message}); starting again for what is missing`,
+        });
       }
       await dropPresent(missing, ctx);
     }
@@ -91,7 +99,14 @@ async function dropPresent(missing: Missing, { client, registry, events, ledger 
   }
 }
 
-async function mountInto(m: { blob: TarballBlob; repos: Set<string> }, from: string, digest: Digest, client: RegistryClient, registry: string, events: EventSink): Promise<void> {
+async function mountInto(
+  m: { blob: TarballBlob; repos: Set<string> },
+  from: string,
+  digest: Digest,
+  client: RegistryClient,
+  registry: string,
+  events: EventSink,
+): Promise<void> {
   for (const repo of [...m.repos]) {
     // A repository the ledger names as holding the blob has it: nothing to send (as MountingTarget.exists).
     if (repo === from) {
@@ -106,7 +121,12 @@ async function mountInto(m: { blob: TarballBlob; repos: Set<string> }, from: str
 }
 
 /** One front-to-back read of the tarball, uploading each missing member to the first repository lacking it. */
-async function uploadPass(reader: BundleReader, tarball: TarballSource['tarball'], missing: Missing, { client, registry, events }: Context): Promise<void> {
+async function uploadPass(
+  reader: BundleReader,
+  tarball: TarballSource['tarball'],
+  missing: Missing,
+  { client, registry, events }: Context,
+): Promise<void> {
   const byPath = new Map([...missing.values()].map((m) => [m.blob.path, m]));
   const { stream } = await decompressed(await reader.fetch(tarball.content));
   await walkArchive(stream, {
@@ -117,7 +137,11 @@ async function uploadPass(reader: BundleReader, tarball: TarballSource['tarball'
       if (!m || repo === undefined) return;
       const { blob } = m;
       if (entry.size !== blob.size) {
-        throw new FerryError('SIZE_MISMATCH', `${tarball.name} member ${entry.path}: ${entry.size} bytes, the table of contents says ${blob.size}`, { file: tarball.name });
+        throw new FerryError(
+          'SIZE_MISMATCH',
+          `${tarball.name} member ${entry.path}: ${entry.size} bytes, the table of contents says ${blob.size}`,
+          { file: tarball.name },
+        );
       }
       const verify = new VerifyingStream({ digest: blob.digest, size: blob.size, subject: `${tarball.name} member ${entry.path}` });
       let broken: unknown;

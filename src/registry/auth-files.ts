@@ -95,7 +95,11 @@ export async function readAuthFile(path: string, kind: AuthFileKind): Promise<Au
   } catch (err) {
     const errno = errnoOf(err);
     if (errno === 'ENOENT' || errno === 'ENOTDIR') return undefined;
-    throw new FerryError('AUTH_FAILED', `cannot read registry credentials from ${path}: ${errno === 'EACCES' ? 'permission denied' : (errno ?? 'read error')}`, { path, ...(errno ? { errno } : {}) });
+    throw new FerryError(
+      'AUTH_FAILED',
+      `cannot read registry credentials from ${path}: ${errno === 'EACCES' ? 'permission denied' : (errno ?? 'read error')}`,
+      { path, ...(errno ? { errno } : {}) },
+    );
   }
   return authFileFrom(parseObject(text, path), path, kind);
 }
@@ -117,9 +121,14 @@ export function parseObject(text: string, path: string): Record<string, unknown>
     json = JSON.parse(text);
   } catch {
     // JSON.parse's message quotes the text around the error, which may be a password: not shown.
-    throw new FerryError('AUTH_FAILED', `${path} is not valid JSON: fix it or move it away (registry credentials are read from it)`, { path });
+    throw new FerryError('AUTH_FAILED', `${path} is not valid JSON: fix it or move it away (registry credentials are read from it)`, {
+      path,
+    });
   }
-  if (!isObject(json)) throw new FerryError('AUTH_FAILED', `${path} is not a JSON object: fix it or move it away (registry credentials are read from it)`, { path });
+  if (!isObject(json))
+    throw new FerryError('AUTH_FAILED', `${path} is not a JSON object: fix it or move it away (registry credentials are read from it)`, {
+      path,
+    });
   return json as Record<string, unknown>;
 }
 

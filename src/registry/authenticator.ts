@@ -31,38 +31,66 @@ export class Authenticator {
   }
 
   /** Learns from a 401 and returns the Authorization value to retry with. */
-  async challenge(origin: string, wwwAuthenticate: string | undefined, scopes: string[], creds: CredentialLookup, what: string): Promise<string> {
+  async challenge(
+    origin: string,
+    wwwAuthenticate: string | undefined,
+    scopes: string[],
+    creds: CredentialLookup,
+    what: string,
+  ): Promise<string> {
     const challenges = parseWwwAuthenticate(wwwAuthenticate ?? '');
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     const basic = challenges.find((c) => c.scheme === 'basic');
     if (bearer?.params.realm) {
-      const s: Scheme = { scheme: 'bearer', realm: bearer.params.realm, ...(bearer.params.service ? { service: bearer.params.service } : {}) };
+      const s: Scheme = {
+        scheme: 'bearer',
+        realm: bearer.params.realm,
+        ...(bearer.params.service ? { service: bearer.params.service } : {}),
+      };
       this.schemes.set(origin, s);
       const extra = bearer.params.scope ? bearer.params.scope.split(' ') : [];
       const all = [...new Set([...scopes, ...extra])];
       this.tokens.delete(tokenKey(origin, all));
       const token = `Bearer ${await this.fetchToken(origin, s, all, creds)}`;
-      if (all.length !== scopes.length) this.tokens.set(tokenKey(origin, scopes), this.tokens.get(tokenKey(origin, all)) as { value: string; expiresAt: number });
+      if (all.length !== scopes.length)
+        this.tokens.set(tokenKey(origin, scopes), this.tokens.get(tokenKey(origin, all)) as { value: string; expiresAt: number });
       return token;
     }
     if (basic) {
       this.schemes.set(origin, { scheme: 'basic' });
       const h = basicHeader(await creds());
-      if (!h) throw new FerryError('AUTH_FAILED', `${what}: the registry requires a login and no credentials were found for it`, { origin });
+      if (!h)
+        throw new FerryError('AUTH_FAILED', `${what}: the registry requires a login and no credentials were found for it`, { origin });
       return h;
     }
     throw new FerryError('AUTH_FAILED', `${what}: unauthorized, and the registry offered no usable challenge`, { origin });
   }
 
-  private async fetchToken(origin: string, s: Extract<Scheme, { scheme: 'bearer' }>, scopes: string[], creds: CredentialLookup): Promise<string> {
+  private async fetchToken(
+    origin: string,
+    s: Extract<Scheme, { scheme: 'bearer' }>,
+    scopes: string[],
+    creds: CredentialLookup,
+  ): Promise<string> {
     const cred = await creds();
     const url = new URL(s.realm);
     if (cred) refuseCleartextRealm(origin, url, s.realm);
     let res;
     if (cred && 'identityToken' in cred) {
       // OAuth2 refresh-token grant (docs/spec/auth/oauth.md): how Docker's identitytoken is exchanged.
-      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: cred.identityToken, client_id: 'ferry', service: s.service ?? '', scope: scopes.join(' ') });
-      res = await this.transport.send({ method: 'POST', url: url.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: Buffer.from(form.toString()) });
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: cred.identityToken,
+        client_id: 'ferry',
+        service: s.service ?? '',
+        scope: scopes.join(' '),
+      });
+      res = await this.transport.send({
+        method: 'POST',
+        url: url.toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: Buffer.from(form.toString()),
+      });
     } else {
       if (s.service) url.searchParams.set('service', s.service);
       for (const scope of scopes) url.searchParams.append('scope', scope);
@@ -71,7 +99,11 @@ export class Authenticator {
     }
     if (res.status !== 200) {
       await readPrefix(res, 0);
-      throw new FerryError('AUTH_FAILED', `token request to ${redact(s.realm)} for ${scopes.join(' ') || 'registry'} failed: HTTP ${res.status}`, { realm: redact(s.realm), status: res.status });
+      throw new FerryError(
+        'AUTH_FAILED',
+        `token request to ${redact(s.realm)} for ${scopes.join(' ') || 'registry'} failed: HTTP ${res.status}`,
+        { realm: redact(s.realm), status: res.status },
+      );
     }
     // A token is a few KB; an endless answer is cut off at the limit, never read whole (docs/security.md, "Bounds").
     const text = (await readBounded(res, BodyLimit.token, `token response for ${scopes.join(' ') || 'registry'}`)).toString('utf8');

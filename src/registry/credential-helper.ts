@@ -30,7 +30,11 @@ export interface HelperOptions {
 /** `docker-credential-NAME`; a name that could reach outside PATH (`../x`, `/bin/sh`) is refused. */
 export function helperProgram(name: string, host?: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
-    throw new FerryError('AUTH_FAILED', `credential helper name ${JSON.stringify(name)}${host ? ` (for ${host})` : ''} is not a program name: credsStore and credHelpers name the part after "docker-credential-" (e.g. "pass", "secretservice")`, { helper: name, ...(host ? { host } : {}) });
+    throw new FerryError(
+      'AUTH_FAILED',
+      `credential helper name ${JSON.stringify(name)}${host ? ` (for ${host})` : ''} is not a program name: credsStore and credHelpers name the part after "docker-credential-" (e.g. "pass", "secretservice")`,
+      { helper: name, ...(host ? { host } : {}) },
+    );
   }
   return `docker-credential-${name}`;
 }
@@ -42,7 +46,11 @@ interface Outcome {
 }
 
 function failure(program: string, action: string, host: string | undefined, why: string): FerryError {
-  return new FerryError('AUTH_FAILED', `credential helper ${program} (${action}${host ? ` for ${host}` : ''}): ${why}`, { helper: program, action, ...(host ? { host } : {}) });
+  return new FerryError('AUTH_FAILED', `credential helper ${program} (${action}${host ? ` for ${host}` : ''}): ${why}`, {
+    helper: program,
+    action,
+    ...(host ? { host } : {}),
+  });
 }
 
 /** Runs the helper once, without a shell, bounded in time and output; rejects only when it could not run to the end. */
@@ -62,7 +70,13 @@ function runHelper(program: string, action: string, input: string, opts: HelperO
       f();
     };
     const kill = (why: string) => finish(() => (child.kill('SIGKILL'), reject(failure(program, action, opts.host, why))));
-    const timer = setTimeout(() => kill(`gave no answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`} (is it waiting for a password prompt or an unlocked keyring?)`), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        kill(
+          `gave no answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`} (is it waiting for a password prompt or an unlocked keyring?)`,
+        ),
+      timeoutMs,
+    );
     const collect = (into: Buffer[]) => (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_OUTPUT) kill(`printed more than ${MAX_OUTPUT} bytes`);
@@ -73,10 +87,17 @@ function runHelper(program: string, action: string, input: string, opts: HelperO
     child.stdin.on('error', () => undefined); // a helper may exit without reading its input (EPIPE)
     child.on('error', (e: NodeJS.ErrnoException) => {
       if (e.name === 'AbortError') return finish(() => reject(opts.signal?.reason ?? e));
-      const why = e.code === 'ENOENT' ? 'is not on PATH: install it, or remove credsStore/credHelpers naming it from the config' : e.code === 'EACCES' ? 'is not executable' : `could not be started (${e.code ?? 'error'})`;
+      const why =
+        e.code === 'ENOENT'
+          ? 'is not on PATH: install it, or remove credsStore/credHelpers naming it from the config'
+          : e.code === 'EACCES'
+            ? 'is not executable'
+            : `could not be started (${e.code ?? 'error'})`;
       finish(() => reject(failure(program, action, opts.host, why)));
     });
-    child.on('close', (code) => finish(() => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') })));
+    child.on('close', (code) =>
+      finish(() => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') })),
+    );
     child.stdin.end(input);
   });
 }
@@ -96,7 +117,12 @@ export async function helperGet(name: string, serverUrl: string, opts: HelperOpt
   try {
     answer = JSON.parse(o.stdout) as typeof answer;
   } catch {
-    throw failure(program, 'get', opts.host, 'answered something other than JSON {"ServerURL","Username","Secret"} (not shown: it may hold secrets)');
+    throw failure(
+      program,
+      'get',
+      opts.host,
+      'answered something other than JSON {"ServerURL","Username","Secret"} (not shown: it may hold secrets)',
+    );
   }
   const username = typeof answer?.Username === 'string' ? answer.Username : '';
   const secret = typeof answer?.Secret === 'string' ? answer.Secret : '';
@@ -107,7 +133,10 @@ export async function helperGet(name: string, serverUrl: string, opts: HelperOpt
 /** `store`: hands the helper `{"ServerURL","Username","Secret"}` (an identity token as Username `<token>`). */
 export async function helperStore(name: string, serverUrl: string, credential: Credential, opts: HelperOptions = {}): Promise<void> {
   const program = helperProgram(name, opts.host);
-  const creds = 'identityToken' in credential ? { ServerURL: serverUrl, Username: TOKEN_USERNAME, Secret: credential.identityToken } : { ServerURL: serverUrl, Username: credential.username, Secret: credential.password };
+  const creds =
+    'identityToken' in credential
+      ? { ServerURL: serverUrl, Username: TOKEN_USERNAME, Secret: credential.identityToken }
+      : { ServerURL: serverUrl, Username: credential.username, Secret: credential.password };
   const o = await runHelper(program, 'store', `${JSON.stringify(creds)}\n`, opts);
   if (o.code !== 0) throw failure(program, 'store', opts.host, `${exitWords(o)}; nothing was stored`);
 }

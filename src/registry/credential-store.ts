@@ -4,7 +4,19 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { errnoOf, fsError } from '../core/fs-errors.js';
 import { FerryError } from '../core/errors.js';
 import { refuseUserInfo } from '../config/user-info.js';
-import { type AuthFile, authFileFrom, containersAuthPaths, dockerConfigPath, dockerServerAddress, entryFor, helperFor, keysFor, normaliseKey, parseObject, readAuthFile } from './auth-files.js';
+import {
+  type AuthFile,
+  authFileFrom,
+  containersAuthPaths,
+  dockerConfigPath,
+  dockerServerAddress,
+  entryFor,
+  helperFor,
+  keysFor,
+  normaliseKey,
+  parseObject,
+  readAuthFile,
+} from './auth-files.js';
 import { type HelperOptions, helperErase, helperStore } from './credential-helper.js';
 
 /**
@@ -59,7 +71,11 @@ async function save(l: Loaded, auths: Record<string, unknown>): Promise<void> {
   await writeFileAtomic(l.path, JSON.stringify({ ...l.raw, auths }, null, '\t'), 0o600);
 }
 
-const helperOpts = (host: string, o: StoreOptions): HelperOptions => ({ host, ...(o.signal ? { signal: o.signal } : {}), ...(o.helperTimeoutMs ? { timeoutMs: o.helperTimeoutMs } : {}) });
+const helperOpts = (host: string, o: StoreOptions): HelperOptions => ({
+  host,
+  ...(o.signal ? { signal: o.signal } : {}),
+  ...(o.helperTimeoutMs ? { timeoutMs: o.helperTimeoutMs } : {}),
+});
 
 export async function storeLogin(host: string, username: string, password: string, opts: StoreOptions = {}): Promise<Stored> {
   const l = await loadDockerConfig(opts.env);
@@ -109,7 +125,15 @@ export async function removeLogin(host: string, opts: StoreOptions = {}): Promis
     const f = await readAuthFile(path, 'containers').catch(() => undefined);
     if (f && (entryFor(f, host) || helperFor(f, host))) elsewhere.push(path);
   }
-  return { server, config: l.path, loggedIn: erased || removedKeys.length > 0, ...(helper ? { helper: `docker-credential-${helper}` } : {}), erased, removedKeys, elsewhere };
+  return {
+    server,
+    config: l.path,
+    loggedIn: erased || removedKeys.length > 0,
+    ...(helper ? { helper: `docker-credential-${helper}` } : {}),
+    erased,
+    removedKeys,
+    elsewhere,
+  };
 }
 
 /** `HOST`, `http://HOST` or `https://HOST` for login/logout: credentials are kept per registry host, never per path. */
@@ -119,9 +143,16 @@ export function parseLoginHost(value: string): { host: string; scheme?: 'http' |
   const scheme = m?.[1]?.toLowerCase();
   const host = (m?.[2] ?? '').toLowerCase();
   const path = (m?.[3] ?? '').replace(/\/+$/, '');
-  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') throw new FerryError('USAGE', `"${value}": ${scheme}:// is not a registry scheme: give HOST[:PORT], or http://HOST for plain HTTP`, { value });
-  if (!/^([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d+)?$/.test(host)) throw new FerryError('USAGE', `"${value}": expected a registry HOST[:PORT]`, { value });
+  if (scheme !== undefined && scheme !== 'http' && scheme !== 'https')
+    throw new FerryError('USAGE', `"${value}": ${scheme}:// is not a registry scheme: give HOST[:PORT], or http://HOST for plain HTTP`, {
+      value,
+    });
+  if (!/^([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d+)?$/.test(host))
+    throw new FerryError('USAGE', `"${value}": expected a registry HOST[:PORT]`, { value });
   // `https://index.docker.io/v1/` is how docker names Docker Hub; any other path is refused.
-  if (path && path !== '/v1' && path !== '/v2') throw new FerryError('USAGE', `"${value}": give the registry HOST[:PORT] without a path: credentials are kept per registry host`, { value });
+  if (path && path !== '/v1' && path !== '/v2')
+    throw new FerryError('USAGE', `"${value}": give the registry HOST[:PORT] without a path: credentials are kept per registry host`, {
+      value,
+    });
   return { host, ...(scheme ? { scheme: scheme as 'http' | 'https' } : {}) };
 }

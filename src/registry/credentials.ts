@@ -1,5 +1,17 @@
 import { join } from 'node:path';
-import { type AuthFile, type AuthFileKind, containersAuthPaths, decodeEntry, dockerConfigPath, entryFor, helperFor, helperServerUrl, normaliseKey, readAuthFile, usesDockerConfig } from './auth-files.js';
+import {
+  type AuthFile,
+  type AuthFileKind,
+  containersAuthPaths,
+  decodeEntry,
+  dockerConfigPath,
+  entryFor,
+  helperFor,
+  helperServerUrl,
+  normaliseKey,
+  readAuthFile,
+  usesDockerConfig,
+} from './auth-files.js';
 import { helperGet } from './credential-helper.js';
 
 export { normaliseKey } from './auth-files.js';
@@ -51,7 +63,11 @@ export function authFileCredentials(path: string, kind: AuthFileKind, opts: Look
     const key = `${helper}\n${server}`;
     let answer = asked.get(key);
     if (!answer) {
-      answer = helperGet(helper, server, { host: normaliseKey(host), ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.helperTimeoutMs ? { timeoutMs: opts.helperTimeoutMs } : {}) });
+      answer = helperGet(helper, server, {
+        host: normaliseKey(host),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.helperTimeoutMs ? { timeoutMs: opts.helperTimeoutMs } : {}),
+      });
       asked.set(key, answer);
     }
     return answer;

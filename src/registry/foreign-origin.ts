@@ -36,7 +36,14 @@ export type Refusal = (why: string, target: URL) => FerryError;
  * until it asks), answering one 401 challenge. `first` is a 401 already received from there (a redirect's target),
  * which is answered without sending the request again first.
  */
-export async function sendElsewhere(deps: ElsewhereDeps, req: ElsewhereRequest, url: string, home: string, refused: Refusal, first?: HttpResponse): Promise<HttpResponse> {
+export async function sendElsewhere(
+  deps: ElsewhereDeps,
+  req: ElsewhereRequest,
+  url: string,
+  home: string,
+  refused: Refusal,
+  first?: HttpResponse,
+): Promise<HttpResponse> {
   const target = new URL(url);
   const { origin, host } = target;
   // An HTTPS registry sending ferry on to plain HTTP: no credentials go there in clear (the user asked for TLS), as
@@ -78,13 +85,17 @@ export async function sendElsewhere(deps: ElsewhereDeps, req: ElsewhereRequest, 
   res = await send(await authorising(() => deps.auth.challenge(origin, challenge, req.scopes, creds, req.what)));
   if (res.status === 401) {
     await res.body.dump();
-    throw refused(cleartext ? CLEARTEXT : (await creds()) ? 'it rejected the credentials configured for it (HTTP 401)' : NO_CREDENTIALS, target);
+    throw refused(
+      cleartext ? CLEARTEXT : (await creds()) ? 'it rejected the credentials configured for it (HTTP 401)' : NO_CREDENTIALS,
+      target,
+    );
   }
   return res;
 }
 
 const NO_CREDENTIALS = 'it asks for credentials and none are configured for it (anonymous access is refused)';
-export const CLEARTEXT = 'it asks for credentials over plain HTTP, and ferry sends none in clear to a host an HTTPS registry sent it to (a misconfiguration of the registry: its redirects must stay on https://)';
+export const CLEARTEXT =
+  'it asks for credentials over plain HTTP, and ferry sends none in clear to a host an HTTPS registry sent it to (a misconfiguration of the registry: its redirects must stay on https://)';
 
 /** The Authenticator's reason, worded for a host that is not the registry the user named. */
 async function refusalReason(creds: CredentialLookup, message: string, what: string): Promise<string> {
@@ -99,10 +110,14 @@ export const loginHint = (host: string): string => `run \`docker login ${host}\`
 /** The one line for a redirect target that refused: the registry, the target host, why, and how to give it credentials. */
 export function redirectRefusal(what: string, home: string): Refusal {
   return (why, { host }) =>
-    new FerryError('AUTH_FAILED', `${what}: ${home} redirected the request to ${host}, which refused it: ${why}${why === CLEARTEXT ? '' : `. ferry sends ${host} only credentials of its own, never ${home}'s: ${loginHint(host)}`}`, {
-      registry: home,
-      target: host,
-    });
+    new FerryError(
+      'AUTH_FAILED',
+      `${what}: ${home} redirected the request to ${host}, which refused it: ${why}${why === CLEARTEXT ? '' : `. ferry sends ${host} only credentials of its own, never ${home}'s: ${loginHint(host)}`}`,
+      {
+        registry: home,
+        target: host,
+      },
+    );
 }
 
 /** The line for a URL the registry named on another origin (an upload Location, a next-page link) that refused. */

@@ -12,7 +12,11 @@ export type { HttpGetter };
  * options and Range resume as for registries, no registry auth. `rewriteUrl` applies mirrors; messages name
  * the upstream URL, which is what the user wrote.
  */
-export function createHttpGetter(transport: Transport, rewriteUrl: (url: string) => string = (u) => u, opts: { maxFileSize?: number } = {}): HttpGetter {
+export function createHttpGetter(
+  transport: Transport,
+  rewriteUrl: (url: string) => string = (u) => u,
+  opts: { maxFileSize?: number } = {},
+): HttpGetter {
   const get = async (url: string, offset: number) =>
     transport.send({ method: 'GET', url: rewriteUrl(url), headers: offset > 0 ? { range: `bytes=${offset}-` } : {} });
   return {
@@ -22,7 +26,10 @@ export function createHttpGetter(transport: Transport, rewriteUrl: (url: string)
         const res = await get(url, 0);
         if (res.status !== 200) {
           await res.body.dump();
-          throw new FerryError(res.status === 404 ? 'NOT_FOUND' : 'NETWORK_ERROR', `${redact(url)}: HTTP ${res.status}`, { url: redact(url), status: res.status });
+          throw new FerryError(res.status === 404 ? 'NOT_FOUND' : 'NETWORK_ERROR', `${redact(url)}: HTTP ${res.status}`, {
+            url: redact(url),
+            status: res.status,
+          });
         }
         return readBounded(res, maxBytes, redact(url));
       });

@@ -27,7 +27,10 @@ type Entry =
 const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 };
 
 export function parseNoProxy(value: string | undefined): NoProxy {
-  const raw = (value ?? '').split(/[\s,]+/).map((e) => e.trim().toLowerCase()).filter((e) => e !== '');
+  const raw = (value ?? '')
+    .split(/[\s,]+/)
+    .map((e) => e.trim().toLowerCase())
+    .filter((e) => e !== '');
   const entries = raw.flatMap((e) => {
     const parsed = parseEntry(e);
     return parsed ? [parsed] : [];
@@ -36,7 +39,10 @@ export function parseNoProxy(value: string | undefined): NoProxy {
     entries: raw,
     bypasses: (url) => {
       const u = typeof url === 'string' ? new URL(url) : url;
-      const host = u.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+      const host = u.hostname
+        .toLowerCase()
+        .replace(/^\[(.*)\]$/, '$1')
+        .replace(/\.$/, '');
       const port = u.port !== '' ? Number(u.port) : (DEFAULT_PORTS[u.protocol] ?? 0);
       return entries.some((e) => matches(e, host, port));
     },

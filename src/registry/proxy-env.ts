@@ -71,11 +71,16 @@ export function proxyServer(variable: string, value: string, onSecret: (secret: 
     onSecret(decodeURIComponentSafe(url.password));
   }
   // No `scheme://user:password@host` in the words: the CLI's scrubber would mask the example itself.
-  const expected = 'expected http://host:port or https://host:port, with user:password@ in front of the host if the proxy wants credentials';
+  const expected =
+    'expected http://host:port or https://host:port, with user:password@ in front of the host if the proxy wants credentials';
   const shown = redact(text);
   if (!url || url.hostname === '') throw new FerryError('USAGE', `${variable} is not a proxy URL (${shown}): ${expected}`, { variable });
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new FerryError('USAGE', `${variable} names a ${url.protocol.replace(/:$/, '')}:// proxy (${shown}): ferry speaks to HTTP proxies only, ${expected}`, { variable });
+    throw new FerryError(
+      'USAGE',
+      `${variable} names a ${url.protocol.replace(/:$/, '')}:// proxy (${shown}): ferry speaks to HTTP proxies only, ${expected}`,
+      { variable },
+    );
   }
   if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
     throw new FerryError('USAGE', `${variable} has a path or query after the proxy's host (${shown}): ${expected}`, { variable });

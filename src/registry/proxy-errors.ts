@@ -11,7 +11,10 @@ export function markProxyLeg(err: Error): Error {
 }
 
 const onProxyLeg = (err: unknown): boolean =>
-  Boolean((err as Record<symbol, unknown> | undefined)?.[PROXY_LEG] || ((err as { cause?: Record<symbol, unknown> } | undefined)?.cause?.[PROXY_LEG]));
+  Boolean(
+    (err as Record<symbol, unknown> | undefined)?.[PROXY_LEG] ||
+    (err as { cause?: Record<symbol, unknown> } | undefined)?.cause?.[PROXY_LEG],
+  );
 
 /** Failures to reach the proxy at all: with a proxy in the way, every TCP connection ferry opens goes to it. */
 const UNREACHABLE: Record<string, string> = {
@@ -51,7 +54,12 @@ export function explainProxyError(err: Error, proxy: ProxyServer, target: URL, n
       status === 403
         ? `refused to open a tunnel to ${tunnel} (HTTP 403) for ${url}: the proxy does not allow that host or port`
         : `could not open a tunnel to ${tunnel} (HTTP ${status}) for ${url}: the proxy could not reach it`;
-    return new FerryError('NETWORK_ERROR', `${via} ${what}; check ${proxy.variable} / ${noProxy} (a host listed in ${noProxy} is reached directly)`, { ...details, status, retriable: status >= 500 }, { cause: err });
+    return new FerryError(
+      'NETWORK_ERROR',
+      `${via} ${what}; check ${proxy.variable} / ${noProxy} (a host listed in ${noProxy} is reached directly)`,
+      { ...details, status, retriable: status >= 500 },
+      { cause: err },
+    );
   }
   // The proxy's own certificate (an https:// proxy): words of tls-words.ts, about the proxy rather than the target.
   const proxyHost = new URL(proxy.uri).host;
@@ -62,7 +70,12 @@ export function explainProxyError(err: Error, proxy: ProxyServer, target: URL, n
   }
   const reason = UNREACHABLE[e.code ?? ''];
   if (reason) {
-    return new FerryError('NETWORK_ERROR', `cannot reach ${via} for ${url}: ${reason}; check ${proxy.variable} / ${noProxy}`, { ...details, retriable: true }, { cause: err });
+    return new FerryError(
+      'NETWORK_ERROR',
+      `cannot reach ${via} for ${url}: ${reason}; check ${proxy.variable} / ${noProxy}`,
+      { ...details, retriable: true },
+      { cause: err },
+    );
   }
   return err;
 }

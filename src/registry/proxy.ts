@@ -102,9 +102,13 @@ function proxyAgent(proxy: ProxyServer, options: Agent.Options, noProxy: string)
     requestTls: tls,
     proxyTls: tls,
     factory: (origin, o) => new Pool(origin, { ...pool, ...o }),
-    clientFactory: (origin, o: Pool.Options) => new Pool(origin, { ...pool, ...o, ...(typeof o.connect === 'function' ? { connect: toProxy(o.connect) } : {}) }),
+    clientFactory: (origin, o: Pool.Options) =>
+      new Pool(origin, { ...pool, ...o, ...(typeof o.connect === 'function' ? { connect: toProxy(o.connect) } : {}) }),
   });
-  return agent.compose((dispatch) => (opts, handler) => dispatch(opts, new Explaining(handler, proxy, `${new URL(String(opts.origin)).origin}${opts.path ?? '/'}`, noProxy)));
+  return agent.compose(
+    (dispatch) => (opts, handler) =>
+      dispatch(opts, new Explaining(handler, proxy, `${new URL(String(opts.origin)).origin}${opts.path ?? '/'}`, noProxy)),
+  );
 }
 
 /**
@@ -138,7 +142,12 @@ class Explaining implements Dispatcher.DispatchHandler {
   onRequestUpgrade(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, socket: Duplex): void {
     this.inner.onRequestUpgrade?.(controller, statusCode, headers, socket);
   }
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+    statusMessage?: string,
+  ): void {
     this.started = true;
     this.inner.onResponseStart?.(controller, statusCode, headers, statusMessage);
   }
@@ -149,6 +158,9 @@ class Explaining implements Dispatcher.DispatchHandler {
     this.inner.onResponseEnd?.(controller, trailers);
   }
   onResponseError(controller: Dispatcher.DispatchController, error: Error): void {
-    this.inner.onResponseError?.(controller, this.started ? error : explainProxyError(error, this.proxy, new URL(this.target), this.noProxy));
+    this.inner.onResponseError?.(
+      controller,
+      this.started ? error : explainProxyError(error, this.proxy, new URL(this.target), this.noProxy),
+    );
   }
 }

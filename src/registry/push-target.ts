@@ -20,7 +20,11 @@ export function parsePushTarget(value: string): PushTarget {
   refuseUserInfo('--registry', value, LOGIN_FIX);
   const scheme = SCHEME.exec(value)?.[1]?.toLowerCase();
   if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') {
-    throw new FerryError('USAGE', `--registry "${value}": ${scheme}:// is not a registry scheme: give HOST[:PORT][/PREFIX], http://HOST for plain HTTP or https://HOST for TLS`, { value });
+    throw new FerryError(
+      'USAGE',
+      `--registry "${value}": ${scheme}:// is not a registry scheme: give HOST[:PORT][/PREFIX], http://HOST for plain HTTP or https://HOST for TLS`,
+      { value },
+    );
   }
   const cleaned = value.replace(SCHEME, '').replace(/\/+$/, '');
   const slash = cleaned.indexOf('/');

@@ -18,7 +18,8 @@ export async function readBounded(res: HttpResponse, max: number, what: string):
   }
   const deadlineMs = res.limits ? res.limits.deadlineMs + ((Number.isFinite(declared) ? declared : max) / MIN_BODY_RATE) * 1000 : undefined;
   let timedOut = false;
-  const timer = deadlineMs !== undefined ? setTimeout(() => ((timedOut = true), res.body.destroy(new Error('deadline'))), deadlineMs) : undefined;
+  const timer =
+    deadlineMs !== undefined ? setTimeout(() => ((timedOut = true), res.body.destroy(new Error('deadline'))), deadlineMs) : undefined;
   const chunks: Buffer[] = [];
   let n = 0;
   try {
@@ -35,9 +36,18 @@ export async function readBounded(res: HttpResponse, max: number, what: string):
     if (timedOut) {
       const s = Math.round((deadlineMs as number) / 100) / 10;
       // Not retried: a server that trickles once trickles again, and each try would cost the whole deadline.
-      throw new FerryError('NETWORK_ERROR', `${what} (${url}): not complete after ${s} s (${n} bytes arrived); FERRY_HTTP_DEADLINE sets the wait`, { url, retriable: false });
+      throw new FerryError(
+        'NETWORK_ERROR',
+        `${what} (${url}): not complete after ${s} s (${n} bytes arrived); FERRY_HTTP_DEADLINE sets the wait`,
+        { url, retriable: false },
+      );
     }
-    throw new FerryError('NETWORK_ERROR', `${what} (${url}): the response broke off after ${n} bytes: ${describeNetworkError(err, res)}`, { url, retriable: true, body: true }, { cause: err });
+    throw new FerryError(
+      'NETWORK_ERROR',
+      `${what} (${url}): the response broke off after ${n} bytes: ${describeNetworkError(err, res)}`,
+      { url, retriable: true, body: true },
+      { cause: err },
+    );
   } finally {
     clearTimeout(timer);
   }
@@ -95,8 +105,10 @@ export function describeNetworkError(err: unknown, res?: Pick<HttpResponse, 'lim
   if (code === 'UND_ERR_BODY_TIMEOUT') return `no data for${s || ' too long'} (FERRY_HTTP_TIMEOUT sets the wait)`;
   if (code === 'UND_ERR_HEADERS_TIMEOUT') return `no response headers within${s || ' the timeout'} (FERRY_HTTP_TIMEOUT sets the wait)`;
   const host = url ? hostOf(url) : undefined;
-  if (code === 'ECONNREFUSED') return `nothing answers at ${host ?? 'the server'} (connection refused): check the host and port, and that the server is running`;
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the name ${host ? new URL(`http://${host}`).hostname : ''} does not resolve (${code}): check the host name and DNS`;
+  if (code === 'ECONNREFUSED')
+    return `nothing answers at ${host ?? 'the server'} (connection refused): check the host and port, and that the server is running`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return `the name ${host ? new URL(`http://${host}`).hostname : ''} does not resolve (${code}): check the host name and DNS`;
   return (err as Error)?.message ?? String(err);
 }
 
@@ -109,5 +121,9 @@ function hostOf(url: string): string | undefined {
 }
 
 function tooLarge(what: string, url: string, max: number, why: string): FerryError {
-  return new FerryError('NETWORK_ERROR', `${what} (${url}): larger than the ${max} bytes ferry reads into memory (${why})`, { url, limit: max, retriable: false });
+  return new FerryError('NETWORK_ERROR', `${what} (${url}): larger than the ${max} bytes ferry reads into memory (${why})`, {
+    url,
+    limit: max,
+    retriable: false,
+  });
 }

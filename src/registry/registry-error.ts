@@ -28,9 +28,18 @@ export async function registryError(res: HttpResponse, what: string, code?: Erro
   const bare400 = res.status === 400 && (/HTTP request to an HTTPS server/i.test(text) || Object.keys(res.headers).length === 0);
   if (bare400 && res.url.startsWith('http:')) {
     const host = new URL(res.url).host;
-    return new FerryError('NETWORK_ERROR', `the registry at ${host} speaks TLS, not plain HTTP: drop --plain-http, or write https://${host} in --registry or --mirror (${what})`, { status: 400, tls: true, url: redact(res.url) });
+    return new FerryError(
+      'NETWORK_ERROR',
+      `the registry at ${host} speaks TLS, not plain HTTP: drop --plain-http, or write https://${host} in --registry or --mirror (${what})`,
+      { status: 400, tls: true, url: redact(res.url) },
+    );
   }
   const c: ErrorCode =
-    code ?? (res.status === 401 || res.status === 403 ? 'AUTH_FAILED' : registryCode === 'DIGEST_INVALID' ? 'DIGEST_MISMATCH' : 'REGISTRY_ERROR');
-  return new FerryError(c, `${what}: HTTP ${res.status}${detail ? ` ${detail}` : ''}`, { status: res.status, registryCode, url: redact(res.url) });
+    code ??
+    (res.status === 401 || res.status === 403 ? 'AUTH_FAILED' : registryCode === 'DIGEST_INVALID' ? 'DIGEST_MISMATCH' : 'REGISTRY_ERROR');
+  return new FerryError(c, `${what}: HTTP ${res.status}${detail ? ` ${detail}` : ''}`, {
+    status: res.status,
+    registryCode,
+    url: redact(res.url),
+  });
 }

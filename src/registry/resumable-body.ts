@@ -70,13 +70,19 @@ export function isBrokenOff(err: unknown): boolean {
 
 function describeBreak(err: unknown, res: HttpResponse): string {
   const e = err as { code?: string; name?: string; message?: string } | undefined;
-  if (e?.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return 'the server closed the connection before the end of the body (Content-Length)';
+  if (e?.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH')
+    return 'the server closed the connection before the end of the body (Content-Length)';
   if (e?.name === 'HTTPParserError') return 'the server closed the connection before the last chunk of the body';
   return `connection lost (${describeNetworkError(err, res)})`;
 }
 
 function brokeOff(url: string, have: number, why: string, cause: unknown): FerryError {
-  return new FerryError('NETWORK_ERROR', `${redact(url)}: download broke off at byte ${have}: ${why}`, { url: redact(url), retriable: true }, cause !== undefined ? { cause } : undefined);
+  return new FerryError(
+    'NETWORK_ERROR',
+    `${redact(url)}: download broke off at byte ${have}: ${why}`,
+    { url: redact(url), retriable: true },
+    cause !== undefined ? { cause } : undefined,
+  );
 }
 
 /** The whole size a response states: a 206's Content-Range total, a 200's Content-Length. */
@@ -99,14 +105,28 @@ function checkStart(res: HttpResponse, have: number, url: string): void {
     const m = /^bytes (\d+)-/.exec(res.headers['content-range'] ?? '');
     if (m && Number(m[1]) === have) return;
     discard(res);
-    throw new FerryError('NETWORK_ERROR', `${safe}: asked to resume at byte ${have}, server answered Content-Range "${res.headers['content-range'] ?? ''}"`, { url: safe, rangeRefused: true, retriable: true });
+    throw new FerryError(
+      'NETWORK_ERROR',
+      `${safe}: asked to resume at byte ${have}, server answered Content-Range "${res.headers['content-range'] ?? ''}"`,
+      { url: safe, rangeRefused: true, retriable: true },
+    );
   }
   discard(res);
   if (have > 0 && (res.status === 200 || res.status === 416)) {
-    const why = res.status === 200 ? 'the server ignores Range requests (HTTP 200 to Range: bytes=' + have + '-)' : 'the server no longer has those bytes (HTTP 416)';
-    throw new FerryError('NETWORK_ERROR', `${safe}: cannot resume at byte ${have}: ${why}`, { url: safe, rangeRefused: true, retriable: true });
+    const why =
+      res.status === 200
+        ? 'the server ignores Range requests (HTTP 200 to Range: bytes=' + have + '-)'
+        : 'the server no longer has those bytes (HTTP 416)';
+    throw new FerryError('NETWORK_ERROR', `${safe}: cannot resume at byte ${have}: ${why}`, {
+      url: safe,
+      rangeRefused: true,
+      retriable: true,
+    });
   }
-  throw new FerryError(res.status === 404 ? 'NOT_FOUND' : 'REGISTRY_ERROR', `${safe}: HTTP ${res.status}`, { url: safe, status: res.status });
+  throw new FerryError(res.status === 404 ? 'NOT_FOUND' : 'REGISTRY_ERROR', `${safe}: HTTP ${res.status}`, {
+    url: safe,
+    status: res.status,
+  });
 }
 
 /** Drops a body we will not read; undici reports the abort as an error event, which nobody else listens to. */

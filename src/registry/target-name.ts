@@ -15,5 +15,10 @@ export function targetRepository(target: PushTarget, repository: string): string
  */
 export function checkTargetName(source: string, repository: string, tag: string | undefined): void {
   const bad = repositoryProblem(repository) ?? (tag !== undefined ? tagProblem(tag) : undefined);
-  if (bad) throw new FerryError('UNSAFE_VALUE', `${quoteUntrusted(source)} would be pushed as ${quoteUntrusted(`${repository}:${tag ?? ''}`)}, which ${bad}: refused, nothing was pushed`, { source: quoteUntrusted(source) });
+  if (bad)
+    throw new FerryError(
+      'UNSAFE_VALUE',
+      `${quoteUntrusted(source)} would be pushed as ${quoteUntrusted(`${repository}:${tag ?? ''}`)}, which ${bad}: refused, nothing was pushed`,
+      { source: quoteUntrusted(source) },
+    );
 }

@@ -85,18 +85,21 @@ export class Transport {
   constructor(opts: TransportOptions = {}) {
     this.timeouts = { ...httpTimeoutsFromEnv(), ...(opts.timeouts ?? {}) };
     // Direct, or through the proxy the environment names (src/registry/proxy.ts), with the same settings either way.
-    this.router = createDispatcher({
-      connections: 16,
-      keepAliveTimeout: 10_000,
-      // No headers, or no next body byte, within this wait: the request fails as a connection error, so it is
-      // retried (or a download resumed with Range) and then fails naming the URL. undici's defaults are 300 s each.
-      headersTimeout: this.timeouts.timeoutMs,
-      bodyTimeout: this.timeouts.timeoutMs,
-      connect: {
-        ...(opts.caFile ? { ca: readFileSync(opts.caFile) } : {}),
-        rejectUnauthorized: opts.insecure !== true,
+    this.router = createDispatcher(
+      {
+        connections: 16,
+        keepAliveTimeout: 10_000,
+        // No headers, or no next body byte, within this wait: the request fails as a connection error, so it is
+        // retried (or a download resumed with Range) and then fails naming the URL. undici's defaults are 300 s each.
+        headersTimeout: this.timeouts.timeoutMs,
+        bodyTimeout: this.timeouts.timeoutMs,
+        connect: {
+          ...(opts.caFile ? { ca: readFileSync(opts.caFile) } : {}),
+          rejectUnauthorized: opts.insecure !== true,
+        },
       },
-    }, { ...(opts.proxyEnv ? { env: opts.proxyEnv } : {}), ...(opts.onSecret ? { onSecret: opts.onSecret } : {}) });
+      { ...(opts.proxyEnv ? { env: opts.proxyEnv } : {}), ...(opts.onSecret ? { onSecret: opts.onSecret } : {}) },
+    );
     this.agent = guardPausedEnd(this.router);
     this.maxAttempts = opts.maxAttempts ?? 5;
     this.baseDelayMs = opts.baseDelayMs ?? 250;
@@ -156,7 +159,8 @@ export class Transport {
         return { status: r.statusCode, headers: flat, body: bodyOut, url, limits: this.timeouts };
       }
       await bodyOut.dump();
-      if (hop >= MAX_REDIRECTS) throw new FerryError('NETWORK_ERROR', `too many redirects from ${redact(req.url)}`, { url: redact(req.url) });
+      if (hop >= MAX_REDIRECTS)
+        throw new FerryError('NETWORK_ERROR', `too many redirects from ${redact(req.url)}`, { url: redact(req.url) });
       const next = new URL(location, url);
       if (next.origin !== new URL(url).origin) {
         const { authorization: _dropped, ...rest } = headers;
@@ -181,7 +185,13 @@ export class Transport {
   }
 
   /** One request for the --debug trace: never a header or a body, and the URL masked (redactForTrace). */
-  private trace(method: string, url: string, started: number, sent: number | undefined, outcome: { status?: number; bytes?: number | undefined; error?: string }): void {
+  private trace(
+    method: string,
+    url: string,
+    started: number,
+    sent: number | undefined,
+    outcome: { status?: number; bytes?: number | undefined; error?: string },
+  ): void {
     const { bytes, ...rest } = outcome;
     const proxy = this.router.proxyFor(url);
     this.events({
@@ -199,7 +209,9 @@ export class Transport {
   private async backoff(url: string, attempt: number, reason: string, retryAfter: string | undefined): Promise<void> {
     const asked = parseRetryAfter(retryAfter);
     const delayMs =
-      asked !== undefined ? Math.min(asked, this.maxRetryAfterMs) : Math.round(this.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
+      asked !== undefined
+        ? Math.min(asked, this.maxRetryAfterMs)
+        : Math.round(this.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
     this.events({ type: 'retry', url: redact(url), attempt, reason, delayMs });
     await sleep(delayMs, undefined, this.signal ? { signal: this.signal } : {}).catch(() => this.signal?.throwIfAborted());
   }
@@ -248,7 +260,11 @@ const CONNECTION_CODES = new Set([
 
 export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; cause?: { code?: string } } | undefined;
-  return CONNECTION_CODES.has(e?.code ?? '') || CONNECTION_CODES.has(e?.cause?.code ?? '') || /socket hang up|other side closed|terminated/i.test(String((err as Error)?.message));
+  return (
+    CONNECTION_CODES.has(e?.code ?? '') ||
+    CONNECTION_CODES.has(e?.cause?.code ?? '') ||
+    /socket hang up|other side closed|terminated/i.test(String((err as Error)?.message))
+  );
 }
 
 function networkError(url: string, err: unknown, limits: HttpTimeouts, attempts: number): FerryError {
@@ -256,9 +272,15 @@ function networkError(url: string, err: unknown, limits: HttpTimeouts, attempts:
   const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
   const tls = describeTlsError(err, url);
   // The fix first, the URL after it: "the registry at HOST answered plain HTTP: add --plain-http (https://HOST/v2/)".
-  if (tls) return new FerryError('NETWORK_ERROR', `${tls} (${redact(url)})`, { url: redact(url), retriable: false, tls: true }, { cause: err });
+  if (tls)
+    return new FerryError('NETWORK_ERROR', `${tls} (${redact(url)})`, { url: redact(url), retriable: false, tls: true }, { cause: err });
   const dropped = droppedUnanswered(err) ? plainToTlsHint(url) : undefined;
-  return new FerryError('NETWORK_ERROR', `${redact(url)}: ${describeNetworkError(err, { limits }, url)}${tries}${dropped ? `; ${dropped}` : ''}`, { url: redact(url), retriable: isConnectionError(err) }, { cause: err });
+  return new FerryError(
+    'NETWORK_ERROR',
+    `${redact(url)}: ${describeNetworkError(err, { limits }, url)}${tries}${dropped ? `; ${dropped}` : ''}`,
+    { url: redact(url), retriable: isConnectionError(err) },
+    { cause: err },
+  );
 }
 
 /** The server took the connection and dropped it without an answer (what a TLS server does to plain HTTP). */

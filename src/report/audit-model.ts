@@ -81,7 +81,8 @@ export function withRegistry(report: AuditReport, host: string, tags: RegistryTa
     const t = ref === undefined ? undefined : bySource.get(ref);
     if (!t) return r;
     const registry = { target: t.target, expected: t.expected, ...(t.actual ? { actual: t.actual } : {}), result: t.result };
-    const problems = t.result === 'failed' ? [...r.problems, `registry: ${t.target} is ${t.actual ?? 'missing'}, expected ${t.expected}`] : r.problems;
+    const problems =
+      t.result === 'failed' ? [...r.problems, `registry: ${t.target} is ${t.actual ?? 'missing'}, expected ${t.expected}`] : r.problems;
     const updated: AuditRow = { ...r, registry, problems, result: problems.length === 0 ? 'ok' : 'failed' };
     refNames.set(updated, t.source);
     return updated;
@@ -92,7 +93,13 @@ export function withRegistry(report: AuditReport, host: string, tags: RegistryTa
     ...report,
     rows,
     registry: { host, tags },
-    totals: { ...report.totals, ok: rows.length - failed, failed, registryChecked: tags.length, registryFailed: tags.filter((t) => t.result === 'failed').length },
+    totals: {
+      ...report.totals,
+      ok: rows.length - failed,
+      failed,
+      registryChecked: tags.length,
+      registryFailed: tags.filter((t) => t.result === 'failed').length,
+    },
   };
 }
 
@@ -129,7 +136,13 @@ export async function buildAuditReport(path: string, verified: VerifyResult, too
       if (c === undefined && !left) problems.push(`${blobPath(contentHex)} is missing or cut short`);
       else if (`sha256:${c}` !== base.expected) problems.push(`computed sha256:${c}, expected ${base.expected}`);
       const vouchedBy = left ? `${base.vouchedBy} (content left out of this delta bundle: the enclave has it)` : base.vouchedBy;
-      const r: AuditRow = { ...base, vouchedBy, ...(c ? { computed: `sha256:${c}` } : {}), result: problems.length === 0 ? 'ok' : 'failed', problems: [...new Set(problems)] };
+      const r: AuditRow = {
+        ...base,
+        vouchedBy,
+        ...(c ? { computed: `sha256:${c}` } : {}),
+        result: problems.length === 0 ? 'ok' : 'failed',
+        problems: [...new Set(problems)],
+      };
       rows.push(r);
       return r;
     };
@@ -146,12 +159,20 @@ export async function buildAuditReport(path: string, verified: VerifyResult, too
           expected: pin.digest,
           ...(pin.size !== undefined ? { size: pin.size } : {}),
         };
-        const desc = index.find((d) => d.annotations?.[Annotation.Kind] === kind.pinEntryKind && d.annotations?.[kind.pinAnnotation] === pin.entryName);
+        const desc = index.find(
+          (d) => d.annotations?.[Annotation.Kind] === kind.pinEntryKind && d.annotations?.[kind.pinAnnotation] === pin.entryName,
+        );
         refNames.set(await row(base, desc, pin.digest.slice(7)), pin.refName);
       }
     }
     const order = (k: string) => KINDS.find((h) => h.kind === k)?.reportOrder ?? KINDS.length;
-    rows.sort((a, b) => (a.result !== b.result ? (a.result === 'failed' ? -1 : 1) : order(a.kind) - order(b.kind) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+    rows.sort((a, b) =>
+      a.result !== b.result
+        ? a.result === 'failed'
+          ? -1
+          : 1
+        : order(a.kind) - order(b.kind) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+    );
     const sums = verified.contents.get(SUMS_FILE)?.sha256;
     const sig = verified.signature;
     const failed = rows.filter((r) => r.result === 'failed').length;

@@ -12,14 +12,22 @@ import type { RegistryTag } from './audit-model.js';
  */
 export async function confirmTags(reader: BundleReader, target: PushTarget, client: RegistryClient): Promise<RegistryTag[]> {
   const plan = (await planPush(reader, target)).map((s) => s.item);
-  const items = plan.filter((p) => p.tag !== undefined).map((p) => ({ source: p.source, repository: p.repository, tag: p.tag as string, expected: p.root.digest as string }));
+  const items = plan
+    .filter((p) => p.tag !== undefined)
+    .map((p) => ({ source: p.source, repository: p.repository, tag: p.tag as string, expected: p.root.digest as string }));
   const limit = pLimit(8);
   return Promise.all(
     items.map((i) =>
       limit(async (): Promise<RegistryTag> => {
         const target_ = `${target.registry}/${i.repository}:${i.tag}`;
         const got = await client.headManifest(target.registry, i.repository, i.tag).catch(() => undefined);
-        return { source: i.source, target: target_, expected: i.expected, ...(got ? { actual: got.digest } : {}), result: got?.digest === i.expected ? 'ok' : 'failed' };
+        return {
+          source: i.source,
+          target: target_,
+          expected: i.expected,
+          ...(got ? { actual: got.digest } : {}),
+          result: got?.digest === i.expected ? 'ok' : 'failed',
+        };
       }),
     ),
   );

@@ -34,7 +34,14 @@ function facts(r: AuditReport): [string, string][] {
     ['Result', r.totals.failed === 0 && r.totals.problems === 0 ? 'PASS' : 'FAIL'],
     ['Artifacts', `${r.totals.artifacts}: ${r.totals.ok} ok, ${r.totals.failed} failed`],
     ['Problems found by verify', String(r.totals.problems)],
-    ...(r.totals.registryChecked !== undefined ? ([['Registry tags read back', `${r.totals.registryChecked}: ${r.totals.registryChecked - (r.totals.registryFailed ?? 0)} ok, ${r.totals.registryFailed} failed (${r.registry?.host})`]] as [string, string][]) : []),
+    ...(r.totals.registryChecked !== undefined
+      ? ([
+          [
+            'Registry tags read back',
+            `${r.totals.registryChecked}: ${r.totals.registryChecked - (r.totals.registryFailed ?? 0)} ok, ${r.totals.registryFailed} failed (${r.registry?.host})`,
+          ],
+        ] as [string, string][])
+      : []),
     ['Signature', signatureText(r)],
     ['Format', `ferry bundle v${r.bundle.formatVersion}, written by ${r.bundle.writtenBy}`],
     ['Created', r.bundle.created ?? 'not recorded (only signed bundles carry a signing time)'],
@@ -49,8 +56,18 @@ const mdCell = (s: string) => terminalSafe(s).replaceAll('|', '\\|').replaceAll(
 
 /** Markdown for a change ticket: the facts, then one table row per artifact, failures first. */
 export function renderMarkdown(r: AuditReport): string {
-  const lines = [`# Checksum audit: ${r.bundle.name}`, '', '| | |', '|---|---|', ...facts(r).map(([k, v]) => `| ${k} | ${mdCell(v)} |`), ''];
-  lines.push('| result | kind | name | version | source | vouched for by | expected sha256 | computed sha256 | size | registry |', '|---|---|---|---|---|---|---|---|---|---|');
+  const lines = [
+    `# Checksum audit: ${r.bundle.name}`,
+    '',
+    '| | |',
+    '|---|---|',
+    ...facts(r).map(([k, v]) => `| ${k} | ${mdCell(v)} |`),
+    '',
+  ];
+  lines.push(
+    '| result | kind | name | version | source | vouched for by | expected sha256 | computed sha256 | size | registry |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  );
   for (const row of r.rows) {
     const reg = row.registry ? `${row.registry.result} ${row.registry.target}` : '';
     lines.push(
@@ -69,7 +86,9 @@ export function renderMarkdown(r: AuditReport): string {
 const esc = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
 function htmlRow(row: AuditRow): string {
-  const reg = row.registry ? `${esc(row.registry.result)}<br><code>${esc(row.registry.target)}</code>${row.registry.actual && row.registry.actual !== row.registry.expected ? `<br>now ${esc(row.registry.actual)}` : ''}` : '';
+  const reg = row.registry
+    ? `${esc(row.registry.result)}<br><code>${esc(row.registry.target)}</code>${row.registry.actual && row.registry.actual !== row.registry.expected ? `<br>now ${esc(row.registry.actual)}` : ''}`
+    : '';
   return `<tr class="${row.result}" data-kind="${esc(row.kind)}"><td class="r">${row.result === 'ok' ? 'ok' : 'FAILED'}</td><td>${esc(row.kind)}</td><td>${esc(row.name)}${row.version ? `<br><small>${esc(row.version)}</small>` : ''}</td><td class="w">${esc(row.source)}</td><td class="w">${esc(row.vouchedBy)}</td><td><code>${esc(row.expected)}</code></td><td><code>${row.computed ? esc(row.computed) : '—'}</code></td><td>${row.size ?? ''}</td><td>${reg}</td><td class="w">${row.problems.map(esc).join('<br>')}</td></tr>`;
 }
 
@@ -80,7 +99,9 @@ function htmlRow(row: AuditRow): string {
 export function renderHtml(r: AuditReport): string {
   const pass = r.totals.failed === 0 && r.totals.problems === 0;
   const summary = facts(r)
-    .map(([k, v]) => `<tr><th>${esc(k)}</th><td${k === 'Result' ? ` id="verdict" class="${pass ? 'ok' : 'failed'}"` : ''}>${esc(v)}</td></tr>`)
+    .map(
+      ([k, v]) => `<tr><th>${esc(k)}</th><td${k === 'Result' ? ` id="verdict" class="${pass ? 'ok' : 'failed'}"` : ''}>${esc(v)}</td></tr>`,
+    )
     .join('');
   const problems = r.problems.map((p) => `<li><code>${esc(p.path)}</code> ${esc(p.code)}: ${esc(p.message)}</li>`).join('');
   return `<!doctype html>

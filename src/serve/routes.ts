@@ -30,7 +30,12 @@ export async function servedRepositories(reader: BundleReader): Promise<Map<stri
     for (const node of await walkGraph(reader, [root])) {
       // Served as Content-Type: a media type outside RFC 6838 would break (or split) the response header.
       const why = mediaTypeProblem(node.mediaType);
-      if (why) throw new FerryError('UNSAFE_VALUE', `${item.source}: blob ${node.digest} media type ${quoteUntrusted(String(node.mediaType))} ${why}: refused, nothing is served`, { digest: node.digest });
+      if (why)
+        throw new FerryError(
+          'UNSAFE_VALUE',
+          `${item.source}: blob ${node.digest} media type ${quoteUntrusted(String(node.mediaType))} ${why}: refused, nothing is served`,
+          { digest: node.digest },
+        );
       if (isManifestType(node.mediaType) || isIndexType(node.mediaType)) repo.manifests.set(node.digest, node);
       else repo.blobs.set(node.digest, node);
     }

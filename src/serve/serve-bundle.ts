@@ -64,7 +64,12 @@ export async function serveBundle(opts: ServeOptions): Promise<ServingBundle> {
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, reader: BundleReader, repos: Map<string, ServedRepository>): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  reader: BundleReader,
+  repos: Map<string, ServedRepository>,
+): Promise<void> {
   res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
   const method = req.method ?? 'GET';
   if (method !== 'GET' && method !== 'HEAD') return error(res, 405, 'UNSUPPORTED', 'this registry serves a bundle and is read-only');
@@ -95,7 +100,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, reader: BundleR
     const desc = ref.startsWith('sha256:') ? repo.manifests.get(ref) : repo.tags.get(ref);
     if (!desc) return error(res, 404, 'MANIFEST_UNKNOWN', `manifest ${ref} is not in ${name}`);
     const body = await reader.readSmall(`blobs/sha256/${desc.digest.slice(7)}`);
-    res.writeHead(200, { 'Content-Type': desc.mediaType, 'Content-Length': String(body.length), 'Docker-Content-Digest': desc.digest, ETag: `"${desc.digest}"` });
+    res.writeHead(200, {
+      'Content-Type': desc.mediaType,
+      'Content-Length': String(body.length),
+      'Docker-Content-Digest': desc.digest,
+      ETag: `"${desc.digest}"`,
+    });
     res.end(method === 'HEAD' ? undefined : body);
     return;
   }
@@ -107,7 +117,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, reader: BundleR
 
 /** RFC 9110 §14: one `bytes=a-b`, `a-` or `-n` range; anything else is served whole. */
 async function sendBlob(req: IncomingMessage, res: ServerResponse, reader: BundleReader, desc: Descriptor, method: string): Promise<void> {
-  const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream', 'Docker-Content-Digest': desc.digest, 'Accept-Ranges': 'bytes', ETag: `"${desc.digest}"` };
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/octet-stream',
+    'Docker-Content-Digest': desc.digest,
+    'Accept-Ranges': 'bytes',
+    ETag: `"${desc.digest}"`,
+  };
   let start = 0;
   let end = desc.size - 1;
   let status = 200;

@@ -54,9 +54,18 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
     await gateBundle(reader);
     const kinds = stagingKinds();
     // Temporary files a killed earlier stage left in the directories ferry stages into (their process is gone).
-    await sweepStalePartials(opts.dir, kinds.map((k) => k.stage.dir), events);
+    await sweepStalePartials(
+      opts.dir,
+      kinds.map((k) => k.stage.dir),
+      events,
+    );
     const items = new Set(kinds.flatMap((k) => k.stage.items));
-    events({ type: 'phase', phase: 'stage', detail: opts.dir, totalItems: reader.index().manifests.filter((d) => items.has(d.annotations?.[Annotation.Kind] ?? '')).length });
+    events({
+      type: 'phase',
+      phase: 'stage',
+      detail: opts.dir,
+      totalItems: reader.index().manifests.filter((d) => items.has(d.annotations?.[Annotation.Kind] ?? '')).length,
+    });
     const ctx: StageContext = { ...opts, root: opts.dir, events };
     const lock = parseLock((await reader.lockBytes()).toString('utf8'), LOCK_FILE);
     const staged: Record<string, unknown> = {};
@@ -75,5 +84,9 @@ export async function stageBundle(opts: StageOptions): Promise<StageResult> {
 async function sweepStalePartials(dir: string, subs: string[], events: EventSink): Promise<void> {
   const stale: string[] = [];
   for (const sub of subs) stale.push(...(await removeStalePartialsUnder(join(dir, sub))).map((p) => join(sub, p)));
-  if (stale.length > 0) events({ type: 'info', message: `removed ${stale.length} temporary file${stale.length === 1 ? '' : 's'} an interrupted earlier run left: ${stale.join(', ')}` });
+  if (stale.length > 0)
+    events({
+      type: 'info',
+      message: `removed ${stale.length} temporary file${stale.length === 1 ? '' : 's'} an interrupted earlier run left: ${stale.join(', ')}`,
+    });
 }

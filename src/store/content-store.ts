@@ -82,7 +82,11 @@ export class ContentStore implements Storage {
     const writer = writerName(digestHex(desc.digest));
     const tmp = join(dir, writer.name);
     try {
-      await pipeline(content, new VerifyingStream({ digest: desc.digest, size: desc.size, subject: `blob ${desc.digest}` }), createWriteStream(tmp));
+      await pipeline(
+        content,
+        new VerifyingStream({ digest: desc.digest, size: desc.size, subject: `blob ${desc.digest}` }),
+        createWriteStream(tmp),
+      );
       await this.commit(tmp, desc.digest);
     } catch (err) {
       await fs.rm(tmp, { force: true });
@@ -140,7 +144,8 @@ export class ContentStore implements Storage {
         }
         // Integrity failures poison the partial, and so does a cap reached (TOO_LARGE: resuming would only pass it
         // again); transport failures keep it for the next run to resume.
-        if (err instanceof FerryError && (err.code === 'DIGEST_MISMATCH' || err.code === 'SIZE_MISMATCH' || err.code === 'TOO_LARGE')) await fs.rm(mine, { force: true });
+        if (err instanceof FerryError && (err.code === 'DIGEST_MISMATCH' || err.code === 'SIZE_MISMATCH' || err.code === 'TOO_LARGE'))
+          await fs.rm(mine, { force: true });
         throw diskError(err, mine, 'cannot write to the cache:');
       }
     }

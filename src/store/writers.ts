@@ -59,7 +59,10 @@ export async function claimAbandoned(dir: string, hex: string, mine: string): Pr
   const candidates: { name: string; size: number }[] = [];
   for (const name of names) {
     if (!(await abandoned(dir, name, hex))) continue;
-    const size = await fs.stat(join(dir, name)).then((s) => s.size, () => -1);
+    const size = await fs.stat(join(dir, name)).then(
+      (s) => s.size,
+      () => -1,
+    );
     if (size >= 0) candidates.push({ name, size });
   }
   candidates.sort((a, b) => b.size - a.size);

@@ -33,7 +33,10 @@ const common = {
   keyFingerprint: z.string().regex(/^sha256:[0-9a-f]{64}$/),
   created: z.string().max(100),
   tool: z.string().max(200),
-  signature: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).max(200),
+  signature: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/)
+    .max(200),
 };
 const schema = z.discriminatedUnion('signatureVersion', [
   z.object({ signatureVersion: z.literal(1), ...common }).strict(),
@@ -128,18 +131,23 @@ export function checkSignature(sig: Buffer | undefined, sums: Buffer | undefined
       return invalid(`the public key it carries cannot be read: ${(err as Error).message}`);
     }
     if (signer.asymmetricKeyType !== 'ed25519') return invalid(`the public key it carries is ${signer.asymmetricKeyType}, not ed25519`);
-    if (keyFingerprint(signer) !== fp) return invalid(`its keyFingerprint ${fp} is not the fingerprint of the public key it carries (${keyFingerprint(signer)})`);
+    if (keyFingerprint(signer) !== fp)
+      return invalid(`its keyFingerprint ${fp} is not the fingerprint of the public key it carries (${keyFingerprint(signer)})`);
   }
   if (key) {
     const expected = keyFingerprint(key);
-    if (fp !== expected || (signer && !spki(signer).equals(spki(key)))) return invalid(`signed by key ${fp}, not by the given key ${expected}`);
+    if (fp !== expected || (signer && !spki(signer).equals(spki(key))))
+      return invalid(`signed by key ${fp}, not by the given key ${expected}`);
     signer = key;
   }
   // A v1 envelope without --key: nothing to check the signature with.
   if (!signer) return { status: 'unchecked', keyFingerprint: fp, created: file.created, consistent: false };
   if (!sums) return invalid('the bundle has no SHA256SUMS to check the signature against');
   const actual = createHash('sha256').update(sums).digest('hex');
-  if (actual !== file.signed.sha256) return invalid(`the signature is for a SHA256SUMS with sha256 ${file.signed.sha256}, this bundle's is ${actual}`);
+  if (actual !== file.signed.sha256)
+    return invalid(`the signature is for a SHA256SUMS with sha256 ${file.signed.sha256}, this bundle's is ${actual}`);
   if (!verify(null, sums, signer, Buffer.from(file.signature, 'base64'))) return invalid('the signature does not match SHA256SUMS');
-  return key ? { status: 'valid', keyFingerprint: fp, created: file.created } : { status: 'unchecked', keyFingerprint: fp, created: file.created, consistent: true };
+  return key
+    ? { status: 'valid', keyFingerprint: fp, created: file.created }
+    : { status: 'unchecked', keyFingerprint: fp, created: file.created, consistent: true };
 }

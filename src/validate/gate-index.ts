@@ -29,7 +29,8 @@ export async function checkIndexAgainstLock(reader: BundleReader, lock: Lock, re
     reader,
     report,
     check: checker(report),
-    mismatch: (artifact, field, value, expected) => report({ artifact, field, value, why: `is not what the lock says (${quoteUntrusted(expected)})` }),
+    mismatch: (artifact, field, value, expected) =>
+      report({ artifact, field, value, why: `is not what the lock says (${quoteUntrusted(expected)})` }),
     manifestOf: (d, what) => manifestOf(reader, d, what, report),
     jsonOf: (d, what, parse) => jsonOf(reader, d, what, report, parse),
     namedFile: (d, file) => checkNamedFile(g, d, file),
@@ -42,7 +43,12 @@ export async function checkIndexAgainstLock(reader: BundleReader, lock: Lock, re
     const ref = a[Annotation.RefName] ?? '';
     const owner = kindOfEntry(d);
     if (!owner) {
-      report({ artifact: `index.json entry ${ref || d.digest}`, field: Annotation.Kind, value: kind, why: `is not one of ${known.join(', ')}` });
+      report({
+        artifact: `index.json entry ${ref || d.digest}`,
+        field: Annotation.Kind,
+        value: kind,
+        why: `is not one of ${known.join(', ')}`,
+      });
       continue;
     }
     once(`${kind} ${ref}`, `${kind} ${ref}`);
@@ -74,7 +80,13 @@ async function checkNamedFile(g: EntryGate, d: Descriptor, file: NamedFile): Pro
 }
 
 /** A JSON blob read through its digest; an unparseable one is reported (an integrity failure), never thrown raw. */
-async function jsonOf<T>(reader: BundleReader, d: Descriptor, what: string, report: Report, parse: (v: unknown) => T = (v) => v as T): Promise<T | undefined> {
+async function jsonOf<T>(
+  reader: BundleReader,
+  d: Descriptor,
+  what: string,
+  report: Report,
+  parse: (v: unknown) => T = (v) => v as T,
+): Promise<T | undefined> {
   const body = await readVerified(reader, d, what);
   try {
     return parse(parseMemberJson(body, blobPath(digestHex(d.digest))));
@@ -88,6 +100,7 @@ async function jsonOf<T>(reader: BundleReader, d: Descriptor, what: string, repo
 async function manifestOf(reader: BundleReader, d: Descriptor, what: string, report: Report): Promise<ImageManifest | undefined> {
   if (!reader.hasBlob(d.digest)) return undefined;
   const m = await jsonOf<ImageManifest>(reader, d, what, report);
-  if (m && !Array.isArray(m.layers)) report({ artifact: what, field: 'layers', value: String(m.layers), why: 'is not a list of descriptors' });
+  if (m && !Array.isArray(m.layers))
+    report({ artifact: what, field: 'layers', value: String(m.layers), why: 'is not a list of descriptors' });
   return m && Array.isArray(m.layers) ? m : ({ layers: [] } as unknown as ImageManifest);
 }

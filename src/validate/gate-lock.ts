@@ -4,7 +4,6 @@ import type { Lock } from '../lock/types.js';
 import { checker, type Report } from './gate-check.js';
 import { bundleNameProblem } from './grammar.js';
 
-
 /**
  * Every value of the lock that stage, push, serve or a report uses, against its grammar (each kind's own fields
  * in its schema facet's `gateLocked`, kinds/<kind>/gate-lock.ts). The lock travels inside the bundle and is

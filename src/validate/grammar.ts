@@ -24,7 +24,8 @@ const DEBIAN_VERSION = /^[A-Za-z0-9][A-Za-z0-9.+~:-]{0,255}$/;
 // the epoch dropped or written %3a.
 const POOL_FILE = /^[A-Za-z0-9][A-Za-z0-9.+~_%:-]*\.u?deb$/;
 // semver.org 2.0.0 (the suggested regular expression), with Helm's optional leading "v" (Masterminds semver).
-const SEMVER = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+const SEMVER =
+  /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 // RFC 6838 §4.2 type-name "/" subtype-name (restricted-name), which covers every OCI and Docker media type.
 const MEDIA_TYPE = /^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
 // An RKE2 release tag (rancher/rke2 scripts/version.sh), as the manifest schema accepts it.
@@ -36,7 +37,10 @@ const BUNDLE_NAME = /^[a-z0-9]([a-z0-9-]{0,251}[a-z0-9])?$/;
 // version constraint (Debian Policy 7.1).
 const APT_REQUEST = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?(\s*\((<<|<=|=|>=|>>|<|>)\s*[A-Za-z0-9.+~:-]+\))?$/;
 
-const by = (re: RegExp, expected: string): Rule => (v) => (typeof v === 'string' && re.test(v) ? undefined : `is not ${expected}`);
+const by =
+  (re: RegExp, expected: string): Rule =>
+  (v) =>
+    typeof v === 'string' && re.test(v) ? undefined : `is not ${expected}`;
 
 export const repositoryProblem = by(REPOSITORY, 'a repository name (distribution-spec: lower-case components joined by /)');
 export const tagProblem = by(TAG, 'a tag (distribution-spec: [a-zA-Z0-9_][a-zA-Z0-9._-]{0,127})');
@@ -58,16 +62,21 @@ export const safeFileNameProblem: Rule = (v) => (typeof v !== 'string' ? 'is not
  * An RKE2 release file (rancher/rke2 release assets: rke2.linux-amd64.tar.gz, sha256sum-amd64.txt, install.sh, …).
  * Stricter than a file name: the staged README puts these names in shell commands (`cp`, `sha256sum -c`).
  */
-export const rke2FileProblem: Rule = (v) => safeFileNameProblem(v) ?? by(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,254}$/, 'an RKE2 release file name (letters, digits, . _ + -)')(v);
+export const rke2FileProblem: Rule = (v) =>
+  safeFileNameProblem(v) ?? by(/^[A-Za-z0-9][A-Za-z0-9._+-]{0,254}$/, 'an RKE2 release file name (letters, digits, . _ + -)')(v);
 
 /** A `.deb` as staged in the pool and named by the staged `Filename:` line. */
-export const poolFileProblem: Rule = (v) => safeFileNameProblem(v) ?? by(POOL_FILE, 'a Debian pool file name (<package>_<version>_<arch>.deb)')(v);
+export const poolFileProblem: Rule = (v) =>
+  safeFileNameProblem(v) ?? by(POOL_FILE, 'a Debian pool file name (<package>_<version>_<arch>.deb)')(v);
 
 /**
  * A chart name: one repository path component (charts are pushed to `charts/<name>`), which is also within Helm's
  * own rule for names (helm pkg/chart/metadata.go: [a-zA-Z0-9._-]+).
  */
-export const chartNameProblem: Rule = (v) => (typeof v === 'string' && PATH_COMPONENT.test(v) && v.length <= 128 ? undefined : 'is not a chart name (lower-case letters and digits joined by ., _ or -)');
+export const chartNameProblem: Rule = (v) =>
+  typeof v === 'string' && PATH_COMPONENT.test(v) && v.length <= 128
+    ? undefined
+    : 'is not a chart name (lower-case letters and digits joined by ., _ or -)';
 
 /** A chart version: SemVer 2 (Helm requires it, helm.sh/docs topics/charts), whose tag form (`+` → `_`) is a valid tag. */
 export const chartVersionProblem: Rule = (v) => {

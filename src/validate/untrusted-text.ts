@@ -50,7 +50,11 @@ export const quoteUntrusted = (text: string): string => `"${escapeText(text)}"`;
 /** Refuses text bound for a line-oriented file (README, Release, SHA256SUMS) when it could break the line. */
 export function oneLine(text: string, what: string): string {
   const why = controlProblem(text);
-  if (why) throw new FerryError('UNSAFE_VALUE', `${what} ${quoteUntrusted(text)} ${why}: refused, nothing was written with it`, { what, value: escapeText(text) });
+  if (why)
+    throw new FerryError('UNSAFE_VALUE', `${what} ${quoteUntrusted(text)} ${why}: refused, nothing was written with it`, {
+      what,
+      value: escapeText(text),
+    });
   return text;
 }
 

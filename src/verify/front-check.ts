@@ -42,7 +42,10 @@ export function checkFront(sums: Buffer | undefined, sig: Buffer | undefined, po
   if (policy.requireSignature) {
     return signature.status === 'unsigned'
       ? fail('the bundle is not signed (--require-signature)', 'ask for a signed bundle (pull --sign-key) and verify it with --key')
-      : fail(`the bundle is signed by key ${signature.keyFingerprint}, which cannot be trusted without --key`, '--require-signature needs --key PUB.pem, the public key of the team that signs bundles');
+      : fail(
+          `the bundle is signed by key ${signature.keyFingerprint}, which cannot be trusted without --key`,
+          '--require-signature needs --key PUB.pem, the public key of the team that signs bundles',
+        );
   }
   if (signature.status === 'unsigned') return { signature, warning: 'the bundle is unsigned' };
   return {

@@ -64,7 +64,11 @@ export async function checkLayout(index: ImageIndex, src: LayoutSource): Promise
   for (const [i, d] of index.manifests.entries()) {
     const ref = d?.annotations?.[Annotation.RefName] ?? d?.annotations?.[Annotation.ContainerdName] ?? `#${i}`;
     if (!d || typeof d.digest !== 'string' || !isDigest(d.digest) || typeof d.size !== 'number' || typeof d.mediaType !== 'string') {
-      problems.push({ path: 'index.json', code: 'MALFORMED', message: `index.json: manifests[${i}] (image ${ref}) is not a valid descriptor` });
+      problems.push({
+        path: 'index.json',
+        code: 'MALFORMED',
+        message: `index.json: manifests[${i}] (image ${ref}) is not a valid descriptor`,
+      });
       continue;
     }
     await visit(d, 'index.json', ref);

@@ -21,11 +21,23 @@ export function checkMetadata(trusted: TrustedMember): Problem[] {
   const problems: Problem[] = [];
   const layout = parseJson(trusted(OCI_LAYOUT_FILE), OCI_LAYOUT_FILE, problems);
   if (layout && layout.imageLayoutVersion !== OCI_LAYOUT_VERSION) {
-    problems.push({ path: OCI_LAYOUT_FILE, code: 'MALFORMED', expected: OCI_LAYOUT_VERSION, actual: String(layout.imageLayoutVersion), message: `${OCI_LAYOUT_FILE}: imageLayoutVersion is not ${OCI_LAYOUT_VERSION}` });
+    problems.push({
+      path: OCI_LAYOUT_FILE,
+      code: 'MALFORMED',
+      expected: OCI_LAYOUT_VERSION,
+      actual: String(layout.imageLayoutVersion),
+      message: `${OCI_LAYOUT_FILE}: imageLayoutVersion is not ${OCI_LAYOUT_VERSION}`,
+    });
   }
   const meta = parseJson(trusted(BUNDLE_META_FILE), BUNDLE_META_FILE, problems);
   if (meta && meta.formatVersion !== BUNDLE_FORMAT_VERSION) {
-    problems.push({ path: BUNDLE_META_FILE, code: 'MALFORMED', expected: BUNDLE_FORMAT_VERSION, actual: String(meta.formatVersion), message: `${BUNDLE_META_FILE}: formatVersion is not ${BUNDLE_FORMAT_VERSION}` });
+    problems.push({
+      path: BUNDLE_META_FILE,
+      code: 'MALFORMED',
+      expected: BUNDLE_FORMAT_VERSION,
+      actual: String(meta.formatVersion),
+      message: `${BUNDLE_META_FILE}: formatVersion is not ${BUNDLE_FORMAT_VERSION}`,
+    });
   }
   return problems;
 }
@@ -34,7 +46,11 @@ export function parseIndex(body: Buffer | undefined, problems: Problem[]): Image
   const index = parseJson(body, INDEX_FILE, problems);
   if (!index) return undefined;
   if (index.schemaVersion !== 2 || !Array.isArray(index.manifests)) {
-    problems.push({ path: INDEX_FILE, code: 'MALFORMED', message: `${INDEX_FILE} is not an OCI image index (schemaVersion 2 with manifests[])` });
+    problems.push({
+      path: INDEX_FILE,
+      code: 'MALFORMED',
+      message: `${INDEX_FILE} is not an OCI image index (schemaVersion 2 with manifests[])`,
+    });
     return undefined;
   }
   return index as unknown as ImageIndex;

@@ -17,7 +17,13 @@ export async function checkPins(kind: AnyKind, locked: readonly unknown[], entri
   const claimed = new Set<Descriptor>();
   for (const pin of locked.flatMap((l) => kind.pins(l))) {
     const mismatch = (message: string, digests?: { actual?: string }) =>
-      problems.push({ path: LOCK_FILE, code, message, ...(digests ? { expected: pin.digest } : {}), ...(digests?.actual ? { actual: digests.actual } : {}) });
+      problems.push({
+        path: LOCK_FILE,
+        code,
+        message,
+        ...(digests ? { expected: pin.digest } : {}),
+        ...(digests?.actual ? { actual: digests.actual } : {}),
+      });
     const d = candidates.find((c) => !claimed.has(c) && c.annotations?.[kind.pinAnnotation] === pin.entryName);
     if (!d) {
       mismatch(`${pin.label} is in the lock but not in index.json`);
@@ -31,10 +37,16 @@ export async function checkPins(kind: AnyKind, locked: readonly unknown[], entri
     const body = await read(d.digest.slice(7));
     if (!body) continue; // a damaged or missing manifest is reported by the content checks
     const layer = parseMemberJson<ImageManifest>(body, blobPath(d.digest.slice(7))).layers?.[0];
-    if (layer?.digest !== pin.digest) mismatch(`${pin.label}: the bundle carries ${layer?.digest}, the lock pins ${pin.digest}`, { actual: layer?.digest });
+    if (layer?.digest !== pin.digest)
+      mismatch(`${pin.label}: the bundle carries ${layer?.digest}, the lock pins ${pin.digest}`, { actual: layer?.digest });
   }
   for (const d of candidates) {
-    if (!claimed.has(d)) problems.push({ path: LOCK_FILE, code, message: `${kind.pinNoun} ${d.annotations?.[kind.pinAnnotation] ?? d.digest} is in index.json but not in the lock` });
+    if (!claimed.has(d))
+      problems.push({
+        path: LOCK_FILE,
+        code,
+        message: `${kind.pinNoun} ${d.annotations?.[kind.pinAnnotation] ?? d.digest} is in index.json but not in the lock`,
+      });
   }
   return problems;
 }

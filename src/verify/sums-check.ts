@@ -52,23 +52,43 @@ export function compareWithSums(scanned: Scanned[], byPath: Map<string, Scanned>
       continue;
     }
     if (rec.hex !== undefined && rec.hex !== expected) {
-      problems.push({ path, code: 'DIGEST_MISMATCH', expected, actual: rec.hex, message: `${path}: content hashes to ${rec.hex}, ${SUMS_FILE} says ${expected}` });
+      problems.push({
+        path,
+        code: 'DIGEST_MISMATCH',
+        expected,
+        actual: rec.hex,
+        message: `${path}: content hashes to ${rec.hex}, ${SUMS_FILE} says ${expected}`,
+      });
     }
     if (path.startsWith(BLOB_DIR)) {
       const name = blobHexFromPath(path);
       if (name === undefined) {
         problems.push({ path, code: 'BLOB_NAME_MISMATCH', actual: expected, message: `${path} is not named by a sha256 hex digest` });
       } else if (name !== expected) {
-        problems.push({ path, code: 'BLOB_NAME_MISMATCH', expected: name, actual: expected, message: `${path}: ${SUMS_FILE} lists it with hash ${expected}, not its name` });
+        problems.push({
+          path,
+          code: 'BLOB_NAME_MISMATCH',
+          expected: name,
+          actual: expected,
+          message: `${path}: ${SUMS_FILE} lists it with hash ${expected}, not its name`,
+        });
       }
     }
   }
   for (const [path, hex] of sums) {
     if (path === SUMS_FILE) continue; // reported by readSums
     const rec = byPath.get(path);
-    if (path === SIGNATURE_FILE) problems.push({ path, code: 'MALFORMED', message: `${SUMS_FILE} lists ${SIGNATURE_FILE}, which cannot be covered by what it signs` });
-    else if (!rec) problems.push({ path, code: 'MISSING', expected: hex, message: `${path} is listed in ${SUMS_FILE} but not in the archive` });
-    else if (rec.kind !== 'file') problems.push({ path, code: 'MALFORMED', expected: hex, message: `${SUMS_FILE} lists ${path}, which is a directory in the archive, not a file` });
+    if (path === SIGNATURE_FILE)
+      problems.push({ path, code: 'MALFORMED', message: `${SUMS_FILE} lists ${SIGNATURE_FILE}, which cannot be covered by what it signs` });
+    else if (!rec)
+      problems.push({ path, code: 'MISSING', expected: hex, message: `${path} is listed in ${SUMS_FILE} but not in the archive` });
+    else if (rec.kind !== 'file')
+      problems.push({
+        path,
+        code: 'MALFORMED',
+        expected: hex,
+        message: `${SUMS_FILE} lists ${path}, which is a directory in the archive, not a file`,
+      });
   }
   return problems;
 }

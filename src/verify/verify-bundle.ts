@@ -2,7 +2,16 @@ import { createHash } from 'node:crypto';
 import { type ByteSource, readExactly } from '../bundle/byte-source.js';
 import { openBundleSource } from '../bundle/open-bundle.js';
 import { assertFerryBundle } from '../bundle/identify.js';
-import { BUNDLE_META_FILE, INDEX_FILE, LOCK_FILE, MAX_METADATA_BYTES, METADATA_FILES, SIGNATURE_FILE, SUMS_FILE, blobPath } from '../bundle/format.js';
+import {
+  BUNDLE_META_FILE,
+  INDEX_FILE,
+  LOCK_FILE,
+  MAX_METADATA_BYTES,
+  METADATA_FILES,
+  SIGNATURE_FILE,
+  SUMS_FILE,
+  blobPath,
+} from '../bundle/format.js';
 import { damagedMember } from '../bundle/member-json.js';
 import { PartsByteSource } from '../bundle/parts.js';
 import { isSafeEntryPath } from '../bundle/tar-format.js';
@@ -75,7 +84,11 @@ export async function verifySource(src: ByteSource, opts: VerifyOptions = {}): P
       problems.push({ path, code: 'MALFORMED', message: `the first entry is ${path}, not ${SUMS_FILE} (format v1 puts it first)` });
     }
     if (path === SIGNATURE_FILE && (at !== 1 || scanned[0]?.path !== SUMS_FILE)) {
-      problems.push({ path, code: 'MALFORMED', message: `${SIGNATURE_FILE} is entry ${at + 1} of the archive; format v1 puts it right after ${SUMS_FILE}, so it is not taken as the bundle signature` });
+      problems.push({
+        path,
+        code: 'MALFORMED',
+        message: `${SIGNATURE_FILE} is entry ${at + 1} of the archive; format v1 puts it right after ${SUMS_FILE}, so it is not taken as the bundle signature`,
+      });
     }
     if (!isSafeEntryPath(path)) problems.push({ path, code: 'MALFORMED', message: `entry ${JSON.stringify(path)} has an unsafe path` });
     if (byPath.has(path)) problems.push({ path, code: 'MALFORMED', message: `${path} appears twice in the archive` });
@@ -120,7 +133,14 @@ export async function verifySource(src: ByteSource, opts: VerifyOptions = {}): P
     problems.push({ path: err.entryPath ?? src.name, code: 'MALFORMED', message: `${src.name}: ${err.message}` });
   }
   const verdict = front ?? judgeFront();
-  const result = (): VerifyResult => ({ ok: problems.length === 0, entries: scanned.length, bytes, problems, signature: verdict.signature, contents: contentsOf(scanned) });
+  const result = (): VerifyResult => ({
+    ok: problems.length === 0,
+    entries: scanned.length,
+    bytes,
+    problems,
+    signature: verdict.signature,
+    contents: contentsOf(scanned),
+  });
   if (verdict.problem) {
     problems.push(verdict.problem);
     return result(); // nothing that SHA256SUMS vouches for can be trusted: parse none of it
@@ -137,13 +157,20 @@ export async function verifySource(src: ByteSource, opts: VerifyOptions = {}): P
   // A split bundle: name each part whose bytes are not what its parts list says, so only it is copied again.
   if (src instanceof PartsByteSource) {
     for (const p of src.partProblems()) {
-      problems.push({ path: p.part, code: 'DIGEST_MISMATCH', expected: p.expected, actual: p.actual, message: `part ${p.part}: sha256 ${p.actual}, the parts list says ${p.expected}: copy this part again` });
+      problems.push({
+        path: p.part,
+        code: 'DIGEST_MISMATCH',
+        expected: p.expected,
+        actual: p.actual,
+        message: `part ${p.part}: sha256 ${p.actual}, the parts list says ${p.expected}: copy this part again`,
+      });
     }
   }
   const sums = readSums(captured.get(SUMS_FILE), byPath.has(SUMS_FILE), problems);
   if (sums) problems.push(...compareWithSums(scanned, byPath, sums));
   for (const f of METADATA_FILES) {
-    if (!byPath.has(f) && !sums?.has(f)) problems.push({ path: f, code: 'MISSING', message: `${f} is missing (required by bundle format v1)` });
+    if (!byPath.has(f) && !sums?.has(f))
+      problems.push({ path: f, code: 'MISSING', message: `${f} is missing (required by bundle format v1)` });
   }
   // Parsed only when its bytes are the ones SHA256SUMS lists (a mismatch is already reported).
   const trusted = (path: string): Buffer | undefined => {
@@ -175,11 +202,16 @@ export async function verifySource(src: ByteSource, opts: VerifyOptions = {}): P
   const lockBody = trusted(LOCK_FILE);
   if (lockBody) {
     await guarded(problems, LOCK_FILE, () =>
-      checkLockAgainstIndex(lockBody, index, async (hex) => {
-        const rec = byPath.get(blobPath(hex));
-        if (!rec || rec.hex !== hex || rec.size > MAX_METADATA_BYTES) return undefined;
-        return readExactly(src, rec.offset, rec.size);
-      }, (hex) => byPath.get(blobPath(hex))?.hex === hex || (omitted.has(`sha256:${hex}`) && !byPath.has(blobPath(hex)))),
+      checkLockAgainstIndex(
+        lockBody,
+        index,
+        async (hex) => {
+          const rec = byPath.get(blobPath(hex));
+          if (!rec || rec.hex !== hex || rec.size > MAX_METADATA_BYTES) return undefined;
+          return readExactly(src, rec.offset, rec.size);
+        },
+        (hex) => byPath.get(blobPath(hex))?.hex === hex || (omitted.has(`sha256:${hex}`) && !byPath.has(blobPath(hex))),
+      ),
     );
   }
   return result();
@@ -205,7 +237,13 @@ async function guarded(problems: Problem[], subject: string, check: () => Promis
     problems.push(...(await check()));
   } catch (err) {
     if ((err as Error).name === 'AbortError' || isFerryError(err, 'IO_ERROR')) throw err;
-    problems.push({ path: damagedMember(err) ?? subject, code: 'MALFORMED', message: damagedMember(err) ? (err as Error).message : `${subject}: the bundle's content could not be checked: ${(err as Error).message}` });
+    problems.push({
+      path: damagedMember(err) ?? subject,
+      code: 'MALFORMED',
+      message: damagedMember(err)
+        ? (err as Error).message
+        : `${subject}: the bundle's content could not be checked: ${(err as Error).message}`,
+    });
   }
 }
 

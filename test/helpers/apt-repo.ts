@@ -38,7 +38,13 @@ export async function buildDeb(workDir: string, deb: FixtureDeb): Promise<string
     ['Conflicts', deb.conflicts],
     ['Description', `fixture package ${deb.name}`],
   ];
-  writeFileSync(join(root, 'DEBIAN/control'), fields.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}: ${v}`).join('\n') + '\n');
+  writeFileSync(
+    join(root, 'DEBIAN/control'),
+    fields
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\n') + '\n',
+  );
   const out = `${root}.deb`;
   await run('dpkg-deb', ['--build', '--root-owner-group', '-Zgzip', root, out]);
   return out;
@@ -70,11 +76,16 @@ export async function buildAptRepo(root: string, suites: FixtureSuite[]): Promis
     const release = await run(
       'apt-ftparchive',
       [
-        '-o', `APT::FTPArchive::Release::Suite=${suite.name}`,
-        '-o', `APT::FTPArchive::Release::Codename=${suite.name}`,
-        '-o', 'APT::FTPArchive::Release::Architectures=amd64',
-        '-o', 'APT::FTPArchive::Release::Components=main',
-        'release', join('dists', suite.name),
+        '-o',
+        `APT::FTPArchive::Release::Suite=${suite.name}`,
+        '-o',
+        `APT::FTPArchive::Release::Codename=${suite.name}`,
+        '-o',
+        'APT::FTPArchive::Release::Architectures=amd64',
+        '-o',
+        'APT::FTPArchive::Release::Components=main',
+        'release',
+        join('dists', suite.name),
       ],
       { cwd: root, maxBuffer: 16 << 20 },
     );
@@ -88,18 +99,30 @@ export async function aptGet(state: string, sourcesList: string, statusFile: str
   for (const d of ['lists/partial', 'cache/archives/partial', 'etc']) mkdirSync(join(state, d), { recursive: true });
   writeFileSync(join(state, 'etc', 'sources.list'), sourcesList);
   const opts = [
-    '-o', `Dir::Etc::SourceList=${join(state, 'etc', 'sources.list')}`,
-    '-o', 'Dir::Etc::SourceParts=/nonexistent',
-    '-o', 'Dir::Etc::Preferences=/nonexistent',
-    '-o', 'Dir::Etc::PreferencesParts=/nonexistent',
-    '-o', `Dir::State::Lists=${join(state, 'lists')}`,
-    '-o', `Dir::Cache=${join(state, 'cache')}`,
-    '-o', `Dir::State::status=${statusFile}`,
-    '-o', 'Debug::NoLocking=1',
-    '-o', 'APT::Architecture=amd64',
-    '-o', 'APT::Architectures::=amd64',
-    '-o', 'APT::Sandbox::User=root',
-    '-o', 'APT::Get::List-Cleanup=0',
+    '-o',
+    `Dir::Etc::SourceList=${join(state, 'etc', 'sources.list')}`,
+    '-o',
+    'Dir::Etc::SourceParts=/nonexistent',
+    '-o',
+    'Dir::Etc::Preferences=/nonexistent',
+    '-o',
+    'Dir::Etc::PreferencesParts=/nonexistent',
+    '-o',
+    `Dir::State::Lists=${join(state, 'lists')}`,
+    '-o',
+    `Dir::Cache=${join(state, 'cache')}`,
+    '-o',
+    `Dir::State::status=${statusFile}`,
+    '-o',
+    'Debug::NoLocking=1',
+    '-o',
+    'APT::Architecture=amd64',
+    '-o',
+    'APT::Architectures::=amd64',
+    '-o',
+    'APT::Sandbox::User=root',
+    '-o',
+    'APT::Get::List-Cleanup=0',
   ];
   const { stdout } = await run('apt-get', [...opts, ...args], { maxBuffer: 64 << 20, env: { ...process.env, LC_ALL: 'C' } });
   return stdout;

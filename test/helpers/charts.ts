@@ -45,18 +45,37 @@ export function monitoringChart(version = '61.3.2'): Buffer {
       prometheusOperator: {
         enabled: true,
         image: { registry: 'quay.io', repository: 'prometheus-operator/prometheus-operator', tag: '', sha: '' },
-        admissionWebhooks: { patch: { image: { registry: 'registry.k8s.io', repository: 'ingress-nginx/kube-webhook-certgen', tag: 'v20221220-controller-v1.5.1-58-g787ea74b6' } } },
+        admissionWebhooks: {
+          patch: {
+            image: {
+              registry: 'registry.k8s.io',
+              repository: 'ingress-nginx/kube-webhook-certgen',
+              tag: 'v20221220-controller-v1.5.1-58-g787ea74b6',
+            },
+          },
+        },
       },
-      alertmanager: { enabled: true, alertmanagerSpec: { image: { registry: 'quay.io', repository: 'prometheus/alertmanager', tag: 'v0.27.0' } } },
+      alertmanager: {
+        enabled: true,
+        alertmanagerSpec: { image: { registry: 'quay.io', repository: 'prometheus/alertmanager', tag: 'v0.27.0' } },
+      },
       thanosRuler: { enabled: false, thanosRulerSpec: { image: { registry: 'quay.io', repository: 'thanos/thanos', tag: 'v0.35.1' } } },
       grafana: { enabled: true, image: { tag: '11.1.1' } },
       nodeExporter: { enabled: false },
     },
-    'templates/job.yaml': 'spec:\n  containers:\n    - name: wait\n      image: docker.io/library/busybox:1.36\n    - image: {{ .Values.other }}\n',
+    'templates/job.yaml':
+      'spec:\n  containers:\n    - name: wait\n      image: docker.io/library/busybox:1.36\n    - image: {{ .Values.other }}\n',
     'charts/grafana-8.3.6.tgz': grafana,
     'charts/kube-state-metrics/Chart.yaml': { apiVersion: 'v2', name: 'kube-state-metrics', version: '5.21.0', appVersion: '2.12.0' },
-    'charts/kube-state-metrics/values.yaml': { image: { registry: 'registry.k8s.io', repository: 'kube-state-metrics/kube-state-metrics', tag: '' } },
-    'charts/prometheus-node-exporter/Chart.yaml': { apiVersion: 'v2', name: 'prometheus-node-exporter', version: '4.37.0', appVersion: '1.8.1' },
+    'charts/kube-state-metrics/values.yaml': {
+      image: { registry: 'registry.k8s.io', repository: 'kube-state-metrics/kube-state-metrics', tag: '' },
+    },
+    'charts/prometheus-node-exporter/Chart.yaml': {
+      apiVersion: 'v2',
+      name: 'prometheus-node-exporter',
+      version: '4.37.0',
+      appVersion: '1.8.1',
+    },
     'charts/prometheus-node-exporter/values.yaml': { image: { registry: 'quay.io', repository: 'prometheus/node-exporter', tag: '' } },
   });
 }

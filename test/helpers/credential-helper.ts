@@ -15,7 +15,11 @@ export interface FakeHelper {
   stored(): Record<string, { Username: string; Secret: string }>;
 }
 
-export function writeCredentialHelper(dir: string, name: string, initial: Record<string, { Username: string; Secret: string }> = {}): FakeHelper {
+export function writeCredentialHelper(
+  dir: string,
+  name: string,
+  initial: Record<string, { Username: string; Secret: string }> = {},
+): FakeHelper {
   const state = join(dir, `${name}.store.json`);
   const log = join(dir, `${name}.log`);
   writeFileSync(state, JSON.stringify(initial));

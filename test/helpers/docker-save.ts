@@ -102,7 +102,11 @@ export function dockerSave(images: SaveImage[], format: SaveFormat): Buffer {
       manifest.push({ Config: `${hex(config)}.json`, RepoTags: [tag], Layers: ids.map((id) => `${id}/layer.tar`) });
       (repositories[repo] ??= {})[version] = ids[ids.length - 1] as string;
     } else if (format === 'oci') {
-      const layerDescs = image.layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${hex(l)}`, size: l.length }));
+      const layerDescs = image.layers.map((l) => ({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar',
+        digest: `sha256:${hex(l)}`,
+        size: l.length,
+      }));
       const m = Buffer.from(
         JSON.stringify({
           schemaVersion: 2,
@@ -136,7 +140,10 @@ export function dockerSave(images: SaveImage[], format: SaveFormat): Buffer {
   if (format !== 'crane') head.push({ path: 'repositories', body: Buffer.from(JSON.stringify(repositories)) });
   if (format === 'oci') {
     head.push({ path: 'oci-layout', body: Buffer.from('{"imageLayoutVersion":"1.0.0"}') });
-    head.push({ path: 'index.json', body: Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: index })) });
+    head.push({
+      path: 'index.json',
+      body: Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: index })),
+    });
   }
   return tarOf([...head, ...rest]);
 }

@@ -29,7 +29,9 @@ export async function startFaultyFileServer(dir: string, files: Record<string, B
   mkdirSync(root, { recursive: true });
   for (const [name, body] of Object.entries(files)) writeFileSync(join(root, name), body);
   const logPath = join(dir, 'requests.jsonl');
-  const child = trackChild(spawn('python3', [resolve('test/helpers/faulty_http_server.py'), root, logPath], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = trackChild(
+    spawn('python3', [resolve('test/helpers/faulty_http_server.py'), root, logPath], { stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += String(d)));
   const port = await new Promise<number>((done, fail) => {

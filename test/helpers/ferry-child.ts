@@ -13,7 +13,10 @@ export interface FerryChild {
 }
 
 /** `stdinOpen`: standard input is a pipe the test never closes (a command reading it waits forever). */
-export function spawnFerry(args: string[], opts: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number; stdinOpen?: boolean } = {}): FerryChild {
+export function spawnFerry(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; uid?: number; gid?: number; stdinOpen?: boolean } = {},
+): FerryChild {
   const proc = spawn('./bin/ferry', args, {
     env: { ...process.env, ...(opts.env ?? {}) },
     stdio: [opts.stdinOpen ? 'pipe' : 'ignore', 'pipe', 'pipe'],
@@ -43,7 +46,8 @@ export async function interrupt(child: FerryChild, sig: NodeJS.Signals = 'SIGINT
   const guard = setTimeout(() => child.proc.kill('SIGKILL'), 20_000);
   const r = await child.exited;
   clearTimeout(guard);
-  if (process.env.FERRY_TEST_TIMES) console.error(`exit ${r.code ?? r.signal} ${r.at - sent} ms after ${sig}: ${child.proc.spawnargs.slice(2, 4).join(" ")}`);
+  if (process.env.FERRY_TEST_TIMES)
+    console.error(`exit ${r.code ?? r.signal} ${r.at - sent} ms after ${sig}: ${child.proc.spawnargs.slice(2, 4).join(' ')}`);
   return { code: r.code, signal: r.signal, ms: r.at - sent, stderr: child.stderr(), stdout: child.stdout() };
 }
 

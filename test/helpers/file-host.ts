@@ -25,7 +25,13 @@ export async function startFileHost(initial: Record<string, Buffer | string> = {
   const stall = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    log.push({ method: req.method ?? '', path, raw: req.url ?? '', ...(req.headers.range ? { range: req.headers.range } : {}), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+    log.push({
+      method: req.method ?? '',
+      path,
+      raw: req.url ?? '',
+      ...(req.headers.range ? { range: req.headers.range } : {}),
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    });
     const fail = failTimes.get(path);
     if (fail && fail.times > 0) {
       fail.times--;

@@ -15,7 +15,14 @@ export const FRAMINGS = {
   /** Content-Length promising the whole body, half of it, then FIN. */
   'cl-short': { status: 'HTTP/1.1 200 OK', headers: 'Connection: close', framing: 'length', part: 0.5, close: 'fin' },
   /** The same, the half written in 2000-byte pieces a millisecond apart. */
-  'cl-short-trickle': { status: 'HTTP/1.1 200 OK', headers: 'Connection: close', framing: 'length', part: 0.5, close: 'fin', trickle: true },
+  'cl-short-trickle': {
+    status: 'HTTP/1.1 200 OK',
+    headers: 'Connection: close',
+    framing: 'length',
+    part: 0.5,
+    close: 'fin',
+    trickle: true,
+  },
   /** The same, ended by a reset instead of FIN. */
   'cl-short-rst': { status: 'HTTP/1.1 200 OK', headers: 'Connection: close', framing: 'length', part: 0.5, close: 'rst', trickle: true },
   /** Chunked, whole body and its terminating chunk. */

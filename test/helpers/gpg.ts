@@ -32,9 +32,15 @@ export async function makeGpgKey(name: string, opts: { expire?: string } = {}): 
     rmSync(home, { recursive: true, force: true });
   };
   const unregister = onCleanup(stop);
-  const gpg = (args: string[]) => run('gpg', ['--homedir', home, '--batch', '--yes', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { maxBuffer: 16 << 20 });
+  const gpg = (args: string[]) =>
+    run('gpg', ['--homedir', home, '--batch', '--yes', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], {
+      maxBuffer: 16 << 20,
+    });
   const params = join(home, 'params');
-  writeFileSync(params, `%no-protection\nKey-Type: eddsa\nKey-Curve: ed25519\nKey-Usage: sign\nName-Real: ${name}\nName-Email: ${name.replace(/\W+/g, '.')}@ferry.invalid\nExpire-Date: ${opts.expire ?? '0'}\n%commit\n`);
+  writeFileSync(
+    params,
+    `%no-protection\nKey-Type: eddsa\nKey-Curve: ed25519\nKey-Usage: sign\nName-Real: ${name}\nName-Email: ${name.replace(/\W+/g, '.')}@ferry.invalid\nExpire-Date: ${opts.expire ?? '0'}\n%commit\n`,
+  );
   await gpg(['--gen-key', params]);
   const { stdout } = await gpg(['--with-colons', '--list-keys']);
   const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(stdout)?.[1] as string;
@@ -47,7 +53,17 @@ export async function makeGpgKey(name: string, opts: { expire?: string } = {}): 
     publicArmored: readFileSync(join(home, 'pub.asc')),
     async signRelease(releasePath: string, dir: string) {
       await gpg(['--local-user', fingerprint, '--digest-algo', 'SHA256', '--clearsign', '--output', join(dir, 'InRelease'), releasePath]);
-      await gpg(['--local-user', fingerprint, '--digest-algo', 'SHA256', '--armor', '--detach-sign', '--output', join(dir, 'Release.gpg'), releasePath]);
+      await gpg([
+        '--local-user',
+        fingerprint,
+        '--digest-algo',
+        'SHA256',
+        '--armor',
+        '--detach-sign',
+        '--output',
+        join(dir, 'Release.gpg'),
+        releasePath,
+      ]);
     },
     stop,
   };
@@ -71,7 +87,13 @@ function agentsOf(home: string): number[] {
 async function agentsGone(home: string): Promise<void> {
   const end = Date.now() + 5000;
   for (let pids = agentsOf(home); pids.length > 0; pids = agentsOf(home)) {
-    if (Date.now() > end - 2000) for (const pid of pids) try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ }
+    if (Date.now() > end - 2000)
+      for (const pid of pids)
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          /* gone */
+        }
     if (Date.now() > end) return;
     await new Promise((r) => setTimeout(r, 50));
   }

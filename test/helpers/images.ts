@@ -80,7 +80,12 @@ function tarOf(name: string, content: Buffer): Buffer {
 const BIG = 8 << 20;
 
 /** A layer: a tar holding one file of `size` seeded bytes; gzip (level 1) or plain. Big layers go to a temp file. */
-export async function makeLayer(opts: { seed: string; size: number; gzip?: boolean; flavour?: Flavour }): Promise<Blob & { diffId: string }> {
+export async function makeLayer(opts: {
+  seed: string;
+  size: number;
+  gzip?: boolean;
+  flavour?: Flavour;
+}): Promise<Blob & { diffId: string }> {
   const flavour = opts.flavour ?? 'oci';
   const tar = tarOf(`data/${opts.seed.replace(/[^a-z0-9]/gi, '_')}.bin`, seededBytes(opts.seed, opts.size));
   const diffId = sha(tar);
@@ -131,7 +136,10 @@ export function makeIndex(opts: { children: Image[]; flavour?: Flavour; attestat
     entries.push({
       ...desc(m),
       platform: { os: 'unknown', architecture: 'unknown' },
-      annotations: { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': opts.children[0]?.manifest.digest },
+      annotations: {
+        'vnd.docker.reference.type': 'attestation-manifest',
+        'vnd.docker.reference.digest': opts.children[0]?.manifest.digest,
+      },
     });
   }
   const manifest = jsonBlob(MT[flavour].index, { schemaVersion: 2, mediaType: MT[flavour].index, manifests: entries });

@@ -21,7 +21,12 @@ export function runMeasured(args: string[], opts: { env?: NodeJS.ProcessEnv; tim
     const child = execFile(
       '/usr/bin/time',
       ['-v', '-o', report, './bin/ferry', ...args],
-      { env: { ...process.env, ...(opts.env ?? {}) }, maxBuffer: 64 << 20, timeout: opts.timeoutMs ?? Number(process.env.FERRY_TEST_RUN_TIMEOUT_MS ?? 100_000), killSignal: 'SIGKILL' },
+      {
+        env: { ...process.env, ...(opts.env ?? {}) },
+        maxBuffer: 64 << 20,
+        timeout: opts.timeoutMs ?? Number(process.env.FERRY_TEST_RUN_TIMEOUT_MS ?? 100_000),
+        killSignal: 'SIGKILL',
+      },
       (err, stdout, stderr) => {
         const seconds = (Date.now() - started) / 1000;
         let text = '';

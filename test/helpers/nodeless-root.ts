@@ -19,7 +19,11 @@ export function makeNodelessRoot(root: string, exe: string, extra: Record<string
     mkdirSync(join(root, dirname(lib)), { recursive: true });
     copyFileSync(lib, join(root, lib));
   }
-  for (const [name, minor] of [['null', 3], ['urandom', 9]] as const) execFileSync('mknod', ['-m', '666', join(root, 'dev', name), 'c', '1', String(minor)]);
+  for (const [name, minor] of [
+    ['null', 3],
+    ['urandom', 9],
+  ] as const)
+    execFileSync('mknod', ['-m', '666', join(root, 'dev', name), 'c', '1', String(minor)]);
   for (const [to, from] of Object.entries(extra)) {
     mkdirSync(join(root, dirname(to)), { recursive: true });
     copyFileSync(from, join(root, to));

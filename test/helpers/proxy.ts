@@ -107,10 +107,11 @@ async function tlsFront(tls: { certPath: string; keyPath: string }, to: number):
   });
   server.on('tlsClientError', () => {}); // a client refusing the certificate is what some tests want
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const stop = () => new Promise<void>((r) => {
-    for (const s of sockets) s.destroy();
-    server.close(() => r());
-  });
+  const stop = () =>
+    new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    });
   const unregister = onCleanup(stop);
   return { port: (server.address() as AddressInfo).port, stop: () => (unregister(), stop()) };
 }

@@ -51,7 +51,21 @@ export function openPty(command: string, opts: PtyOptions = {}): Pty {
   // screen) stays readable after the command ended. The shell traps SIGINT (a no-op) so that a Ctrl-C typed at the
   // command does not end the shell too (dash would, before recording the status); the command gets SIGINT as usual.
   const script = `trap : INT; s=$(date +%s%3N); env ${env} ${command}; c=$?; e=$(date +%s%3N); echo "$c $((e - s)) $e" > ${shq(status)}; sleep 600`;
-  tmux('-f', '/dev/null', 'new-session', '-d', '-x', String(opts.cols ?? 160), '-y', String(opts.rows ?? 40), '-c', opts.cwd ?? ROOT, 'sh', '-c', script);
+  tmux(
+    '-f',
+    '/dev/null',
+    'new-session',
+    '-d',
+    '-x',
+    String(opts.cols ?? 160),
+    '-y',
+    String(opts.rows ?? 40),
+    '-c',
+    opts.cwd ?? ROOT,
+    'sh',
+    '-c',
+    script,
+  );
   tmux('pipe-pane', '-o', `cat >> ${shq(rawFile)}`);
   const read = (p: string) => {
     try {

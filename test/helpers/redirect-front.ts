@@ -19,9 +19,16 @@ export interface LoopbackServer {
 }
 
 /** A loopback HTTP server that logs every request before `handler` answers it. */
-export async function startLoopbackServer(handler: (req: IncomingMessage, res: ServerResponse) => void, log: Received[] = []): Promise<LoopbackServer> {
+export async function startLoopbackServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  log: Received[] = [],
+): Promise<LoopbackServer> {
   const server: Server = createServer((req, res) => {
-    log.push({ method: req.method ?? '', path: req.url ?? '', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+    log.push({
+      method: req.method ?? '',
+      path: req.url ?? '',
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    });
     handler(req, res);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -46,7 +53,8 @@ export async function startRedirectFront(opts: { username: string; password: str
     req.resume();
     if (req.headers.authorization !== basic) return void res.writeHead(401, { 'www-authenticate': 'Basic realm="front"' }).end();
     const path = req.url ?? '/';
-    if (path === '/v2/') return void res.writeHead(200, { 'content-type': 'application/json', 'docker-distribution-api-version': 'registry/2.0' }).end('{}');
+    if (path === '/v2/')
+      return void res.writeHead(200, { 'content-type': 'application/json', 'docker-distribution-api-version': 'registry/2.0' }).end('{}');
     if (/^\/v2\/.+\/(manifests|blobs)\/[^/]+$/.test(path)) return void res.writeHead(307, { location: `${self.target}${path}` }).end();
     res.writeHead(404).end();
   }, []);
@@ -58,10 +66,13 @@ export async function startRedirectFront(opts: { username: string; password: str
 export async function startRecordingProxy(upstream: string): Promise<LoopbackServer> {
   const to = new URL(upstream);
   return startLoopbackServer((req, res) => {
-    const out = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, host: to.host } }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const out = request(
+      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, host: to.host } },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     out.on('error', () => res.destroy());
     req.pipe(out);
   }, []);

@@ -85,7 +85,12 @@ export async function buildRke2Release(version = 'v1.30.4+rke2r1', arch = 'amd64
   assets.set(`rke2.linux-${arch}`, Buffer.from(`#!/bin/sh\necho rke2 ${version}\n`));
   const sums = [...assets.keys()]
     .sort()
-    .map((name) => `${createHash('sha256').update(assets.get(name) as Buffer).digest('hex')}  ${name}\n`)
+    .map(
+      (name) =>
+        `${createHash('sha256')
+          .update(assets.get(name) as Buffer)
+          .digest('hex')}  ${name}\n`,
+    )
     .join('');
   assets.set(`sha256sum-${arch}.txt`, Buffer.from(sums));
   return { version, arch, assets, sets, installScript: installContractScript() };

@@ -28,12 +28,25 @@ export const REPOS = {
 export async function buildStandardFixtures(): Promise<StandardFixtures> {
   const layer = (seed: string, size = 40_000, flavour: 'oci' | 'docker' = 'oci') => makeLayer({ seed, size, gzip: true, flavour });
   const oci = makeImage({ layers: [await layer('alpine-base'), await layer('alpine-top')], label: 'alpine' });
-  const docker = makeImage({ layers: [await layer('velero-base', 60_000, 'docker'), await layer('velero-bin', 30_000, 'docker')], flavour: 'docker', label: 'velero' });
+  const docker = makeImage({
+    layers: [await layer('velero-base', 60_000, 'docker'), await layer('velero-bin', 30_000, 'docker')],
+    flavour: 'docker',
+    label: 'velero',
+  });
   const arch = async (a: string, variant?: string) =>
-    makeImage({ layers: [await layer(`prom-${a}${variant ?? ''}`)], platform: { os: 'linux', architecture: a, ...(variant ? { variant } : {}) }, label: `prom-${a}` });
+    makeImage({
+      layers: [await layer(`prom-${a}${variant ?? ''}`)],
+      platform: { os: 'linux', architecture: a, ...(variant ? { variant } : {}) },
+      label: `prom-${a}`,
+    });
   const multi = makeIndex({ children: [await arch('amd64'), await arch('arm64', 'v8'), await arch('arm', 'v7')], attestation: true });
   const bb = async (a: string) =>
-    makeImage({ layers: [await layer(`busybox-${a}`, 20_000, 'docker')], flavour: 'docker', platform: { os: 'linux', architecture: a }, label: `bb-${a}` });
+    makeImage({
+      layers: [await layer(`busybox-${a}`, 20_000, 'docker')],
+      flavour: 'docker',
+      platform: { os: 'linux', architecture: a },
+      label: `bb-${a}`,
+    });
   const list = makeIndex({ children: [await bb('amd64'), await bb('arm64')], flavour: 'docker' });
   const base = await layer('shared-base', 80_000);
   const appA = makeImage({ layers: [base, await layer('app-a')], label: 'a' });

@@ -31,7 +31,11 @@ export async function startTokenServer(opts: { username: string; password: strin
   const dir = mkdtempSync(join(tmpdir(), 'ferry-token-'));
   const keyPath = join(dir, 'key.pem');
   const certPath = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '1', '-subj', '/CN=ferry-test-token'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '1', '-subj', '/CN=ferry-test-token'],
+    { stdio: 'ignore' },
+  );
   const key = readFileSync(keyPath);
   const certDer = new X509Certificate(readFileSync(certPath)).raw.toString('base64');
   const service = 'ferry-test-registry';
@@ -43,9 +47,15 @@ export async function startTokenServer(opts: { username: string; password: strin
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const scopes = url.searchParams.getAll('scope');
-    const auth = req.headers.authorization?.startsWith('Basic ') ? Buffer.from(req.headers.authorization.slice(6), 'base64').toString() : undefined;
+    const auth = req.headers.authorization?.startsWith('Basic ')
+      ? Buffer.from(req.headers.authorization.slice(6), 'base64').toString()
+      : undefined;
     const user = auth?.split(':')[0];
-    requests.push({ scopes, ...(user ? { user } : {}), ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+    requests.push({
+      scopes,
+      ...(user ? { user } : {}),
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    });
     if (auth !== undefined && auth !== `${opts.username}:${opts.password}`) {
       res.writeHead(401);
       res.end('bad credentials');
@@ -57,10 +67,23 @@ export async function startTokenServer(opts: { username: string; password: strin
       return { type: s.slice(0, first), name: s.slice(first + 1, last), actions: s.slice(last + 1).split(',') };
     });
     const access =
-      auth !== undefined ? asked : srv.anonymousPull ? asked.map((a) => ({ ...a, actions: a.actions.filter((x) => x === 'pull') })).filter((a) => a.actions.length > 0) : [];
+      auth !== undefined
+        ? asked
+        : srv.anonymousPull
+          ? asked.map((a) => ({ ...a, actions: a.actions.filter((x) => x === 'pull') })).filter((a) => a.actions.length > 0)
+          : [];
     const now = Math.floor(Date.now() / 1000);
     const header = { typ: 'JWT', alg: 'RS256', x5c: [certDer] };
-    const claims = { iss: issuer, sub: user ?? '', aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access };
+    const claims = {
+      iss: issuer,
+      sub: user ?? '',
+      aud: service,
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: randomBytes(8).toString('hex'),
+      access,
+    };
     const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
     const signature = createSign('RSA-SHA256').update(signingInput).sign(key);
     const token = `${signingInput}.${b64url(signature)}`;

@@ -17,7 +17,13 @@ const SUITES: FixtureSuite[] = [
   {
     name: 'stable',
     debs: [
-      { name: 'app', version: '1.0-1', preDepends: 'base-init', depends: 'libfoo (>= 1.2), logger | syslogd, httpd-virtual (>= 2.0)', recommends: 'docs-pkg' },
+      {
+        name: 'app',
+        version: '1.0-1',
+        preDepends: 'base-init',
+        depends: 'libfoo (>= 1.2), logger | syslogd, httpd-virtual (>= 2.0)',
+        recommends: 'docs-pkg',
+      },
       { name: 'libfoo', version: '1.1-1' },
       { name: 'libfoo', version: '1.2~rc1-1' },
       { name: 'rsyslog', version: '8.0-1', provides: 'syslogd' },
@@ -65,11 +71,19 @@ describe.runIf(ok)('apt dependency closure, checked against apt-get install --si
     const statusFile = join(state, 'status');
     writeFileSync(statusFile, status);
     await aptGet(state, sources(), statusFile, ['update', '-qq']);
-    const out = await aptGet(state, sources(), statusFile, ['install', '--simulate', '-qq', recommends ? '--install-recommends' : '--no-install-recommends', ...pkgs]);
+    const out = await aptGet(state, sources(), statusFile, [
+      'install',
+      '--simulate',
+      '-qq',
+      recommends ? '--install-recommends' : '--no-install-recommends',
+      ...pkgs,
+    ]);
     return simulatedInstalls(out);
   };
   const ours = (installed: Package[], pkgs: string[], recommends: boolean) =>
-    resolveClosure({ universe, installed, requests: pkgs.flatMap((p) => parseRelations(p).flat()), recommends }).install.map((p) => `${p.name} ${p.version}`);
+    resolveClosure({ universe, installed, requests: pkgs.flatMap((p) => parseRelations(p).flat()), recommends }).install.map(
+      (p) => `${p.name} ${p.version}`,
+    );
 
   it('equals apt on an empty node, with and without Recommends', async () => {
     for (const recommends of [false, true]) {
@@ -82,7 +96,8 @@ describe.runIf(ok)('apt dependency closure, checked against apt-get install --si
   });
 
   it('equals apt on a node that already has some packages (dpkg status)', async () => {
-    const status = 'Package: libc-fake\nStatus: install ok installed\nVersion: 2.36-1\nArchitecture: amd64\n\nPackage: rsyslog\nStatus: install ok installed\nVersion: 8.0-1\nArchitecture: amd64\nProvides: syslogd\n\n';
+    const status =
+      'Package: libc-fake\nStatus: install ok installed\nVersion: 2.36-1\nArchitecture: amd64\n\nPackage: rsyslog\nStatus: install ok installed\nVersion: 8.0-1\nArchitecture: amd64\nProvides: syslogd\n\n';
     const installed = parseDeb822(status).map((s) => packageFromStanza(s) as Package);
     const expected = await apt(status, ['app', 'tool'], false);
     expect(ours(installed, ['app', 'tool'], false)).toEqual(expected);

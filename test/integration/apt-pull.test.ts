@@ -27,7 +27,14 @@ export const APT_SUITES: FixtureSuite[] = [
       { name: 'libjq1', version: '1.6-2' },
     ],
   },
-  { name: 'updates', debs: [{ name: 'libfoo', version: '1:0.9-1' }, { name: 'jq', version: '1.6-3', depends: 'libjq1 (= 1.6-3)' }, { name: 'libjq1', version: '1.6-3' }] },
+  {
+    name: 'updates',
+    debs: [
+      { name: 'libfoo', version: '1:0.9-1' },
+      { name: 'jq', version: '1.6-3', depends: 'libjq1 (= 1.6-3)' },
+      { name: 'libjq1', version: '1.6-3' },
+    ],
+  },
 ];
 export const APT_CLOSURE = ['app', 'base-init', 'jq', 'libc-fake', 'libfoo', 'libjq1', 'rsyslog'];
 
@@ -65,7 +72,11 @@ describe.runIf(ok)('apt packages: signed Release → Packages → deb, pulled in
     const lock = JSON.parse(readFileSync(result.lockPath, 'utf8'));
     const src = lock.apt[0];
     expect(src.debs.map((d: { name: string }) => d.name)).toEqual(APT_CLOSURE);
-    expect(src.debs.find((d: { name: string }) => d.name === 'libfoo')).toMatchObject({ version: '1:0.9-1', suite: 'updates', index: 'main/binary-amd64/Packages.gz' });
+    expect(src.debs.find((d: { name: string }) => d.name === 'libfoo')).toMatchObject({
+      version: '1:0.9-1',
+      suite: 'updates',
+      index: 'main/binary-amd64/Packages.gz',
+    });
     expect(src.releases.map((r: { suite: string; file: string; signedBy: string[] }) => [r.suite, r.file, r.signedBy])).toEqual([
       ['stable', 'InRelease', [archive.fingerprint]],
       ['updates', 'InRelease', [archive.fingerprint]],
@@ -90,11 +101,20 @@ describe.runIf(ok)('apt packages: signed Release → Packages → deb, pulled in
 
   it('leaves out what the node already has (installed:), and carries only the named packages with dependencies: false', async () => {
     const dir = scratch();
-    writeFileSync(join(dir, 'status'), 'Package: libc-fake\nStatus: install ok installed\nVersion: 2.36-1\nArchitecture: amd64\n\nPackage: old\nStatus: deinstall ok config-files\nVersion: 1\nArchitecture: amd64\n');
+    writeFileSync(
+      join(dir, 'status'),
+      'Package: libc-fake\nStatus: install ok installed\nVersion: 2.36-1\nArchitecture: amd64\n\nPackage: old\nStatus: deinstall ok config-files\nVersion: 1\nArchitecture: amd64\n',
+    );
     const a = await pull(writeManifest(dir, spec(keyring, '      installed: status\n')), join(dir, 'a.tar'), []);
-    expect(JSON.parse(readFileSync(a.result.lockPath, 'utf8')).apt[0].debs.map((d: { name: string }) => d.name)).toEqual(APT_CLOSURE.filter((n) => n !== 'libc-fake'));
+    expect(JSON.parse(readFileSync(a.result.lockPath, 'utf8')).apt[0].debs.map((d: { name: string }) => d.name)).toEqual(
+      APT_CLOSURE.filter((n) => n !== 'libc-fake'),
+    );
     const b = await pull(writeManifest(dir, spec(keyring, '      dependencies: false\n')), join(dir, 'sub', 'b.tar'), []);
-    expect(JSON.parse(readFileSync(b.result.lockPath, 'utf8')).apt[0].debs.map((d: { name: string; version: string }) => `${d.name} ${d.version}`)).toEqual(['app 1.0-1', 'jq 1.6-3']);
+    expect(
+      JSON.parse(readFileSync(b.result.lockPath, 'utf8')).apt[0].debs.map(
+        (d: { name: string; version: string }) => `${d.name} ${d.version}`,
+      ),
+    ).toEqual(['app 1.0-1', 'jq 1.6-3']);
   });
 
   it('stages a signed repository that real apt accepts and installs exactly the closure from; unsigned works with Trusted: yes', async () => {
@@ -102,7 +122,21 @@ describe.runIf(ok)('apt packages: signed Release → Packages → deb, pulled in
     const { result } = await pull(writeManifest(dir, spec(keyring)), join(dir, 'b.tar'), []);
     const stageKey = await makeGpgKey('Enclave Staging');
     const keyFile = join(dir, 'stage-key.asc');
-    writeFileSync(keyFile, execFileSync('gpg', ['--homedir', stageKey.home, '--batch', '--pinentry-mode', 'loopback', '--passphrase', '', '--armor', '--export-secret-keys', stageKey.fingerprint]));
+    writeFileSync(
+      keyFile,
+      execFileSync('gpg', [
+        '--homedir',
+        stageKey.home,
+        '--batch',
+        '--pinentry-mode',
+        'loopback',
+        '--passphrase',
+        '',
+        '--armor',
+        '--export-secret-keys',
+        stageKey.fingerprint,
+      ]),
+    );
     for (const signed of [true, false]) {
       const staged = scratch('ferry-apt-staged-');
       const r = await stageBundle({ bundlePath: result.bundle, dir: staged, ...(signed ? { aptSignKey: keyFile } : {}) });
@@ -111,8 +145,10 @@ describe.runIf(ok)('apt packages: signed Release → Packages → deb, pulled in
       const sources = readFileSync(join(apt, 'ferry.sources'), 'utf8');
       expect(sources).toContain(signed ? 'Signed-By: /etc/apt/keyrings/ferry-apt.asc' : 'Trusted: yes');
       // The node's configuration, pointed at the staged directory instead of /opt/ferry/apt and /etc/apt/keyrings.
-      const line = signed ? `deb [signed-by=${join(apt, 'ferry-apt.asc')}] file:${apt} ferry main
-` : `deb [trusted=yes] file:${apt} ferry main
+      const line = signed
+        ? `deb [signed-by=${join(apt, 'ferry-apt.asc')}] file:${apt} ferry main
+`
+        : `deb [trusted=yes] file:${apt} ferry main
 `;
       const state = scratch('ferry-apt-node-');
       writeFileSync(join(state, 'status'), '');
@@ -129,7 +165,10 @@ describe.runIf(ok)('apt packages: signed Release → Packages → deb, pulled in
     const other = join(scratch(), 'other.gpg');
     writeFileSync(other, stranger.publicBinary);
     let dir = scratch();
-    await expect(pull(writeManifest(dir, spec(other)), join(dir, 'b.tar'), [])).rejects.toMatchObject({ code: 'APT_SIGNATURE', message: expect.stringContaining('/debian/dists/stable/InRelease: no valid signature by a key in the keyring') });
+    await expect(pull(writeManifest(dir, spec(other)), join(dir, 'b.tar'), [])).rejects.toMatchObject({
+      code: 'APT_SIGNATURE',
+      message: expect.stringContaining('/debian/dists/stable/InRelease: no valid signature by a key in the keyring'),
+    });
 
     const pkgPath = '/debian/dists/updates/main/binary-amd64/Packages.gz';
     const good = host.files.get(pkgPath) as Buffer;
@@ -138,7 +177,9 @@ describe.runIf(ok)('apt packages: signed Release → Packages → deb, pulled in
       dir = scratch();
       await expect(pull(writeManifest(dir, spec(keyring)), join(dir, 'b.tar'), [])).rejects.toMatchObject({
         code: 'DIGEST_MISMATCH',
-        message: expect.stringMatching(/dists\/updates\/main\/binary-amd64\/Packages\.gz: sha256 [0-9a-f]{64} \(\d+ bytes\), but the signed InRelease of updates says [0-9a-f]{64}/),
+        message: expect.stringMatching(
+          /dists\/updates\/main\/binary-amd64\/Packages\.gz: sha256 [0-9a-f]{64} \(\d+ bytes\), but the signed InRelease of updates says [0-9a-f]{64}/,
+        ),
       });
     } finally {
       host.files.set(pkgPath, good);
@@ -148,7 +189,9 @@ describe.runIf(ok)('apt packages: signed Release → Packages → deb, pulled in
     const inRel = '/debian/dists/stable/InRelease';
     const goodInRelease = host.files.get(inRel) as Buffer;
     const tmp = scratch();
-    const releaseText = (host.files.get('/debian/dists/stable/Release') as Buffer).toString('utf8').replace(/^Date: .*$/m, (d) => `${d}\nValid-Until: Mon, 01 Jan 2024 00:00:00 UTC`);
+    const releaseText = (host.files.get('/debian/dists/stable/Release') as Buffer)
+      .toString('utf8')
+      .replace(/^Date: .*$/m, (d) => `${d}\nValid-Until: Mon, 01 Jan 2024 00:00:00 UTC`);
     writeFileSync(join(tmp, 'Release'), releaseText);
     await archive.signRelease(join(tmp, 'Release'), tmp);
     host.files.set(inRel, readFileSync(join(tmp, 'InRelease')));

@@ -13,7 +13,12 @@ describe.runIf(ok)('Release signatures made by real gpg, checked with openpgp', 
   let archive: GpgKey;
   let stranger: GpgKey;
   let dir: string;
-  const release = 'Origin: Fixture\nSuite: stable\nCodename: stable\nDate: Tue, 24 Nov 2026 10:00:00 UTC\nSHA256:\n ' + 'ab'.repeat(32) + '   1234 main/binary-amd64/Packages.gz\n ' + 'cd'.repeat(32) + ' 56789 main/binary-amd64/Packages\n';
+  const release =
+    'Origin: Fixture\nSuite: stable\nCodename: stable\nDate: Tue, 24 Nov 2026 10:00:00 UTC\nSHA256:\n ' +
+    'ab'.repeat(32) +
+    '   1234 main/binary-amd64/Packages.gz\n ' +
+    'cd'.repeat(32) +
+    ' 56789 main/binary-amd64/Packages\n';
 
   beforeAll(async () => {
     [archive, stranger] = await Promise.all([makeGpgKey('Fixture Archive'), makeGpgKey('Someone Else')]);
@@ -28,7 +33,11 @@ describe.runIf(ok)('Release signatures made by real gpg, checked with openpgp', 
       const inRelease = await verifyRelease({ inRelease: readFileSync(join(dir, 'InRelease')) }, keys, 'stable/InRelease');
       expect(inRelease.signedBy).toEqual([archive.fingerprint]);
       expect(inRelease.text.trim()).toBe(release.trim());
-      const detached = await verifyRelease({ release: readFileSync(join(dir, 'Release')), signature: readFileSync(join(dir, 'Release.gpg')) }, keys, 'stable/Release');
+      const detached = await verifyRelease(
+        { release: readFileSync(join(dir, 'Release')), signature: readFileSync(join(dir, 'Release.gpg')) },
+        keys,
+        'stable/Release',
+      );
       expect(detached.signedBy).toEqual([archive.fingerprint]);
     }
     const parsed = parseReleaseFile(release, 'Release');
@@ -44,7 +53,9 @@ describe.runIf(ok)('Release signatures made by real gpg, checked with openpgp', 
     });
     const keys = await readKeyring(archive.publicBinary, 'archive.gpg');
     const tampered = readFileSync(join(dir, 'InRelease'), 'utf8').replace('Suite: stable', 'Suite: stab1e');
-    await expect(verifyRelease({ inRelease: Buffer.from(tampered) }, keys, 'stable/InRelease')).rejects.toMatchObject({ code: 'APT_SIGNATURE' });
+    await expect(verifyRelease({ inRelease: Buffer.from(tampered) }, keys, 'stable/InRelease')).rejects.toMatchObject({
+      code: 'APT_SIGNATURE',
+    });
   });
 
   it('accepts a Release signed by two keys when one of them is in the keyring (unknown signers are ignored)', async () => {
@@ -52,9 +63,39 @@ describe.runIf(ok)('Release signatures made by real gpg, checked with openpgp', 
     writeFileSync(join(two, 'Release'), release);
     const { execFileSync } = await import('node:child_process');
     // gpg can clearsign with two keys from two homes by importing the stranger's secret key into the archive home.
-    execFileSync('gpg', ['--homedir', stranger.home, '--batch', '--yes', '--pinentry-mode', 'loopback', '--passphrase', '', '--export-secret-keys', '--output', join(two, 'sec.gpg'), stranger.fingerprint]);
+    execFileSync('gpg', [
+      '--homedir',
+      stranger.home,
+      '--batch',
+      '--yes',
+      '--pinentry-mode',
+      'loopback',
+      '--passphrase',
+      '',
+      '--export-secret-keys',
+      '--output',
+      join(two, 'sec.gpg'),
+      stranger.fingerprint,
+    ]);
     execFileSync('gpg', ['--homedir', archive.home, '--batch', '--import', join(two, 'sec.gpg')], { stdio: 'ignore' });
-    execFileSync('gpg', ['--homedir', archive.home, '--batch', '--yes', '--pinentry-mode', 'loopback', '--passphrase', '', '--local-user', archive.fingerprint, '--local-user', stranger.fingerprint, '--clearsign', '--output', join(two, 'InRelease'), join(two, 'Release')]);
+    execFileSync('gpg', [
+      '--homedir',
+      archive.home,
+      '--batch',
+      '--yes',
+      '--pinentry-mode',
+      'loopback',
+      '--passphrase',
+      '',
+      '--local-user',
+      archive.fingerprint,
+      '--local-user',
+      stranger.fingerprint,
+      '--clearsign',
+      '--output',
+      join(two, 'InRelease'),
+      join(two, 'Release'),
+    ]);
     const keys = await readKeyring(archive.publicBinary, 'archive.gpg');
     const r = await verifyRelease({ inRelease: readFileSync(join(two, 'InRelease')) }, keys, 'InRelease');
     expect(r.signedBy).toEqual([archive.fingerprint]);

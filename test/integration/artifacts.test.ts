@@ -12,7 +12,11 @@ import { pull, run, scratch, writeManifest } from './ferry-env.js';
 
 const ok = requireTools('docker-registry', 'skopeo');
 const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-const blob = (mediaType: string, data: Buffer, annotations?: Record<string, string>): Blob & { data: Buffer; annotations?: Record<string, string> } => ({
+const blob = (
+  mediaType: string,
+  data: Buffer,
+  annotations?: Record<string, string>,
+): Blob & { data: Buffer; annotations?: Record<string, string> } => ({
   mediaType,
   digest: digestOf(data),
   size: data.length,
@@ -21,8 +25,17 @@ const blob = (mediaType: string, data: Buffer, annotations?: Record<string, stri
 });
 
 /** An OCI artifact manifest built by hand (image-spec manifest.md "Guidelines for Artifact Usage"). */
-function artifact(opts: { artifactType?: string; config: Blob & { data: Buffer }; layers: (Blob & { annotations?: Record<string, string> })[] }): Image {
-  const desc = ({ mediaType, digest, size, annotations }: Blob & { annotations?: Record<string, string> }) => ({ mediaType, digest, size, ...(annotations ? { annotations } : {}) });
+function artifact(opts: {
+  artifactType?: string;
+  config: Blob & { data: Buffer };
+  layers: (Blob & { annotations?: Record<string, string> })[];
+}): Image {
+  const desc = ({ mediaType, digest, size, annotations }: Blob & { annotations?: Record<string, string> }) => ({
+    mediaType,
+    digest,
+    size,
+    ...(annotations ? { annotations } : {}),
+  });
   const body = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
@@ -32,7 +45,12 @@ function artifact(opts: { artifactType?: string; config: Blob & { data: Buffer }
       layers: opts.layers.map(desc),
     }),
   );
-  return { manifest: blob('application/vnd.oci.image.manifest.v1+json', body), config: opts.config, layers: opts.layers, platform: { os: 'none', architecture: 'none' } };
+  return {
+    manifest: blob('application/vnd.oci.image.manifest.v1+json', body),
+    config: opts.config,
+    layers: opts.layers,
+    platform: { os: 'none', architecture: 'none' },
+  };
 }
 
 const title = (t: string) => ({ 'org.opencontainers.image.title': t });
@@ -66,7 +84,10 @@ describe.runIf(ok)('spec.artifacts: raw OCI artifacts', () => {
     await seed(up, 'acme/thing', '1.0', thing);
     await seed(up, 'acme/files', 'v2', files);
     const dir = scratch();
-    const m = writeManifest(dir, `  artifacts:\n    - registry.example/acme/thing:1.0\n    - ref: registry.example/acme/files@${files.manifest.digest}\n`);
+    const m = writeManifest(
+      dir,
+      `  artifacts:\n    - registry.example/acme/thing:1.0\n    - ref: registry.example/acme/files@${files.manifest.digest}\n`,
+    );
     const { result } = await pull(m, join(dir, 'b.tar'), mirror());
     bundle = result.bundle;
     lock = JSON.parse(readFileSync(result.lockPath, 'utf8'));
@@ -79,8 +100,20 @@ describe.runIf(ok)('spec.artifacts: raw OCI artifacts', () => {
 
   it('locks each artifact at its upstream manifest digest, with its artifactType', () => {
     expect(lock.artifacts).toEqual([
-      { ref: `registry.example/acme/files@${files.manifest.digest}`, digest: files.manifest.digest, mediaType: 'application/vnd.oci.image.manifest.v1+json', size: files.manifest.size, artifactType: 'application/vnd.acme.files.v1' },
-      { ref: 'registry.example/acme/thing:1.0', digest: thing.manifest.digest, mediaType: 'application/vnd.oci.image.manifest.v1+json', size: thing.manifest.size, artifactType: 'application/vnd.acme.thing.v1' },
+      {
+        ref: `registry.example/acme/files@${files.manifest.digest}`,
+        digest: files.manifest.digest,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        size: files.manifest.size,
+        artifactType: 'application/vnd.acme.files.v1',
+      },
+      {
+        ref: 'registry.example/acme/thing:1.0',
+        digest: thing.manifest.digest,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        size: thing.manifest.size,
+        artifactType: 'application/vnd.acme.thing.v1',
+      },
     ]);
   });
 
@@ -92,7 +125,13 @@ describe.runIf(ok)('spec.artifacts: raw OCI artifacts', () => {
     const inspected = JSON.parse(j.stdout);
     expect(inspected.counts).toEqual({ images: 0, charts: 0, files: 0, rke2Files: 0, aptPackages: 0, artifacts: 2 });
     expect(inspected.artifacts).toContainEqual(
-      expect.objectContaining({ kind: 'artifact', ref: 'registry.example/acme/thing:1.0', digest: thing.manifest.digest, mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: 'application/vnd.acme.thing.v1' }),
+      expect.objectContaining({
+        kind: 'artifact',
+        ref: 'registry.example/acme/thing:1.0',
+        digest: thing.manifest.digest,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        artifactType: 'application/vnd.acme.thing.v1',
+      }),
     );
     const t = await run(['bundle', 'inspect', bundle]);
     expect(t.stdout).toContain('2 artifacts');
@@ -132,13 +171,25 @@ describe.runIf(ok)('spec.artifacts: raw OCI artifacts', () => {
     expect(pushed.code, pushed.stderr).toBe(0);
     // push --report reads every tag back from the registry.
     const report = JSON.parse(readFileSync(reportPath, 'utf8'));
-    expect(report.registry.tags).toContainEqual(expect.objectContaining({ source: 'registry.example/acme/thing:1.0', target: `${target}/acme/thing:1.0`, expected: thing.manifest.digest, result: 'ok' }));
+    expect(report.registry.tags).toContainEqual(
+      expect.objectContaining({
+        source: 'registry.example/acme/thing:1.0',
+        target: `${target}/acme/thing:1.0`,
+        expected: thing.manifest.digest,
+        result: 'ok',
+      }),
+    );
     const raw = execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${target}/acme/thing:1.0`]);
     expect(digestOf(raw)).toBe(thing.manifest.digest);
     for (const b of [thing.config, ...thing.layers]) {
       expect((await fetch(`${down.url}/v2/mirror/acme/thing/blobs/${b.digest}`)).status).toBe(200);
     }
-    const byDigest = execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${target}/acme/files@${files.manifest.digest}`]);
+    const byDigest = execFileSync('skopeo', [
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      `docker://${target}/acme/files@${files.manifest.digest}`,
+    ]);
     expect(digestOf(byDigest)).toBe(files.manifest.digest);
   });
 
@@ -150,7 +201,9 @@ describe.runIf(ok)('spec.artifacts: raw OCI artifacts', () => {
       expect(byTag.headers.get('docker-content-digest')).toBe(thing.manifest.digest);
       expect(digestOf(Buffer.from(await byTag.arrayBuffer()))).toBe(thing.manifest.digest);
       const layer = thing.layers[1] as Blob & { data: Buffer };
-      expect(Buffer.from(await (await fetch(`${served.url}/v2/acme/thing/blobs/${layer.digest}`)).arrayBuffer()).equals(layer.data)).toBe(true);
+      expect(Buffer.from(await (await fetch(`${served.url}/v2/acme/thing/blobs/${layer.digest}`)).arrayBuffer()).equals(layer.data)).toBe(
+        true,
+      );
     } finally {
       await served.close();
     }
@@ -169,7 +222,9 @@ describe.runIf(ok)('spec.artifacts: raw OCI artifacts', () => {
     expect(raw.stdout).toContain(layer.digest.slice(7));
     // Renamed to its new digest in every manifest up to index.json, the lock left as pulled: the pin check catches it.
     const lockBefore = new CraftedBundle(bundle).json('ferry.lock.json');
-    const crafted = new CraftedBundle(bundle).replaceBlob(layer.digest, flipped).editJson('ferry.lock.json', (l) => Object.assign(l, lockBefore));
+    const crafted = new CraftedBundle(bundle)
+      .replaceBlob(layer.digest, flipped)
+      .editJson('ferry.lock.json', (l) => Object.assign(l, lockBefore));
     const v = await run(['bundle', 'verify', crafted.write(join(dir, 'crafted.tar'))]);
     expect(v.code).toBe(3);
     expect(v.stdout).toMatch(/LOCK_MISMATCH .*artifact registry\.example\/acme\/thing:1\.0/);
@@ -179,32 +234,61 @@ describe.runIf(ok)('spec.artifacts: raw OCI artifacts', () => {
     const dir = scratch();
     const lockPath = join(dir, 'given.lock.json');
     execFileSync('cp', [`${bundle}.lock.json`, lockPath]);
-    const m = writeManifest(dir, `  artifacts:\n    - registry.example/acme/thing:1.0\n    - ref: registry.example/acme/files@${files.manifest.digest}\n`);
+    const m = writeManifest(
+      dir,
+      `  artifacts:\n    - registry.example/acme/thing:1.0\n    - ref: registry.example/acme/files@${files.manifest.digest}\n`,
+    );
     const again = await pull(m, join(dir, 'again.tar'), mirror(), { lockPath });
     expect(readFileSync(again.result.bundle).equals(readFileSync(bundle))).toBe(true);
     const changed = writeManifest(dir, '  artifacts:\n    - registry.example/acme/thing:1.0\n    - registry.example/acme/other:1\n');
-    await expect(pull(changed, join(dir, 'changed.tar'), mirror(), { lockPath })).rejects.toThrow(/artifact registry\.example\/acme\/other:1: in the manifest, not in the lock/);
+    await expect(pull(changed, join(dir, 'changed.tar'), mirror(), { lockPath })).rejects.toThrow(
+      /artifact registry\.example\/acme\/other:1: in the manifest, not in the lock/,
+    );
   });
 
   it('an OCI index is stored whole, every child, no platform selected', async () => {
     const dir = scratch();
     await seed(up, 'acme/set', 'thing', thing);
     await seed(up, 'acme/set', 'files', files);
-    const desc = (i: Image) => ({ mediaType: i.manifest.mediaType, digest: i.manifest.digest, size: i.manifest.size, artifactType: 'application/vnd.acme.part.v1' });
-    const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', artifactType: 'application/vnd.acme.set.v1', manifests: [desc(thing), desc(files)] }));
+    const desc = (i: Image) => ({
+      mediaType: i.manifest.mediaType,
+      digest: i.manifest.digest,
+      size: i.manifest.size,
+      artifactType: 'application/vnd.acme.part.v1',
+    });
+    const body = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        artifactType: 'application/vnd.acme.set.v1',
+        manifests: [desc(thing), desc(files)],
+      }),
+    );
     const set = { manifest: blob('application/vnd.oci.image.index.v1+json', body), children: [], extra: [] };
     await seed(up, 'acme/set', '1', set);
     const { result } = await pull(writeManifest(dir, '  artifacts: [registry.example/acme/set:1]\n'), join(dir, 'set.tar'), mirror());
     const locked = JSON.parse(readFileSync(result.lockPath, 'utf8')).artifacts;
-    expect(locked).toEqual([{ ref: 'registry.example/acme/set:1', digest: set.manifest.digest, mediaType: 'application/vnd.oci.image.index.v1+json', size: set.manifest.size, artifactType: 'application/vnd.acme.set.v1' }]);
+    expect(locked).toEqual([
+      {
+        ref: 'registry.example/acme/set:1',
+        digest: set.manifest.digest,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        size: set.manifest.size,
+        artifactType: 'application/vnd.acme.set.v1',
+      },
+    ]);
     const members = execFileSync('tar', ['-tf', result.bundle]).toString('utf8');
-    for (const b of [set.manifest, thing.manifest, thing.config, ...thing.layers, files.manifest, files.config, ...files.layers]) expect(members).toContain(b.digest.slice(7));
+    for (const b of [set.manifest, thing.manifest, thing.config, ...thing.layers, files.manifest, files.config, ...files.layers])
+      expect(members).toContain(b.digest.slice(7));
     expect((await run(['bundle', 'verify', result.bundle])).code).toBe(0);
   });
 
   it('a delta against the lock leaves out every blob of the upstream graphs the enclave holds (manifests travel)', async () => {
     const dir = scratch();
-    const m = writeManifest(dir, `  artifacts:\n    - registry.example/acme/thing:1.0\n    - ref: registry.example/acme/files@${files.manifest.digest}\n`);
+    const m = writeManifest(
+      dir,
+      `  artifacts:\n    - registry.example/acme/thing:1.0\n    - ref: registry.example/acme/files@${files.manifest.digest}\n`,
+    );
     const delta = await pull(m, join(dir, 'delta.tar'), mirror(), { sincePath: `${bundle}.lock.json` });
     // Config and two layers of one, config and one layer of the other.
     expect(delta.result.omitted).toBe(5);
@@ -213,8 +297,16 @@ describe.runIf(ok)('spec.artifacts: raw OCI artifacts', () => {
 
   it('refuses a container image: images go in spec.images', async () => {
     const dir = scratch();
-    const image = artifact({ config: blob('application/vnd.oci.image.config.v1+json', Buffer.from('{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}')), layers: [] });
+    const image = artifact({
+      config: blob(
+        'application/vnd.oci.image.config.v1+json',
+        Buffer.from('{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'),
+      ),
+      layers: [],
+    });
     await seed(up, 'acme/image', '1', image);
-    await expect(pull(writeManifest(dir, '  artifacts: [registry.example/acme/image:1]\n'), join(dir, 'b.tar'), mirror())).rejects.toThrow(/is a container image/);
+    await expect(pull(writeManifest(dir, '  artifacts: [registry.example/acme/image:1]\n'), join(dir, 'b.tar'), mirror())).rejects.toThrow(
+      /is a container image/,
+    );
   });
 });

@@ -23,7 +23,10 @@ describe.runIf(ok)('checksum audit reports', () => {
     await seed(up, 'team/app', '1', makeImage({ layers: [await makeLayer({ seed: 'audit-layer', size: 50_000, gzip: true })] }));
     host = await startFileHost({ '/a.bin': a, '/b.bin': b });
     const dir = scratch();
-    const m = writeManifest(dir, `  images:\n    - team/app:1\n  files:\n    - url: ${host.url}/a.bin\n      sha256: ${hex(a)}\n    - url: ${host.url}/b.bin\n      sha256: ${hex(b)}\n`);
+    const m = writeManifest(
+      dir,
+      `  images:\n    - team/app:1\n  files:\n    - url: ${host.url}/a.bin\n      sha256: ${hex(a)}\n    - url: ${host.url}/b.bin\n      sha256: ${hex(b)}\n`,
+    );
     bundle = (await pull(m, join(dir, 'b.tar'), [['docker.io', up.url]])).result.bundle;
   });
   afterAll(async () => {
@@ -45,7 +48,9 @@ describe.runIf(ok)('checksum audit reports', () => {
       computed: `sha256:${hex(a)}`,
       result: 'ok',
     });
-    expect(clean.rows.find((r: { kind: string }) => r.kind === 'image').vouchedBy).toMatch(/^registry docker\.io resolved docker\.io\/team\/app:1 to sha256:/);
+    expect(clean.rows.find((r: { kind: string }) => r.kind === 'image').vouchedBy).toMatch(
+      /^registry docker\.io resolved docker\.io\/team\/app:1 to sha256:/,
+    );
 
     const damaged = join(dir, 'damaged.tar');
     const bytes = readFileSync(bundle);
@@ -54,7 +59,11 @@ describe.runIf(ok)('checksum audit reports', () => {
     const bad = await run(['bundle', 'audit', damaged, '-o', join(dir, 'bad.json')]);
     expect(bad.code).toBe(3);
     const report = JSON.parse(readFileSync(join(dir, 'bad.json'), 'utf8'));
-    expect(report.rows.map((r: { name: string; result: string }) => `${r.result} ${r.name}`)).toEqual(['failed b.bin', 'ok docker.io/team/app:1', 'ok a.bin']);
+    expect(report.rows.map((r: { name: string; result: string }) => `${r.result} ${r.name}`)).toEqual([
+      'failed b.bin',
+      'ok docker.io/team/app:1',
+      'ok a.bin',
+    ]);
     expect(report.rows[0].computed).not.toBe(report.rows[0].expected);
     expect(report.totals).toMatchObject({ failed: 1, ok: 2 });
 
@@ -67,16 +76,40 @@ describe.runIf(ok)('checksum audit reports', () => {
     const down = await startRegistry();
     const dir = scratch();
     try {
-      const pushed = await run(['bundle', 'push', bundle, '--registry', `${down.host}/enclave`, '--plain-http', '--report', join(dir, 'push.json')]);
+      const pushed = await run([
+        'bundle',
+        'push',
+        bundle,
+        '--registry',
+        `${down.host}/enclave`,
+        '--plain-http',
+        '--report',
+        join(dir, 'push.json'),
+      ]);
       expect(pushed.code, pushed.stderr).toBe(0);
       const report = JSON.parse(readFileSync(join(dir, 'push.json'), 'utf8'));
-      expect(report.registry.tags).toEqual([expect.objectContaining({ source: 'docker.io/team/app:1', target: `${down.host}/enclave/team/app:1`, result: 'ok' })]);
+      expect(report.registry.tags).toEqual([
+        expect.objectContaining({ source: 'docker.io/team/app:1', target: `${down.host}/enclave/team/app:1`, result: 'ok' }),
+      ]);
       // Someone moves the tag to another image.
       await seed(down, 'enclave/team/app', '1', makeImage({ layers: [await makeLayer({ seed: 'intruder', size: 1000, gzip: true })] }));
-      const audit = await run(['bundle', 'audit', bundle, '--registry', `${down.host}/enclave`, '--plain-http', '-o', join(dir, 'after.json')]);
+      const audit = await run([
+        'bundle',
+        'audit',
+        bundle,
+        '--registry',
+        `${down.host}/enclave`,
+        '--plain-http',
+        '-o',
+        join(dir, 'after.json'),
+      ]);
       expect(audit.code).toBe(3);
       const after = JSON.parse(readFileSync(join(dir, 'after.json'), 'utf8'));
-      expect(after.rows[0]).toMatchObject({ kind: 'image', result: 'failed', registry: { result: 'failed', expected: report.registry.tags[0].expected } });
+      expect(after.rows[0]).toMatchObject({
+        kind: 'image',
+        result: 'failed',
+        registry: { result: 'failed', expected: report.registry.tags[0].expected },
+      });
       expect(after.rows[0].registry.actual).not.toBe(report.registry.tags[0].expected);
       expect(after.totals).toMatchObject({ registryChecked: 1, registryFailed: 1 });
     } finally {
@@ -101,14 +134,23 @@ describe.runIf(ok)('checksum audit reports', () => {
       page.on('request', (r) => requests.push(r.url()));
       await page.goto(`file://${join(dir, 'r.html')}`);
       expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]); // self-contained
-      const counts = await page.$eval('#summary', (t) => ({ artifacts: Number(t.getAttribute('data-artifacts')), ok: Number(t.getAttribute('data-ok')), failed: Number(t.getAttribute('data-failed')) }));
+      const counts = await page.$eval('#summary', (t) => ({
+        artifacts: Number(t.getAttribute('data-artifacts')),
+        ok: Number(t.getAttribute('data-ok')),
+        failed: Number(t.getAttribute('data-failed')),
+      }));
       expect(counts).toEqual({ artifacts: json.totals.artifacts, ok: json.totals.ok, failed: json.totals.failed });
       expect(await page.textContent('#verdict')).toBe('FAIL');
       const firstRow = await page.$eval('#artifacts tbody tr', (tr) => tr.textContent ?? '');
       expect(firstRow).toContain('FAILED');
       expect(firstRow).toContain('a.bin');
       await page.fill('#filter', 'b.bin');
-      expect(await page.$$eval('#artifacts tbody tr', (trs) => trs.filter((tr) => (tr as unknown as { style: { display: string } }).style.display !== 'none').length)).toBe(1);
+      expect(
+        await page.$$eval(
+          '#artifacts tbody tr',
+          (trs) => trs.filter((tr) => (tr as unknown as { style: { display: string } }).style.display !== 'none').length,
+        ),
+      ).toBe(1);
       expect(await page.textContent('#shown')).toBe('1 of 3 rows');
     } finally {
       await browser.close();

@@ -62,7 +62,15 @@ describe.runIf(ok)('a gzip bomb in an apt index: refused with bounded memory, na
   beforeAll(async () => {
     key = await makeGpgKey('Bomb Archive');
     const repo = scratch('ferry-bomb-repo-');
-    await buildAptRepo(repo, [{ name: 'stable', debs: [{ name: 'app', version: '1.0-1', depends: 'libfoo' }, { name: 'libfoo', version: '1.1-1' }] }]);
+    await buildAptRepo(repo, [
+      {
+        name: 'stable',
+        debs: [
+          { name: 'app', version: '1.0-1', depends: 'libfoo' },
+          { name: 'libfoo', version: '1.1-1' },
+        ],
+      },
+    ]);
     await key.signRelease(join(repo, 'dists/stable/Release'), join(repo, 'dists/stable'));
     host = await startFileHost();
     for (const name of readdirSync(repo, { recursive: true }) as string[]) {
@@ -83,7 +91,8 @@ describe.runIf(ok)('a gzip bomb in an apt index: refused with bounded memory, na
 
   /** The same archive under `/<prefix>`, its Packages.gz a bomb the (re-)signed InRelease vouches for. */
   async function hostileArchive(prefix: string, listPackages: boolean): Promise<string> {
-    for (const [path, body] of [...host.files]) if (path.startsWith('/debian/')) host.files.set(path.replace('/debian/', `/${prefix}/`), body);
+    for (const [path, body] of [...host.files])
+      if (path.startsWith('/debian/')) host.files.set(path.replace('/debian/', `/${prefix}/`), body);
     host.files.set(`/${prefix}/dists/stable/${INDEX}.gz`, bomb);
     host.files.set(`/${prefix}/dists/stable/InRelease`, await signed(key, releaseFor(release, bomb, listPackages)));
     return `${host.url}/${prefix}`;
@@ -101,11 +110,22 @@ describe.runIf(ok)('a gzip bomb in an apt index: refused with bounded memory, na
   });
 
   for (const listPackages of [true, false]) {
-    const cap = () => (listPackages ? `expands past ${realPackages.length} bytes, the size the signed InRelease lists for ${INDEX}` : 'the most ferry reads of an index');
+    const cap = () =>
+      listPackages
+        ? `expands past ${realPackages.length} bytes, the size the signed InRelease lists for ${INDEX}`
+        : 'the most ferry reads of an index';
     it(`pull: the index is refused (exit 3) under ${RSS_BOUND_MIB} MiB RSS (${listPackages ? 'Packages listed' : 'Packages not listed'})`, async () => {
       const dir = scratch();
       const url = await hostileArchive(listPackages ? 'listed' : 'unlisted', listPackages);
-      const r = await runMeasured(['bundle', 'pull', writeManifest(dir, spec(url)), '-o', join(dir, 'b.tar'), '--cache', join(dir, 'cache')]);
+      const r = await runMeasured([
+        'bundle',
+        'pull',
+        writeManifest(dir, spec(url)),
+        '-o',
+        join(dir, 'b.tar'),
+        '--cache',
+        join(dir, 'cache'),
+      ]);
       expect(r.stderr).toContain(`dists/stable/${INDEX}.gz`);
       expect(r.stderr).toContain(cap());
       expect(r.code).toBe(3);

@@ -10,12 +10,22 @@ import { scratch, writeManifest } from './ferry-env.js';
 const ok = requireTools('/usr/bin/time');
 const RSS_BOUND_MIB = 300;
 const HUGE = 700 << 20;
-const MANIFEST = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'0'.repeat(64)}`, size: 2 }, layers: [] }));
+const MANIFEST = Buffer.from(
+  JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'0'.repeat(64)}`, size: 2 },
+    layers: [],
+  }),
+);
 
 /** Every file under `dir`, with its size (to show nothing was left behind). */
 function filesUnder(dir: string): { path: string; size: number }[] {
   if (!existsSync(dir)) return [];
-  return (readdirSync(dir, { recursive: true }) as string[]).map((p) => join(dir, p)).filter((p) => statSync(p).isFile()).map((p) => ({ path: p, size: statSync(p).size }));
+  return (readdirSync(dir, { recursive: true }) as string[])
+    .map((p) => join(dir, p))
+    .filter((p) => statSync(p).isFile())
+    .map((p) => ({ path: p, size: statSync(p).size }));
 }
 
 describe.runIf(ok)('hostile upstreams: every body read into memory has a limit, every request a deadline', () => {
@@ -26,7 +36,20 @@ describe.runIf(ok)('hostile upstreams: every body read into memory has a limit, 
   });
 
   const pullImage = (dir: string, url: string, env: NodeJS.ProcessEnv = {}) =>
-    runMeasured(['bundle', 'pull', writeManifest(dir, '  images:\n    - hostile.test/app:1\n'), '-o', join(dir, 'b.tar'), '--cache', join(dir, 'cache'), '--mirror', `hostile.test=${url}`], { env });
+    runMeasured(
+      [
+        'bundle',
+        'pull',
+        writeManifest(dir, '  images:\n    - hostile.test/app:1\n'),
+        '-o',
+        join(dir, 'b.tar'),
+        '--cache',
+        join(dir, 'cache'),
+        '--mirror',
+        `hostile.test=${url}`,
+      ],
+      { env },
+    );
 
   it(`a 700 MB token response is cut off at its limit: exit 1 under ${RSS_BOUND_MIB} MiB, naming the token URL and the limit`, async () => {
     server = await startHostile((req, res) => {
@@ -62,7 +85,10 @@ describe.runIf(ok)('hostile upstreams: every body read into memory has a limit, 
     const client = new RegistryClient({ endpointFor: () => url });
     try {
       const started = Date.now();
-      await expect(client.listTags('hostile.test', 'app')).rejects.toMatchObject({ code: 'NETWORK_ERROR', message: expect.stringMatching(new RegExp(`${url}/v2/app/tags/list.*larger than the 33554432 bytes`)) });
+      await expect(client.listTags('hostile.test', 'app')).rejects.toMatchObject({
+        code: 'NETWORK_ERROR',
+        message: expect.stringMatching(new RegExp(`${url}/v2/app/tags/list.*larger than the 33554432 bytes`)),
+      });
       expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       await client.close();
@@ -77,7 +103,10 @@ describe.runIf(ok)('hostile upstreams: every body read into memory has a limit, 
     });
     const dir = scratch();
     const manifest = writeManifest(dir, `  files:\n    - url: ${server.url}/endless.bin\n      sha256: ${'ab'.repeat(32)}\n`);
-    const r = await runMeasured(['bundle', 'pull', manifest, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'cache'), '--max-file-size', '64M'], { timeoutMs: 60_000 });
+    const r = await runMeasured(
+      ['bundle', 'pull', manifest, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'cache'), '--max-file-size', '64M'],
+      { timeoutMs: 60_000 },
+    );
     // A limit reached, not damage: its own code and exit 1, naming the URL, the cap and the flag that raises it.
     expect(r.stderr).toContain('TOO_LARGE');
     expect(r.stderr).toContain(`${server.url}/endless.bin`);
@@ -140,7 +169,9 @@ describe.runIf(ok)('hostile upstreams: every body read into memory has a limit, 
 
   it('an image config declared at 10 GiB is refused before it is fetched', async () => {
     const config = { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${'1'.repeat(64)}`, size: 10 * 1024 ** 3 };
-    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config, layers: [] }));
+    const manifest = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config, layers: [] }),
+    );
     const asked: string[] = [];
     server = await startHostile((req, res) => {
       asked.push(`${req.method} ${req.url}`);
@@ -152,7 +183,17 @@ describe.runIf(ok)('hostile upstreams: every body read into memory has a limit, 
       res.end(req.method === 'HEAD' ? undefined : manifest);
     });
     const dir = scratch();
-    const r = await runMeasured(['bundle', 'pull', writeManifest(dir, '  images:\n    - ref: hostile.test/app:1\n      platforms: [linux/amd64]\n'), '-o', join(dir, 'b.tar'), '--cache', join(dir, 'cache'), '--mirror', `hostile.test=${server.url}`]);
+    const r = await runMeasured([
+      'bundle',
+      'pull',
+      writeManifest(dir, '  images:\n    - ref: hostile.test/app:1\n      platforms: [linux/amd64]\n'),
+      '-o',
+      join(dir, 'b.tar'),
+      '--cache',
+      join(dir, 'cache'),
+      '--mirror',
+      `hostile.test=${server.url}`,
+    ]);
     expect(r.stderr).toContain('its image config is declared 10737418240 bytes, more than the 67108864 bytes ferry reads into memory');
     expect(r.code).toBe(1);
     expect(asked.some((a) => a.includes('/blobs/'))).toBe(false);
@@ -167,7 +208,10 @@ describe.runIf(ok)('hostile upstreams: every body read into memory has a limit, 
     });
     const dir = scratch();
     const manifest = writeManifest(dir, `  files:\n    - url: ${server.url}/stall.bin\n      sha256: ${'ab'.repeat(32)}\n`);
-    const r = await runMeasured(['bundle', 'pull', manifest, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'cache')], { env: { FERRY_HTTP_TIMEOUT: '1' }, timeoutMs: 60_000 });
+    const r = await runMeasured(['bundle', 'pull', manifest, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'cache')], {
+      env: { FERRY_HTTP_TIMEOUT: '1' },
+      timeoutMs: 60_000,
+    });
     expect(r.stderr).toContain(`${server.url}/stall.bin`);
     expect(r.code).toBe(1);
     expect(r.seconds).toBeLessThan(30);

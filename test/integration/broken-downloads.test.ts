@@ -37,7 +37,12 @@ describe.runIf(ok)('bundle pull resumes files however their download broke off',
     'eof.bin': seededBytes('broken-eof', (12 << 20) + 777),
     'busy.bin': seededBytes('broken-busy', 12 << 20),
   };
-  const paths = { 'fin.bin': '/fin/fin.bin', 'chunked.bin': '/chunked/chunked.bin', 'eof.bin': '/eof/eof.bin', 'busy.bin': '/busy/busy.bin' };
+  const paths = {
+    'fin.bin': '/fin/fin.bin',
+    'chunked.bin': '/chunked/chunked.bin',
+    'eof.bin': '/eof/eof.bin',
+    'busy.bin': '/busy/busy.bin',
+  };
 
   beforeAll(async () => {
     server = await startFaultyFileServer(dir, files);
@@ -115,10 +120,22 @@ describe.runIf(haveRegistry)('bundle pull resumes a blob cut short by a clean cl
     );
     const manifest = writeManifest(dir, '  images:\n    - acme/app:v1\n');
     const out = join(dir, 'b.tar');
-    const r = await run(['bundle', 'pull', manifest, '-o', out, '--cache', join(dir, 'cache'), '--mirror', `docker.io=${proxy.url}`, '--no-progress']);
+    const r = await run([
+      'bundle',
+      'pull',
+      manifest,
+      '-o',
+      out,
+      '--cache',
+      join(dir, 'cache'),
+      '--mirror',
+      `docker.io=${proxy.url}`,
+      '--no-progress',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const gets = (path: RegExp) => proxy.log.filter((l) => l.method === 'GET' && path.test(l.path)).map((l) => `${l.outcome} ${l.headers.range ?? '-'}`);
+    const gets = (path: RegExp) =>
+      proxy.log.filter((l) => l.method === 'GET' && path.test(l.path)).map((l) => `${l.outcome} ${l.headers.range ?? '-'}`);
     // At the cut, or before it by what undici held for a reader that was behind (see the files' test above).
     const from = Number(/bytes=(\d+)-$/.exec(gets(layer).at(-1) ?? '')?.[1]);
     expect(from).toBeGreaterThan(CUT - UNDICI_HOLDS);

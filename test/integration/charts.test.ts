@@ -42,9 +42,19 @@ function helmArtifact(tgz: Buffer, meta: object): Image {
   const cfg = blob('application/vnd.cncf.helm.config.v1+json', config);
   const layer = blob('application/vnd.cncf.helm.chart.content.v1.tar+gzip', tgz);
   const manifest = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { ...cfg, data: undefined }, layers: [{ ...layer, data: undefined }] }),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { ...cfg, data: undefined },
+      layers: [{ ...layer, data: undefined }],
+    }),
   );
-  return { manifest: blob('application/vnd.oci.image.manifest.v1+json', manifest), config: cfg, layers: [{ ...layer, diffId: '' }], platform: { os: 'linux', architecture: 'amd64' } } as unknown as Image;
+  return {
+    manifest: blob('application/vnd.oci.image.manifest.v1+json', manifest),
+    config: cfg,
+    layers: [{ ...layer, diffId: '' }],
+    platform: { os: 'linux', architecture: 'amd64' },
+  } as unknown as Image;
 }
 
 describe.runIf(ok)('Helm charts', () => {
@@ -61,9 +71,21 @@ describe.runIf(ok)('Helm charts', () => {
       const [, path, tag] = /^[^/]+\/(.+):([^:]+)$/.exec(ref) as RegExpExecArray;
       await seed(up, path as string, tag as string, image);
     }
-    await seed(up, `charts/${KPS}`, '61.3.2_build.1', helmArtifact(oci, { apiVersion: 'v2', name: KPS, version: '61.3.2+build.1', appVersion: 'v0.75.1' }));
+    await seed(
+      up,
+      `charts/${KPS}`,
+      '61.3.2_build.1',
+      helmArtifact(oci, { apiVersion: 'v2', name: KPS, version: '61.3.2+build.1', appVersion: 'v0.75.1' }),
+    );
     host = await startFileHost();
-    const entry = (version: string, tgz: Buffer, url: string) => ({ apiVersion: 'v2', name: KPS, version, appVersion: 'v0.75.1', digest: hex(tgz), urls: [url] });
+    const entry = (version: string, tgz: Buffer, url: string) => ({
+      apiVersion: 'v2',
+      name: KPS,
+      version,
+      appVersion: 'v0.75.1',
+      digest: hex(tgz),
+      urls: [url],
+    });
     host.files.set('/charts/kube-prometheus-stack-61.3.2.tgz', v1);
     host.files.set('/releases/kube-prometheus-stack-61.4.0.tgz', v2);
     host.files.set(
@@ -88,7 +110,8 @@ describe.runIf(ok)('Helm charts', () => {
   });
 
   const mirrors = (): [string, string][] => ['docker.io', 'quay.io', 'registry.k8s.io'].map((r) => [r, up.url]);
-  const chartSpec = (version: string, extra = '') => `  charts:\n    - repo: ${host.url}/charts\n      name: ${KPS}\n      version: "${version}"\n${extra}`;
+  const chartSpec = (version: string, extra = '') =>
+    `  charts:\n    - repo: ${host.url}/charts\n      name: ${KPS}\n      version: "${version}"\n${extra}`;
 
   it('resolves a range to the highest release, checks the .tgz against index.yaml, and pulls the images it uses', async () => {
     const dir = scratch();
@@ -96,19 +119,40 @@ describe.runIf(ok)('Helm charts', () => {
     const lock = JSON.parse(readFileSync(result.lockPath, 'utf8'));
     const c = lock.charts[0];
     expect(c).toMatchObject({ name: KPS, requested: '^61.0.0', version: '61.4.0', sha256: hex(v2), size: v2.length });
-    expect(c.vouchedBy).toEqual({ kind: 'index', indexUrl: `${host.url}/charts/index.yaml`, indexSha256: hex(host.files.get('/charts/index.yaml') as Buffer), url: `${host.url}/releases/kube-prometheus-stack-61.4.0.tgz` });
+    expect(c.vouchedBy).toEqual({
+      kind: 'index',
+      indexUrl: `${host.url}/charts/index.yaml`,
+      indexSha256: hex(host.files.get('/charts/index.yaml') as Buffer),
+      url: `${host.url}/releases/kube-prometheus-stack-61.4.0.tgz`,
+    });
     expect(c.images.map((i: { ref: string }) => i.ref)).toEqual(DEFAULT_IMAGES);
-    expect(c.images.find((i: { ref: string }) => i.ref.includes('alertmanager')).sources).toEqual(['kube-prometheus-stack/values.yaml: alertmanager.alertmanagerSpec.image']);
+    expect(c.images.find((i: { ref: string }) => i.ref.includes('alertmanager')).sources).toEqual([
+      'kube-prometheus-stack/values.yaml: alertmanager.alertmanagerSpec.image',
+    ]);
     expect(lock.images.map((i: { ref: string }) => i.ref)).toEqual(DEFAULT_IMAGES);
-    expect(events.some((e) => e.type === 'info' && e.message.includes('quay.io/prometheus/alertmanager:v0.27.0  ← kube-prometheus-stack/values.yaml: alertmanager.alertmanagerSpec.image'))).toBe(true);
+    expect(
+      events.some(
+        (e) =>
+          e.type === 'info' &&
+          e.message.includes(
+            'quay.io/prometheus/alertmanager:v0.27.0  ← kube-prometheus-stack/values.yaml: alertmanager.alertmanagerSpec.image',
+          ),
+      ),
+    ).toBe(true);
     expect((await verifyBundle(result.bundle)).problems).toEqual([]);
 
     // --lock fetches the same chart and images again, byte for byte; a changed version is a lock mismatch.
-    const again = await pull(writeManifest(dir, chartSpec('^61.0.0')), join(dir, 'again', 'b.tar'), mirrors(), { lockPath: result.lockPath });
+    const again = await pull(writeManifest(dir, chartSpec('^61.0.0')), join(dir, 'again', 'b.tar'), mirrors(), {
+      lockPath: result.lockPath,
+    });
     expect(readFileSync(again.result.bundle).equals(readFileSync(result.bundle))).toBe(true);
-    await expect(pull(writeManifest(scratch(), chartSpec('61.3.2')), join(dir, 'x.tar'), mirrors(), { lockPath: result.lockPath })).rejects.toMatchObject({
+    await expect(
+      pull(writeManifest(scratch(), chartSpec('61.3.2')), join(dir, 'x.tar'), mirrors(), { lockPath: result.lockPath }),
+    ).rejects.toMatchObject({
       code: 'LOCK_MISMATCH',
-      message: expect.stringContaining(`chart ${KPS} from ${host.url}/charts: version changed: the manifest says 61.3.2, the lock says ^61.0.0`),
+      message: expect.stringContaining(
+        `chart ${KPS} from ${host.url}/charts: version changed: the manifest says 61.3.2, the lock says ^61.0.0`,
+      ),
     });
   });
 
@@ -116,7 +160,13 @@ describe.runIf(ok)('Helm charts', () => {
     const dir = scratch();
     writeFileSync(join(dir, 'monitoring-values.yaml'), 'grafana:\n  enabled: false\n');
     const { result } = await pull(
-      writeManifest(dir, chartSpec('61.3.2', '      values: [monitoring-values.yaml]\n      extraImages: [docker.io/library/busybox:1.36]\n      excludeImages: ["registry.k8s.io/*"]\n')),
+      writeManifest(
+        dir,
+        chartSpec(
+          '61.3.2',
+          '      values: [monitoring-values.yaml]\n      extraImages: [docker.io/library/busybox:1.36]\n      excludeImages: ["registry.k8s.io/*"]\n',
+        ),
+      ),
       join(dir, 'b.tar'),
       mirrors(),
     );
@@ -147,28 +197,50 @@ describe.runIf(ok)('Helm charts', () => {
       host.files.set('/charts/kube-prometheus-stack-61.3.2.tgz', good);
     }
     const dir = scratch();
-    await expect(pull(writeManifest(dir, chartSpec('~60.1')), join(dir, 'b.tar'), mirrors())).rejects.toMatchObject({ code: 'CHART_VERSION_MISSING' });
+    await expect(pull(writeManifest(dir, chartSpec('~60.1')), join(dir, 'b.tar'), mirrors())).rejects.toMatchObject({
+      code: 'CHART_VERSION_MISSING',
+    });
     // An image the chart names that does not exist upstream: the error says which chart and where.
     writeFileSync(join(dir, 'v.yaml'), 'alertmanager:\n  alertmanagerSpec:\n    image:\n      tag: v9.9.9\n');
-    await expect(pull(writeManifest(dir, chartSpec('61.3.2', '      values: [v.yaml]\n')), join(dir, 'c.tar'), mirrors())).rejects.toMatchObject({
-      message: expect.stringContaining(`found in chart ${KPS} 61.3.2 (kube-prometheus-stack/values.yaml: alertmanager.alertmanagerSpec.image); fix it with extraImages or drop it with excludeImages`),
+    await expect(
+      pull(writeManifest(dir, chartSpec('61.3.2', '      values: [v.yaml]\n')), join(dir, 'c.tar'), mirrors()),
+    ).rejects.toMatchObject({
+      message: expect.stringContaining(
+        `found in chart ${KPS} 61.3.2 (kube-prometheus-stack/values.yaml: alertmanager.alertmanagerSpec.image); fix it with extraImages or drop it with excludeImages`,
+      ),
     });
   });
 
   it('from an OCI registry (+ in the version is _ in the tag); pushed charts read back byte-identical; staged as a chart repository', async () => {
     const dir = scratch();
-    const manifest = writeManifest(dir, `  charts:\n    - repo: oci://${up.host}/charts\n      name: ${KPS}\n      version: 61.3.2+build.1\n      images: false\n${chartSpec('61.4.0', '      images: false\n').replace('  charts:\n', '')}`);
+    const manifest = writeManifest(
+      dir,
+      `  charts:\n    - repo: oci://${up.host}/charts\n      name: ${KPS}\n      version: 61.3.2+build.1\n      images: false\n${chartSpec('61.4.0', '      images: false\n').replace('  charts:\n', '')}`,
+    );
     const { result } = await pull(manifest, join(dir, 'b.tar'), mirrors(), { client: { plainHttp: true } });
     const charts = JSON.parse(readFileSync(result.lockPath, 'utf8')).charts;
-    expect(charts.find((c: { repo: string }) => c.repo.startsWith('oci://')).vouchedBy).toMatchObject({ kind: 'oci', ref: `${up.host}/charts/${KPS}:61.3.2_build.1` });
+    expect(charts.find((c: { repo: string }) => c.repo.startsWith('oci://')).vouchedBy).toMatchObject({
+      kind: 'oci',
+      ref: `${up.host}/charts/${KPS}:61.3.2_build.1`,
+    });
 
     const down = await startRegistry();
     try {
       const client = new RegistryClient({ plainHttp: true });
-      const pushed = await pushBundle({ bundlePath: result.bundle, target: parsePushTarget(`${down.host}/enclave`), client }).finally(() => client.close());
-      expect(pushed.images.map((i) => i.target).sort()).toEqual([`${down.host}/enclave/charts/${KPS}:61.3.2_build.1`, `${down.host}/enclave/charts/${KPS}:61.4.0`]);
-      for (const [tag, upstream] of [['61.4.0', v2], ['61.3.2_build.1', oci]] as const) {
-        const raw = JSON.parse((await sh('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${down.host}/enclave/charts/${KPS}:${tag}`])).stdout);
+      const pushed = await pushBundle({ bundlePath: result.bundle, target: parsePushTarget(`${down.host}/enclave`), client }).finally(() =>
+        client.close(),
+      );
+      expect(pushed.images.map((i) => i.target).sort()).toEqual([
+        `${down.host}/enclave/charts/${KPS}:61.3.2_build.1`,
+        `${down.host}/enclave/charts/${KPS}:61.4.0`,
+      ]);
+      for (const [tag, upstream] of [
+        ['61.4.0', v2],
+        ['61.3.2_build.1', oci],
+      ] as const) {
+        const raw = JSON.parse(
+          (await sh('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${down.host}/enclave/charts/${KPS}:${tag}`])).stdout,
+        );
         expect(raw.config.mediaType).toBe('application/vnd.cncf.helm.config.v1+json');
         expect(raw.layers.map((l: { mediaType: string }) => l.mediaType)).toEqual(['application/vnd.cncf.helm.chart.content.v1.tar+gzip']);
         const blob = Buffer.from(await (await fetch(`${down.url}/v2/enclave/charts/${KPS}/blobs/${raw.layers[0].digest}`)).arrayBuffer());
@@ -193,7 +265,9 @@ describe.runIf(ok)('Helm charts', () => {
   it('ferry chart images prints the list and where each image came from, without writing a bundle', async () => {
     const r = await run(['--no-progress', 'chart', 'images', `${host.url}/charts`, KPS, '61.3.2']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('quay.io/prometheus/alertmanager:v0.27.0\n    from kube-prometheus-stack/values.yaml: alertmanager.alertmanagerSpec.image');
+    expect(r.stdout).toContain(
+      'quay.io/prometheus/alertmanager:v0.27.0\n    from kube-prometheus-stack/values.yaml: alertmanager.alertmanagerSpec.image',
+    );
     const [header, ...rest] = r.stdout.trim().split('\n');
     expect(header).toBe(`${KPS} 61.3.2 (9 images; sha256 ${hex(v1)})`);
     expect(rest.filter((l) => !l.startsWith(' '))).toEqual(DEFAULT_IMAGES);

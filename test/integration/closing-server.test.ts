@@ -26,7 +26,9 @@ describe.runIf(ok)('a mirror that closes the connection after each response', ()
     mkdirSync(join(dir, 'www'));
     writeFileSync(join(dir, 'www', 'big.bin'), body);
     const port = await freePort();
-    trackChild(spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', join(dir, 'www')], { stdio: 'ignore' }));
+    trackChild(
+      spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', join(dir, 'www')], { stdio: 'ignore' }),
+    );
     url = `http://127.0.0.1:${port}/big.bin`;
     for (let i = 0; i < 50; i++) {
       if ((await fetch(url, { method: 'HEAD' }).catch(() => undefined))?.ok) return;

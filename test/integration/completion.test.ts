@@ -29,7 +29,9 @@ describe.runIf(ok)('ferry completion bash|zsh|fish', () => {
     expect(bashComplete(['ferry', 'bundle', 'p'])).toEqual(['pull', 'push']);
     expect(bashComplete(['ferry', ''])).toEqual(['bundle', 'chart', 'key', 'registry', 'version', 'completion']);
     const pullFlags = bashComplete(['ferry', 'bundle', 'pull', '-']);
-    expect(pullFlags).toEqual(expect.arrayContaining(['-o', '--output', '--lock', '--platform', '--json', '--no-progress', '-v', '--verbose', '--debug', '--help']));
+    expect(pullFlags).toEqual(
+      expect.arrayContaining(['-o', '--output', '--lock', '--platform', '--json', '--no-progress', '-v', '--verbose', '--debug', '--help']),
+    );
     expect(pullFlags).not.toContain('--registry');
     expect(bashComplete(['ferry', 'bundle', 'push', '--re'])).toEqual(['--registry', '--require-signature', '--report']);
     expect(bashComplete(['ferry', 'completion', ''])).toEqual(['bash', 'zsh', 'fish']);
@@ -44,7 +46,14 @@ describe.runIf(ok)('ferry completion bash|zsh|fish', () => {
     const dir = scratch();
     writeFileSync(join(dir, 'bundle.yaml'), '');
     const inDir = (words: string[]) =>
-      execFileSync('bash', ['-c', `source <(${ferry} completion bash); COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _ferry; printf '%s\\n' "\${COMPREPLY[@]}"`], { encoding: 'utf8', cwd: dir }).trim();
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `source <(${ferry} completion bash); COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _ferry; printf '%s\\n' "\${COMPREPLY[@]}"`,
+        ],
+        { encoding: 'utf8', cwd: dir },
+      ).trim();
     expect(inDir(['ferry', 'bundle', 'pull', 'bun'])).toBe('bundle.yaml');
     expect(inDir(['ferry', 'bundle', 'pull', 'x', '--lock', 'bun'])).toBe('bundle.yaml');
     expect(inDir(['ferry', 'bundle', 'pull', 'x', '--concurrency', ''])).toBe('');
@@ -78,8 +87,16 @@ describe.runIf(ok)('ferry completion bash|zsh|fish', () => {
     writeFileSync(file, execFileSync(ferry, ['completion', 'zsh'], { encoding: 'utf8' }));
     execFileSync('zsh', ['-n', file]);
     // Outside the completion system: _describe and compadd stand-ins print what they are handed.
-    const out = execFileSync('zsh', ['-f', '-c', `compdef() {}; source ${file}; _describe() { local n=\${@[-1]}; print -l -- \${(P)n} }; compadd() { print -l -- "$@" }
-words=(ferry bundle p); CURRENT=3; _ferry; print -- ---; words=(ferry completion ''); CURRENT=3; _ferry`], { encoding: 'utf8' });
+    const out = execFileSync(
+      'zsh',
+      [
+        '-f',
+        '-c',
+        `compdef() {}; source ${file}; _describe() { local n=\${@[-1]}; print -l -- \${(P)n} }; compadd() { print -l -- "$@" }
+words=(ferry bundle p); CURRENT=3; _ferry; print -- ---; words=(ferry completion ''); CURRENT=3; _ferry`,
+      ],
+      { encoding: 'utf8' },
+    );
     const [subs, shells] = out.split('---\n');
     expect(subs).toMatch(/^pull:resolve a bundle manifest/m);
     expect(subs).toMatch(/^push:push the bundle/m);
@@ -89,7 +106,10 @@ words=(ferry bundle p); CURRENT=3; _ferry; print -- ---; words=(ferry completion
   it('zsh on a terminal, with the script in $fpath as _ferry: Tab completes commands and lists flags with their descriptions', async () => {
     const dir = scratch();
     writeFileSync(join(dir, '_ferry'), execFileSync(ferry, ['completion', 'zsh'], { encoding: 'utf8' }));
-    writeFileSync(join(dir, '.zshrc'), `PROMPT='zsh> '\nPATH=${join(process.cwd(), 'bin')}:$PATH\nfpath=(${dir} $fpath)\nautoload -U compinit && compinit -u -D\n`);
+    writeFileSync(
+      join(dir, '.zshrc'),
+      `PROMPT='zsh> '\nPATH=${join(process.cwd(), 'bin')}:$PATH\nfpath=(${dir} $fpath)\nautoload -U compinit && compinit -u -D\n`,
+    );
     const pty = openPty('zsh -i', { cwd: dir, env: { ZDOTDIR: dir } });
     try {
       await pty.waitFor(/^zsh> $/m);
@@ -110,9 +130,18 @@ words=(ferry bundle p); CURRENT=3; _ferry; print -- ---; words=(ferry completion
     const file = join(dir, 'ferry.fish');
     writeFileSync(file, execFileSync(ferry, ['completion', 'fish'], { encoding: 'utf8' }));
     execFileSync('fish', ['-n', file]);
-    const out = execFileSync('fish', ['-c', `source ${file}; complete -C 'ferry bundle p'; echo ---; complete -C 'ferry bundle push --reg'`], { encoding: 'utf8' });
+    const out = execFileSync(
+      'fish',
+      ['-c', `source ${file}; complete -C 'ferry bundle p'; echo ---; complete -C 'ferry bundle push --reg'`],
+      { encoding: 'utf8' },
+    );
     const [subs, flags] = out.split('---\n');
-    expect(subs?.split('\n').filter(Boolean).map((l) => l.split('\t')[0])).toEqual(['pull', 'push']);
+    expect(
+      subs
+        ?.split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0]),
+    ).toEqual(['pull', 'push']);
     expect(flags).toMatch(/^--registry\ttarget registry/m);
   });
 

@@ -20,7 +20,11 @@ describe.runIf(ok)('pull, inspect, audit, push and stage count the same bundle t
 
   beforeAll(async () => {
     up = await startRegistry();
-    for (const [repo, s] of [['team/one', 'c1'], ['team/two', 'c2']] as const) await seed(up, repo, '1', makeImage({ layers: [await makeLayer({ seed: s, size: 3000 })] }));
+    for (const [repo, s] of [
+      ['team/one', 'c1'],
+      ['team/two', 'c2'],
+    ] as const)
+      await seed(up, repo, '1', makeImage({ layers: [await makeLayer({ seed: s, size: 3000 })] }));
     files = await startFileHost({ '/a.bin': a, '/b.bin': b });
   });
   afterAll(async () => {
@@ -29,7 +33,10 @@ describe.runIf(ok)('pull, inspect, audit, push and stage count the same bundle t
   });
 
   it('every command says "2 images, 2 files" and --json carries the same counts', async () => {
-    const m = writeManifest(dir, `  images:\n    - team/one:1\n    - team/two:1\n  files:\n    - url: ${files.url}/a.bin\n      sha256: ${sha(a)}\n    - url: ${files.url}/b.bin\n      sha256: ${sha(b)}\n`);
+    const m = writeManifest(
+      dir,
+      `  images:\n    - team/one:1\n    - team/two:1\n  files:\n    - url: ${files.url}/a.bin\n      sha256: ${sha(a)}\n    - url: ${files.url}/b.bin\n      sha256: ${sha(b)}\n`,
+    );
     const expected = { images: 2, charts: 0, files: 2, rke2Files: 0, aptPackages: 0 };
     const pull = ['bundle', 'pull', m, '-o', bundle, '--cache', join(dir, 'cache'), '--mirror', `docker.io=${up.url}`];
     const human = {

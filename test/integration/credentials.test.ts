@@ -21,7 +21,14 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 function sandbox(bin: string) {
   const dir = scratch('ferry-creds-');
   for (const d of ['home', 'run', 'cfg', 'docker']) mkdirSync(join(dir, d));
-  const env = { HOME: join(dir, 'home'), XDG_RUNTIME_DIR: join(dir, 'run'), XDG_CONFIG_HOME: join(dir, 'cfg'), DOCKER_CONFIG: join(dir, 'docker'), REGISTRY_AUTH_FILE: '', PATH: pathWith(bin) };
+  const env = {
+    HOME: join(dir, 'home'),
+    XDG_RUNTIME_DIR: join(dir, 'run'),
+    XDG_CONFIG_HOME: join(dir, 'cfg'),
+    DOCKER_CONFIG: join(dir, 'docker'),
+    REGISTRY_AUTH_FILE: '',
+    PATH: pathWith(bin),
+  };
   const dockerConfig = (value: unknown) => writeFileSync(join(dir, 'docker', 'config.json'), JSON.stringify(value));
   return { dir, env, dockerConfig };
 }
@@ -44,11 +51,19 @@ describe.runIf(ok)('registry credentials: helpers, auth files and `registry logi
 
   const pullIn = async (s: ReturnType<typeof sandbox>, extra: string[] = []) => {
     const m = writeManifest(s.dir, `  images: [${reg.host}/acme/app:v1]\n`);
-    const r = await run(['bundle', 'pull', m, '-o', join(s.dir, 'b.tar'), '--cache', join(s.dir, 'c'), '--plain-http', '--no-progress', ...extra], { env: s.env });
+    const r = await run(
+      ['bundle', 'pull', m, '-o', join(s.dir, 'b.tar'), '--cache', join(s.dir, 'c'), '--plain-http', '--no-progress', ...extra],
+      { env: s.env },
+    );
     return { ...r, bundle: join(s.dir, 'b.tar') };
   };
   const skopeoInspect = async (env: NodeJS.ProcessEnv, ref: string) =>
-    (await execFileAsync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/${ref}`], { env: { ...process.env, ...env }, encoding: 'buffer' })).stdout;
+    (
+      await execFileAsync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/${ref}`], {
+        env: { ...process.env, ...env },
+        encoding: 'buffer',
+      })
+    ).stdout;
   const leaks = (text: string) => [PASSWORD, b64(`${USER}:${PASSWORD}`), SECRET].filter((f) => text.includes(f));
 
   it('credsStore: bundle pull and bundle push go through docker-credential-test, asked with the exact host:port; skopeo reads the push through the same helper', async () => {
@@ -57,7 +72,9 @@ describe.runIf(ok)('registry credentials: helpers, auth files and `registry logi
     const before = helper.calls().length;
     const pulled = await pullIn(s);
     expect(pulled.code, pulled.stderr).toBe(0);
-    const pushed = await run(['bundle', 'push', pulled.bundle, '--registry', `${reg.host}/copy`, '--plain-http', '--no-progress'], { env: s.env });
+    const pushed = await run(['bundle', 'push', pulled.bundle, '--registry', `${reg.host}/copy`, '--plain-http', '--no-progress'], {
+      env: s.env,
+    });
     expect(pushed.code, pushed.stderr).toBe(0);
     expect(pushed.stdout).toContain(`${reg.host}/copy/acme/app:v1`);
     // One helper run per command (answers are kept for the process), each asked about the registry as docker names it.
@@ -74,7 +91,7 @@ describe.runIf(ok)('registry credentials: helpers, auth files and `registry logi
     expect(helper.calls().slice(n)).toEqual([{ action: 'get', input: reg.host }]);
   });
 
-  it('a failing helper and a missing one: one line naming docker-credential-… and the host, the helper\'s output nowhere', async () => {
+  it("a failing helper and a missing one: one line naming docker-credential-… and the host, the helper's output nowhere", async () => {
     for (const [name, why] of [
       ['broken', 'exited with status 1 (its output is not shown: it may hold secrets)'],
       ['absent', 'is not on PATH: install it, or remove credsStore/credHelpers naming it from the config'],
@@ -93,7 +110,7 @@ describe.runIf(ok)('registry credentials: helpers, auth files and `registry logi
     }
   });
 
-  it('REGISTRY_AUTH_FILE and $XDG_RUNTIME_DIR/containers/auth.json (podman\'s files): the pull succeeds with them, and so does skopeo', async () => {
+  it("REGISTRY_AUTH_FILE and $XDG_RUNTIME_DIR/containers/auth.json (podman's files): the pull succeeds with them, and so does skopeo", async () => {
     const entry = { auths: { [reg.host]: { auth: b64(`${USER}:${PASSWORD}`) } } };
     const explicit = sandbox(bin);
     const file = join(explicit.dir, 'my-auth.json');
@@ -119,17 +136,22 @@ describe.runIf(ok)('registry credentials: helpers, auth files and `registry logi
   it('registry login: a wrong password writes nothing; the right one writes config.json (0600) that ferry and skopeo read; logout removes it, other keys stay', async () => {
     const s = sandbox(bin);
     const config = join(s.dir, 'docker', 'config.json');
-    const login = (pw: string, extra: string[] = []) => run(['registry', 'login', `http://${reg.host}`, '-u', USER, '--password-stdin', ...extra], { input: `${pw}\n`, env: s.env });
+    const login = (pw: string, extra: string[] = []) =>
+      run(['registry', 'login', `http://${reg.host}`, '-u', USER, '--password-stdin', ...extra], { input: `${pw}\n`, env: s.env });
 
     const wrong = await login('not-the-password');
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toBe(`ferry: error [AUTH_FAILED]: ${reg.host}: the registry rejected the credentials (HTTP 401); nothing was stored\n`);
+    expect(wrong.stderr).toBe(
+      `ferry: error [AUTH_FAILED]: ${reg.host}: the registry rejected the credentials (HTTP 401); nothing was stored\n`,
+    );
     expect(existsSync(config)).toBe(false);
 
     const right = await login(PASSWORD);
     expect(right.code, right.stderr).toBe(0);
     expect(right.stdout).toBe(`logged in to ${reg.host} as ${USER} (stored in ${config})\n`);
-    expect(right.stderr).toBe(`warning: the password is stored unencrypted (base64) in ${config}: configure a credential helper (credsStore) to keep it elsewhere\n`);
+    expect(right.stderr).toBe(
+      `warning: the password is stored unencrypted (base64) in ${config}: configure a credential helper (credsStore) to keep it elsewhere\n`,
+    );
     expect(statSync(config).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({ auths: { [reg.host]: { auth: b64(`${USER}:${PASSWORD}`) } } });
     expect(leaks(right.stdout + right.stderr + wrong.stdout + wrong.stderr)).toEqual([]);
@@ -138,11 +160,20 @@ describe.runIf(ok)('registry credentials: helpers, auth files and `registry logi
 
     // Keys ferry does not know are kept as they were.
     const current = JSON.parse(readFileSync(config, 'utf8'));
-    s.dockerConfig({ psFormat: 'table {{.ID}}', proxies: { default: { httpProxy: 'http://proxy:3128' } }, ...current, auths: { ...current.auths, 'other.example': { auth: b64('o:o') } } });
+    s.dockerConfig({
+      psFormat: 'table {{.ID}}',
+      proxies: { default: { httpProxy: 'http://proxy:3128' } },
+      ...current,
+      auths: { ...current.auths, 'other.example': { auth: b64('o:o') } },
+    });
     const out = await run(['registry', 'logout', reg.host], { env: s.env });
     expect(out.code).toBe(0);
     expect(out.stdout).toBe(`logged out of ${reg.host} (removed from ${config})\n`);
-    expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({ psFormat: 'table {{.ID}}', proxies: { default: { httpProxy: 'http://proxy:3128' } }, auths: { 'other.example': { auth: b64('o:o') } } });
+    expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({
+      psFormat: 'table {{.ID}}',
+      proxies: { default: { httpProxy: 'http://proxy:3128' } },
+      auths: { 'other.example': { auth: b64('o:o') } },
+    });
     const again = await run(['registry', 'logout', reg.host], { env: s.env });
     expect(again).toMatchObject({ code: 0, stdout: `not logged in to ${reg.host} (nothing stored for it in ${config})\n` });
     const refused = await pullIn(s);
@@ -156,7 +187,10 @@ describe.runIf(ok)('registry credentials: helpers, auth files and `registry logi
     s.env.PATH = pathWith(vault.dir);
     s.dockerConfig({ credsStore: 'vault', currentContext: 'default' });
     const config = join(s.dir, 'docker', 'config.json');
-    const r = await run(['registry', 'login', reg.host, '--plain-http', '--username', USER, '--password-stdin'], { input: `${PASSWORD}\n`, env: s.env });
+    const r = await run(['registry', 'login', reg.host, '--plain-http', '--username', USER, '--password-stdin'], {
+      input: `${PASSWORD}\n`,
+      env: s.env,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(`logged in to ${reg.host} as ${USER} (stored in docker-credential-vault; ${config} records the login)\n`);
     expect(r.stderr).toBe('');
@@ -180,9 +214,14 @@ describe.runIf(ok)('registry login against a registry that asks for no credentia
 
   it('stores the login as docker does, and says it was not checked', async () => {
     const s = sandbox(scratch('ferry-creds-bin-'));
-    const r = await run(['registry', 'login', open.host, '--plain-http', '-u', USER, '--password-stdin'], { input: `${PASSWORD}\n`, env: s.env });
+    const r = await run(['registry', 'login', open.host, '--plain-http', '-u', USER, '--password-stdin'], {
+      input: `${PASSWORD}\n`,
+      env: s.env,
+    });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe(`logged in to ${open.host} as ${USER} (stored in ${join(s.dir, 'docker', 'config.json')}); the registry did not ask for credentials, so they were not checked\n`);
+    expect(r.stdout).toBe(
+      `logged in to ${open.host} as ${USER} (stored in ${join(s.dir, 'docker', 'config.json')}); the registry did not ask for credentials, so they were not checked\n`,
+    );
   });
 });
 
@@ -191,7 +230,9 @@ describe.runIf(ok)('registry login against a Bearer token registry', () => {
   let reg: TestRegistry;
   beforeAll(async () => {
     tokens = await startTokenServer({ username: USER, password: PASSWORD });
-    reg = await startRegistry({ token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, certPath: tokens.certPath } });
+    reg = await startRegistry({
+      token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, certPath: tokens.certPath },
+    });
   });
   afterAll(async () => {
     await reg?.stop();
@@ -203,9 +244,14 @@ describe.runIf(ok)('registry login against a Bearer token registry', () => {
     const config = join(s.dir, 'docker', 'config.json');
     const wrong = await run(['registry', 'login', `http://${reg.host}`, '-u', USER, '--password-stdin'], { input: 'wrong\n', env: s.env });
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(/^ferry: error \[AUTH_FAILED\]: token request to http:\/\/127\.0\.0\.1:\d+\/token for registry failed: HTTP 401; nothing was stored\n$/);
+    expect(wrong.stderr).toMatch(
+      /^ferry: error \[AUTH_FAILED\]: token request to http:\/\/127\.0\.0\.1:\d+\/token for registry failed: HTTP 401; nothing was stored\n$/,
+    );
     expect(existsSync(config)).toBe(false);
-    const right = await run(['registry', 'login', `http://${reg.host}`, '-u', USER, '--password-stdin'], { input: `${PASSWORD}\n`, env: s.env });
+    const right = await run(['registry', 'login', `http://${reg.host}`, '-u', USER, '--password-stdin'], {
+      input: `${PASSWORD}\n`,
+      env: s.env,
+    });
     expect(right.code, right.stderr).toBe(0);
     expect(tokens.requests.filter((r) => r.user === USER).length).toBe(2);
     expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({ auths: { [reg.host]: { auth: b64(`${USER}:${PASSWORD}`) } } });

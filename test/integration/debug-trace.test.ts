@@ -16,14 +16,24 @@ const PASSWORD = 'pw"with @&/+% é';
 
 /** Every form in which a secret could leak into text. */
 function forms(secret: string): string[] {
-  return [secret, encodeURIComponent(secret), encodeURI(secret), JSON.stringify(secret).slice(1, -1), Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('base64url')];
+  return [
+    secret,
+    encodeURIComponent(secret),
+    encodeURI(secret),
+    JSON.stringify(secret).slice(1, -1),
+    Buffer.from(secret).toString('base64'),
+    Buffer.from(secret).toString('base64url'),
+  ];
 }
 const leaks = (text: string, secrets: string[]) => secrets.flatMap(forms).filter((f) => text.includes(f));
 
 function dockerConfig(dir: string, host: string): string {
   const d = join(dir, 'docker');
   mkdirSync(d);
-  writeFileSync(join(d, 'config.json'), JSON.stringify({ auths: { [`http://${host}`]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString('base64') } } }));
+  writeFileSync(
+    join(d, 'config.json'),
+    JSON.stringify({ auths: { [`http://${host}`]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString('base64') } } }),
+  );
   return d;
 }
 
@@ -32,8 +42,13 @@ async function pullAndPush(reg: TestRegistry, image: Image) {
   const dir = scratch();
   const m = writeManifest(dir, `  images: [${reg.host}/acme/app:v1]\n`);
   const bundle = join(dir, 'b.tar');
-  const pulled = await run(['bundle', 'pull', m, '-o', bundle, '--cache', join(dir, 'c'), '--plain-http', '--debug', '--json'], { env: { DOCKER_CONFIG: dockerConfig(dir, reg.host) } });
-  const pushed = await run(['bundle', 'push', bundle, '--registry', `${reg.host}/copy`, '--plain-http', '--username', USER, '--password-stdin', '--debug'], { input: `${PASSWORD}\n`, env: { DOCKER_CONFIG: join(dir, 'none') } });
+  const pulled = await run(['bundle', 'pull', m, '-o', bundle, '--cache', join(dir, 'c'), '--plain-http', '--debug', '--json'], {
+    env: { DOCKER_CONFIG: dockerConfig(dir, reg.host) },
+  });
+  const pushed = await run(
+    ['bundle', 'push', bundle, '--registry', `${reg.host}/copy`, '--plain-http', '--username', USER, '--password-stdin', '--debug'],
+    { input: `${PASSWORD}\n`, env: { DOCKER_CONFIG: join(dir, 'none') } },
+  );
   return { pulled, pushed, layer: image.layers[0]?.digest as string };
 }
 
@@ -46,7 +61,9 @@ function expectTrace(pulled: { stderr: string; stdout: string }, pushed: { stder
   expect(JSON.parse(pulled.stdout).ok).toBe(true);
   // Push: the upload with its byte count; the upload URL's state shown masked.
   expect(pushed.stderr).toMatch(new RegExp(`^http: POST http://${h}/v2/copy/acme/app/blobs/uploads/ → 202 in \\d+ ms$`, 'm'));
-  expect(pushed.stderr).toMatch(new RegExp(`^http: PUT http://${h}/v2/copy/acme/app/blobs/uploads/\\S+_state=\\*\\*\\*\\S* → 201 in \\d+ ms, sent \\d+ bytes`, 'm'));
+  expect(pushed.stderr).toMatch(
+    new RegExp(`^http: PUT http://${h}/v2/copy/acme/app/blobs/uploads/\\S+_state=\\*\\*\\*\\S* → 201 in \\d+ ms, sent \\d+ bytes`, 'm'),
+  );
   expect(pushed.stderr).toMatch(new RegExp(`^http: PUT http://${h}/v2/copy/acme/app/manifests/v1 → 201 in \\d+ ms, sent \\d+ bytes`, 'm'));
   expect(pushed.stderr).not.toMatch(/_state=(?!\*\*\*)/);
 }
@@ -77,7 +94,9 @@ describe.runIf(ok)('--debug: an HTTP trace on stderr, credentials never in it', 
     it('without --debug there is no trace', async () => {
       const dir = scratch();
       const m = writeManifest(dir, `  images: [${reg.host}/acme/app:v1]\n`);
-      const r = await run(['bundle', 'pull', m, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'c'), '--plain-http'], { env: { DOCKER_CONFIG: dockerConfig(dir, reg.host) } });
+      const r = await run(['bundle', 'pull', m, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'c'), '--plain-http'], {
+        env: { DOCKER_CONFIG: dockerConfig(dir, reg.host) },
+      });
       expect(r.code).toBe(0);
       expect(r.stderr).not.toMatch(/^http: /m);
     });
@@ -88,11 +107,21 @@ describe.runIf(ok)('--debug: an HTTP trace on stderr, credentials never in it', 
     let reg: TestRegistry;
     beforeAll(async () => {
       tokens = await startTokenServer({ username: USER, password: PASSWORD });
-      reg = await startRegistry({ token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, certPath: tokens.certPath } });
+      reg = await startRegistry({
+        token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, certPath: tokens.certPath },
+      });
       // Seeded by skopeo, doing its own token flow (async: the token server runs in this process).
       const layout = scratch();
       await writeOciLayout(layout, image, 'v1');
-      await promisify(execFile)('skopeo', ['copy', '--preserve-digests', '--dest-tls-verify=false', '--dest-creds', `${USER}:${PASSWORD}`, `oci:${layout}:v1`, `docker://${reg.host}/acme/app:v1`]);
+      await promisify(execFile)('skopeo', [
+        'copy',
+        '--preserve-digests',
+        '--dest-tls-verify=false',
+        '--dest-creds',
+        `${USER}:${PASSWORD}`,
+        `oci:${layout}:v1`,
+        `docker://${reg.host}/acme/app:v1`,
+      ]);
     });
     afterAll(async () => {
       await reg?.stop();
@@ -106,12 +135,18 @@ describe.runIf(ok)('--debug: an HTTP trace on stderr, credentials never in it', 
       expect(pushed.code, pushed.stderr).toBe(0);
       expectTrace(pulled, pushed, reg.host, layer);
       const realm = tokens.realm.replace(/\./g, '\\.');
-      expect(pulled.stderr).toMatch(new RegExp(`^http: GET ${realm}\\?service=${tokens.service}&scope=repository:acme/app:pull → 200 in \\d+ ms`, 'm'));
-      expect(pushed.stderr).toMatch(new RegExp(`^http: GET ${realm}\\?service=${tokens.service}&scope=repository:copy/acme/app:pull,push`, 'm'));
+      expect(pulled.stderr).toMatch(
+        new RegExp(`^http: GET ${realm}\\?service=${tokens.service}&scope=repository:acme/app:pull → 200 in \\d+ ms`, 'm'),
+      );
+      expect(pushed.stderr).toMatch(
+        new RegExp(`^http: GET ${realm}\\?service=${tokens.service}&scope=repository:copy/acme/app:pull,push`, 'm'),
+      );
       const handedToFerry = tokens.issued.slice(before);
       expect(handedToFerry.length).toBeGreaterThan(1);
       const signatures = handedToFerry.map((t) => t.split('.')[2] as string);
-      expect(leaks(pulled.stderr + pulled.stdout + pushed.stderr, [PASSWORD, `${USER}:${PASSWORD}`, ...handedToFerry, ...signatures])).toEqual([]);
+      expect(
+        leaks(pulled.stderr + pulled.stdout + pushed.stderr, [PASSWORD, `${USER}:${PASSWORD}`, ...handedToFerry, ...signatures]),
+      ).toEqual([]);
     });
   });
 });

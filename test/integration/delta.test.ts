@@ -33,7 +33,12 @@ describe.runIf(ok)('delta bundles against what the enclave has', () => {
     v2 = makeImage({ layers: [baseLayer, topLayer2], label: 'v2' });
     await seed(up, 'team/app', '1', v1);
     await seed(up, 'team/app', '2', v2);
-    await seed(up, 'team/tools', '1', makeImage({ layers: [await makeLayer({ seed: 'delta-tools', size: 1 << 20, gzip: true })], label: 'tools' }));
+    await seed(
+      up,
+      'team/tools',
+      '1',
+      makeImage({ layers: [await makeLayer({ seed: 'delta-tools', size: 1 << 20, gzip: true })], label: 'tools' }),
+    );
     dir = scratch();
     full1 = (await pull(manifest('1'), join(dir, 'full1', 'b.tar'), [['docker.io', up.url]])).result.bundle;
     full2 = (await pull(manifest('2'), join(dir, 'full2', 'b.tar'), [['docker.io', up.url]])).result.bundle;
@@ -72,10 +77,22 @@ describe.runIf(ok)('delta bundles against what the enclave has', () => {
     expect(d.removed.map((c) => c.name)).toEqual(['docker.io/team/app:1']);
     expect(d.bytesToCarry).toBeLessThan(top2.size + 10_000);
 
-    const pushed = await run(['bundle', 'push', delta.result.bundle, '--registry', enclave.host, '--plain-http', '--report', join(dir, 'delta-push.json')]);
+    const pushed = await run([
+      'bundle',
+      'push',
+      delta.result.bundle,
+      '--registry',
+      enclave.host,
+      '--plain-http',
+      '--report',
+      join(dir, 'delta-push.json'),
+    ]);
     expect(pushed.code, pushed.stderr).toBe(0);
     const report = JSON.parse(readFileSync(join(dir, 'delta-push.json'), 'utf8'));
-    expect(report.registry.tags.map((t: { target: string; result: string }) => `${t.result} ${t.target}`).sort()).toEqual([`ok ${enclave.host}/team/app:2`, `ok ${enclave.host}/team/tools:1`]);
+    expect(report.registry.tags.map((t: { target: string; result: string }) => `${t.result} ${t.target}`).sort()).toEqual([
+      `ok ${enclave.host}/team/app:2`,
+      `ok ${enclave.host}/team/tools:1`,
+    ]);
     expect(report.registry.tags.find((t: { target: string }) => t.target.endsWith('app:2')).expected).toBe(v2.manifest.digest);
     // The audit of a delta passes: left-out content is said to be left out, not reported missing.
     expect(report.totals).toMatchObject({ failed: 0, problems: 0 });
@@ -100,9 +117,16 @@ describe.runIf(ok)('delta bundles against what the enclave has', () => {
   });
 
   it('a delta against the last lock leaves out the same base layer', async () => {
-    const delta = await pull(manifest('2'), join(dir, 'delta-lock', 'b.tar'), [['docker.io', up.url]], { sincePath: join(dir, 'full1', 'b.tar.lock.json') });
+    const delta = await pull(manifest('2'), join(dir, 'delta-lock', 'b.tar'), [['docker.io', up.url]], {
+      sincePath: join(dir, 'full1', 'b.tar.lock.json'),
+    });
     expect(statSync(delta.result.bundle).size).toBeLessThan(top2.size + 200_000);
-    const meta = JSON.parse(readFileSync(delta.result.bundle).subarray(0, 64 * 1024).toString('latin1').match(/\{\s*"formatVersion"[\s\S]*?\n\}\n/)?.[0] ?? '{}');
+    const meta = JSON.parse(
+      readFileSync(delta.result.bundle)
+        .subarray(0, 64 * 1024)
+        .toString('latin1')
+        .match(/\{\s*"formatVersion"[\s\S]*?\n\}\n/)?.[0] ?? '{}',
+    );
     expect(meta.delta.base).toMatchObject({ kind: 'lock', file: 'b.tar.lock.json' });
     expect(meta.delta.omitted.map((o: { digest: string }) => o.digest)).toContain(base.digest);
   });

@@ -48,14 +48,19 @@ describe('file-system errors name the code, the errno and the path', () => {
   it('a read-only file system: EROFS with the path, also when the output directory does not exist yet (was ENOENT)', async () => {
     const ro = join(dir, 'ro');
     unmount.push(mountTmpfs(ro, 'ro,size=1m'));
-    for (const [out, path] of [[join(ro, 'b.tar'), join(ro, 'b.tar')], [join(ro, 'sub', 'b.tar'), join(ro, 'sub')]]) {
+    for (const [out, path] of [
+      [join(ro, 'b.tar'), join(ro, 'b.tar')],
+      [join(ro, 'sub', 'b.tar'), join(ro, 'sub')],
+    ]) {
       const r = await pullJson(out as string);
       expect(r.code).toBe(1);
       expect(r.result.error).toMatchObject({ code: 'IO_ERROR', details: { errno: 'EROFS', path } });
       expect(r.result.error.message).toContain(`${path}: the file system is read-only`);
     }
     const text = await run(['bundle', 'pull', manifest, '-o', join(ro, 'b.tar'), '--cache', join(dir, 'cache'), '--no-progress']);
-    expect(text.stderr).toBe(`ferry: error [IO_ERROR]: cannot create ${join(ro, 'b.tar')}: the file system is read-only: write to a writable directory (EROFS)\n`);
+    expect(text.stderr).toBe(
+      `ferry: error [IO_ERROR]: cannot create ${join(ro, 'b.tar')}: the file system is read-only: write to a writable directory (EROFS)\n`,
+    );
   });
 
   it('stage into a read-only directory: EROFS naming the directory', async () => {
@@ -64,7 +69,10 @@ describe('file-system errors name the code, the errno and the path', () => {
     unmount.push(mountTmpfs(ro, 'ro,size=1m'));
     const r = await run(['bundle', 'stage', result.bundle, '--dir', ro, '--json']);
     expect(r.code).toBe(1);
-    expect((JSON.parse(r.stdout) as JsonError).error).toMatchObject({ code: 'IO_ERROR', details: { errno: 'EROFS', path: join(ro, 'files') } });
+    expect((JSON.parse(r.stdout) as JsonError).error).toMatchObject({
+      code: 'IO_ERROR',
+      details: { errno: 'EROFS', path: join(ro, 'files') },
+    });
   });
 
   it('a full disk under the bundle: ENOSPC with the path, and nothing left there (no temporary file, no lock)', async () => {
@@ -100,9 +108,15 @@ describe('file-system errors name the code, the errno and the path', () => {
     const cache = join(dir, 'nobody-cache');
     mkdirSync(cache, { mode: 0o777 });
     chmodSync(cache, 0o777);
-    const child = spawnFerry(['bundle', 'pull', manifest, '-o', join(locked, 'b.tar'), '--cache', cache, '--json'], { uid: 65534, env: { HOME: cache } });
+    const child = spawnFerry(['bundle', 'pull', manifest, '-o', join(locked, 'b.tar'), '--cache', cache, '--json'], {
+      uid: 65534,
+      env: { HOME: cache },
+    });
     const exit = await child.exited;
     expect(exit.code, child.stderr()).toBe(1);
-    expect((JSON.parse(child.stdout()) as JsonError).error).toMatchObject({ code: 'IO_ERROR', details: { errno: 'EACCES', path: join(locked, 'b.tar') } });
+    expect((JSON.parse(child.stdout()) as JsonError).error).toMatchObject({
+      code: 'IO_ERROR',
+      details: { errno: 'EACCES', path: join(locked, 'b.tar') },
+    });
   });
 });

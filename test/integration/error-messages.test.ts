@@ -15,15 +15,39 @@ const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.starts
 describe('usage errors and files that are no bundle, from bin/ferry', () => {
   it('a usage error is one line naming the help of the command typed, not the whole help; JSON with --json', async () => {
     for (const [args, line] of [
-      [['bundle', 'push', 'b.tar', '--registry', 'r:1', '--bogus'], "ferry: error [USAGE]: unknown option '--bogus'; see 'ferry bundle push --help'"],
+      [
+        ['bundle', 'push', 'b.tar', '--registry', 'r:1', '--bogus'],
+        "ferry: error [USAGE]: unknown option '--bogus'; see 'ferry bundle push --help'",
+      ],
       [['bundle', 'verify'], "ferry: error [USAGE]: missing required argument 'bundle'; see 'ferry bundle verify --help'"],
-      [['bundle', 'pull', 'm.yaml', '-o', 'b.tar', '--concurrency', 'many'], "ferry: error [USAGE]: option '--concurrency <n>' argument 'many' is invalid. expected a whole number of at least 1; see 'ferry bundle pull --help'"],
-      [['bundle', 'push', 'b.tar', '--registry', 'oci://r:1'], `ferry: error [USAGE]: --registry "oci://r:1": oci:// is not a registry scheme: give HOST[:PORT][/PREFIX], http://HOST for plain HTTP or https://HOST for TLS; see 'ferry bundle push --help'`],
-      [['bundle', 'push', 'b.tar', '--registry', 'r:1', '--username', 'u'], `ferry: error [USAGE]: --username u has no password: pipe it in with --password-stdin (echo "$PASSWORD" | ferry … --username u --password-stdin); see 'ferry bundle push --help'`],
-      [['registry', 'inventory', '--registry', 'ftp://r', '-o', 'i.json'], `ferry: error [USAGE]: --registry "ftp://r": ftp:// is not a registry scheme: give HOST[:PORT][/PREFIX], http://HOST for plain HTTP or https://HOST for TLS; see 'ferry registry inventory --help'`],
-      [['bundle', 'audit', 'b.tar', '-o', 'r.json', '--registry', 'docker://r'], `ferry: error [USAGE]: --registry "docker://r": docker:// is not a registry scheme: give HOST[:PORT][/PREFIX], http://HOST for plain HTTP or https://HOST for TLS; see 'ferry bundle audit --help'`],
-      [['bundle', 'stage', 'b.tar', '--dir', 'd', '--registry', 'https://r:1', '--plain-http'], "ferry: error [USAGE]: --registry https://r:1 asks for TLS and --plain-http for plain HTTP: drop one (http://r:1 means plain HTTP); see 'ferry bundle stage --help'"],
-      [['bundle', 'stage', 'b.tar', '--dir', 'd', '--registry', 'r:1', '--registry-username', 'node'], `ferry: error [USAGE]: --registry-username node has no password: pipe it in with --registry-password-stdin (echo "$PASSWORD" | ferry … --registry-username node --registry-password-stdin); see 'ferry bundle stage --help'`],
+      [
+        ['bundle', 'pull', 'm.yaml', '-o', 'b.tar', '--concurrency', 'many'],
+        "ferry: error [USAGE]: option '--concurrency <n>' argument 'many' is invalid. expected a whole number of at least 1; see 'ferry bundle pull --help'",
+      ],
+      [
+        ['bundle', 'push', 'b.tar', '--registry', 'oci://r:1'],
+        `ferry: error [USAGE]: --registry "oci://r:1": oci:// is not a registry scheme: give HOST[:PORT][/PREFIX], http://HOST for plain HTTP or https://HOST for TLS; see 'ferry bundle push --help'`,
+      ],
+      [
+        ['bundle', 'push', 'b.tar', '--registry', 'r:1', '--username', 'u'],
+        `ferry: error [USAGE]: --username u has no password: pipe it in with --password-stdin (echo "$PASSWORD" | ferry … --username u --password-stdin); see 'ferry bundle push --help'`,
+      ],
+      [
+        ['registry', 'inventory', '--registry', 'ftp://r', '-o', 'i.json'],
+        `ferry: error [USAGE]: --registry "ftp://r": ftp:// is not a registry scheme: give HOST[:PORT][/PREFIX], http://HOST for plain HTTP or https://HOST for TLS; see 'ferry registry inventory --help'`,
+      ],
+      [
+        ['bundle', 'audit', 'b.tar', '-o', 'r.json', '--registry', 'docker://r'],
+        `ferry: error [USAGE]: --registry "docker://r": docker:// is not a registry scheme: give HOST[:PORT][/PREFIX], http://HOST for plain HTTP or https://HOST for TLS; see 'ferry bundle audit --help'`,
+      ],
+      [
+        ['bundle', 'stage', 'b.tar', '--dir', 'd', '--registry', 'https://r:1', '--plain-http'],
+        "ferry: error [USAGE]: --registry https://r:1 asks for TLS and --plain-http for plain HTTP: drop one (http://r:1 means plain HTTP); see 'ferry bundle stage --help'",
+      ],
+      [
+        ['bundle', 'stage', 'b.tar', '--dir', 'd', '--registry', 'r:1', '--registry-username', 'node'],
+        `ferry: error [USAGE]: --registry-username node has no password: pipe it in with --registry-password-stdin (echo "$PASSWORD" | ferry … --registry-username node --registry-password-stdin); see 'ferry bundle stage --help'`,
+      ],
     ] as [string[], string][]) {
       const r = await run(args);
       expect(r.code, args.join(' ')).toBe(2);
@@ -34,7 +58,11 @@ describe('usage errors and files that are no bundle, from bin/ferry', () => {
     expect(j.stderr).toBe('');
     expect(JSON.parse(j.stdout)).toEqual({
       ok: false,
-      error: { code: 'USAGE', message: "required option '--registry <host[:port][/prefix]>' not specified", details: { help: 'ferry bundle push --help' } },
+      error: {
+        code: 'USAGE',
+        message: "required option '--registry <host[:port][/prefix]>' not specified",
+        details: { help: 'ferry bundle push --help' },
+      },
     });
   });
 
@@ -49,17 +77,25 @@ describe('usage errors and files that are no bundle, from bin/ferry', () => {
     const m = await run(['bundle', 'pull', join(dir, 'nope.yaml'), '-o', join(dir, 'b.tar')]);
     const b = await run(['bundle', 'verify', join(dir, 'nope.tar')]);
     expect([m.code, b.code]).toEqual([1, 1]);
-    expect(errorLines(m.stderr)).toEqual([`ferry: error [NOT_FOUND]: bundle manifest ${join(dir, 'nope.yaml')} does not exist: check the path (ENOENT)`]);
-    expect(errorLines(b.stderr)).toEqual([`ferry: error [NOT_FOUND]: bundle ${join(dir, 'nope.tar')} does not exist: check the path (ENOENT)`]);
+    expect(errorLines(m.stderr)).toEqual([
+      `ferry: error [NOT_FOUND]: bundle manifest ${join(dir, 'nope.yaml')} does not exist: check the path (ENOENT)`,
+    ]);
+    expect(errorLines(b.stderr)).toEqual([
+      `ferry: error [NOT_FOUND]: bundle ${join(dir, 'nope.tar')} does not exist: check the path (ENOENT)`,
+    ]);
     writeFileSync(join(dir, 'notes.txt'), 'just some notes\n'.repeat(100));
     execFileSync('tar', ['-cf', join(dir, 'other.tar'), '-C', dir, 'notes.txt']);
     const commands: Record<string, string[]> = { verify: [], inspect: [], push: ['--registry', 'r:1'], stage: ['--dir', join(dir, 's')] };
     for (const [cmd, rest] of Object.entries(commands)) {
       const t = await run(['bundle', cmd, join(dir, 'notes.txt'), ...rest]);
       expect(t.code).toBe(1);
-      expect(errorLines(t.stderr)).toEqual([`ferry: error [BUNDLE_INVALID]: ${join(dir, 'notes.txt')}: not a tar archive (its first 512 bytes are not a tar header): expected a bundle written by 'ferry bundle pull'`]);
+      expect(errorLines(t.stderr)).toEqual([
+        `ferry: error [BUNDLE_INVALID]: ${join(dir, 'notes.txt')}: not a tar archive (its first 512 bytes are not a tar header): expected a bundle written by 'ferry bundle pull'`,
+      ]);
       const o = await run(['bundle', cmd, join(dir, 'other.tar'), ...rest]);
-      expect(errorLines(o.stderr)).toEqual([`ferry: error [BUNDLE_INVALID]: ${join(dir, 'other.tar')}: not a ferry bundle: no ferry-bundle.json (a tar archive of 1 entry, the first "notes.txt"): expected a bundle written by 'ferry bundle pull'`]);
+      expect(errorLines(o.stderr)).toEqual([
+        `ferry: error [BUNDLE_INVALID]: ${join(dir, 'other.tar')}: not a ferry bundle: no ferry-bundle.json (a tar archive of 1 entry, the first "notes.txt"): expected a bundle written by 'ferry bundle pull'`,
+      ]);
       expect(o.stdout + o.stderr).not.toContain('DAMAGED');
     }
   });
@@ -74,7 +110,27 @@ describe.runIf(ok)('registry errors that name the fix, against real registries',
     const dir = scratch('ferry-errmsg-');
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     [plain, tls] = await Promise.all([startRegistry(), startRegistry({ tls: { certPath: cert, keyPath: key } })]);
     await seed(plain, 'team/app', '1', makeImage({ layers: [await makeLayer({ seed: 'errmsg', size: 20_000, gzip: true })] }));
     const m = writeManifest(dir, `  images: [${plain.host}/team/app:1]\n`);
@@ -89,11 +145,15 @@ describe.runIf(ok)('registry errors that name the fix, against real registries',
     const m = writeManifest(dir, `  images: [${plain.host}/team/app:1]\n`);
     const pulled = await run(['bundle', 'pull', m, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'c')]);
     expect(pulled.code).toBe(1);
-    expect(errorLines(pulled.stderr)).toEqual([`ferry: error [NETWORK_ERROR]: the registry at ${plain.host} answered plain HTTP: add --plain-http, or write http://${plain.host} in --registry or --mirror (https://${plain.host}/v2/team/app/manifests/1)`]);
+    expect(errorLines(pulled.stderr)).toEqual([
+      `ferry: error [NETWORK_ERROR]: the registry at ${plain.host} answered plain HTTP: add --plain-http, or write http://${plain.host} in --registry or --mirror (https://${plain.host}/v2/team/app/manifests/1)`,
+    ]);
     expect(pulled.stderr).not.toMatch(/SSL routines|ssl3_get_record/);
     const pushed = await run(['bundle', 'push', bundle, '--registry', `https://${plain.host}/x`, '--no-progress']);
     expect(pushed.code).toBe(1);
-    expect(errorLines(pushed.stderr)[0]).toMatch(new RegExp(`^ferry: error \\[NETWORK_ERROR\\]: the registry at ${plain.host} answered plain HTTP: add --plain-http`));
+    expect(errorLines(pushed.stderr)[0]).toMatch(
+      new RegExp(`^ferry: error \\[NETWORK_ERROR\\]: the registry at ${plain.host} answered plain HTTP: add --plain-http`),
+    );
     const scheme = await run(['bundle', 'push', bundle, '--registry', `http://${plain.host}/x`, '--no-progress', '--json']);
     expect(scheme.code, scheme.stderr).toBe(0);
     expect(JSON.parse(scheme.stdout).images.map((i: { target: string }) => i.target)).toEqual([`${plain.host}/x/team/app:1`]);
@@ -113,26 +173,47 @@ describe.runIf(ok)('registry errors that name the fix, against real registries',
   it('plain HTTP to a TLS registry: "speaks TLS: drop --plain-http"', async () => {
     const r = await run(['bundle', 'push', bundle, '--registry', tls.host, '--plain-http', '--no-progress']);
     expect(r.code).toBe(1);
-    expect(errorLines(r.stderr)[0]).toMatch(new RegExp(`^ferry: error \\[NETWORK_ERROR\\]: the registry at ${tls.host} speaks TLS, not plain HTTP: drop --plain-http, or write https://${tls.host} in --registry or --mirror`));
+    expect(errorLines(r.stderr)[0]).toMatch(
+      new RegExp(
+        `^ferry: error \\[NETWORK_ERROR\\]: the registry at ${tls.host} speaks TLS, not plain HTTP: drop --plain-http, or write https://${tls.host} in --registry or --mirror`,
+      ),
+    );
   });
 
   it('a registry that is down: nothing answers there, in one line', async () => {
     const host = `127.0.0.1:${await freePort()}`;
     const r = await run(['bundle', 'push', bundle, '--registry', `http://${host}`, '--no-progress'], { env: { FERRY_HTTP_TIMEOUT: '2' } });
     expect(r.code).toBe(1);
-    expect(errorLines(r.stderr)).toEqual([expect.stringMatching(new RegExp(`^ferry: error \\[NETWORK_ERROR\\]: http://${host}/v2/.*: nothing answers at ${host} \\(connection refused\\): check the host and port, and that the server is running \\(5 attempts\\)$`))]);
+    expect(errorLines(r.stderr)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^ferry: error \\[NETWORK_ERROR\\]: http://${host}/v2/.*: nothing answers at ${host} \\(connection refused\\): check the host and port, and that the server is running \\(5 attempts\\)$`,
+        ),
+      ),
+    ]);
   });
 
   it('pull reports every unresolvable image of a manifest at once, each with its URL and reason', async () => {
     const dir = scratch();
-    const m = writeManifest(dir, `  images:\n    - ${plain.host}/team/app:1\n    - ${plain.host}/team/app:2\n    - ${plain.host}/team/gone:1\n`);
+    const m = writeManifest(
+      dir,
+      `  images:\n    - ${plain.host}/team/app:1\n    - ${plain.host}/team/app:2\n    - ${plain.host}/team/gone:1\n`,
+    );
     const r = await run(['bundle', 'pull', m, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'c'), '--plain-http', '--no-progress']);
     expect(r.code).toBe(1);
     const at = r.stderr.indexOf('ferry: error');
     expect(r.stderr.slice(at).split('\n')).toEqual([
       'ferry: error [NOT_FOUND]: 2 of 3 manifest entries could not be resolved, nothing was pulled:',
-      expect.stringMatching(new RegExp(`^  image ${plain.host}/team/app:2 \\(http://${plain.host}/v2/team/app/manifests/2\\): ${plain.host}/team/app:2 not found: HTTP 404 MANIFEST_UNKNOWN`)),
-      expect.stringMatching(new RegExp(`^  image ${plain.host}/team/gone:1 \\(http://${plain.host}/v2/team/gone/manifests/1\\): ${plain.host}/team/gone:1 not found: HTTP 404`)),
+      expect.stringMatching(
+        new RegExp(
+          `^  image ${plain.host}/team/app:2 \\(http://${plain.host}/v2/team/app/manifests/2\\): ${plain.host}/team/app:2 not found: HTTP 404 MANIFEST_UNKNOWN`,
+        ),
+      ),
+      expect.stringMatching(
+        new RegExp(
+          `^  image ${plain.host}/team/gone:1 \\(http://${plain.host}/v2/team/gone/manifests/1\\): ${plain.host}/team/gone:1 not found: HTTP 404`,
+        ),
+      ),
       '',
     ]);
     const j = await run(['--json', 'bundle', 'pull', m, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'c'), '--plain-http']);

@@ -22,7 +22,14 @@ function release(version = '0.1.0'): { dir: string; exe: string; bytes: Buffer; 
   mkdirSync(dir);
   const exe = join(dir, NAME);
   copyFileSync(TRUE, exe);
-  const sbom = Buffer.from(JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.5', metadata: { component: { type: 'application', name: 'ferry', version } }, components: [] }));
+  const sbom = Buffer.from(
+    JSON.stringify({
+      bomFormat: 'CycloneDX',
+      specVersion: '1.5',
+      metadata: { component: { type: 'application', name: 'ferry', version } },
+      components: [],
+    }),
+  );
   writeFileSync(join(dir, `${NAME}.cdx.json`), sbom);
   writeFileSync(join(dir, 'SHA256SUMS'), execFileSync('sha256sum', [NAME, `${NAME}.cdx.json`], { cwd: dir }));
   return { dir, exe, bytes: readFileSync(exe), sbom };
@@ -54,7 +61,9 @@ describe.runIf(ok)('ferry carried in the bundle', () => {
     expect(v.code).toBe(0);
 
     const inspect = JSON.parse((await run(['bundle', 'inspect', result.bundle, '--json'])).stdout);
-    expect(inspect.artifacts).toEqual([expect.objectContaining({ kind: 'ferry', name: NAME, version: '0.1.0', sha256: `sha256:${hex(rel.bytes)}`, source: NAME })]);
+    expect(inspect.artifacts).toEqual([
+      expect.objectContaining({ kind: 'ferry', name: NAME, version: '0.1.0', sha256: `sha256:${hex(rel.bytes)}`, source: NAME }),
+    ]);
     const text = (await run(['bundle', 'inspect', result.bundle])).stdout;
     expect(text).toContain(`ferry ${NAME} 0.1.0`);
     expect(inspect.counts).toEqual({ images: 0, charts: 0, files: 0, rke2Files: 0, aptPackages: 0, ferry: '0.1.0' });
@@ -66,7 +75,15 @@ describe.runIf(ok)('ferry carried in the bundle', () => {
     expect(audit.code).toBe(0);
     const rows = JSON.parse(readFileSync(join(out, 'audit.json'), 'utf8')).rows;
     expect(rows).toEqual([
-      expect.objectContaining({ kind: 'ferry', name: NAME, version: '0.1.0', source: `local file ${NAME}`, expected: `sha256:${hex(rel.bytes)}`, computed: `sha256:${hex(rel.bytes)}`, result: 'ok' }),
+      expect.objectContaining({
+        kind: 'ferry',
+        name: NAME,
+        version: '0.1.0',
+        source: `local file ${NAME}`,
+        expected: `sha256:${hex(rel.bytes)}`,
+        computed: `sha256:${hex(rel.bytes)}`,
+        result: 'ok',
+      }),
     ]);
     expect(rows[0].vouchedBy).toBe(`SHA256SUMS line 1 (list sha256 ${hex(sums)})`);
 
@@ -78,7 +95,9 @@ describe.runIf(ok)('ferry carried in the bundle', () => {
     expect(readFileSync(staged).equals(rel.bytes)).toBe(true);
     expect(statSync(staged).mode & 0o777).toBe(0o755);
     expect(readFileSync(join(stage, 'ferry', `${NAME}.cdx.json`)).equals(rel.sbom)).toBe(true);
-    expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: join(stage, 'ferry'), encoding: 'utf8' })).toBe(`${NAME}: OK\n${NAME}.cdx.json: OK\n`);
+    expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: join(stage, 'ferry'), encoding: 'utf8' })).toBe(
+      `${NAME}: OK\n${NAME}.cdx.json: OK\n`,
+    );
     // It is the real executable, and it runs.
     execFileSync(staged);
   });
@@ -91,7 +110,15 @@ describe.runIf(ok)('ferry carried in the bundle', () => {
     const m = writeManifest(dir, `  ferry:\n    path: release/${NAME}\n`);
     const { result } = await pull(m, join(dir, 'b.tar'), []);
     const lock = JSON.parse(readFileSync(result.lockPath, 'utf8'));
-    expect(lock.ferry).toEqual({ name: NAME, version: '0.1.0', versionFrom: 'file-name', source: NAME, sha256: hex(readFileSync(exe)), size: statSync(exe).size, vouchedBy: { kind: 'local' } });
+    expect(lock.ferry).toEqual({
+      name: NAME,
+      version: '0.1.0',
+      versionFrom: 'file-name',
+      source: NAME,
+      sha256: hex(readFileSync(exe)),
+      size: statSync(exe).size,
+      vouchedBy: { kind: 'local' },
+    });
     expect((await run(['bundle', 'verify', result.bundle])).code).toBe(0);
 
     const again = await pull(m, join(dir, 'again.tar'), [], { lockPath: result.lockPath });
@@ -101,7 +128,9 @@ describe.runIf(ok)('ferry carried in the bundle', () => {
     writeFileSync(other, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
     const err = await pull(m, join(dir, 'other.tar'), [], { lockPath: result.lockPath, withFerry: other }).catch((e) => e);
     expect(err.code).toBe('LOCK_MISMATCH');
-    expect(err.message).toContain(`the lock pins ${NAME} sha256 ${lock.ferry.sha256}, the executable given is ${NAME} sha256 ${hex(readFileSync(other))}`);
+    expect(err.message).toContain(
+      `the lock pins ${NAME} sha256 ${lock.ferry.sha256}, the executable given is ${NAME} sha256 ${hex(readFileSync(other))}`,
+    );
   });
 
   it('spec.ferry: true under plain node says to pass --with-ferry or set spec.ferry.path (exit 2 from the CLI)', async () => {
@@ -122,7 +151,9 @@ describe.runIf(ok)('ferry carried in the bundle', () => {
     writeFileSync(rel.exe, Buffer.concat([rel.bytes, Buffer.from('x')]));
     const r = await run(['bundle', 'pull', m, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'c'), '--with-ferry', rel.exe]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain(`ferry executable ${NAME}: SHA256SUMS line 1 says ${listed}, the file's sha256 is ${hex(readFileSync(rel.exe))}`);
+    expect(r.stderr).toContain(
+      `ferry executable ${NAME}: SHA256SUMS line 1 says ${listed}, the file's sha256 is ${hex(readFileSync(rel.exe))}`,
+    );
     expect(() => statSync(join(dir, 'b.tar'))).toThrow();
   });
 
@@ -150,7 +181,9 @@ describe.runIf(ok)('ferry carried in the bundle', () => {
     writeFileSync(damaged, bytes);
     const v = await run(['bundle', 'verify', damaged]);
     expect(v.code).toBe(3);
-    expect(v.stdout).toContain(`DIGEST_MISMATCH blobs/sha256/${hex(rel.bytes)}: ferry ${NAME}: its bytes in the bundle are missing or do not hash to the sha256 the lock pins`);
+    expect(v.stdout).toContain(
+      `DIGEST_MISMATCH blobs/sha256/${hex(rel.bytes)}: ferry ${NAME}: its bytes in the bundle are missing or do not hash to the sha256 the lock pins`,
+    );
     const stage = scratch();
     expect((await run(['bundle', 'stage', damaged, '--dir', stage])).code).not.toBe(0);
     expect(() => statSync(join(stage, 'ferry', NAME))).toThrow();
@@ -167,7 +200,9 @@ describe.runIf(ok)('ferry carried in the bundle', () => {
     expect(v.code).toBe(3);
     expect(v.stdout).toContain(`ferry ${NAME}: the bundle carries sha256:${hex(evil)}, the lock pins sha256:${hex(rel.bytes)}`);
     const b = new CraftedBundle(result.bundle);
-    const renamed = b.editBlob(entry(b).digest, (m) => (m.layers[1].annotations['org.opencontainers.image.title'] = '../../etc/evil')).write(join(dir, 'renamed.tar'));
+    const renamed = b
+      .editBlob(entry(b).digest, (m) => (m.layers[1].annotations['org.opencontainers.image.title'] = '../../etc/evil'))
+      .write(join(dir, 'renamed.tar'));
     for (const bad of [swapped, renamed]) {
       const stage = scratch();
       const s = await run(['bundle', 'stage', bad, '--dir', stage]);

@@ -33,7 +33,12 @@ export async function pull(
   const events: FerryEvent[] = [];
   const { client: clientOpts, ...pullOpts } = extra;
   const m = new Mirrors(mirrors);
-  const client = new RegistryClient({ endpointFor: (r) => m.endpointFor(r), baseDelayMs: 5, events: (e) => events.push(e), ...(clientOpts ?? {}) });
+  const client = new RegistryClient({
+    endpointFor: (r) => m.endpointFor(r),
+    baseDelayMs: 5,
+    events: (e) => events.push(e),
+    ...(clientOpts ?? {}),
+  });
   try {
     const result = await pullBundle({
       manifestPath,
@@ -50,11 +55,19 @@ export async function pull(
   }
 }
 
-export function run(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export function run(
+  args: string[],
+  opts: { input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile('./bin/ferry', args, { env: { ...process.env, ...(opts.env ?? {}) }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    const child = execFile(
+      './bin/ferry',
+      args,
+      { env: { ...process.env, ...(opts.env ?? {}) }, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
     else child.stdin?.end();
   });

@@ -46,7 +46,13 @@ describe.runIf(ok)('checksummed files', () => {
     const { result } = await pull(writeManifest(dir, files(hex(tool))), join(dir, 'b.tar'), mirrors());
     const lock = JSON.parse(readFileSync(result.lockPath, 'utf8'));
     expect(lock.files).toEqual([
-      { name: 'my-tool.tar.gz', url: 'https://example.org/tool.tar.gz', sha256: hex(tool), size: tool.length, vouchedBy: { kind: 'inline' } },
+      {
+        name: 'my-tool.tar.gz',
+        url: 'https://example.org/tool.tar.gz',
+        sha256: hex(tool),
+        size: tool.length,
+        vouchedBy: { kind: 'inline' },
+      },
       {
         name: 'velero-v1.9.1-linux-amd64.tar.gz',
         url: `${GH}/velero-v1.9.1-linux-amd64.tar.gz`,
@@ -63,7 +69,9 @@ describe.runIf(ok)('checksummed files', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).files.map((f: { name: string }) => f.name)).toEqual(['my-tool.tar.gz', 'velero-v1.9.1-linux-amd64.tar.gz']);
     expect(readFileSync(join(stage, 'files', 'my-tool.tar.gz')).equals(tool)).toBe(true);
-    expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: join(stage, 'files'), encoding: 'utf8' })).toContain('velero-v1.9.1-linux-amd64.tar.gz: OK');
+    expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: join(stage, 'files'), encoding: 'utf8' })).toContain(
+      'velero-v1.9.1-linux-amd64.tar.gz: OK',
+    );
 
     const inspect = JSON.parse((await run(['bundle', 'inspect', result.bundle, '--json'])).stdout);
     expect(inspect.artifacts.map((a: { kind: string; name: string; size: number }) => [a.kind, a.name])).toEqual([
@@ -77,7 +85,9 @@ describe.runIf(ok)('checksummed files', () => {
     const wrong = 'ab'.repeat(32);
     const err = await pull(writeManifest(dir, files(wrong)), join(dir, 'b.tar'), mirrors()).catch((e) => e);
     expect(err.code).toBe('DIGEST_MISMATCH');
-    expect(err.message).toContain('file my-tool.tar.gz (https://example.org/tool.tar.gz, sha256 from inline sha256 pin in the bundle manifest)');
+    expect(err.message).toContain(
+      'file my-tool.tar.gz (https://example.org/tool.tar.gz, sha256 from inline sha256 pin in the bundle manifest)',
+    );
     expect(err.message).toContain(`expected sha256:${wrong}, got sha256:${hex(tool)}`);
     expect(existsSync(join(dir, 'b.tar'))).toBe(false);
     expect(readdirSync(dir).filter((n) => n.startsWith('b.tar'))).toEqual([]);
@@ -86,7 +96,16 @@ describe.runIf(ok)('checksummed files', () => {
   it('refuses a file its checksum list does not name (exit 3 from the CLI)', async () => {
     const dir = scratch();
     const m = writeManifest(dir, `  files:\n    - url: ${GH}/velero-v1.9.1-linux-arm64.tar.gz\n      checksums: ${GH}/CHECKSUM\n`);
-    const r = await run(['bundle', 'pull', m, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'c'), ...mirrors().flatMap(([a, b]) => ['--mirror', `${a}=${b}`])]);
+    const r = await run([
+      'bundle',
+      'pull',
+      m,
+      '-o',
+      join(dir, 'b.tar'),
+      '--cache',
+      join(dir, 'c'),
+      ...mirrors().flatMap(([a, b]) => ['--mirror', `${a}=${b}`]),
+    ]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`velero-v1.9.1-linux-arm64.tar.gz: not listed in checksum file ${GH}/CHECKSUM`);
   });

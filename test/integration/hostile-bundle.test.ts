@@ -50,7 +50,15 @@ describe.runIf(ok)('hostile bundles: the validation gate', () => {
     }
     const tgz = chartTgz('app', { 'Chart.yaml': { apiVersion: 'v2', name: 'app', version: '1.0.0' }, 'values.yaml': {} });
     host.files.set('/charts/app-1.0.0.tgz', tgz);
-    host.files.set('/charts/index.yaml', Buffer.from(stringify({ apiVersion: 'v1', entries: { app: [{ apiVersion: 'v2', name: 'app', version: '1.0.0', digest: hex(tgz), urls: ['app-1.0.0.tgz'] }] } })));
+    host.files.set(
+      '/charts/index.yaml',
+      Buffer.from(
+        stringify({
+          apiVersion: 'v1',
+          entries: { app: [{ apiVersion: 'v2', name: 'app', version: '1.0.0', digest: hex(tgz), urls: ['app-1.0.0.tgz'] }] },
+        }),
+      ),
+    );
     const dir = scratch('ferry-gate-');
     const keyring = join(dir, 'keyring.gpg');
     writeFileSync(keyring, key.publicBinary);
@@ -96,7 +104,9 @@ describe.runIf(ok)('hostile bundles: the validation gate', () => {
     const stage = join(scratch(), 'stage');
     const r = await run(['bundle', 'stage', bundle, '--dir', stage]);
     expect(r.code).toBe(0);
-    expect(readFileSync(join(stage, 'apt', 'dists', 'ferry', 'main', 'binary-amd64', 'Packages'), 'utf8')).toMatch(/^Filename: pool\/main\/hello_2\.10-3_amd64\.deb$/m);
+    expect(readFileSync(join(stage, 'apt', 'dists', 'ferry', 'main', 'binary-amd64', 'Packages'), 'utf8')).toMatch(
+      /^Filename: pool\/main\/hello_2\.10-3_amd64\.deb$/m,
+    );
   });
 
   it('a lock architecture of ../ segments makes stage write nothing, inside or outside --dir (exit 3)', async () => {
@@ -117,7 +127,9 @@ describe.runIf(ok)('hostile bundles: the validation gate', () => {
   });
 
   it('a deb file name with ../ never reaches the staged Filename: line (exit 3, nothing written)', async () => {
-    const { work, path, stage } = craft((b) => b.editJson('ferry.lock.json', (l) => (l.apt[0].debs[0].file = '../../../../../escaped.deb')));
+    const { work, path, stage } = craft((b) =>
+      b.editJson('ferry.lock.json', (l) => (l.apt[0].debs[0].file = '../../../../../escaped.deb')),
+    );
     const before = tree(work);
     const r = await run(['bundle', 'stage', path, '--dir', stage, '--no-verify']);
     expect(r.code).toBe(3);
@@ -133,7 +145,9 @@ describe.runIf(ok)('hostile bundles: the validation gate', () => {
     expect(r.stderr).toMatch(/\[UNSAFE_VALUE\].*"\.\.\/\.\.\/escaped\/app"/);
     expect(r.code).toBe(3);
     // The version annotation is the tag: one that is not SemVer (here with / and ..) is refused the same way.
-    const version = craft((b) => b.editIndexEntry(chart, (d) => (d.annotations['dev.ferry.chart.version'] = '1.0.0/../../../../../escaped2/app/manifests/1')));
+    const version = craft((b) =>
+      b.editIndexEntry(chart, (d) => (d.annotations['dev.ferry.chart.version'] = '1.0.0/../../../../../escaped2/app/manifests/1')),
+    );
     r = await run(['bundle', 'push', version.path, '--registry', `${target.host}/team`, '--plain-http', '--no-verify']);
     expect(r.stderr).toContain('[UNSAFE_VALUE]');
     expect(r.code).toBe(3);
@@ -145,14 +159,22 @@ describe.runIf(ok)('hostile bundles: the validation gate', () => {
     const { work, path, stage } = craft((b) => {
       const d = fileEntry(b);
       b.editBlob(d.digest, (m) => (m.layers[0].annotations['org.opencontainers.image.title'] = evil));
-      b.editIndexEntry((x) => x.annotations['dev.ferry.kind'] === 'file', (e) => {
-        e.annotations['org.opencontainers.image.title'] = evil;
-        e.annotations['org.opencontainers.image.ref.name'] = `file/${evil}`;
-      });
+      b.editIndexEntry(
+        (x) => x.annotations['dev.ferry.kind'] === 'file',
+        (e) => {
+          e.annotations['org.opencontainers.image.title'] = evil;
+          e.annotations['org.opencontainers.image.ref.name'] = `file/${evil}`;
+        },
+      );
       b.editJson('ferry.lock.json', (l) => (l.files[0].name = evil));
     });
     const before = tree(work);
-    for (const cmd of [['stage', path, '--dir', stage], ['stage', path, '--dir', stage, '--no-verify'], ['verify', path], ['inspect', path]]) {
+    for (const cmd of [
+      ['stage', path, '--dir', stage],
+      ['stage', path, '--dir', stage, '--no-verify'],
+      ['verify', path],
+      ['inspect', path],
+    ]) {
       const r = await run(['bundle', ...cmd]);
       expect(r.code).toBe(3);
       expect(r.stdout + r.stderr).toContain('notes.txt\\n0000');
@@ -168,7 +190,11 @@ describe.runIf(ok)('hostile bundles: the validation gate', () => {
       b.editJson('ferry.lock.json', (l) => (l.bundle.name = name));
     };
     const a = craft(named(ansi));
-    for (const cmd of [['inspect', a.path], ['inspect', a.path, '--json'], ['audit', a.path, '-o', join(a.work, 'r.md')]]) {
+    for (const cmd of [
+      ['inspect', a.path],
+      ['inspect', a.path, '--json'],
+      ['audit', a.path, '-o', join(a.work, 'r.md')],
+    ]) {
       const r = await run(['bundle', ...cmd]);
       expect(r.code).toBe(3);
       expect(r.stdout + r.stderr).not.toContain(ESC);
@@ -182,10 +208,14 @@ describe.runIf(ok)('hostile bundles: the validation gate', () => {
   });
 
   it('a layer title that differs from the lock does not stage the file under another name (exit 3)', async () => {
-    const { work, path, stage } = craft((b) => b.editBlob(fileEntry(b).digest, (m) => (m.layers[0].annotations['org.opencontainers.image.title'] = 'other.txt')));
+    const { work, path, stage } = craft((b) =>
+      b.editBlob(fileEntry(b).digest, (m) => (m.layers[0].annotations['org.opencontainers.image.title'] = 'other.txt')),
+    );
     const before = tree(work);
     const r = await run(['bundle', 'stage', path, '--dir', stage]);
-    expect(r.stderr).toMatch(/\[UNSAFE_VALUE\].*layer org\.opencontainers\.image\.title "other\.txt" is not what the lock says \("notes\.txt"\)/);
+    expect(r.stderr).toMatch(
+      /\[UNSAFE_VALUE\].*layer org\.opencontainers\.image\.title "other\.txt" is not what the lock says \("notes\.txt"\)/,
+    );
     expect(r.code).toBe(3);
     expect(added(work, before)).toEqual([]);
     expect((await run(['bundle', 'verify', path])).code).toBe(3);
@@ -196,10 +226,13 @@ describe.runIf(ok)('hostile bundles: the validation gate', () => {
       const d = b.indexEntry((x) => x.annotations['dev.ferry.kind'] === 'chart');
       const m = b.blobJson(d.digest);
       b.editBlob(m.config.digest, (c) => (c.name = '__proto__'));
-      b.editIndexEntry((x) => x.annotations['dev.ferry.kind'] === 'chart', (e) => {
-        e.annotations['org.opencontainers.image.title'] = '__proto__';
-        e.annotations['org.opencontainers.image.ref.name'] = 'charts/__proto__:1.0.0';
-      });
+      b.editIndexEntry(
+        (x) => x.annotations['dev.ferry.kind'] === 'chart',
+        (e) => {
+          e.annotations['org.opencontainers.image.title'] = '__proto__';
+          e.annotations['org.opencontainers.image.ref.name'] = 'charts/__proto__:1.0.0';
+        },
+      );
       b.editJson('ferry.lock.json', (l) => (l.charts[0].name = '__proto__'));
     });
     const before = tree(work);

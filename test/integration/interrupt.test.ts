@@ -34,15 +34,34 @@ describe('SIGINT and SIGTERM end every phase within 2 s (exit 130 / 143, "ferry:
   it('during resolve, against a registry that never answers', async () => {
     const silent = await startSilentServer();
     try {
-      for (const [sig, code, json] of [['SIGINT', 130, false], ['SIGTERM', 143, false], ['SIGTERM', 143, true]] as const) {
+      for (const [sig, code, json] of [
+        ['SIGINT', 130, false],
+        ['SIGTERM', 143, false],
+        ['SIGTERM', 143, true],
+      ] as const) {
         const dir = scratch();
         const m = writeManifest(dir, '  images:\n    - alpine:3.19\n');
-        const child = spawnFerry(['bundle', 'pull', m, '-o', join(dir, 'out', 'b.tar'), '--cache', join(dir, 'cache'), '--mirror', `docker.io=${silent.url}`, json ? '--json' : '--no-progress']);
+        const child = spawnFerry([
+          'bundle',
+          'pull',
+          m,
+          '-o',
+          join(dir, 'out', 'b.tar'),
+          '--cache',
+          join(dir, 'cache'),
+          '--mirror',
+          `docker.io=${silent.url}`,
+          json ? '--json' : '--no-progress',
+        ]);
         const before = silent.connections;
         await until(() => silent.connections > before, 'the resolve request', child);
         const r = await interrupt(child, sig);
         expectInterrupted(r, code);
-        if (json) expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: { code: 'INTERRUPTED', message: 'interrupted by SIGTERM', details: { signal: 'SIGTERM' } } });
+        if (json)
+          expect(JSON.parse(r.stdout)).toEqual({
+            ok: false,
+            error: { code: 'INTERRUPTED', message: 'interrupted by SIGTERM', details: { signal: 'SIGTERM' } },
+          });
         else expect(r.stdout).toBe('');
         expectNoOutput(join(dir, 'out'));
       }
@@ -60,14 +79,18 @@ describe('SIGINT and SIGTERM end every phase within 2 s (exit 130 / 143, "ferry:
       const child = spawnFerry(['bundle', 'pull', fifo, '-o', join(dir, 'out', 'b.tar'), '--cache', join(dir, 'cache'), '--no-progress']);
       let fd = -1;
       // Opening the write end without blocking succeeds only once ferry has the read end open.
-      await until(() => {
-        try {
-          fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'ferry to open the manifest', child);
+      await until(
+        () => {
+          try {
+            fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        'ferry to open the manifest',
+        child,
+      );
       return { child, release: () => closeSync(fd) };
     }
 
@@ -76,7 +99,11 @@ describe('SIGINT and SIGTERM end every phase within 2 s (exit 130 / 143, "ferry:
       try {
         const r = await interrupt(child, 'SIGTERM');
         // Past the grace ferry ends by the signal itself (a thread stuck in that read would hold up process.exit).
-        expect({ code: r.code, signal: r.signal, stderr: r.stderr }).toEqual({ code: null, signal: 'SIGTERM', stderr: 'ferry: interrupted\n' });
+        expect({ code: r.code, signal: r.signal, stderr: r.stderr }).toEqual({
+          code: null,
+          signal: 'SIGTERM',
+          stderr: 'ferry: interrupted\n',
+        });
         expect(r.ms).toBeGreaterThanOrEqual(900);
         expect(r.ms).toBeLessThan(2000);
       } finally {
@@ -88,7 +115,11 @@ describe('SIGINT and SIGTERM end every phase within 2 s (exit 130 / 143, "ferry:
       const { child, release } = await blocked();
       try {
         const r = await interrupt(child, 'SIGINT', 100);
-        expect({ code: r.code, signal: r.signal, stderr: r.stderr }).toEqual({ code: null, signal: 'SIGINT', stderr: 'ferry: interrupted\n' });
+        expect({ code: r.code, signal: r.signal, stderr: r.stderr }).toEqual({
+          code: null,
+          signal: 'SIGINT',
+          stderr: 'ferry: interrupted\n',
+        });
         expect(r.ms).toBeLessThan(600);
       } finally {
         release();
@@ -113,7 +144,10 @@ describe('SIGINT and SIGTERM end every phase within 2 s (exit 130 / 143, "ferry:
         const out = join(dir, 'out', 'b.tar');
         // Each writer downloads into a file of its own, partial/<hex>.<host>.<pid>.<random> (src/store/writers.ts).
         const partialDir = join(dir, 'cache', 'partial');
-        const partialSize = () => ls(partialDir).filter((n) => n.startsWith(hex(slow))).reduce((n, f) => n + sizeOf(join(partialDir, f)), 0);
+        const partialSize = () =>
+          ls(partialDir)
+            .filter((n) => n.startsWith(hex(slow)))
+            .reduce((n, f) => n + sizeOf(join(partialDir, f)), 0);
         const child = spawnFerry(['bundle', 'pull', manifest, '-o', out, '--cache', join(dir, 'cache'), '--no-progress']);
         await until(() => partialSize() >= 2 << 20, 'the first 2 MiB in the cache', child);
         expectInterrupted(await interrupt(child, 'SIGTERM'), 143);
@@ -153,7 +187,18 @@ describe('SIGINT and SIGTERM end every phase within 2 s (exit 130 / 143, "ferry:
 
     it('while the bundle file is being written (from the cache): its temporary file is removed, no bundle and no lock appear', async () => {
       const out = join(dir, 'again');
-      const child = spawnFerry(['bundle', 'pull', manifest, '--lock', lock, '-o', join(out, 'b.tar'), '--cache', join(dir, 'cache'), '--no-progress']);
+      const child = spawnFerry([
+        'bundle',
+        'pull',
+        manifest,
+        '--lock',
+        lock,
+        '-o',
+        join(out, 'b.tar'),
+        '--cache',
+        join(dir, 'cache'),
+        '--no-progress',
+      ]);
       await until(() => ls(out).some((n) => n.startsWith('b.tar.partial-') && sizeOf(join(out, n)) > 0), 'the bundle being written', child);
       expectInterrupted(await interrupt(child, 'SIGINT'), 130);
       expectNoOutput(out);
@@ -192,7 +237,16 @@ describe.runIf(haveRegistry)('SIGINT during push', () => {
     const silent = await startSilentServer();
     try {
       const host = new URL(silent.url).host;
-      const child: FerryChild = spawnFerry(['bundle', 'push', result.bundle, '--registry', host, '--plain-http', '--no-verify', '--no-progress']);
+      const child: FerryChild = spawnFerry([
+        'bundle',
+        'push',
+        result.bundle,
+        '--registry',
+        host,
+        '--plain-http',
+        '--no-verify',
+        '--no-progress',
+      ]);
       await until(() => silent.connections > 0, 'the first request to the registry', child);
       const r = await interrupt(child, 'SIGINT');
       expectInterrupted({ ...r, stderr: withoutNoVerifyWarning(r.stderr) }, 130);

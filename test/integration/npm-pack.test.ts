@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { scratch } from './ferry-env.js';
 
 const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
-const npm = (args: string[], cwd = process.cwd()) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const npm = (args: string[], cwd = process.cwd()) =>
+  execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 // --ignore-scripts: the prepack script rebuilds dist/ from scratch, which other test files run at the same time;
 // test.sh has built dist/ from this checkout already.

@@ -62,7 +62,10 @@ describe('outputs that cannot be confused', () => {
     const b = await pull(withTwo, join(d, 'two.tar'), []);
     expect(names(d)).toEqual(['one.tar', 'one.tar.lock.json', 'two.tar', 'two.tar.lock.json']);
     expect([a.result.lockPath, b.result.lockPath]).toEqual([join(d, 'one.tar.lock.json'), join(d, 'two.tar.lock.json')]);
-    for (const [bundle, lock] of [[a.result.bundle, a.result.lockPath], [b.result.bundle, b.result.lockPath]] as const) {
+    for (const [bundle, lock] of [
+      [a.result.bundle, a.result.lockPath],
+      [b.result.bundle, b.result.lockPath],
+    ] as const) {
       const reader = await BundleReader.open(bundle);
       expect(readFileSync(lock).equals(await reader.lockBytes())).toBe(true);
       await reader.close();
@@ -101,7 +104,18 @@ describe('outputs that cannot be confused', () => {
       const m = writeManifest(d, `  files:\n    - url: ${bigHost.url}/big.bin\n      sha256: ${hex(big)}\n`);
       const first = await pull(m, join(d, 'warm', 'b.tar'), []);
       const out = join(d, 'out');
-      const child = spawnFerry(['bundle', 'pull', m, '--lock', first.result.lockPath, '-o', join(out, 'b.tar'), '--cache', join(d, 'warm', 'cache'), '--no-progress']);
+      const child = spawnFerry([
+        'bundle',
+        'pull',
+        m,
+        '--lock',
+        first.result.lockPath,
+        '-o',
+        join(out, 'b.tar'),
+        '--cache',
+        join(d, 'warm', 'cache'),
+        '--no-progress',
+      ]);
       await until(() => ls(out).some((n) => n.startsWith('b.tar.partial-') && sizeOf(join(out, n)) > 0), 'the bundle being written', child);
       child.proc.kill('SIGKILL');
       await child.exited;

@@ -18,14 +18,19 @@ interface Run {
 /** `n` slow downloads of one framing in a child process (test/helpers/paused-reader.mjs), with or without the guard. */
 function readMany(url: string, n: number, slowMs: number, guard: boolean): Promise<Run> {
   return new Promise((done, fail) => {
-    execFile(process.execPath, [READER, url, String(n), String(slowMs), ...(guard ? [GUARD] : [])], { timeout: 100_000 }, (err, stdout, stderr) => {
-      const line = stdout.trim().split('\n').pop() ?? '';
-      try {
-        done(JSON.parse(line) as Run);
-      } catch {
-        fail(new Error(`reader gave no result (${String(err)}): ${stdout}${stderr}`));
-      }
-    });
+    execFile(
+      process.execPath,
+      [READER, url, String(n), String(slowMs), ...(guard ? [GUARD] : [])],
+      { timeout: 100_000 },
+      (err, stdout, stderr) => {
+        const line = stdout.trim().split('\n').pop() ?? '';
+        try {
+          done(JSON.parse(line) as Run);
+        } catch {
+          fail(new Error(`reader gave no result (${String(err)}): ${stdout}${stderr}`));
+        }
+      },
+    );
   });
 }
 
@@ -59,7 +64,10 @@ describe('nodejs/undici#5360: a server closing the connection under a paused dow
 
   for (const [framing, slowMs, expected] of cases) {
     it(`${framing}: crashes undici 7 unguarded; guarded, 50 downloads end as ${expected.join(' or ')}`, async () => {
-      const [bare, guarded] = await Promise.all([readMany(`${server.url}/${framing}`, 50, slowMs, false), readMany(`${server.url}/${framing}`, 50, slowMs, true)]);
+      const [bare, guarded] = await Promise.all([
+        readMany(`${server.url}/${framing}`, 50, slowMs, false),
+        readMany(`${server.url}/${framing}`, 50, slowMs, true),
+      ]);
       // The control: the reader really hits the bug, so the guarded run below proves something.
       expect(bare.crash, JSON.stringify(bare)).toMatchObject({ code: 'ERR_ASSERTION', where: expect.stringMatching(/client-h1\.js/) });
       expect(guarded.crash, JSON.stringify(guarded)).toBeUndefined();
@@ -71,7 +79,10 @@ describe('nodejs/undici#5360: a server closing the connection under a paused dow
   }
 
   it('chunked, whole: undici 7 does not crash on it (the terminating chunk follows the paused data), nor with the guard', async () => {
-    const [bare, guarded] = await Promise.all([readMany(`${server.url}/chunked`, 50, 0, false), readMany(`${server.url}/chunked`, 50, 0, true)]);
+    const [bare, guarded] = await Promise.all([
+      readMany(`${server.url}/chunked`, 50, 0, false),
+      readMany(`${server.url}/chunked`, 50, 0, true),
+    ]);
     expect(bare).toEqual({ outcomes: { [`ok ${SIZE}`]: 50 } });
     expect(guarded).toEqual({ outcomes: { [`ok ${SIZE}`]: 50 } });
   });

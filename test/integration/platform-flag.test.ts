@@ -26,19 +26,42 @@ describe.runIf(ok)('bundle pull --platform against a real registry', () => {
 
   beforeAll(async () => {
     reg = await startRegistry();
-    amd64 = makeImage({ layers: [await makeLayer({ seed: 'plat-amd64', size: 40_000, gzip: true })], platform: { os: 'linux', architecture: 'amd64' }, label: 'amd64' });
-    arm64 = makeImage({ layers: [await makeLayer({ seed: 'plat-arm64', size: 50_000, gzip: true })], platform: { os: 'linux', architecture: 'arm64' }, label: 'arm64' });
+    amd64 = makeImage({
+      layers: [await makeLayer({ seed: 'plat-amd64', size: 40_000, gzip: true })],
+      platform: { os: 'linux', architecture: 'amd64' },
+      label: 'amd64',
+    });
+    arm64 = makeImage({
+      layers: [await makeLayer({ seed: 'plat-arm64', size: 50_000, gzip: true })],
+      platform: { os: 'linux', architecture: 'arm64' },
+      label: 'arm64',
+    });
     index = makeIndex({ children: [amd64, arm64] });
     await seed(reg, 'acme/multi', 'v1', index);
     // The manifest asks for amd64, at the top and on the image itself: the flag overrides both.
-    manifest = writeManifest(scratch(), `  platforms: [linux/amd64]\n  images:\n    - ref: ${reg.host}/acme/multi:v1\n      platforms: [linux/amd64]\n`);
+    manifest = writeManifest(
+      scratch(),
+      `  platforms: [linux/amd64]\n  images:\n    - ref: ${reg.host}/acme/multi:v1\n      platforms: [linux/amd64]\n`,
+    );
   });
   afterAll(async () => reg?.stop());
 
   const pullWith = async (platform: string) => {
     const dir = scratch();
     const bundle = join(dir, 'b.tar');
-    const r = await run(['bundle', 'pull', manifest, '-o', bundle, '--cache', join(dir, 'cache'), '--plain-http', '--no-progress', '--platform', platform]);
+    const r = await run([
+      'bundle',
+      'pull',
+      manifest,
+      '-o',
+      bundle,
+      '--cache',
+      join(dir, 'cache'),
+      '--plain-http',
+      '--no-progress',
+      '--platform',
+      platform,
+    ]);
     return { ...r, bundle, lock: r.code === 0 ? JSON.parse(readFileSync(`${bundle}.lock.json`, 'utf8')) : undefined };
   };
 
@@ -74,7 +97,20 @@ describe.runIf(ok)('bundle pull --platform against a real registry', () => {
     expect(first.code).toBe(0);
     const dir = scratch();
     const again = (extra: string[]) =>
-      run(['bundle', 'pull', manifest, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'cache'), '--plain-http', '--no-progress', '--lock', `${first.bundle}.lock.json`, ...extra]);
+      run([
+        'bundle',
+        'pull',
+        manifest,
+        '-o',
+        join(dir, 'b.tar'),
+        '--cache',
+        join(dir, 'cache'),
+        '--plain-http',
+        '--no-progress',
+        '--lock',
+        `${first.bundle}.lock.json`,
+        ...extra,
+      ]);
     const same = await again(['--platform', 'linux/arm64']);
     expect(same.code, same.stderr).toBe(0);
     expect(readFileSync(join(dir, 'b.tar.lock.json'), 'utf8')).toBe(readFileSync(`${first.bundle}.lock.json`, 'utf8'));

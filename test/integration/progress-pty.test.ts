@@ -89,7 +89,10 @@ describe.runIf(ok)('the progress display on a real terminal: bytes, percent, ETA
       const size = statSync(bundle).size;
       expect(doneOfTotal(bars.get('write')?.[0])).toEqual([formatBytes(size), formatBytes(size)]);
       // The downloads are their own phase: what was fetched, never added to what was written.
-      expect(doneOfTotal(bars.get('fetch')?.[0])).toEqual([formatBytes(file.length + layerSize + configSize), formatBytes(file.length + layerSize + configSize)]);
+      expect(doneOfTotal(bars.get('fetch')?.[0])).toEqual([
+        formatBytes(file.length + layerSize + configSize),
+        formatBytes(file.length + layerSize + configSize),
+      ]);
       expect(history).not.toContain(formatBytes(2 * size));
     } finally {
       pty.close();

@@ -35,13 +35,41 @@ describe.runIf(ok)('requests through a real forward proxy (tinyproxy)', () => {
     const dir = scratch('ferry-proxy-tls-');
     caPath = join(dir, 'ca.pem');
     const keyPath = join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', caPath, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    [reg, tlsReg, files] = await Promise.all([startRegistry(), startRegistry({ tls: { certPath: caPath, keyPath } }), startFileHost({ '/f/tool.bin': payload })]);
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        keyPath,
+        '-out',
+        caPath,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    [reg, tlsReg, files] = await Promise.all([
+      startRegistry(),
+      startRegistry({ tls: { certPath: caPath, keyPath } }),
+      startFileHost({ '/f/tool.bin': payload }),
+    ]);
     image = makeImage({ layers: [await makeLayer({ seed: 'proxy-1', size: 30_000, gzip: true })] });
     await seed(reg, 'proxied/app', 'v1', image);
     const layout = scratch();
     await writeOciLayout(layout, image, 'v1');
-    execFileSync('skopeo', ['copy', '--preserve-digests', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${tlsReg.host}/secure/app:v1`], { stdio: 'ignore' });
+    execFileSync(
+      'skopeo',
+      ['copy', '--preserve-digests', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${tlsReg.host}/secure/app:v1`],
+      { stdio: 'ignore' },
+    );
     const tlsPort = Number(tlsReg.host.split(':')[1]);
     [open, guarded, narrow, secure] = await Promise.all([
       startProxy({ connectPorts: [tlsPort] }),
@@ -60,9 +88,17 @@ describe.runIf(ok)('requests through a real forward proxy (tinyproxy)', () => {
   /** A pull of one image from the plain-HTTP registry and one file, into a fresh cache (so that everything is fetched). */
   const pullBoth = async (vars: NodeJS.ProcessEnv, ...flags: string[]) => {
     const dir = scratch();
-    const m = writeManifest(dir, `  images: [${reg.host}/proxied/app:v1]\n  files:\n    - url: ${files.url}/f/tool.bin\n      sha256: ${hex(payload)}\n`);
+    const m = writeManifest(
+      dir,
+      `  images: [${reg.host}/proxied/app:v1]\n  files:\n    - url: ${files.url}/f/tool.bin\n      sha256: ${hex(payload)}\n`,
+    );
     const bundle = join(dir, 'b.tar');
-    return { bundle, ...(await run(['bundle', 'pull', m, '-o', bundle, '--cache', join(dir, 'cache'), '--plain-http', '--no-progress', ...flags], { env: vars })) };
+    return {
+      bundle,
+      ...(await run(['bundle', 'pull', m, '-o', bundle, '--cache', join(dir, 'cache'), '--plain-http', '--no-progress', ...flags], {
+        env: vars,
+      })),
+    };
   };
   /** A pull of the image on the TLS registry (reached through CONNECT when a proxy is set). */
   const pullTls = async (vars: NodeJS.ProcessEnv, ...flags: string[]) => {
@@ -85,7 +121,10 @@ describe.runIf(ok)('requests through a real forward proxy (tinyproxy)', () => {
     // The trace says so, line by line.
     const traced = r.stderr.split('\n').filter((l) => l.startsWith('http: '));
     expect(traced.length).toBeGreaterThan(3);
-    expect(traced.every((l) => l.endsWith(`, via proxy ${open.host}`)), traced.join('\n')).toBe(true);
+    expect(
+      traced.every((l) => l.endsWith(`, via proxy ${open.host}`)),
+      traced.join('\n'),
+    ).toBe(true);
     const v = await run(['bundle', 'verify', r.bundle]);
     expect(v.code, v.stderr).toBe(0);
   });
@@ -118,13 +157,20 @@ describe.runIf(ok)('requests through a real forward proxy (tinyproxy)', () => {
     expect(none.code).toBe(1);
     expect(none.stderr).toContain(`the proxy ${guarded.host} (HTTP_PROXY) wants credentials (HTTP 407) for http://`);
     expect(none.stderr).toContain(`put them in HTTP_PROXY, as user:password@ in front of ${guarded.host}\n`);
-    expect(none.stderr.trim().split('\n').filter((l) => /407/.test(l))).toHaveLength(1);
+    expect(
+      none.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => /407/.test(l)),
+    ).toHaveLength(1);
 
     // Wrong ones: tinyproxy answers 401 (not 407) to them, which through a CONNECT tunnel can only be the proxy's.
     const wrongCreds = both(`http://alice:${PROXY_PASSWORD}-wrong@${guarded.host}`);
     const wrongTls = await pullTls(wrongCreds, '--ca-file', caPath);
     expect(wrongTls.code).toBe(1);
-    expect(wrongTls.stderr).toContain(`the proxy ${guarded.host} (HTTPS_PROXY) rejected the user and password given in HTTPS_PROXY (HTTP 401) for https://${tlsReg.host}/v2/`);
+    expect(wrongTls.stderr).toContain(
+      `the proxy ${guarded.host} (HTTPS_PROXY) rejected the user and password given in HTTPS_PROXY (HTTP 401) for https://${tlsReg.host}/v2/`,
+    );
     // To a plain-HTTP request the same 401 reads as the server's own (a 407 would not); it fails all the same.
     const wrong = await pullBoth(wrongCreds, '--json', '--debug');
     expect(wrong.code).toBe(1);
@@ -154,7 +200,9 @@ describe.runIf(ok)('requests through a real forward proxy (tinyproxy)', () => {
     // A proxy that tunnels to port 443 only refuses the registry's port: one line naming proxy, target and fix.
     const denied = await pullTls(env({ HTTPS_PROXY: narrow.url }), '--ca-file', caPath);
     expect(denied.code).toBe(1);
-    expect(denied.stderr).toContain(`the proxy ${narrow.host} (HTTPS_PROXY) refused to open a tunnel to ${tlsReg.host} (HTTP 403) for https://${tlsReg.host}/v2/`);
+    expect(denied.stderr).toContain(
+      `the proxy ${narrow.host} (HTTPS_PROXY) refused to open a tunnel to ${tlsReg.host} (HTTP 403) for https://${tlsReg.host}/v2/`,
+    );
     expect(denied.stderr).toContain('check HTTPS_PROXY / NO_PROXY');
   });
 
@@ -166,14 +214,20 @@ describe.runIf(ok)('requests through a real forward proxy (tinyproxy)', () => {
     // No IP address is sent as TLS server name to the proxy (RFC 6066; Node would print a DeprecationWarning).
     expect(plain.stderr).not.toMatch(/Warning/);
     // Through an https:// proxy even plain-HTTP targets are tunnelled (undici sends absolute form to http:// proxies only).
-    expect(new Set(since(secure, mark).map((q) => `${q.method} ${q.target}`))).toEqual(new Set([`CONNECT ${reg.host}`, `CONNECT ${fileHost()}`]));
+    expect(new Set(since(secure, mark).map((q) => `${q.method} ${q.target}`))).toEqual(
+      new Set([`CONNECT ${reg.host}`, `CONNECT ${fileHost()}`]),
+    );
     const tls = await pullTls(viaTls, '--ca-file', caPath);
     expect(tls.code, tls.stderr).toBe(0);
     expect(since(secure, mark).some((q) => q.method === 'CONNECT' && q.target === tlsReg.host)).toBe(true);
     const untrusted = await pullBoth(viaTls);
     expect(untrusted.code).toBe(1);
     expect(untrusted.stderr.trim().split('\n')).toHaveLength(1);
-    expect(untrusted.stderr).toMatch(new RegExp(`the proxy ${secure.host} \\(HTTPS?_PROXY\\) presented a certificate ferry does not trust \\(.+\\): give its CA with --ca-file, or skip the check with --insecure \\(for http://`));
+    expect(untrusted.stderr).toMatch(
+      new RegExp(
+        `the proxy ${secure.host} \\(HTTPS?_PROXY\\) presented a certificate ferry does not trust \\(.+\\): give its CA with --ca-file, or skip the check with --insecure \\(for http://`,
+      ),
+    );
     expect((await pullBoth(viaTls, '--insecure')).code).toBe(0);
   });
 
@@ -181,14 +235,19 @@ describe.runIf(ok)('requests through a real forward proxy (tinyproxy)', () => {
     const pulled = await pullBoth(env({}));
     expect(pulled.code, pulled.stderr).toBe(0);
     const mark = open.requests().length;
-    const r = await run(['bundle', 'push', pulled.bundle, '--registry', `${reg.host}/copy`, '--plain-http', '--no-progress', '--json'], { env: env({ HTTP_PROXY: open.url }) });
+    const r = await run(['bundle', 'push', pulled.bundle, '--registry', `${reg.host}/copy`, '--plain-http', '--no-progress', '--json'], {
+      env: env({ HTTP_PROXY: open.url }),
+    });
     expect(r.code, r.stderr).toBe(0);
     const seen = since(open, mark);
     expect(seen.every((q) => q.target === reg.host)).toBe(true);
     expect(seen.some((q) => q.method === 'PUT' && q.raw.startsWith(`${reg.url}/v2/copy/`) && q.raw.includes('/manifests/'))).toBe(true);
     expect(seen.some((q) => q.method === 'POST' && q.raw.includes('/blobs/uploads/'))).toBe(true);
     // The registry holds the image under its new name (asked directly, not through the proxy).
-    const got = await fetch(`${reg.url}/v2/copy/proxied/app/manifests/v1`, { method: 'HEAD', headers: { accept: image.manifest.mediaType } });
+    const got = await fetch(`${reg.url}/v2/copy/proxied/app/manifests/v1`, {
+      method: 'HEAD',
+      headers: { accept: image.manifest.mediaType },
+    });
     expect(got.status).toBe(200);
     expect(got.headers.get('docker-content-digest')).toBe(image.manifest.digest);
   });

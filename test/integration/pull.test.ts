@@ -47,11 +47,18 @@ describe.runIf(ok)('bundle pull from a real registry', () => {
     const reader = await BundleReader.open(result.bundle);
     for (const b of [f.oci.manifest, f.oci.config, ...f.oci.layers, f.docker.manifest, ...f.docker.layers]) {
       const chunks: Buffer[] = [];
-      for await (const c of await reader.fetch({ mediaType: b.mediaType, digest: b.digest as never, size: b.size })) chunks.push(c as Buffer);
+      for await (const c of await reader.fetch({ mediaType: b.mediaType, digest: b.digest as never, size: b.size }))
+        chunks.push(c as Buffer);
       expect(Buffer.concat(chunks).equals(b.data as Buffer)).toBe(true);
     }
     const names = reader.index().manifests.map((m) => m.annotations?.['io.containerd.image.name']);
-    expect(names).toEqual(['docker.io/library/alpine:3.19', 'docker.io/library/busybox:1.36', 'docker.io/team/app-a:1', 'docker.io/team/app-b:1', 'docker.io/velero/velero:v1.9.1']);
+    expect(names).toEqual([
+      'docker.io/library/alpine:3.19',
+      'docker.io/library/busybox:1.36',
+      'docker.io/team/app-a:1',
+      'docker.io/team/app-b:1',
+      'docker.io/velero/velero:v1.9.1',
+    ]);
     await reader.close();
     expect((await verifyBundle(result.bundle)).ok).toBe(true);
   });
@@ -68,7 +75,10 @@ describe.runIf(ok)('bundle pull from a real registry', () => {
   it('platform selection: several → rewritten index of those children; all → upstream index unchanged', async () => {
     const dir = scratch();
     const { result } = await pull(
-      writeManifest(dir, `  images:\n    - ref: prometheus/prometheus:v2.53.0\n      platforms: [linux/arm/v7, linux/amd64]\n    - ref: busybox:1.36\n      platforms: all\n`),
+      writeManifest(
+        dir,
+        `  images:\n    - ref: prometheus/prometheus:v2.53.0\n      platforms: [linux/arm/v7, linux/amd64]\n    - ref: busybox:1.36\n      platforms: all\n`,
+      ),
       join(dir, 'b.tar'),
       mirror,
     );
@@ -84,14 +94,20 @@ describe.runIf(ok)('bundle pull from a real registry', () => {
     for await (const c of await reader.fetch({ mediaType: prom.mediaType, digest: prom.digest, size: prom.size })) chunks.push(c as Buffer);
     const kept = JSON.parse(Buffer.concat(chunks).toString()).manifests.map((m: { digest: string }) => m.digest);
     expect(kept).toEqual([f.multi.children[0]?.image.manifest.digest, f.multi.children[2]?.image.manifest.digest]);
-    expect(reader.index().manifests.find((m) => m.digest === prom.digest)?.annotations?.['dev.ferry.upstream-digest']).toBe(f.multi.manifest.digest);
+    expect(reader.index().manifests.find((m) => m.digest === prom.digest)?.annotations?.['dev.ferry.upstream-digest']).toBe(
+      f.multi.manifest.digest,
+    );
     await reader.close();
   });
 
   it('fails naming the image and its platforms when a platform is missing, and leaves no bundle', async () => {
     const dir = scratch();
     await expect(
-      pull(writeManifest(dir, `  images:\n    - ref: prometheus/prometheus:v2.53.0\n      platforms: [linux/s390x]\n`), join(dir, 'b.tar'), mirror),
+      pull(
+        writeManifest(dir, `  images:\n    - ref: prometheus/prometheus:v2.53.0\n      platforms: [linux/s390x]\n`),
+        join(dir, 'b.tar'),
+        mirror,
+      ),
     ).rejects.toThrow('docker.io/prometheus/prometheus:v2.53.0: no linux/s390x image; it has linux/amd64, linux/arm64/v8, linux/arm/v7');
     expect(existsSync(join(dir, 'b.tar'))).toBe(false);
   });
@@ -112,7 +128,19 @@ describe.runIf(ok)('bundle pull from a real registry', () => {
     const manifest = writeManifest(dir, images);
     const a = await pull(manifest, join(dir, 'a.tar'), mirror);
     const changed = writeManifest(dir, `${images}    - alpine:3.20\n`);
-    const r = await run(['bundle', 'pull', changed, '-o', join(dir, 'c.tar'), '--lock', a.result.lockPath, '--mirror', `docker.io=${up.url}`, '--cache', join(dir, 'cache')]);
+    const r = await run([
+      'bundle',
+      'pull',
+      changed,
+      '-o',
+      join(dir, 'c.tar'),
+      '--lock',
+      a.result.lockPath,
+      '--mirror',
+      `docker.io=${up.url}`,
+      '--cache',
+      join(dir, 'cache'),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('image docker.io/library/alpine:3.20 [linux/amd64]: in the manifest, not in the lock');
   });
@@ -122,7 +150,9 @@ describe.runIf(ok)('bundle pull from a real registry', () => {
     const { result } = await pull(writeManifest(dir, images), join(dir, 'b.tar'), mirror);
     const raw = execFileSync('skopeo', ['inspect', '--raw', `oci-archive:${result.bundle}:docker.io/library/alpine:3.19`]);
     expect(raw.equals(f.oci.manifest.data)).toBe(true);
-    const info = JSON.parse(execFileSync('skopeo', ['inspect', `oci-archive:${result.bundle}:docker.io/library/alpine:3.19`], { encoding: 'utf8' }));
+    const info = JSON.parse(
+      execFileSync('skopeo', ['inspect', `oci-archive:${result.bundle}:docker.io/library/alpine:3.19`], { encoding: 'utf8' }),
+    );
     expect(info.Digest).toBe(f.oci.manifest.digest);
     const x = scratch();
     execFileSync('tar', ['-xf', result.bundle, '-C', x]);

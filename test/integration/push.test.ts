@@ -38,7 +38,12 @@ describe.runIf(ok)('bundle push to a real registry with htpasswd auth', () => {
       events: (e) => events.push(e),
     });
     try {
-      return await pushBundle({ bundlePath: bundle, target: parsePushTarget(`${target.host}/mirror`), client, events: (e) => events.push(e) });
+      return await pushBundle({
+        bundlePath: bundle,
+        target: parsePushTarget(`${target.host}/mirror`),
+        client,
+        events: (e) => events.push(e),
+      });
     } finally {
       await client.close();
     }
@@ -50,18 +55,40 @@ describe.runIf(ok)('bundle push to a real registry with htpasswd auth', () => {
       const events: FerryEvent[] = [];
       const r = await pushTo(down, events);
       expect(r.images.map((i) => i.target).sort()).toEqual(
-        ['library/alpine:3.19', 'velero/velero:v1.9.1', 'prometheus/prometheus:v2.53.0', 'library/busybox:1.36', 'team/app-a:1', 'team/app-b:1']
+        [
+          'library/alpine:3.19',
+          'velero/velero:v1.9.1',
+          'prometheus/prometheus:v2.53.0',
+          'library/busybox:1.36',
+          'team/app-a:1',
+          'team/app-b:1',
+        ]
           .map((n) => `${down.host}/mirror/${n}`)
           .sort(),
       );
       const digestOf = (name: string) =>
-        execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', 'ferry:s3cret-pw', `docker://${down.host}/mirror/${name}`]);
+        execFileSync('skopeo', [
+          'inspect',
+          '--raw',
+          '--tls-verify=false',
+          '--creds',
+          'ferry:s3cret-pw',
+          `docker://${down.host}/mirror/${name}`,
+        ]);
       expect(digestOf('library/alpine:3.19').equals(f.oci.manifest.data)).toBe(true);
       expect(digestOf('velero/velero:v1.9.1').equals(f.docker.manifest.data)).toBe(true);
       expect(digestOf('prometheus/prometheus:v2.53.0').equals(f.multi.manifest.data)).toBe(true);
       // skopeo can pull every platform of the upstream index (children and attestation were pushed first).
       const dest = scratch();
-      execFileSync('skopeo', ['copy', '--all', '--src-tls-verify=false', '--src-creds', 'ferry:s3cret-pw', `docker://${down.host}/mirror/prometheus/prometheus:v2.53.0`, `oci:${dest}:p`]);
+      execFileSync('skopeo', [
+        'copy',
+        '--all',
+        '--src-tls-verify=false',
+        '--src-creds',
+        'ferry:s3cret-pw',
+        `docker://${down.host}/mirror/prometheus/prometheus:v2.53.0`,
+        `oci:${dest}:p`,
+      ]);
       // The shared base layer went up once and was mounted into the second repository.
       const base = f.appA.layers[0]?.digest;
       const uploads = events.filter((e) => e.type === 'blob' && e.digest === base && (e.action === 'uploaded' || e.action === 'mounted'));
@@ -83,12 +110,18 @@ describe.runIf(ok)('bundle push to a real registry with htpasswd auth', () => {
   it('the CLI pushes with --username and --password-stdin, and refuses wrong credentials without echoing them', async () => {
     const down = await startRegistry({ htpasswd: { username: 'ferry', password: 'right-pw' } });
     try {
-      const good = await run(['bundle', 'push', bundle, '--registry', down.host, '--plain-http', '--username', 'ferry', '--password-stdin', '--no-progress'], { input: 'right-pw\n' });
+      const good = await run(
+        ['bundle', 'push', bundle, '--registry', down.host, '--plain-http', '--username', 'ferry', '--password-stdin', '--no-progress'],
+        { input: 'right-pw\n' },
+      );
       // The only thing said on stderr is that the bundle being pushed is unsigned (it is verified first).
       expect(good.stderr).toBe('warning: the bundle is unsigned\n');
       expect(good.code).toBe(0);
       expect(good.stdout).toContain(`${down.host}/velero/velero:v1.9.1`);
-      const bad = await run(['bundle', 'push', bundle, '--registry', down.host, '--plain-http', '--username', 'ferry', '--password-stdin'], { input: 'wrong-pw-xyz\n' });
+      const bad = await run(
+        ['bundle', 'push', bundle, '--registry', down.host, '--plain-http', '--username', 'ferry', '--password-stdin'],
+        { input: 'wrong-pw-xyz\n' },
+      );
       expect(bad.code).toBe(1);
       expect(bad.stderr).toContain('AUTH_FAILED');
       expect(bad.stderr + bad.stdout).not.toContain('wrong-pw-xyz');

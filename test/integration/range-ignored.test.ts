@@ -57,7 +57,19 @@ describe('a file server that ignores Range after a dropped connection', () => {
     const dir = scratch('ferry-range-');
     const manifest = writeManifest(dir, `  files:\n    - url: ${URL_UP}\n      sha256: ${hex(body)}\n`);
     const cache = join(dir, 'cache');
-    const pull = (out: string) => run(['bundle', 'pull', manifest, '-o', join(dir, out), '--cache', cache, '--mirror', `https://downloads.example/=${srv.url}/`, '--no-progress']);
+    const pull = (out: string) =>
+      run([
+        'bundle',
+        'pull',
+        manifest,
+        '-o',
+        join(dir, out),
+        '--cache',
+        cache,
+        '--mirror',
+        `https://downloads.example/=${srv.url}/`,
+        '--no-progress',
+      ]);
     return { dir, cache, pull };
   };
   const partials = (cache: string) => {
@@ -136,9 +148,23 @@ describe.runIf(requireTools('docker-registry'))('a registry behind a proxy that 
   it('pull restarts the blob from byte 0 and succeeds; the bundle verifies', async () => {
     const dir = scratch('ferry-range-');
     const blob = new RegExp(`/blobs/${layerDigest}$`);
-    proxy.rules.push({ method: 'GET', path: blob, times: 1, action: { dropAfterBytes: 500_000 } }, { method: 'GET', path: blob, times: 10, action: { ignoreRange: true } });
+    proxy.rules.push(
+      { method: 'GET', path: blob, times: 1, action: { dropAfterBytes: 500_000 } },
+      { method: 'GET', path: blob, times: 10, action: { ignoreRange: true } },
+    );
     const manifest = writeManifest(dir, '  images:\n    - acme/app:v1\n');
-    const r = await run(['bundle', 'pull', manifest, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'cache'), '--mirror', `docker.io=${proxy.url}`, '--no-progress']);
+    const r = await run([
+      'bundle',
+      'pull',
+      manifest,
+      '-o',
+      join(dir, 'b.tar'),
+      '--cache',
+      join(dir, 'cache'),
+      '--mirror',
+      `docker.io=${proxy.url}`,
+      '--no-progress',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const blobGets = proxy.log.filter((l) => l.method === 'GET' && blob.test(l.path));

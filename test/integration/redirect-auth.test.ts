@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Image, makeImage, makeLayer, seed, writeOciLayout } from '../helpers/images.js';
-import { type LoopbackServer, type RedirectFront, startLoopbackServer, startRecordingProxy, startRedirectFront } from '../helpers/redirect-front.js';
+import {
+  type LoopbackServer,
+  type RedirectFront,
+  startLoopbackServer,
+  startRecordingProxy,
+  startRedirectFront,
+} from '../helpers/redirect-front.js';
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
 import { type TokenServer, startTokenServer } from '../helpers/token-server.js';
 import { requireTools } from '../helpers/tools.js';
@@ -38,12 +44,27 @@ describe.runIf(ok)('a registry that redirects to an authenticated host', () => {
 
   beforeAll(async () => {
     tokens = await startTokenServer(ROBOT);
-    tokenReg = await startRegistry({ token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, certPath: tokens.certPath } });
+    tokenReg = await startRegistry({
+      token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, certPath: tokens.certPath },
+    });
     basicReg = await startRegistry({ htpasswd: KEEPER });
-    image = makeImage({ layers: [await makeLayer({ seed: 'redirect-1', size: 40_000, gzip: true }), await makeLayer({ seed: 'redirect-2', size: 9_000, gzip: true })] });
+    image = makeImage({
+      layers: [
+        await makeLayer({ seed: 'redirect-1', size: 40_000, gzip: true }),
+        await makeLayer({ seed: 'redirect-2', size: 9_000, gzip: true }),
+      ],
+    });
     const layout = scratch();
     await writeOciLayout(layout, image, 'v1');
-    await execFileAsync('skopeo', ['copy', '--preserve-digests', '--dest-tls-verify=false', '--dest-creds', `${ROBOT.username}:${ROBOT.password}`, `oci:${layout}:v1`, `docker://${tokenReg.host}/acme/app:v1`]);
+    await execFileAsync('skopeo', [
+      'copy',
+      '--preserve-digests',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      `${ROBOT.username}:${ROBOT.password}`,
+      `oci:${layout}:v1`,
+      `docker://${tokenReg.host}/acme/app:v1`,
+    ]);
     await seed(basicReg, 'acme/app', 'v1', image);
     tokenTarget = await startRecordingProxy(tokenReg.url);
     basicTarget = await startRecordingProxy(basicReg.url);
@@ -66,16 +87,31 @@ describe.runIf(ok)('a registry that redirects to an authenticated host', () => {
   const dockerConfig = (auths: Record<string, { username: string; password: string }>): string => {
     const dir = join(scratch(), 'docker');
     mkdirSync(dir);
-    const entries = Object.fromEntries(Object.entries(auths).map(([host, c]) => [host, { auth: Buffer.from(`${c.username}:${c.password}`).toString('base64') }]));
+    const entries = Object.fromEntries(
+      Object.entries(auths).map(([host, c]) => [host, { auth: Buffer.from(`${c.username}:${c.password}`).toString('base64') }]),
+    );
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: entries }));
     return dir;
   };
   const pullThroughFront = async (config: string) => {
     const dir = scratch();
     const out = join(dir, 'b.tar');
-    const r = await run(['bundle', 'pull', writeManifest(dir, `  images: [${front.host}/acme/app:v1]\n`), '-o', out, '--cache', join(dir, 'c'), '--plain-http', '--no-progress'], {
-      env: { DOCKER_CONFIG: config },
-    });
+    const r = await run(
+      [
+        'bundle',
+        'pull',
+        writeManifest(dir, `  images: [${front.host}/acme/app:v1]\n`),
+        '-o',
+        out,
+        '--cache',
+        join(dir, 'c'),
+        '--plain-http',
+        '--no-progress',
+      ],
+      {
+        env: { DOCKER_CONFIG: config },
+      },
+    );
     return { ...r, out };
   };
   const authorizations = (s: LoopbackServer) => s.log.map((l) => l.authorization).filter((a): a is string => a !== undefined);
@@ -137,21 +173,27 @@ describe.runIf(ok)('a registry that redirects to an authenticated host', () => {
   it.each([
     ['a token target that refuses anonymous pulls', () => ((front.target = tokenTarget.url), (tokens.anonymousPull = false), tokenTarget)],
     ['an htpasswd target', () => ((front.target = basicTarget.url), basicTarget)],
-  ])('%s, with no credentials for it: one line naming the target host and how to give it credentials', async (_name, setUp) => {
-    const target = setUp();
-    const r = await pullThroughFront(dockerConfig({ [front.host]: FRONT }));
-    expect(r.code).toBe(1);
-    const line = r.stderr.split('\n').find((l) => l.includes('redirected the request to'));
-    expect(line, r.stderr).toBeDefined();
-    expect(line).toContain(`${front.host} redirected the request to ${target.host}, which refused it: it asks for credentials and none are configured for it`);
-    expect(line).toContain(`docker login ${target.host}`);
-    expect(r.stderr).toContain('AUTH_FAILED');
-    // The front's login went nowhere but the front.
-    frontSawOnlyItsOwn();
-    expect(authorizations(target).filter((a) => a.startsWith('Basic '))).toEqual([]);
-    expect(tokens.requests.filter((q) => q.authorization !== undefined)).toEqual([]);
-    for (const secret of [FRONT.password, ROBOT.password, KEEPER.password]) expect(`${r.stdout}${r.stderr}`).not.toContain(secret);
-  }, 60_000);
+  ])(
+    '%s, with no credentials for it: one line naming the target host and how to give it credentials',
+    async (_name, setUp) => {
+      const target = setUp();
+      const r = await pullThroughFront(dockerConfig({ [front.host]: FRONT }));
+      expect(r.code).toBe(1);
+      const line = r.stderr.split('\n').find((l) => l.includes('redirected the request to'));
+      expect(line, r.stderr).toBeDefined();
+      expect(line).toContain(
+        `${front.host} redirected the request to ${target.host}, which refused it: it asks for credentials and none are configured for it`,
+      );
+      expect(line).toContain(`docker login ${target.host}`);
+      expect(r.stderr).toContain('AUTH_FAILED');
+      // The front's login went nowhere but the front.
+      frontSawOnlyItsOwn();
+      expect(authorizations(target).filter((a) => a.startsWith('Basic '))).toEqual([]);
+      expect(tokens.requests.filter((q) => q.authorization !== undefined)).toEqual([]);
+      for (const secret of [FRONT.password, ROBOT.password, KEEPER.password]) expect(`${r.stdout}${r.stderr}`).not.toContain(secret);
+    },
+    60_000,
+  );
 });
 
 /**
@@ -168,8 +210,30 @@ describe.runIf(requireTools('openssl'))('a redirect from an HTTPS registry to a 
     const dir = scratch('ferry-redirect-tls-');
     caPath = join(dir, 'ca.pem');
     const keyPath = join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', caPath, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    target = await startLoopbackServer((req, res) => void (req.resume(), res.writeHead(401, { 'www-authenticate': 'Basic realm="target"' }).end()));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        keyPath,
+        '-out',
+        caPath,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    target = await startLoopbackServer(
+      (req, res) => void (req.resume(), res.writeHead(401, { 'www-authenticate': 'Basic realm="target"' }).end()),
+    );
     tls = createTlsServer({ cert: readFileSync(caPath), key: readFileSync(keyPath) }, (req, res) => {
       req.resume();
       if (req.url === '/v2/') return void res.writeHead(200).end('{}');
@@ -187,12 +251,31 @@ describe.runIf(requireTools('openssl'))('a redirect from an HTTPS registry to a 
     const dir = scratch();
     const config = join(dir, 'docker');
     mkdirSync(config);
-    writeFileSync(join(config, 'config.json'), JSON.stringify({ auths: { [target.host]: { auth: Buffer.from(`${KEEPER.username}:${KEEPER.password}`).toString('base64') } } }));
-    const r = await run(['bundle', 'pull', writeManifest(dir, `  images: [${host}/acme/app:v1]\n`), '-o', join(dir, 'b.tar'), '--cache', join(dir, 'c'), '--ca-file', caPath, '--no-progress'], {
-      env: { DOCKER_CONFIG: config },
-    });
+    writeFileSync(
+      join(config, 'config.json'),
+      JSON.stringify({ auths: { [target.host]: { auth: Buffer.from(`${KEEPER.username}:${KEEPER.password}`).toString('base64') } } }),
+    );
+    const r = await run(
+      [
+        'bundle',
+        'pull',
+        writeManifest(dir, `  images: [${host}/acme/app:v1]\n`),
+        '-o',
+        join(dir, 'b.tar'),
+        '--cache',
+        join(dir, 'c'),
+        '--ca-file',
+        caPath,
+        '--no-progress',
+      ],
+      {
+        env: { DOCKER_CONFIG: config },
+      },
+    );
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${host} redirected the request to ${target.host}, which refused it: it asks for credentials over plain HTTP`);
+    expect(r.stderr).toContain(
+      `${host} redirected the request to ${target.host}, which refused it: it asks for credentials over plain HTTP`,
+    );
     expect(target.log.length).toBeGreaterThan(0);
     expect(target.log.filter((l) => l.authorization !== undefined)).toEqual([]);
     expect(`${r.stdout}${r.stderr}`).not.toContain(KEEPER.password);

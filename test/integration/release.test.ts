@@ -39,13 +39,27 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
 
   beforeAll(async () => {
     expect((await run(['key', 'generate', '--out', join(dir, 'team')])).code).toBe(0);
-    for (const out of [a, b]) execFileSync('node', ['scripts/release.mjs', '--out', out, '--sign-key', join(dir, 'team.key')], { stdio: 'pipe' });
+    for (const out of [a, b])
+      execFileSync('node', ['scripts/release.mjs', '--out', out, '--sign-key', join(dir, 'team.key')], { stdio: 'pipe' });
     up = await startRegistry();
     await seed(up, 'team/app', '1', makeImage({ layers: [await makeLayer({ seed: 'release-l1', size: 5000 })] }));
     const file = seededBytes('release-file', 3000);
     files = await startFileHost({ '/tool.bin': file });
     const m = writeManifest(dir, `  images:\n    - team/app:1\n  files:\n    - url: ${files.url}/tool.bin\n      sha256: ${sha(file)}\n`);
-    const pulled = await run(['bundle', 'pull', m, '-o', bundle, '--cache', join(dir, 'cache'), '--mirror', `docker.io=${up.url}`, '--sign-key', join(dir, 'team.key'), '--no-progress']);
+    const pulled = await run([
+      'bundle',
+      'pull',
+      m,
+      '-o',
+      bundle,
+      '--cache',
+      join(dir, 'cache'),
+      '--mirror',
+      `docker.io=${up.url}`,
+      '--sign-key',
+      join(dir, 'team.key'),
+      '--no-progress',
+    ]);
     expect(pulled.code, pulled.stderr).toBe(0);
   }, 240_000);
   afterAll(async () => {
@@ -55,7 +69,8 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
   });
 
   it('two builds from the same commit are byte-identical: executable, SBOM, SHA256SUMS and its signature', () => {
-    for (const f of [name, `${name}.cdx.json`, 'SHA256SUMS', 'SHA256SUMS.sig']) expect(sha(readFileSync(join(b, f))), f).toBe(sha(readFileSync(join(a, f))));
+    for (const f of [name, `${name}.cdx.json`, 'SHA256SUMS', 'SHA256SUMS.sig'])
+      expect(sha(readFileSync(join(b, f))), f).toBe(sha(readFileSync(join(a, f))));
     expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: a, encoding: 'utf8' })).toBe(`${name}: OK\n${name}.cdx.json: OK\n`);
   });
 
@@ -64,14 +79,30 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
     expect(sig.signed.sha256).toBe(sha(readFileSync(join(a, 'SHA256SUMS'))));
     writeFileSync(join(dir, 'sig.bin'), Buffer.from(sig.signature, 'base64'));
     const verify = (sums: string) =>
-      execFileSync('sh', ['-c', `openssl pkeyutl -verify -pubin -inkey "$1" -rawin -in "$2" -sigfile "$3" 2>&1 || true`, 'sh', join(dir, 'team.pub'), sums, join(dir, 'sig.bin')], { encoding: 'utf8' });
+      execFileSync(
+        'sh',
+        [
+          '-c',
+          `openssl pkeyutl -verify -pubin -inkey "$1" -rawin -in "$2" -sigfile "$3" 2>&1 || true`,
+          'sh',
+          join(dir, 'team.pub'),
+          sums,
+          join(dir, 'sig.bin'),
+        ],
+        { encoding: 'utf8' },
+      );
     expect(verify(join(a, 'SHA256SUMS'))).toContain('Signature Verified Successfully');
-    writeFileSync(join(dir, 'SHA256SUMS.changed'), readFileSync(join(a, 'SHA256SUMS'), 'utf8').replace(/^./, (c) => (c === '0' ? '1' : '0')));
+    writeFileSync(
+      join(dir, 'SHA256SUMS.changed'),
+      readFileSync(join(a, 'SHA256SUMS'), 'utf8').replace(/^./, (c) => (c === '0' ? '1' : '0')),
+    );
     expect(verify(join(dir, 'SHA256SUMS.changed'))).toContain('Signature Verification Failure');
   });
 
   it('the SBOM lists exactly the npm packages of the esbuild metafile, with package-lock.json sha512, Node and ferry', async () => {
-    const { bundleCli } = (await import(pathToFileURL(join(process.cwd(), 'scripts/release/bundle.mjs')).href)) as { bundleCli: (root: string, out: string) => Promise<{ metafile: { inputs: Record<string, unknown> } }> };
+    const { bundleCli } = (await import(pathToFileURL(join(process.cwd(), 'scripts/release/bundle.mjs')).href)) as {
+      bundleCli: (root: string, out: string) => Promise<{ metafile: { inputs: Record<string, unknown> } }>;
+    };
     const { metafile } = await bundleCli(process.cwd(), join(dir, 'meta.cjs'));
     // Each input's package: the nearest package.json with a name above it (found here by walking up, not by the
     // node_modules/ segment rule the SBOM script uses).
@@ -92,14 +123,19 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
     }
     type Component = { type: string; name: string; version: string; purl: string; hashes: { alg: string; content: string }[] };
     const sbom = JSON.parse(readFileSync(join(a, `${name}.cdx.json`), 'utf8')) as {
-      bomFormat: string; specVersion: string; serialNumber: string; components: Component[];
+      bomFormat: string;
+      specVersion: string;
+      serialNumber: string;
+      components: Component[];
       metadata: { component: { name: string; version: string; properties: { name: string; value: string }[] } };
     };
     expect([sbom.bomFormat, sbom.specVersion]).toEqual(['CycloneDX', '1.5']);
     expect(sbom.serialNumber).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const libs = sbom.components.filter((c) => c.type === 'library');
     expect(libs.map((c) => `${c.name}@${c.version}`).sort()).toEqual([...fromMeta].sort());
-    expect(fromMeta).toContain(`undici@${(JSON.parse(readFileSync('node_modules/undici/package.json', 'utf8')) as { version: string }).version}`);
+    expect(fromMeta).toContain(
+      `undici@${(JSON.parse(readFileSync('node_modules/undici/package.json', 'utf8')) as { version: string }).version}`,
+    );
     const lock = (JSON.parse(readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { integrity: string }> }).packages;
     for (const c of libs) {
       const sri = lock[`node_modules/${c.name}`]?.integrity ?? '';
@@ -117,19 +153,28 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
     const opts = { cwd: work, encoding: 'utf8' as const, stdio: 'pipe' as const };
     execFileSync(exe, ['bundle', 'pull', m, '-o', 'b.tar', '--cache', 'cache', '--no-progress'], opts);
     execFileSync(exe, ['bundle', 'stage', 'b.tar', '--dir', 'st', '--no-progress'], opts);
-    const listed = readFileSync(join(a, 'SHA256SUMS'), 'utf8').split('\n').find((l) => l.endsWith(`  ${name}`))?.split(' ')[0];
+    const listed = readFileSync(join(a, 'SHA256SUMS'), 'utf8')
+      .split('\n')
+      .find((l) => l.endsWith(`  ${name}`))
+      ?.split(' ')[0];
     expect(listed).toMatch(/^[0-9a-f]{64}$/);
     expect(sha(readFileSync(join(work, 'st', 'ferry', name)))).toBe(listed);
-    expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: join(work, 'st', 'ferry'), encoding: 'utf8' })).toBe(`${name}: OK\n${name}.cdx.json: OK\n`);
+    expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: join(work, 'st', 'ferry'), encoding: 'utf8' })).toBe(
+      `${name}: OK\n${name}.cdx.json: OK\n`,
+    );
   });
 
-  describe('inside a root that holds no Node: every result equals bin/ferry\'s', () => {
+  describe("inside a root that holds no Node: every result equals bin/ferry's", () => {
     let root: string;
     // Two empty registries, one per push, so both pushes upload everything.
     let first: TestRegistry;
     let second: TestRegistry;
     beforeAll(async () => {
-      root = makeNodelessRoot(join(dir, 'root'), exe, { '/b.tar': bundle, '/b.tar.sig': `${bundle}.sig`, '/team.pub': join(dir, 'team.pub') });
+      root = makeNodelessRoot(join(dir, 'root'), exe, {
+        '/b.tar': bundle,
+        '/b.tar.sig': `${bundle}.sig`,
+        '/team.pub': join(dir, 'team.pub'),
+      });
       [first, second] = [await startRegistry(), await startRegistry()];
     });
     afterAll(async () => {
@@ -139,7 +184,12 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
 
     it('holds only the executable, the libraries ldd lists for it (with their directories), two devices, /tmp and the bundle', () => {
       const libs = [...execFileSync('ldd', [exe], { encoding: 'utf8' }).matchAll(/\/(\S+) \(0x/g)].map((m) => m[1] as string);
-      const dirs = libs.flatMap((l) => l.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/')));
+      const dirs = libs.flatMap((l) =>
+        l
+          .split('/')
+          .slice(0, -1)
+          .map((_, i, parts) => parts.slice(0, i + 1).join('/')),
+      );
       const expected = new Set(['b.tar', 'b.tar.sig', 'dev', 'dev/null', 'dev/urandom', 'ferry', 'team.pub', 'tmp', ...libs, ...dirs]);
       expect(listRoot(root)).toEqual([...expected].sort());
       expect(libs.some((l) => /ld-linux/.test(l))).toBe(true);
@@ -164,7 +214,10 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
     }
 
     it('bundle verify --key and bundle inspect', async () => {
-      const v = await both(['bundle', 'verify', bundle, '--key', join(dir, 'team.pub'), '--json'], ['bundle', 'verify', '/b.tar', '--key', '/team.pub', '--json']);
+      const v = await both(
+        ['bundle', 'verify', bundle, '--key', join(dir, 'team.pub'), '--json'],
+        ['bundle', 'verify', '/b.tar', '--key', '/team.pub', '--json'],
+      );
       expect(v.inside).toEqual(v.outside);
       expect(v.inside).toMatchObject({ ok: true });
       const i = await both(['bundle', 'inspect', bundle, '--json'], ['bundle', 'inspect', '/b.tar', '--json']);
@@ -173,12 +226,22 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
 
     it('bundle push to a real docker-registry on loopback, and bundle stage', async () => {
       const hosts = (s: string) => s.replaceAll(first.host, 'REGISTRY').replaceAll(second.host, 'REGISTRY');
-      const p = await both(['bundle', 'push', bundle, '--registry', first.url, '--key', join(dir, 'team.pub'), '--json'], ['bundle', 'push', '/b.tar', '--registry', second.url, '--key', '/team.pub', '--json'], hosts);
+      const p = await both(
+        ['bundle', 'push', bundle, '--registry', first.url, '--key', join(dir, 'team.pub'), '--json'],
+        ['bundle', 'push', '/b.tar', '--registry', second.url, '--key', '/team.pub', '--json'],
+        hosts,
+      );
       expect(p.inside).toEqual(p.outside);
       // The registry the executable pushed to really serves the image, under the digest the bundle carries.
-      const res = await fetch(`${second.url}/v2/team/app/manifests/1`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+      const res = await fetch(`${second.url}/v2/team/app/manifests/1`, {
+        method: 'HEAD',
+        headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+      });
       expect(res.headers.get('docker-content-digest')).toBe((p.inside as { images: { digest: string }[] }).images[0]?.digest);
-      const s = await both(['bundle', 'stage', bundle, '--dir', join(dir, 'staged'), '--key', join(dir, 'team.pub'), '--json'], ['bundle', 'stage', '/b.tar', '--dir', '/staged', '--key', '/team.pub', '--json']);
+      const s = await both(
+        ['bundle', 'stage', bundle, '--dir', join(dir, 'staged'), '--key', join(dir, 'team.pub'), '--json'],
+        ['bundle', 'stage', '/b.tar', '--dir', '/staged', '--key', '/team.pub', '--json'],
+      );
       expect(s.inside).toEqual(s.outside);
       expect(readFileSync(join(root, 'staged', 'files', 'tool.bin'))).toEqual(readFileSync(join(dir, 'staged', 'files', 'tool.bin')));
     });

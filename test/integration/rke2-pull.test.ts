@@ -47,13 +47,24 @@ describe.runIf(ok)('RKE2 release pull', () => {
       'checksums sha256sum-amd64.txt',
     ]);
     const core = lock.rke2.files.find((f: { name: string }) => f.name === 'rke2-images-core.linux-amd64.tar.zst');
-    const line = sums.toString().split('\n').findIndex((l) => l.endsWith('  rke2-images-core.linux-amd64.tar.zst')) + 1;
+    const line =
+      sums
+        .toString()
+        .split('\n')
+        .findIndex((l) => l.endsWith('  rke2-images-core.linux-amd64.tar.zst')) + 1;
     expect(core.vouchedBy).toEqual({ kind: 'checksums', url: listUrl, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), line });
-    expect(core.images).toEqual(release.sets.get('core')?.map((i) => i.ref).sort());
+    expect(core.images).toEqual(
+      release.sets
+        .get('core')
+        ?.map((i) => i.ref)
+        .sort(),
+    );
     expect(lock.rke2.files.find((f: { role: string }) => f.role === 'install-script').vouchedBy).toEqual({ kind: 'first-fetch' });
     // The + of the tag travels percent-encoded.
     expect(host.log.filter((l) => l.path.includes('/releases/')).every((l) => l.raw.includes('v1.30.4%2Brke2r1'))).toBe(true);
-    expect(events.some((e) => e.type === 'info' && e.message.includes('rke2-images-calico.linux-amd64.tar.zst: 1 images (tarball)'))).toBe(true);
+    expect(events.some((e) => e.type === 'info' && e.message.includes('rke2-images-calico.linux-amd64.tar.zst: 1 images (tarball)'))).toBe(
+      true,
+    );
 
     const verified = await verifyBundle(out);
     expect(verified.problems).toEqual([]);
@@ -83,28 +94,42 @@ describe.runIf(ok)('RKE2 release pull', () => {
   it.each([
     ['https://get.rke2.io/', '/', ''],
     ['HTTPS://GET.RKE2.IO:443', '/install.sh', '/install.sh'],
-  ])('bin/ferry --mirror %s=… covers the default install-script URL and fetches install.sh from the local host', async (from, served, toPath) => {
-    const getHost = await startFileHost({ [served]: release.installScript });
-    try {
-      const dir = scratch();
-      const out = join(dir, 'b.tar');
-      const r = await run([
-        'bundle', 'pull', writeManifest(dir, spec('    imageSets: [core]\n')), '-o', out, '--cache', join(dir, 'cache'), '--no-progress',
-        '--mirror', `https://github.com/rancher/rke2/releases/download/=${host.url}/releases/`,
-        '--mirror', `${from}=${getHost.url}${toPath}`,
-      ]);
-      expect(r.stderr).toBe('');
-      expect(r.code).toBe(0);
-      // Resolved (pinned) and then downloaded: both from the mirror.
-      expect(getHost.log.length).toBeGreaterThan(0);
-      expect([...new Set(getHost.log.map((l) => `${l.method} ${l.path}`))]).toEqual([`GET ${served}`]);
-      const script = JSON.parse(readFileSync(`${out}.lock.json`, 'utf8')).rke2.files.find((f: { role: string }) => f.role === 'install-script');
-      // The lock keeps the URL as the manifest has it (the default), and pins what the mirror served.
-      expect(script).toMatchObject({ name: 'install.sh', url: 'https://get.rke2.io', sha256: hex(release.installScript) });
-    } finally {
-      await getHost.stop();
-    }
-  });
+  ])(
+    'bin/ferry --mirror %s=… covers the default install-script URL and fetches install.sh from the local host',
+    async (from, served, toPath) => {
+      const getHost = await startFileHost({ [served]: release.installScript });
+      try {
+        const dir = scratch();
+        const out = join(dir, 'b.tar');
+        const r = await run([
+          'bundle',
+          'pull',
+          writeManifest(dir, spec('    imageSets: [core]\n')),
+          '-o',
+          out,
+          '--cache',
+          join(dir, 'cache'),
+          '--no-progress',
+          '--mirror',
+          `https://github.com/rancher/rke2/releases/download/=${host.url}/releases/`,
+          '--mirror',
+          `${from}=${getHost.url}${toPath}`,
+        ]);
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
+        // Resolved (pinned) and then downloaded: both from the mirror.
+        expect(getHost.log.length).toBeGreaterThan(0);
+        expect([...new Set(getHost.log.map((l) => `${l.method} ${l.path}`))]).toEqual([`GET ${served}`]);
+        const script = JSON.parse(readFileSync(`${out}.lock.json`, 'utf8')).rke2.files.find(
+          (f: { role: string }) => f.role === 'install-script',
+        );
+        // The lock keeps the URL as the manifest has it (the default), and pins what the mirror served.
+        expect(script).toMatchObject({ name: 'install.sh', url: 'https://get.rke2.io', sha256: hex(release.installScript) });
+      } finally {
+        await getHost.stop();
+      }
+    },
+  );
 
   it('--lock pulls the same bytes again; a changed spec.rke2 is a lock mismatch', async () => {
     const dir = scratch();
@@ -144,12 +169,23 @@ describe.runIf(ok)('RKE2 release pull', () => {
   it('refuses a file the checksum list does not name, and a tarball whose images differ from its list', async () => {
     const sumsPath = `/releases/${VERSION}/sha256sum-amd64.txt`;
     const sums = host.files.get(sumsPath) as Buffer;
-    host.files.set(sumsPath, Buffer.from(sums.toString().split('\n').filter((l) => !l.endsWith('rke2.linux-amd64.tar.gz')).join('\n')));
+    host.files.set(
+      sumsPath,
+      Buffer.from(
+        sums
+          .toString()
+          .split('\n')
+          .filter((l) => !l.endsWith('rke2.linux-amd64.tar.gz'))
+          .join('\n'),
+      ),
+    );
     try {
       const dir = scratch();
       await expect(pull(writeManifest(dir, spec()), join(dir, 'b.tar'), mirrors())).rejects.toMatchObject({
         code: 'CHECKSUM_MISSING',
-        message: expect.stringContaining('rke2.linux-amd64.tar.gz: not listed in checksum file https://github.com/rancher/rke2/releases/download/v1.30.4%2Brke2r1/sha256sum-amd64.txt'),
+        message: expect.stringContaining(
+          'rke2.linux-amd64.tar.gz: not listed in checksum file https://github.com/rancher/rke2/releases/download/v1.30.4%2Brke2r1/sha256sum-amd64.txt',
+        ),
       });
     } finally {
       host.files.set(sumsPath, sums);

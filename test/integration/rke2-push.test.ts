@@ -29,9 +29,16 @@ describe.runIf(ok)('RKE2 images pushed from the image tarballs', () => {
     host = await startFileHost();
     const urls = hostRelease(host, release);
     reg = await startRegistry({ htpasswd: { username: 'enclave', password: 'pw-0f-enclave' } });
-    for (const [key, sets] of [['sets', '    imageSets: [core, calico]\n'], ['aio', ''], ['shared', '    imageSets: [core, canal]\n']] as const) {
+    for (const [key, sets] of [
+      ['sets', '    imageSets: [core, calico]\n'],
+      ['aio', ''],
+      ['shared', '    imageSets: [core, canal]\n'],
+    ] as const) {
       const dir = scratch();
-      const m = writeManifest(dir, `  rke2:\n    version: ${VERSION}\n    releaseUrl: ${urls.releaseUrl}\n    installScriptUrl: ${urls.installScriptUrl}\n${sets}`);
+      const m = writeManifest(
+        dir,
+        `  rke2:\n    version: ${VERSION}\n    releaseUrl: ${urls.releaseUrl}\n    installScriptUrl: ${urls.installScriptUrl}\n${sets}`,
+      );
       bundles[key] = (await pull(m, join(dir, 'b.tar'), [])).result.bundle;
     }
   });
@@ -53,7 +60,9 @@ describe.runIf(ok)('RKE2 images pushed from the image tarballs', () => {
 
   it('pushes every image of the tarballs under its own name; skopeo reads them back in full', async () => {
     const r = await push(bundles.sets as string, reg.host);
-    const expected = [...(release.sets.get('core') ?? []), ...(release.sets.get('calico') ?? [])].map((i) => `${reg.host}/${i.ref.replace('docker.io/', '')}`).sort();
+    const expected = [...(release.sets.get('core') ?? []), ...(release.sets.get('calico') ?? [])]
+      .map((i) => `${reg.host}/${i.ref.replace('docker.io/', '')}`)
+      .sort();
     expect(r.images.map((i) => i.target).sort()).toEqual(expected);
     for (const image of r.images) {
       const raw = JSON.parse(await skopeo('inspect', '--raw', ...creds, `docker://${image.target}`));
@@ -88,7 +97,12 @@ describe.runIf(ok)('RKE2 images pushed from the image tarballs', () => {
     const viaProxy = async (events: FerryEvent[]) => {
       const client = new RegistryClient({ plainHttp: true, baseDelayMs: 1 });
       try {
-        return await pushBundle({ bundlePath: bundles.sets as string, target: parsePushTarget(proxy.host), client, events: (e) => events.push(e) });
+        return await pushBundle({
+          bundlePath: bundles.sets as string,
+          target: parsePushTarget(proxy.host),
+          client,
+          events: (e) => events.push(e),
+        });
       } finally {
         await client.close();
       }
@@ -100,13 +114,20 @@ describe.runIf(ok)('RKE2 images pushed from the image tarballs', () => {
       const r = await viaProxy(events);
       expect(events.some((e) => e.type === 'warning' && e.message.includes('upload pass 1 failed'))).toBe(true);
       const calico = r.images.find((i) => i.source.includes('hardened-calico')) as { digest: string };
-      const inspected = JSON.parse(await skopeo('inspect', '--tls-verify=false', `docker://${open.host}/rancher/hardened-calico:v3.28.1-build20240806`));
+      const inspected = JSON.parse(
+        await skopeo('inspect', '--tls-verify=false', `docker://${open.host}/rancher/hardened-calico:v3.28.1-build20240806`),
+      );
       expect(inspected.Digest).toBe(calico.digest);
 
       // Permanent: every upload into hardened-kubernetes fails in a fresh registry. Nothing may be tagged.
       const fresh = await startRegistry();
       const proxy2 = await startChaosProxy(fresh.url);
-      proxy2.rules.push({ method: 'PUT', path: /^\/v2\/rancher\/hardened-kubernetes\/blobs\/uploads\//, times: 1000, action: { status: 503 } });
+      proxy2.rules.push({
+        method: 'PUT',
+        path: /^\/v2\/rancher\/hardened-kubernetes\/blobs\/uploads\//,
+        times: 1000,
+        action: { status: 503 },
+      });
       const client = new RegistryClient({ plainHttp: true, baseDelayMs: 1 });
       try {
         await expect(pushBundle({ bundlePath: bundles.sets as string, target: parsePushTarget(proxy2.host), client })).rejects.toThrow();
@@ -117,7 +138,7 @@ describe.runIf(ok)('RKE2 images pushed from the image tarballs', () => {
       for (const image of [...(release.sets.get('core') ?? []), ...(release.sets.get('calico') ?? [])]) {
         const name = image.ref.replace('docker.io/', '');
         const res = await fetch(`${fresh.url}/v2/${name.replace(/:[^:]+$/, '')}/tags/list`);
-        const tags = res.status === 200 ? ((await res.json()) as { tags: string[] | null }).tags ?? [] : [];
+        const tags = res.status === 200 ? (((await res.json()) as { tags: string[] | null }).tags ?? []) : [];
         expect(tags, name).toEqual([]);
       }
       await fresh.stop();
@@ -132,12 +153,18 @@ describe.runIf(ok)('RKE2 images pushed from the image tarballs', () => {
     const client = new RegistryClient({ plainHttp: true });
     const events: FerryEvent[] = [];
     try {
-      await pushBundle({ bundlePath: bundles.shared as string, target: parsePushTarget(fresh.host), client, events: (e) => events.push(e) });
+      await pushBundle({
+        bundlePath: bundles.shared as string,
+        target: parsePushTarget(fresh.host),
+        client,
+        events: (e) => events.push(e),
+      });
     } finally {
       await client.close();
       await fresh.stop();
     }
-    const blobs = (action: string) => events.flatMap((e) => (e.type === 'blob' && e.action === action ? [{ digest: e.digest, repo: e.repo as string }] : []));
+    const blobs = (action: string) =>
+      events.flatMap((e) => (e.type === 'blob' && e.action === action ? [{ digest: e.digest, repo: e.repo as string }] : []));
     const uploaded = blobs('uploaded');
     // Every blob goes up once: etcd, kubernetes and pause (core), flannel (canal), the base layer with the first of them.
     expect(uploaded.length).toBe(10);
@@ -147,19 +174,30 @@ describe.runIf(ok)('RKE2 images pushed from the image tarballs', () => {
     expect(mounted.length).toBe(2);
     expect(new Set(mounted.map((m) => m.digest)).size).toBe(1);
     const base = uploaded.find((u) => u.digest === mounted[0]?.digest) as { repo: string };
-    expect([base.repo, ...mounted.map((m) => m.repo)].sort()).toEqual(['rancher/hardened-etcd', 'rancher/hardened-flannel', 'rancher/hardened-kubernetes']);
+    expect([base.repo, ...mounted.map((m) => m.repo)].sort()).toEqual([
+      'rancher/hardened-etcd',
+      'rancher/hardened-flannel',
+      'rancher/hardened-kubernetes',
+    ]);
   });
 
   it('honours a prefix, and a dry run lists the plan without pushing', async () => {
     const dry = await (async () => {
       const client = new RegistryClient({ plainHttp: true });
       try {
-        return await pushBundle({ bundlePath: bundles.sets as string, target: parsePushTarget(`${reg.host}/enclave`), client, dryRun: true });
+        return await pushBundle({
+          bundlePath: bundles.sets as string,
+          target: parsePushTarget(`${reg.host}/enclave`),
+          client,
+          dryRun: true,
+        });
       } finally {
         await client.close();
       }
     })();
-    expect(dry.plan.map((p) => `${p.repository}:${p.tag} ${p.archive}`)).toContain('enclave/rancher/hardened-calico:v3.28.1-build20240806 rke2-images-calico.linux-amd64.tar.zst');
+    expect(dry.plan.map((p) => `${p.repository}:${p.tag} ${p.archive}`)).toContain(
+      'enclave/rancher/hardened-calico:v3.28.1-build20240806 rke2-images-calico.linux-amd64.tar.zst',
+    );
     const r = await push(bundles.sets as string, `${reg.host}/enclave`);
     expect(r.images.every((i) => i.target.startsWith(`${reg.host}/enclave/rancher/`) && !i.upToDate)).toBe(true);
   });

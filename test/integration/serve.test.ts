@@ -24,7 +24,10 @@ describe.runIf(ok)('bundle serve: a read-only OCI registry from the bundle file'
     f = await buildStandardFixtures();
     await seedStandardFixtures(up, f);
     const dir = scratch();
-    const m = writeManifest(dir, `  images:\n    - alpine:3.19\n    - velero/velero:v1.9.1\n    - ref: prometheus/prometheus:v2.53.0\n      platforms: all\n`);
+    const m = writeManifest(
+      dir,
+      `  images:\n    - alpine:3.19\n    - velero/velero:v1.9.1\n    - ref: prometheus/prometheus:v2.53.0\n      platforms: all\n`,
+    );
     bundle = (await pull(m, join(dir, 'b.tar'), [['docker.io', up.url]])).result.bundle;
     served = await serveBundle({ bundlePath: bundle, host: '127.0.0.1', port: 0 });
   });
@@ -36,7 +39,9 @@ describe.runIf(ok)('bundle serve: a read-only OCI registry from the bundle file'
   it('serves the pull workflow: catalog, tags, manifests by tag and digest with the right headers, blobs with Range', async () => {
     expect(served.repositories).toEqual(['library/alpine', 'prometheus/prometheus', 'velero/velero']);
     expect(await (await fetch(`${served.url}/v2/_catalog`)).json()).toEqual({ repositories: served.repositories });
-    expect(await (await fetch(`${served.url}/v2/_catalog?n=1&last=library/alpine`)).json()).toEqual({ repositories: ['prometheus/prometheus'] });
+    expect(await (await fetch(`${served.url}/v2/_catalog?n=1&last=library/alpine`)).json()).toEqual({
+      repositories: ['prometheus/prometheus'],
+    });
     expect(await (await fetch(`${served.url}/v2/velero/velero/tags/list`)).json()).toEqual({ name: 'velero/velero', tags: ['v1.9.1'] });
 
     const byTag = await fetch(`${served.url}/v2/velero/velero/manifests/v1.9.1`);
@@ -55,7 +60,9 @@ describe.runIf(ok)('bundle serve: a read-only OCI registry from the bundle file'
     expect(Buffer.from(await part.arrayBuffer()).equals(full.subarray(100, 200))).toBe(true);
     const tail = await fetch(`${served.url}/v2/velero/velero/blobs/${layer.digest}`, { headers: { range: `bytes=${layer.size - 10}-` } });
     expect(Buffer.from(await tail.arrayBuffer()).equals(full.subarray(layer.size - 10))).toBe(true);
-    expect((await fetch(`${served.url}/v2/velero/velero/blobs/${layer.digest}`, { headers: { range: `bytes=${layer.size}-` } })).status).toBe(416);
+    expect(
+      (await fetch(`${served.url}/v2/velero/velero/blobs/${layer.digest}`, { headers: { range: `bytes=${layer.size}-` } })).status,
+    ).toBe(416);
   });
 
   it('answers unknown names, manifests and blobs with the spec errors, and refuses writes', async () => {
@@ -68,7 +75,8 @@ describe.runIf(ok)('bundle serve: a read-only OCI registry from the bundle file'
     expect(await err(`${served.url}/v2/velero/velero/blobs/sha256:${'0'.repeat(64)}`)).toEqual([404, 'BLOB_UNKNOWN']);
     // A blob of another repository's image is not served under this one.
     const alpineLayer = f.oci.layers[0]?.digest as string;
-    if (!f.docker.layers.some((l) => l.digest === alpineLayer)) expect(await err(`${served.url}/v2/velero/velero/blobs/${alpineLayer}`)).toEqual([404, 'BLOB_UNKNOWN']);
+    if (!f.docker.layers.some((l) => l.digest === alpineLayer))
+      expect(await err(`${served.url}/v2/velero/velero/blobs/${alpineLayer}`)).toEqual([404, 'BLOB_UNKNOWN']);
     expect(await err(`${served.url}/v2/velero/velero/blobs/uploads/`, { method: 'POST' })).toEqual([405, 'UNSUPPORTED']);
     expect(await err(`${served.url}/v2/velero/velero/manifests/v1.9.1`, { method: 'DELETE' })).toEqual([405, 'UNSUPPORTED']);
     // Paths that are not percent-encoding, or name nothing the grammar allows: spec errors, never a 500.
@@ -81,7 +89,9 @@ describe.runIf(ok)('bundle serve: a read-only OCI registry from the bundle file'
       const { port } = new URL(served.url);
       const s = connect(Number(port), '127.0.0.1', () => s.end('GET //% HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
       let got = '';
-      s.on('data', (c) => (got += c.toString())).on('end', () => resolve(got)).on('error', reject);
+      s.on('data', (c) => (got += c.toString()))
+        .on('end', () => resolve(got))
+        .on('error', reject);
     });
     expect(raw).toMatch(/^HTTP\/1\.1 400 /);
     expect(raw).toContain('NAME_INVALID');

@@ -82,7 +82,20 @@ describe.runIf(ok)('concurrent pulls sharing one cache', () => {
         const runs = await Promise.all(
           outs.map((o) =>
             ferryLater(
-              ['bundle', 'pull', manifest, '-o', o, '--cache', cache, '--mirror', `docker.io=${reg.url}`, '--mirror', `https://files.example/=${host.url}/`, '--no-progress'],
+              [
+                'bundle',
+                'pull',
+                manifest,
+                '-o',
+                o,
+                '--cache',
+                cache,
+                '--mirror',
+                `docker.io=${reg.url}`,
+                '--mirror',
+                `https://files.example/=${host.url}/`,
+                '--no-progress',
+              ],
               Math.floor(Math.random() * 150),
             ),
           ),
@@ -104,7 +117,10 @@ describe.runIf(ok)('concurrent pulls sharing one cache', () => {
     const slow: Server = createServer((req, res) => {
       const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
       const start = m ? Number(m[1]) : 0;
-      res.writeHead(m ? 206 : 200, { 'content-length': String(slowBody.length - start), ...(m ? { 'content-range': `bytes ${start}-${slowBody.length - 1}/${slowBody.length}` } : {}) });
+      res.writeHead(m ? 206 : 200, {
+        'content-length': String(slowBody.length - start),
+        ...(m ? { 'content-range': `bytes ${start}-${slowBody.length - 1}/${slowBody.length}` } : {}),
+      });
       if (req.method === 'HEAD') return void res.end();
       let at = start;
       const tick = setInterval(() => {
@@ -121,7 +137,22 @@ describe.runIf(ok)('concurrent pulls sharing one cache', () => {
       const manifest = writeManifest(dir, `${body()}    - url: https://slow.example/s.bin\n      sha256: ${hex(slowBody)}\n`);
       for (let round = 0; round < 2; round++) {
         const cache = join(dir, `cache-${round}`);
-        const args = (o: string) => ['bundle', 'pull', manifest, '-o', o, '--cache', cache, '--mirror', `docker.io=${reg.url}`, '--mirror', `https://files.example/=${host.url}/`, '--mirror', `https://slow.example/=${slowUrl}/`, '--no-progress'];
+        const args = (o: string) => [
+          'bundle',
+          'pull',
+          manifest,
+          '-o',
+          o,
+          '--cache',
+          cache,
+          '--mirror',
+          `docker.io=${reg.url}`,
+          '--mirror',
+          `https://files.example/=${host.url}/`,
+          '--mirror',
+          `https://slow.example/=${slowUrl}/`,
+          '--no-progress',
+        ];
         const out = (i: number) => join(dir, `k${round}-w${i}`, 'b.tar');
         for (let i = 0; i < 4; i++) mkdirSync(join(out(i), '..'), { recursive: true });
         let victim: ChildProcess | undefined;
@@ -130,14 +161,16 @@ describe.runIf(ok)('concurrent pulls sharing one cache', () => {
         // Kill it once its partial of the slow file holds some bytes, after a random extra delay.
         const victimPartial = () => {
           try {
-            return readdirSync(join(cache, 'partial')).some((n) => n.startsWith(hex(slowBody)) && n.split('.')[2] === String(victim?.pid) && statSync(join(cache, 'partial', n)).size > 0);
+            return readdirSync(join(cache, 'partial')).some(
+              (n) => n.startsWith(hex(slowBody)) && n.split('.')[2] === String(victim?.pid) && statSync(join(cache, 'partial', n)).size > 0,
+            );
           } catch {
             return false;
           }
         };
         // (Should the survivor finish the slow file first, the victim never starts it: then it dies elsewhere.)
         const slowDone = () => existsSync(join(cache, 'blobs', 'sha256', hex(slowBody)));
-        for (const t0 = Date.now(); !victimPartial() && !slowDone(); ) {
+        for (const t0 = Date.now(); !victimPartial() && !slowDone();) {
           if (Date.now() - t0 > 30_000) throw new Error('the victim never started the slow download');
           await new Promise((r) => setTimeout(r, 10));
         }

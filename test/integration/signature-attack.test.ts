@@ -25,7 +25,7 @@ function swapPayload(bundle: string, original: Buffer, payload: Buffer, out: str
   expect(payload.length).toBe(original.length); // same size: no size field to fix anywhere
   let entries = rest.map(([p, b]): RawEntry => (b.equals(original) ? [`blobs/sha256/${hex(payload)}`, payload] : [p, b]));
   const renames = new Map([[hex(original), hex(payload)]]);
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     entries = entries.map(([p, b]): RawEntry => {
       let text = b.toString('latin1');
@@ -56,7 +56,18 @@ describe.runIf(ok)('a signature copied onto a tampered bundle', () => {
     for (const name of ['team', 'mallory']) expect((await run(['key', 'generate', '--out', join(dir, name)])).code).toBe(0);
     const m = writeManifest(scratch(), `  files:\n    - url: ${host.url}/tool.tgz\n      sha256: ${hex(tool)}\n`);
     signed = join(dir, 'b.tar');
-    const r = await run(['--no-progress', 'bundle', 'pull', m, '-o', signed, '--cache', join(dir, 'cache'), '--sign-key', join(dir, 'team.key')]);
+    const r = await run([
+      '--no-progress',
+      'bundle',
+      'pull',
+      m,
+      '-o',
+      signed,
+      '--cache',
+      join(dir, 'cache'),
+      '--sign-key',
+      join(dir, 'team.key'),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     tampered = join(dir, 'tampered.tar');
     swapPayload(signed, tool, payload, tampered);
@@ -70,7 +81,9 @@ describe.runIf(ok)('a signature copied onto a tampered bundle', () => {
 
     const v = await run(['bundle', 'verify', tampered]);
     expect(v.code).toBe(3);
-    expect(v.stdout + v.stderr).toMatch(/SIGNATURE_INVALID.*the signature is for a SHA256SUMS with sha256 [0-9a-f]{64}, this bundle's is [0-9a-f]{64}/s);
+    expect(v.stdout + v.stderr).toMatch(
+      /SIGNATURE_INVALID.*the signature is for a SHA256SUMS with sha256 [0-9a-f]{64}, this bundle's is [0-9a-f]{64}/s,
+    );
     expect(v.stdout + v.stderr).not.toContain('not checked: give --key');
     expect((await run(['bundle', 'verify', tampered, '--key', join(dir, 'team.pub')])).code).toBe(3);
 
@@ -98,7 +111,7 @@ describe.runIf(ok)('a signature copied onto a tampered bundle', () => {
     expect(sv.code).toBe(3);
   });
 
-  it('a bundle re-signed with the attacker\'s own key warns (fingerprint shown) without --key and fails with it', async () => {
+  it("a bundle re-signed with the attacker's own key warns (fingerprint shown) without --key and fails with it", async () => {
     const [sums, , ...rest] = rawEntries(readFileSync(tampered)) as [RawEntry, RawEntry, ...RawEntry[]];
     const mallory = createPrivateKey(readFileSync(join(dir, 'mallory.key')));
     const { signSums } = await import('../../src/trust/bundle-signature.js');
@@ -117,7 +130,15 @@ describe.runIf(ok)('a signature copied onto a tampered bundle', () => {
     const [sums, , ...rest] = rawEntries(readFileSync(signed)) as [RawEntry, RawEntry, ...RawEntry[]];
     const team = createPrivateKey(readFileSync(join(dir, 'team.key')));
     const fingerprint = /sha256:[0-9a-f]{64}/.exec((await run(['bundle', 'verify', signed])).stderr)![0];
-    const v1 = { signatureVersion: 1, algorithm: 'ed25519', signed: { file: 'SHA256SUMS', sha256: hex(sums[1]) }, keyFingerprint: fingerprint, created: '2026-01-01T00:00:00.000Z', tool: 'ferry 0.1.0', signature: sign(null, sums[1], team).toString('base64') };
+    const v1 = {
+      signatureVersion: 1,
+      algorithm: 'ed25519',
+      signed: { file: 'SHA256SUMS', sha256: hex(sums[1]) },
+      keyFingerprint: fingerprint,
+      created: '2026-01-01T00:00:00.000Z',
+      tool: 'ferry 0.1.0',
+      signature: sign(null, sums[1], team).toString('base64'),
+    };
     const old = join(dir, 'old.tar');
     writeFileSync(old, rawTar([sums, ['SHA256SUMS.sig', Buffer.from(JSON.stringify(v1, null, 2))], ...rest]));
     const plain = await run(['bundle', 'verify', old]);
@@ -134,7 +155,9 @@ describe.runIf(ok)('a signature copied onto a tampered bundle', () => {
     execFileSync('tar', ['-xf', signed, '-C', x]);
     const sh = (cmd: string) => execFileSync('sh', ['-c', cmd], { cwd: x, encoding: 'utf8', stdio: 'pipe' });
     sh('jq -r .signature SHA256SUMS.sig | base64 -d > sig.bin');
-    expect(sh(`openssl pkeyutl -verify -pubin -inkey ${join(dir, 'team.pub')} -rawin -in SHA256SUMS -sigfile sig.bin`)).toContain('Signature Verified Successfully');
+    expect(sh(`openssl pkeyutl -verify -pubin -inkey ${join(dir, 'team.pub')} -rawin -in SHA256SUMS -sigfile sig.bin`)).toContain(
+      'Signature Verified Successfully',
+    );
     expect(() => sh(`openssl pkeyutl -verify -pubin -inkey ${join(dir, 'mallory.pub')} -rawin -in SHA256SUMS -sigfile sig.bin`)).toThrow();
     // The key it carries is the team's (same SPKI as team.pub).
     sh('jq -r .publicKey SHA256SUMS.sig > carried.pem');
@@ -144,6 +167,23 @@ describe.runIf(ok)('a signature copied onto a tampered bundle', () => {
     const t = join(scratch(), 't');
     mkdirSync(t);
     execFileSync('tar', ['-xf', tampered, '-C', t]);
-    expect(() => execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', join(dir, 'team.pub'), '-rawin', '-in', join(t, 'SHA256SUMS'), '-sigfile', join(x, 'sig.bin')], { stdio: 'pipe' })).toThrow();
+    expect(() =>
+      execFileSync(
+        'openssl',
+        [
+          'pkeyutl',
+          '-verify',
+          '-pubin',
+          '-inkey',
+          join(dir, 'team.pub'),
+          '-rawin',
+          '-in',
+          join(t, 'SHA256SUMS'),
+          '-sigfile',
+          join(x, 'sig.bin'),
+        ],
+        { stdio: 'pipe' },
+      ),
+    ).toThrow();
   });
 });

@@ -40,8 +40,21 @@ describe.runIf(ok)('signed bundles', () => {
 
   const pullSigned = async (sub: string, file: string, key?: string) => {
     const d = join(dir, sub);
-    const m = writeManifest(scratch(), `  files:\n    - url: ${host.url}/${file}\n      sha256: ${hex(file === 'tool.tgz' ? tool : other)}\n`);
-    const r = await run(['--no-progress', 'bundle', 'pull', m, '-o', join(d, 'b.tar'), '--cache', join(dir, 'cache'), ...(key ? ['--sign-key', key] : [])]);
+    const m = writeManifest(
+      scratch(),
+      `  files:\n    - url: ${host.url}/${file}\n      sha256: ${hex(file === 'tool.tgz' ? tool : other)}\n`,
+    );
+    const r = await run([
+      '--no-progress',
+      'bundle',
+      'pull',
+      m,
+      '-o',
+      join(d, 'b.tar'),
+      '--cache',
+      join(dir, 'cache'),
+      ...(key ? ['--sign-key', key] : []),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     return join(d, 'b.tar');
   };

@@ -21,14 +21,19 @@ describe('split bundles', () => {
   beforeAll(async () => {
     host = await startFileHost({ '/big.bin': big, '/small.bin': small });
     dir = scratch();
-    const m = writeManifest(dir, `  files:\n    - url: ${host.url}/big.bin\n      sha256: ${hex(big)}\n    - url: ${host.url}/small.bin\n      sha256: ${hex(small)}\n`);
+    const m = writeManifest(
+      dir,
+      `  files:\n    - url: ${host.url}/big.bin\n      sha256: ${hex(big)}\n    - url: ${host.url}/small.bin\n      sha256: ${hex(small)}\n`,
+    );
     whole = (await pull(m, join(dir, 'whole', 'b.tar'), [])).result.bundle;
     await pull(m, join(dir, 'split', 'b.tar'), [], { splitSize: 1 << 20, lockPath: join(dir, 'whole', 'b.tar.lock.json') });
   });
   afterAll(async () => host?.stop());
 
   it('writes parts and a parts list; the parts joined are the unsplit bundle, byte for byte', () => {
-    const names = readdirSync(join(dir, 'split')).filter((n) => n.startsWith('b.tar')).sort();
+    const names = readdirSync(join(dir, 'split'))
+      .filter((n) => n.startsWith('b.tar'))
+      .sort();
     expect(names).toEqual(['b.tar.000', 'b.tar.001', 'b.tar.002', 'b.tar.003', 'b.tar.lock.json', 'b.tar.parts.json']);
     const list = JSON.parse(readFileSync(join(dir, 'split', 'b.tar.parts.json'), 'utf8'));
     const parts = names.filter((n) => /\.\d{3}$/.test(n)).map((n) => readFileSync(join(dir, 'split', n)));
@@ -53,7 +58,12 @@ describe('split bundles', () => {
     const src = await PartsByteSource.open(join(dir, 'split', 'b.tar.parts.json'));
     try {
       const wholeBytes = readFileSync(whole);
-      for (const [start, length] of [[(1 << 20) - 100, 300], [0, 5], [(2 << 20) - 1, (1 << 20) + 2], [wholeBytes.length - 10, 10]] as const) {
+      for (const [start, length] of [
+        [(1 << 20) - 100, 300],
+        [0, 5],
+        [(2 << 20) - 1, (1 << 20) + 2],
+        [wholeBytes.length - 10, 10],
+      ] as const) {
         expect((await readAll(src.stream(start, length))).equals(wholeBytes.subarray(start, start + length))).toBe(true);
         const buf = Buffer.alloc(length);
         let got = 0;
@@ -67,7 +77,8 @@ describe('split bundles', () => {
 
   it('a damaged part is named so only it is copied again; a missing part is named too', async () => {
     const copy = scratch();
-    for (const n of readdirSync(join(dir, 'split')).filter((f) => f.startsWith('b.tar'))) writeFileSync(join(copy, n), readFileSync(join(dir, 'split', n)));
+    for (const n of readdirSync(join(dir, 'split')).filter((f) => f.startsWith('b.tar')))
+      writeFileSync(join(copy, n), readFileSync(join(dir, 'split', n)));
     const p2 = readFileSync(join(copy, 'b.tar.002'));
     p2[12345] ^= 0xff;
     writeFileSync(join(copy, 'b.tar.002'), p2);

@@ -20,7 +20,10 @@ describe('bundle stage after a stage killed with SIGKILL (docs/security.md "Outp
   beforeAll(async () => {
     host = await startFileHost({ '/big.bin': big, '/small.txt': 'small\n' });
     const dir = scratch();
-    const manifest = writeManifest(dir, `  files:\n    - url: ${host.url}/big.bin\n      sha256: ${hex(big)}\n    - url: ${host.url}/small.txt\n      sha256: ${hex(Buffer.from('small\n'))}\n`);
+    const manifest = writeManifest(
+      dir,
+      `  files:\n    - url: ${host.url}/big.bin\n      sha256: ${hex(big)}\n    - url: ${host.url}/small.txt\n      sha256: ${hex(Buffer.from('small\n'))}\n`,
+    );
     bundle = (await pull(manifest, join(dir, 'b.tar'), [])).result.bundle;
   }, 120_000);
   afterAll(async () => host?.stop());

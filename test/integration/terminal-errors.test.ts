@@ -89,7 +89,12 @@ describe.runIf(ok)('errors on a real terminal: prompt exit, whole message, curso
 
   it('a bundle path that does not exist', async () => {
     const path = join(dir, `${'a-directory-that-is-not-there/'.repeat(5)}bundle.tar`);
-    await onTerminal(`./bin/ferry bundle verify ${path}`, 'NOT_FOUND', new RegExp(`^bundle ${path} does not exist: check the path \\(ENOENT\\)$`), false);
+    await onTerminal(
+      `./bin/ferry bundle verify ${path}`,
+      'NOT_FOUND',
+      new RegExp(`^bundle ${path} does not exist: check the path \\(ENOENT\\)$`),
+      false,
+    );
   });
 
   it('a registry that is down', async () => {
@@ -97,7 +102,9 @@ describe.runIf(ok)('errors on a real terminal: prompt exit, whole message, curso
     await onTerminal(
       `./bin/ferry bundle push ${bundle} --registry http://${host}/${'an-enclave-prefix/'.repeat(3)}x`,
       'NETWORK_ERROR',
-      new RegExp(`: nothing answers at ${host} \\(connection refused\\): check the host and port, and that the server is running \\(5 attempts\\)$`),
+      new RegExp(
+        `: nothing answers at ${host} \\(connection refused\\): check the host and port, and that the server is running \\(5 attempts\\)$`,
+      ),
     );
   });
 });

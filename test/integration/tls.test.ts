@@ -18,12 +18,44 @@ describe.runIf(ok)('a registry behind TLS with a private CA', () => {
     caPath = join(dir, 'ca.pem');
     const keyPath = join(dir, 'key.pem');
     // A self-signed certificate for 127.0.0.1 serves as its own CA.
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', caPath, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        keyPath,
+        '-out',
+        caPath,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     reg = await startRegistry({ tls: { certPath: caPath, keyPath } });
     image = makeImage({ layers: [await makeLayer({ seed: 'tls-1', size: 20_000, gzip: true })] });
     const layout = scratch();
     await writeOciLayout(layout, image, 'v1');
-    execFileSync('skopeo', ['copy', '--preserve-digests', '--dest-cert-dir', dir, '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${reg.host}/secure/app:v1`], { stdio: 'ignore' });
+    execFileSync(
+      'skopeo',
+      [
+        'copy',
+        '--preserve-digests',
+        '--dest-cert-dir',
+        dir,
+        '--dest-tls-verify=false',
+        `oci:${layout}:v1`,
+        `docker://${reg.host}/secure/app:v1`,
+      ],
+      { stdio: 'ignore' },
+    );
   });
   afterAll(async () => reg?.stop());
 

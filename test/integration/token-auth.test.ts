@@ -19,12 +19,22 @@ describe.runIf(ok)('Bearer token auth against a real registry', () => {
 
   beforeAll(async () => {
     tokens = await startTokenServer({ username: 'robot', password: 'tok-pw-777' });
-    reg = await startRegistry({ token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, certPath: tokens.certPath } });
+    reg = await startRegistry({
+      token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, certPath: tokens.certPath },
+    });
     image = makeImage({ layers: [await makeLayer({ seed: 'tok-1', size: 30_000, gzip: true })] });
     const layout = scratch();
     await writeOciLayout(layout, image, 'v1');
     // Seeded by skopeo, an independent client doing its own token flow (async: the token server runs in this process).
-    await execFileAsync('skopeo', ['copy', '--preserve-digests', '--dest-tls-verify=false', '--dest-creds', 'robot:tok-pw-777', `oci:${layout}:v1`, `docker://${reg.host}/acme/app:v1`]);
+    await execFileAsync('skopeo', [
+      'copy',
+      '--preserve-digests',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      'robot:tok-pw-777',
+      `oci:${layout}:v1`,
+      `docker://${reg.host}/acme/app:v1`,
+    ]);
   });
   afterAll(async () => {
     await reg?.stop();
@@ -35,26 +45,40 @@ describe.runIf(ok)('Bearer token auth against a real registry', () => {
     const dir = scratch();
     const dockerConfig = join(dir, 'docker');
     mkdirSync(dockerConfig);
-    writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({ auths: { [`http://${reg.host}`]: { auth: Buffer.from('robot:tok-pw-777').toString('base64') } } }));
+    writeFileSync(
+      join(dockerConfig, 'config.json'),
+      JSON.stringify({ auths: { [`http://${reg.host}`]: { auth: Buffer.from('robot:tok-pw-777').toString('base64') } } }),
+    );
     const m = writeManifest(dir, `  images: [${reg.host}/acme/app:v1]\n`);
-    const pulled = await run(['bundle', 'pull', m, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'c'), '--plain-http', '--json'], { env: { DOCKER_CONFIG: dockerConfig } });
+    const pulled = await run(['bundle', 'pull', m, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'c'), '--plain-http', '--json'], {
+      env: { DOCKER_CONFIG: dockerConfig },
+    });
     expect(pulled.stderr).toBe('');
     expect(pulled.code).toBe(0);
     const lock = JSON.parse(execFileSync('cat', [join(dir, 'b.tar.lock.json')], { encoding: 'utf8' }));
     expect(lock.images[0].digest).toBe(image.manifest.digest);
     expect(tokens.requests.some((r) => r.user === 'robot' && r.scopes.includes('repository:acme/app:pull'))).toBe(true);
 
-    const pushed = await run(['bundle', 'push', join(dir, 'b.tar'), '--registry', `${reg.host}/copy`, '--plain-http', '--username', 'robot', '--password-stdin'], { input: 'tok-pw-777\n' });
+    const pushed = await run(
+      ['bundle', 'push', join(dir, 'b.tar'), '--registry', `${reg.host}/copy`, '--plain-http', '--username', 'robot', '--password-stdin'],
+      { input: 'tok-pw-777\n' },
+    );
     expect(pushed.code).toBe(0);
     expect(tokens.requests.some((r) => r.user === 'robot' && r.scopes.includes('repository:copy/acme/app:pull,push'))).toBe(true);
-    const { stdout } = await execFileAsync('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', 'robot:tok-pw-777', `docker://${reg.host}/copy/acme/app:v1`], { encoding: 'buffer' });
+    const { stdout } = await execFileAsync(
+      'skopeo',
+      ['inspect', '--raw', '--tls-verify=false', '--creds', 'robot:tok-pw-777', `docker://${reg.host}/copy/acme/app:v1`],
+      { encoding: 'buffer' },
+    );
     expect(Buffer.from(stdout).equals(image.manifest.data)).toBe(true);
   });
 
   it('anonymous pulls are refused with AUTH_FAILED naming the image', async () => {
     const dir = scratch();
     const m = writeManifest(dir, `  images: [${reg.host}/acme/app:v1]\n`);
-    const r = await run(['bundle', 'pull', m, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'c'), '--plain-http'], { env: { DOCKER_CONFIG: join(dir, 'none') } });
+    const r = await run(['bundle', 'pull', m, '-o', join(dir, 'b.tar'), '--cache', join(dir, 'c'), '--plain-http'], {
+      env: { DOCKER_CONFIG: join(dir, 'none') },
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('AUTH_FAILED');
     expect(r.stderr).toContain(`${reg.host}/acme/app:v1`);

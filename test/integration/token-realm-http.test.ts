@@ -30,7 +30,27 @@ describe.runIf(ok)('a token realm on plain HTTP for a registry reached over HTTP
     const dir = scratch('ferry-realm-tls-');
     caPath = join(dir, 'ca.pem');
     const keyPath = join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', caPath, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        keyPath,
+        '-out',
+        caPath,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     realmServer = createServer((req, res) => {
       seen.push(req.headers);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'anonymous-token' }));
@@ -56,7 +76,10 @@ describe.runIf(ok)('a token realm on plain HTTP for a registry reached over HTTP
   it('with credentials: refused (AUTH_FAILED) naming the registry and the realm, and the realm never sees an Authorization header', async () => {
     const dockerConfig = join(scratch(), 'docker');
     mkdirSync(dockerConfig);
-    writeFileSync(join(dockerConfig, 'config.json'), JSON.stringify({ auths: { [host]: { auth: Buffer.from(`robot:${PASSWORD}`).toString('base64') } } }));
+    writeFileSync(
+      join(dockerConfig, 'config.json'),
+      JSON.stringify({ auths: { [host]: { auth: Buffer.from(`robot:${PASSWORD}`).toString('base64') } } }),
+    );
     seen.length = 0;
     const r = await pullWith({ DOCKER_CONFIG: dockerConfig });
     expect(r.code).toBe(1);

@@ -39,7 +39,11 @@ describe('an upload Location on another origin gets no credentials', () => {
 
   beforeAll(async () => {
     third = await listen((req, res) => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) });
+      seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      });
       req.resume();
       req.on('end', () => {
         if (phish) res.writeHead(401, { 'www-authenticate': 'Basic realm="give me the password"' }).end();
@@ -66,7 +70,8 @@ describe('an upload Location on another origin gets no credentials', () => {
     seen.length = 0;
   });
 
-  const client = () => new RegistryClient({ plainHttp: true, baseDelayMs: 1, credentials: staticCredentials(new URL(registry.origin).host, USER, PASSWORD) });
+  const client = () =>
+    new RegistryClient({ plainHttp: true, baseDelayMs: 1, credentials: staticCredentials(new URL(registry.origin).host, USER, PASSWORD) });
   const blob = Buffer.from('layer bytes');
   const desc = { mediaType: 'application/octet-stream', digest: sha256(blob), size: blob.length };
 
@@ -82,13 +87,16 @@ describe('an upload Location on another origin gets no credentials', () => {
     expect(seen.filter((r) => r.authorization !== undefined)).toEqual([]);
   });
 
-  it('a third host with credentials of its own configured is answered with those, never the registry\'s', async () => {
+  it("a third host with credentials of its own configured is answered with those, never the registry's", async () => {
     phish = true;
     const thirdBasic = `Basic ${Buffer.from('third-user:ThirdPw-77').toString('base64')}`;
     const c = new RegistryClient({
       plainHttp: true,
       baseDelayMs: 1,
-      credentials: chainCredentials(staticCredentials(new URL(registry.origin).host, USER, PASSWORD), staticCredentials(new URL(third.origin).host, 'third-user', 'ThirdPw-77')),
+      credentials: chainCredentials(
+        staticCredentials(new URL(registry.origin).host, USER, PASSWORD),
+        staticCredentials(new URL(third.origin).host, 'third-user', 'ThirdPw-77'),
+      ),
     });
     const err = await c.pushBlob(new URL(registry.origin).host, 'team/app', desc, Readable.from([blob])).catch((e) => e);
     await c.close();
@@ -113,7 +121,8 @@ describe('an upload Location on another origin gets no credentials', () => {
       up = await startRegistry();
       await seedStandardFixtures(up, await buildStandardFixtures());
       const dir = scratch();
-      bundle = (await pull(writeManifest(dir, '  images:\n    - alpine:3.19\n'), join(dir, 'b.tar'), [['docker.io', up.url]])).result.bundle;
+      bundle = (await pull(writeManifest(dir, '  images:\n    - alpine:3.19\n'), join(dir, 'b.tar'), [['docker.io', up.url]])).result
+        .bundle;
     });
     afterAll(async () => up?.stop());
 
@@ -121,10 +130,26 @@ describe('an upload Location on another origin gets no credentials', () => {
       phish = true;
       for (const json of [false, true]) {
         seen.length = 0;
-        const r = await run([...(json ? ['--json'] : []), 'bundle', 'push', bundle, '--registry', `${new URL(registry.origin).host}/p`, '--plain-http', '--username', USER, '--password-stdin', '--no-progress'], { input: `${PASSWORD}\n` });
+        const r = await run(
+          [
+            ...(json ? ['--json'] : []),
+            'bundle',
+            'push',
+            bundle,
+            '--registry',
+            `${new URL(registry.origin).host}/p`,
+            '--plain-http',
+            '--username',
+            USER,
+            '--password-stdin',
+            '--no-progress',
+          ],
+          { input: `${PASSWORD}\n` },
+        );
         expect(r.code, r.stderr).toBe(1);
         expect(`${r.stdout}${r.stderr}`).toContain('AUTH_FAILED');
-        for (const f of [PASSWORD, encodeURIComponent(PASSWORD), BASIC.slice(6), 'Zq7Kx', 'Wm3Pv']) expect(`${r.stdout}${r.stderr}`).not.toContain(f);
+        for (const f of [PASSWORD, encodeURIComponent(PASSWORD), BASIC.slice(6), 'Zq7Kx', 'Wm3Pv'])
+          expect(`${r.stdout}${r.stderr}`).not.toContain(f);
         expect(seen.length).toBeGreaterThan(0);
         expect(seen.filter((x) => x.authorization !== undefined)).toEqual([]);
       }

@@ -18,7 +18,12 @@ describe('ferry version and --version', () => {
     const json = await run(['version', '--json']);
     expect(json.code).toBe(0);
     const arch = { x64: 'amd64', arm64: 'arm64' }[process.arch as 'x64'] ?? process.arch;
-    expect(JSON.parse(json.stdout)).toEqual({ version: pkg.version, commit: head, node: process.version, platform: `${process.platform}/${arch}` });
+    expect(JSON.parse(json.stdout)).toEqual({
+      version: pkg.version,
+      commit: head,
+      node: process.version,
+      platform: `${process.platform}/${arch}`,
+    });
     const text = await run(['version']);
     expect(text.stdout).toBe(`ferry ${pkg.version}\ncommit   ${head}\nnode     ${process.version}\nplatform ${process.platform}/${arch}\n`);
   });

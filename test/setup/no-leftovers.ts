@@ -12,13 +12,21 @@ const MARK = 'FERRY_TEST_RUN';
 
 /** vitest itself: this process and its direct children (the pool's workers, the transform service). */
 function vitestProcesses(): number[] {
-  const children = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      return Number(readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]) === process.pid;
-    } catch {
-      return false;
-    }
-  });
+  const children = readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return (
+          Number(
+            readFileSync(`/proc/${p}/stat`, 'utf8')
+              .replace(/^.*\) /s, '')
+              .split(' ')[1],
+          ) === process.pid
+        );
+      } catch {
+        return false;
+      }
+    });
   return [process.pid, ...children.map(Number)];
 }
 

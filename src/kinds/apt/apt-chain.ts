@@ -18,7 +18,9 @@ import type { Read } from '../facets/pins.js';
 export async function checkAptChain(sources: readonly LockedAptSource[], entries: Descriptor[], read: Read): Promise<Problem[]> {
   const problems: Problem[] = [];
   const bad = (message: string) => problems.push({ path: LOCK_FILE, code: 'APT_CHAIN', message });
-  const metas = new Map(entries.filter((d) => d.annotations?.[Annotation.Kind] === 'apt-meta').map((d) => [d.annotations?.[Annotation.RefName] ?? '', d]));
+  const metas = new Map(
+    entries.filter((d) => d.annotations?.[Annotation.Kind] === 'apt-meta').map((d) => [d.annotations?.[Annotation.RefName] ?? '', d]),
+  );
   const manifestOf = async (d: Descriptor) => {
     const body = await read(d.digest.slice(7));
     return body ? parseMemberJson<ImageManifest>(body, blobPath(d.digest.slice(7))) : undefined;
@@ -49,8 +51,13 @@ export async function checkAptChain(sources: readonly LockedAptSource[], entries
         continue;
       }
       try {
-        const v = await verifyRelease(r.file === 'InRelease' ? { inRelease: signed } : { release: signed, signature: signature as Buffer }, keys, `bundled dists/${r.suite}/${r.file}`);
-        if (!r.signedBy.every((fp) => v.signedBy.includes(fp))) bad(`dists/${r.suite}/${r.file}: signed by ${v.signedBy.join(', ')}, the lock recorded ${r.signedBy.join(', ')}`);
+        const v = await verifyRelease(
+          r.file === 'InRelease' ? { inRelease: signed } : { release: signed, signature: signature as Buffer },
+          keys,
+          `bundled dists/${r.suite}/${r.file}`,
+        );
+        if (!r.signedBy.every((fp) => v.signedBy.includes(fp)))
+          bad(`dists/${r.suite}/${r.file}: signed by ${v.signedBy.join(', ')}, the lock recorded ${r.signedBy.join(', ')}`);
         const release = parseReleaseFile(v.text, `dists/${r.suite}/${r.file}`);
         for (const idx of r.indexes) {
           const listed = release.sha256.get(idx.path);
@@ -61,14 +68,22 @@ export async function checkAptChain(sources: readonly LockedAptSource[], entries
           }
           const actual = sha256(body).slice(7);
           if (actual !== listed.sha256 || body.length !== listed.size) {
-            bad(`dists/${r.suite}/${idx.path}: sha256 ${actual} (${body.length} bytes), the signed Release says ${listed.sha256} (${listed.size} bytes)`);
+            bad(
+              `dists/${r.suite}/${idx.path}: sha256 ${actual} (${body.length} bytes), the signed Release says ${listed.sha256} (${listed.size} bytes)`,
+            );
             continue;
           }
           // Inflated within the size the signed Release lists for the uncompressed index (a gzip bomb stops there),
           // keeping only the stanzas of the locked debs.
           const uncompressed = release.sha256.get(idx.path.replace(/\.gz$/, ''))?.size;
-          const src = { file: `dists/${r.suite}/${idx.path}`, release: { file: r.file, at: `bundled dists/${r.suite}/${r.file}` }, path: idx.path, ...(uncompressed !== undefined ? { uncompressedSize: uncompressed } : {}) };
-          const key = (p: { name: string; version: string; architecture: string }) => `${r.suite} ${idx.path} ${p.name} ${p.version} ${p.architecture}`;
+          const src = {
+            file: `dists/${r.suite}/${idx.path}`,
+            release: { file: r.file, at: `bundled dists/${r.suite}/${r.file}` },
+            path: idx.path,
+            ...(uncompressed !== undefined ? { uncompressedSize: uncompressed } : {}),
+          };
+          const key = (p: { name: string; version: string; architecture: string }) =>
+            `${r.suite} ${idx.path} ${p.name} ${p.version} ${p.architecture}`;
           const wanted = new Set(source.debs.map((d) => `${d.suite} ${d.index} ${d.name} ${d.version} ${d.architecture}`));
           for (const p of await parsePackages(body, idx.path, src, (p) => wanted.has(key(p)))) {
             stanzas.set(key(p), { ...(p.sha256 ? { sha256: p.sha256 } : {}), ...(p.size !== undefined ? { size: p.size } : {}) });
@@ -81,7 +96,10 @@ export async function checkAptChain(sources: readonly LockedAptSource[], entries
     for (const deb of source.debs) {
       const st = stanzas.get(`${deb.suite} ${deb.index} ${deb.name} ${deb.version} ${deb.architecture}`);
       if (!st) bad(`apt package ${deb.file}: no stanza for ${deb.name} ${deb.version} in the bundled dists/${deb.suite}/${deb.index}`);
-      else if (st.sha256 !== deb.sha256 || st.size !== deb.size) bad(`apt package ${deb.file}: the signed index says sha256 ${st.sha256} (${st.size} bytes), the lock ${deb.sha256} (${deb.size} bytes)`);
+      else if (st.sha256 !== deb.sha256 || st.size !== deb.size)
+        bad(
+          `apt package ${deb.file}: the signed index says sha256 ${st.sha256} (${st.size} bytes), the lock ${deb.sha256} (${deb.size} bytes)`,
+        );
     }
   }
   return problems;

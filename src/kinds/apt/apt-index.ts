@@ -53,7 +53,11 @@ export async function fetchSuite(
   }
   const release = parseReleaseFile(verified.text, `${base}/${file}`);
   if (release.validUntil && release.validUntil.getTime() < now.getTime()) {
-    throw new FerryError('APT_RELEASE_INVALID', `${base}/${file} expired at ${release.validUntil.toISOString()} (Valid-Until); apt would refuse it too`, { release: `${base}/${file}` });
+    throw new FerryError(
+      'APT_RELEASE_INVALID',
+      `${base}/${file} expired at ${release.validUntil.toISOString()} (Valid-Until); apt would refuse it too`,
+      { release: `${base}/${file}` },
+    );
   }
   const packages: Package[] = [];
   const indexes: LockedRelease['indexes'] = [];
@@ -63,25 +67,41 @@ export async function fetchSuite(
       const listed = listedIn(release, path, `${base}/${file}`);
       const url = `${base}/${path}`;
       if (listed.size > INDEX_MAX) {
-        throw new FerryError('APT_RELEASE_INVALID', `${url}: the signed ${file} of ${suite} lists it at ${listed.size} bytes, more than the ${INDEX_MAX} bytes ferry downloads of one index`, { url });
+        throw new FerryError(
+          'APT_RELEASE_INVALID',
+          `${url}: the signed ${file} of ${suite} lists it at ${listed.size} bytes, more than the ${INDEX_MAX} bytes ferry downloads of one index`,
+          { url },
+        );
       }
       // The signed size is the download's cap: a longer body is cut off at it, not read whole and compared after.
       const body = await http.getBuffer(url, listed.size).catch((err: unknown) => {
         if (!isFerryError(err) || err.details.limit === undefined) throw err;
-        throw new FerryError('SIZE_MISMATCH', `${url}: longer than the ${listed.size} bytes the signed ${file} of ${suite} lists for it`, { url, expected: listed.size });
+        throw new FerryError('SIZE_MISMATCH', `${url}: longer than the ${listed.size} bytes the signed ${file} of ${suite} lists for it`, {
+          url,
+          expected: listed.size,
+        });
       });
       const actual = sha256(body).slice(7);
       if (body.length !== listed.size || actual !== listed.sha256) {
-        throw new FerryError('DIGEST_MISMATCH', `${url}: sha256 ${actual} (${body.length} bytes), but the signed ${file} of ${suite} says ${listed.sha256} (${listed.size} bytes)`, {
-          url,
-          expected: listed.sha256,
-          actual,
-        });
+        throw new FerryError(
+          'DIGEST_MISMATCH',
+          `${url}: sha256 ${actual} (${body.length} bytes), but the signed ${file} of ${suite} says ${listed.sha256} (${listed.size} bytes)`,
+          {
+            url,
+            expected: listed.sha256,
+            actual,
+          },
+        );
       }
       files.set(`dists/${suite}/${path}`, body);
       indexes.push({ path, url, sha256: actual, size: body.length });
       const uncompressed = release.sha256.get(path.replace(/\.gz$/, ''))?.size;
-      const source: IndexSource = { file: url, release: { file, at: `${base}/${file}` }, path, ...(uncompressed !== undefined ? { uncompressedSize: uncompressed } : {}) };
+      const source: IndexSource = {
+        file: url,
+        release: { file, at: `${base}/${file}` },
+        path,
+        ...(uncompressed !== undefined ? { uncompressedSize: uncompressed } : {}),
+      };
       packages.push(...(await parsePackages(body, `${suite} ${path}`, source)));
     }
   }
@@ -102,7 +122,11 @@ export async function fetchSuite(
 
 function listedIn(release: ReleaseFile, path: string, what: string): { sha256: string; size: number } {
   const hit = release.sha256.get(path);
-  if (!hit) throw new FerryError('APT_RELEASE_INVALID', `${what} does not list ${path} (is the component or architecture right?)`, { release: what, path });
+  if (!hit)
+    throw new FerryError('APT_RELEASE_INVALID', `${what} does not list ${path} (is the component or architecture right?)`, {
+      release: what,
+      path,
+    });
   return hit;
 }
 
@@ -111,14 +135,21 @@ function listedIn(release: ReleaseFile, path: string, what: string): { sha256: s
  * stanza; `origin` names it (`<suite> <path>`) on each package. `keep` drops packages the caller has no use for
  * before they take memory.
  */
-export async function parsePackages(gz: Buffer, origin: string, source: IndexSource, keep: (p: Package) => boolean = () => true): Promise<Package[]> {
+export async function parsePackages(
+  gz: Buffer,
+  origin: string,
+  source: IndexSource,
+  keep: (p: Package) => boolean = () => true,
+): Promise<Package[]> {
   const packages: Package[] = [];
   const stanzas = indexStanzas(gz, source);
   try {
     for (;;) {
       const next = await stanzas.next().catch((err: unknown) => {
         if (isFerryError(err)) throw err;
-        throw new FerryError('APT_RELEASE_INVALID', `${source.file}: not a gzip-compressed Packages index: ${(err as Error).message}`, { index: origin });
+        throw new FerryError('APT_RELEASE_INVALID', `${source.file}: not a gzip-compressed Packages index: ${(err as Error).message}`, {
+          index: origin,
+        });
       });
       if (next.done) return packages;
       const [stanza] = parseDeb822(next.value);

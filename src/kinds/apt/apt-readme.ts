@@ -21,7 +21,7 @@ export function aptReadme(o: { nodeDir: string; requested: string[]; debs: numbe
       ]
     : [
         'The repository is **not signed** (no `--apt-sign-key` was given), so `ferry.sources` marks it `Trusted: yes`.',
-        'The debs were checked against the upstream archive\'s signatures when the bundle was pulled and again by',
+        "The debs were checked against the upstream archive's signatures when the bundle was pulled and again by",
         '`ferry bundle verify`; anyone who can write to the copied directory on a node can change what apt installs.',
         'Stage with `--apt-sign-key KEY.asc` to have apt check a signature on the node too.',
       ];

@@ -34,7 +34,13 @@ export interface RepoFile {
  * and a `Release` with the size and SHA256 of each. Each stanza is the upstream one with its Filename pointing into
  * this repository's pool.
  */
-export function buildRepoIndexes(opts: { suite: string; architectures: string[]; stanzas: { stanza: RawStanza; filename: string }[]; description: string; date: Date }): { files: RepoFile[]; release: Buffer } {
+export function buildRepoIndexes(opts: {
+  suite: string;
+  architectures: string[];
+  stanzas: { stanza: RawStanza; filename: string }[];
+  description: string;
+  date: Date;
+}): { files: RepoFile[]; release: Buffer } {
   const files: RepoFile[] = [];
   for (const arch of opts.architectures) {
     const text = opts.stanzas
@@ -43,11 +49,17 @@ export function buildRepoIndexes(opts: { suite: string; architectures: string[];
       .map(({ stanza, filename }) => `${withFilename(stanza.text, filename)}\n`)
       .join('\n');
     const packages = Buffer.from(text);
-    files.push({ path: `main/binary-${arch}/Packages`, body: packages }, { path: `main/binary-${arch}/Packages.gz`, body: gzipSync(packages, { level: 9 }) });
+    files.push(
+      { path: `main/binary-${arch}/Packages`, body: packages },
+      { path: `main/binary-${arch}/Packages.gz`, body: gzipSync(packages, { level: 9 }) },
+    );
   }
   for (const arch of opts.architectures) {
     // Each architecture is one path segment of dists/ (binary-<arch>); stage-apt writes through safeJoin as well.
-    if (!/^[a-z0-9][a-z0-9-]*$/.test(arch)) throw new FerryError('UNSAFE_VALUE', `apt architecture ${quoteUntrusted(arch)} is not a Debian architecture name: refused`, { architecture: arch });
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(arch))
+      throw new FerryError('UNSAFE_VALUE', `apt architecture ${quoteUntrusted(arch)} is not a Debian architecture name: refused`, {
+        architecture: arch,
+      });
   }
   const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
   const release = [
@@ -82,11 +94,24 @@ function withFilename(text: string, filename: string): string {
  * Signs a Release with an OpenPGP private key (ASCII-armoured, without passphrase): InRelease (cleartext signature)
  * and Release.gpg (detached, armoured), which apt accepts with `signed-by=` pointing at the public key.
  */
-export async function signRelease(release: Buffer, armoredKey: string): Promise<{ inRelease: Buffer; releaseGpg: Buffer; publicKey: Buffer; fingerprint: string }> {
+export async function signRelease(
+  release: Buffer,
+  armoredKey: string,
+): Promise<{ inRelease: Buffer; releaseGpg: Buffer; publicKey: Buffer; fingerprint: string }> {
   const o = await import('openpgp');
   const key = await o.readPrivateKey({ armoredKey });
   if (!key.isDecrypted()) throw new Error('the signing key is passphrase-protected; give an unprotected key (or a dedicated one)');
   const inRelease = await o.sign({ message: await o.createCleartextMessage({ text: release.toString('utf8') }), signingKeys: key });
-  const detached = await o.sign({ message: await o.createMessage({ binary: release }), signingKeys: key, detached: true, format: 'armored' });
-  return { inRelease: Buffer.from(inRelease), releaseGpg: Buffer.from(detached), publicKey: Buffer.from(key.toPublic().armor()), fingerprint: key.getFingerprint().toUpperCase() };
+  const detached = await o.sign({
+    message: await o.createMessage({ binary: release }),
+    signingKeys: key,
+    detached: true,
+    format: 'armored',
+  });
+  return {
+    inRelease: Buffer.from(inRelease),
+    releaseGpg: Buffer.from(detached),
+    publicKey: Buffer.from(key.toPublic().armor()),
+    fingerprint: key.getFingerprint().toUpperCase(),
+  };
 }

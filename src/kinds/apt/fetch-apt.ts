@@ -27,7 +27,14 @@ const RELEASE_MAX = 16 << 20;
  * check the whole chain again in the enclave (signature → index → deb), not just the deb hashes. One source (the
  * `index`th of the lock, which names its metadata artifact) at a time; `have` is what resolve read of its metadata.
  */
-export async function fetchAptSource(source: LockedAptSource, index: number, have: FetchedFiles | undefined, http: HttpGetter, store: ContentStore, events: EventSink): Promise<FetchedApt> {
+export async function fetchAptSource(
+  source: LockedAptSource,
+  index: number,
+  have: FetchedFiles | undefined,
+  http: HttpGetter,
+  store: ContentStore,
+  events: EventSink,
+): Promise<FetchedApt> {
   const debs: FetchedApt['debs'] = [];
   const meta: FetchedApt['meta'] = [];
   for (const deb of source.debs) {
@@ -41,7 +48,12 @@ export async function fetchAptSource(source: LockedAptSource, index: number, hav
       digest: blob.digest,
       size: blob.size,
       checksumSource: vouch,
-      annotations: { [Annotation.Kind]: 'apt', 'dev.ferry.apt.package': deb.name, 'dev.ferry.apt.version': deb.version, 'dev.ferry.apt.architecture': deb.architecture },
+      annotations: {
+        [Annotation.Kind]: 'apt',
+        'dev.ferry.apt.package': deb.name,
+        'dev.ferry.apt.version': deb.version,
+        'dev.ferry.apt.architecture': deb.architecture,
+      },
     });
     debs.push({ deb, root });
     events({ type: 'artifact-done', kind: 'apt', name: deb.file, digest: blob.digest });
@@ -52,7 +64,9 @@ export async function fetchAptSource(source: LockedAptSource, index: number, hav
 
 /** The expected files of a source's metadata: bundle path → URL (or local path) and sha256. */
 function expectedFiles(source: LockedAptSource): { path: string; from: string; local?: boolean; sha256?: string; max: number }[] {
-  const out: { path: string; from: string; local?: boolean; sha256?: string; max: number }[] = [{ path: 'keyring.gpg', from: source.keyring.path, local: true, sha256: source.keyring.sha256, max: RELEASE_MAX }];
+  const out: { path: string; from: string; local?: boolean; sha256?: string; max: number }[] = [
+    { path: 'keyring.gpg', from: source.keyring.path, local: true, sha256: source.keyring.sha256, max: RELEASE_MAX },
+  ];
   for (const r of source.releases) {
     out.push({ path: `dists/${r.suite}/${r.file}`, from: r.url, sha256: r.sha256, max: RELEASE_MAX });
     if (r.file === 'Release') out.push({ path: `dists/${r.suite}/Release.gpg`, from: `${r.url}.gpg`, max: RELEASE_MAX });
@@ -61,13 +75,22 @@ function expectedFiles(source: LockedAptSource): { path: string; from: string; l
   return out;
 }
 
-async function storeMetadata(source: LockedAptSource, have: FetchedFiles | undefined, http: HttpGetter, store: ContentStore): Promise<Descriptor> {
+async function storeMetadata(
+  source: LockedAptSource,
+  have: FetchedFiles | undefined,
+  http: HttpGetter,
+  store: ContentStore,
+): Promise<Descriptor> {
   const layers: Descriptor[] = [];
   for (const f of expectedFiles(source)) {
     const body = have?.get(f.path) ?? (f.local ? await readFile(f.from) : await http.getBuffer(f.from, f.max));
     const actual = sha256(body);
     if (f.sha256 && actual !== digestFromHex(f.sha256)) {
-      throw new FerryError('DIGEST_MISMATCH', `${f.from}: expected sha256:${f.sha256} (the lock), got ${actual}`, { url: f.from, expected: f.sha256, actual });
+      throw new FerryError('DIGEST_MISMATCH', `${f.from}: expected sha256:${f.sha256} (the lock), got ${actual}`, {
+        url: f.from,
+        expected: f.sha256,
+        actual,
+      });
     }
     const desc: Descriptor = { mediaType: MediaType.OctetStream, digest: actual, size: body.length };
     await store.putBuffer(desc, body);
@@ -84,7 +107,12 @@ async function storeMetadata(source: LockedAptSource, have: FetchedFiles | undef
     }),
   );
   await store.putBuffer(EMPTY_DESCRIPTOR, EMPTY_CONFIG);
-  const desc: Descriptor = { mediaType: MediaType.OciManifest, digest: sha256(manifest), size: manifest.length, artifactType: APT_METADATA_TYPE };
+  const desc: Descriptor = {
+    mediaType: MediaType.OciManifest,
+    digest: sha256(manifest),
+    size: manifest.length,
+    artifactType: APT_METADATA_TYPE,
+  };
   await store.putBuffer(desc, manifest);
   return desc;
 }

@@ -17,8 +17,17 @@ export function gateApt(locked: readonly LockedAptSource[], g: EntryGate): (d: D
       if (g.check(`apt metadata ${ref}`, `layer ${Annotation.Title}`, t, metaPathProblem) && t?.endsWith('/Packages.gz')) {
         // dists/<suite>/<component>/binary-<arch>/Packages.gz: each segment a value the lock already vouched for.
         const [, suite, component, bin] = (t ?? '').split('/');
-        const source = locked.find((s) => s.suites.includes(suite ?? '') && s.components.includes(component ?? '') && s.architectures.some((x) => bin === `binary-${x}`));
-        if (!source) g.report({ artifact: `apt metadata ${ref}`, field: `layer ${Annotation.Title}`, value: t, why: "does not name a suite, component and architecture of the lock" });
+        const source = locked.find(
+          (s) =>
+            s.suites.includes(suite ?? '') && s.components.includes(component ?? '') && s.architectures.some((x) => bin === `binary-${x}`),
+        );
+        if (!source)
+          g.report({
+            artifact: `apt metadata ${ref}`,
+            field: `layer ${Annotation.Title}`,
+            value: t,
+            why: 'does not name a suite, component and architecture of the lock',
+          });
       }
     }
   };

@@ -29,7 +29,8 @@ export function gateApt(locked: LockedAptSource[], check: Check, report: Report)
       check(deb, 'architecture', d.architecture, debianArchProblem);
       check(deb, 'file', d.file, poolFileProblem);
       check(deb, 'url', d.url, plainTextProblem);
-      if (check(deb, 'suite', d.suite, suiteProblem) && !s.suites.includes(d.suite)) report({ artifact: deb, field: 'suite', value: d.suite, why: `is not one of the source's suites (${s.suites.join(', ')})` });
+      if (check(deb, 'suite', d.suite, suiteProblem) && !s.suites.includes(d.suite))
+        report({ artifact: deb, field: 'suite', value: d.suite, why: `is not one of the source's suites (${s.suites.join(', ')})` });
     }
   }
 }

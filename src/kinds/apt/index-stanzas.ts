@@ -30,7 +30,10 @@ export interface IndexSource {
 export function indexCap(src: IndexSource): number {
   const listed = src.uncompressedSize;
   if (listed !== undefined && listed > INDEX_CEILING) {
-    throw tooLarge(src, `the signed ${src.release?.file ?? 'Release'} lists ${uncompressed(src)} at ${listed} bytes, more than the ${INDEX_CEILING} bytes (512 MiB) ferry reads of one index`);
+    throw tooLarge(
+      src,
+      `the signed ${src.release?.file ?? 'Release'} lists ${uncompressed(src)} at ${listed} bytes, more than the ${INDEX_CEILING} bytes (512 MiB) ferry reads of one index`,
+    );
   }
   return listed ?? INDEX_CEILING;
 }
@@ -64,5 +67,8 @@ function uncompressed(src: IndexSource): string {
 }
 
 function tooLarge(src: IndexSource, what: string): FerryError {
-  return new FerryError('INTEGRITY_FAILED', `${src.file}: ${what}${src.release ? ` (${src.release.at})` : ''}`, { file: src.file, ...(src.release ? { release: src.release.at } : {}) });
+  return new FerryError('INTEGRITY_FAILED', `${src.file}: ${what}${src.release ? ` (${src.release.at})` : ''}`, {
+    file: src.file,
+    ...(src.release ? { release: src.release.at } : {}),
+  });
 }

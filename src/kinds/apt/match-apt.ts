@@ -19,7 +19,8 @@ export function aptDifferences(locked: LockedAptSource[], wanted: AptEntry[]): s
       continue;
     }
     const at = `apt source ${w.url}`;
-    const same = (name: string, a: string, b: string) => a !== b && out.push(`${at}: ${name} changed: the manifest says ${a}, the lock says ${b}`);
+    const same = (name: string, a: string, b: string) =>
+      a !== b && out.push(`${at}: ${name} changed: the manifest says ${a}, the lock says ${b}`);
     if (!sameUrl(w.url, l.url)) same('url', w.url, l.url); // compared as URLs
     same('suites', list(w.suites), list(l.suites));
     same('components', list(w.components), list(l.components));

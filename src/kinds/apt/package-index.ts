@@ -62,7 +62,10 @@ export class PackageUniverse {
   private readonly byName = new Map<string, Package[]>();
   private readonly providers = new Map<string, Package[]>();
 
-  constructor(packages: Package[], readonly architecture: string) {
+  constructor(
+    packages: Package[],
+    readonly architecture: string,
+  ) {
     for (const p of packages) {
       if (p.architecture !== architecture && p.architecture !== 'all') continue;
       const list = this.byName.get(p.name) ?? [];

@@ -27,7 +27,14 @@ export const aptPins: PinsFacet<LockedAptSource> = {
         size: d.size,
         source: d.url,
         vouchedBy: `${rel?.file ?? 'Release'} of ${d.suite} signed by ${(rel?.signedBy ?? []).join(', ')} → ${d.index} → SHA256 of ${d.name} ${d.version}`,
-        vouch: { kind: 'apt', release: rel?.url, releaseSha256: rel?.sha256, signedBy: rel?.signedBy, index: d.index, keyring: src.keyring },
+        vouch: {
+          kind: 'apt',
+          release: rel?.url,
+          releaseSha256: rel?.sha256,
+          signedBy: rel?.signedBy,
+          index: d.index,
+          keyring: src.keyring,
+        },
       };
     }),
   checkChain: async (sources, entries, read) => {

@@ -27,7 +27,10 @@ export function parseRelations(value: string | undefined): RelationField {
     .filter((group) => group !== '')
     .map((group) =>
       group.split('|').map((alt) => {
-        const cleaned = alt.replace(/\[[^\]]*\]/g, '').replace(/<[^>]*>/g, (m) => (/^<\s*[<=>]/.test(m) ? m : '')).trim();
+        const cleaned = alt
+          .replace(/\[[^\]]*\]/g, '')
+          .replace(/<[^>]*>/g, (m) => (/^<\s*[<=>]/.test(m) ? m : ''))
+          .trim();
         const m = /^([a-z0-9][a-z0-9+.-]*)(?::([a-z0-9-]+))?\s*(?:\(\s*(<<|<=|=|>=|>>|<|>)\s*([^)\s]+)\s*\))?$/i.exec(cleaned);
         if (!m) throw new Error(`cannot read the relation "${alt.trim()}"`);
         const op = m[3] ? OPS[m[3]] : undefined;

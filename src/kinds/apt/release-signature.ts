@@ -18,7 +18,9 @@ export async function readKeyring(bytes: Buffer, path: string): Promise<import('
   const o = await openpgp();
   try {
     const text = bytes.toString('latin1');
-    return text.includes('-----BEGIN PGP PUBLIC KEY BLOCK-----') ? await o.readKeys({ armoredKeys: bytes.toString('utf8') }) : await o.readKeys({ binaryKeys: bytes });
+    return text.includes('-----BEGIN PGP PUBLIC KEY BLOCK-----')
+      ? await o.readKeys({ armoredKeys: bytes.toString('utf8') })
+      : await o.readKeys({ binaryKeys: bytes });
   } catch (err) {
     throw new FerryError('APT_SIGNATURE', `keyring ${path} cannot be read: ${(err as Error).message}`, { keyring: path });
   }
@@ -69,7 +71,11 @@ export async function verifyRelease(
     }
   }
   if (signedBy.length === 0) {
-    throw new FerryError('APT_SIGNATURE', `${what}: no valid signature by a key in the keyring (${reasons.join('; ') || 'no signatures'})`, { release: what });
+    throw new FerryError(
+      'APT_SIGNATURE',
+      `${what}: no valid signature by a key in the keyring (${reasons.join('; ') || 'no signatures'})`,
+      { release: what },
+    );
   }
   return { text, signedBy: [...new Set(signedBy)].sort() };
 }

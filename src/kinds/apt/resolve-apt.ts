@@ -44,7 +44,10 @@ export async function resolveApt(entry: AptEntry, http: HttpGetter, events: Even
   const debs = new Map<string, LockedDeb>();
   const conflicts: string[] = [];
   for (const arch of entry.architectures) {
-    const universe = new PackageUniverse(suites.flatMap((s) => s.packages), arch);
+    const universe = new PackageUniverse(
+      suites.flatMap((s) => s.packages),
+      arch,
+    );
     const chosen = entry.dependencies
       ? resolveClosure({ universe, installed, requests, recommends: entry.recommends })
       : { install: requests.map((r) => only(universe, r)), conflicts: [] };
@@ -52,12 +55,25 @@ export async function resolveApt(entry: AptEntry, http: HttpGetter, events: Even
     for (const p of chosen.install) {
       const at = where.get(p);
       if (!p.filename || !p.sha256 || p.size === undefined || !at) {
-        throw new FerryError('APT_RELEASE_INVALID', `${p.name} ${p.version}: its Packages stanza lacks Filename, SHA256 or Size`, { package: p.name });
+        throw new FerryError('APT_RELEASE_INVALID', `${p.name} ${p.version}: its Packages stanza lacks Filename, SHA256 or Size`, {
+          package: p.name,
+        });
       }
       const file = p.filename.split('/').pop() as string;
       const other = debs.get(file);
-      if (other && other.sha256 !== p.sha256) throw new FerryError('APT_RELEASE_INVALID', `${file} is listed with two different SHA256 sums`, { file });
-      debs.set(file, { name: p.name, version: p.version, architecture: p.architecture, url: `${entry.url}/${p.filename.split('/').map(encodeURIComponent).join('/')}`, file, sha256: p.sha256, size: p.size, suite: at.suite, index: at.index });
+      if (other && other.sha256 !== p.sha256)
+        throw new FerryError('APT_RELEASE_INVALID', `${file} is listed with two different SHA256 sums`, { file });
+      debs.set(file, {
+        name: p.name,
+        version: p.version,
+        architecture: p.architecture,
+        url: `${entry.url}/${p.filename.split('/').map(encodeURIComponent).join('/')}`,
+        file,
+        sha256: p.sha256,
+        size: p.size,
+        suite: at.suite,
+        index: at.index,
+      });
     }
   }
   for (const c of conflicts) events({ type: 'warning', message: `apt: ${c}` });

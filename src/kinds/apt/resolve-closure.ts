@@ -25,7 +25,11 @@ const groupText = (g: Relation[]) => g.map(formatRelation).join(' | ');
 /** Does `pkg` satisfy `rel`, itself or through Provides? An unversioned Provides never satisfies a versioned relation. */
 export function satisfies(pkg: Package, rel: Relation): boolean {
   if (pkg.name === rel.name && (!rel.op || satisfiesVersion(pkg.version, rel.op, rel.version as string))) return true;
-  return pkg.provides.some((p) => p.name === rel.name && (!rel.op || (p.op === '=' && p.version !== undefined && satisfiesVersion(p.version, rel.op, rel.version as string))));
+  return pkg.provides.some(
+    (p) =>
+      p.name === rel.name &&
+      (!rel.op || (p.op === '=' && p.version !== undefined && satisfiesVersion(p.version, rel.op, rel.version as string))),
+  );
 }
 
 /**
@@ -91,7 +95,8 @@ export function resolveClosure(req: ClosureRequest): Closure {
     const choose = (pkg: Package, at: Link): Frame | undefined => {
       const had = chosen.get(pkg.name);
       if (had) {
-        if (had.version !== pkg.version) fail([...chainOf(at), `${pkg.name} ${pkg.version} is wanted, but ${had.version} is already chosen`]);
+        if (had.version !== pkg.version)
+          fail([...chainOf(at), `${pkg.name} ${pkg.version} is wanted, but ${had.version} is already chosen`]);
         return undefined;
       }
       chosen.set(pkg.name, pkg);
@@ -131,10 +136,16 @@ export function resolveClosure(req: ClosureRequest): Closure {
 
   const conflicts: string[] = [];
   for (const p of chosen.values()) {
-    for (const [kind, field] of [['Conflicts', p.conflicts], ['Breaks', p.breaks]] as const) {
+    for (const [kind, field] of [
+      ['Conflicts', p.conflicts],
+      ['Breaks', p.breaks],
+    ] as const) {
       for (const rel of field.flat()) {
         for (const other of byName.get(rel.name) ?? []) {
-          if (other.name !== p.name && satisfies(other, rel)) conflicts.push(`${p.name} ${p.version} ${kind} ${formatRelation(rel)}, and ${other.name} ${other.version} is ${chosen.get(other.name) === other ? 'chosen' : 'installed'}`);
+          if (other.name !== p.name && satisfies(other, rel))
+            conflicts.push(
+              `${p.name} ${p.version} ${kind} ${formatRelation(rel)}, and ${other.name} ${other.version} is ${chosen.get(other.name) === other ? 'chosen' : 'installed'}`,
+            );
         }
       }
     }

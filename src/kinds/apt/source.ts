@@ -21,14 +21,21 @@ export const source: KindSource<LockedAptSource, AptEntry> = {
   // A source's .debs one after another (fetch-apt.ts), as before; sources are entries under pull's one limit.
   async fetch(locked, ctx) {
     const { debs, meta } = await fetchAptSource(locked, ctx.position, ctx.caches.aptFiles.get(locked), ctx.http, ctx.store, ctx.events);
-    return [...debs.map(({ deb, root }) => debIndexEntry(deb, root)), ...meta.map(({ source, index, root }) => aptMetaIndexEntry(source, index, root))];
+    return [
+      ...debs.map(({ deb, root }) => debIndexEntry(deb, root)),
+      ...meta.map(({ source, index, root }) => aptMetaIndexEntry(source, index, root)),
+    ];
   },
 };
 
 /** index.json entry of a .deb. */
 export function debIndexEntry(deb: LockedDeb, root: Descriptor): IndexEntry {
   return {
-    descriptor: indexDescriptor(root, { [Annotation.RefName]: aptRefName(deb.file), [Annotation.Kind]: 'apt', [Annotation.Title]: deb.file }),
+    descriptor: indexDescriptor(root, {
+      [Annotation.RefName]: aptRefName(deb.file),
+      [Annotation.Kind]: 'apt',
+      [Annotation.Title]: deb.file,
+    }),
     sortKey: deb.file,
   };
 }
@@ -36,7 +43,11 @@ export function debIndexEntry(deb: LockedDeb, root: Descriptor): IndexEntry {
 /** index.json entry of a source's metadata artifact: no sort key, so they keep the lock's source order (entryKinds puts them after every .deb). */
 export function aptMetaIndexEntry(source: LockedAptSource, index: number, root: Descriptor): IndexEntry {
   return {
-    descriptor: indexDescriptor(root, { [Annotation.RefName]: aptMetaRefName(index), [Annotation.Kind]: 'apt-meta', [Annotation.Source]: source.url }),
+    descriptor: indexDescriptor(root, {
+      [Annotation.RefName]: aptMetaRefName(index),
+      [Annotation.Kind]: 'apt-meta',
+      [Annotation.Source]: source.url,
+    }),
     sortKey: '',
   };
 }

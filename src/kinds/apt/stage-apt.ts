@@ -30,7 +30,13 @@ export interface StagedApt {
  * Packages(.gz)` built from the upstream stanzas, a `Release`, signed into `InRelease` and `Release.gpg` with
  * `--apt-sign-key` (else documented for `[trusted=yes]`), plus `ferry.sources` (deb822) and a README.
  */
-export async function stageApt(reader: BundleReader, sources: readonly LockedAptSource[], root: string, events: EventSink, signKey?: string): Promise<StagedApt | undefined> {
+export async function stageApt(
+  reader: BundleReader,
+  sources: readonly LockedAptSource[],
+  root: string,
+  events: EventSink,
+  signKey?: string,
+): Promise<StagedApt | undefined> {
   const entries = reader.index().manifests;
   const debEntries = entries.filter((d) => d.annotations?.[Annotation.Kind] === 'apt');
   if (debEntries.length === 0) return undefined;
@@ -46,7 +52,8 @@ export async function stageApt(reader: BundleReader, sources: readonly LockedApt
     for (const layer of m.layers.filter((l) => l.annotations?.[Annotation.Title]?.endsWith('/Packages.gz'))) {
       const title = layer.annotations?.[Annotation.Title] ?? '';
       for await (const text of indexStanzas(await readVerified(reader, layer, title), { file: title, path: title })) {
-        for (const s of rawStanzas(text)) if (wanted.has(`${s.name} ${s.version} ${s.architecture}`)) stanzas.set(`${s.name} ${s.version} ${s.architecture}`, s);
+        for (const s of rawStanzas(text))
+          if (wanted.has(`${s.name} ${s.version} ${s.architecture}`)) stanzas.set(`${s.name} ${s.version} ${s.architecture}`, s);
       }
     }
   }
@@ -64,15 +71,27 @@ export async function stageApt(reader: BundleReader, sources: readonly LockedApt
     if (!stanza) throw new FerryError('BUNDLE_INVALID', `no Packages stanza for ${d.name} ${d.version} in the bundle`, { package: d.name });
     // The staged Filename: names a file in this pool, nothing else (the gate checked it; this keeps it so here).
     const why = poolFileProblem(d.file);
-    if (why) throw new FerryError('UNSAFE_VALUE', `apt package ${d.name}: file ${quoteUntrusted(d.file)} ${why}: refused, nothing was written`, { package: d.name });
+    if (why)
+      throw new FerryError('UNSAFE_VALUE', `apt package ${d.name}: file ${quoteUntrusted(d.file)} ${why}: refused, nothing was written`, {
+        package: d.name,
+      });
     return { stanza, filename: `pool/main/${d.file}` };
   });
   const architectures = [...new Set(sources.flatMap((s) => s.architectures))].sort();
   for (const arch of architectures) {
     const why = debianArchProblem(arch);
-    if (why) throw new FerryError('UNSAFE_VALUE', `apt architecture ${quoteUntrusted(arch)} ${why}: refused, nothing was written`, { architecture: arch });
+    if (why)
+      throw new FerryError('UNSAFE_VALUE', `apt architecture ${quoteUntrusted(arch)} ${why}: refused, nothing was written`, {
+        architecture: arch,
+      });
   }
-  const { files, release } = buildRepoIndexes({ suite: STAGED_SUITE, architectures, stanzas: chosen, description: `apt packages staged by ferry from bundle ${oneLine(reader.meta.name, 'bundle name')}`, date: new Date() });
+  const { files, release } = buildRepoIndexes({
+    suite: STAGED_SUITE,
+    architectures,
+    stanzas: chosen,
+    description: `apt packages staged by ferry from bundle ${oneLine(reader.meta.name, 'bundle name')}`,
+    date: new Date(),
+  });
   const dists = join(dir, 'dists', STAGED_SUITE);
   for (const f of files) {
     const path = safeJoin(dists, f.path);
@@ -96,7 +115,13 @@ export async function stageApt(reader: BundleReader, sources: readonly LockedApt
     for (const f of ['InRelease', 'Release.gpg', '../../ferry-apt.asc']) await fs.rm(join(dists, f), { force: true });
   }
   const requested = [...new Set(sources.flatMap((s) => s.packages))];
-  await writeFileAtomic(join(dir, 'ferry.sources'), Buffer.from(aptSources({ nodeDir: NODE_APT_DIR, suite: STAGED_SUITE, architectures, signed: signedBy !== undefined })));
-  await writeFileAtomic(join(dir, 'README.md'), Buffer.from(aptReadme({ nodeDir: NODE_APT_DIR, requested, debs: debs.length, signedBy, bundle: reader.meta.name })));
+  await writeFileAtomic(
+    join(dir, 'ferry.sources'),
+    Buffer.from(aptSources({ nodeDir: NODE_APT_DIR, suite: STAGED_SUITE, architectures, signed: signedBy !== undefined })),
+  );
+  await writeFileAtomic(
+    join(dir, 'README.md'),
+    Buffer.from(aptReadme({ nodeDir: NODE_APT_DIR, requested, debs: debs.length, signedBy, bundle: reader.meta.name })),
+  );
   return { dir, debs, ...(signedBy ? { signedBy } : {}) };
 }

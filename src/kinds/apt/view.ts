@@ -13,7 +13,9 @@ const stage = {
   noun: 'apt packages',
   // Imported when staging: signing the repository brings openpgp.
   run: (reader, ctx, locked) => import('./stage-apt.js').then((m) => m.stageApt(reader, locked, ctx.root, ctx.events, ctx.aptSignKey)),
-  lines: (r) => [`staged an apt repository in ${r.dir} (${plural(r.debs.length, 'apt package')}, ${r.signedBy ? `signed by ${r.signedBy}` : 'unsigned: see its README'})`],
+  lines: (r) => [
+    `staged an apt repository in ${r.dir} (${plural(r.debs.length, 'apt package')}, ${r.signedBy ? `signed by ${r.signedBy}` : 'unsigned: see its README'})`,
+  ],
 } satisfies StageStep<StagedApt, LockedAptSource>;
 
 /** The apt kind's view facet (kinds/kind.ts): a deb entry per package, an apt-meta entry per source. */

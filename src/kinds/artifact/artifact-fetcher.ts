@@ -21,7 +21,9 @@ export async function resolveArtifact(entry: ArtifactEntry, client: RegistryClie
   const ref = parseReference(entry.ref);
   const { descriptor, body } = await client.getManifest(ref.registry, ref.repository, referenceTarget(ref));
   if (!isIndexType(descriptor.mediaType) && !isManifestType(descriptor.mediaType)) {
-    throw new FerryError('REGISTRY_ERROR', `${entry.ref}: ${descriptor.mediaType} is neither an OCI manifest nor an index`, { ref: entry.ref });
+    throw new FerryError('REGISTRY_ERROR', `${entry.ref}: ${descriptor.mediaType} is neither an OCI manifest nor an index`, {
+      ref: entry.ref,
+    });
   }
   let doc: Partial<ImageIndex & ImageManifest>;
   try {
@@ -31,15 +33,30 @@ export async function resolveArtifact(entry: ArtifactEntry, client: RegistryClie
   }
   const config = doc.config?.mediaType;
   if (isManifestType(descriptor.mediaType) && typeof config === 'string' && isImageConfig(config) && doc.artifactType === undefined) {
-    throw new FerryError('MANIFEST_INVALID', `${entry.ref}: is a container image (config ${config}), not an artifact: list it under spec.images`, { ref: entry.ref });
+    throw new FerryError(
+      'MANIFEST_INVALID',
+      `${entry.ref}: is a container image (config ${config}), not an artifact: list it under spec.images`,
+      { ref: entry.ref },
+    );
   }
   seen?.set(descriptor.digest, body);
   const artifactType = artifactTypeOf(doc);
-  return { ref: entry.ref, digest: descriptor.digest, mediaType: descriptor.mediaType, size: descriptor.size, ...(artifactType !== undefined ? { artifactType } : {}) };
+  return {
+    ref: entry.ref,
+    digest: descriptor.digest,
+    mediaType: descriptor.mediaType,
+    size: descriptor.size,
+    ...(artifactType !== undefined ? { artifactType } : {}),
+  };
 }
 
 /** The whole graph of a pinned artifact (every child of an index: nothing selected), from the cache or by digest. */
-export async function planArtifact(locked: LockedArtifact, client: RegistryClient, store: ContentStore, seen?: ReadonlyMap<string, Buffer>): Promise<GraphPlan> {
+export async function planArtifact(
+  locked: LockedArtifact,
+  client: RegistryClient,
+  store: ContentStore,
+  seen?: ReadonlyMap<string, Buffer>,
+): Promise<GraphPlan> {
   const ref = parseReference(locked.ref);
   const repo = new RegistryRepository(client, ref.registry, ref.repository);
   const root: Descriptor = { mediaType: locked.mediaType, digest: parseDigest(locked.digest), size: locked.size };

@@ -17,6 +17,13 @@ export const artifactPush: PushFacet<LockedArtifact> = {
     const repository = targetRepository(target, ref.repository);
     checkTargetName(source, repository, ref.tag);
     const root = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size };
-    return [{ item: { source, repository, ...(ref.tag !== undefined ? { tag: ref.tag } : {}), root }, from: 'spec.artifacts', progress: 'artifact', how: { via: 'graph' } }];
+    return [
+      {
+        item: { source, repository, ...(ref.tag !== undefined ? { tag: ref.tag } : {}), root },
+        from: 'spec.artifacts',
+        progress: 'artifact',
+        how: { via: 'graph' },
+      },
+    ];
   },
 };

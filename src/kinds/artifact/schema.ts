@@ -39,7 +39,10 @@ export const artifactEntrySchema = z.union(
       .passthrough()
       .superRefine((v, ctx) => {
         for (const key of Object.keys(v).filter((k) => k !== 'ref')) {
-          const message = key === 'platforms' ? 'an artifact takes no platforms: it is stored whole, at its upstream digest' : `unknown key ${JSON.stringify(key)} (${ENTRY_MESSAGE})`;
+          const message =
+            key === 'platforms'
+              ? 'an artifact takes no platforms: it is stored whole, at its upstream digest'
+              : `unknown key ${JSON.stringify(key)} (${ENTRY_MESSAGE})`;
           ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message });
         }
       }),
@@ -83,7 +86,10 @@ function artifactDifferences(locked: LockedArtifact[], wanted: ArtifactEntry[]):
   const wantedRefs = new Set(wanted.map((a) => a.ref));
   return [
     ...wanted.filter((a) => !lockedRefs.has(a.ref)).map((a) => `artifact ${a.ref}: in the manifest, not in the lock`),
-    ...[...locked].sort(byKey((a) => a.ref)).filter((a) => !wantedRefs.has(a.ref)).map((a) => `artifact ${a.ref}: in the lock, not in the manifest`),
+    ...[...locked]
+      .sort(byKey((a) => a.ref))
+      .filter((a) => !wantedRefs.has(a.ref))
+      .map((a) => `artifact ${a.ref}: in the lock, not in the manifest`),
   ];
 }
 
@@ -97,7 +103,8 @@ function artifactLockProblems(locked: LockedArtifact[]): string[] {
       const ref = parseReference(a.ref);
       const normal = formatReference(ref);
       if (normal !== a.ref) out.push(`${at}.ref: "${a.ref}" is not in normalised form (${normal})`);
-      if (ref.digest !== undefined && ref.digest !== a.digest) out.push(`${at}.digest: the reference pins ${ref.digest} but the lock says it resolved to ${a.digest}`);
+      if (ref.digest !== undefined && ref.digest !== a.digest)
+        out.push(`${at}.digest: the reference pins ${ref.digest} but the lock says it resolved to ${a.digest}`);
     } catch (err) {
       out.push(`${at}.ref: ${(err as Error).message}`);
     }

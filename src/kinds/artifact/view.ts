@@ -11,7 +11,12 @@ export const artifactView = {
   async describe(reader, desc, base) {
     const doc = await readMemberJson<ImageIndex & ImageManifest>(reader, desc, desc.digest);
     const artifactType = artifactTypeOf(doc);
-    return { kind: 'artifact', ref: desc.annotations?.[Annotation.RefName] ?? '', ...base, ...(artifactType !== undefined ? { artifactType } : {}) };
+    return {
+      kind: 'artifact',
+      ref: desc.annotations?.[Annotation.RefName] ?? '',
+      ...base,
+      ...(artifactType !== undefined ? { artifactType } : {}),
+    };
   },
   countOrder: 6,
   // Its own count: left out when there are none, so bundles without artifacts keep their counts' keys.

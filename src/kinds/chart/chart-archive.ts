@@ -44,7 +44,9 @@ export function readChartArchive(tgz: Buffer, subject: string, budget = { left: 
   if (tgz.length > MAX_CHART_BYTES) throw invalid(subject, `is ${tgz.length} bytes, more than a chart archive may be`);
   let files: Map<string, Buffer>;
   try {
-    const tar = gunzipBounded(tgz, budget.left, () => invalid(subject, `inflates past ${MAX_INFLATED_CHART} bytes (100 MiB, subcharts included), more than Helm loads`));
+    const tar = gunzipBounded(tgz, budget.left, () =>
+      invalid(subject, `inflates past ${MAX_INFLATED_CHART} bytes (100 MiB, subcharts included), more than Helm loads`),
+    );
     budget.left -= tar.length;
     files = untar(tar, subject);
   } catch (err) {
@@ -60,7 +62,8 @@ export function readChartArchive(tgz: Buffer, subject: string, budget = { left: 
 function chartFrom(files: Map<string, Buffer>, dir: string, path: string, subject: string, budget: { left: number }): Chart {
   const text = (p: string) => files.get(p)?.toString('utf8');
   const meta = yamlAt(text(`${dir}/Chart.yaml`), `${path}/Chart.yaml`, subject) as ChartMeta | null;
-  if (!meta || typeof meta.name !== 'string' || meta.version === undefined) throw invalid(subject, `${path}/Chart.yaml needs name and version`);
+  if (!meta || typeof meta.name !== 'string' || meta.version === undefined)
+    throw invalid(subject, `${path}/Chart.yaml needs name and version`);
   meta.version = String(meta.version);
   if (meta.appVersion !== undefined) meta.appVersion = String(meta.appVersion);
   const values = (yamlAt(text(`${dir}/values.yaml`) ?? '', `${path}/values.yaml`, subject) ?? {}) as Record<string, unknown>;
@@ -78,7 +81,9 @@ function chartFrom(files: Map<string, Buffer>, dir: string, path: string, subjec
       subchartArchives.push({ ...relocate(nested, `${path}/charts/${nested.meta.name}`) });
     }
   }
-  const subcharts = [...subDirs].filter((d) => files.has(`${dir}/charts/${d}/Chart.yaml`)).map((d) => chartFrom(files, `${dir}/charts/${d}`, `${path}/charts/${d}`, subject, budget));
+  const subcharts = [...subDirs]
+    .filter((d) => files.has(`${dir}/charts/${d}/Chart.yaml`))
+    .map((d) => chartFrom(files, `${dir}/charts/${d}`, `${path}/charts/${d}`, subject, budget));
   templates.sort((a, b) => (a.path < b.path ? -1 : 1));
   return { meta, values, templates, subcharts: [...subcharts, ...subchartArchives].sort((a, b) => (a.path < b.path ? -1 : 1)), path };
 }
@@ -86,7 +91,12 @@ function chartFrom(files: Map<string, Buffer>, dir: string, path: string, subjec
 function relocate(chart: Chart, path: string): Chart {
   const from = chart.path;
   const move = (p: string) => path + p.slice(from.length);
-  return { ...chart, path, templates: chart.templates.map((t) => ({ ...t, path: move(t.path) })), subcharts: chart.subcharts.map((s) => relocate(s, move(s.path))) };
+  return {
+    ...chart,
+    path,
+    templates: chart.templates.map((t) => ({ ...t, path: move(t.path) })),
+    subcharts: chart.subcharts.map((s) => relocate(s, move(s.path))),
+  };
 }
 
 function yamlAt(text: string | undefined, where: string, subject: string): unknown {
@@ -109,7 +119,10 @@ function untar(tarBytes: Buffer, subject: string): Map<string, Buffer> {
         return;
       }
       if ((entry.size ?? 0) > MAX_CHART_FILE) {
-        tooBig ??= invalid(subject, `${entry.path} is ${entry.size} bytes, more than the ${MAX_CHART_FILE} bytes (5 MiB) Helm loads of one chart file`);
+        tooBig ??= invalid(
+          subject,
+          `${entry.path} is ${entry.size} bytes, more than the ${MAX_CHART_FILE} bytes (5 MiB) Helm loads of one chart file`,
+        );
         entry.resume();
         return;
       }

@@ -33,7 +33,9 @@ export async function resolveChart(entry: ChartEntry, http: HttpGetter, client: 
   const got = entry.repo.startsWith('oci://') ? await fromOci(entry, client) : await fromIndex(entry, http);
   const chart = readChartArchive(got.tgz, `chart ${entry.name} ${got.version}`);
   if (chart.meta.name !== entry.name) {
-    throw new FerryError('CHART_INVALID', `chart ${entry.name} ${got.version}: the archive holds chart ${chart.meta.name}`, { chart: entry.name });
+    throw new FerryError('CHART_INVALID', `chart ${entry.name} ${got.version}: the archive holds chart ${chart.meta.name}`, {
+      chart: entry.name,
+    });
   }
   const values = await Promise.all(entry.values.map(async (path) => ({ path, body: await readValuesFile(path, entry.name) })));
   const images = entry.images ? chartImages(chart, entry, mergeAll(values.map((v) => v.body.parsed))) : [];
@@ -77,7 +79,11 @@ async function readValuesFile(path: string, chart: string): Promise<{ sha256: st
     try {
       return parse(text.toString('utf8')) as unknown;
     } catch (err) {
-      throw new FerryError('MANIFEST_INVALID', `chart ${chart}: values file ${path} is not YAML: ${(err as Error).message.split('\n')[0]}`, { path });
+      throw new FerryError(
+        'MANIFEST_INVALID',
+        `chart ${chart}: values file ${path} is not YAML: ${(err as Error).message.split('\n')[0]}`,
+        { path },
+      );
     }
   })();
   return { sha256: sha256(text).slice(7), parsed: isMap(parsed) ? parsed : {} };
@@ -99,17 +105,33 @@ async function fromIndex(entry: ChartEntry, http: HttpGetter): Promise<Got> {
   try {
     listed = indexEntriesFor(body.toString('utf8'), entry.name);
   } catch (err) {
-    throw new FerryError('CHART_INVALID', `${indexUrl} is not a chart repository index: ${(err as Error).message.split('\n')[0]}`, { url: indexUrl });
+    throw new FerryError('CHART_INVALID', `${indexUrl} is not a chart repository index: ${(err as Error).message.split('\n')[0]}`, {
+      url: indexUrl,
+    });
   }
   const versions = (listed ?? []).filter((e) => e.version !== undefined);
-  if (versions.length === 0) throw new FerryError('CHART_VERSION_MISSING', `${indexUrl} has no chart ${entry.name}`, { url: indexUrl, chart: entry.name });
-  const version = selectChartVersion(versions.map((e) => String(e.version)), entry.version);
-  if (version === undefined) throw noVersion(entry, indexUrl, versions.map((e) => String(e.version)));
+  if (versions.length === 0)
+    throw new FerryError('CHART_VERSION_MISSING', `${indexUrl} has no chart ${entry.name}`, { url: indexUrl, chart: entry.name });
+  const version = selectChartVersion(
+    versions.map((e) => String(e.version)),
+    entry.version,
+  );
+  if (version === undefined)
+    throw noVersion(
+      entry,
+      indexUrl,
+      versions.map((e) => String(e.version)),
+    );
   const chosen = versions.find((e) => String(e.version) === version) as IndexEntry;
   const urls = Array.isArray(chosen.urls) ? chosen.urls.filter((u): u is string => typeof u === 'string') : [];
-  if (urls.length === 0) throw new FerryError('CHART_INVALID', `${indexUrl}: ${entry.name} ${version} has no download URL`, { url: indexUrl });
+  if (urls.length === 0)
+    throw new FerryError('CHART_INVALID', `${indexUrl}: ${entry.name} ${version} has no download URL`, { url: indexUrl });
   if (typeof chosen.digest !== 'string' || !/^[0-9a-f]{64}$/i.test(chosen.digest)) {
-    throw new FerryError('CHECKSUM_MISSING', `${indexUrl}: ${entry.name} ${version} has no sha256 digest, so nothing vouches for its .tgz`, { url: indexUrl });
+    throw new FerryError(
+      'CHECKSUM_MISSING',
+      `${indexUrl}: ${entry.name} ${version} has no sha256 digest, so nothing vouches for its .tgz`,
+      { url: indexUrl },
+    );
   }
   const url = chartUrl(entry.repo, urls[0] as string);
   const tgz = await http.getBuffer(url, CHART_MAX);
@@ -151,8 +173,19 @@ async function fromOci(entry: ChartEntry, client: RegistryClient): Promise<Got> 
   const manifest = JSON.parse(body.toString('utf8')) as ImageManifest;
   const layer = manifest.layers?.find((l) => l.mediaType === HelmMediaType.Content || l.mediaType === HelmMediaType.LegacyContent);
   if (!layer) throw new FerryError('CHART_INVALID', `${ref} is not a Helm chart: no ${HelmMediaType.Content} layer`, { ref });
-  if (layer.size > CHART_MAX) throw new FerryError('CHART_INVALID', `${ref}: its chart layer is ${layer.size} bytes, more than the ${CHART_MAX} bytes a chart archive may be`, { ref });
-  const tgz = await readAll(verifiedStream(await client.fetchBlob(registry, repository, layer), { digest: layer.digest, size: layer.size, subject: `chart ${ref}` }));
+  if (layer.size > CHART_MAX)
+    throw new FerryError(
+      'CHART_INVALID',
+      `${ref}: its chart layer is ${layer.size} bytes, more than the ${CHART_MAX} bytes a chart archive may be`,
+      { ref },
+    );
+  const tgz = await readAll(
+    verifiedStream(await client.fetchBlob(registry, repository, layer), {
+      digest: layer.digest,
+      size: layer.size,
+      subject: `chart ${ref}`,
+    }),
+  );
   return { version, tgz, vouchedBy: { kind: 'oci', ref, manifestDigest: descriptor.digest } };
 }
 
@@ -166,17 +199,28 @@ function ociLocation(entry: Pick<ChartEntry, 'repo' | 'name'>): { registry: stri
 
 function noVersion(entry: ChartEntry, where: string, versions: string[]): FerryError {
   const newest = [...versions].slice(0, 10).join(', ');
-  return new FerryError('CHART_VERSION_MISSING', `chart ${entry.name}: no version matches ${entry.version} at ${where} (it has ${versions.length}: ${newest}${versions.length > 10 ? ', …' : ''})`, {
-    chart: entry.name,
-    wanted: entry.version,
-  });
+  return new FerryError(
+    'CHART_VERSION_MISSING',
+    `chart ${entry.name}: no version matches ${entry.version} at ${where} (it has ${versions.length}: ${newest}${versions.length > 10 ? ', …' : ''})`,
+    {
+      chart: entry.name,
+      wanted: entry.version,
+    },
+  );
 }
 
 /**
  * fetch(): the chart's `.tgz` into the cache (from resolve, or downloaded again and checked against the lock), and
  * its Helm OCI artifact beside it. Returns the artifact's manifest descriptor.
  */
-export async function fetchChart(locked: LockedChart, have: Buffer | undefined, http: HttpGetter, client: RegistryClient, store: ContentStore, events: EventSink): Promise<Descriptor> {
+export async function fetchChart(
+  locked: LockedChart,
+  have: Buffer | undefined,
+  http: HttpGetter,
+  client: RegistryClient,
+  store: ContentStore,
+  events: EventSink,
+): Promise<Descriptor> {
   const digest = digestFromHex(locked.sha256, `sha256 of chart ${locked.name}`);
   let tgz = have;
   if (!tgz) {
@@ -185,17 +229,30 @@ export async function fetchChart(locked: LockedChart, have: Buffer | undefined, 
       const { registry, repository } = ociLocation(locked);
       // Read no further than the locked size: a body running past it fails there instead of filling memory.
       const size = Math.min(locked.size, CHART_MAX);
-      tgz = await readAll(verifiedStream(await client.fetchBlob(registry, repository, { mediaType: HelmMediaType.Content, digest, size }), { digest, size, subject: `chart ${locked.name} ${locked.version}` }));
+      tgz = await readAll(
+        verifiedStream(await client.fetchBlob(registry, repository, { mediaType: HelmMediaType.Content, digest, size }), {
+          digest,
+          size,
+          subject: `chart ${locked.name} ${locked.version}`,
+        }),
+      );
     }
     const actual = sha256(tgz);
     if (actual !== digest) {
-      throw new FerryError('DIGEST_MISMATCH', `chart ${locked.name} ${locked.version}: expected ${digest} (the lock), got ${actual}`, { chart: locked.name, expected: digest, actual });
+      throw new FerryError('DIGEST_MISMATCH', `chart ${locked.name} ${locked.version}: expected ${digest} (the lock), got ${actual}`, {
+        chart: locked.name,
+        expected: digest,
+        actual,
+      });
     }
   }
   const chart = readChartArchive(tgz, `chart ${locked.name} ${locked.version}`);
   const artifact = buildHelmArtifact(chart.meta, { digest: digest as Digest, size: tgz.length });
   await store.putBuffer({ mediaType: HelmMediaType.Content, digest, size: tgz.length }, tgz);
-  await store.putBuffer({ mediaType: HelmMediaType.Config, digest: sha256(artifact.config), size: artifact.config.length }, artifact.config);
+  await store.putBuffer(
+    { mediaType: HelmMediaType.Config, digest: sha256(artifact.config), size: artifact.config.length },
+    artifact.config,
+  );
   await store.putBuffer(artifact.descriptor, artifact.manifest);
   events({ type: 'blob', action: 'fetched', digest, size: tgz.length });
   return { ...artifact.descriptor, annotations: { [Annotation.Title]: locked.name } };

@@ -36,7 +36,8 @@ type Add = (ref: string, source: string) => void;
 
 function visit(chart: Chart, values: Values, add: Add): void {
   const file = `${chart.path}/values.yaml`;
-  const globalRegistry = typeof valueAt(values, 'global.imageRegistry') === 'string' ? (valueAt(values, 'global.imageRegistry') as string) : '';
+  const globalRegistry =
+    typeof valueAt(values, 'global.imageRegistry') === 'string' ? (valueAt(values, 'global.imageRegistry') as string) : '';
   walkValues(values, [], chart.meta.appVersion, globalRegistry, (ref, at) => add(ref, `${file}: ${at}`));
   for (const key of ['helm.sh/images', 'artifacthub.io/images']) {
     for (const ref of annotationImages(chart.meta.annotations?.[key])) add(ref, `${chart.path}/Chart.yaml: annotation ${key}`);
@@ -57,7 +58,10 @@ function visit(chart: Chart, values: Values, add: Add): void {
 
 /** helm pkg/chart/util/dependencies.go: the first condition path that resolves to a boolean decides; then tags. */
 function dependencyEnabled(dep: { condition?: string; tags?: string[] }, values: Values): boolean {
-  for (const path of (dep.condition ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const path of (dep.condition ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const v = valueAt(values, path);
     if (typeof v === 'boolean') return v;
   }
@@ -73,7 +77,13 @@ const scalar = (v: unknown): string | undefined => (typeof v === 'string' && v !
  * empty tag means the chart's appVersion), and `image: "repo:tag"` strings. A section with `enabled: false` is
  * skipped with everything under it. `global.imageRegistry` replaces the registry of object-form images.
  */
-function walkValues(node: unknown, path: string[], appVersion: string | undefined, globalRegistry: string, found: (ref: string, at: string) => void): void {
+function walkValues(
+  node: unknown,
+  path: string[],
+  appVersion: string | undefined,
+  globalRegistry: string,
+  found: (ref: string, at: string) => void,
+): void {
   if (Array.isArray(node)) {
     node.forEach((item, i) => walkValues(item, [...path, String(i)], appVersion, globalRegistry, found));
     return;

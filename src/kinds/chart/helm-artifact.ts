@@ -15,7 +15,10 @@ export const HelmMediaType = {
  * and from OCI registries, with no timestamps, so the same chart gives the same digest; `helm pull oci://…` and any
  * OCI client read it.
  */
-export function buildHelmArtifact(meta: ChartMeta, tgz: { digest: Digest; size: number }): { config: Buffer; manifest: Buffer; descriptor: Descriptor } {
+export function buildHelmArtifact(
+  meta: ChartMeta,
+  tgz: { digest: Digest; size: number },
+): { config: Buffer; manifest: Buffer; descriptor: Descriptor } {
   const config = Buffer.from(JSON.stringify(meta));
   const manifest = Buffer.from(
     JSON.stringify({

@@ -18,7 +18,12 @@ export function imageMatches(ref: string, pattern: string): boolean {
     }
   }
   for (const f of forms) {
-    const re = new RegExp(`^${f.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}([:@/].*)?$`);
+    const re = new RegExp(
+      `^${f
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}([:@/].*)?$`,
+    );
     if (re.test(ref)) return true;
   }
   return false;

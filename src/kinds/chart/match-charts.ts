@@ -24,6 +24,7 @@ export function chartDifferences(locked: LockedChart[], wanted: ChartEntry[]): s
     if (list(l.excludeImages) !== list(c.excludeImages)) out.push(`${what}: excludeImages changed`);
     if (list(l.values.map((v) => v.path)) !== list(c.values)) out.push(`${what}: values files changed`);
   }
-  for (const l of [...byKeyLocked.values()].sort(byKey((c) => key(c.repo, c.name)))) out.push(`chart ${l.name} from ${l.repo} ${l.requested}: in the lock, not in the manifest`);
+  for (const l of [...byKeyLocked.values()].sort(byKey((c) => key(c.repo, c.name))))
+    out.push(`chart ${l.name} from ${l.repo} ${l.requested}: in the lock, not in the manifest`);
   return out;
 }

@@ -22,7 +22,8 @@ export const chartPins: PinsFacet<LockedChart> = {
         isRoot: false,
         size: c.size,
         source: v.kind === 'index' ? v.url : `oci://${v.ref}`,
-        vouchedBy: v.kind === 'index' ? `digest in ${v.indexUrl} (index sha256 ${v.indexSha256})` : `OCI manifest ${v.manifestDigest} of ${v.ref}`,
+        vouchedBy:
+          v.kind === 'index' ? `digest in ${v.indexUrl} (index sha256 ${v.indexSha256})` : `OCI manifest ${v.manifestDigest} of ${v.ref}`,
         vouch: v,
       },
     ];

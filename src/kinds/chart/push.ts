@@ -18,7 +18,12 @@ export const chartPush: PushFacet<LockedChart> = {
     const name = desc.annotations?.[Annotation.Title] ?? source.replace(/^charts\/|:.*$/g, '');
     const version = desc.annotations?.[Annotation.ChartVersion] ?? source.slice(source.lastIndexOf(':') + 1);
     const why = chartNameProblem(name) ?? chartVersionProblem(version);
-    if (why) throw new FerryError('UNSAFE_VALUE', `chart ${quoteUntrusted(source)}: name ${quoteUntrusted(name)} version ${quoteUntrusted(version)}: ${why}: refused, nothing was pushed`, { source: quoteUntrusted(source) });
+    if (why)
+      throw new FerryError(
+        'UNSAFE_VALUE',
+        `chart ${quoteUntrusted(source)}: name ${quoteUntrusted(name)} version ${quoteUntrusted(version)}: ${why}: refused, nothing was pushed`,
+        { source: quoteUntrusted(source) },
+      );
     const repository = targetRepository(target, `charts/${name}`);
     const tag = versionToTag(version);
     checkTargetName(source, repository, tag);

@@ -32,7 +32,8 @@ export function indexEntriesFor(text: string, name: string): IndexEntry[] | unde
     }
   }
   if (text.length > YAML_PARSE_MAX) {
-    const what = block !== undefined ? `its ${name} entry is ${block.length} characters` : `it is ${text.length} characters and not in Helm's layout`;
+    const what =
+      block !== undefined ? `its ${name} entry is ${block.length} characters` : `it is ${text.length} characters and not in Helm's layout`;
     throw new Error(`${what}, more than the ${YAML_PARSE_MAX} ferry parses as YAML at once (parsing takes about 40 times that in memory)`);
   }
   const doc = parse(text, { uniqueKeys: false }) as { entries?: Record<string, IndexEntry[]> } | null;

@@ -53,7 +53,8 @@ export type LockedChart = z.infer<typeof lockedChart>;
 
 /** A chart repository: a classic one (https://…, serving index.yaml) or an OCI registry path (oci://host/path). */
 export function chartRepoProblem(value: string): string | undefined {
-  if (value.startsWith('oci://')) return /^oci:\/\/[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/.test(value) ? undefined : `"${value}" is not an oci://host/path reference`;
+  if (value.startsWith('oci://'))
+    return /^oci:\/\/[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/.test(value) ? undefined : `"${value}" is not an oci://host/path reference`;
   return httpUrlProblem(value);
 }
 
@@ -65,7 +66,9 @@ export const chartEntrySchema = z
       if (why) ctx.addIssue({ code: z.ZodIssueCode.custom, message: why });
     }),
     name: z.string().regex(/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/, 'expected a chart name (lower-case letters, digits, ., _ and -)'),
-    version: z.union([z.string().min(1), z.number()], { errorMap: unionMessage('expected a chart version or a semver range such as ^61.0.0') }),
+    version: z.union([z.string().min(1), z.number()], {
+      errorMap: unionMessage('expected a chart version or a semver range such as ^61.0.0'),
+    }),
     images: z.boolean().optional(),
     values: z.array(z.string().min(1)).optional(),
     extraImages: z.array(z.string()).optional(),
@@ -118,7 +121,9 @@ function normaliseCharts(raw: unknown, { at: key, manifestPath, problems }: Norm
       name: c.name,
       version: String(c.version),
       images: c.images !== false,
-      values: list(c.values).filter(isString).map((v) => resolvePath(dirname(manifestPath), v)),
+      values: list(c.values)
+        .filter(isString)
+        .map((v) => resolvePath(dirname(manifestPath), v)),
       extraImages: refs('extraImages', c.extraImages),
       excludeImages: list(c.excludeImages).filter(isString),
     });

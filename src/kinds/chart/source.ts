@@ -45,7 +45,12 @@ export function chartIndexEntry(c: LockedChart, root: Descriptor): IndexEntry {
       mediaType: root.mediaType,
       digest: root.digest,
       size: root.size,
-      annotations: { [Annotation.RefName]: ref, [Annotation.Kind]: 'chart', [Annotation.Title]: c.name, [Annotation.ChartVersion]: c.version },
+      annotations: {
+        [Annotation.RefName]: ref,
+        [Annotation.Kind]: 'chart',
+        [Annotation.Title]: c.name,
+        [Annotation.ChartVersion]: c.version,
+      },
     },
     sortKey: ref,
   };

@@ -37,7 +37,12 @@ export async function stageCharts(reader: BundleReader, root: string, events: Ev
     const manifest = await readMemberJson<ImageManifest>(reader, desc, `chart ${desc.annotations?.[Annotation.RefName]}`);
     const meta = await readMemberJson<ChartMeta>(reader, manifest.config, `chart config ${manifest.config.digest}`);
     const why = chartNameProblem(meta.name) ?? chartVersionProblem(meta.version);
-    if (why) throw new FerryError('UNSAFE_VALUE', `chart ${quoteUntrusted(String(meta.name))} ${quoteUntrusted(String(meta.version))} in ${desc.digest}: ${why}: refused, nothing was written`, { digest: desc.digest });
+    if (why)
+      throw new FerryError(
+        'UNSAFE_VALUE',
+        `chart ${quoteUntrusted(String(meta.name))} ${quoteUntrusted(String(meta.version))} in ${desc.digest}: ${why}: refused, nothing was written`,
+        { digest: desc.digest },
+      );
     const fileName = `${meta.name}-${meta.version}.tgz`;
     events({ type: 'artifact-start', kind: 'chart', name: fileName });
     const staged = await copyLayerOut(reader, desc, manifest, dir, events, fileName);

@@ -11,7 +11,10 @@ const stage = {
   items: ['chart'],
   noun: 'charts',
   run: (reader, ctx) => import('./stage-charts.js').then((m) => m.stageCharts(reader, ctx.root, ctx.events)),
-  lines: (c) => [`staged a chart repository in ${c.dir} (index.yaml and ${plural(c.charts.length, 'chart')})`, ...c.charts.map((f) => `  ${f.name}`)],
+  lines: (c) => [
+    `staged a chart repository in ${c.dir} (index.yaml and ${plural(c.charts.length, 'chart')})`,
+    ...c.charts.map((f) => `  ${f.name}`),
+  ],
 } satisfies StageStep<StagedCharts>;
 
 /** The chart kind's view facet (kinds/kind.ts). */

@@ -46,7 +46,11 @@ export async function resolveFerry(path: string): Promise<LockedFerry> {
   const name = basename(path);
   const fromName = parseFerryReleaseName(name);
   if (!fromName) {
-    throw new FerryError('USAGE', `ferry executable ${name}: expected its release name ferry-<version>-linux-<arch> (as npm run release writes it), e.g. ferry-0.1.0-linux-amd64; rename it or pass the file from release/`, { file: name });
+    throw new FerryError(
+      'USAGE',
+      `ferry executable ${name}: expected its release name ferry-<version>-linux-<arch> (as npm run release writes it), e.g. ferry-0.1.0-linux-amd64; rename it or pass the file from release/`,
+      { file: name },
+    );
   }
   const { hex, size } = await hashLocal(path);
   const dir = dirname(path);
@@ -57,20 +61,37 @@ export async function resolveFerry(path: string): Promise<LockedFerry> {
   if (sumsBody) {
     const lines = parseChecksumList(sumsBody.toString('utf8'));
     const hit = lines.find((l) => l.name === name);
-    if (!hit) throw new FerryError('CHECKSUM_MISSING', `SHA256SUMS beside ${name} does not list it; regenerate it (cd release && sha256sum ferry-* > SHA256SUMS) or remove it`, { file: name });
+    if (!hit)
+      throw new FerryError(
+        'CHECKSUM_MISSING',
+        `SHA256SUMS beside ${name} does not list it; regenerate it (cd release && sha256sum ferry-* > SHA256SUMS) or remove it`,
+        { file: name },
+      );
     if (hit.sha256 !== hex) {
-      throw new FerryError('DIGEST_MISMATCH', `ferry executable ${name}: SHA256SUMS line ${hit.line} says ${hit.sha256}, the file's sha256 is ${hex}; the file or the list is not from the same release`, { file: name, expected: hit.sha256, actual: hex });
+      throw new FerryError(
+        'DIGEST_MISMATCH',
+        `ferry executable ${name}: SHA256SUMS line ${hit.line} says ${hit.sha256}, the file's sha256 is ${hex}; the file or the list is not from the same release`,
+        { file: name, expected: hit.sha256, actual: hex },
+      );
     }
     const sbomLine = sbomBody ? lines.find((l) => l.name === sbomName) : undefined;
     const sbomHex = sbomBody ? sha256(sbomBody).slice(7) : '';
     if (sbomLine && sbomLine.sha256 !== sbomHex) {
-      throw new FerryError('DIGEST_MISMATCH', `ferry SBOM ${sbomName}: SHA256SUMS line ${sbomLine.line} says ${sbomLine.sha256}, the file's sha256 is ${sbomHex}`, { file: sbomName, expected: sbomLine.sha256, actual: sbomHex });
+      throw new FerryError(
+        'DIGEST_MISMATCH',
+        `ferry SBOM ${sbomName}: SHA256SUMS line ${sbomLine.line} says ${sbomLine.sha256}, the file's sha256 is ${sbomHex}`,
+        { file: sbomName, expected: sbomLine.sha256, actual: sbomHex },
+      );
     }
     vouchedBy = { kind: 'sha256sums', sha256: sha256(sumsBody).slice(7), line: hit.line };
   }
   const sbomVersion = sbomBody ? versionOfSbom(sbomBody, sbomName) : undefined;
   if (sbomVersion !== undefined && sbomVersion !== fromName.version) {
-    throw new FerryError('USAGE', `ferry executable ${name}: its SBOM ${sbomName} says version ${sbomVersion}, its name says ${fromName.version}; they must agree`, { file: name });
+    throw new FerryError(
+      'USAGE',
+      `ferry executable ${name}: its SBOM ${sbomName} says version ${sbomVersion}, its name says ${fromName.version}; they must agree`,
+      { file: name },
+    );
   }
   return {
     name,
@@ -98,7 +119,9 @@ function versionOfSbom(body: Buffer, name: string): string | undefined {
 
 /** Human-readable provenance of the executable's sha256. */
 export function ferryChecksumSource(f: LockedFerry): string {
-  return f.vouchedBy.kind === 'sha256sums' ? `SHA256SUMS line ${f.vouchedBy.line} (list sha256 ${f.vouchedBy.sha256})` : 'sha256 computed from the local file at pull (no SHA256SUMS beside it)';
+  return f.vouchedBy.kind === 'sha256sums'
+    ? `SHA256SUMS line ${f.vouchedBy.line} (list sha256 ${f.vouchedBy.sha256})`
+    : 'sha256 computed from the local file at pull (no SHA256SUMS beside it)';
 }
 
 /**
@@ -112,7 +135,9 @@ export async function storeFerry(f: LockedFerry, path: string, store: ContentSto
   if (await store.exists(exe)) events({ type: 'blob', action: 'cached', digest: exe.digest, size: f.size });
   else {
     await store.push(exe, counted(createReadStream(path), events)).catch((err: unknown) => {
-      throw err instanceof FerryError ? new FerryError(err.code, `${subject}: ${err.message} (the lock pins sha256 ${f.sha256})`, err.details) : inputFileError(err, path, 'ferry executable');
+      throw err instanceof FerryError
+        ? new FerryError(err.code, `${subject}: ${err.message} (the lock pins sha256 ${f.sha256})`, err.details)
+        : inputFileError(err, path, 'ferry executable');
     });
     events({ type: 'blob', action: 'fetched', digest: exe.digest, size: f.size });
   }
@@ -120,7 +145,11 @@ export async function storeFerry(f: LockedFerry, path: string, store: ContentSto
   if (f.sbom) {
     const body = await readLocal(join(dirname(path), f.sbom.name), 'ferry SBOM', SIDE_FILE_MAX);
     const hex = sha256(body).slice(7);
-    if (hex !== f.sbom.sha256) throw new FerryError('DIGEST_MISMATCH', `ferry SBOM ${f.sbom.name}: the lock pins ${f.sbom.sha256}, the file's sha256 is ${hex}`, { expected: f.sbom.sha256, actual: hex });
+    if (hex !== f.sbom.sha256)
+      throw new FerryError('DIGEST_MISMATCH', `ferry SBOM ${f.sbom.name}: the lock pins ${f.sbom.sha256}, the file's sha256 is ${hex}`, {
+        expected: f.sbom.sha256,
+        actual: hex,
+      });
     const desc = { mediaType: CYCLONEDX_MEDIA_TYPE, digest: sha256(body), size: body.length };
     await store.putBuffer(desc, body);
     extraLayers.push({ ...desc, annotations: { [Annotation.Title]: f.sbom.name } });

@@ -13,8 +13,11 @@ export function parseFerryReleaseName(name: string): { version: string; arch: st
 /** What a lock's ferry entry must also be: staged names that are release names, and no path of the pulling machine. */
 export function ferryLockProblems(f: LockedFerry): string[] {
   const out: string[] = [];
-  if (!parseFerryReleaseName(f.name) || fileNameProblem(f.name)) out.push(`ferry.name: ${JSON.stringify(f.name)} is not a release name ferry-<version>-linux-<arch>`);
-  if (f.source.includes('/') || f.source.includes('\\')) out.push(`ferry.source: ${JSON.stringify(f.source)} must be a file name, not a path`);
-  if (f.sbom && f.sbom.name !== `${f.name}.cdx.json`) out.push(`ferry.sbom.name: expected ${f.name}.cdx.json, not ${JSON.stringify(f.sbom.name)}`);
+  if (!parseFerryReleaseName(f.name) || fileNameProblem(f.name))
+    out.push(`ferry.name: ${JSON.stringify(f.name)} is not a release name ferry-<version>-linux-<arch>`);
+  if (f.source.includes('/') || f.source.includes('\\'))
+    out.push(`ferry.source: ${JSON.stringify(f.source)} must be a file name, not a path`);
+  if (f.sbom && f.sbom.name !== `${f.name}.cdx.json`)
+    out.push(`ferry.sbom.name: expected ${f.name}.cdx.json, not ${JSON.stringify(f.sbom.name)}`);
   return out;
 }

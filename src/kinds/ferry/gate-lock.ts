@@ -7,7 +7,9 @@ import type { LockedFerry } from './schema.js';
 export function gateFerry(locked: LockedFerry[], check: Check): void {
   for (const f of locked) {
     const what = `ferry ${f.name}`;
-    check(what, 'name', f.name, (v) => (FERRY_RELEASE_RE.test(v) ? safeFileNameProblem(v) : 'is not a release name ferry-<version>-linux-<arch>'));
+    check(what, 'name', f.name, (v) =>
+      FERRY_RELEASE_RE.test(v) ? safeFileNameProblem(v) : 'is not a release name ferry-<version>-linux-<arch>',
+    );
     check(what, 'version', f.version, plainTextProblem);
     check(what, 'source', f.source, safeFileNameProblem);
     if (f.sbom) check(what, 'sbom.name', f.sbom.name, safeFileNameProblem);

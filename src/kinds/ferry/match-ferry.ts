@@ -12,5 +12,9 @@ export function checkFerryLock(locked: LockedFerry | undefined, now: LockedFerry
   else if (locked && now && (locked.name !== now.name || locked.sha256 !== now.sha256)) {
     diff = `ferry: the lock pins ${locked.name} sha256 ${locked.sha256}, the executable given is ${now.name} sha256 ${now.sha256}`;
   }
-  if (diff) throw new FerryError('LOCK_MISMATCH', `the lock no longer matches the manifest ${manifestPath}:\n  ${diff}`, { path: manifestPath, differences: [diff] });
+  if (diff)
+    throw new FerryError('LOCK_MISMATCH', `the lock no longer matches the manifest ${manifestPath}:\n  ${diff}`, {
+      path: manifestPath,
+      differences: [diff],
+    });
 }

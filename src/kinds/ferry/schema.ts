@@ -37,7 +37,9 @@ export type LockedFerry = z.infer<typeof lockedFerry>;
 
 /** spec.ferry: `true` (the single executable running the pull) or `{ path }` (relative to the manifest). */
 export const ferryEntrySchema = z.union([z.literal(true), z.object({ path: z.string().min(1) }).strict()], {
-  errorMap: unionMessage('expected true (the ferry executable running the pull) or a mapping with path: (a ferry-<version>-linux-<arch> file, relative to the manifest)'),
+  errorMap: unionMessage(
+    'expected true (the ferry executable running the pull) or a mapping with path: (a ferry-<version>-linux-<arch> file, relative to the manifest)',
+  ),
 });
 
 /** spec.ferry (docs/manifest.md, docs/install.md "Carried in the bundle"): carry ferry's own executable. */

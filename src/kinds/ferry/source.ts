@@ -18,7 +18,9 @@ export const source: KindSource<LockedFerry, string> = {
   describe: (path) => ({ what: `ferry ${path}`, url: path }),
   resolve: async (path) => ({ locked: await resolveFerry(path) }),
   tally: ([f]) => (f ? { ferry: { name: f.name, version: f.version, sha256: f.sha256 } } : {}),
-  report: (f) => [`  resolved ferry ${f.version} (${f.name}, sha256 ${f.sha256}${f.vouchedBy.kind === 'sha256sums' ? ', listed in its SHA256SUMS' : ''})`],
+  report: (f) => [
+    `  resolved ferry ${f.version} (${f.name}, sha256 ${f.sha256}${f.vouchedBy.kind === 'sha256sums' ? ', listed in its SHA256SUMS' : ''})`,
+  ],
   checkLock: (locked, now, manifestPath) => checkFerryLock(locked[0], now[0], manifestPath),
   sizes: (f) => [{ digest: `sha256:${f.sha256}`, size: f.size }],
   async fetch(f, ctx) {
@@ -35,7 +37,12 @@ export const source: KindSource<LockedFerry, string> = {
 /** index.json entry of the ferry executable's artifact. */
 export function ferryIndexEntry(f: LockedFerry, root: Descriptor): IndexEntry {
   return {
-    descriptor: indexDescriptor(root, { [Annotation.RefName]: ferryRefName(f.name), [Annotation.Kind]: 'ferry', [Annotation.Title]: f.name, [Annotation.FerryVersion]: f.version }),
+    descriptor: indexDescriptor(root, {
+      [Annotation.RefName]: ferryRefName(f.name),
+      [Annotation.Kind]: 'ferry',
+      [Annotation.Title]: f.name,
+      [Annotation.FerryVersion]: f.version,
+    }),
     sortKey: f.name,
   };
 }

@@ -21,13 +21,21 @@ export interface StagedFerry {
  * so `cd DIR/ferry && sha256sum -c SHA256SUMS` checks them on the node (docs/install.md "Carried in the bundle").
  * The names were gated against the lock before this runs; each file is verified as it is copied out.
  */
-export async function stageFerry(reader: BundleReader, stageDir: string, events: EventSink, signal?: AbortSignal): Promise<StagedFerry | undefined> {
+export async function stageFerry(
+  reader: BundleReader,
+  stageDir: string,
+  events: EventSink,
+  signal?: AbortSignal,
+): Promise<StagedFerry | undefined> {
   const desc = reader.index().manifests.find((d) => d.annotations?.[Annotation.Kind] === 'ferry');
   if (!desc) return undefined;
   const name = desc.annotations?.[Annotation.Title] ?? desc.digest;
   events({ type: 'artifact-start', kind: 'ferry', name });
   const manifest = await readMemberJson<ImageManifest>(reader, desc, `ferry artifact ${desc.digest}`);
-  if (manifest.layers.length < 1 || manifest.layers.length > 2) throw new FerryError('BUNDLE_INVALID', `ferry artifact ${desc.digest} must have one or two layers (the executable, its SBOM)`, { digest: desc.digest });
+  if (manifest.layers.length < 1 || manifest.layers.length > 2)
+    throw new FerryError('BUNDLE_INVALID', `ferry artifact ${desc.digest} must have one or two layers (the executable, its SBOM)`, {
+      digest: desc.digest,
+    });
   const dir = join(stageDir, 'ferry');
   await ensureDir(dir);
   const executable = await copyLayerOut(reader, desc, manifest, dir, events, undefined, signal);
@@ -37,7 +45,9 @@ export async function stageFerry(reader: BundleReader, stageDir: string, events:
     throw fsError(err, executable.path, 'cannot make executable');
   }
   const sbomLayer = manifest.layers[1];
-  const sbom = sbomLayer ? await copyLayerOut(reader, desc, { ...manifest, layers: [sbomLayer] }, dir, events, undefined, signal) : undefined;
+  const sbom = sbomLayer
+    ? await copyLayerOut(reader, desc, { ...manifest, layers: [sbomLayer] }, dir, events, undefined, signal)
+    : undefined;
   const sums = [executable, ...(sbom ? [sbom] : [])].map((f) => `${f.sha256}  ${f.name}\n`).join('');
   await writeFileAtomic(join(dir, 'SHA256SUMS'), Buffer.from(sums));
   events({ type: 'artifact-done', kind: 'ferry', name: executable.name, digest: `sha256:${executable.sha256}` });

@@ -12,7 +12,11 @@ const stage = {
   items: ['ferry'],
   // The "nothing to stage" line has never named it (it lists what the nodes consume).
   run: (reader, ctx) => import('./stage-ferry.js').then((m) => m.stageFerry(reader, ctx.root, ctx.events, ctx.signal)),
-  lines: (f) => [`staged ferry ${f.version} in ${f.dir} (check with: cd ${f.dir} && sha256sum -c SHA256SUMS)`, `  ${f.executable.name} ${formatBytes(f.executable.size)}`, ...(f.sbom ? [`  ${f.sbom.name}`] : [])],
+  lines: (f) => [
+    `staged ferry ${f.version} in ${f.dir} (check with: cd ${f.dir} && sha256sum -c SHA256SUMS)`,
+    `  ${f.executable.name} ${formatBytes(f.executable.size)}`,
+    ...(f.sbom ? [`  ${f.sbom.name}`] : []),
+  ],
 } satisfies StageStep<StagedFerry>;
 
 /** The ferry kind's view facet (kinds/kind.ts). */
@@ -21,20 +25,30 @@ export const ferryView = {
     const a = desc.annotations ?? {};
     const m = await readMemberJson<ImageManifest>(reader, desc, desc.digest);
     const exe = m.layers[0]?.digest ?? '';
-    return { kind: 'ferry', name: a[Annotation.Title] ?? '', version: a[Annotation.FerryVersion] ?? '', ...base, sha256: exe, source: m.annotations?.[Annotation.Source] ?? '' };
+    return {
+      kind: 'ferry',
+      name: a[Annotation.Title] ?? '',
+      version: a[Annotation.FerryVersion] ?? '',
+      ...base,
+      sha256: exe,
+      source: m.annotations?.[Annotation.Source] ?? '',
+    };
   },
   countOrder: 5,
   count: (locked) => (locked[0] ? { ferry: locked[0].version } : {}),
   countWords: (c) => (c.ferry !== undefined ? { ferry: `ferry ${c.ferry}` } : {}),
-  gate: ([ferry], g) => (d) =>
-    g.namedFile(d, {
-      noun: 'ferry executable',
-      sha256: ferry?.name === (d.annotations?.[Annotation.Title] ?? '') ? ferry.sha256 : undefined,
-      // Stage writes ferry's SBOM under its layer title: it must be the name the lock gives it.
-      async after(m, what) {
-        const sbomTitle = m.layers[1]?.annotations?.[Annotation.Title];
-        if (m.layers[1] && sbomTitle !== ferry?.sbom?.name) g.mismatch(what, `SBOM layer ${Annotation.Title}`, sbomTitle, ferry?.sbom?.name ?? '(no SBOM)');
-      },
-    }),
+  gate:
+    ([ferry], g) =>
+    (d) =>
+      g.namedFile(d, {
+        noun: 'ferry executable',
+        sha256: ferry?.name === (d.annotations?.[Annotation.Title] ?? '') ? ferry.sha256 : undefined,
+        // Stage writes ferry's SBOM under its layer title: it must be the name the lock gives it.
+        async after(m, what) {
+          const sbomTitle = m.layers[1]?.annotations?.[Annotation.Title];
+          if (m.layers[1] && sbomTitle !== ferry?.sbom?.name)
+            g.mismatch(what, `SBOM layer ${Annotation.Title}`, sbomTitle, ferry?.sbom?.name ?? '(no SBOM)');
+        },
+      }),
   stage,
 } satisfies ViewFacet<LockedFerry>;

@@ -62,7 +62,13 @@ export async function fetchFile(f: LockedFile, http: HttpGetter, store: ContentS
 }
 
 /** Brings a pinned file's bytes into the cache (unless already there); returns its blob descriptor. */
-export async function fetchFileBlob(f: LockedFile, http: HttpGetter, store: ContentStore, events: EventSink, vouchedBy = checksumSource(f)): Promise<Descriptor> {
+export async function fetchFileBlob(
+  f: LockedFile,
+  http: HttpGetter,
+  store: ContentStore,
+  events: EventSink,
+  vouchedBy = checksumSource(f),
+): Promise<Descriptor> {
   const digest = digestFromHex(f.sha256, `sha256 of ${f.name}`);
   const size = f.size ?? (await http.headSize(f.url).catch(() => undefined));
   const blob = { mediaType: 'application/octet-stream', digest, size: size ?? -1 };
@@ -74,7 +80,13 @@ export async function fetchFileBlob(f: LockedFile, http: HttpGetter, store: Cont
     const max = http.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
     const open = async (offset: number) => {
       const body = counted(await http.getStream(f.url, offset, size), events);
-      return size === undefined ? capped(body, max - offset, `${subject}: more than ${max} bytes (--max-file-size) arrived, and nothing gave its size; raise --max-file-size (e.g. --max-file-size ${suggest(max)}) if the file really is larger`) : body;
+      return size === undefined
+        ? capped(
+            body,
+            max - offset,
+            `${subject}: more than ${max} bytes (--max-file-size) arrived, and nothing gave its size; raise --max-file-size (e.g. --max-file-size ${suggest(max)}) if the file really is larger`,
+          )
+        : body;
     };
     // TOO_LARGE: the store drops the partial, so the next run does not resume an endless body either.
     await store.pushResumable({ digest, ...sized }, open, subject);

@@ -75,7 +75,9 @@ const manifestPin = (f: FileEntry): string => (f.sha256 !== undefined ? `sha256 
 const lockPin = (f: LockedFile): string => (f.vouchedBy.kind === 'checksums' ? `checksums ${f.vouchedBy.url}` : `sha256 ${f.sha256}`);
 /** The same pin: the same sha256, or the same checksum list (its URL compared as a URL, as written in either). */
 const samePin = (m: FileEntry, l: LockedFile): boolean =>
-  m.sha256 !== undefined ? l.vouchedBy.kind !== 'checksums' && l.sha256 === m.sha256 : l.vouchedBy.kind === 'checksums' && sameUrl(l.vouchedBy.url, m.checksums ?? '');
+  m.sha256 !== undefined
+    ? l.vouchedBy.kind !== 'checksums' && l.sha256 === m.sha256
+    : l.vouchedBy.kind === 'checksums' && sameUrl(l.vouchedBy.url, m.checksums ?? '');
 
 /**
  * The same files from the same URLs with the same pins (a file pinned by `checksums:` matches the lock entry vouched

@@ -12,7 +12,10 @@ const stage = {
   noun: 'files',
   always: true,
   run: (reader, ctx) => import('./stage-files.js').then((m) => m.stageFiles(reader, ctx)),
-  lines: (files, root) => (files.length > 0 ? [`staged ${plural(files.length, 'file')} in ${root}/files`, ...files.map((f) => `  ${f.name} ${formatBytes(f.size)}`)] : []),
+  lines: (files, root) =>
+    files.length > 0
+      ? [`staged ${plural(files.length, 'file')} in ${root}/files`, ...files.map((f) => `  ${f.name} ${formatBytes(f.size)}`)]
+      : [],
 } satisfies StageStep<StagedFile[]>;
 
 /** The file kind's view facet (kinds/kind.ts). */

@@ -4,7 +4,8 @@ import { mediaTypeProblem, plainTextProblem, type Rule } from '../../validate/gr
 import type { LockedImage } from './schema.js';
 
 /** A platform as `os/arch[/variant]`, each part a short lower-case word. */
-const platformProblem: Rule = (v) => (/^[a-z0-9]+\/[a-z0-9_-]+(\/[a-z0-9]+)?$/.test(v) ? undefined : 'is not a platform (os/arch[/variant])');
+const platformProblem: Rule = (v) =>
+  /^[a-z0-9]+\/[a-z0-9_-]+(\/[a-z0-9]+)?$/.test(v) ? undefined : 'is not a platform (os/arch[/variant])';
 
 /** lock.images values that stage, push, serve or a report use, against their grammar (validate/gate-lock.ts). */
 export function gateImages(locked: LockedImage[], check: Check): void {

@@ -47,7 +47,12 @@ async function checkSinglePlatform(entry: ImageEntry, repo: RegistryRepository, 
   // Artifacts (charts, files) have no platform; only image configs are checked.
   if (!/container\.image\.v1\+json|image\.config\.v1\+json$/.test(config.mediaType)) return;
   // Read into memory: a config is kilobytes; one a hostile registry declares huge is refused before it is fetched.
-  if (config.size > CONFIG_MAX) throw new FerryError('REGISTRY_ERROR', `${entry.ref}: its image config is declared ${config.size} bytes, more than the ${CONFIG_MAX} bytes ferry reads into memory`, { ref: entry.ref });
+  if (config.size > CONFIG_MAX)
+    throw new FerryError(
+      'REGISTRY_ERROR',
+      `${entry.ref}: its image config is declared ${config.size} bytes, more than the ${CONFIG_MAX} bytes ferry reads into memory`,
+      { ref: entry.ref },
+    );
   const cfg = JSON.parse((await readVerified(repo, config, `${entry.ref}: config`)).toString('utf8'));
   checkConfigPlatform(`${entry.ref} (${desc.digest})`, cfg, entry.platforms);
 }
@@ -65,7 +70,12 @@ export interface ImagePlan {
  * digest) to list every blob the bundle will hold, before any blob is downloaded. A rewritten index is rebuilt
  * from the upstream index and must come out with the locked digest, or the lock is stale.
  */
-export async function planImage(locked: LockedImage, client: RegistryClient, store: ContentStore, seen?: ReadonlyMap<string, Buffer>): Promise<ImagePlan> {
+export async function planImage(
+  locked: LockedImage,
+  client: RegistryClient,
+  store: ContentStore,
+  seen?: ReadonlyMap<string, Buffer>,
+): Promise<ImagePlan> {
   const ref = parseReference(locked.ref);
   const repo = new RegistryRepository(client, ref.registry, ref.repository);
   const root: Descriptor = { mediaType: locked.mediaType, digest: parseDigest(locked.digest), size: locked.size };

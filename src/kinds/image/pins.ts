@@ -11,7 +11,10 @@ export const imagePins: PinsFacet<LockedImage> = {
   reportOrder: 0,
   pins: (img) => {
     const registry = img.ref.split('/')[0];
-    const filtered = img.digest !== img.upstreamDigest ? `; ferry kept ${img.platforms === 'all' ? 'all platforms' : img.platforms.join(', ')} of upstream index ${img.upstreamDigest}` : '';
+    const filtered =
+      img.digest !== img.upstreamDigest
+        ? `; ferry kept ${img.platforms === 'all' ? 'all platforms' : img.platforms.join(', ')} of upstream index ${img.upstreamDigest}`
+        : '';
     return [
       {
         label: `image ${img.ref}`,

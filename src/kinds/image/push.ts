@@ -17,6 +17,13 @@ export const imagePush: PushFacet<LockedImage> = {
     const repository = targetRepository(target, ref.repository);
     checkTargetName(source, repository, ref.tag);
     const root = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size };
-    return [{ item: { source, repository, ...(ref.tag !== undefined ? { tag: ref.tag } : {}), root }, from: 'spec.images', progress: 'image', how: { via: 'graph' } }];
+    return [
+      {
+        item: { source, repository, ...(ref.tag !== undefined ? { tag: ref.tag } : {}), root },
+        from: 'spec.images',
+        progress: 'image',
+        how: { via: 'graph' },
+      },
+    ];
   },
 };

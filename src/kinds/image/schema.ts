@@ -82,7 +82,9 @@ function imageDifferences(locked: LockedImage[], wanted: ImageEntry[], ctx: Matc
     const l = lockedImages.get(img.ref);
     if (!l) out.push(`image ${img.ref} [${platformsText(img.platforms)}]: in the manifest, not in the lock`);
     else if (platformsText(l.platforms) !== platformsText(img.platforms)) {
-      out.push(`image ${img.ref}: platforms changed: the manifest asks for [${platformsText(img.platforms)}], the lock has [${platformsText(l.platforms)}]`);
+      out.push(
+        `image ${img.ref}: platforms changed: the manifest asks for [${platformsText(img.platforms)}], the lock has [${platformsText(l.platforms)}]`,
+      );
     }
   }
   const wantedRefs = new Set([...wanted.map((i) => i.ref), ...ctx.broughtImages]);

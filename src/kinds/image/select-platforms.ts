@@ -68,15 +68,27 @@ function stripDescriptor(d: Descriptor): Descriptor {
 }
 
 /** A single-platform image must be the platform asked for (its config says which); several can never be met. */
-export function checkConfigPlatform(subject: string, config: { os?: string; architecture?: string; variant?: string }, platforms: 'all' | string[]): void {
+export function checkConfigPlatform(
+  subject: string,
+  config: { os?: string; architecture?: string; variant?: string },
+  platforms: 'all' | string[],
+): void {
   if (platforms === 'all') return;
-  const have: Platform = { os: config.os ?? '?', architecture: config.architecture ?? '?', ...(config.variant ? { variant: config.variant } : {}) };
+  const have: Platform = {
+    os: config.os ?? '?',
+    architecture: config.architecture ?? '?',
+    ...(config.variant ? { variant: config.variant } : {}),
+  };
   const missing = platforms.filter((w) => !platformMatches(have, parsePlatform(w)));
   if (missing.length > 0) {
-    throw new FerryError('PLATFORM_MISSING', `${subject}: no ${missing.join(', ')} image; it is a single-platform ${formatPlatform(have)} image`, {
-      image: subject,
-      wanted: missing,
-      available: [formatPlatform(have)],
-    });
+    throw new FerryError(
+      'PLATFORM_MISSING',
+      `${subject}: no ${missing.join(', ')} image; it is a single-platform ${formatPlatform(have)} image`,
+      {
+        image: subject,
+        wanted: missing,
+        available: [formatPlatform(have)],
+      },
+    );
   }
 }

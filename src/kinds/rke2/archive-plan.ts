@@ -29,12 +29,22 @@ export async function planArchivePush(reader: BundleReader, desc: Descriptor, ta
   for (const image of toc.images) {
     const manifest = buildArchiveManifest(image);
     if (manifest.descriptor.digest !== image.manifest) {
-      throw new FerryError('BUNDLE_INVALID', `${name}: ${image.refs[0]} builds to ${manifest.descriptor.digest}, the bundle recorded ${image.manifest}`, { file: name });
+      throw new FerryError(
+        'BUNDLE_INVALID',
+        `${name}: ${image.refs[0]} builds to ${manifest.descriptor.digest}, the bundle recorded ${image.manifest}`,
+        { file: name },
+      );
     }
     for (const source of image.refs) {
       const ref = parseReference(source);
       steps.push({
-        item: { source, repository: targetRepository(target, ref.repository), tag: ref.tag ?? 'latest', root: manifest.descriptor, archive: name },
+        item: {
+          source,
+          repository: targetRepository(target, ref.repository),
+          tag: ref.tag ?? 'latest',
+          root: manifest.descriptor,
+          archive: name,
+        },
         from: 'the RKE2 tarball',
         progress: 'image',
         how: { via: 'tarball', tarball: { name, content }, body: manifest.body, blobs: [image.config, ...image.layers] },

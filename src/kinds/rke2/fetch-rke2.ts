@@ -30,7 +30,10 @@ export async function fetchRke2(locked: LockedRke2, http: HttpGetter, store: Con
       if (file.role === 'images') {
         events({ type: 'info', message: `  reading ${file.name} to list its images` });
         const toc = await scanDockerArchive(await store.fetch(blob), `RKE2 image tarball ${file.name}`);
-        checkAgainstList(file, toc.images.flatMap((i) => i.refs));
+        checkAgainstList(
+          file,
+          toc.images.flatMap((i) => i.refs),
+        );
         const body = Buffer.from(JSON.stringify(toc));
         const tocDesc: Descriptor = { mediaType: IMAGE_TOC_MEDIA_TYPE, digest: sha256(body), size: body.length };
         await store.putBuffer(tocDesc, body);
@@ -70,9 +73,13 @@ function checkAgainstList(file: LockedRke2File, found: string[]): void {
   const extra = [...inTarball].filter((r) => !listed.has(r)).sort();
   if (missing.length === 0 && extra.length === 0) return;
   const lines = [...missing.map((r) => `listed but not in the tarball: ${r}`), ...extra.map((r) => `in the tarball but not listed: ${r}`)];
-  throw new FerryError('IMAGE_LIST_MISMATCH', `${file.name} does not hold exactly the images its .txt list names:\n  ${lines.join('\n  ')}`, {
-    file: file.name,
-    missing,
-    extra,
-  });
+  throw new FerryError(
+    'IMAGE_LIST_MISMATCH',
+    `${file.name} does not hold exactly the images its .txt list names:\n  ${lines.join('\n  ')}`,
+    {
+      file: file.name,
+      missing,
+      extra,
+    },
+  );
 }

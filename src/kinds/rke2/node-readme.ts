@@ -28,7 +28,11 @@ export const IMAGES_DIR = '/var/lib/rancher/rke2/agent/images';
 export function installCommands(r: StagedRelease, type: 'server' | 'agent'): string[] {
   const lines = [`# install (${type})`, `cd ${NODE_DIR}`, `sha256sum -c --ignore-missing sha256sum-${r.arch}.txt`];
   if (r.installScript) lines.push(`INSTALL_RKE2_ARTIFACT_PATH="$PWD" INSTALL_RKE2_TYPE=${type} INSTALL_RKE2_METHOD=tar sh install.sh`);
-  else lines.push(`# install.sh is not in this bundle (installScript: false): unpack the tarball yourself`, `tar xzf rke2.linux-${r.arch}.tar.gz -C /usr/local`);
+  else
+    lines.push(
+      `# install.sh is not in this bundle (installScript: false): unpack the tarball yourself`,
+      `tar xzf rke2.linux-${r.arch}.tar.gz -C /usr/local`,
+    );
   if (!r.allInOne || !r.installScript) {
     lines.push(`mkdir -p ${IMAGES_DIR}`, `cp ${r.imageTarballs.join(' ')} ${IMAGES_DIR}/`);
   }
@@ -48,7 +52,9 @@ export function nodeReadme(r: StagedRelease): string {
     "cat > /etc/rancher/rke2/config.yaml <<'EOF'",
     ...(join ? ['server: https://rke2.example.internal:9345   # the first server, or the load balancer in front of the servers'] : []),
     'token: CHANGE-ME-shared-cluster-secret',
-    ...(kind === 'server' ? ['tls-san:', `  - rke2.example.internal${join ? '' : '   # the load balancer / VIP name of the servers'}`] : []),
+    ...(kind === 'server'
+      ? ['tls-san:', `  - rke2.example.internal${join ? '' : '   # the load balancer / VIP name of the servers'}`]
+      : []),
     'EOF',
     `systemctl enable --now rke2-${kind}.service`,
   ];
@@ -56,10 +62,13 @@ export function nodeReadme(r: StagedRelease): string {
     ? [
         `\`registries.yaml\` sends every image pull for the registries the bundle's images come from to the enclave registry`,
         `\`${r.registryHost}${r.registryPrefix ? `/${r.registryPrefix}` : ''}\`, where \`ferry bundle push\` put them. \`config.toml.tmpl\` holds the same in`,
-        'containerd\'s classic template form, only for nodes where you template containerd yourself (it replaces RKE2\'s template).',
+        "containerd's classic template form, only for nodes where you template containerd yourself (it replaces RKE2's template).",
         ...(r.registryPrefix
           ? []
-          : ['', `To have RKE2 pull its own system images from there too, add \`system-default-registry: "${r.registryHost}"\` to config.yaml.`]),
+          : [
+              '',
+              `To have RKE2 pull its own system images from there too, add \`system-default-registry: "${r.registryHost}"\` to config.yaml.`,
+            ]),
       ]
     : ['No `registries.yaml` was generated: run `ferry bundle stage … --registry HOST:PORT` to have one for your enclave registry.'];
   return [

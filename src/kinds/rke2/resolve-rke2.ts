@@ -30,15 +30,21 @@ export async function resolveRke2(entry: Rke2Entry, http: HttpGetter): Promise<L
     list = await http.getBuffer(listUrl, SMALL_FILE_MAX);
   } catch (err) {
     if (isFerryError(err, 'NOT_FOUND')) {
-      throw new FerryError('NOT_FOUND', `RKE2 ${entry.version}: no ${listName} at ${listUrl} (is the version an existing release tag, and the arch built for it?)`, {
-        url: listUrl,
-      });
+      throw new FerryError(
+        'NOT_FOUND',
+        `RKE2 ${entry.version}: no ${listName} at ${listUrl} (is the version an existing release tag, and the arch built for it?)`,
+        {
+          url: listUrl,
+        },
+      );
     }
     throw err;
   }
   const lines = parseChecksumList(list.toString('utf8'));
   const listSha = sha256(list).slice(7);
-  const files: LockedRke2File[] = [{ name: listName, url: listUrl, sha256: listSha, size: list.length, vouchedBy: { kind: 'first-fetch' }, role: 'checksums' }];
+  const files: LockedRke2File[] = [
+    { name: listName, url: listUrl, sha256: listSha, size: list.length, vouchedBy: { kind: 'first-fetch' }, role: 'checksums' },
+  ];
 
   const limit = pLimit(4);
   // The images each tarball must hold come from its list, downloaded here (small, and pinned by the same check).
@@ -49,18 +55,28 @@ export async function resolveRke2(entry: Rke2Entry, http: HttpGetter): Promise<L
       limit(async (): Promise<LockedRke2File> => {
         const url = releaseFileUrl(entry.releaseUrl, entry.version, p.name);
         const hit = findChecksum(lines, p.name, listUrl);
-        const base = { name: p.name, url, sha256: hit.sha256, vouchedBy: { kind: 'checksums' as const, url: listUrl, sha256: listSha, line: hit.line }, role: p.role };
+        const base = {
+          name: p.name,
+          url,
+          sha256: hit.sha256,
+          vouchedBy: { kind: 'checksums' as const, url: listUrl, sha256: listSha, line: hit.line },
+          role: p.role,
+        };
         const set = p.imageSet !== undefined ? { imageSet: p.imageSet } : {};
         if (p.role === 'image-list') {
           const body = await http.getBuffer(url, SMALL_FILE_MAX);
           const actual = sha256(body).slice(7);
           if (actual !== hit.sha256) {
-            throw new FerryError('DIGEST_MISMATCH', `${p.name} (${url}): sha256 ${actual}, but ${listName} line ${hit.line} says ${hit.sha256}`, {
-              file: p.name,
-              url,
-              expected: hit.sha256,
-              actual,
-            });
+            throw new FerryError(
+              'DIGEST_MISMATCH',
+              `${p.name} (${url}): sha256 ${actual}, but ${listName} line ${hit.line} says ${hit.sha256}`,
+              {
+                file: p.name,
+                url,
+                expected: hit.sha256,
+                actual,
+              },
+            );
           }
           listsByName.set(p.name, normaliseRefs(parseImageList(body.toString('utf8')), p.name));
           return { ...base, ...set, size: body.length };

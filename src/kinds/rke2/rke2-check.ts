@@ -18,7 +18,7 @@ export async function checkRke2Chain(locked: LockedRke2 | undefined, entries: De
   const mismatch = (message: string) => problems.push({ path: LOCK_FILE, code: 'LOCK_MISMATCH', message });
   const layersOf = async (d: Descriptor) => {
     const body = await read(d.digest.slice(7));
-    return body ? parseMemberJson<ImageManifest>(body, blobPath(d.digest.slice(7))).layers ?? [] : undefined;
+    return body ? (parseMemberJson<ImageManifest>(body, blobPath(d.digest.slice(7))).layers ?? []) : undefined;
   };
   let sums: Map<string, { sha256: string; line: number }> | undefined;
   for (const f of locked?.files ?? []) {
@@ -28,7 +28,10 @@ export async function checkRke2Chain(locked: LockedRke2 | undefined, entries: De
     if (!layers || layers[0]?.digest !== `sha256:${f.sha256}`) continue;
     if (f.role === 'checksums') {
       const text = await read(f.sha256);
-      if (text) sums = new Map(parseChecksumList(text.toString('utf8')).map((l) => [l.name.replace(/^\.\//, ''), { sha256: l.sha256, line: l.line }]));
+      if (text)
+        sums = new Map(
+          parseChecksumList(text.toString('utf8')).map((l) => [l.name.replace(/^\.\//, ''), { sha256: l.sha256, line: l.line }]),
+        );
     }
     if (f.role === 'images') {
       const tocDesc = layers[1];
@@ -37,8 +40,12 @@ export async function checkRke2Chain(locked: LockedRke2 | undefined, entries: De
         problems.push({ path: LOCK_FILE, code: 'MISSING', message: `RKE2 image tarball ${f.name} has no table of contents in the bundle` });
         continue;
       }
-      const refs = parseArchiveToc(toc, blobPath((tocDesc as Descriptor).digest.slice(7))).images.flatMap((i) => i.refs).sort().join('\n');
-      if (refs !== [...(f.images ?? [])].sort().join('\n')) mismatch(`RKE2 image tarball ${f.name}: its images differ from the list the lock records`);
+      const refs = parseArchiveToc(toc, blobPath((tocDesc as Descriptor).digest.slice(7)))
+        .images.flatMap((i) => i.refs)
+        .sort()
+        .join('\n');
+      if (refs !== [...(f.images ?? [])].sort().join('\n'))
+        mismatch(`RKE2 image tarball ${f.name}: its images differ from the list the lock records`);
     }
   }
   // The vouching chain: every checksum-vouched file is in the bundled list, at the recorded line, with its sha256.
@@ -49,7 +56,9 @@ export async function checkRke2Chain(locked: LockedRke2 | undefined, entries: De
       mismatch(`RKE2 file ${f.name}: the checksum list that vouches for it is not in the bundle`);
     } else if (!hit || hit.sha256 !== f.sha256 || hit.line !== f.vouchedBy.line) {
       const said = hit ? `line ${hit.line} says ${hit.sha256}` : 'it is not listed';
-      mismatch(`RKE2 file ${f.name}: the bundled checksum list does not vouch for sha256:${f.sha256} at line ${f.vouchedBy.line} (${said})`);
+      mismatch(
+        `RKE2 file ${f.name}: the bundled checksum list does not vouch for sha256:${f.sha256} at line ${f.vouchedBy.line} (${said})`,
+      );
     }
   }
   return problems;

@@ -46,7 +46,10 @@ export const rke2EntrySchema = z
   .object({
     version: z.string().regex(RKE2_VERSION_RE, 'expected an exact RKE2 release tag such as v1.30.4+rke2r1'),
     arch: z.enum(['amd64', 'arm64', 's390x']).optional(),
-    imageSets: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected an image set name such as core or calico')).min(1).optional(),
+    imageSets: z
+      .array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected an image set name such as core or calico'))
+      .min(1)
+      .optional(),
     installScript: z.boolean().optional(),
     pushImages: z.boolean().optional(),
     releaseUrl: httpUrl.optional(),

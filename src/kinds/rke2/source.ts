@@ -24,7 +24,12 @@ export const source: KindSource<LockedRke2, Rke2Entry> = {
 /** index.json entry of an RKE2 release file. */
 export function rke2IndexEntry(locked: LockedRke2, file: LockedRke2File, root: Descriptor): IndexEntry {
   return {
-    descriptor: indexDescriptor(root, { [Annotation.RefName]: rke2RefName(file.name), ...rke2Annotations(locked, file), [Annotation.Kind]: 'rke2', [Annotation.Title]: file.name }),
+    descriptor: indexDescriptor(root, {
+      [Annotation.RefName]: rke2RefName(file.name),
+      ...rke2Annotations(locked, file),
+      [Annotation.Kind]: 'rke2',
+      [Annotation.Title]: file.name,
+    }),
     sortKey: file.name,
   };
 }

@@ -27,7 +27,12 @@ export interface StagedRke2 {
  * copies every rke2-images-* file beside the tarballs into the images directory, and RKE2 pulls what a .txt there
  * names); registries.yaml and config.toml.tmpl for the enclave registry; a README with the node commands.
  */
-export async function stageRke2(reader: BundleReader, root: string, events: EventSink, registry?: NodeRegistry & { caFile?: string }): Promise<StagedRke2 | undefined> {
+export async function stageRke2(
+  reader: BundleReader,
+  root: string,
+  events: EventSink,
+  registry?: NodeRegistry & { caFile?: string },
+): Promise<StagedRke2 | undefined> {
   const entries = reader.index().manifests.filter((d) => d.annotations?.[Annotation.Kind] === 'rke2');
   if (entries.length === 0) return undefined;
   const dir = join(root, 'rke2');
@@ -50,7 +55,9 @@ export async function stageRke2(reader: BundleReader, root: string, events: Even
     events({ type: 'artifact-done', kind: 'rke2', name: staged.name, digest: `sha256:${staged.sha256}` });
     const toc = artifact.layers[1];
     if (role === 'images' && toc?.mediaType === IMAGE_TOC_MEDIA_TYPE) {
-      archiveRefs.push(...parseArchiveToc(await readVerified(reader, toc, `table of contents of ${staged.name}`)).images.flatMap((i) => i.refs));
+      archiveRefs.push(
+        ...parseArchiveToc(await readVerified(reader, toc, `table of contents of ${staged.name}`)).images.flatMap((i) => i.refs),
+      );
     }
   }
   const upstreams = upstreamRegistries(reader.index().manifests, archiveRefs);
@@ -66,7 +73,10 @@ export async function stageRke2(reader: BundleReader, root: string, events: Even
     await writeFileAtomic(join(dir, 'registries.yaml'), Buffer.from(registriesYaml(upstreams, reg)), mode);
     await writeFileAtomic(join(dir, 'config.toml.tmpl'), Buffer.from(containerdTemplate(upstreams, reg)), mode);
   }
-  const tarballs = files.filter((f) => f.role === 'images').map((f) => f.name).sort();
+  const tarballs = files
+    .filter((f) => f.role === 'images')
+    .map((f) => f.name)
+    .sort();
   const readme = nodeReadme({
     version,
     arch,
@@ -91,4 +101,3 @@ function upstreamRegistries(index: Descriptor[], archiveRefs: string[]): string[
   }
   return [...new Set(refs.map((r) => parseReference(r).registry))].sort();
 }
-

@@ -17,7 +17,9 @@ const stage = {
   lines: (r) => [
     `staged RKE2 ${r.version} in ${r.dir} (${rke2Files(r.files.length)}); node steps in ${r.dir}/README.md`,
     ...r.files.map((f) => `  ${f.role === 'image-list' ? 'image-lists/' : ''}${f.name} ${formatBytes(f.size)}`),
-    r.registriesYaml ? `  registries.yaml, config.toml.tmpl: mirrors for ${r.upstreams.join(', ')}` : '  no registries.yaml (give --registry HOST:PORT to have one)',
+    r.registriesYaml
+      ? `  registries.yaml, config.toml.tmpl: mirrors for ${r.upstreams.join(', ')}`
+      : '  no registries.yaml (give --registry HOST:PORT to have one)',
   ],
 } satisfies StageStep<StagedRke2>;
 
@@ -27,7 +29,10 @@ export const rke2View = {
     const a = desc.annotations ?? {};
     const m = await readMemberJson<ImageManifest>(reader, desc, desc.digest);
     const source = m.annotations?.[Annotation.Source] ? { source: m.annotations[Annotation.Source] } : {};
-    const toc = m.layers[1]?.mediaType === IMAGE_TOC_MEDIA_TYPE ? parseArchiveToc(await readVerified(reader, m.layers[1], `${desc.digest} table of contents`)) : undefined;
+    const toc =
+      m.layers[1]?.mediaType === IMAGE_TOC_MEDIA_TYPE
+        ? parseArchiveToc(await readVerified(reader, m.layers[1], `${desc.digest} table of contents`))
+        : undefined;
     return {
       kind: 'rke2',
       name: a[Annotation.Title] ?? '',
@@ -52,8 +57,10 @@ export const rke2View = {
         before(what) {
           if (!rke2) return;
           if (a[Annotation.Rke2Role] !== f?.role) g.mismatch(what, Annotation.Rke2Role, a[Annotation.Rke2Role], f?.role ?? '');
-          if (a[Annotation.Rke2Version] !== undefined && a[Annotation.Rke2Version] !== rke2.version) g.mismatch(what, Annotation.Rke2Version, a[Annotation.Rke2Version], rke2.version);
-          if (a[Annotation.Rke2ImageSet] !== undefined && a[Annotation.Rke2ImageSet] !== f?.imageSet) g.mismatch(what, Annotation.Rke2ImageSet, a[Annotation.Rke2ImageSet], f?.imageSet ?? '');
+          if (a[Annotation.Rke2Version] !== undefined && a[Annotation.Rke2Version] !== rke2.version)
+            g.mismatch(what, Annotation.Rke2Version, a[Annotation.Rke2Version], rke2.version);
+          if (a[Annotation.Rke2ImageSet] !== undefined && a[Annotation.Rke2ImageSet] !== f?.imageSet)
+            g.mismatch(what, Annotation.Rke2ImageSet, a[Annotation.Rke2ImageSet], f?.imageSet ?? '');
         },
         async after(m, what) {
           const toc = m.layers[1];

@@ -19,7 +19,10 @@ async function all(gz: Buffer, s = src()): Promise<string[]> {
 
 describe('indexStanzas: a Packages.gz inflated as it streams, within its cap', () => {
   it('cuts stanzas exactly as the whole-text parser does, across inflate chunk boundaries, CRLF and blank runs', async () => {
-    const stanzas = Array.from({ length: 4000 }, (_, i) => `Package: p${i}\nVersion: 1.${i}\nDescription: x\n ${'long line '.repeat(i % 50)}\n`);
+    const stanzas = Array.from(
+      { length: 4000 },
+      (_, i) => `Package: p${i}\nVersion: 1.${i}\nDescription: x\n ${'long line '.repeat(i % 50)}\n`,
+    );
     const joined = stanzas.map((s, i) => s + (i % 7 === 0 ? '\r\n \t\r\n\n' : '\n')).join('');
     const got = await all(gzipSync(joined));
     expect(got.map((t) => parseDeb822(t)[0]?.get('package'))).toEqual(parseDeb822(joined).map((s) => s.get('package')));
@@ -30,14 +33,19 @@ describe('indexStanzas: a Packages.gz inflated as it streams, within its cap', (
     const gz = gzipSync(Buffer.from('Package: a\nVersion: 1\n\n'.repeat(10_000)));
     await expect(all(gz, src(1000))).rejects.toMatchObject({
       code: 'INTEGRITY_FAILED',
-      message: 'dists/s/main/binary-amd64/Packages.gz: expands past 1000 bytes, the size the signed InRelease lists for main/binary-amd64/Packages (bundled dists/s/InRelease)',
+      message:
+        'dists/s/main/binary-amd64/Packages.gz: expands past 1000 bytes, the size the signed InRelease lists for main/binary-amd64/Packages (bundled dists/s/InRelease)',
     });
     expect(await all(gz, src(240_000))).toHaveLength(10_000);
   });
 
   it('refuses a listed size above the ceiling before inflating anything, and a newline-free bomb as soon as one stanza is too long', async () => {
-    await expect(all(gzipSync(Buffer.from('Package: a\n')), src(INDEX_CEILING + 1))).rejects.toThrow(/lists main\/binary-amd64\/Packages at 536870913 bytes, more than the 536870912 bytes \(512 MiB\)/);
-    await expect(all(gzipSync(Buffer.alloc(MAX_STANZA + (1 << 20), 0x41)))).rejects.toThrow(`holds a stanza longer than ${MAX_STANZA} bytes`);
+    await expect(all(gzipSync(Buffer.from('Package: a\n')), src(INDEX_CEILING + 1))).rejects.toThrow(
+      /lists main\/binary-amd64\/Packages at 536870913 bytes, more than the 536870912 bytes \(512 MiB\)/,
+    );
+    await expect(all(gzipSync(Buffer.alloc(MAX_STANZA + (1 << 20), 0x41)))).rejects.toThrow(
+      `holds a stanza longer than ${MAX_STANZA} bytes`,
+    );
   });
 
   it('an index over 512 MiB (more than one V8 string holds) is a clear error, never an empty index', async () => {
@@ -46,11 +54,16 @@ describe('indexStanzas: a Packages.gz inflated as it streams, within its cap', (
     const gz = Buffer.concat(Array.from({ length: 9 }, () => member)); // 9 × 64 MiB = 576 MiB inflated
     await expect(parsePackages(gz, 's main', src())).rejects.toMatchObject({
       code: 'INTEGRITY_FAILED',
-      message: expect.stringContaining('expands past 536870912 bytes (512 MiB), the most ferry reads of an index the signed InRelease gives no size for'),
+      message: expect.stringContaining(
+        'expands past 536870912 bytes (512 MiB), the most ferry reads of an index the signed InRelease gives no size for',
+      ),
     });
   }, 60_000);
 
   it('not gzip at all: APT_RELEASE_INVALID naming the file', async () => {
-    await expect(parsePackages(Buffer.from('Package: a\n'), 's main', src())).rejects.toMatchObject({ code: 'APT_RELEASE_INVALID', message: expect.stringContaining('dists/s/main/binary-amd64/Packages.gz: not a gzip-compressed Packages index') });
+    await expect(parsePackages(Buffer.from('Package: a\n'), 's main', src())).rejects.toMatchObject({
+      code: 'APT_RELEASE_INVALID',
+      message: expect.stringContaining('dists/s/main/binary-amd64/Packages.gz: not a gzip-compressed Packages index'),
+    });
   });
 });

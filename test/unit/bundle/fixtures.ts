@@ -60,7 +60,14 @@ export function addFile(store: MemoryBlobs, name: string, body: Buffer): Descrip
   const config = store.add('{}', MediaType.OciEmpty);
   const layer = { ...store.add(body, MediaType.OctetStream), annotations: { [Annotation.Title]: name } };
   const manifest = store.addJson(
-    { schemaVersion: 2, mediaType: MediaType.OciManifest, artifactType: 'application/vnd.dev.ferry.file', config, layers: [layer], annotations: { [Annotation.Kind]: 'file' } },
+    {
+      schemaVersion: 2,
+      mediaType: MediaType.OciManifest,
+      artifactType: 'application/vnd.dev.ferry.file',
+      config,
+      layers: [layer],
+      annotations: { [Annotation.Kind]: 'file' },
+    },
     MediaType.OciManifest,
   );
   return { ...manifest, annotations: { [Annotation.RefName]: `files/${name}` } };
@@ -103,8 +110,18 @@ export function rawEntries(tar: Buffer): RawEntry[] {
   const out: RawEntry[] = [];
   let pos = 0;
   while (pos + 512 <= tar.length && tar.subarray(pos, pos + 512).some((b) => b !== 0)) {
-    const name = tar.subarray(pos, pos + 100).toString('latin1').replace(/\0.*$/s, '');
-    const size = parseInt(tar.subarray(pos + 124, pos + 136).toString('latin1').replace(/\0.*$/s, '').trim(), 8);
+    const name = tar
+      .subarray(pos, pos + 100)
+      .toString('latin1')
+      .replace(/\0.*$/s, '');
+    const size = parseInt(
+      tar
+        .subarray(pos + 124, pos + 136)
+        .toString('latin1')
+        .replace(/\0.*$/s, '')
+        .trim(),
+      8,
+    );
     out.push([name, Buffer.from(tar.subarray(pos + 512, pos + 512 + size))]);
     pos += 512 + Math.ceil(size / 512) * 512;
   }

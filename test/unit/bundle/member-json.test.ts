@@ -15,14 +15,24 @@ describe('parseMemberJson: JSON from inside a bundle', () => {
     ['\u00ff', /not valid JSON/],
   ])('refuses %j with INTEGRITY_FAILED (exit 3) naming the member and the bundle', (body, msg) => {
     expect(() => parseMemberJson(Buffer.from(body), 'index.json', '/b.tar')).toThrow(
-      expect.objectContaining({ code: 'INTEGRITY_FAILED', message: expect.stringMatching(msg), details: { member: 'index.json', path: '/b.tar' } }),
+      expect.objectContaining({
+        code: 'INTEGRITY_FAILED',
+        message: expect.stringMatching(msg),
+        details: { member: 'index.json', path: '/b.tar' },
+      }),
     );
-    expect(() => parseMemberJson(Buffer.from(body), 'index.json')).toThrow(expect.objectContaining({ message: expect.stringMatching(/^index\.json/) }));
+    expect(() => parseMemberJson(Buffer.from(body), 'index.json')).toThrow(
+      expect.objectContaining({ message: expect.stringMatching(/^index\.json/) }),
+    );
   });
 
   it('a table of contents that is broken or of the wrong shape is damage naming its blob', () => {
     const member = `blobs/sha256/${'a'.repeat(64)}`;
-    expect(() => parseArchiveToc(Buffer.from('{'), member)).toThrow(expect.objectContaining({ code: 'INTEGRITY_FAILED', message: expect.stringContaining(member) }));
-    expect(() => parseArchiveToc(Buffer.from('{"tocVersion":2}'), member)).toThrow(expect.objectContaining({ code: 'INTEGRITY_FAILED', message: expect.stringMatching(/tocVersion/) }));
+    expect(() => parseArchiveToc(Buffer.from('{'), member)).toThrow(
+      expect.objectContaining({ code: 'INTEGRITY_FAILED', message: expect.stringContaining(member) }),
+    );
+    expect(() => parseArchiveToc(Buffer.from('{"tocVersion":2}'), member)).toThrow(
+      expect.objectContaining({ code: 'INTEGRITY_FAILED', message: expect.stringMatching(/tocVersion/) }),
+    );
   });
 });

@@ -63,7 +63,13 @@ describe('scanTarIndex', () => {
     writeFileSync(join(dir, 'src', 'n'.repeat(120)), 'x');
     execFileSync('tar', ['--format=pax', '-cf', join(dir, 'pax.tar'), '-C', join(dir, 'src'), 'n'.repeat(120)]);
     await expect(index(join(dir, 'pax.tar'))).rejects.toMatchObject({ code: 'BUNDLE_INVALID', message: expect.stringMatching(/pax/) });
-    writeFileSync(join(dir, 'dup.tar'), rawTar([['a', Buffer.from('1')], ['a', Buffer.from('2')]]));
+    writeFileSync(
+      join(dir, 'dup.tar'),
+      rawTar([
+        ['a', Buffer.from('1')],
+        ['a', Buffer.from('2')],
+      ]),
+    );
     await expect(index(join(dir, 'dup.tar'))).rejects.toThrow(/appears twice/);
     writeFileSync(join(dir, 'up.tar'), rawTar([['../a', Buffer.from('1')]]));
     await expect(index(join(dir, 'up.tar'))).rejects.toThrow(/unsafe path/);

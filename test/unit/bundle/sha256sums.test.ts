@@ -38,6 +38,11 @@ describe('SHA256SUMS', () => {
     expect(() => formatSha256Sums([{ hex: A, path: 'a\\b' }])).toThrow();
     expect(() => formatSha256Sums([{ hex: A, path: 'a\nb' }])).toThrow();
     expect(() => formatSha256Sums([{ hex: 'xyz', path: 'a' }])).toThrow();
-    expect(() => formatSha256Sums([{ hex: A, path: 'a' }, { hex: B, path: 'a' }])).toThrow(/twice/);
+    expect(() =>
+      formatSha256Sums([
+        { hex: A, path: 'a' },
+        { hex: B, path: 'a' },
+      ]),
+    ).toThrow(/twice/);
   });
 });

@@ -19,7 +19,14 @@ describe.runIf(ok)('skopeo reads a bundle as an oci-archive', () => {
     const hello = addImage(store, 'docker.io/library/hello', '1.0', 'one');
     const other = addImage(store, 'localhost:5000/team/other', 'v2', 'two');
     const file = addFile(store, 'notes.txt', Buffer.from('notes'));
-    await writeBundle({ outPath: out, name: 's', toolVersion: '0.1.0', lock: LOCK, index: indexOf([hello, other, file]), blobs: store.source() });
+    await writeBundle({
+      outPath: out,
+      name: 's',
+      toolVersion: '0.1.0',
+      lock: LOCK,
+      index: indexOf([hello, other, file]),
+      blobs: store.source(),
+    });
 
     const inspect = (ref: string, raw = false) =>
       JSON.parse(execFileSync('skopeo', ['inspect', ...(raw ? ['--raw'] : []), `oci-archive:${out}:${ref}`], { encoding: 'utf8' }));

@@ -28,7 +28,9 @@ describe('writeBundle', () => {
     expect(res.sha256).toBe(sha256(file));
     expect(events.reduce((n, e) => n + (e.type === 'bytes' ? e.n : 0), 0)).toBe(file.length);
     // The write phase announces the bundle's exact size before its first byte, and its bytes are filed under it.
-    expect(events.filter((e) => e.type === 'phase').map((e) => e.type === 'phase' && [e.phase, e.totalBytes])).toEqual([['write', file.length]]);
+    expect(events.filter((e) => e.type === 'phase').map((e) => e.type === 'phase' && [e.phase, e.totalBytes])).toEqual([
+      ['write', file.length],
+    ]);
     expect(events.every((e) => e.type !== 'bytes' || e.phase === 'write')).toBe(true);
     expect(readdirSync(dir)).toEqual(['b.tar']);
 
@@ -114,7 +116,12 @@ describe('writeBundle', () => {
     const out = join(dir, 'b.tar');
     writeFileSync(out, 'previous');
     const { opts } = sampleBundle(out);
-    const open = async () => new Readable({ read() { this.destroy(new Error('disk on fire')); } });
+    const open = async () =>
+      new Readable({
+        read() {
+          this.destroy(new Error('disk on fire'));
+        },
+      });
     await expect(writeBundle({ ...opts, blobs: { ...opts.blobs, open } })).rejects.toThrow(/disk on fire/);
     expect(readdirSync(dir)).toEqual(['b.tar']);
     expect(readFileSync(out, 'utf8')).toBe('previous');
@@ -127,13 +134,29 @@ describe('writeBundle', () => {
     const ac = new AbortController();
     // A blob that sends one chunk and then stalls forever: only the abort can end the write.
     let sent = false;
-    const open = async () => new Readable({ read() { if (!sent) { sent = true; this.push(Buffer.alloc(1)); } } });
+    const open = async () =>
+      new Readable({
+        read() {
+          if (!sent) {
+            sent = true;
+            this.push(Buffer.alloc(1));
+          }
+        },
+      });
     let sawBytes = false;
     const p = writeBundle({
       ...opts,
-      blobs: { ...opts.blobs, open: async () => { setTimeout(() => ac.abort(), 20); return open(); } },
+      blobs: {
+        ...opts.blobs,
+        open: async () => {
+          setTimeout(() => ac.abort(), 20);
+          return open();
+        },
+      },
       signal: ac.signal,
-      events: (e) => { if (e.type === 'bytes') sawBytes = true; },
+      events: (e) => {
+        if (e.type === 'bytes') sawBytes = true;
+      },
     });
     await expect(p).rejects.toMatchObject({ name: 'AbortError' });
     expect(sawBytes).toBe(true);
@@ -145,7 +168,9 @@ describe('writeBundle', () => {
     const dir = tempDir();
     const ac = new AbortController();
     ac.abort();
-    await expect(writeBundle({ ...sampleBundle(join(dir, 'b.tar')).opts, signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(writeBundle({ ...sampleBundle(join(dir, 'b.tar')).opts, signal: ac.signal })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
     expect(readdirSync(dir)).toEqual([]);
   });
 });

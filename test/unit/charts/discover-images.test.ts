@@ -16,14 +16,23 @@ describe('chart image discovery', () => {
       { ref: 'docker.io/grafana/grafana:11.1.1', sources: ['kube-prometheus-stack/charts/grafana/values.yaml: image'] },
       { ref: 'docker.io/library/busybox:1.36', sources: ['kube-prometheus-stack/templates/job.yaml line 4'] },
       { ref: 'quay.io/kiwigrid/k8s-sidecar:1.26.1', sources: ['kube-prometheus-stack/charts/grafana/values.yaml: sidecar.image'] },
-      { ref: 'quay.io/prometheus-operator/prometheus-operator:v0.75.1', sources: ['kube-prometheus-stack/values.yaml: prometheusOperator.image'] },
-      { ref: 'quay.io/prometheus/alertmanager:v0.27.0', sources: ['kube-prometheus-stack/values.yaml: alertmanager.alertmanagerSpec.image'] },
+      {
+        ref: 'quay.io/prometheus-operator/prometheus-operator:v0.75.1',
+        sources: ['kube-prometheus-stack/values.yaml: prometheusOperator.image'],
+      },
+      {
+        ref: 'quay.io/prometheus/alertmanager:v0.27.0',
+        sources: ['kube-prometheus-stack/values.yaml: alertmanager.alertmanagerSpec.image'],
+      },
       { ref: 'quay.io/prometheus/prometheus:v2.53.0', sources: ['kube-prometheus-stack/Chart.yaml: annotation artifacthub.io/images'] },
       {
         ref: 'registry.k8s.io/ingress-nginx/kube-webhook-certgen:v20221220-controller-v1.5.1-58-g787ea74b6',
         sources: ['kube-prometheus-stack/values.yaml: prometheusOperator.admissionWebhooks.patch.image'],
       },
-      { ref: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:2.12.0', sources: ['kube-prometheus-stack/charts/kube-state-metrics/values.yaml: image'] },
+      {
+        ref: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:2.12.0',
+        sources: ['kube-prometheus-stack/charts/kube-state-metrics/values.yaml: image'],
+      },
     ]);
   });
 
@@ -44,13 +53,20 @@ describe('chart image discovery', () => {
 
   it('reads the helm.sh/images annotation (list of {name, image} or strings) and ignores a malformed one', () => {
     const withList = chartTgz('app', {
-      'Chart.yaml': { apiVersion: 'v2', name: 'app', version: '1.0.0', annotations: { 'helm.sh/images': '- name: app\n  image: ghcr.io/acme/app:1.0.0\n- ghcr.io/acme/worker:1.0.0\n' } },
+      'Chart.yaml': {
+        apiVersion: 'v2',
+        name: 'app',
+        version: '1.0.0',
+        annotations: { 'helm.sh/images': '- name: app\n  image: ghcr.io/acme/app:1.0.0\n- ghcr.io/acme/worker:1.0.0\n' },
+      },
     });
     expect(discoverImages(readChartArchive(withList, 'app.tgz'))).toEqual([
       { ref: 'ghcr.io/acme/app:1.0.0', sources: ['app/Chart.yaml: annotation helm.sh/images'] },
       { ref: 'ghcr.io/acme/worker:1.0.0', sources: ['app/Chart.yaml: annotation helm.sh/images'] },
     ]);
-    const malformed = chartTgz('app', { 'Chart.yaml': { apiVersion: 'v2', name: 'app', version: '1.0.0', annotations: { 'helm.sh/images': ': [' } } });
+    const malformed = chartTgz('app', {
+      'Chart.yaml': { apiVersion: 'v2', name: 'app', version: '1.0.0', annotations: { 'helm.sh/images': ': [' } },
+    });
     expect(discoverImages(readChartArchive(malformed, 'app.tgz'))).toEqual([]);
   });
 

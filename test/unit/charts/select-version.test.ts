@@ -26,7 +26,9 @@ describe('chart versions, URLs and image patterns', () => {
 
   it('resolves chart URLs as Helm does: relative to the repository with a trailing slash, query carried over', () => {
     expect(chartUrl('https://charts.example/stable', 'a-1.0.0.tgz')).toBe('https://charts.example/stable/a-1.0.0.tgz');
-    expect(chartUrl('https://charts.example/stable?token=x', 'pkg/a-1.0.0.tgz')).toBe('https://charts.example/stable/pkg/a-1.0.0.tgz?token=x');
+    expect(chartUrl('https://charts.example/stable?token=x', 'pkg/a-1.0.0.tgz')).toBe(
+      'https://charts.example/stable/pkg/a-1.0.0.tgz?token=x',
+    );
     expect(chartUrl('https://charts.example/stable', 'https://github.com/o/r/releases/download/a-1.0.0/a-1.0.0.tgz')).toBe(
       'https://github.com/o/r/releases/download/a-1.0.0/a-1.0.0.tgz',
     );

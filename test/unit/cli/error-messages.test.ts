@@ -22,18 +22,35 @@ describe('--registry schemes and logins', () => {
     expect(parsePushTarget('http://repos.x:5000/mirror')).toEqual({ registry: 'repos.x:5000', prefix: 'mirror', scheme: 'http' });
     expect(parsePushTarget('HTTPS://repos.x:5000')).toEqual({ registry: 'repos.x:5000', prefix: '', scheme: 'https' });
     expect(() => parsePushTarget('oci://repos.x:5000')).toThrowError(
-      expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(/^--registry "oci:\/\/repos.x:5000": oci:\/\/ is not a registry scheme: give HOST\[:PORT\]\[\/PREFIX\], http:\/\/HOST for plain HTTP or https:\/\/HOST for TLS$/) }),
+      expect.objectContaining({
+        code: 'USAGE',
+        message: expect.stringMatching(
+          /^--registry "oci:\/\/repos.x:5000": oci:\/\/ is not a registry scheme: give HOST\[:PORT\]\[\/PREFIX\], http:\/\/HOST for plain HTTP or https:\/\/HOST for TLS$/,
+        ),
+      }),
     );
     expect(connectionFor(parsePushTarget('http://r:1'), {}).plainHttp).toBe(true);
     expect(connectionFor(parsePushTarget('r:1'), {}).plainHttp).toBe(false);
     expect(connectionFor(parsePushTarget('r:1'), { plainHttp: true }).plainHttp).toBe(true);
-    expect(() => connectionFor(parsePushTarget('https://r:1'), { plainHttp: true })).toThrowError(expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(/https:\/\/r:1 asks for TLS and --plain-http for plain HTTP: drop one/) }));
+    expect(() => connectionFor(parsePushTarget('https://r:1'), { plainHttp: true })).toThrowError(
+      expect.objectContaining({
+        code: 'USAGE',
+        message: expect.stringMatching(/https:\/\/r:1 asks for TLS and --plain-http for plain HTTP: drop one/),
+      }),
+    );
   });
 
   it('refuses --username without --password-stdin, and the reverse', async () => {
-    await expect(loginFrom('r:1', 'alice', undefined)).rejects.toMatchObject({ code: 'USAGE', message: expect.stringMatching(/^--username alice has no password: pipe it in with --password-stdin/) });
+    await expect(loginFrom('r:1', 'alice', undefined)).rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringMatching(/^--username alice has no password: pipe it in with --password-stdin/),
+    });
     await expect(loginFrom('r:1', undefined, true)).rejects.toMatchObject({ code: 'USAGE', message: '--password-stdin needs --username' });
-    await expect(loginFrom('r:1', 'node', undefined, { user: '--registry-username', password: '--registry-password-stdin' })).rejects.toMatchObject({ message: expect.stringMatching(/^--registry-username node has no password: pipe it in with --registry-password-stdin/) });
+    await expect(
+      loginFrom('r:1', 'node', undefined, { user: '--registry-username', password: '--registry-password-stdin' }),
+    ).rejects.toMatchObject({
+      message: expect.stringMatching(/^--registry-username node has no password: pipe it in with --registry-password-stdin/),
+    });
     expect(await loginFrom('r:1', undefined, undefined)).toBeUndefined();
   });
 });
@@ -46,23 +63,45 @@ describe('usage errors', () => {
       if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a whole number of at least 1');
       return Number(v);
     };
-    bundle.command('push').argument('<bundle>').requiredOption('--registry <host>').option('--concurrency <n>', 'n', count).action(() => undefined);
+    bundle
+      .command('push')
+      .argument('<bundle>')
+      .requiredOption('--registry <host>')
+      .option('--concurrency <n>', 'n', count)
+      .action(() => undefined);
     oneLineUsageErrors(p);
     return p;
   };
   const usage = async (...args: string[]) => {
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    const err = await program().parseAsync(['node', 'ferry', ...args]).then(() => undefined, (e: unknown) => e);
+    const err = await program()
+      .parseAsync(['node', 'ferry', ...args])
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(stderr).not.toHaveBeenCalled(); // commander prints nothing itself: no help text
     return err as FerryError;
   };
 
   it('become one USAGE error naming the help of the command typed', async () => {
-    expect(await usage('bundle', 'push', 'b.tar', '--registry', 'r', '--bogus')).toMatchObject({ code: 'USAGE', message: "unknown option '--bogus'", details: { help: 'ferry bundle push --help' } });
-    expect(await usage('bundle', 'push', '--registry', 'r')).toMatchObject({ message: "missing required argument 'bundle'", details: { help: 'ferry bundle push --help' } });
+    expect(await usage('bundle', 'push', 'b.tar', '--registry', 'r', '--bogus')).toMatchObject({
+      code: 'USAGE',
+      message: "unknown option '--bogus'",
+      details: { help: 'ferry bundle push --help' },
+    });
+    expect(await usage('bundle', 'push', '--registry', 'r')).toMatchObject({
+      message: "missing required argument 'bundle'",
+      details: { help: 'ferry bundle push --help' },
+    });
     expect(await usage('bundle', 'push', 'b.tar')).toMatchObject({ message: "required option '--registry <host>' not specified" });
-    expect(await usage('bundle', 'push', 'b.tar', '--registry', 'r', '--concurrency', 'x')).toMatchObject({ message: "option '--concurrency <n>' argument 'x' is invalid. expected a whole number of at least 1" });
-    expect(await usage('bundle', 'pusj')).toMatchObject({ message: expect.stringMatching(/^unknown command 'pusj'/), details: { help: 'ferry bundle --help' } });
+    expect(await usage('bundle', 'push', 'b.tar', '--registry', 'r', '--concurrency', 'x')).toMatchObject({
+      message: "option '--concurrency <n>' argument 'x' is invalid. expected a whole number of at least 1",
+    });
+    expect(await usage('bundle', 'pusj')).toMatchObject({
+      message: expect.stringMatching(/^unknown command 'pusj'/),
+      details: { help: 'ferry bundle --help' },
+    });
     expect(await usage('--bogus')).toMatchObject({ details: { help: 'ferry --help' } });
   });
 
@@ -72,9 +111,17 @@ describe('usage errors', () => {
     const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     expect(reportError(err, false)).toBe(2);
     // (On a terminal the line is preceded by the cursor-and-wrap restore, \x1b[?25h\x1b[?7h.)
-    expect(stderr.mock.calls.map((c) => c[0]).join('').replace('\x1b[?25h\x1b[?7h', '')).toBe("ferry: error [USAGE]: unknown option '--bogus'; see 'ferry bundle push --help'\n");
+    expect(
+      stderr.mock.calls
+        .map((c) => c[0])
+        .join('')
+        .replace('\x1b[?25h\x1b[?7h', ''),
+    ).toBe("ferry: error [USAGE]: unknown option '--bogus'; see 'ferry bundle push --help'\n");
     expect(reportError(err, true)).toBe(2);
-    expect(JSON.parse(String(stdout.mock.calls[0]?.[0]))).toEqual({ ok: false, error: { code: 'USAGE', message: "unknown option '--bogus'", details: { help: 'ferry bundle push --help' } } });
+    expect(JSON.parse(String(stdout.mock.calls[0]?.[0]))).toEqual({
+      ok: false,
+      error: { code: 'USAGE', message: "unknown option '--bogus'", details: { help: 'ferry bundle push --help' } },
+    });
   });
 });
 
@@ -83,9 +130,15 @@ describe('files that are missing or are no bundle', () => {
     const dir = tempDir();
     const m = await loadManifest(join(dir, 'nope.yaml')).catch((e: FerryError) => e);
     const b = await verifyBundle(join(dir, 'nope.tar')).catch((e: FerryError) => e);
-    expect(m).toMatchObject({ code: 'NOT_FOUND', message: `bundle manifest ${join(dir, 'nope.yaml')} does not exist: check the path (ENOENT)` });
+    expect(m).toMatchObject({
+      code: 'NOT_FOUND',
+      message: `bundle manifest ${join(dir, 'nope.yaml')} does not exist: check the path (ENOENT)`,
+    });
     expect(b).toMatchObject({ code: 'NOT_FOUND', message: `bundle ${join(dir, 'nope.tar')} does not exist: check the path (ENOENT)` });
-    expect(inputFileError(Object.assign(new Error('x'), { code: 'EACCES' }), '/b.tar', 'bundle')).toMatchObject({ code: 'IO_ERROR', details: { errno: 'EACCES', path: '/b.tar' } });
+    expect(inputFileError(Object.assign(new Error('x'), { code: 'EACCES' }), '/b.tar', 'bundle')).toMatchObject({
+      code: 'IO_ERROR',
+      details: { errno: 'EACCES', path: '/b.tar' },
+    });
   });
 
   it.each([
@@ -93,7 +146,14 @@ describe('files that are missing or are no bundle', () => {
     ['a short text', Buffer.from('hello\n'), /: not a tar archive \(6 bytes, less than one tar header\)/],
     ['garbage', Buffer.alloc(10_000, 0x41), /: not a tar archive \(its first 512 bytes are not a tar header\)/],
     ['zeros', Buffer.alloc(4096), /: not a ferry bundle: no ferry-bundle.json \(an empty tar archive\)/],
-    ['another tar', rawTar([['notes.txt', Buffer.from('hi')], ['b', Buffer.from('x')]]), /: not a ferry bundle: no ferry-bundle.json \(a tar archive of 2 entries, the first "notes.txt"\)/],
+    [
+      'another tar',
+      rawTar([
+        ['notes.txt', Buffer.from('hi')],
+        ['b', Buffer.from('x')],
+      ]),
+      /: not a ferry bundle: no ferry-bundle.json \(a tar archive of 2 entries, the first "notes.txt"\)/,
+    ],
   ])('%s: verify and the reader say so in one line', async (_what, bytes, message) => {
     const path = join(tempDir(), 'x.tar');
     writeFileSync(path, bytes);
@@ -106,7 +166,13 @@ describe('files that are missing or are no bundle', () => {
 
   it('a damaged bundle is still a bundle: verify reports its problems', async () => {
     const path = join(tempDir(), 'x.tar');
-    writeFileSync(path, rawTar([['SHA256SUMS', Buffer.from('')], ['oci-layout', Buffer.from('{}')]]));
+    writeFileSync(
+      path,
+      rawTar([
+        ['SHA256SUMS', Buffer.from('')],
+        ['oci-layout', Buffer.from('{}')],
+      ]),
+    );
     const r = await verifyBundle(path);
     expect(r.ok).toBe(false);
     expect(r.problems.map((p) => p.code)).toContain('MISSING');
@@ -123,7 +189,9 @@ describe("pull's resolve step", () => {
       refs,
       async (r) => {
         if (r === 'ok:1') return r;
-        throw r === 'bad:1' ? fail('DIGEST_MISMATCH', `${r}: digest mismatch`, 'https://u:p@reg/v2/bad/manifests/1') : fail('NOT_FOUND', `${r} not found: HTTP 404`);
+        throw r === 'bad:1'
+          ? fail('DIGEST_MISMATCH', `${r}: digest mismatch`, 'https://u:p@reg/v2/bad/manifests/1')
+          : fail('NOT_FOUND', `${r} not found: HTTP 404`);
       },
       (r) => ({ what: `image ${r}`, url: `https://reg/v2/${r.replace(':', '/manifests/')}` }),
       failures,

@@ -16,8 +16,7 @@ function terminal(tty: boolean) {
       if (tok === '\n') {
         done.push(cur);
         cur = '';
-      }
-      else if (tok === '\r' || tok === '\x1b[2K') cur = tok === '\x1b[2K' ? '' : cur;
+      } else if (tok === '\r' || tok === '\x1b[2K') cur = tok === '\x1b[2K' ? '' : cur;
       else if (!tok.startsWith('\x1b')) cur += tok;
     }
     return { history: done, current: cur };
@@ -58,7 +57,14 @@ describe('progress by bytes, per phase', () => {
     m.handle({ type: 'blob', action: 'exists', digest: 'sha256:b', size: 10, phase: 'push' }, now);
     m.handle({ type: 'blob', action: 'mounted', digest: 'sha256:c', size: 10, repo: 'y', phase: 'push' }, now);
     const v = m.view(m.current as NonNullable<typeof m.current>, now);
-    expect({ bytes: v.bytes, done: v.done, items: v.items, present: v.present, mounted: v.mounted, percent: v.percent }).toEqual({ bytes: 10, done: 30, items: 3, present: 1, mounted: 1, percent: 100 });
+    expect({ bytes: v.bytes, done: v.done, items: v.items, present: v.present, mounted: v.mounted, percent: v.percent }).toEqual({
+      bytes: 10,
+      done: 30,
+      items: 3,
+      present: 1,
+      mounted: 1,
+      percent: 100,
+    });
     expect(statusLine(v)).toMatch(/^push +\[█+\] {2}100% {2}30 B \/ 30 B {2}.* {2}ETA 0:00 {2}blobs 3\/3 \(1 present, 1 mounted\)$/);
   });
 });
@@ -136,7 +142,12 @@ describe('ProgressRenderer off a terminal (piped, --no-progress)', () => {
     r.sink({ type: 'bytes', n: MiB, phase: 'fetch' });
     r.tick();
     r.stop();
-    expect(t.lines().history).toEqual(['warning: bundle is unsigned', `  ${heartbeatLine({ name: 'fetch', bytes: MiB, done: MiB, totalBytes: 10 * MiB, percent: 10, rate: 0, items: 0, present: 0, mounted: 0 })}`.slice(2)]);
+    expect(t.lines().history).toEqual([
+      'warning: bundle is unsigned',
+      `  ${heartbeatLine({ name: 'fetch', bytes: MiB, done: MiB, totalBytes: 10 * MiB, percent: 10, rate: 0, items: 0, present: 0, mounted: 0 })}`.slice(
+        2,
+      ),
+    ]);
   });
 });
 
@@ -181,7 +192,10 @@ describe('the resolve phase', () => {
     r.sink({ type: 'phase', phase: 'resolve', totalItems: 3 });
     r.sink({ type: 'resolved', kind: 'image', name: 'docker.io/library/a:1', digest: 'sha256:aa' });
     r.sink({ type: 'resolved', kind: 'image', name: 'docker.io/library/b:1', digest: 'sha256:bb' });
-    expect(t.lines()).toEqual({ history: ['  resolved docker.io/library/a:1 → sha256:aa', '  resolved docker.io/library/b:1 → sha256:bb'], current: 'resolve  3 images, 0 files  images 2/3' });
+    expect(t.lines()).toEqual({
+      history: ['  resolved docker.io/library/a:1 → sha256:aa', '  resolved docker.io/library/b:1 → sha256:bb'],
+      current: 'resolve  3 images, 0 files  images 2/3',
+    });
     r.stop();
   });
 });

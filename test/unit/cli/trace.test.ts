@@ -6,13 +6,21 @@ describe('formatHttp: one line of the --debug trace', () => {
     expect(formatHttp({ type: 'http', method: 'GET', url: 'http://r/v2/a/blobs/sha256:1', status: 200, ms: 12, bytes: 30207 })).toBe(
       'http: GET http://r/v2/a/blobs/sha256:1 → 200 in 12 ms, 30207 bytes',
     );
-    expect(formatHttp({ type: 'http', method: 'PUT', url: 'http://r/u?_state=***', status: 201, ms: 40, sent: 403, bytes: 0 })).toBe('http: PUT http://r/u?_state=*** → 201 in 40 ms, sent 403 bytes');
-    expect(formatHttp({ type: 'http', method: 'HEAD', url: 'http://r/b', status: 200, ms: 3, bytes: 99 })).toBe('http: HEAD http://r/b → 200 in 3 ms, content-length 99');
-    expect(formatHttp({ type: 'http', method: 'POST', url: 'http://r/u/', status: 202, ms: 7, sent: 0 })).toBe('http: POST http://r/u/ → 202 in 7 ms');
+    expect(formatHttp({ type: 'http', method: 'PUT', url: 'http://r/u?_state=***', status: 201, ms: 40, sent: 403, bytes: 0 })).toBe(
+      'http: PUT http://r/u?_state=*** → 201 in 40 ms, sent 403 bytes',
+    );
+    expect(formatHttp({ type: 'http', method: 'HEAD', url: 'http://r/b', status: 200, ms: 3, bytes: 99 })).toBe(
+      'http: HEAD http://r/b → 200 in 3 ms, content-length 99',
+    );
+    expect(formatHttp({ type: 'http', method: 'POST', url: 'http://r/u/', status: 202, ms: 7, sent: 0 })).toBe(
+      'http: POST http://r/u/ → 202 in 7 ms',
+    );
   });
 
   it('a request that got no answer names the error code', () => {
-    expect(formatHttp({ type: 'http', method: 'GET', url: 'https://r/v2/', ms: 1, error: 'ECONNREFUSED' })).toBe('http: GET https://r/v2/ → ECONNREFUSED after 1 ms');
+    expect(formatHttp({ type: 'http', method: 'GET', url: 'https://r/v2/', ms: 1, error: 'ECONNREFUSED' })).toBe(
+      'http: GET https://r/v2/ → ECONNREFUSED after 1 ms',
+    );
   });
 
   it('a request through a proxy names the proxy by host:port', () => {

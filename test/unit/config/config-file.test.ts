@@ -35,16 +35,22 @@ describe('config file', () => {
       throw new Error('expected the config to be rejected');
     };
     expect(err('mirror:\n  docker.io: x\n')).toEqual(['c.yaml:1:1: mirror: unknown key "mirror"']);
-    expect(err('mirrors:\n  docker.io: 5000\n')).toEqual(['c.yaml:2:14: mirrors.docker.io: expected a string, got a number (put it in quotes)']);
+    expect(err('mirrors:\n  docker.io: 5000\n')).toEqual([
+      'c.yaml:2:14: mirrors.docker.io: expected a string, got a number (put it in quotes)',
+    ]);
     expect(err('mirrors:\n  docker.io: ftp://x\n  "127.0.0.1:5000": http://me:pw@h\n')).toEqual([
       'c.yaml:2:14: mirrors.docker.io: TO must be an http:// or https:// URL, not ftp://',
-      expect.stringMatching(/^c\.yaml:3:21: mirrors\.127\.0\.0\.1:5000: credentials \(a user and password before "@"\) do not belong in a mirror rule; log in with `docker login HOST`/),
+      expect.stringMatching(
+        /^c\.yaml:3:21: mirrors\.127\.0\.0\.1:5000: credentials \(a user and password before "@"\) do not belong in a mirror rule; log in with `docker login HOST`/,
+      ),
     ]);
     expect(err('mirrors: [a]\n')).toEqual(['c.yaml:1:10: mirrors: expected a mapping, got a list']);
     expect(err('mirrors:\n  a: b\n  a: c\n')[0]).toMatch(/^c\.yaml:3:3: YAML syntax: Map keys must be unique/);
   });
 
   it('reports a missing file as a usage error naming it', async () => {
-    await expect(loadConfig('/nonexistent/ferry.yaml')).rejects.toThrowError(expect.objectContaining({ code: 'USAGE', message: expect.stringContaining('/nonexistent/ferry.yaml') }));
+    await expect(loadConfig('/nonexistent/ferry.yaml')).rejects.toThrowError(
+      expect.objectContaining({ code: 'USAGE', message: expect.stringContaining('/nonexistent/ferry.yaml') }),
+    );
   });
 });

@@ -5,9 +5,15 @@ describe('parseMirrorFlag', () => {
   it('tells registry rules from URL prefix rules; registry hosts are normalised, URL prefixes kept as written', () => {
     expect(parseMirrorFlag('docker.io=http://127.0.0.1:5001/')).toEqual(['docker.io', 'http://127.0.0.1:5001']);
     expect(parseMirrorFlag('Index.Docker.IO=127.0.0.1:5001')).toEqual(['docker.io', 'https://127.0.0.1:5001']);
-    expect(parseMirrorFlag('127.0.0.1:5000=https://proxy.corp.example/v2mirror')).toEqual(['127.0.0.1:5000', 'https://proxy.corp.example/v2mirror']);
+    expect(parseMirrorFlag('127.0.0.1:5000=https://proxy.corp.example/v2mirror')).toEqual([
+      '127.0.0.1:5000',
+      'https://proxy.corp.example/v2mirror',
+    ]);
     expect(parseMirrorFlag('https://github.com/=http://127.0.0.1:8080/gh')).toEqual(['https://github.com/', 'http://127.0.0.1:8080/gh']);
-    expect(parseMirrorFlag('HTTPS://GET.RKE2.IO:443=http://127.0.0.1:8080/')).toEqual(['HTTPS://GET.RKE2.IO:443', 'http://127.0.0.1:8080/']);
+    expect(parseMirrorFlag('HTTPS://GET.RKE2.IO:443=http://127.0.0.1:8080/')).toEqual([
+      'HTTPS://GET.RKE2.IO:443',
+      'http://127.0.0.1:8080/',
+    ]);
     expect(parseMirrorFlag('https://e.org/dl?a=b=http://x/?c=d')).toEqual(['https://e.org/dl?a=b', 'http://x/?c=d']);
   });
 

@@ -8,8 +8,12 @@ describe('URL prefixes are compared as URLs', () => {
   it('a rule written https://get.rke2.io/ covers the default install-script URL https://get.rke2.io', () => {
     expect(rewrite('https://get.rke2.io/=http://127.0.0.1:8080/', 'https://get.rke2.io')).toBe('http://127.0.0.1:8080/');
     // The resource FROM names itself goes to TO exactly as written: a mirrored install.sh is a file.
-    expect(rewrite('https://get.rke2.io/=http://127.0.0.1:8080/rke2/install.sh', 'https://get.rke2.io')).toBe('http://127.0.0.1:8080/rke2/install.sh');
-    expect(rewrite('https://get.rke2.io=http://127.0.0.1:8080/rke2/install.sh', 'https://get.rke2.io/')).toBe('http://127.0.0.1:8080/rke2/install.sh');
+    expect(rewrite('https://get.rke2.io/=http://127.0.0.1:8080/rke2/install.sh', 'https://get.rke2.io')).toBe(
+      'http://127.0.0.1:8080/rke2/install.sh',
+    );
+    expect(rewrite('https://get.rke2.io=http://127.0.0.1:8080/rke2/install.sh', 'https://get.rke2.io/')).toBe(
+      'http://127.0.0.1:8080/rke2/install.sh',
+    );
   });
 
   it('scheme and host case do not matter, on either side; the path keeps its case', () => {

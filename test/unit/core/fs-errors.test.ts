@@ -9,7 +9,11 @@ const errno = (code: string, syscall = 'write') => Object.assign(new Error(`${co
 
 describe('fsError', () => {
   it('maps ENOSPC, EROFS and EACCES to IO_ERROR with the path, the errno and a fix', () => {
-    for (const [code, words] of [['ENOSPC', 'no space left'], ['EROFS', 'the file system is read-only'], ['EACCES', 'permission denied']] as const) {
+    for (const [code, words] of [
+      ['ENOSPC', 'no space left'],
+      ['EROFS', 'the file system is read-only'],
+      ['EACCES', 'permission denied'],
+    ] as const) {
       const e = fsError(errno(code), '/out/b.tar', 'cannot write');
       expect(e).toMatchObject({ code: 'IO_ERROR', details: { path: '/out/b.tar', errno: code, syscall: 'write' } });
       expect(e.message).toMatch(new RegExp(`^cannot write /out/b.tar: ${words}.*\\(${code}\\)$`));
@@ -25,7 +29,10 @@ describe('fsError', () => {
   it('diskError maps only errors of the disk: a network errno passes unchanged', () => {
     const reset = errno('ECONNRESET', 'read');
     expect(diskError(reset, '/cache/x', 'cannot write to the cache:')).toBe(reset);
-    expect(diskError(errno('ENOSPC'), '/cache/x', 'cannot write to the cache:')).toMatchObject({ code: 'IO_ERROR', details: { errno: 'ENOSPC', path: '/cache/x' } });
+    expect(diskError(errno('ENOSPC'), '/cache/x', 'cannot write to the cache:')).toMatchObject({
+      code: 'IO_ERROR',
+      details: { errno: 'ENOSPC', path: '/cache/x' },
+    });
   });
 });
 

@@ -3,7 +3,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFile
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { partialPath, releasePartial, removeOwnPartialsSync, removeStalePartials, removeStalePartialsUnder } from '../../../src/core/partial-files.js';
+import {
+  partialPath,
+  releasePartial,
+  removeOwnPartialsSync,
+  removeStalePartials,
+  removeStalePartialsUnder,
+} from '../../../src/core/partial-files.js';
 
 describe('temporary files beside outputs', () => {
   it('are named after the final file, this host and this process', () => {
@@ -44,7 +50,10 @@ describe('temporary files beside outputs', () => {
     writeFileSync(join(root, 'files', `live.bin.partial-${host}-${process.pid}-0000000b`), 'x');
     writeFileSync(join(outside, deadName('theirs')), 'x');
     symlinkSync(outside, join(root, 'files', 'link'));
-    expect((await removeStalePartialsUnder(root)).sort()).toEqual([join('apt', 'dists', 'ferry', deadName('Release')), join('files', deadName('big.bin'))]);
+    expect((await removeStalePartialsUnder(root)).sort()).toEqual([
+      join('apt', 'dists', 'ferry', deadName('Release')),
+      join('files', deadName('big.bin')),
+    ]);
     expect(readdirSync(join(root, 'files')).sort()).toEqual(['link', `live.bin.partial-${host}-${process.pid}-0000000b`]);
     expect(readdirSync(outside)).toEqual([deadName('theirs')]);
     expect(await removeStalePartialsUnder(join(root, 'absent'))).toEqual([]);

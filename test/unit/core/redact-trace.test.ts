@@ -6,8 +6,12 @@ describe('redactForTrace: URLs for the --debug trace', () => {
     expect(redactForTrace('http://reg:5000/token?service=reg&scope=repository:acme/app:pull,push&scope=repository:b:pull')).toBe(
       'http://reg:5000/token?service=reg&scope=repository:acme/app:pull,push&scope=repository:b:pull',
     );
-    expect(redactForTrace('http://reg/v2/a/blobs/uploads/1f?_state=c2VjcmV0&digest=sha256:abc')).toBe('http://reg/v2/a/blobs/uploads/1f?_state=***&digest=sha256:abc');
-    expect(redactForTrace('http://reg/v2/a/blobs/uploads/?mount=sha256:abc&from=b/c')).toBe('http://reg/v2/a/blobs/uploads/?mount=sha256:abc&from=b/c');
+    expect(redactForTrace('http://reg/v2/a/blobs/uploads/1f?_state=c2VjcmV0&digest=sha256:abc')).toBe(
+      'http://reg/v2/a/blobs/uploads/1f?_state=***&digest=sha256:abc',
+    );
+    expect(redactForTrace('http://reg/v2/a/blobs/uploads/?mount=sha256:abc&from=b/c')).toBe(
+      'http://reg/v2/a/blobs/uploads/?mount=sha256:abc&from=b/c',
+    );
     expect(redactForTrace('https://s3.example/bucket/blob?X-Amz-Credential=AKIA%2Fx&X-Amz-Signature=deadbeef&access_token=tok')).toBe(
       'https://s3.example/bucket/blob?X-Amz-Credential=***&X-Amz-Signature=***&access_token=***',
     );

@@ -7,7 +7,12 @@ const leaks = (s: string) => /Zq7Kx|Wm3Pv/.test(s);
 describe('redact', () => {
   for (const pw of PASSWORDS) {
     it(`masks user-info holding ${JSON.stringify(pw)} in URLs and scheme-less references`, () => {
-      for (const v of [`http://alice:${pw}@127.0.0.1:5000/v2/`, `https://alice:${pw}@host/prefix`, `alice:${pw}@host:5000/prefix`, `alice:${pw}@host/repo:1@sha256:${'a'.repeat(64)}`]) {
+      for (const v of [
+        `http://alice:${pw}@127.0.0.1:5000/v2/`,
+        `https://alice:${pw}@host/prefix`,
+        `alice:${pw}@host:5000/prefix`,
+        `alice:${pw}@host/repo:1@sha256:${'a'.repeat(64)}`,
+      ]) {
         const r = redact(v);
         expect(leaks(r), `${v} → ${r}`).toBe(false);
         expect(r).toContain('***@');
@@ -17,7 +22,9 @@ describe('redact', () => {
   }
 
   it('keeps what is not a secret: hosts, paths, digests; drops queries', () => {
-    expect(redact('https://alice:pw@registry.example:5000/v2/x/blobs/uploads/1?_state=abc')).toBe('https://***@registry.example:5000/v2/x/blobs/uploads/1?…');
+    expect(redact('https://alice:pw@registry.example:5000/v2/x/blobs/uploads/1?_state=abc')).toBe(
+      'https://***@registry.example:5000/v2/x/blobs/uploads/1?…',
+    );
     expect(redact('http://127.0.0.1:5000/v2/')).toBe('http://127.0.0.1:5000/v2/');
     const ref = `docker.io/library/nginx:1.25@sha256:${'b'.repeat(64)}`;
     expect(redact(ref)).toBe(ref);
@@ -65,7 +72,7 @@ describe('redactText keeps what is not a secret', () => {
   });
 });
 
-describe('redactText on ferry\'s own wording', () => {
+describe("redactText on ferry's own wording", () => {
   it('leaves "(user:password@)" in a message alone: no host follows the @', () => {
     const t = 'spec.files.3.url: URLs must not carry credentials (user:password@)';
     expect(redactText(t)).toBe(t);

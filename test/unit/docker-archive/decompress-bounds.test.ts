@@ -8,7 +8,7 @@ import { requireTools } from '../../helpers/tools.js';
 const ok = requireTools('zstd', 'sh');
 
 describe.runIf(ok)('zstd decoding of untrusted archives is bounded in memory', () => {
-  it('refuses a frame that asks for a 1 GiB window instead of allocating it, and still reads RKE2\'s --long=25', async () => {
+  it("refuses a frame that asks for a 1 GiB window instead of allocating it, and still reads RKE2's --long=25", async () => {
     process.env.FERRY_ZSTD = 'cli';
     try {
       // 200 MB of zeros from a pipe (no pledged size), so the encoder keeps the whole 2^30 window: 7 KB of zstd.

@@ -19,7 +19,10 @@ describe.runIf(requireTools('zstd'))('scanDockerArchive', () => {
       for (const body of [raw, await zstd(raw), gzip(raw)]) {
         const toc = await scan(body);
         expect(toc.format).toBe({ classic: 'docker-save', oci: 'docker-save+oci-layout', crane: 'tarball' }[format]);
-        expect(toc.images.map((i) => i.refs)).toEqual([['docker.io/rancher/hardened-etcd:v3.5.13-k3s1'], ['docker.io/rancher/mirrored-pause:3.6']]);
+        expect(toc.images.map((i) => i.refs)).toEqual([
+          ['docker.io/rancher/hardened-etcd:v3.5.13-k3s1'],
+          ['docker.io/rancher/mirrored-pause:3.6'],
+        ]);
         // The manifest push will make is a function of the bytes alone: the same for every compression of an archive.
         const manifests = toc.images.map((i) => i.manifest);
         expect(manifests).toEqual(toc.images.map((i) => buildArchiveManifest(i).descriptor.digest));
@@ -42,7 +45,9 @@ describe.runIf(requireTools('zstd'))('scanDockerArchive', () => {
     bad[at + 600] ^= 1;
     await expect(scan(bad, 'core.tar')).rejects.toMatchObject({
       code: 'ARCHIVE_INVALID',
-      message: expect.stringMatching(/^core\.tar docker\.io\/rancher\/hardened-etcd:v3\.5\.13-k3s1 layer 1 \([0-9a-f]{64}\/layer\.tar\) hashes to sha256:[0-9a-f]{64}, but the image config's diff_ids say sha256:/),
+      message: expect.stringMatching(
+        /^core\.tar docker\.io\/rancher\/hardened-etcd:v3\.5\.13-k3s1 layer 1 \([0-9a-f]{64}\/layer\.tar\) hashes to sha256:[0-9a-f]{64}, but the image config's diff_ids say sha256:/,
+      ),
     });
   });
 
@@ -54,9 +59,14 @@ describe.runIf(requireTools('zstd'))('scanDockerArchive', () => {
 
     const manifest = JSON.stringify([{ Config: 'c.json', RepoTags: ['x:1'], Layers: ['gone/layer.tar'] }]);
     const config = JSON.stringify({ rootfs: { diff_ids: ['sha256:' + '0'.repeat(64)] } });
-    const missing = tarOf([{ path: 'manifest.json', body: Buffer.from(manifest) }, { path: 'c.json', body: Buffer.from(config) }]);
+    const missing = tarOf([
+      { path: 'manifest.json', body: Buffer.from(manifest) },
+      { path: 'c.json', body: Buffer.from(config) },
+    ]);
     await expect(scan(missing)).rejects.toThrow('docker.io/library/x:1 layer 0: member gone/layer.tar is missing from the archive');
-    await expect(scan(tarOf([{ path: 'hello', body: Buffer.from('hi') }]))).rejects.toThrow('has no manifest.json: not a docker save archive');
+    await expect(scan(tarOf([{ path: 'hello', body: Buffer.from('hi') }]))).rejects.toThrow(
+      'has no manifest.json: not a docker save archive',
+    );
   });
 
   it.each(['cli', 'fzstd'])('zstd through %s: same table of contents, and a truncated stream fails cleanly', async (decoder) => {
@@ -66,7 +76,10 @@ describe.runIf(requireTools('zstd'))('scanDockerArchive', () => {
       const raw = dockerSave(images, 'classic');
       const z = await zstd(raw);
       expect(await scan(z)).toEqual(await scan(raw).then((t) => ({ ...t, compression: 'zstd' })));
-      await expect(scan(z.subarray(0, Math.floor(z.length / 2)))).rejects.toMatchObject({ code: 'ARCHIVE_INVALID', message: expect.stringContaining('cannot be read') });
+      await expect(scan(z.subarray(0, Math.floor(z.length / 2)))).rejects.toMatchObject({
+        code: 'ARCHIVE_INVALID',
+        message: expect.stringContaining('cannot be read'),
+      });
       await expect(scan(z.subarray(0, z.length - 3))).rejects.toMatchObject({ code: 'ARCHIVE_INVALID' });
     } finally {
       if (saved === undefined) delete process.env.FERRY_ZSTD;

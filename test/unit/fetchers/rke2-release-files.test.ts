@@ -45,7 +45,11 @@ describe('RKE2 release files', () => {
   });
 
   it('plans the all-in-one tarball by default, prefers .tar.zst, falls back to .tar.gz', () => {
-    expect(planReleaseFiles(entry(), lines, 'L').map((f) => f.name)).toEqual(['rke2.linux-amd64.tar.gz', 'rke2-images.linux-amd64.tar.zst', 'rke2-images.linux-amd64.txt']);
+    expect(planReleaseFiles(entry(), lines, 'L').map((f) => f.name)).toEqual([
+      'rke2.linux-amd64.tar.gz',
+      'rke2-images.linux-amd64.tar.zst',
+      'rke2-images.linux-amd64.txt',
+    ]);
     expect(planReleaseFiles(entry(['core', 'vsphere']), lines, 'L')).toEqual([
       { name: 'rke2.linux-amd64.tar.gz', role: 'binary' },
       { name: 'rke2-images-core.linux-amd64.tar.zst', role: 'images', imageSet: 'core' },
@@ -62,6 +66,9 @@ describe('RKE2 release files', () => {
   });
 
   it('reads image lists, skipping blanks and comments', () => {
-    expect(parseImageList('docker.io/rancher/a:1\r\n\n# note\n  docker.io/rancher/b:2  \n')).toEqual(['docker.io/rancher/a:1', 'docker.io/rancher/b:2']);
+    expect(parseImageList('docker.io/rancher/a:1\r\n\n# note\n  docker.io/rancher/b:2  \n')).toEqual([
+      'docker.io/rancher/a:1',
+      'docker.io/rancher/b:2',
+    ]);
   });
 });

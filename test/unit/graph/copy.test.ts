@@ -15,7 +15,11 @@ function blob(src: MemoryStorage, text: string, mediaType: string = MediaType.Oc
 function image(src: MemoryStorage, name: string, base: Descriptor): Descriptor {
   const config = blob(src, `{"config":"${name}"}`, MediaType.OciConfig);
   const own = blob(src, `layer of ${name}`);
-  return blob(src, JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config, layers: [base, own] }), MediaType.OciManifest);
+  return blob(
+    src,
+    JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config, layers: [base, own] }),
+    MediaType.OciManifest,
+  );
 }
 
 describe('copyGraph', () => {
@@ -49,7 +53,11 @@ describe('copyGraph', () => {
   it('refuses corrupted source bytes and names the blob', async () => {
     const src = new MemoryStorage();
     const layer = blob(src, 'good bytes');
-    const a = blob(src, JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: layer, layers: [] }), MediaType.OciManifest);
+    const a = blob(
+      src,
+      JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OciManifest, config: layer, layers: [] }),
+      MediaType.OciManifest,
+    );
     src.add(Buffer.from('evil bytes'), layer.digest);
     const dst = new MemoryStorage();
     await expect(copyGraph(src, dst, a, { subject: 'docker.io/x/y:1' })).rejects.toMatchObject({

@@ -44,13 +44,20 @@ describe('the demo check reads the terminal as a person sees it', () => {
   });
 
   it('names the absolute paths of a shown command, not URLs or registry hosts', () => {
-    expect(absoluteTokens('$ ferry bundle pull /work/x/bundle.yaml -o out/b.tar --cache=/tmp/c --registry 127.0.0.1:5000/mirror')).toEqual(['/work/x/bundle.yaml', '--cache=/tmp/c']);
+    expect(absoluteTokens('$ ferry bundle pull /work/x/bundle.yaml -o out/b.tar --cache=/tmp/c --registry 127.0.0.1:5000/mirror')).toEqual([
+      '/work/x/bundle.yaml',
+      '--cache=/tmp/c',
+    ]);
     expect(absoluteTokens('$ ferry bundle verify out/bundle.tar --key work/team.pub')).toEqual([]);
   });
 
   it('reads the ferry command out of a shown line: without the echo that feeds stdin, the background & or the comment', () => {
-    expect(shownFerry('$ echo demo-password | ferry bundle push out/b.tar --password-stdin   # push')).toBe('ferry bundle push out/b.tar --password-stdin');
-    expect(shownFerry('$ ferry bundle serve out/b.tar --listen 127.0.0.1:5000 &   # serve')).toBe('ferry bundle serve out/b.tar --listen 127.0.0.1:5000');
+    expect(shownFerry('$ echo demo-password | ferry bundle push out/b.tar --password-stdin   # push')).toBe(
+      'ferry bundle push out/b.tar --password-stdin',
+    );
+    expect(shownFerry('$ ferry bundle serve out/b.tar --listen 127.0.0.1:5000 &   # serve')).toBe(
+      'ferry bundle serve out/b.tar --listen 127.0.0.1:5000',
+    );
     expect(shownFerry('$ ferry bundle inspect out/b.tar')).toBe('ferry bundle inspect out/b.tar');
     expect(shownFerry('$ cd .demo   # here')).toBeUndefined();
   });

@@ -20,8 +20,15 @@ function problemsOf(text: string): string[] {
 
 describe('spec.artifacts', () => {
   it('takes plain references and ref: mappings, normalised like images', () => {
-    const m = parseManifest(`${head}spec:\n  artifacts:\n    - registry.example/acme/thing:1.0\n    - ref: acme/other\n    - ref: registry.example/acme/pinned@${D}\n`, 'm.yaml');
-    expect(m.artifacts).toEqual([{ ref: 'registry.example/acme/thing:1.0' }, { ref: 'docker.io/acme/other:latest' }, { ref: `registry.example/acme/pinned@${D}` }]);
+    const m = parseManifest(
+      `${head}spec:\n  artifacts:\n    - registry.example/acme/thing:1.0\n    - ref: acme/other\n    - ref: registry.example/acme/pinned@${D}\n`,
+      'm.yaml',
+    );
+    expect(m.artifacts).toEqual([
+      { ref: 'registry.example/acme/thing:1.0' },
+      { ref: 'docker.io/acme/other:latest' },
+      { ref: `registry.example/acme/pinned@${D}` },
+    ]);
     expect(m.images).toEqual([]);
   });
 
@@ -43,7 +50,9 @@ describe('spec.artifacts', () => {
   });
 
   it('refuses an entry that is neither a reference nor a mapping', () => {
-    expect(problemsOf(`${head}spec:\n  artifacts:\n    - 42\n`)).toEqual(['m.yaml:7:7: spec.artifacts.0: expected an artifact reference, or a mapping with ref:']);
+    expect(problemsOf(`${head}spec:\n  artifacts:\n    - 42\n`)).toEqual([
+      'm.yaml:7:7: spec.artifacts.0: expected an artifact reference, or a mapping with ref:',
+    ]);
   });
 });
 
@@ -51,13 +60,21 @@ describe('lock.artifacts', () => {
   const entry = { ref: 'registry.example/acme/thing:1.0', digest: D, mediaType: 'application/vnd.oci.image.manifest.v1+json', size: 10 };
 
   it('is strict, with an optional artifactType', () => {
-    expect(lockedArtifact.parse({ ...entry, artifactType: 'application/vnd.acme.thing.v1' })).toEqual({ ...entry, artifactType: 'application/vnd.acme.thing.v1' });
+    expect(lockedArtifact.parse({ ...entry, artifactType: 'application/vnd.acme.thing.v1' })).toEqual({
+      ...entry,
+      artifactType: 'application/vnd.acme.thing.v1',
+    });
     expect(lockedArtifact.safeParse({ ...entry, platforms: 'all' }).success).toBe(false);
   });
 
   it('checks a digest reference against the digest, and normalised form', () => {
     const other = `sha256:${'cd'.repeat(32)}`;
-    expect(artifactKind.lockProblems([{ ...entry, ref: `registry.example/acme/thing@${other}` }, { ...entry, ref: 'acme/thing' }])).toEqual([
+    expect(
+      artifactKind.lockProblems([
+        { ...entry, ref: `registry.example/acme/thing@${other}` },
+        { ...entry, ref: 'acme/thing' },
+      ]),
+    ).toEqual([
       `artifacts.0.digest: the reference pins ${other} but the lock says it resolved to ${D}`,
       'artifacts.1.ref: "acme/thing" is not in normalised form (docker.io/acme/thing:latest)',
     ]);

@@ -32,7 +32,9 @@ const problems = (text: string): string[] => {
 describe('spec.ferry in the manifest', () => {
   it('true means the running executable; path is taken relative to the manifest', () => {
     expect(parseManifest(`${head}spec:\n  ferry: true\n`, '/m/bundle.yaml').ferry).toEqual({});
-    expect(parseManifest(`${head}spec:\n  ferry:\n    path: release/ferry-0.1.0-linux-x64\n`, '/m/bundle.yaml').ferry).toEqual({ path: '/m/release/ferry-0.1.0-linux-x64' });
+    expect(parseManifest(`${head}spec:\n  ferry:\n    path: release/ferry-0.1.0-linux-x64\n`, '/m/bundle.yaml').ferry).toEqual({
+      path: '/m/release/ferry-0.1.0-linux-x64',
+    });
     expect(parseManifest(`${head}spec:\n  images: []\n`, '/m/bundle.yaml').ferry).toBeUndefined();
   });
 
@@ -40,7 +42,9 @@ describe('spec.ferry in the manifest', () => {
     for (const bad of ['ferry: false', 'ferry: release/ferry', 'ferry:\n    paht: x']) {
       expect(() => parseManifest(`${head}spec:\n  ${bad}\n`, 'm.yaml')).toThrowError(expect.objectContaining({ code: 'MANIFEST_INVALID' }));
     }
-    expect(() => parseManifest(`${head}spec:\n  ferry: false\n`, 'm.yaml')).toThrow('m.yaml:6:10: spec.ferry: expected true (the ferry executable running the pull) or a mapping with path:');
+    expect(() => parseManifest(`${head}spec:\n  ferry: false\n`, 'm.yaml')).toThrow(
+      'm.yaml:6:10: spec.ferry: expected true (the ferry executable running the pull) or a mapping with path:',
+    );
   });
 });
 
@@ -54,9 +58,15 @@ describe('ferry in the lock', () => {
   });
 
   it('refuses a path as its source, a name that is not a release name, an SBOM named otherwise, and unknown keys', () => {
-    expect(problems(withFerry({ ...ferry, source: '/home/me/ferry/release/ferry-0.1.0-linux-x64' }))).toEqual(['ferry.source: "/home/me/ferry/release/ferry-0.1.0-linux-x64" must be a file name, not a path']);
-    expect(problems(withFerry({ ...ferry, name: 'ferry' }))).toContain('ferry.name: "ferry" is not a release name ferry-<version>-linux-<arch>');
-    expect(problems(withFerry({ ...ferry, sbom: { ...ferry.sbom, name: 'sbom.json' } }))).toEqual(['ferry.sbom.name: expected ferry-0.1.0-linux-x64.cdx.json, not "sbom.json"']);
+    expect(problems(withFerry({ ...ferry, source: '/home/me/ferry/release/ferry-0.1.0-linux-x64' }))).toEqual([
+      'ferry.source: "/home/me/ferry/release/ferry-0.1.0-linux-x64" must be a file name, not a path',
+    ]);
+    expect(problems(withFerry({ ...ferry, name: 'ferry' }))).toContain(
+      'ferry.name: "ferry" is not a release name ferry-<version>-linux-<arch>',
+    );
+    expect(problems(withFerry({ ...ferry, sbom: { ...ferry.sbom, name: 'sbom.json' } }))).toEqual([
+      'ferry.sbom.name: expected ferry-0.1.0-linux-x64.cdx.json, not "sbom.json"',
+    ]);
     expect(problems(withFerry({ ...ferry, path: '/abs' }))[0]).toContain('ferry');
     expect(problems(withFerry({ ...ferry, sha256: 'A'.repeat(64) }))[0]).toContain('ferry.sha256');
     expect(problems(withFerry({ ...ferry, vouchedBy: { kind: 'sha256sums', sha256: 'b'.repeat(64) } }))[0]).toContain('ferry.vouchedBy');
@@ -74,10 +84,19 @@ describe('--lock and the ferry executable', () => {
   it('one without the other, or another executable, is a LOCK_MISMATCH naming it', () => {
     expect(() => checkFerryLock(ferry, ferry, 'm.yaml')).not.toThrow();
     expect(() => checkFerryLock(undefined, undefined, 'm.yaml')).not.toThrow();
-    expect(() => checkFerryLock(ferry, undefined, 'm.yaml')).toThrow('ferry ferry-0.1.0-linux-x64: in the lock, but neither spec.ferry nor --with-ferry gives an executable');
-    expect(() => checkFerryLock(undefined, ferry, 'm.yaml')).toThrow('ferry ferry-0.1.0-linux-x64: given (spec.ferry or --with-ferry), not in the lock');
+    expect(() => checkFerryLock(ferry, undefined, 'm.yaml')).toThrow(
+      'ferry ferry-0.1.0-linux-x64: in the lock, but neither spec.ferry nor --with-ferry gives an executable',
+    );
+    expect(() => checkFerryLock(undefined, ferry, 'm.yaml')).toThrow(
+      'ferry ferry-0.1.0-linux-x64: given (spec.ferry or --with-ferry), not in the lock',
+    );
     expect(() => checkFerryLock(ferry, { ...ferry, name: 'ferry-0.2.0-linux-x64', sha256: 'd'.repeat(64) }, 'm.yaml')).toThrowError(
-      expect.objectContaining({ code: 'LOCK_MISMATCH', message: expect.stringContaining(`the lock pins ferry-0.1.0-linux-x64 sha256 ${'a'.repeat(64)}, the executable given is ferry-0.2.0-linux-x64 sha256 ${'d'.repeat(64)}`) }),
+      expect.objectContaining({
+        code: 'LOCK_MISMATCH',
+        message: expect.stringContaining(
+          `the lock pins ferry-0.1.0-linux-x64 sha256 ${'a'.repeat(64)}, the executable given is ferry-0.2.0-linux-x64 sha256 ${'d'.repeat(64)}`,
+        ),
+      }),
     );
   });
 });

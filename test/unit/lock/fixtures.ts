@@ -16,10 +16,23 @@ export const sampleLock: Lock = {
       upstreamMediaType: 'application/vnd.oci.image.index.v1+json',
       upstreamPlatforms: ['linux/amd64', 'linux/arm64', 'linux/s390x'],
     },
-    { ref: 'docker.io/library/a:1', platforms: 'all', digest: D('a'), mediaType: 'm', size: 1, upstreamDigest: D('a'), upstreamMediaType: 'm' },
+    {
+      ref: 'docker.io/library/a:1',
+      platforms: 'all',
+      digest: D('a'),
+      mediaType: 'm',
+      size: 1,
+      upstreamDigest: D('a'),
+      upstreamMediaType: 'm',
+    },
   ],
   files: [
     { name: 'z.tgz', url: 'https://e.org/z.tgz', sha256: 'd'.repeat(64), size: 10, vouchedBy: { kind: 'inline' } },
-    { name: 'f.tgz', url: 'https://e.org/f.tgz', sha256: 'f'.repeat(64), vouchedBy: { kind: 'checksums', url: 'https://e.org/SUMS', sha256: 'e'.repeat(64), line: 3 } },
+    {
+      name: 'f.tgz',
+      url: 'https://e.org/f.tgz',
+      sha256: 'f'.repeat(64),
+      vouchedBy: { kind: 'checksums', url: 'https://e.org/SUMS', sha256: 'e'.repeat(64), line: 3 },
+    },
   ],
 };

@@ -10,7 +10,12 @@ import { D, sampleLock } from './fixtures.js';
 /** Rebuilds a value with every object's keys in reverse order: the same data, written differently. */
 function reverseKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(reverseKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverseKeys(x)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .reverse()
+        .map(([k, x]) => [k, reverseKeys(x)]),
+    );
   return v;
 }
 
@@ -58,7 +63,9 @@ describe('lock file', () => {
   });
 
   it('reports an unreadable lock as LOCK_INVALID naming the path', async () => {
-    await expect(readLock('/nonexistent/ferry.lock.json')).rejects.toThrowError(expect.objectContaining({ code: 'LOCK_INVALID', message: expect.stringContaining('/nonexistent/ferry.lock.json') }));
+    await expect(readLock('/nonexistent/ferry.lock.json')).rejects.toThrowError(
+      expect.objectContaining({ code: 'LOCK_INVALID', message: expect.stringContaining('/nonexistent/ferry.lock.json') }),
+    );
   });
 });
 
@@ -68,9 +75,16 @@ describe('parseLock rejects what is not a valid version-1 lock', () => {
 
   it('bad JSON and other versions', () => {
     expect(problemsOf('{')[0]).toMatch(/^x\.json: not valid JSON/);
-    expect(problemsOf(JSON.stringify({ ...sampleLock, lockVersion: 2 }))).toEqual(['x.json: lockVersion 2 is not supported (this ferry reads lockVersion 1)']);
+    expect(problemsOf(JSON.stringify({ ...sampleLock, lockVersion: 2 }))).toEqual([
+      'x.json: lockVersion 2 is not supported (this ferry reads lockVersion 1)',
+    ]);
     expect(problemsOf('null')).toEqual(['(root): expected a mapping, got an empty value']);
-    expect(problemsOf('{}')).toEqual(['lockVersion: required key is missing', 'bundle: required key is missing', 'images: required key is missing', 'files: required key is missing']);
+    expect(problemsOf('{}')).toEqual([
+      'lockVersion: required key is missing',
+      'bundle: required key is missing',
+      'images: required key is missing',
+      'files: required key is missing',
+    ]);
   });
 
   it('shape errors, each with its key path', () => {
@@ -89,16 +103,26 @@ describe('parseLock rejects what is not a valid version-1 lock', () => {
 
   it('meaning errors: unnormalised refs and platforms, digest pins, unsafe or repeated names, bad URLs', () => {
     const pinned = `registry.k8s.io/pause@${D('9')}`;
-    expect(problemsOf(withImage({ ref: 'busybox' }))).toEqual(['images.0.ref: "busybox" is not in normalised form (docker.io/library/busybox:latest)']);
-    expect(problemsOf(withImage({ ref: pinned, upstreamDigest: D('8') }))).toEqual([`images.0.upstreamDigest: the reference pins ${D('9')} but the lock says it resolved to ${D('8')}`]);
+    expect(problemsOf(withImage({ ref: 'busybox' }))).toEqual([
+      'images.0.ref: "busybox" is not in normalised form (docker.io/library/busybox:latest)',
+    ]);
+    expect(problemsOf(withImage({ ref: pinned, upstreamDigest: D('8') }))).toEqual([
+      `images.0.upstreamDigest: the reference pins ${D('9')} but the lock says it resolved to ${D('8')}`,
+    ]);
     expect(problemsOf(withImage({ platforms: ['linux/x86_64', 'linux'] }))).toEqual([
       'images.0.platforms.0: "linux/x86_64" is not in normalised form (linux/amd64)',
       'images.0.platforms.1: "linux" is not a platform: expected os/arch[/variant], e.g. linux/amd64 or linux/arm/v7',
     ]);
-    expect(problemsOf(JSON.stringify({ ...sampleLock, images: [sampleLock.images[0], sampleLock.images[0]] }))).toEqual(['images.1.ref: quay.io/b/b:1 is listed twice']);
+    expect(problemsOf(JSON.stringify({ ...sampleLock, images: [sampleLock.images[0], sampleLock.images[0]] }))).toEqual([
+      'images.1.ref: quay.io/b/b:1 is listed twice',
+    ]);
     expect(problemsOf(withFile({ name: '../x' }))).toEqual(['files.0.name: file name "../x" must not contain / or \\']);
-    expect(problemsOf(JSON.stringify({ ...sampleLock, files: [sampleLock.files[0], sampleLock.files[0]] }))).toEqual(['files.1.name: z.tgz is listed twice']);
-    expect(problemsOf(withFile({ url: 'file:///etc/passwd' }))).toEqual(['files.0.url: only http:// and https:// URLs are supported, not file://']);
+    expect(problemsOf(JSON.stringify({ ...sampleLock, files: [sampleLock.files[0], sampleLock.files[0]] }))).toEqual([
+      'files.1.name: z.tgz is listed twice',
+    ]);
+    expect(problemsOf(withFile({ url: 'file:///etc/passwd' }))).toEqual([
+      'files.0.url: only http:// and https:// URLs are supported, not file://',
+    ]);
   });
 
   it('accepts a lock whose keys and entries are in any order', () => {

@@ -41,16 +41,18 @@ describe('checkLockMatchesManifest', () => {
   });
 
   it('reports an added and a removed image', () => {
-    expect(differences({ ...manifest, images: [manifest.images[0]!, { ref: 'docker.io/library/alpine:3.20', platforms: ['linux/amd64'] }] })).toEqual([
+    expect(
+      differences({ ...manifest, images: [manifest.images[0]!, { ref: 'docker.io/library/alpine:3.20', platforms: ['linux/amd64'] }] }),
+    ).toEqual([
       'image docker.io/library/alpine:3.20 [linux/amd64]: in the manifest, not in the lock',
       'image quay.io/b/b:1 [linux/amd64,linux/arm64]: in the lock, not in the manifest',
     ]);
   });
 
   it('reports a changed platform request', () => {
-    expect(differences({ ...manifest, images: [{ ref: 'docker.io/library/a:1', platforms: ['linux/amd64'] }, manifest.images[1]!] })).toEqual([
-      'image docker.io/library/a:1: platforms changed: the manifest asks for [linux/amd64], the lock has [all]',
-    ]);
+    expect(
+      differences({ ...manifest, images: [{ ref: 'docker.io/library/a:1', platforms: ['linux/amd64'] }, manifest.images[1]!] }),
+    ).toEqual(['image docker.io/library/a:1: platforms changed: the manifest asks for [linux/amd64], the lock has [all]']);
   });
 
   it('reports changed file URLs and pins, and added and removed files', () => {
@@ -78,7 +80,10 @@ describe('checkLockMatchesManifest', () => {
   });
 
   it('compares URLs as URLs: a lock written with another spelling of the same URLs still matches', () => {
-    const spelt = { ...manifest, files: [{ ...manifest.files[0]!, url: 'HTTPS://E.ORG:443/f.tgz', checksums: 'https://e.org:443/SUMS' }, manifest.files[1]!] };
+    const spelt = {
+      ...manifest,
+      files: [{ ...manifest.files[0]!, url: 'HTTPS://E.ORG:443/f.tgz', checksums: 'https://e.org:443/SUMS' }, manifest.files[1]!],
+    };
     expect(differences(spelt)).toEqual([]);
     // The same check still sees a real change, and names the URLs as each side wrote them.
     expect(differences({ ...spelt, files: [{ ...spelt.files[0]!, url: 'HTTPS://E.ORG:8443/f.tgz' }, manifest.files[1]!] })).toEqual([
@@ -86,21 +91,74 @@ describe('checkLockMatchesManifest', () => {
     ]);
 
     const rke2: LockedRke2 = {
-      version: 'v1.30.4+rke2r1', arch: 'amd64', installScript: true, pushImages: true,
-      releaseUrl: 'https://github.com/rancher/rke2/releases/download', installScriptUrl: 'https://get.rke2.io', files: [],
+      version: 'v1.30.4+rke2r1',
+      arch: 'amd64',
+      installScript: true,
+      pushImages: true,
+      releaseUrl: 'https://github.com/rancher/rke2/releases/download',
+      installScriptUrl: 'https://get.rke2.io',
+      files: [],
     } as unknown as LockedRke2;
-    const chart = { repo: 'https://charts.example/stable', name: 'app', requested: '1.0.0', images: [], imagesEnabled: true, extraImages: [], excludeImages: [], values: [] } as unknown as LockedChart;
-    const apt = { url: 'http://deb.example/debian', suites: ['s'], components: ['main'], architectures: ['amd64'], packages: ['jq'], dependencies: true, recommends: false, keyring: { path: '/k.gpg' } } as unknown as LockedAptSource;
+    const chart = {
+      repo: 'https://charts.example/stable',
+      name: 'app',
+      requested: '1.0.0',
+      images: [],
+      imagesEnabled: true,
+      extraImages: [],
+      excludeImages: [],
+      values: [],
+    } as unknown as LockedChart;
+    const apt = {
+      url: 'http://deb.example/debian',
+      suites: ['s'],
+      components: ['main'],
+      architectures: ['amd64'],
+      packages: ['jq'],
+      dependencies: true,
+      recommends: false,
+      keyring: { path: '/k.gpg' },
+    } as unknown as LockedAptSource;
     const lock = { ...sampleLock, rke2, charts: [chart], apt: [apt] };
     const wanted: BundleManifest = {
       ...manifest,
-      rke2: { version: 'v1.30.4+rke2r1', arch: 'amd64', installScript: true, pushImages: true, releaseUrl: 'HTTPS://GitHub.com:443/rancher/rke2/releases/download', installScriptUrl: 'HTTPS://GET.RKE2.IO:443/' },
-      charts: [{ repo: 'https://Charts.Example:443/stable', name: 'app', version: '1.0.0', images: true, values: [], extraImages: [], excludeImages: [] }],
-      apt: [{ url: 'HTTP://deb.example:80/debian', suites: ['s'], components: ['main'], architectures: ['amd64'], packages: ['jq'], dependencies: true, recommends: false, keyring: '/k.gpg' }],
+      rke2: {
+        version: 'v1.30.4+rke2r1',
+        arch: 'amd64',
+        installScript: true,
+        pushImages: true,
+        releaseUrl: 'HTTPS://GitHub.com:443/rancher/rke2/releases/download',
+        installScriptUrl: 'HTTPS://GET.RKE2.IO:443/',
+      },
+      charts: [
+        {
+          repo: 'https://Charts.Example:443/stable',
+          name: 'app',
+          version: '1.0.0',
+          images: true,
+          values: [],
+          extraImages: [],
+          excludeImages: [],
+        },
+      ],
+      apt: [
+        {
+          url: 'HTTP://deb.example:80/debian',
+          suites: ['s'],
+          components: ['main'],
+          architectures: ['amd64'],
+          packages: ['jq'],
+          dependencies: true,
+          recommends: false,
+          keyring: '/k.gpg',
+        },
+      ],
     };
     expect(() => checkLockMatchesManifest(lock, wanted)).not.toThrow();
     const moved = { ...wanted, rke2: { ...wanted.rke2!, installScriptUrl: 'https://get.rke2.io/v2' } };
-    expect(() => checkLockMatchesManifest(lock, moved)).toThrowError(/rke2\.installScriptUrl changed: the manifest says https:\/\/get\.rke2\.io\/v2, the lock says https:\/\/get\.rke2\.io$/);
+    expect(() => checkLockMatchesManifest(lock, moved)).toThrowError(
+      /rke2\.installScriptUrl changed: the manifest says https:\/\/get\.rke2\.io\/v2, the lock says https:\/\/get\.rke2\.io$/,
+    );
   });
 
   it('reports a renamed bundle along with everything else', () => {

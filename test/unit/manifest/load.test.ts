@@ -25,7 +25,16 @@ function problemsOf(text: string): string[] {
 describe('parseManifest: valid manifests', () => {
   it('applies defaults to a minimal manifest', () => {
     const m = parseManifest(`${head}spec:\n  images: [busybox]\n`, 'm.yaml');
-    expect(m).toEqual({ path: 'm.yaml', name: 'demo', platforms: ['linux/amd64'], images: [{ ref: 'docker.io/library/busybox:latest', platforms: ['linux/amd64'] }], files: [], charts: [], apt: [], artifacts: [] });
+    expect(m).toEqual({
+      path: 'm.yaml',
+      name: 'demo',
+      platforms: ['linux/amd64'],
+      images: [{ ref: 'docker.io/library/busybox:latest', platforms: ['linux/amd64'] }],
+      files: [],
+      charts: [],
+      apt: [],
+      artifacts: [],
+    });
   });
 
   it('accepts an empty spec', () => {
@@ -111,14 +120,20 @@ describe('parseManifest: errors at file:line:col', () => {
       'm.yaml:7:7: spec.files.0: give exactly one of sha256 (an inline pin) or checksums (the URL of a checksum list)',
       'm.yaml:8:7: spec.files.0.checksum: unknown key "checksum"',
     ]);
-    expect(problemsOf(`${head}spec:\n  images:\n    - ref: busybox\n      platform: [linux/amd64]\n`)).toEqual(['m.yaml:8:7: spec.images.0.platform: unknown key "platform"']);
+    expect(problemsOf(`${head}spec:\n  images:\n    - ref: busybox\n      platform: [linux/amd64]\n`)).toEqual([
+      'm.yaml:8:7: spec.images.0.platform: unknown key "platform"',
+    ]);
   });
 
   it('reports a missing key at its parent', () => {
     expect(problemsOf(head)).toEqual(['m.yaml:1:1: spec: required key is missing']);
-    expect(problemsOf('apiVersion: ferry.dev/v1alpha1\nkind: Bundle\nmetadata: {}\nspec: {}\n')).toEqual(['m.yaml:3:11: metadata.name: required key is missing']);
+    expect(problemsOf('apiVersion: ferry.dev/v1alpha1\nkind: Bundle\nmetadata: {}\nspec: {}\n')).toEqual([
+      'm.yaml:3:11: metadata.name: required key is missing',
+    ]);
     expect(problemsOf(`${head}spec:\n  files:\n    - sha256: ${HEX}\n`)).toEqual(['m.yaml:7:7: spec.files.0.url: required key is missing']);
-    expect(problemsOf(`${head}spec:\n  images:\n    - platforms: all\n`)).toEqual(['m.yaml:7:7: spec.images.0.ref: required key is missing']);
+    expect(problemsOf(`${head}spec:\n  images:\n    - platforms: all\n`)).toEqual([
+      'm.yaml:7:7: spec.images.0.ref: required key is missing',
+    ]);
   });
 
   it('words type and value errors for YAML', () => {
@@ -132,13 +147,17 @@ describe('parseManifest: errors at file:line:col', () => {
       'm.yaml:7:7: spec.images.0: expected an image reference, or a mapping with ref: and optional platforms:',
       'm.yaml:8:12: spec.images.1.ref: expected a string, got a number (put it in quotes)',
     ]);
-    expect(problemsOf(`${head}spec:\n  files:\n    - url: https://e.org/x\n      sha256: 1e5\n`)).toEqual(['m.yaml:8:15: spec.files.0.sha256: expected a string, got a number (put it in quotes)']);
+    expect(problemsOf(`${head}spec:\n  files:\n    - url: https://e.org/x\n      sha256: 1e5\n`)).toEqual([
+      'm.yaml:8:15: spec.files.0.sha256: expected a string, got a number (put it in quotes)',
+    ]);
     expect(problemsOf('')).toEqual(['m.yaml:1:1: (document): the manifest is empty']);
     expect(problemsOf('- a\n')).toEqual(['m.yaml:1:1: (document): expected a mapping, got a list']);
   });
 
   it('checks platforms', () => {
-    expect(problemsOf(`${head}spec:\n  platforms: linux/amd64\n`)).toEqual(['m.yaml:6:14: spec.platforms: expected the word all or a list of platforms such as [linux/amd64]']);
+    expect(problemsOf(`${head}spec:\n  platforms: linux/amd64\n`)).toEqual([
+      'm.yaml:6:14: spec.platforms: expected the word all or a list of platforms such as [linux/amd64]',
+    ]);
     expect(problemsOf(`${head}spec:\n  platforms: []\n`)).toEqual(['m.yaml:6:14: spec.platforms: list at least 1 item']);
     expect(problemsOf(`${head}spec:\n  platforms: [linux, linux/amd64, a/b/c/d]\n`)).toEqual([
       'm.yaml:6:15: spec.platforms.0: "linux" is not a platform: expected os/arch[/variant], e.g. linux/amd64 or linux/arm/v7',
@@ -153,7 +172,11 @@ describe('parseManifest: errors at file:line:col', () => {
   });
 
   it('reports bad references and duplicates at the item, together with shape errors', () => {
-    expect(problemsOf(`${head}spec:\n  images:\n    - "Bad Ref"\n    - busybox\n    - docker.io/library/busybox:latest\n    - ref: x@sha256:abc\n  imagez: 1\n`)).toEqual([
+    expect(
+      problemsOf(
+        `${head}spec:\n  images:\n    - "Bad Ref"\n    - busybox\n    - docker.io/library/busybox:latest\n    - ref: x@sha256:abc\n  imagez: 1\n`,
+      ),
+    ).toEqual([
       'm.yaml:7:7: spec.images.0: invalid image reference "Bad Ref": "library/Bad Ref" is not a valid repository name (lower case, [a-z0-9._-/])',
       'm.yaml:9:7: spec.images.2: duplicate image docker.io/library/busybox:latest (same as spec.images.1 after normalisation)',
       'm.yaml:10:12: spec.images.3.ref: invalid image reference "x@sha256:abc": "sha256:abc" is not a sha256 digest',
@@ -193,7 +216,9 @@ ${pin}`),
     expect(problemsOf(`${head}spec:\n  files:\n    - url: https://e.org/x\n${pin}      name: ${'n'.repeat(256)}\n`)).toEqual([
       'm.yaml:9:13: spec.files.0.name: file name "' + 'n'.repeat(256) + '" is longer than 255 bytes',
     ]);
-    expect(problemsOf(`${head}spec:\n  files:\n    - url: https://e.org/x\n${pin}      name: ".."\n`)).toEqual(['m.yaml:9:13: spec.files.0.name: file name ".." is a directory name']);
+    expect(problemsOf(`${head}spec:\n  files:\n    - url: https://e.org/x\n${pin}      name: ".."\n`)).toEqual([
+      'm.yaml:9:13: spec.files.0.name: file name ".." is a directory name',
+    ]);
   });
 
   it('reads spec.apt with defaults, paths relative to the manifest, and checks package relations', () => {
@@ -214,7 +239,11 @@ ${pin}`),
         installed: '/srv/m/nodes/status',
       },
     ]);
-    expect(problemsOf(`${head}spec:\n  apt:\n    - url: http://a/b\n      suites: [s]\n      components: [main]\n      keyring: k.gpg\n      packages: ["jq (>= ", "a | b"]\n`)).toEqual([
+    expect(
+      problemsOf(
+        `${head}spec:\n  apt:\n    - url: http://a/b\n      suites: [s]\n      components: [main]\n      keyring: k.gpg\n      packages: ["jq (>= ", "a | b"]\n`,
+      ),
+    ).toEqual([
       'm.yaml:11:18: spec.apt.0.packages.0: cannot read the relation "jq (>="',
       'm.yaml:11:29: spec.apt.0.packages.1: expected one package, optionally with a version: jq (>= 1.6)',
     ]);
@@ -226,10 +255,30 @@ ${pin}`),
       '/srv/m/m.yaml',
     );
     expect(m.charts).toEqual([
-      { repo: 'https://prometheus-community.github.io/helm-charts', name: 'kube-prometheus-stack', version: '61.3.2', images: true, values: ['/srv/m/v/mon.yaml'], extraImages: ['docker.io/thanos/thanos:v0.35.1'], excludeImages: [] },
-      { repo: 'oci://ghcr.io/prometheus-community/charts', name: 'grafana', version: '^8.0.0', images: false, values: [], extraImages: [], excludeImages: [] },
+      {
+        repo: 'https://prometheus-community.github.io/helm-charts',
+        name: 'kube-prometheus-stack',
+        version: '61.3.2',
+        images: true,
+        values: ['/srv/m/v/mon.yaml'],
+        extraImages: ['docker.io/thanos/thanos:v0.35.1'],
+        excludeImages: [],
+      },
+      {
+        repo: 'oci://ghcr.io/prometheus-community/charts',
+        name: 'grafana',
+        version: '^8.0.0',
+        images: false,
+        values: [],
+        extraImages: [],
+        excludeImages: [],
+      },
     ]);
-    expect(problemsOf(`${head}spec:\n  charts:\n    - repo: ftp://x\n      name: Bad_Name\n      version: 1.0.0\n      extraImages: ["Not A Ref"]\n`)).toEqual([
+    expect(
+      problemsOf(
+        `${head}spec:\n  charts:\n    - repo: ftp://x\n      name: Bad_Name\n      version: 1.0.0\n      extraImages: ["Not A Ref"]\n`,
+      ),
+    ).toEqual([
       'm.yaml:7:13: spec.charts.0.repo: only http:// and https:// URLs are supported, not ftp://',
       expect.stringMatching(/^m\.yaml:8:13: spec\.charts\.0\.name: expected a chart name/),
       expect.stringMatching(/^m\.yaml:10:21: spec\.charts\.0\.extraImages\.0: invalid image reference "Not A Ref"/),
@@ -238,7 +287,11 @@ ${pin}`),
 
   it('a chart repository written two ways is one repository: the chart is listed twice', () => {
     const twice = `${head}spec:\n  charts:\n    - repo: https://charts.example/stable/\n      name: app\n      version: 1.0.0\n    - repo: HTTPS://Charts.Example:443/stable\n      name: app\n      version: 1.0.0\n`;
-    expect(problemsOf(twice)).toEqual([expect.stringMatching(/spec\.charts\.1\.name: chart app from HTTPS:\/\/Charts\.Example:443\/stable is listed twice \(also spec\.charts\.0\)$/)]);
+    expect(problemsOf(twice)).toEqual([
+      expect.stringMatching(
+        /spec\.charts\.1\.name: chart app from HTTPS:\/\/Charts\.Example:443\/stable is listed twice \(also spec\.charts\.0\)$/,
+      ),
+    ]);
   });
 
   it('reads spec.rke2 with its defaults, and checks the version, arch, sets and URLs', () => {
@@ -255,8 +308,16 @@ ${pin}`),
       `${head}spec:\n  rke2:\n    version: v1.31.1+rke2r2\n    arch: arm64\n    imageSets: [core, calico, core]\n    installScript: false\n    pushImages: false\n    releaseUrl: https://mirror.example/rke2/\n`,
       'm.yaml',
     );
-    expect(full.rke2).toMatchObject({ arch: 'arm64', imageSets: ['core', 'calico'], installScript: false, pushImages: false, releaseUrl: 'https://mirror.example/rke2' });
-    expect(problemsOf(`${head}spec:\n  rke2:\n    version: stable\n    arch: x86\n    imageSets: [Core]\n    releaseUrl: ftp://x/y\n`)).toEqual([
+    expect(full.rke2).toMatchObject({
+      arch: 'arm64',
+      imageSets: ['core', 'calico'],
+      installScript: false,
+      pushImages: false,
+      releaseUrl: 'https://mirror.example/rke2',
+    });
+    expect(
+      problemsOf(`${head}spec:\n  rke2:\n    version: stable\n    arch: x86\n    imageSets: [Core]\n    releaseUrl: ftp://x/y\n`),
+    ).toEqual([
       'm.yaml:7:14: spec.rke2.version: expected an exact RKE2 release tag such as v1.30.4+rke2r1',
       expect.stringMatching(/^m\.yaml:8:11: spec\.rke2\.arch: .*amd64.*arm64/),
       'm.yaml:9:17: spec.rke2.imageSets.0: expected an image set name such as core or calico',

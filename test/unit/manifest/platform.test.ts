@@ -37,12 +37,19 @@ describe('parsePlatformSpec', () => {
   });
 
   it('collapses spellings of the same platform, keeping the written order', () => {
-    expect(run(['linux/arm64', 'linux/amd64', 'linux/aarch64', 'linux/x86_64'])).toEqual({ spec: ['linux/arm64', 'linux/amd64'], problems: [] });
+    expect(run(['linux/arm64', 'linux/amd64', 'linux/aarch64', 'linux/x86_64'])).toEqual({
+      spec: ['linux/arm64', 'linux/amd64'],
+      problems: [],
+    });
   });
 
   it('refuses an ambiguous or mixed request', () => {
-    expect(run(['all', 'linux/amd64']).problems).toEqual([{ message: 'all keeps every platform and cannot be combined with other platforms' }]);
-    expect(run(['linux/arm/v7', 'linux/arm']).problems).toEqual([{ index: 1, message: 'linux/arm overlaps linux/arm/v7 (a platform without a variant matches every variant)' }]);
+    expect(run(['all', 'linux/amd64']).problems).toEqual([
+      { message: 'all keeps every platform and cannot be combined with other platforms' },
+    ]);
+    expect(run(['linux/arm/v7', 'linux/arm']).problems).toEqual([
+      { index: 1, message: 'linux/arm overlaps linux/arm/v7 (a platform without a variant matches every variant)' },
+    ]);
     expect(run(['linux/arm/v6', 'linux/arm/v7'])).toEqual({ spec: ['linux/arm/v6', 'linux/arm/v7'], problems: [] });
     expect(run('linux/amd64').spec).toBeUndefined();
   });

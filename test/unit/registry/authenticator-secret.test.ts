@@ -8,7 +8,9 @@ describe('Authenticator: every Bearer token it obtains is handed to onSecret (th
   let server: Server;
   let realm: string;
   beforeAll(async () => {
-    server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'tok-abcdef-123456', expires_in: 300 })));
+    server = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'tok-abcdef-123456', expires_in: 300 })),
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     realm = `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`;
   });
@@ -18,7 +20,13 @@ describe('Authenticator: every Bearer token it obtains is handed to onSecret (th
     const secrets: string[] = [];
     const transport = new Transport({ onSecret: (s) => secrets.push(s) });
     const auth = new Authenticator(transport);
-    const header = await auth.challenge('http://reg', `Bearer realm="${realm}",service="reg"`, ['repository:a:pull'], async () => undefined, 'a');
+    const header = await auth.challenge(
+      'http://reg',
+      `Bearer realm="${realm}",service="reg"`,
+      ['repository:a:pull'],
+      async () => undefined,
+      'a',
+    );
     await transport.close();
     expect(header).toBe('Bearer tok-abcdef-123456');
     expect(secrets).toEqual(['tok-abcdef-123456']);

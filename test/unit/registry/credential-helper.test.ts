@@ -19,7 +19,11 @@ describe('the credential-helper protocol (docker-credential-helpers client.go)',
   beforeAll(() => void (process.env.PATH = pathWith(bin)));
   afterAll(() => void (process.env.PATH = savedPath));
 
-  const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: Error & { code?: string }) => e);
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      (e: Error & { code?: string }) => e,
+    );
 
   it('get, store, erase: the server URL (or the JSON) on stdin; "credentials not found" is no credentials', async () => {
     expect(await helperGet('good', 'reg.example')).toEqual({ username: 'u', password: 'p' });
@@ -41,9 +45,15 @@ describe('the credential-helper protocol (docker-credential-helpers client.go)',
 
   it('a failing helper is one line naming it and the host, never its output', async () => {
     const e = await failure(helperGet('broken', 'reg.example', { host: 'reg.example' }));
-    expect(e).toMatchObject({ code: 'AUTH_FAILED', message: 'credential helper docker-credential-broken (get for reg.example): exited with status 1 (its output is not shown: it may hold secrets)' });
+    expect(e).toMatchObject({
+      code: 'AUTH_FAILED',
+      message:
+        'credential helper docker-credential-broken (get for reg.example): exited with status 1 (its output is not shown: it may hold secrets)',
+    });
     const g = await failure(helperGet('garbage', 'reg.example', { host: 'reg.example' }));
-    expect(g?.message).toBe('credential helper docker-credential-garbage (get for reg.example): answered something other than JSON {"ServerURL","Username","Secret"} (not shown: it may hold secrets)');
+    expect(g?.message).toBe(
+      'credential helper docker-credential-garbage (get for reg.example): answered something other than JSON {"ServerURL","Username","Secret"} (not shown: it may hold secrets)',
+    );
     expect(JSON.stringify([e, g, e?.message, g?.message])).not.toContain(SECRET);
   });
 
@@ -52,9 +62,13 @@ describe('the credential-helper protocol (docker-credential-helpers client.go)',
       'credential helper docker-credential-absent (get for h): is not on PATH: install it, or remove credsStore/credHelpers naming it from the config',
     );
     const t0 = Date.now();
-    expect((await failure(helperGet('slow', 'h', { host: 'h', timeoutMs: 300 })))?.message).toMatch(/^credential helper docker-credential-slow \(get for h\): gave no answer within 300 ms/);
+    expect((await failure(helperGet('slow', 'h', { host: 'h', timeoutMs: 300 })))?.message).toMatch(
+      /^credential helper docker-credential-slow \(get for h\): gave no answer within 300 ms/,
+    );
     expect(Date.now() - t0).toBeLessThan(5000);
-    expect((await failure(helperGet('../../bin/sh', 'h')))?.message).toMatch(/^credential helper name "..\/..\/bin\/sh" is not a program name/);
+    expect((await failure(helperGet('../../bin/sh', 'h')))?.message).toMatch(
+      /^credential helper name "..\/..\/bin\/sh" is not a program name/,
+    );
   });
 
   it('an abort stops the helper and rejects with the abort reason', async () => {

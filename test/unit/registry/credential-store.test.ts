@@ -17,7 +17,9 @@ describe('storeLogin / removeLogin: Docker config written as docker login writes
     const r = await storeLogin('reg.example:5000', 'alice', 'pw:1', { env: env(dir) });
     expect(r).toEqual({ server: 'reg.example:5000', config: join(dir, 'config.json') });
     await storeLogin('docker.io', 'hub', 'hub-pw', { env: env(dir) });
-    expect(read(dir)).toEqual({ auths: { 'reg.example:5000': { auth: b64('alice:pw:1') }, 'https://index.docker.io/v1/': { auth: b64('hub:hub-pw') } } });
+    expect(read(dir)).toEqual({
+      auths: { 'reg.example:5000': { auth: b64('alice:pw:1') }, 'https://index.docker.io/v1/': { auth: b64('hub:hub-pw') } },
+    });
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, 'config.json')).mode & 0o777).toBe(0o600);
   });
@@ -25,7 +27,12 @@ describe('storeLogin / removeLogin: Docker config written as docker login writes
   it('every other key of the file survives, a symlinked config is written through; logout removes every form of the host', async () => {
     const real = join(home, 'real');
     mkdirSync(real);
-    const others = { psFormat: 'table {{.ID}}', proxies: { default: { httpProxy: 'http://p:3128' } }, plugins: { x: { y: 'z' } }, auths: { 'keep.example': { auth: b64('k:k'), email: 'k@example' }, 'http://reg.example:5000': { auth: b64('old:old') } } };
+    const others = {
+      psFormat: 'table {{.ID}}',
+      proxies: { default: { httpProxy: 'http://p:3128' } },
+      plugins: { x: { y: 'z' } },
+      auths: { 'keep.example': { auth: b64('k:k'), email: 'k@example' }, 'http://reg.example:5000': { auth: b64('old:old') } },
+    };
     writeFileSync(join(real, 'target.json'), JSON.stringify(others));
     const dir = join(home, 'linked');
     mkdirSync(dir);
@@ -36,7 +43,10 @@ describe('storeLogin / removeLogin: Docker config written as docker login writes
     expect(statSync(join(dir, 'config.json')).isFile()).toBe(true);
     const out = await removeLogin('reg.example:5000', { env: env(dir) });
     expect(out).toMatchObject({ loggedIn: true, erased: false, removedKeys: ['reg.example:5000', 'http://reg.example:5000'] });
-    expect(JSON.parse(readFileSync(join(real, 'target.json'), 'utf8'))).toEqual({ ...others, auths: { 'keep.example': others.auths['keep.example'] } });
+    expect(JSON.parse(readFileSync(join(real, 'target.json'), 'utf8'))).toEqual({
+      ...others,
+      auths: { 'keep.example': others.auths['keep.example'] },
+    });
     expect(await removeLogin('reg.example:5000', { env: env(dir) })).toMatchObject({ loggedIn: false, removedKeys: [], elsewhere: [] });
     // podman's file still holding the host is named (ferry leaves it to `podman logout`).
     mkdirSync(join(home, 'cfg', 'containers'), { recursive: true });
@@ -62,13 +72,20 @@ describe('storeLogin / removeLogin: Docker config written as docker login writes
     it('the helper stores the secret and config.json gets auths[host] = {}; logout erases it there', async () => {
       const dir = join(home, 'helper');
       mkdirSync(dir);
-      writeFileSync(join(dir, 'config.json'), JSON.stringify({ credsStore: 'vault', auths: { 'reg.example:5000': { auth: b64('stale:stale') } } }));
+      writeFileSync(
+        join(dir, 'config.json'),
+        JSON.stringify({ credsStore: 'vault', auths: { 'reg.example:5000': { auth: b64('stale:stale') } } }),
+      );
       const r = await storeLogin('reg.example:5000', 'alice', 'helper-pw', { env: env(dir) });
       expect(r.helper).toBe('docker-credential-vault');
       expect(helper.stored()).toEqual({ 'reg.example:5000': { Username: 'alice', Secret: 'helper-pw' } });
       expect(read(dir)).toEqual({ credsStore: 'vault', auths: { 'reg.example:5000': {} } });
       expect(readFileSync(join(dir, 'config.json'), 'utf8')).not.toContain(b64('alice:helper-pw'));
-      expect(await removeLogin('reg.example:5000', { env: env(dir) })).toMatchObject({ loggedIn: true, erased: true, helper: 'docker-credential-vault' });
+      expect(await removeLogin('reg.example:5000', { env: env(dir) })).toMatchObject({
+        loggedIn: true,
+        erased: true,
+        helper: 'docker-credential-vault',
+      });
       expect(helper.stored()).toEqual({});
       expect(read(dir)).toEqual({ credsStore: 'vault', auths: {} });
       expect(await removeLogin('reg.example:5000', { env: env(dir) })).toMatchObject({ loggedIn: false, erased: false });
@@ -89,7 +106,9 @@ describe('parseLoginHost', () => {
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(message).toMatch(/credentials \(a user and password before "@"\) do not belong in the registry HOST; give the user with --username/);
+    expect(message).toMatch(
+      /credentials \(a user and password before "@"\) do not belong in the registry HOST; give the user with --username/,
+    );
     expect(message).not.toContain('s3cret-pw');
   });
 });

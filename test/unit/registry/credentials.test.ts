@@ -2,7 +2,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chainCredentials, dockerConfigCredentials, normaliseKey, registryCredentials, staticCredentials } from '../../../src/registry/credentials.js';
+import {
+  chainCredentials,
+  dockerConfigCredentials,
+  normaliseKey,
+  registryCredentials,
+  staticCredentials,
+} from '../../../src/registry/credentials.js';
 import { pathWith, writeCredentialHelper } from '../../helpers/credential-helper.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -52,7 +58,10 @@ describe('Docker config credentials (auths)', () => {
     const bad = mkdtempSync(join(tmpdir(), 'ferry-docker-'));
     writeFileSync(join(bad, 'config.json'), '{"auths": {"h": {"auth": "c2VjcmV0LXB3"}}, oops');
     const err = await dockerConfigCredentials({ configDir: bad })('h').catch((e: Error & { code?: string }) => e);
-    expect(err).toMatchObject({ code: 'AUTH_FAILED', message: `${join(bad, 'config.json')} is not valid JSON: fix it or move it away (registry credentials are read from it)` });
+    expect(err).toMatchObject({
+      code: 'AUTH_FAILED',
+      message: `${join(bad, 'config.json')} is not valid JSON: fix it or move it away (registry credentials are read from it)`,
+    });
   });
 
   it('puts --username logins before the Docker config', async () => {
@@ -70,7 +79,10 @@ describe('credential helpers in Docker config (credsStore, credHelpers)', () => 
     'https://index.docker.io/v1/': { Username: 'hub', Secret: 'hub-pw' },
     'other.example': { Username: 'from-store', Secret: 'other-pw' },
   });
-  const special = writeCredentialHelper(bin, 'special', { 'other.example': { Username: 'from-special', Secret: 'special-pw' }, 'tok.example': { Username: '<token>', Secret: 'refresh-123' } });
+  const special = writeCredentialHelper(bin, 'special', {
+    'other.example': { Username: 'from-special', Secret: 'special-pw' },
+    'tok.example': { Username: '<token>', Secret: 'refresh-123' },
+  });
   beforeAll(() => void (process.env.PATH = pathWith(bin)));
   afterAll(() => void (process.env.PATH = savedPath));
 
@@ -87,7 +99,12 @@ describe('credential helpers in Docker config (credsStore, credHelpers)', () => 
     expect(await creds('docker.io')).toEqual({ username: 'hub', password: 'hub-pw' });
     // Asked once per server address, however many lookups follow (one helper run per pull, not per blob).
     expect(await creds('reg.example:5000')).toEqual({ username: 'from-store', password: 'store-pw' });
-    expect(store.calls().filter((c) => c.action === 'get').map((c) => c.input)).toEqual(['reg.example:5000', 'https://index.docker.io/v1/']);
+    expect(
+      store
+        .calls()
+        .filter((c) => c.action === 'get')
+        .map((c) => c.input),
+    ).toEqual(['reg.example:5000', 'https://index.docker.io/v1/']);
   });
 
   it('credHelpers[host] beats credsStore; an empty credHelpers entry opts the host out (auths then)', async () => {
@@ -108,9 +125,15 @@ describe('credential helpers in Docker config (credsStore, credHelpers)', () => 
 
 describe('containers auth files (podman, skopeo) before Docker config', () => {
   const home = mkdtempSync(join(tmpdir(), 'ferry-home-'));
-  const docker = json(join(home, '.docker'), 'config.json', { auths: { 'a.example': { auth: b64('docker:a') }, 'b.example': { auth: b64('docker:b') }, 'c.example': { auth: b64('docker:c') } } });
-  json(join(home, 'run', 'containers'), 'auth.json', { auths: { 'a.example': { auth: b64('runtime:a') }, 'quay.io/team': { auth: b64('team:t') } } });
-  json(join(home, 'cfg', 'containers'), 'auth.json', { auths: { 'a.example': { auth: b64('config:a') }, 'b.example': { auth: b64('config:b') }, 'index.docker.io': { auth: b64('hub:h') } } });
+  const docker = json(join(home, '.docker'), 'config.json', {
+    auths: { 'a.example': { auth: b64('docker:a') }, 'b.example': { auth: b64('docker:b') }, 'c.example': { auth: b64('docker:c') } },
+  });
+  json(join(home, 'run', 'containers'), 'auth.json', {
+    auths: { 'a.example': { auth: b64('runtime:a') }, 'quay.io/team': { auth: b64('team:t') } },
+  });
+  json(join(home, 'cfg', 'containers'), 'auth.json', {
+    auths: { 'a.example': { auth: b64('config:a') }, 'b.example': { auth: b64('config:b') }, 'index.docker.io': { auth: b64('hub:h') } },
+  });
   const explicit = join(json(join(home, 'explicit'), 'auth.json', { auths: { 'c.example': { identitytoken: 'tok-c' } } }), 'auth.json');
   const env = { HOME: home, XDG_RUNTIME_DIR: join(home, 'run'), XDG_CONFIG_HOME: join(home, 'cfg'), DOCKER_CONFIG: docker };
 

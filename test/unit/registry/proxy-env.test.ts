@@ -53,9 +53,15 @@ describe('proxy variables', () => {
 
   it('a malformed value is a usage error naming the variable, never showing the password', () => {
     const cases: [NodeJS.ProcessEnv, RegExp][] = [
-      [{ HTTPS_PROXY: 'http://[bad' }, /^HTTPS_PROXY is not a proxy URL \(http:\/\/\[bad\): expected http:\/\/host:port or https:\/\/host:port, with user:password@ in front of the host if the proxy wants credentials$/],
+      [
+        { HTTPS_PROXY: 'http://[bad' },
+        /^HTTPS_PROXY is not a proxy URL \(http:\/\/\[bad\): expected http:\/\/host:port or https:\/\/host:port, with user:password@ in front of the host if the proxy wants credentials$/,
+      ],
       [{ https_proxy: 'http://alice:Zq7Kx-pw@proxy:99999' }, /^https_proxy is not a proxy URL \(http:\/\/\*\*\*@proxy:99999\)/],
-      [{ HTTP_PROXY: 'socks5://alice:Zq7Kx-pw@proxy:1080' }, /^HTTP_PROXY names a socks5:\/\/ proxy \(socks5:\/\/\*\*\*@proxy:1080\): ferry speaks to HTTP proxies only/],
+      [
+        { HTTP_PROXY: 'socks5://alice:Zq7Kx-pw@proxy:1080' },
+        /^HTTP_PROXY names a socks5:\/\/ proxy \(socks5:\/\/\*\*\*@proxy:1080\): ferry speaks to HTTP proxies only/,
+      ],
       [{ ALL_PROXY: 'http://proxy:3128/some/path' }, /^ALL_PROXY has a path or query after the proxy's host/],
       [{ HTTPS_PROXY: 'http://proxy:3128?x=1' }, /^HTTPS_PROXY has a path or query/],
     ];

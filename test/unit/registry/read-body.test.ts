@@ -5,9 +5,20 @@ import type { HttpResponse } from '../../../src/registry/transport.js';
 import { httpTimeoutsFromEnv } from '../../../src/registry/http-limits.js';
 import { parseByteSize } from '../../../src/cli/options.js';
 
-function response(chunks: AsyncIterable<Buffer> | Buffer[], headers: Record<string, string> = {}, limits?: HttpResponse['limits']): HttpResponse & { destroyed: () => boolean } {
+function response(
+  chunks: AsyncIterable<Buffer> | Buffer[],
+  headers: Record<string, string> = {},
+  limits?: HttpResponse['limits'],
+): HttpResponse & { destroyed: () => boolean } {
   const body = Readable.from(chunks, { objectMode: false }) as HttpResponse['body'];
-  return { status: 200, headers, body, url: 'https://user:pw@up.example/v2/x/manifests/1?token=secret', ...(limits ? { limits } : {}), destroyed: () => body.destroyed };
+  return {
+    status: 200,
+    headers,
+    body,
+    url: 'https://user:pw@up.example/v2/x/manifests/1?token=secret',
+    ...(limits ? { limits } : {}),
+    destroyed: () => body.destroyed,
+  };
 }
 
 async function* endless(): AsyncGenerator<Buffer> {
@@ -26,7 +37,8 @@ describe('readBounded / readPrefix: bodies read into memory with a limit and a d
     const res = response([Buffer.from('{}')], { 'content-length': String(5 << 20) });
     await expect(readBounded(res, 4 << 20, 'up/x:1: manifest')).rejects.toMatchObject({
       code: 'NETWORK_ERROR',
-      message: 'up/x:1: manifest (https://***@up.example/v2/x/manifests/1?…): larger than the 4194304 bytes ferry reads into memory (it declares 5242880)',
+      message:
+        'up/x:1: manifest (https://***@up.example/v2/x/manifests/1?…): larger than the 4194304 bytes ferry reads into memory (it declares 5242880)',
       details: { limit: 4 << 20 },
     });
     expect(res.destroyed()).toBe(true);
@@ -34,13 +46,17 @@ describe('readBounded / readPrefix: bodies read into memory with a limit and a d
 
   it('cuts off an endless body at the limit', async () => {
     const res = response(endless());
-    await expect(readBounded(res, 1 << 20, 'token response')).rejects.toThrow(/larger than the 1048576 bytes ferry reads into memory \(more arrived\)/);
+    await expect(readBounded(res, 1 << 20, 'token response')).rejects.toThrow(
+      /larger than the 1048576 bytes ferry reads into memory \(more arrived\)/,
+    );
     expect(res.destroyed()).toBe(true);
   });
 
   it('fails a trickled body at its deadline, naming the URL; a body within both limits is returned whole', async () => {
     const started = Date.now();
-    await expect(readBounded(response(trickle(), { 'content-length': '1000' }, { timeoutMs: 1000, deadlineMs: 300 }), 4 << 20, 'up/x:1: manifest')).rejects.toThrow(
+    await expect(
+      readBounded(response(trickle(), { 'content-length': '1000' }, { timeoutMs: 1000, deadlineMs: 300 }), 4 << 20, 'up/x:1: manifest'),
+    ).rejects.toThrow(
       /up\/x:1: manifest \(https:\/\/\*\*\*@up\.example\/v2\/x\/manifests\/1\?…\): not complete after 0\.3 s \(\d+ bytes arrived\)/,
     );
     expect(Date.now() - started).toBeLessThan(2000);
@@ -85,7 +101,13 @@ describe('retryingBody: the stall detector retries a body that stalled or broke 
     expect(calls).toBe(3);
     expect(events).toHaveLength(2);
     calls = 0;
-    await expect(retryingBody('u', () => undefined, async () => (calls++, readBounded(response(endless()), 10, 'x')))).rejects.toThrow(/larger than/);
+    await expect(
+      retryingBody(
+        'u',
+        () => undefined,
+        async () => (calls++, readBounded(response(endless()), 10, 'x')),
+      ),
+    ).rejects.toThrow(/larger than/);
     expect(calls).toBe(1);
   });
 });

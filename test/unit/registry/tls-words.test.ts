@@ -21,7 +21,11 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await new Promise<void>((r) => (s.closeAllConnections?.(), s.close(() => r())));
 });
 
-const failure = async (p: Promise<unknown>) => (await p.then(() => undefined, (e: Error & { code?: string }) => e)) as Error & { code?: string };
+const failure = async (p: Promise<unknown>) =>
+  (await p.then(
+    () => undefined,
+    (e: Error & { code?: string }) => e,
+  )) as Error & { code?: string };
 
 describe('TLS errors name the fix', () => {
   it('an https:// request answered in plain HTTP: "answered plain HTTP: add --plain-http", no OpenSSL dump, not retried', async () => {
@@ -30,7 +34,9 @@ describe('TLS errors name the fix', () => {
     const t = new Transport({ baseDelayMs: 1 });
     const err = await failure(t.send({ method: 'GET', url: `https://${host}/v2/` }));
     expect(err.code).toBe('NETWORK_ERROR');
-    expect(err.message).toBe(`the registry at ${host} answered plain HTTP: add --plain-http, or write http://${host} in --registry or --mirror (https://${host}/v2/)`);
+    expect(err.message).toBe(
+      `the registry at ${host} answered plain HTTP: add --plain-http, or write http://${host} in --registry or --mirror (https://${host}/v2/)`,
+    );
     const file = await failure(t.send({ method: 'GET', url: `https://${host}/files/a.tgz` }));
     expect(file.message).toMatch(new RegExp(`^the server at ${host} answered plain HTTP to an https:// request: use http://${host}/…`));
     expect(`${err.message}${file.message}`).not.toMatch(/SSL routines|ssl3|openssl/i);
@@ -39,10 +45,14 @@ describe('TLS errors name the fix', () => {
   });
 
   it('a plain-HTTP request to a TLS registry (Go answers 400): "speaks TLS: drop --plain-http"', async () => {
-    const host = await listen(createServer((_q, r) => r.writeHead(400, { 'content-type': 'text/plain' }).end('Client sent an HTTP request to an HTTPS server.\n')));
+    const host = await listen(
+      createServer((_q, r) => r.writeHead(400, { 'content-type': 'text/plain' }).end('Client sent an HTTP request to an HTTPS server.\n')),
+    );
     const c = new RegistryClient({ plainHttp: true, baseDelayMs: 1 });
     const err = await failure(c.ping(host));
-    expect(err.message).toBe(`the registry at ${host} speaks TLS, not plain HTTP: drop --plain-http, or write https://${host} in --registry or --mirror (${host}: /v2/ check)`);
+    expect(err.message).toBe(
+      `the registry at ${host} speaks TLS, not plain HTTP: drop --plain-http, or write https://${host} in --registry or --mirror (${host}: /v2/ check)`,
+    );
     await c.close();
   });
 
@@ -50,7 +60,9 @@ describe('TLS errors name the fix', () => {
     const host = `127.0.0.1:${await freePort()}`;
     const t = new Transport({ baseDelayMs: 1, maxAttempts: 2 });
     const err = await failure(t.send({ method: 'GET', url: `http://${host}/v2/` }));
-    expect(err.message).toBe(`http://${host}/v2/: nothing answers at ${host} (connection refused): check the host and port, and that the server is running (2 attempts)`);
+    expect(err.message).toBe(
+      `http://${host}/v2/: nothing answers at ${host} (connection refused): check the host and port, and that the server is running (2 attempts)`,
+    );
     await t.close();
   });
 
@@ -58,14 +70,39 @@ describe('TLS errors name the fix', () => {
     const dir = tempDir('ferry-tls-words-');
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    const tls = () => listen(createTlsServer({ cert: readFileSync(cert), key: readFileSync(key) }, (_q, r) => r.end('{}')) as unknown as Server);
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    const tls = () =>
+      listen(createTlsServer({ cert: readFileSync(cert), key: readFileSync(key) }, (_q, r) => r.end('{}')) as unknown as Server);
 
     it('an unknown CA: "a certificate ferry does not trust: --ca-file, or --insecure"', async () => {
       const host = await tls();
       const t = new Transport({ baseDelayMs: 1 });
       const err = await failure(t.send({ method: 'GET', url: `https://${host}/v2/` }));
-      expect(err.message).toMatch(new RegExp(`^the registry at ${host} presented a certificate ferry does not trust \\(self-signed certificate\\): give its CA with --ca-file, or skip the check with --insecure`));
+      expect(err.message).toMatch(
+        new RegExp(
+          `^the registry at ${host} presented a certificate ferry does not trust \\(self-signed certificate\\): give its CA with --ca-file, or skip the check with --insecure`,
+        ),
+      );
       await t.close();
       const trusted = new Transport({ caFile: cert });
       expect((await trusted.send({ method: 'GET', url: `https://${host}/v2/` })).status).toBe(200);
@@ -76,7 +113,9 @@ describe('TLS errors name the fix', () => {
       const host = await tls();
       const t = new Transport({ baseDelayMs: 1, maxAttempts: 2 });
       const err = await failure(t.send({ method: 'GET', url: `http://${host}/v2/` }));
-      expect(err.message).toMatch(new RegExp(`; if the registry at ${host} speaks TLS, drop --plain-http, or write https://${host} in --registry or --mirror$`));
+      expect(err.message).toMatch(
+        new RegExp(`; if the registry at ${host} speaks TLS, drop --plain-http, or write https://${host} in --registry or --mirror$`),
+      );
       await t.close();
     });
   });

@@ -50,6 +50,8 @@ describe('Transport: one http event per request, for the --debug trace', () => {
     const t = new Transport({ maxAttempts: 1, events: (e) => events.push(e) });
     await expect(t.send({ method: 'GET', url: `http://user:pw@127.0.0.1:${port}/v2/` })).rejects.toThrow();
     await t.close();
-    expect(traced(events)).toEqual([{ type: 'http', method: 'GET', url: `http://***@127.0.0.1:${port}/v2/`, ms: expect.any(Number), error: 'ECONNREFUSED' }]);
+    expect(traced(events)).toEqual([
+      { type: 'http', method: 'GET', url: `http://***@127.0.0.1:${port}/v2/`, ms: expect.any(Number), error: 'ECONNREFUSED' },
+    ]);
   });
 });

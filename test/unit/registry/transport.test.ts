@@ -50,8 +50,12 @@ describe('Transport', () => {
       res.writeHead(307, { location: `${other}/blob` }).end();
     });
     const t = new Transport();
-    expect(await (await t.send({ method: 'GET', url: `${origin}/cross`, headers: { authorization: 'Bearer secret' } })).body.text()).toBe('other');
-    expect(await (await t.send({ method: 'GET', url: `${origin}/same`, headers: { authorization: 'Bearer secret' } })).body.text()).toBe('final');
+    expect(await (await t.send({ method: 'GET', url: `${origin}/cross`, headers: { authorization: 'Bearer secret' } })).body.text()).toBe(
+      'other',
+    );
+    expect(await (await t.send({ method: 'GET', url: `${origin}/same`, headers: { authorization: 'Bearer secret' } })).body.text()).toBe(
+      'final',
+    );
     expect(seen).toEqual([undefined, 'Bearer secret']);
     await t.close();
   });
@@ -79,14 +83,22 @@ describe('resumableBody', () => {
       ranges.push(req.headers.range);
       const start = Number(/bytes=(\d+)-/.exec(req.headers.range ?? '')?.[1] ?? 0);
       const part = data.subarray(start);
-      res.writeHead(start ? 206 : 200, { 'content-length': part.length, ...(start ? { 'content-range': `bytes ${start}-${data.length - 1}/${data.length}` } : {}) });
+      res.writeHead(start ? 206 : 200, {
+        'content-length': part.length,
+        ...(start ? { 'content-range': `bytes ${start}-${data.length - 1}/${data.length}` } : {}),
+      });
       if (first) {
         first = false;
         res.write(part.subarray(0, 70_000), () => setTimeout(() => res.socket?.destroy(), 50));
       } else res.end(part);
     });
     const t = new Transport();
-    const body = resumableBody((from) => t.send({ method: 'GET', url, headers: from ? { range: `bytes=${from}-` } : {} }), { offset: 0, size: data.length, url, events: () => {} });
+    const body = resumableBody((from) => t.send({ method: 'GET', url, headers: from ? { range: `bytes=${from}-` } : {} }), {
+      offset: 0,
+      size: data.length,
+      url,
+      events: () => {},
+    });
     expect((await read(body)).equals(data)).toBe(true);
     expect(ranges[0]).toBeUndefined();
     expect(ranges[1]).toMatch(/^bytes=[1-9]\d*-$/);
@@ -103,7 +115,12 @@ describe('resumableBody', () => {
       } else res.end(data);
     });
     const t = new Transport();
-    const body = resumableBody((from) => t.send({ method: 'GET', url, headers: from ? { range: `bytes=${from}-` } : {} }), { offset: 0, size: data.length, url, events: () => {} });
+    const body = resumableBody((from) => t.send({ method: 'GET', url, headers: from ? { range: `bytes=${from}-` } : {} }), {
+      offset: 0,
+      size: data.length,
+      url,
+      events: () => {},
+    });
     await expect(read(body)).rejects.toThrow(/the server ignores Range requests/);
     await t.close();
   });

@@ -4,11 +4,18 @@ import { parseWwwAuthenticate } from '../../../src/registry/www-authenticate.js'
 describe('parseWwwAuthenticate', () => {
   it('keeps commas and spaces inside quoted scope values', () => {
     expect(
-      parseWwwAuthenticate('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:a:pull,push repository:b:pull",error="insufficient_scope"'),
+      parseWwwAuthenticate(
+        'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:a:pull,push repository:b:pull",error="insufficient_scope"',
+      ),
     ).toEqual([
       {
         scheme: 'bearer',
-        params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:a:pull,push repository:b:pull', error: 'insufficient_scope' },
+        params: {
+          realm: 'https://auth.docker.io/token',
+          service: 'registry.docker.io',
+          scope: 'repository:a:pull,push repository:b:pull',
+          error: 'insufficient_scope',
+        },
       },
     ]);
   });

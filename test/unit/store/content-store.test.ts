@@ -23,7 +23,9 @@ describe('ContentStore', () => {
 
   it('never commits bytes that do not match, and leaves no temp file', async () => {
     const s = newStore();
-    await expect(s.push(desc, Readable.from([Buffer.from('x').toString().repeat(10000)]))).rejects.toMatchObject({ code: 'DIGEST_MISMATCH' });
+    await expect(s.push(desc, Readable.from([Buffer.from('x').toString().repeat(10000)]))).rejects.toMatchObject({
+      code: 'DIGEST_MISMATCH',
+    });
     expect(await s.exists(desc)).toBe(false);
     expect(readdirSync(join(s.root, 'tmp'))).toEqual([]);
   });
@@ -65,7 +67,7 @@ describe('ContentStore', () => {
     return Number(child.stdout);
   };
 
-  it('never reads a live writer\'s partial, and leaves it alone', async () => {
+  it("never reads a live writer's partial, and leaves it alone", async () => {
     const s = newStore();
     const dir = join(s.root, 'partial');
     mkdirSync(dir, { recursive: true });
@@ -124,13 +126,18 @@ describe('ContentStore', () => {
     const dir = join(s.root, 'partial');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, digestHex(desc.digest)), data.subarray(0, 4000));
-    const refused = () => new FerryError('NETWORK_ERROR', 'http://x/f: cannot resume', { url: 'http://x/f', rangeRefused: true, retriable: true });
+    const refused = () =>
+      new FerryError('NETWORK_ERROR', 'http://x/f: cannot resume', { url: 'http://x/f', rangeRefused: true, retriable: true });
     const offsets: number[] = [];
-    await s.pushResumable(desc, async (off) => {
-      offsets.push(off);
-      if (off > 0) throw refused();
-      return Readable.from([data]);
-    }, 'blob');
+    await s.pushResumable(
+      desc,
+      async (off) => {
+        offsets.push(off);
+        if (off > 0) throw refused();
+        return Readable.from([data]);
+      },
+      'blob',
+    );
     expect(offsets).toEqual([4000, 0]);
     expect((await s.readBuffer(desc)).equals(data)).toBe(true);
 
@@ -151,7 +158,7 @@ describe('ContentStore', () => {
     expect(readdirSync(join(t.root, 'partial'))).toEqual([]);
   });
 
-  it('removes temp files of dead writers from tmp/, never a live one\'s', async () => {
+  it("removes temp files of dead writers from tmp/, never a live one's", async () => {
     const s = newStore();
     const dir = join(s.root, 'tmp');
     mkdirSync(dir, { recursive: true });

@@ -3,7 +3,14 @@ import { createHash, createPublicKey, sign } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkSignature, generateSigningKey, keyFingerprint, readPrivateKey, readPublicKey, signSums } from '../../../src/trust/bundle-signature.js';
+import {
+  checkSignature,
+  generateSigningKey,
+  keyFingerprint,
+  readPrivateKey,
+  readPublicKey,
+  signSums,
+} from '../../../src/trust/bundle-signature.js';
 import { tempDir } from '../bundle/fixtures.js';
 
 const alice = generateSigningKey();
@@ -36,22 +43,36 @@ const edit = (sig: Buffer, f: (o: Record<string, unknown>) => void): Buffer => {
 };
 
 describe('bundle signature envelope', () => {
-  it('carries the signer\'s public key (PEM SPKI) and its fingerprint', () => {
+  it("carries the signer's public key (PEM SPKI) and its fingerprint", () => {
     const env = JSON.parse(signSums(sums, aliceKey, 'ferry test').toString());
-    expect(env).toMatchObject({ signatureVersion: 2, algorithm: 'ed25519', keyFingerprint: alice.fingerprint, signed: { file: 'SHA256SUMS', sha256: hex(sums) } });
+    expect(env).toMatchObject({
+      signatureVersion: 2,
+      algorithm: 'ed25519',
+      keyFingerprint: alice.fingerprint,
+      signed: { file: 'SHA256SUMS', sha256: hex(sums) },
+    });
     expect(keyFingerprint(createPublicKey(env.publicKey))).toBe(alice.fingerprint);
   });
 
   it('without a key: consistent → unchecked (cannot be trusted), copied onto another SHA256SUMS → invalid', () => {
     const sig = signSums(sums, aliceKey, 'ferry test');
-    expect(checkSignature(sig, sums, undefined)).toMatchObject({ status: 'unchecked', consistent: true, keyFingerprint: alice.fingerprint });
+    expect(checkSignature(sig, sums, undefined)).toMatchObject({
+      status: 'unchecked',
+      consistent: true,
+      keyFingerprint: alice.fingerprint,
+    });
     // The attack: SHA256SUMS recomputed after tampering, the real bundle's signature copied in.
     const copied = checkSignature(sig, tampered, undefined);
     expect(copied).toMatchObject({ status: 'invalid', keyFingerprint: alice.fingerprint });
-    expect(copied.status === 'invalid' && copied.reason).toMatch(new RegExp(`for a SHA256SUMS with sha256 ${hex(sums)}, this bundle's is ${hex(tampered)}`));
+    expect(copied.status === 'invalid' && copied.reason).toMatch(
+      new RegExp(`for a SHA256SUMS with sha256 ${hex(sums)}, this bundle's is ${hex(tampered)}`),
+    );
     // … and with the signed sha256 edited to match, the Ed25519 signature itself fails.
     const relabelled = edit(sig, (o) => ((o.signed as { sha256: string }).sha256 = hex(tampered)));
-    expect(checkSignature(relabelled, tampered, undefined)).toMatchObject({ status: 'invalid', reason: expect.stringMatching(/does not match SHA256SUMS/) });
+    expect(checkSignature(relabelled, tampered, undefined)).toMatchObject({
+      status: 'invalid',
+      reason: expect.stringMatching(/does not match SHA256SUMS/),
+    });
   });
 
   it('refuses an embedded key that does not match the fingerprint, or is not Ed25519', () => {
@@ -76,7 +97,11 @@ describe('bundle signature envelope', () => {
 
   it('reads the old envelope: unchecked and not consistency-checked without --key, checked with it', () => {
     const sig = oldEnvelope(sums);
-    expect(checkSignature(sig, sums, undefined)).toMatchObject({ status: 'unchecked', consistent: false, keyFingerprint: alice.fingerprint });
+    expect(checkSignature(sig, sums, undefined)).toMatchObject({
+      status: 'unchecked',
+      consistent: false,
+      keyFingerprint: alice.fingerprint,
+    });
     expect(checkSignature(sig, sums, alicePub)).toMatchObject({ status: 'valid' });
     expect(checkSignature(oldEnvelope(sums), tampered, alicePub)).toMatchObject({ status: 'invalid' });
     expect(checkSignature(sig, sums, bobPub)).toMatchObject({ status: 'invalid' });
@@ -92,7 +117,11 @@ describe('bundle signature envelope', () => {
     writeFileSync(join(dir, 'embedded.pem'), env.publicKey);
     writeFileSync(join(dir, 'bob.pub'), bob.publicPem);
     const verify = (pub: string, data = 'SHA256SUMS') =>
-      execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', pub, '-rawin', '-in', data, '-sigfile', 'sig.bin'], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
+      execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', pub, '-rawin', '-in', data, '-sigfile', 'sig.bin'], {
+        cwd: dir,
+        encoding: 'utf8',
+        stdio: 'pipe',
+      });
     expect(verify('team.pub')).toContain('Signature Verified Successfully');
     expect(verify('embedded.pem')).toContain('Signature Verified Successfully');
     expect(() => verify('bob.pub')).toThrow();

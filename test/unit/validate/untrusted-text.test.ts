@@ -24,6 +24,8 @@ describe('untrusted text', () => {
 
   it('refuses text for a line-oriented file with UNSAFE_VALUE', () => {
     expect(oneLine('notes.txt', 'file name')).toBe('notes.txt');
-    expect(() => oneLine('notes.txt\n0000  injected', 'file name')).toThrow(expect.objectContaining({ code: 'UNSAFE_VALUE', message: expect.stringContaining('"notes.txt\\n0000  injected"') }));
+    expect(() => oneLine('notes.txt\n0000  injected', 'file name')).toThrow(
+      expect.objectContaining({ code: 'UNSAFE_VALUE', message: expect.stringContaining('"notes.txt\\n0000  injected"') }),
+    );
   });
 });

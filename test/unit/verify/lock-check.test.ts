@@ -6,13 +6,25 @@ import type { Lock } from '../../../src/lock/types.js';
 import { checkLockAgainstIndex } from '../../../src/verify/lock-check.js';
 
 const D = (c: string) => `sha256:${c.repeat(64)}`;
-const fileManifest = Buffer.from(JSON.stringify({ schemaVersion: 2, layers: [{ mediaType: MediaType.OctetStream, digest: D('f'), size: 3 }] }));
+const fileManifest = Buffer.from(
+  JSON.stringify({ schemaVersion: 2, layers: [{ mediaType: MediaType.OctetStream, digest: D('f'), size: 3 }] }),
+);
 const fileDigest = sha256(fileManifest);
 const index = {
   schemaVersion: 2,
   manifests: [
-    { mediaType: MediaType.OciManifest, digest: D('a'), size: 1, annotations: { [Annotation.Kind]: 'image', [Annotation.RefName]: 'docker.io/x/a:1' } },
-    { mediaType: MediaType.OciManifest, digest: fileDigest, size: fileManifest.length, annotations: { [Annotation.Kind]: 'file', [Annotation.Title]: 'f.tgz' } },
+    {
+      mediaType: MediaType.OciManifest,
+      digest: D('a'),
+      size: 1,
+      annotations: { [Annotation.Kind]: 'image', [Annotation.RefName]: 'docker.io/x/a:1' },
+    },
+    {
+      mediaType: MediaType.OciManifest,
+      digest: fileDigest,
+      size: fileManifest.length,
+      annotations: { [Annotation.Kind]: 'file', [Annotation.Title]: 'f.tgz' },
+    },
   ],
 } as unknown as ImageIndex;
 const lock = (over: Partial<Lock> = {}): Buffer =>
@@ -20,7 +32,17 @@ const lock = (over: Partial<Lock> = {}): Buffer =>
     serializeLock({
       lockVersion: 1,
       bundle: { name: 'b' },
-      images: [{ ref: 'docker.io/x/a:1', platforms: ['linux/amd64'], digest: D('a'), mediaType: MediaType.OciManifest, size: 1, upstreamDigest: D('a'), upstreamMediaType: MediaType.OciManifest }],
+      images: [
+        {
+          ref: 'docker.io/x/a:1',
+          platforms: ['linux/amd64'],
+          digest: D('a'),
+          mediaType: MediaType.OciManifest,
+          size: 1,
+          upstreamDigest: D('a'),
+          upstreamMediaType: MediaType.OciManifest,
+        },
+      ],
       files: [{ name: 'f.tgz', url: 'https://e/f.tgz', sha256: 'f'.repeat(64), vouchedBy: { kind: 'inline' } }],
       ...over,
     }),
@@ -35,7 +57,17 @@ describe('checkLockAgainstIndex', () => {
   it('names images and files that differ, are missing or are extra', async () => {
     const problems = await checkLockAgainstIndex(
       lock({
-        images: [{ ref: 'docker.io/x/b:1', platforms: 'all', digest: D('b'), mediaType: 'm', size: 1, upstreamDigest: D('b'), upstreamMediaType: 'm' }],
+        images: [
+          {
+            ref: 'docker.io/x/b:1',
+            platforms: 'all',
+            digest: D('b'),
+            mediaType: 'm',
+            size: 1,
+            upstreamDigest: D('b'),
+            upstreamMediaType: 'm',
+          },
+        ],
         files: [{ name: 'f.tgz', url: 'https://e/f.tgz', sha256: 'e'.repeat(64), vouchedBy: { kind: 'inline' } }],
       }),
       index,

@@ -98,14 +98,18 @@ describe('walkTar', () => {
     const src = await openFileSource(path);
     const got: string[] = [];
     try {
-      const res = await walkTar(src, {
-        entry(h) {
-          if (h.path === 'exact') return STOP;
-          got.push(h.path);
-          return { data() {}, end() {} };
+      const res = await walkTar(
+        src,
+        {
+          entry(h) {
+            if (h.path === 'exact') return STOP;
+            got.push(h.path);
+            return { data() {}, end() {} };
+          },
+          bytes() {},
         },
-        bytes() {},
-      }, 512);
+        512,
+      );
       expect(res).toEqual({ endOffset: 1536, stopped: true }); // the header of 'exact'
     } finally {
       await src.close();

@@ -35,7 +35,12 @@ describe('verifyBundle', () => {
     const { path } = await goodBundle();
     let seen = 0;
     let total: number | undefined;
-    const res = await verifyBundle(path, { events: (e) => { if (e.type === 'bytes' && e.phase === 'verify') seen += e.n; if (e.type === 'phase') total = e.totalBytes; } });
+    const res = await verifyBundle(path, {
+      events: (e) => {
+        if (e.type === 'bytes' && e.phase === 'verify') seen += e.n;
+        if (e.type === 'phase') total = e.totalBytes;
+      },
+    });
     expect(res).toMatchObject({ ok: true, entries: 11, bytes: readFileSync(path).length, problems: [], signature: { status: 'unsigned' } });
     expect(res.contents.get('SHA256SUMS')?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(seen).toBe(res.bytes);
@@ -86,7 +91,14 @@ describe('verifyBundle', () => {
     const store = new MemoryBlobs();
     const img = addImage(store, 'docker.io/library/hello', '1.0');
     const path = join(dir, 'b.tar');
-    await writeBundle({ outPath: path, name: 'x', toolVersion: '0', lock: LOCK, index: indexOf([{ ...img, size: img.size + 1 }]), blobs: store.source() });
+    await writeBundle({
+      outPath: path,
+      name: 'x',
+      toolVersion: '0',
+      lock: LOCK,
+      index: indexOf([{ ...img, size: img.size + 1 }]),
+      blobs: store.source(),
+    });
     expect((await verifyBundle(path)).problems).toEqual([
       expect.objectContaining({ code: 'LAYOUT_INCOMPLETE', expected: img.size + 1, actual: img.size }),
     ]);
@@ -116,7 +128,9 @@ describe('verifyBundle', () => {
 
   it('requires SHA256SUMS first and a lock with a numeric lockVersion', async () => {
     const { path } = await goodBundle();
-    const bad = rebuild(path, (e) => e.map(([p, b]): RawEntry => (p === 'ferry.lock.json' ? [p, Buffer.from('{"lockVersion":"1"}')] : [p, b])));
+    const bad = rebuild(path, (e) =>
+      e.map(([p, b]): RawEntry => (p === 'ferry.lock.json' ? [p, Buffer.from('{"lockVersion":"1"}')] : [p, b])),
+    );
     const reordered = rawEntries(readFileSync(bad));
     writeFileSync(bad, rawTar([...reordered.slice(1, 3), reordered[0]!, ...reordered.slice(3)]));
     const codes = (await verifyBundle(bad)).problems.map((p) => [p.path, p.code]);
@@ -136,7 +150,10 @@ describe('verifyBundle', () => {
     truncateSync(path, 5000); // just after ferry.lock.json: index.json and every blob are missing
     res = await verifyBundle(path);
     expect(res.problems.filter((p) => p.code === 'MISSING').map((p) => p.path)).toEqual(
-      entries.slice(4).map(([p]) => p).sort(),
+      entries
+        .slice(4)
+        .map(([p]) => p)
+        .sort(),
     );
     truncateSync(path, 100);
     expect((await verifyBundle(path)).problems.map((p) => p.code)).toContain('MALFORMED');
@@ -145,7 +162,10 @@ describe('verifyBundle', () => {
   it('refuses garbage in one line: not a tar archive', async () => {
     const dir = tempDir('ferry-verify-');
     writeFileSync(join(dir, 'junk'), Buffer.alloc(10_000, 0x41));
-    await expect(verifyBundle(join(dir, 'junk'))).rejects.toMatchObject({ code: 'BUNDLE_INVALID', message: expect.stringMatching(/junk: not a tar archive/) });
+    await expect(verifyBundle(join(dir, 'junk'))).rejects.toMatchObject({
+      code: 'BUNDLE_INVALID',
+      message: expect.stringMatching(/junk: not a tar archive/),
+    });
   });
 
   it('does not parse a damaged manifest but still reports its digest mismatch', async () => {
@@ -154,7 +174,10 @@ describe('verifyBundle', () => {
     const p = `blobs/sha256/${digestHex(manifestDigest as Digest)}`;
     const bad = rebuild(path, (e) => e.map(([n, b]): RawEntry => (n === p ? [n, Buffer.from('{not json')] : [n, b])), false);
     const res = await verifyBundle(bad);
-    expect(res.problems.map((x) => [x.path, x.code])).toEqual([[p, 'DIGEST_MISMATCH'], [p, 'LAYOUT_INCOMPLETE']]);
+    expect(res.problems.map((x) => [x.path, x.code])).toEqual([
+      [p, 'DIGEST_MISMATCH'],
+      [p, 'LAYOUT_INCOMPLETE'],
+    ]);
   });
 });
 

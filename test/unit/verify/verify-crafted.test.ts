@@ -33,22 +33,37 @@ function craft(path: string, mutate: (e: RawEntry[]) => RawEntry[], extraLines: 
   return out;
 }
 
-const replace = (name: string, body: string | Buffer) => (e: RawEntry[]) => e.map(([p, b]): RawEntry => [p, p === name ? Buffer.from(body) : b]);
+const replace = (name: string, body: string | Buffer) => (e: RawEntry[]) =>
+  e.map(([p, b]): RawEntry => [p, p === name ? Buffer.from(body) : b]);
 
 /** A file artifact whose manifest blob is `manifest` (named by its hash, so it passes the content checks). */
 function fileWithManifest(manifest: Buffer) {
   const lock = Buffer.from(
-    JSON.stringify({ lockVersion: 1, bundle: { name: 'sample' }, images: [], files: [{ name: 'x.txt', url: 'https://e.org/x.txt', sha256: 'a'.repeat(64), vouchedBy: { kind: 'inline' } }] }),
+    JSON.stringify({
+      lockVersion: 1,
+      bundle: { name: 'sample' },
+      images: [],
+      files: [{ name: 'x.txt', url: 'https://e.org/x.txt', sha256: 'a'.repeat(64), vouchedBy: { kind: 'inline' } }],
+    }),
   );
   const index = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
       mediaType: MediaType.OciIndex,
-      manifests: [{ mediaType: MediaType.OciManifest, digest: `sha256:${hex(manifest)}`, size: manifest.length, annotations: { [Annotation.Kind]: 'file', [Annotation.Title]: 'x.txt' } }],
+      manifests: [
+        {
+          mediaType: MediaType.OciManifest,
+          digest: `sha256:${hex(manifest)}`,
+          size: manifest.length,
+          annotations: { [Annotation.Kind]: 'file', [Annotation.Title]: 'x.txt' },
+        },
+      ],
     }),
   );
   return (e: RawEntry[]): RawEntry[] => [
-    ...e.filter(([p]) => !p.startsWith('blobs/')).map(([p, b]): RawEntry => [p, p === 'ferry.lock.json' ? lock : p === 'index.json' ? index : b]),
+    ...e
+      .filter(([p]) => !p.startsWith('blobs/'))
+      .map(([p, b]): RawEntry => [p, p === 'ferry.lock.json' ? lock : p === 'index.json' ? index : b]),
     [`blobs/sha256/${hex(manifest)}`, manifest],
   ];
 }
@@ -61,7 +76,17 @@ function imageWithManifest(manifest: Buffer) {
     JSON.stringify({
       lockVersion: 1,
       bundle: { name: 'sample' },
-      images: [{ ref, platforms: 'all', digest, mediaType: MediaType.OciManifest, size: manifest.length, upstreamDigest: digest, upstreamMediaType: MediaType.OciManifest }],
+      images: [
+        {
+          ref,
+          platforms: 'all',
+          digest,
+          mediaType: MediaType.OciManifest,
+          size: manifest.length,
+          upstreamDigest: digest,
+          upstreamMediaType: MediaType.OciManifest,
+        },
+      ],
       files: [],
     }),
   );
@@ -69,11 +94,20 @@ function imageWithManifest(manifest: Buffer) {
     JSON.stringify({
       schemaVersion: 2,
       mediaType: MediaType.OciIndex,
-      manifests: [{ mediaType: MediaType.OciManifest, digest, size: manifest.length, annotations: { [Annotation.Kind]: 'image', [Annotation.RefName]: ref } }],
+      manifests: [
+        {
+          mediaType: MediaType.OciManifest,
+          digest,
+          size: manifest.length,
+          annotations: { [Annotation.Kind]: 'image', [Annotation.RefName]: ref },
+        },
+      ],
     }),
   );
   return (e: RawEntry[]): RawEntry[] => [
-    ...e.filter(([p]) => !p.startsWith('blobs/')).map(([p, b]): RawEntry => [p, p === 'ferry.lock.json' ? lock : p === 'index.json' ? index : b]),
+    ...e
+      .filter(([p]) => !p.startsWith('blobs/'))
+      .map(([p, b]): RawEntry => [p, p === 'ferry.lock.json' ? lock : p === 'index.json' ? index : b]),
     [`blobs/sha256/${hex(manifest)}`, manifest],
   ];
 }
@@ -83,11 +117,18 @@ describe('verify: malformed JSON inside a bundle is a problem naming the member,
     it(`${member}`, async () => {
       const res = await verifyBundle(craft(await goodBundle(), replace(member, '{"truncated": ')));
       expect(res.ok).toBe(false);
-      expect(res.problems).toContainEqual(expect.objectContaining({ path: member, code: 'MALFORMED', message: expect.stringContaining(member) }));
+      expect(res.problems).toContainEqual(
+        expect.objectContaining({ path: member, code: 'MALFORMED', message: expect.stringContaining(member) }),
+      );
     });
   }
 
-  for (const [what, body] of [['broken JSON', '{"layers": ['], ['null', 'null'], ['an array', '[1]'], ['layers not a list', '{"schemaVersion":2,"layers":{"0":1}}']] as const) {
+  for (const [what, body] of [
+    ['broken JSON', '{"layers": ['],
+    ['null', 'null'],
+    ['an array', '[1]'],
+    ['layers not a list', '{"schemaVersion":2,"layers":{"0":1}}'],
+  ] as const) {
     it(`a file manifest that is ${what}`, async () => {
       const manifest = Buffer.from(body);
       const res = await verifyBundle(craft(await goodBundle(), fileWithManifest(manifest)));
@@ -102,11 +143,19 @@ describe('verify: malformed JSON inside a bundle is a problem naming the member,
       await expect(BundleReader.open(bad)).rejects.toMatchObject({ code: 'INTEGRITY_FAILED', message: expect.stringContaining(member) });
     }
     const notIndex = craft(await goodBundle(), replace('index.json', '[]'));
-    await expect(BundleReader.open(notIndex)).rejects.toMatchObject({ code: 'INTEGRITY_FAILED', message: expect.stringContaining('index.json') });
+    await expect(BundleReader.open(notIndex)).rejects.toMatchObject({
+      code: 'INTEGRITY_FAILED',
+      message: expect.stringContaining('index.json'),
+    });
   });
 
   it('inspect, push and serve (which do not verify first) report an image manifest blob that is not a JSON object as damage (INTEGRITY_FAILED, exit 3) naming the blob', async () => {
-    for (const body of ['null', '{"layers": [', '[]', '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","layers":[null]}']) {
+    for (const body of [
+      'null',
+      '{"layers": [',
+      '[]',
+      '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","layers":[null]}',
+    ]) {
       const manifest = Buffer.from(body);
       const member = `blobs/sha256/${hex(manifest)}`;
       const bad = craft(await goodBundle(), imageWithManifest(manifest));
@@ -117,7 +166,11 @@ describe('verify: malformed JSON inside a bundle is a problem naming the member,
       try {
         const root = reader.index().manifests[0] as Descriptor;
         await expect(walkGraph(reader, [root])).rejects.toMatchObject(damaged);
-        const sink = { exists: async () => false, fetch: async () => Readable.from([]), push: async (_d: Descriptor, r: Readable) => void r.resume() };
+        const sink = {
+          exists: async () => false,
+          fetch: async () => Readable.from([]),
+          push: async (_d: Descriptor, r: Readable) => void r.resume(),
+        };
         await expect(copyGraph(reader, sink, root)).rejects.toMatchObject(damaged);
       } finally {
         await reader.close();
@@ -127,7 +180,9 @@ describe('verify: malformed JSON inside a bundle is a problem naming the member,
 
   it('registry content keeps its own code: a manifest that is not a JSON object from an upstream is BUNDLE_INVALID', () => {
     const desc = { mediaType: MediaType.OciManifest, digest: `sha256:${'a'.repeat(64)}`, size: 4 } as Descriptor;
-    expect(() => successors(desc, Buffer.from('null'))).toThrow(expect.objectContaining({ code: 'BUNDLE_INVALID', message: expect.stringContaining('is not a JSON object') }));
+    expect(() => successors(desc, Buffer.from('null'))).toThrow(
+      expect.objectContaining({ code: 'BUNDLE_INVALID', message: expect.stringContaining('is not a JSON object') }),
+    );
   });
 });
 
@@ -169,7 +224,9 @@ describe('verify: data after the end-of-archive marker', () => {
     appendFileSync(path, Buffer.concat([Buffer.alloc(700), Buffer.from('#!/bin/sh\necho payload\n')]));
     const res = await verifyBundle(path);
     expect(res.ok).toBe(false);
-    expect(res.problems).toEqual([expect.objectContaining({ code: 'UNEXPECTED', message: expect.stringMatching(new RegExp(`${size + 700}`)) })]);
+    expect(res.problems).toEqual([
+      expect.objectContaining({ code: 'UNEXPECTED', message: expect.stringMatching(new RegExp(`${size + 700}`)) }),
+    ]);
     expect(res.bytes).toBe(readFileSync(path).length);
   });
 
@@ -184,6 +241,8 @@ describe('verify: data after the end-of-archive marker', () => {
     last.sha256 = hex(readFileSync(lastPath));
     writeFileSync(`${path}.parts.json`, JSON.stringify({ ...parts, size: (parts as unknown as { size: number }).size + 13 }));
     const res = await verifyBundle(path);
-    expect(res.problems).toEqual([expect.objectContaining({ code: 'UNEXPECTED', message: expect.stringMatching(/after the end-of-archive marker/) })]);
+    expect(res.problems).toEqual([
+      expect.objectContaining({ code: 'UNEXPECTED', message: expect.stringMatching(/after the end-of-archive marker/) }),
+    ]);
   });
 });

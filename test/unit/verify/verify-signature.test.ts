@@ -52,13 +52,18 @@ function tamper(path: string, mutate: (e: RawEntry[]) => RawEntry[]): string {
 }
 
 const warningsOf = (events: FerryEvent[]) => events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
-const changeLock = (e: RawEntry[]) => e.map(([p, b]): RawEntry => [p, p === 'ferry.lock.json' ? Buffer.from(b.toString().replace('sample', 'evil!')) : b]);
+const changeLock = (e: RawEntry[]) =>
+  e.map(([p, b]): RawEntry => [p, p === 'ferry.lock.json' ? Buffer.from(b.toString().replace('sample', 'evil!')) : b]);
 
 describe('verify: the bundle signature', () => {
   it('without --key, an intact signature is a warning naming the fingerprint: it cannot be trusted', async () => {
     const events: FerryEvent[] = [];
     const res = await verifyBundle(await signedBundle(), { events: (e) => events.push(e) });
-    expect(res).toMatchObject({ ok: true, problems: [], signature: { status: 'unchecked', consistent: true, keyFingerprint: team.fingerprint } });
+    expect(res).toMatchObject({
+      ok: true,
+      problems: [],
+      signature: { status: 'unchecked', consistent: true, keyFingerprint: team.fingerprint },
+    });
     expect(warningsOf(events)).toEqual([`the bundle is signed by a key it cannot trust (fingerprint ${team.fingerprint}): give --key`]);
   });
 
@@ -69,7 +74,11 @@ describe('verify: the bundle signature', () => {
       expect(res.ok).toBe(false);
       expect(res.signature).toMatchObject({ status: 'invalid', keyFingerprint: team.fingerprint });
       expect(res.problems).toEqual([
-        expect.objectContaining({ path: 'SHA256SUMS.sig', code: 'SIGNATURE_INVALID', message: expect.stringMatching(/is for a SHA256SUMS with sha256 [0-9a-f]{64}, this bundle's is/) }),
+        expect.objectContaining({
+          path: 'SHA256SUMS.sig',
+          code: 'SIGNATURE_INVALID',
+          message: expect.stringMatching(/is for a SHA256SUMS with sha256 [0-9a-f]{64}, this bundle's is/),
+        }),
       ]);
       // The pass stopped after SHA256SUMS and its signature: the members after them were not read, let alone parsed.
       expect(res.entries).toBe(2);
@@ -78,7 +87,9 @@ describe('verify: the bundle signature', () => {
   });
 
   it('a foreign signature stops the pass before the metadata is parsed: no MALFORMED index.json, only the signature', async () => {
-    const bad = tamper(await signedBundle(), (e) => e.map(([p, b]): RawEntry => [p, p === 'index.json' || p === 'oci-layout' ? Buffer.from('{not json') : b]));
+    const bad = tamper(await signedBundle(), (e) =>
+      e.map(([p, b]): RawEntry => [p, p === 'index.json' || p === 'oci-layout' ? Buffer.from('{not json') : b]),
+    );
     const res = await verifyBundle(bad, { publicKey: otherPub });
     expect(res.problems.map((p) => [p.path, p.code])).toEqual([['SHA256SUMS.sig', 'SIGNATURE_INVALID']]);
     expect(res.problems[0]?.message).toMatch(/not by the given key/);
@@ -86,9 +97,12 @@ describe('verify: the bundle signature', () => {
     expect((await verifyBundle(bad)).problems.map((p) => [p.path, p.code])).toEqual([['SHA256SUMS.sig', 'SIGNATURE_INVALID']]);
   });
 
-  it('with --key: the signer\'s bundle is valid; --require-signature without --key fails and asks for it', async () => {
+  it("with --key: the signer's bundle is valid; --require-signature without --key fails and asks for it", async () => {
     const path = await signedBundle();
-    expect(await verifyBundle(path, { publicKey: teamPub })).toMatchObject({ ok: true, signature: { status: 'valid', keyFingerprint: team.fingerprint } });
+    expect(await verifyBundle(path, { publicKey: teamPub })).toMatchObject({
+      ok: true,
+      signature: { status: 'valid', keyFingerprint: team.fingerprint },
+    });
     const required = await verifyBundle(path, { requireSignature: true });
     expect(required.ok).toBe(false);
     expect(required.problems).toEqual([expect.objectContaining({ code: 'SIGNATURE_INVALID', message: expect.stringMatching(/--key/) })]);
@@ -100,7 +114,9 @@ describe('verify: the bundle signature', () => {
     const events: FerryEvent[] = [];
     const res = await verifyBundle(path, { events: (e) => events.push(e) });
     expect(res).toMatchObject({ ok: true, signature: { status: 'unchecked', consistent: false } });
-    expect(warningsOf(events)).toEqual([`the bundle carries an old-format signature naming key ${team.fingerprint}, which cannot be checked without --key`]);
+    expect(warningsOf(events)).toEqual([
+      `the bundle carries an old-format signature naming key ${team.fingerprint}, which cannot be checked without --key`,
+    ]);
     expect(await verifyBundle(path, { publicKey: teamPub })).toMatchObject({ ok: true, signature: { status: 'valid' } });
     expect((await verifyBundle(tamper(path, changeLock), { publicKey: teamPub })).ok).toBe(false);
     expect((await verifyBundle(path, { publicKey: otherPub })).ok).toBe(false);
