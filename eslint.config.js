@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'dist-demo/', 'release/', '.demo-check/', 'test/fixtures/'] },
+  { ignores: ['node_modules/', 'dist/', 'dist-demo/', 'release/', '.demo*/', 'bench/out/', 'tmp/', 'test/fixtures/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
