@@ -10,7 +10,6 @@ import { type Problem, YamlSource } from './yaml-source.js';
 import { problemsFromZod } from './zod-problems.js';
 
 export type { AptEntry, BundleManifest, ChartEntry, FileEntry, ImageEntry, PlatformSpec, Rke2Entry } from './types.js';
-export { RKE2_INSTALL_SCRIPT_URL, RKE2_RELEASE_URL } from '../kinds/rke2/schema.js';
 
 export async function loadManifest(path: string): Promise<BundleManifest> {
   let text: string;
