@@ -16,7 +16,9 @@ function rate(bps: number): string {
 
 function items(v: PhaseView): string {
   if (v.totalItems === undefined && v.items === 0) return '';
-  const noun = v.name === 'push' || v.name === 'fetch' ? 'blobs' : v.name === 'tag' ? 'tags' : v.name === 'resolve' ? 'images' : 'items';
+  const noun =
+    v.itemNoun ??
+    (v.name === 'push' || v.name === 'fetch' ? 'blobs' : v.name === 'tag' ? 'tags' : v.name === 'resolve' ? 'images' : 'items');
   const extra = [v.present > 0 ? `${v.present} present` : '', v.mounted > 0 ? `${v.mounted} mounted` : ''].filter(Boolean).join(', ');
   return `${noun} ${v.items}${v.totalItems !== undefined ? `/${v.totalItems}` : ''}${extra ? ` (${extra})` : ''}`;
 }

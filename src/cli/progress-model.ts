@@ -7,6 +7,7 @@ export interface PhaseState {
   detail?: string;
   totalBytes?: number;
   totalItems?: number;
+  itemNoun?: string;
   /** Bytes moved in this phase (downloaded, written, uploaded, hashed): the rate and the "bytes" shown. */
   bytes: number;
   /** Bytes of blobs that needed no transfer (in the cache, already in the registry, mounted): count towards done. */
@@ -31,6 +32,8 @@ export interface PhaseView {
   eta?: number;
   items: number;
   totalItems?: number;
+  /** What the items are, when the phase said (the resolve phase: `images`). */
+  itemNoun?: string;
   present: number;
   mounted: number;
 }
@@ -54,6 +57,7 @@ export class ProgressModel {
         if (e.detail !== undefined) p.detail = e.detail;
         if (e.totalBytes !== undefined) p.totalBytes = e.totalBytes;
         if (e.totalItems !== undefined) p.totalItems = e.totalItems;
+        if (e.itemNoun !== undefined) p.itemNoun = e.itemNoun;
         this.current = p;
         return;
       }
@@ -103,6 +107,7 @@ export class ProgressModel {
     const v: PhaseView = { name: p.name, bytes: p.bytes, done, rate, items: p.items, present: p.present, mounted: p.mounted };
     if (p.detail !== undefined) v.detail = p.detail;
     if (p.totalItems !== undefined) v.totalItems = p.totalItems;
+    if (p.itemNoun !== undefined) v.itemNoun = p.itemNoun;
     if (p.totalBytes !== undefined) {
       v.totalBytes = p.totalBytes;
       v.percent = p.totalBytes > 0 ? Math.min(100, (done / p.totalBytes) * 100) : 100;

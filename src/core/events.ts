@@ -10,7 +10,14 @@
 export type Phase = 'resolve' | 'fetch' | 'write' | 'verify' | 'push' | 'tag' | 'stage';
 
 export type FerryEvent =
-  | { type: 'phase'; phase: Phase | string; detail?: string; totalBytes?: number; totalItems?: number }
+  | {
+      type: 'phase';
+      phase: Phase | string;
+      detail?: string;
+      totalBytes?: number;
+      totalItems?: number;
+      /** What its items are (`images`). */ itemNoun?: string;
+    }
   | { type: 'artifact-start'; kind: string; name: string; bytes?: number }
   | { type: 'artifact-done'; kind: string; name: string; digest?: string; skipped?: boolean }
   /** Bytes moved (downloaded, written, uploaded or hashed) since the last event, in `phase` (else the current one). */

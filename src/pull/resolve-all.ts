@@ -49,8 +49,13 @@ export async function resolveStage(
   report = true,
 ): Promise<{ locked: Map<SourcedKind, unknown[]>; implies: ImpliedEntry[] }> {
   const inStage = kinds.filter((k) => k.source.stage === stage);
-  if (inStage.some((k) => k.source.announces))
-    ctx.events({ type: 'phase', phase: 'resolve', totalItems: items.filter((i) => i.k.source.announces).length });
+  const counted = items.filter((i) => i.k.source.announces);
+  if (inStage.some((k) => k.source.announces)) {
+    // Said as what is counted: `images`, `artifacts`, or both (`images and artifacts`) when a pull has both.
+    const nouns = [...new Set(counted.map((i) => i.k.source.announces ?? ''))];
+    const itemNoun = nouns.length > 0 ? nouns.join(' and ') : (inStage.find((k) => k.source.announces)?.source.announces ?? 'images');
+    ctx.events({ type: 'phase', phase: 'resolve', totalItems: counted.length, itemNoun });
+  }
   const failures: ResolveFailure[] = [];
   const results = await settleAll(
     items,

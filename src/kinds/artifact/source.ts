@@ -8,7 +8,7 @@ import type { ArtifactEntry, LockedArtifact } from './schema.js';
 /** The artifact kind's connected side (kinds/facets/source.ts): loaded lazily, by pull only. */
 export const source: KindSource<LockedArtifact, ArtifactEntry> = {
   stage: 'counted',
-  announces: true,
+  announces: 'artifacts',
   key: (entry) => entry.ref,
   // Pull's result counts them in `counts` (BundleCounts.artifacts); nothing else of its own.
   tally: () => ({}),

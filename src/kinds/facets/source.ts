@@ -110,8 +110,11 @@ interface ResolveSide<Locked, Entry> {
   describe(entry: Entry, ctx: SourceContext): { what: string; url: string };
   /** The entry's identity, so an implied entry the manifest already names is left out (an image's reference). */
   key?(entry: Entry): string;
-  /** It emits one `resolved` event per entry, and the resolve phase announces how many to expect. */
-  announces?: boolean;
+  /**
+   * It emits one `resolved` event per entry, and the resolve phase announces how many to expect, counted as this
+   * word (`images`): the progress line's `images 2/3`.
+   */
+  announces?: string;
   /** Lines said after its stage, per locked entry (`resolved chart …`). */
   report?(locked: Locked): string[];
   /** Its part of the resolve phase's detail (`2 images`), from the manifest's entries. */

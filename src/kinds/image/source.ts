@@ -6,7 +6,7 @@ import { manifestUrl, planImage, resolveImage } from './image-fetcher.js';
 /** The image kind's connected side (kinds/facets/source.ts): loaded lazily, by pull only. */
 export const source: KindSource<LockedImage, ImageEntry> = {
   stage: 'counted',
-  announces: true,
+  announces: 'images',
   key: (entry) => entry.ref,
   tally: (locked) => ({ images: locked.length }),
   summary: (entries) => `${entries.length} images`,

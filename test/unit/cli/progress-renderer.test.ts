@@ -199,3 +199,15 @@ describe('the resolve phase', () => {
     r.stop();
   });
 });
+
+describe('the resolve phase of a pull with raw OCI artifacts', () => {
+  it('counts its items as the phase names them', () => {
+    const t = terminal(true);
+    const r = new ProgressRenderer({ tty: true, quiet: false, stream: t.stream, redrawMs: 0 });
+    r.sink({ type: 'phase', phase: 'resolve', detail: '1 image, 0 files, 1 artifact' });
+    r.sink({ type: 'phase', phase: 'resolve', totalItems: 2, itemNoun: 'images and artifacts' });
+    r.sink({ type: 'resolved', kind: 'artifact', name: 'registry.example/acme/thing:1.0', digest: 'sha256:aa' });
+    expect(t.lines().current).toBe('resolve  1 image, 0 files, 1 artifact  images and artifacts 1/2');
+    r.stop();
+  });
+});
