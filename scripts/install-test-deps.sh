@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what ferry's tests need on Debian 12 as root, then the npm packages. Idempotent: apt runs only when a tool
 # is missing, npm ci only when node_modules does not match package-lock.json.
-#   (no option)  everything the tests need: real registry, skopeo, htpasswd, openssl, coreutils, GNU time, zstd,
+#   (no option)  everything the tests need: real registry, skopeo, htpasswd, openssl, coreutils, GNU time, zstd, xz,
 #                dpkg/apt tooling, gpg, python3, tmux (the real-terminal tests), zsh and fish (completion scripts are
 #                parsed by them), Chromium (the HTML report is opened in it) and tinyproxy (the forward proxy requests go
 #                through; the tests start their own on a loopback port, and the package's service is never started)
@@ -19,7 +19,7 @@ for arg in "$@"; do
   esac
 done
 
-pairs=(docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils openssl:openssl zstd:zstd
+pairs=(docker-registry:docker-registry skopeo:skopeo htpasswd:apache2-utils openssl:openssl zstd:zstd xz:xz-utils
        dpkg-deb:dpkg-dev apt-ftparchive:apt-utils gpg:gnupg gpgconf:gpgconf sha256sum:coreutils tar:tar
        /usr/bin/time:time chroot:coreutils mknod:coreutils ldd:libc-bin)
 [ "$mode" = tests ] && pairs+=(chromium:chromium python3:python3 tmux:tmux zsh:zsh fish:fish tinyproxy:tinyproxy)
