@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -55,11 +56,20 @@ export interface FixtureSuite {
   debs: FixtureDeb[];
 }
 
+/** How a fixture repository publishes its indexes: which forms, and whether under by-hash/ only. */
+export interface FixtureIndexes {
+  /** Index files written (default gz and plain, as before). */
+  forms?: ('xz' | 'gz' | 'none')[];
+  /** `Acquire-By-Hash: yes` in the Release, each index copied to by-hash/SHA256/<hex> and its plain path removed. */
+  byHashOnly?: boolean;
+}
+
 /**
  * A repository laid out like Debian's (dists/<suite>/main/binary-amd64/Packages(.gz), pool/), indexes and Release
  * written by apt-ftparchive. Signing is left to the caller (signRelease).
  */
-export async function buildAptRepo(root: string, suites: FixtureSuite[]): Promise<void> {
+export async function buildAptRepo(root: string, suites: FixtureSuite[], indexes: FixtureIndexes = {}): Promise<void> {
+  const forms = indexes.forms ?? ['gz', 'none'];
   const work = join(root, '.work');
   for (const suite of suites) {
     const pool = join(root, 'pool', suite.name);
@@ -72,7 +82,9 @@ export async function buildAptRepo(root: string, suites: FixtureSuite[]): Promis
     mkdirSync(bin, { recursive: true });
     const { stdout } = await run('apt-ftparchive', ['packages', `pool/${suite.name}`], { cwd: root, maxBuffer: 64 << 20 });
     writeFileSync(join(bin, 'Packages'), stdout);
-    await run('gzip', ['-9kf', join(bin, 'Packages')]);
+    if (forms.includes('gz')) await run('gzip', ['-9kf', join(bin, 'Packages')]);
+    if (forms.includes('xz')) await run('xz', ['-9kf', join(bin, 'Packages')]);
+    if (!forms.includes('none')) rmSync(join(bin, 'Packages'));
     const release = await run(
       'apt-ftparchive',
       [
@@ -89,13 +101,34 @@ export async function buildAptRepo(root: string, suites: FixtureSuite[]): Promis
       ],
       { cwd: root, maxBuffer: 16 << 20 },
     );
-    writeFileSync(join(root, 'dists', suite.name, 'Release'), release.stdout);
+    let text = release.stdout;
+    if (indexes.byHashOnly) {
+      // Acquire-By-Hash (Debian wiki DebianRepository/Format): the Release says so, and the index lives only there.
+      text = text.replace(/^(Codename: .*\n)/m, '$1Acquire-By-Hash: yes\n');
+      mkdirSync(join(bin, 'by-hash', 'SHA256'), { recursive: true });
+      for (const f of readdirSync(bin).filter((n) => n.startsWith('Packages'))) {
+        const hex = createHash('sha256')
+          .update(readFileSync(join(bin, f)))
+          .digest('hex');
+        renameSync(join(bin, f), join(bin, 'by-hash', 'SHA256', hex));
+      }
+    }
+    writeFileSync(join(root, 'dists', suite.name, 'Release'), text);
   }
   await run('rm', ['-rf', work]);
 }
 
 /** Runs apt-get in an isolated configuration rooted at `state` (no host sources, lists, cache or status). */
 export async function aptGet(state: string, sourcesList: string, statusFile: string, args: string[]): Promise<string> {
+  return aptTool('apt-get', state, sourcesList, statusFile, args);
+}
+
+/** Runs apt-cache (`policy`, `show`) in the same isolated configuration as aptGet. */
+export async function aptCache(state: string, sourcesList: string, statusFile: string, args: string[]): Promise<string> {
+  return aptTool('apt-cache', state, sourcesList, statusFile, args);
+}
+
+async function aptTool(tool: string, state: string, sourcesList: string, statusFile: string, args: string[]): Promise<string> {
   for (const d of ['lists/partial', 'cache/archives/partial', 'etc']) mkdirSync(join(state, d), { recursive: true });
   writeFileSync(join(state, 'etc', 'sources.list'), sourcesList);
   const opts = [
@@ -124,7 +157,7 @@ export async function aptGet(state: string, sourcesList: string, statusFile: str
     '-o',
     'APT::Get::List-Cleanup=0',
   ];
-  const { stdout } = await run('apt-get', [...opts, ...args], { maxBuffer: 64 << 20, env: { ...process.env, LC_ALL: 'C' } });
+  const { stdout } = await run(tool, [...opts, ...args], { maxBuffer: 64 << 20, env: { ...process.env, LC_ALL: 'C' } });
   return stdout;
 }
 

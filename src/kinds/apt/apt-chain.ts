@@ -2,6 +2,7 @@ import { LOCK_FILE, aptMetaRefName, blobPath } from '../../bundle/format.js';
 import { parseMemberJson } from '../../bundle/member-json.js';
 import { sha256 } from '../../core/digest.js';
 import { Annotation, type Descriptor, type ImageManifest } from '../../core/media-types.js';
+import { uncompressedPath } from './index-form.js';
 import { parseReleaseFile } from './release-file.js';
 import { readKeyring, verifyRelease } from './release-signature.js';
 import { parsePackages } from './apt-index.js';
@@ -73,9 +74,9 @@ export async function checkAptChain(sources: readonly LockedAptSource[], entries
             );
             continue;
           }
-          // Inflated within the size the signed Release lists for the uncompressed index (a gzip bomb stops there),
+          // Decompressed (xz, gz or plain, by its path) within the size the signed Release lists for the uncompressed index (a gzip bomb stops there),
           // keeping only the stanzas of the locked debs.
-          const uncompressed = release.sha256.get(idx.path.replace(/\.gz$/, ''))?.size;
+          const uncompressed = release.sha256.get(uncompressedPath(idx.path))?.size;
           const src = {
             file: `dists/${r.suite}/${idx.path}`,
             release: { file: r.file, at: `bundled dists/${r.suite}/${r.file}` },

@@ -1,8 +1,10 @@
 import { sha256 } from '../../core/digest.js';
 import { FerryError, isFerryError } from '../../core/errors.js';
+import { indexFormOf } from '../../core/decompress-pieces.js';
 import { parseDeb822 } from './deb822.js';
 import { type IndexSource, indexStanzas } from './index-stanzas.js';
 import { type Package, packageFromStanza } from './package-index.js';
+import { type IndexChoice, byHashPath, indexChoices, uncompressedPath } from './index-form.js';
 import { type ReleaseFile, parseReleaseFile } from './release-file.js';
 import { type VerifiedRelease, verifyRelease } from './release-signature.js';
 import type { LockedRelease } from './schema.js';
@@ -22,8 +24,8 @@ export interface SuiteIndexes {
 
 /**
  * One suite of an apt source: its Release (InRelease, else Release + Release.gpg) checked against the keyring, an
- * expired Valid-Until refused (apt refuses it too), then each Packages.gz the signed Release lists for the wanted
- * components and architectures, checked against the size and SHA256 it gives. Only the signed text is parsed.
+ * expired Valid-Until refused (apt refuses it too), then for each wanted component and architecture the Packages
+ * index in the first form the signed Release lists (xz, gz, plain: src/kinds/apt/index-form.ts), checked against the size and SHA256 it gives. Only the signed text is parsed.
  */
 export async function fetchSuite(
   source: { url: string; components: string[]; architectures: string[] },
@@ -63,39 +65,15 @@ export async function fetchSuite(
   const indexes: LockedRelease['indexes'] = [];
   for (const component of source.components) {
     for (const arch of source.architectures) {
-      const path = `${component}/binary-${arch}/Packages.gz`;
-      const listed = listedIn(release, path, `${base}/${file}`);
-      const url = `${base}/${path}`;
-      if (listed.size > INDEX_MAX) {
-        throw new FerryError(
-          'APT_RELEASE_INVALID',
-          `${url}: the signed ${file} of ${suite} lists it at ${listed.size} bytes, more than the ${INDEX_MAX} bytes ferry downloads of one index`,
-          { url },
-        );
-      }
-      // The signed size is the download's cap: a longer body is cut off at it, not read whole and compared after.
-      const body = await http.getBuffer(url, listed.size).catch((err: unknown) => {
-        if (!isFerryError(err) || err.details.limit === undefined) throw err;
-        throw new FerryError('SIZE_MISMATCH', `${url}: longer than the ${listed.size} bytes the signed ${file} of ${suite} lists for it`, {
-          url,
-          expected: listed.size,
-        });
+      const dir = `${component}/binary-${arch}`;
+      const { path, url, body } = await fetchIndex(http, release, indexChoices(release, dir, { suite, release: `${base}/${file}` }), {
+        base,
+        file,
+        suite,
       });
-      const actual = sha256(body).slice(7);
-      if (body.length !== listed.size || actual !== listed.sha256) {
-        throw new FerryError(
-          'DIGEST_MISMATCH',
-          `${url}: sha256 ${actual} (${body.length} bytes), but the signed ${file} of ${suite} says ${listed.sha256} (${listed.size} bytes)`,
-          {
-            url,
-            expected: listed.sha256,
-            actual,
-          },
-        );
-      }
       files.set(`dists/${suite}/${path}`, body);
-      indexes.push({ path, url, sha256: actual, size: body.length });
-      const uncompressed = release.sha256.get(path.replace(/\.gz$/, ''))?.size;
+      indexes.push({ path, url, sha256: sha256(body).slice(7), size: body.length });
+      const uncompressed = release.sha256.get(uncompressedPath(path))?.size;
       const source: IndexSource = {
         file: url,
         release: { file, at: `${base}/${file}` },
@@ -120,34 +98,87 @@ export async function fetchSuite(
   };
 }
 
-function listedIn(release: ReleaseFile, path: string, what: string): { sha256: string; size: number } {
-  const hit = release.sha256.get(path);
-  if (!hit)
-    throw new FerryError('APT_RELEASE_INVALID', `${what} does not list ${path} (is the component or architecture right?)`, {
-      release: what,
-      path,
+/**
+ * The first index form the signed Release lists that the archive serves (apt also moves to the next compression
+ * when one is missing). With `Acquire-By-Hash: yes` each is asked for under by-hash/SHA256/ first, as apt does
+ * (apt-pkg acquire-item.cc), then under its plain path on a 404; the URL returned is the one that answered.
+ */
+async function fetchIndex(
+  http: HttpGetter,
+  release: ReleaseFile,
+  choices: IndexChoice[],
+  ctx: { base: string; file: string; suite: string },
+): Promise<{ path: string; url: string; body: Buffer }> {
+  let missing: unknown;
+  for (const listed of choices) {
+    const urls = [
+      ...(release.acquireByHash ? [`${ctx.base}/${byHashPath(listed.path, listed.sha256)}`] : []),
+      `${ctx.base}/${listed.path}`,
+    ];
+    for (const url of urls) {
+      try {
+        return { path: listed.path, url, body: await fetchListed(http, url, listed, ctx) };
+      } catch (err) {
+        if (!isFerryError(err, 'NOT_FOUND')) throw err;
+        missing = err;
+      }
+    }
+  }
+  throw missing;
+}
+
+/** One index, cut off at the size the signed Release lists and checked against its SHA256. */
+async function fetchListed(http: HttpGetter, url: string, listed: IndexChoice, ctx: { file: string; suite: string }): Promise<Buffer> {
+  const { file, suite } = ctx;
+  if (listed.size > INDEX_MAX) {
+    throw new FerryError(
+      'APT_RELEASE_INVALID',
+      `${url}: the signed ${file} of ${suite} lists it at ${listed.size} bytes, more than the ${INDEX_MAX} bytes ferry downloads of one index`,
+      { url },
+    );
+  }
+  // The signed size is the download's cap: a longer body is cut off at it, not read whole and compared after.
+  const body = await http.getBuffer(url, listed.size).catch((err: unknown) => {
+    if (!isFerryError(err) || err.details.limit === undefined) throw err;
+    throw new FerryError('SIZE_MISMATCH', `${url}: longer than the ${listed.size} bytes the signed ${file} of ${suite} lists for it`, {
+      url,
+      expected: listed.size,
     });
-  return hit;
+  });
+  const actual = sha256(body).slice(7);
+  if (body.length !== listed.size || actual !== listed.sha256) {
+    throw new FerryError(
+      'DIGEST_MISMATCH',
+      `${url}: sha256 ${actual} (${body.length} bytes), but the signed ${file} of ${suite} says ${listed.sha256} (${listed.size} bytes)`,
+      {
+        url,
+        expected: listed.sha256,
+        actual,
+      },
+    );
+  }
+  return body;
 }
 
 /**
- * A Packages.gz index, inflated within the cap its signed Release sets (src/kinds/apt/index-stanzas.ts) and read stanza by
+ * A Packages index (xz, gz or plain, by its path), decompressed within the cap its signed Release sets (src/kinds/apt/index-stanzas.ts) and read stanza by
  * stanza; `origin` names it (`<suite> <path>`) on each package. `keep` drops packages the caller has no use for
  * before they take memory.
  */
 export async function parsePackages(
-  gz: Buffer,
+  body: Buffer,
   origin: string,
   source: IndexSource,
   keep: (p: Package) => boolean = () => true,
 ): Promise<Package[]> {
   const packages: Package[] = [];
-  const stanzas = indexStanzas(gz, source);
+  const stanzas = indexStanzas(body, source);
   try {
     for (;;) {
       const next = await stanzas.next().catch((err: unknown) => {
         if (isFerryError(err)) throw err;
-        throw new FerryError('APT_RELEASE_INVALID', `${source.file}: not a gzip-compressed Packages index: ${(err as Error).message}`, {
+        const form = { xz: 'an xz-compressed', gz: 'a gzip-compressed', none: 'a' }[indexFormOf(source.path)];
+        throw new FerryError('APT_RELEASE_INVALID', `${source.file}: not ${form} Packages index: ${(err as Error).message}`, {
           index: origin,
         });
       });

@@ -1,4 +1,5 @@
 import { Annotation, type Descriptor } from '../../core/media-types.js';
+import { isIndexPath } from './index-form.js';
 import type { LockedAptSource } from './schema.js';
 import { mediaTypeProblem } from '../../validate/grammar.js';
 import type { EntryGate } from '../facets/view.js';
@@ -14,8 +15,8 @@ export function gateApt(locked: readonly LockedAptSource[], g: EntryGate): (d: D
     for (const l of m?.layers ?? []) {
       g.check(`apt metadata ${ref}`, 'layer mediaType', l.mediaType, mediaTypeProblem);
       const t = l.annotations?.[Annotation.Title];
-      if (g.check(`apt metadata ${ref}`, `layer ${Annotation.Title}`, t, metaPathProblem) && t?.endsWith('/Packages.gz')) {
-        // dists/<suite>/<component>/binary-<arch>/Packages.gz: each segment a value the lock already vouched for.
+      if (g.check(`apt metadata ${ref}`, `layer ${Annotation.Title}`, t, metaPathProblem) && isIndexPath(t ?? '')) {
+        // dists/<suite>/<component>/binary-<arch>/Packages(.xz|.gz): each segment a value the lock already vouched for.
         const [, suite, component, bin] = (t ?? '').split('/');
         const source = locked.find(
           (s) =>

@@ -1,5 +1,5 @@
 import { FerryError } from '../../core/errors.js';
-import { gunzipPieces } from '../../core/gunzip-bounded.js';
+import { decompressPieces, indexFormOf } from '../../core/decompress-pieces.js';
 
 /**
  * The most ferry inflates of one Packages index, whatever a Release lists. The largest real ones are well under a
@@ -16,11 +16,11 @@ const BLANK_LINES = /\r?\n(?:[ \t]*\r?\n)+/;
 
 /** Where an index comes from, and what vouches for its size: for the messages that name the file, cap and Release. */
 export interface IndexSource {
-  /** The Packages.gz, as the user would find it (a URL, or its path in the bundle). */
+  /** The Packages index (.xz, .gz or plain), as the user would find it (a URL, or its path in the bundle). */
   file: string;
   /** The signed Release that lists it: `InRelease` or `Release`, and where it is (a URL, or its path in the bundle). */
   release?: { file: string; at: string };
-  /** Its path in the Release (`main/binary-amd64/Packages.gz`). */
+  /** Its path in the Release (`main/binary-amd64/Packages.xz`); its ending says how it is compressed. */
   path: string;
   /** The size the signed Release gives the uncompressed index (`main/binary-amd64/Packages`), when it lists one. */
   uncompressedSize?: number;
@@ -39,11 +39,11 @@ export function indexCap(src: IndexSource): number {
 }
 
 /**
- * The stanzas of a Packages.gz as raw text, inflated and cut as they stream (memory: one stanza at a time). Fails
+ * The stanzas of a Packages index as raw text, decompressed (by the form its path names) and cut as they stream (memory: one stanza at a time). Fails
  * (INTEGRITY_FAILED) when the index inflates past its cap, or holds a stanza or a stanza count no real index has:
  * never a silently short or empty index.
  */
-export async function* indexStanzas(gz: Buffer, src: IndexSource): AsyncGenerator<string> {
+export async function* indexStanzas(body: Buffer, src: IndexSource): AsyncGenerator<string> {
   const cap = indexCap(src);
   const tooBig = () =>
     tooLarge(
@@ -56,14 +56,15 @@ export async function* indexStanzas(gz: Buffer, src: IndexSource): AsyncGenerato
     );
   const pieceTooLong = () => tooLarge(src, `holds a stanza longer than ${MAX_STANZA} bytes: not a Packages index`);
   let n = 0;
-  for await (const stanza of gunzipPieces(gz, BLANK_LINES, { cap, maxPiece: MAX_STANZA }, { tooBig, pieceTooLong })) {
+  const limits = { cap, maxPiece: MAX_STANZA };
+  for await (const stanza of decompressPieces(body, indexFormOf(src.path), BLANK_LINES, limits, { tooBig, pieceTooLong })) {
     if (++n > MAX_STANZAS) throw tooLarge(src, `holds more than ${MAX_STANZAS} stanzas, more than any real index`);
     yield stanza;
   }
 }
 
 function uncompressed(src: IndexSource): string {
-  return src.path.replace(/\.gz$/, '');
+  return src.path.replace(/\.(?:xz|gz)$/, '');
 }
 
 function tooLarge(src: IndexSource, what: string): FerryError {

@@ -6,6 +6,8 @@ export interface ReleaseFile {
   codename?: string;
   date?: Date;
   validUntil?: Date;
+  /** `Acquire-By-Hash: yes`: indexes are also served under `<dir>/by-hash/SHA256/<hex>` (apt-pkg acquire-item.cc). */
+  acquireByHash?: boolean;
   /** `SHA256:` entries by path (relative to dists/<suite>/). */
   sha256: Map<string, { sha256: string; size: number }>;
 }
@@ -32,6 +34,7 @@ export function parseReleaseFile(text: string, what: string): ReleaseFile {
     ...(field(stanza, 'Codename') ? { codename: field(stanza, 'Codename') as string } : {}),
     ...(d ? { date: d } : {}),
     ...(vu ? { validUntil: vu } : {}),
+    ...(field(stanza, 'Acquire-By-Hash')?.trim().toLowerCase() === 'yes' ? { acquireByHash: true } : {}),
     sha256,
   };
 }

@@ -2,6 +2,7 @@ import type { LockedAptSource } from './schema.js';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { indexStanzas } from './index-stanzas.js';
+import { isIndexPath } from './index-form.js';
 import type { BundleReader } from '../../bundle/reader.js';
 import { FerryError } from '../../core/errors.js';
 import type { EventSink } from '../../core/events.js';
@@ -44,12 +45,12 @@ export async function stageApt(
   const pool = join(dir, 'pool', 'main');
   await fs.mkdir(pool, { recursive: true });
 
-  // Upstream stanzas of the locked debs, from the bundled (verified) Packages indexes, inflated within a cap.
+  // Upstream stanzas of the locked debs, from the bundled (verified) Packages indexes (xz, gz or plain), decompressed within a cap.
   const wanted = new Set(sources.flatMap((s) => s.debs).map((d) => `${d.name} ${d.version} ${d.architecture}`));
   const stanzas = new Map<string, RawStanza>();
   for (const meta of entries.filter((d) => d.annotations?.[Annotation.Kind] === 'apt-meta')) {
     const m = await readMemberJson<ImageManifest>(reader, meta, 'apt metadata');
-    for (const layer of m.layers.filter((l) => l.annotations?.[Annotation.Title]?.endsWith('/Packages.gz'))) {
+    for (const layer of m.layers.filter((l) => isIndexPath(l.annotations?.[Annotation.Title] ?? ''))) {
       const title = layer.annotations?.[Annotation.Title] ?? '';
       for await (const text of indexStanzas(await readVerified(reader, layer, title), { file: title, path: title })) {
         for (const s of rawStanzas(text))
