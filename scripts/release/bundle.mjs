@@ -36,6 +36,10 @@ export async function bundleCli(root, outfile) {
     outfile,
     metafile: true,
     legalComments: 'eof',
+    // ESM packages imported with import() (openpgp: `createRequire(import.meta.url)`) keep a file URL in the CommonJS
+    // bundle, where import.meta is empty: the executable's own path, from which they only require Node built-ins.
+    define: { 'import.meta.url': '__ferryImportMetaUrl' },
+    banner: { js: "const __ferryImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: 'warning',
     plugins: [embedVersion],
   });

@@ -100,7 +100,6 @@ describe.runIf(ok)('apt indexes in every form a Release lists: xz, gz, plain, by
     }
   });
 
-  // Needs the xz decoder (src/core/decompress-pieces.ts).
   it('reads an xz-only Packages.xz (as Debian security publishes), and stages a repository real apt installs from', async () => {
     const { index, deb } = await roundTrip('xz');
     expect(index).toMatchObject({

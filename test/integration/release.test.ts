@@ -164,6 +164,24 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
     );
   });
 
+  it("the executable decodes xz without the xz CLI: Debian security's Packages.xz, pulled and verified with the WebAssembly decoder", () => {
+    const work = join(dir, 'xz');
+    mkdirSync(work, { recursive: true });
+    const m = join(work, 'bundle.yaml');
+    const apt =
+      '  apt:\n    - url: http://deb.debian.org/debian-security\n      suites: [bookworm-security]\n      components: [main]\n' +
+      '      architectures: [amd64]\n      keyring: /usr/share/keyrings/debian-archive-keyring.gpg\n      packages: [zlib1g]\n      dependencies: false\n';
+    writeFileSync(m, `apiVersion: ferry.dev/v1alpha1\nkind: Bundle\nmetadata:\n  name: xz\nspec:\n${apt}`);
+    // FERRY_XZ=js: the decoder compiled into the executable, as on a host without XZ Utils.
+    const opts = { cwd: work, encoding: 'utf8' as const, stdio: 'pipe' as const, env: { ...process.env, FERRY_XZ: 'js' } };
+    execFileSync(exe, ['bundle', 'pull', m, '-o', 'b.tar', '--cache', 'cache', '--no-progress'], opts);
+    const lock = JSON.parse(readFileSync(join(work, 'b.tar.lock.json'), 'utf8'));
+    expect(lock.apt[0].releases[0].indexes.map((i: { path: string }) => i.path)).toEqual(['main/binary-amd64/Packages.xz']);
+    expect(lock.apt[0].debs.map((d: { name: string }) => d.name)).toEqual(['zlib1g']);
+    // verify decodes the bundled Packages.xz again, offline, to re-check the chain.
+    expect(execFileSync(exe, ['bundle', 'verify', 'b.tar', '--no-progress'], opts)).toMatch(/^b\.tar: OK/m);
+  }, 60_000);
+
   describe("inside a root that holds no Node: every result equals bin/ferry's", () => {
     let root: string;
     // Two empty registries, one per push, so both pushes upload everything.
