@@ -104,6 +104,28 @@ describe.runIf(ok)('apt dependency closure, checked against apt-get install --si
     expect(expected.some((l) => l.startsWith('libc-fake') || l.startsWith('rsyslog'))).toBe(false);
   });
 
+  it('a requested virtual package: one provider is installed in its place, several are refused with their names, as apt does', async () => {
+    // syslogd has one provider (rsyslog): apt notes "selecting 'rsyslog' instead of 'syslogd'" and installs it.
+    const one = await apt('', ['syslogd'], false);
+    expect(one).toEqual(['rsyslog 8.0-1']);
+    expect(ours([], ['syslogd'], false)).toEqual(one);
+    // httpd-virtual has two (tinyhttpd, oldhttpd): apt refuses and lists them; so does ferry, naming both.
+    const state = scratch('ferry-apt-state-');
+    writeFileSync(join(state, 'status'), '');
+    await aptGet(state, sources(), join(state, 'status'), ['update', '-qq']);
+    // Not -qq: apt says which providers there are on stdout, then fails.
+    const refused = await aptGet(state, sources(), join(state, 'status'), ['install', '--simulate', 'httpd-virtual']).then(
+      (out) => `unexpectedly installed: ${out}`,
+      (err: { stdout?: string; stderr?: string }) => `${err.stdout ?? ''}${err.stderr ?? ''}`,
+    );
+    expect(refused).toMatch(/Package httpd-virtual is a virtual package provided by:/);
+    expect(refused).toMatch(/tinyhttpd 2\.0-1/);
+    expect(refused).toMatch(/oldhttpd 1\.0-1/);
+    expect(() => ours([], ['httpd-virtual'], false)).toThrow(
+      /apt package httpd-virtual is a virtual package provided by: oldhttpd 1\.0-1, tinyhttpd 2\.0-1; name the one to install/,
+    );
+  });
+
   it('an unsatisfiable dependency fails with the chain that led to it', () => {
     expect(() => ours([], ['jq (>= 9)'], false)).toThrow(/requested jq \(>= 9\)\n {2}nothing satisfies jq \(>= 9\): jq: candidate 1\.6-3/);
   });

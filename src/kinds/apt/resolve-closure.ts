@@ -129,7 +129,7 @@ export function resolveClosure(req: ClosureRequest): Closure {
     const versions = universe.versions(r.name).filter((p) => satisfies(p, r));
     const own = installed.get(r.name);
     if (own && satisfies(own, r) && (!versions[0] || compareDebianVersions(own.version, versions[0].version) >= 0)) continue; // already there
-    const pick = versions[0] ?? universe.providersOf(r.name).find((p) => satisfies(p, r));
+    const pick = versions[0] ?? providerOfRequest(universe, r);
     if (!pick) fail([`requested ${formatRelation(r)}`], [r]);
     mark(pick as Package, `requested ${formatRelation(r)}`);
   }
@@ -158,4 +158,23 @@ function available(universe: PackageUniverse, name: string): string {
   const providers = universe.providersOf(name).map((p) => `${p.name} ${p.version}`);
   if (versions.length === 0 && providers.length === 0) return `${name} is in no configured suite`;
   return `${name}: ${versions.length ? `candidate ${versions[0]}` : 'no real package'}${providers.length ? `, provided by ${providers.join(', ')}` : ''}`;
+}
+
+/**
+ * A requested name no package has, as apt-get install reads it: a virtual package with one provider is that provider
+ * ("Note, selecting 'rsyslog' instead of 'syslogd'"); with several, apt refuses and lists them ("Package awk is a
+ * virtual package provided by: … You should explicitly select one to install."), and so does ferry.
+ */
+function providerOfRequest(universe: PackageUniverse, r: Relation): Package | undefined {
+  const providers = universe.providersOf(r.name).filter((p) => satisfies(p, r));
+  const names = [...new Set(providers.map((p) => p.name))].sort();
+  if (names.length > 1) {
+    const list = names.map((n) => `${n} ${providers.find((p) => p.name === n)?.version}`).join(', ');
+    throw new FerryError(
+      'APT_UNSATISFIABLE',
+      `apt package ${formatRelation(r)} is a virtual package provided by: ${list}; name the one to install in packages:, as apt-get install asks`,
+      { package: r.name, providers: names },
+    );
+  }
+  return providers[0];
 }
