@@ -1,6 +1,5 @@
-import { StringDecoder } from 'node:string_decoder';
 import { FerryError } from './errors.js';
-import { gunzipPieces, type SplitLimits } from './gunzip-bounded.js';
+import { gunzipPieces, splitPieces, type SplitLimits } from './gunzip-bounded.js';
 import { xzChunks } from './xz-decode.js';
 
 export type IndexForm = 'xz' | 'gz' | 'none';
@@ -52,26 +51,4 @@ async function* decoded(chunks: AsyncGenerator<Buffer>, corrupt: (detail: string
 
 function* slices(body: Buffer): Generator<Buffer> {
   for (let at = 0; at < body.length; at += 1 << 16) yield body.subarray(at, at + (1 << 16));
-}
-
-async function* splitPieces(
-  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
-  separator: RegExp,
-  limits: SplitLimits,
-  errors: PieceErrors,
-): AsyncGenerator<string> {
-  const decoder = new StringDecoder('utf8');
-  let out = 0;
-  let pending = '';
-  // for-await ends the source (return()) on a throw or an early stop, which stops a decoder at once.
-  for await (const chunk of chunks) {
-    out += chunk.length;
-    if (out > limits.cap) throw errors.tooBig();
-    const pieces = (pending + decoder.write(chunk)).split(separator);
-    pending = pieces.pop() as string;
-    if (pending.length > limits.maxPiece) throw errors.pieceTooLong();
-    for (const p of pieces) if (p !== '') yield p;
-  }
-  pending += decoder.end();
-  if (pending.trim() !== '') yield pending;
 }

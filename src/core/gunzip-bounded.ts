@@ -40,20 +40,34 @@ export async function* gunzipPieces(
 ): AsyncGenerator<string> {
   const inflate = createGunzip({ chunkSize: 1 << 16 });
   inflate.end(gz);
+  try {
+    yield* splitPieces(inflate as AsyncIterable<Buffer>, separator, limits, errors);
+  } finally {
+    inflate.destroy();
+  }
+}
+
+/**
+ * UTF-8 text cut at `separator` as its bytes arrive (any decoder's output): the cap on the bytes and on one piece,
+ * as gunzipPieces states them. for-await ends the source (return()) on a throw or an early stop, which stops a
+ * decoder at once.
+ */
+export async function* splitPieces(
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+  separator: RegExp,
+  limits: SplitLimits,
+  errors: { tooBig: () => FerryError; pieceTooLong: () => FerryError },
+): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
   let out = 0;
   let pending = '';
-  try {
-    for await (const chunk of inflate as AsyncIterable<Buffer>) {
-      out += chunk.length;
-      if (out > limits.cap) throw errors.tooBig();
-      const pieces = (pending + decoder.write(chunk)).split(separator);
-      pending = pieces.pop() as string;
-      if (pending.length > limits.maxPiece) throw errors.pieceTooLong();
-      for (const p of pieces) if (p !== '') yield p;
-    }
-  } finally {
-    inflate.destroy();
+  for await (const chunk of chunks) {
+    out += chunk.length;
+    if (out > limits.cap) throw errors.tooBig();
+    const pieces = (pending + decoder.write(chunk)).split(separator);
+    pending = pieces.pop() as string;
+    if (pending.length > limits.maxPiece) throw errors.pieceTooLong();
+    for (const p of pieces) if (p !== '') yield p;
   }
   pending += decoder.end();
   if (pending.trim() !== '') yield pending;
