@@ -8,6 +8,7 @@ import { type TestProxy, startProxy } from '../helpers/proxy.js';
 import { type TestRegistry, freePort, startRegistry } from '../helpers/registry.js';
 import { requireTools } from '../helpers/tools.js';
 import { run, scratch, writeManifest } from './ferry-env.js';
+import { selfSignedLoopbackCert } from '../helpers/tls-cert.js';
 
 const ok = requireTools('docker-registry', 'tinyproxy', 'skopeo', 'openssl');
 const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -33,29 +34,9 @@ describe.runIf(ok)('requests through a real forward proxy (tinyproxy)', () => {
 
   beforeAll(async () => {
     const dir = scratch('ferry-proxy-tls-');
-    caPath = join(dir, 'ca.pem');
-    const keyPath = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        keyPath,
-        '-out',
-        caPath,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    const cert = selfSignedLoopbackCert(dir);
+    caPath = cert.certPath;
+    const keyPath = cert.keyPath;
     [reg, tlsReg, files] = await Promise.all([
       startRegistry(),
       startRegistry({ tls: { certPath: caPath, keyPath } }),

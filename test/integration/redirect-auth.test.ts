@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type Server as TlsServer, createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +17,7 @@ import { type TestRegistry, startRegistry } from '../helpers/registry.js';
 import { type TokenServer, startTokenServer } from '../helpers/token-server.js';
 import { requireTools } from '../helpers/tools.js';
 import { run, scratch, writeManifest } from './ferry-env.js';
+import { selfSignedLoopbackCert } from '../helpers/tls-cert.js';
 
 const execFileAsync = promisify(execFile);
 const ok = requireTools('docker-registry', 'skopeo', 'openssl', 'htpasswd');
@@ -208,29 +209,9 @@ describe.runIf(requireTools('openssl'))('a redirect from an HTTPS registry to a 
 
   beforeAll(async () => {
     const dir = scratch('ferry-redirect-tls-');
-    caPath = join(dir, 'ca.pem');
-    const keyPath = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        keyPath,
-        '-out',
-        caPath,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    const cert = selfSignedLoopbackCert(dir);
+    caPath = cert.certPath;
+    const keyPath = cert.keyPath;
     target = await startLoopbackServer(
       (req, res) => void (req.resume(), res.writeHead(401, { 'www-authenticate': 'Basic realm="target"' }).end()),
     );

@@ -5,6 +5,7 @@ import { makeImage, makeLayer, writeOciLayout, type Image } from '../helpers/ima
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
 import { requireTools } from '../helpers/tools.js';
 import { run, scratch, writeManifest } from './ferry-env.js';
+import { selfSignedLoopbackCert } from '../helpers/tls-cert.js';
 
 const ok = requireTools('docker-registry', 'skopeo', 'openssl');
 
@@ -15,30 +16,10 @@ describe.runIf(ok)('a registry behind TLS with a private CA', () => {
 
   beforeAll(async () => {
     const dir = scratch('ferry-tls-');
-    caPath = join(dir, 'ca.pem');
-    const keyPath = join(dir, 'key.pem');
     // A self-signed certificate for 127.0.0.1 serves as its own CA.
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        keyPath,
-        '-out',
-        caPath,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    const cert = selfSignedLoopbackCert(dir);
+    caPath = cert.certPath;
+    const keyPath = cert.keyPath;
     reg = await startRegistry({ tls: { certPath: caPath, keyPath } });
     image = makeImage({ layers: [await makeLayer({ seed: 'tls-1', size: 20_000, gzip: true })] });
     const layout = scratch();
