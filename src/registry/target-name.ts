@@ -1,4 +1,5 @@
 import { FerryError } from '../core/errors.js';
+import { parseReference } from '../core/reference.js';
 import type { PushTarget } from './push-target.js';
 import { repositoryProblem, tagProblem } from '../validate/grammar.js';
 import { quoteUntrusted } from '../validate/untrusted-text.js';
@@ -21,4 +22,16 @@ export function checkTargetName(source: string, repository: string, tag: string 
       `${quoteUntrusted(source)} would be pushed as ${quoteUntrusted(`${repository}:${tag ?? ''}`)}, which ${bad}: refused, nothing was pushed`,
       { source: quoteUntrusted(source) },
     );
+}
+
+/**
+ * Where an image or artifact reference goes under the target: its repository with the registry host dropped and the
+ * prefix applied (`docker.io/velero/velero:v1.9.1` → `PREFIX/velero/velero`), its tag kept (none for a digest-only
+ * reference, pushed by digest), both checked by checkTargetName.
+ */
+export function referenceTarget(target: PushTarget, source: string): { repository: string; tag?: string } {
+  const ref = parseReference(source);
+  const repository = targetRepository(target, ref.repository);
+  checkTargetName(source, repository, ref.tag);
+  return { repository, ...(ref.tag !== undefined ? { tag: ref.tag } : {}) };
 }

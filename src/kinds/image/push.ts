@@ -1,7 +1,6 @@
 import { Annotation } from '../../core/media-types.js';
-import { parseReference } from '../../core/reference.js';
 import type { LockedImage } from './schema.js';
-import { checkTargetName, targetRepository } from '../../registry/target-name.js';
+import { referenceTarget } from '../../registry/target-name.js';
 import type { PushFacet } from '../facets/push.js';
 
 /**
@@ -13,13 +12,10 @@ export const imagePush: PushFacet<LockedImage> = {
   async pushPlan(desc, target) {
     const source = desc.annotations?.[Annotation.ContainerdName] ?? desc.annotations?.[Annotation.RefName];
     if (!source) return [];
-    const ref = parseReference(source);
-    const repository = targetRepository(target, ref.repository);
-    checkTargetName(source, repository, ref.tag);
     const root = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size };
     return [
       {
-        item: { source, repository, ...(ref.tag !== undefined ? { tag: ref.tag } : {}), root },
+        item: { source, ...referenceTarget(target, source), root },
         from: 'spec.images',
         progress: 'image',
         how: { via: 'graph' },
