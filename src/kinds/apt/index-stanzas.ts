@@ -30,7 +30,7 @@ export interface IndexSource {
 export function indexCap(src: IndexSource): number {
   const listed = src.uncompressedSize;
   if (listed !== undefined && listed > INDEX_CEILING) {
-    throw tooLarge(
+    throw indexProblem(
       src,
       `the signed ${src.release?.file ?? 'Release'} lists ${uncompressed(src)} at ${listed} bytes, more than the ${INDEX_CEILING} bytes (512 MiB) ferry reads of one index`,
     );
@@ -46,7 +46,7 @@ export function indexCap(src: IndexSource): number {
 export async function* indexStanzas(body: Buffer, src: IndexSource): AsyncGenerator<string> {
   const cap = indexCap(src);
   const tooBig = () =>
-    tooLarge(
+    indexProblem(
       src,
       src.uncompressedSize !== undefined
         ? `expands past ${cap} bytes, the size the signed ${src.release?.file ?? 'Release'} lists for ${uncompressed(src)}`
@@ -54,11 +54,13 @@ export async function* indexStanzas(body: Buffer, src: IndexSource): AsyncGenera
           ? `expands past ${cap} bytes (512 MiB), the most ferry reads of an index the signed ${src.release.file} gives no size for`
           : `expands past ${cap} bytes (512 MiB), the most ferry reads of one index`,
     );
-  const pieceTooLong = () => tooLarge(src, `holds a stanza longer than ${MAX_STANZA} bytes: not a Packages index`);
+  const pieceTooLong = () => indexProblem(src, `holds a stanza longer than ${MAX_STANZA} bytes: not a Packages index`);
+  // The bytes matched the signed Release, so a decoder failure means the archive signed a broken index: say which.
+  const corrupt = (detail: string) => indexProblem(src, `cannot be decompressed (${indexFormOf(src.path)}: ${detail})`);
   let n = 0;
   const limits = { cap, maxPiece: MAX_STANZA };
-  for await (const stanza of decompressPieces(body, indexFormOf(src.path), BLANK_LINES, limits, { tooBig, pieceTooLong })) {
-    if (++n > MAX_STANZAS) throw tooLarge(src, `holds more than ${MAX_STANZAS} stanzas, more than any real index`);
+  for await (const stanza of decompressPieces(body, indexFormOf(src.path), BLANK_LINES, limits, { tooBig, pieceTooLong, corrupt })) {
+    if (++n > MAX_STANZAS) throw indexProblem(src, `holds more than ${MAX_STANZAS} stanzas, more than any real index`);
     yield stanza;
   }
 }
@@ -67,7 +69,7 @@ function uncompressed(src: IndexSource): string {
   return src.path.replace(/\.(?:xz|gz)$/, '');
 }
 
-function tooLarge(src: IndexSource, what: string): FerryError {
+function indexProblem(src: IndexSource, what: string): FerryError {
   return new FerryError('INTEGRITY_FAILED', `${src.file}: ${what}${src.release ? ` (${src.release.at})` : ''}`, {
     file: src.file,
     ...(src.release ? { release: src.release.at } : {}),

@@ -67,3 +67,18 @@ describe('indexStanzas: a Packages.gz inflated as it streams, within its cap', (
     });
   });
 });
+
+describe('indexStanzas: a Packages.xz that does not decode', () => {
+  it('is an error naming the index and the Release that signed it, not a bare decoder message', async () => {
+    const xzSrc = {
+      file: 'dists/s/main/binary-amd64/Packages.xz',
+      release: { file: 'InRelease', at: 'bundled dists/s/InRelease' },
+      path: 'main/binary-amd64/Packages.xz',
+    };
+    // The xz magic, then garbage: both decoders (CLI and WebAssembly) refuse it.
+    const broken = Buffer.concat([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), Buffer.alloc(64, 0x41)]);
+    await expect(all(broken, xzSrc)).rejects.toThrow(
+      /^dists\/s\/main\/binary-amd64\/Packages\.xz: cannot be decompressed \(xz: .+\) \(bundled dists\/s\/InRelease\)$/,
+    );
+  });
+});
