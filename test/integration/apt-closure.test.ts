@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseDeb822 } from '../../src/kinds/apt/deb822.js';
-import { type Package, PackageUniverse, packageFromStanza } from '../../src/kinds/apt/package-index.js';
+import { type IndexFile, type Package, packageFromStanza } from '../../src/kinds/apt/package-index.js';
 import { parseRelations } from '../../src/kinds/apt/relations.js';
 import { resolveClosure } from '../../src/kinds/apt/resolve-closure.js';
 import { type FixtureSuite, aptGet, buildAptRepo, simulatedInstalls } from '../helpers/apt-repo.js';
@@ -52,17 +52,15 @@ const SUITES: FixtureSuite[] = [
 
 describe.runIf(ok)('apt dependency closure, checked against apt-get install --simulate', () => {
   let repo: string;
-  let universe: PackageUniverse;
+  const files: IndexFile[] = [];
 
   beforeAll(async () => {
     repo = scratch('ferry-apt-');
     await buildAptRepo(repo, SUITES);
-    const packages: Package[] = [];
     for (const s of SUITES) {
       const text = gunzipSync(readFileSync(join(repo, 'dists', s.name, 'main/binary-amd64/Packages.gz'))).toString('utf8');
-      for (const st of parseDeb822(text)) packages.push(packageFromStanza(st, `${s.name} main`) as Package);
+      files.push({ packages: parseDeb822(text).map((st) => packageFromStanza(st, `${s.name} main`) as Package), priority: 500 });
     }
-    universe = new PackageUniverse(packages, 'amd64');
   }, 120_000);
 
   const sources = () => SUITES.map((s) => `deb [trusted=yes] file:${repo} ${s.name} main\n`).join('');
@@ -81,9 +79,13 @@ describe.runIf(ok)('apt dependency closure, checked against apt-get install --si
     return simulatedInstalls(out);
   };
   const ours = (installed: Package[], pkgs: string[], recommends: boolean) =>
-    resolveClosure({ universe, installed, requests: pkgs.flatMap((p) => parseRelations(p).flat()), recommends }).install.map(
-      (p) => `${p.name} ${p.version}`,
-    );
+    resolveClosure({
+      files,
+      architecture: 'amd64',
+      installed,
+      requests: pkgs.flatMap((p) => parseRelations(p).flat()),
+      recommends,
+    }).install.map((p) => `${p.name} ${p.version}`);
 
   it('equals apt on an empty node, with and without Recommends', async () => {
     for (const recommends of [false, true]) {

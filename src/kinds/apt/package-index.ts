@@ -54,6 +54,16 @@ export function packageFromStanza(s: Stanza, origin?: string): Package | undefin
   };
 }
 
+/** One Packages index as the resolver sees it: its packages, and the apt pin priority its Release gives them. */
+export interface IndexFile {
+  packages: Package[];
+  /**
+   * 500 by default; 100 for a Release that says `NotAutomatic: yes` and `ButAutomaticUpgrades: yes` (backports);
+   * 1 for `NotAutomatic: yes` alone (experimental), as apt-pkg/policy.cc InitDefaults gives them.
+   */
+  priority: number;
+}
+
 /**
  * Every version of every package across the configured suites, for one architecture (plus `all`). With several
  * suites the highest version is the candidate, as apt does with equal pins (500).

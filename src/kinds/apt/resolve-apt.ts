@@ -44,12 +44,13 @@ export async function resolveApt(entry: AptEntry, http: HttpGetter, events: Even
   const debs = new Map<string, LockedDeb>();
   const conflicts: string[] = [];
   for (const arch of entry.architectures) {
+    const files = suites.map((s) => ({ packages: s.packages, priority: 500 }));
     const universe = new PackageUniverse(
       suites.flatMap((s) => s.packages),
       arch,
     );
     const chosen = entry.dependencies
-      ? resolveClosure({ universe, installed, requests, recommends: entry.recommends })
+      ? resolveClosure({ files, architecture: arch, installed, requests, recommends: entry.recommends })
       : { install: requests.map((r) => only(universe, r)), conflicts: [] };
     conflicts.push(...chosen.conflicts);
     for (const p of chosen.install) {

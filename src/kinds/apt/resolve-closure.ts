@@ -1,10 +1,13 @@
 import { FerryError } from '../../core/errors.js';
 import { compareDebianVersions, satisfiesVersion } from './debian-version.js';
-import type { Package, PackageUniverse } from './package-index.js';
+import { type IndexFile, type Package, PackageUniverse } from './package-index.js';
 import { type Relation, formatRelation } from './relations.js';
 
 export interface ClosureRequest {
-  universe: PackageUniverse;
+  /** Every Packages index of every source, in sources.list order (entries, suites, components), each with its apt pin priority. */
+  files: IndexFile[];
+  /** The one architecture this closure is for (`all` packages join every architecture). */
+  architecture: string;
   /** The target node's installed packages (its dpkg status); empty for a bare node. */
   installed: Package[];
   /** What the manifest asks for: `jq (>= 1.6)`, `nfs-common`. */
@@ -40,7 +43,10 @@ export function satisfies(pkg: Package, rel: Relation): boolean {
  * dependencies, as apt does. An unsatisfiable dependency throws APT_UNSATISFIABLE with the chain that led to it.
  */
 export function resolveClosure(req: ClosureRequest): Closure {
-  const { universe } = req;
+  const universe = new PackageUniverse(
+    req.files.flatMap((f) => f.packages),
+    req.architecture,
+  );
   const installed = new Map(req.installed.map((p) => [p.name, p]));
   const chosen = new Map<string, Package>();
   // Present packages (installed or chosen) by every name they answer to, so a check costs what that name has.

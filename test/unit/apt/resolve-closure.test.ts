@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PackageUniverse, type Package } from '../../../src/kinds/apt/package-index.js';
+import type { Package } from '../../../src/kinds/apt/package-index.js';
 import { parseRelations } from '../../../src/kinds/apt/relations.js';
 import { resolveClosure } from '../../../src/kinds/apt/resolve-closure.js';
 
@@ -20,7 +20,8 @@ describe('resolveClosure', () => {
     const n = 30_000;
     const packages = Array.from({ length: n }, (_, i) => pkg(`p${i}`, '1.0', i + 1 < n ? { depends: `p${i + 1} (>= 1.0)` } : {}));
     const closure = resolveClosure({
-      universe: new PackageUniverse(packages, 'amd64'),
+      files: [{ packages, priority: 500 }],
+      architecture: 'amd64',
       installed: [],
       requests: parseRelations('p0').flat(),
       recommends: false,
@@ -29,16 +30,21 @@ describe('resolveClosure', () => {
   });
 
   it('reports conflicts with chosen and installed packages, and names the chain of an unsatisfiable dependency', () => {
-    const universe = new PackageUniverse(
-      [pkg('a', '1', { depends: 'b', conflicts: 'c' }), pkg('b', '1', { depends: 'd (>= 2)' }), pkg('d', '1.9')],
-      'amd64',
-    );
-    expect(() => resolveClosure({ universe, installed: [], requests: parseRelations('a').flat(), recommends: false })).toThrow(
+    const universe = {
+      files: [
+        {
+          packages: [pkg('a', '1', { depends: 'b', conflicts: 'c' }), pkg('b', '1', { depends: 'd (>= 2)' }), pkg('d', '1.9')],
+          priority: 500,
+        },
+      ],
+      architecture: 'amd64',
+    };
+    expect(() => resolveClosure({ ...universe, installed: [], requests: parseRelations('a').flat(), recommends: false })).toThrow(
       'cannot resolve the apt packages:\n  requested a\n  → a 1 Depends: b\n  → b 1 Depends: d (>= 2)\n  nothing satisfies d (>= 2): d: candidate 1.9',
     );
-    const ok = new PackageUniverse([pkg('a', '1', { conflicts: 'c' })], 'amd64');
+    const ok = { files: [{ packages: [pkg('a', '1', { conflicts: 'c' })], priority: 500 }], architecture: 'amd64' };
     expect(
-      resolveClosure({ universe: ok, installed: [pkg('c', '3')], requests: parseRelations('a').flat(), recommends: false }).conflicts,
+      resolveClosure({ ...ok, installed: [pkg('c', '3')], requests: parseRelations('a').flat(), recommends: false }).conflicts,
     ).toEqual(['a 1 Conflicts c, and c 3 is installed']);
   });
 });
