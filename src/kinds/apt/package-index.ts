@@ -15,12 +15,59 @@ export interface Package {
   breaks: RelationField;
   /** Virtual packages this one provides, with the version a versioned Provides gives. */
   provides: Relation[];
+  /**
+   * What apt's resolver also weighs (apt-pkg/depcache.cc CompareProviders, MarkInstall_UpgradeOtherBinaries); optional
+   * so a package written by hand in a test needs none of it.
+   */
+  extra?: PackageExtra;
   /** Packages-index fields (absent in dpkg status). */
   filename?: string;
   size?: number;
   sha256?: string;
   /** Where the index came from (`focal-updates main`), for messages and the lock. */
   origin?: string;
+}
+
+/** The fields of a stanza only apt's choices need. */
+export interface PackageExtra {
+  /** `Priority:` as apt ranks it: required 1, important 2, standard 3, optional 4, extra 5; absent 0 (apt-pkg/deb/deblistparser.cc). */
+  priority: number;
+  essential: boolean;
+  /** `Important: yes` or `Protected: yes`. */
+  important: boolean;
+  /** The source package and its version (`Source: foo (1.2-1)`); the binary's own name and version when absent. */
+  source: string;
+  sourceVersion: string;
+  /** Names in Suggests, Replaces and Enhances: apt creates a package for each as it reads them, which sets its cache order. */
+  mentions: string[];
+}
+
+const PRIORITIES: Record<string, number> = { required: 1, important: 2, standard: 3, optional: 4, extra: 5 };
+
+/** A relation field's package names only (cheap: for the cache order, never for matching). */
+function relationNames(value: string | undefined): string[] {
+  if (!value) return [];
+  const out: string[] = [];
+  for (const alt of value.split(/[,|]/)) {
+    const m = /^\s*([a-z0-9][a-z0-9+.-]*)/i.exec(alt);
+    if (m) out.push((m[1] as string).toLowerCase());
+  }
+  return out;
+}
+
+function extraOf(s: Stanza, name: string, version: string): PackageExtra {
+  const yes = (f: string) => (field(s, f) ?? '').toLowerCase() === 'yes';
+  const src = /^\s*(\S+)(?:\s*\(\s*([^)\s]+)\s*\))?/.exec(field(s, 'Source') ?? '');
+  const prio = field(s, 'Priority');
+  return {
+    priority: prio === undefined ? 0 : (PRIORITIES[prio.toLowerCase()] ?? 5),
+    // apt always counts itself essential and important (pkgCacheGen::ForceEssential's default).
+    essential: yes('Essential') || name === 'apt',
+    important: yes('Important') || yes('Protected') || name === 'apt',
+    source: src?.[1] ?? name,
+    sourceVersion: src?.[2] ?? version,
+    mentions: [...relationNames(field(s, 'Suggests')), ...relationNames(field(s, 'Replaces')), ...relationNames(field(s, 'Enhances'))],
+  };
 }
 
 /** Reads a Packages (or status) stanza. Throws naming the package when a relation field cannot be read. */
@@ -47,6 +94,7 @@ export function packageFromStanza(s: Stanza, origin?: string): Package | undefin
     conflicts: rel('Conflicts'),
     breaks: rel('Breaks'),
     provides: rel('Provides').flat(),
+    extra: extraOf(s, name, version),
     ...(field(s, 'Filename') ? { filename: field(s, 'Filename') as string } : {}),
     ...(size !== undefined && /^\d+$/.test(size) ? { size: Number(size) } : {}),
     ...(field(s, 'SHA256') ? { sha256: (field(s, 'SHA256') as string).toLowerCase() } : {}),

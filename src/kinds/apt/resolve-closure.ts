@@ -1,7 +1,10 @@
 import { FerryError } from '../../core/errors.js';
-import { compareDebianVersions, satisfiesVersion } from './debian-version.js';
-import { type IndexFile, type Package, PackageUniverse } from './package-index.js';
+import { satisfiesVersion } from './debian-version.js';
+import type { IndexFile, Package } from './package-index.js';
 import { type Relation, formatRelation } from './relations.js';
+import { AptCache, type DepGroup, isCritical, isNegative, type Pkg, type Ver, priorityOf } from './solver/cache.js';
+import { groupMet, installState, targets, versionMatches } from './solver/dep-state.js';
+import { Marker } from './solver/mark-install.js';
 
 export interface ClosureRequest {
   /** Every Packages index of every source, in sources.list order (entries, suites, components), each with its apt pin priority. */
@@ -17,9 +20,9 @@ export interface ClosureRequest {
 }
 
 export interface Closure {
-  /** Packages to carry, by name. */
+  /** Packages to carry (new, or upgrades of installed ones), by name: the stanzas given in `files`. */
   install: Package[];
-  /** Conflicts or Breaks between chosen and installed packages, one line each (apt would refuse or remove). */
+  /** What apt would do beyond installing them (remove an installed package, leave one broken), one line each. */
   conflicts: string[];
 }
 
@@ -36,151 +39,131 @@ export function satisfies(pkg: Package, rel: Relation): boolean {
 }
 
 /**
- * The dependency closure apt-get install computes (apt pkgDepCache::MarkInstall, depth first): every requested
- * package at its candidate (or the highest version its request allows), then, for each Pre-Depends and Depends group
- * (and Recommends when asked) not already satisfied by an installed or chosen package, the first alternative whose
- * candidate satisfies it — a real package, or else a package that provides it. Only candidates are considered for
- * dependencies, as apt does. An unsatisfiable dependency throws APT_UNSATISFIABLE with the chain that led to it.
+ * What `apt-get install --simulate REQUESTS` would install on the node the status describes (apt 2.6,
+ * apt-private/private-install.cc): the candidates across all sources by apt's policy, each request marked, then
+ * marked again with its dependencies in cache order, by apt's own marking (solver/mark-install.ts). apt calls its
+ * problem resolver when that leaves something broken; ferry does not imitate it, and says so in `conflicts` (a
+ * requested package that cannot be installed fails with the chain that led to the missing dependency).
  */
 export function resolveClosure(req: ClosureRequest): Closure {
-  const universe = new PackageUniverse(
-    req.files.flatMap((f) => f.packages),
-    req.architecture,
-  );
-  const installed = new Map(req.installed.map((p) => [p.name, p]));
-  const chosen = new Map<string, Package>();
-  // Present packages (installed or chosen) by every name they answer to, so a check costs what that name has.
-  const byName = new Map<string, Package[]>();
-  const present = (p: Package) => {
-    for (const n of [p.name, ...p.provides.map((v) => v.name)]) {
-      const list = byName.get(n);
-      if (list) list.push(p);
-      else byName.set(n, [p]);
-    }
-  };
-  for (const p of installed.values()) present(p);
-  const isSatisfied = (rel: Relation) => (byName.get(rel.name) ?? []).some((p) => satisfies(p, rel));
-
-  const pickFor = (rel: Relation): Package | undefined => {
-    const candidate = universe.candidate(rel.name);
-    if (candidate && satisfies(candidate, rel)) return candidate;
-    return universe
-      .providersOf(rel.name)
-      .filter((p) => satisfies(p, rel))
-      .sort((a, b) => (a.name < b.name ? -1 : 1))[0];
-  };
-
-  const fail = (chain: string[], group?: Relation[]): never => {
-    const why = group ? `\n  nothing satisfies ${groupText(group)}: ${group.map((r) => available(universe, r.name)).join('; ')}` : '';
-    throw new FerryError('APT_UNSATISFIABLE', `cannot resolve the apt packages:\n  ${chain.join('\n  → ')}${why}`, { chain });
-  };
-
-  /** The way to a package, as a list linked backwards (closures run tens of thousands deep; no copying per step). */
-  interface Link {
-    step: string;
-    parent?: Link;
-  }
-  const chainOf = (link: Link | undefined): string[] => {
-    const out: string[] = [];
-    for (let l = link; l; l = l.parent) out.unshift(l.step);
-    return out;
-  };
-  interface Frame {
-    pkg: Package;
-    groups: [string, Relation[]][];
-    next: number;
-    link: Link;
-  }
-  const groupsOf = (pkg: Package): [string, Relation[]][] => [
-    ...pkg.preDepends.map((g): [string, Relation[]] => ['Pre-Depends', g]),
-    ...pkg.depends.map((g): [string, Relation[]] => ['Depends', g]),
-    ...(req.recommends ? pkg.recommends.map((g): [string, Relation[]] => ['Recommends', g]) : []),
-  ];
-  /** Marks `pkg` and walks its dependencies depth first, as recursion would, with an explicit stack (closures run deep). */
-  const mark = (first: Package, request: string) => {
-    const choose = (pkg: Package, at: Link): Frame | undefined => {
-      const had = chosen.get(pkg.name);
-      if (had) {
-        if (had.version !== pkg.version)
-          fail([...chainOf(at), `${pkg.name} ${pkg.version} is wanted, but ${had.version} is already chosen`]);
-        return undefined;
-      }
-      chosen.set(pkg.name, pkg);
-      present(pkg);
-      return { pkg, groups: groupsOf(pkg), next: 0, link: at };
-    };
-    const stack: Frame[] = [];
-    const top = choose(first, { step: request });
-    if (top) stack.push(top);
-    while (stack.length > 0) {
-      const frame = stack[stack.length - 1] as Frame;
-      if (frame.next >= frame.groups.length) {
-        stack.pop();
-        continue;
-      }
-      const [kind, group] = frame.groups[frame.next++] as [string, Relation[]];
-      if (group.some(isSatisfied)) continue;
-      const step = `${frame.pkg.name} ${frame.pkg.version} ${kind}: ${groupText(group)}`;
-      const pick = group.map(pickFor).find((p) => p !== undefined);
-      if (!pick) {
-        if (kind === 'Recommends') continue; // apt installs what it can of Recommends and moves on
-        fail([...chainOf(frame.link), step], group);
-      }
-      const child = choose(pick as Package, { step, parent: frame.link });
-      if (child) stack.push(child);
-    }
-  };
-
+  const cache = new AptCache(req.files, req.architecture, req.installed);
+  const m = new Marker(cache, req.recommends);
+  const asked = new Map<Pkg, Relation>();
   for (const r of req.requests) {
-    const versions = universe.versions(r.name).filter((p) => satisfies(p, r));
-    const own = installed.get(r.name);
-    if (own && satisfies(own, r) && (!versions[0] || compareDebianVersions(own.version, versions[0].version) >= 0)) continue; // already there
-    const pick = versions[0] ?? providerOfRequest(universe, r);
-    if (!pick) fail([`requested ${formatRelation(r)}`], [r]);
-    mark(pick as Package, `requested ${formatRelation(r)}`);
+    const pkg = requested(cache, r);
+    asked.set(pkg, r);
+    pkg.protect = true; // pkgProblemResolver::Protect
+    m.markInstall(pkg, false, 0, true);
   }
+  // TryToInstall::doAutoInstall walks an APT::PackageSet: cache order, not the order of the command line.
+  for (const pkg of [...asked.keys()].sort((a, b) => a.id - b.id)) m.markInstall(pkg, true, 0, true);
 
+  // Something protected (asked for, or the one way to meet what was) left broken: apt's resolver may not change it,
+  // and apt-get install fails ("you have held broken packages").
+  for (const p of cache.pkgs.values()) {
+    if (p.protect && (m.instBroken(p) || (asked.has(p) && !p.installVer))) fail(cache, m, asked, p);
+  }
   const conflicts: string[] = [];
-  for (const p of chosen.values()) {
-    for (const [kind, field] of [
-      ['Conflicts', p.conflicts],
-      ['Breaks', p.breaks],
-    ] as const) {
-      for (const rel of field.flat()) {
-        for (const other of byName.get(rel.name) ?? []) {
-          if (other.name !== p.name && satisfies(other, rel))
-            conflicts.push(
-              `${p.name} ${p.version} ${kind} ${formatRelation(rel)}, and ${other.name} ${other.version} is ${chosen.get(other.name) === other ? 'chosen' : 'installed'}`,
-            );
-        }
-      }
+  const install: Package[] = [];
+  for (const p of cache.pkgs.values()) {
+    if (p.mode === 'delete' && p.current)
+      conflicts.push(`apt-get would remove ${p.name} ${p.current.stanza.version} (installed): ${m.removedFor.get(p) ?? 'so apt decided'}`);
+    if (p.mode === 'install' && p.installVer && p.installVer !== p.current) install.push(p.installVer.stanza);
+    if (!p.installVer) continue;
+    for (const g of p.installVer.groups) {
+      if (isCritical(g.type) && !groupMet(cache, g, p, installState))
+        conflicts.push(
+          `${p.name} ${p.installVer.stanza.version} ${g.type} ${groupText(g.alts)} is not met: apt-get would call its problem resolver here, and its answer may differ from ferry's`,
+        );
     }
   }
-  return { install: [...chosen.values()].sort((a, b) => (a.name < b.name ? -1 : 1)), conflicts: [...new Set(conflicts)] };
-}
-
-function available(universe: PackageUniverse, name: string): string {
-  const versions = universe.versions(name).map((p) => p.version);
-  const providers = universe.providersOf(name).map((p) => `${p.name} ${p.version}`);
-  if (versions.length === 0 && providers.length === 0) return `${name} is in no configured suite`;
-  return `${name}: ${versions.length ? `candidate ${versions[0]}` : 'no real package'}${providers.length ? `, provided by ${providers.join(', ')}` : ''}`;
+  return { install: install.sort((a, b) => (a.name < b.name ? -1 : 1)), conflicts: [...new Set(conflicts)].sort() };
 }
 
 /**
- * A requested name no package has, as apt-get install reads it: a virtual package with one provider is that provider
- * ("Note, selecting 'rsyslog' instead of 'syslogd'"); with several, apt refuses and lists them ("Package awk is a
- * virtual package provided by: … You should explicitly select one to install."), and so does ferry.
+ * The package a request names, at its candidate or the highest version the request allows (apt-get install
+ * `pkg=version` sets the candidate so). A name only virtual packages answer to is read as apt-get reads it: its one
+ * provider ("Note, selecting 'rsyslog' instead of 'syslogd'"), or refused when several provide it ("You should
+ * explicitly select one to install").
  */
-function providerOfRequest(universe: PackageUniverse, r: Relation): Package | undefined {
-  const providers = universe.providersOf(r.name).filter((p) => satisfies(p, r));
-  const names = [...new Set(providers.map((p) => p.name))].sort();
+function requested(cache: AptCache, r: Relation): Pkg {
+  const pkg = cache.pkgs.get(r.name);
+  const real = pkg?.versions.filter((v) => priorityOf(v) > 0 || v === pkg.current) ?? [];
+  if (pkg && real.length > 0) {
+    if (!pkg.candidate || !versionMatches(pkg.candidate, r)) {
+      const allowed = real.find((v) => versionMatches(v, r));
+      if (!allowed) unsatisfiable(cache, [`requested ${formatRelation(r)}`], [r]);
+      pkg.candidate = allowed;
+    }
+    return pkg;
+  }
+  const providers = (pkg?.providers ?? []).filter(
+    (p) => p.ver.pkg.candidate === p.ver && (!r.op || (p.version !== undefined && satisfiesVersion(p.version, r.op, r.version as string))),
+  );
+  const names = [...new Set(providers.map((p) => p.ver.pkg.name))].sort();
   if (names.length > 1) {
-    const list = names.map((n) => `${n} ${providers.find((p) => p.name === n)?.version}`).join(', ');
+    const list = names.map((n) => `${n} ${providers.find((p) => p.ver.pkg.name === n)?.ver.stanza.version}`).join(', ');
     throw new FerryError(
       'APT_UNSATISFIABLE',
       `apt package ${formatRelation(r)} is a virtual package provided by: ${list}; name the one to install in packages:, as apt-get install asks`,
       { package: r.name, providers: names },
     );
   }
-  return providers[0];
+  const only = providers[0]?.ver.pkg;
+  if (!only) unsatisfiable(cache, [`requested ${formatRelation(r)}`], [r]);
+  return only as Pkg;
+}
+
+/** A protected package apt could not install: the chain from the request down to the dependency nothing meets. */
+function fail(cache: AptCache, m: Marker, asked: Map<Pkg, Relation>, broken: Pkg): never {
+  // Up: who pulled it in, back to a request.
+  const up: { pkg: Pkg; group: DepGroup }[] = [];
+  let top = broken;
+  for (let link = m.pulledBy.get(top); link && !asked.has(top) && up.length < 3000; link = m.pulledBy.get(top)) {
+    up.unshift({ pkg: link.by, group: link.group });
+    top = link.by;
+  }
+  const r = asked.get(top);
+  const chain = [r ? `requested ${formatRelation(r)}` : `${top.name} (protected)`];
+  for (const { pkg, group } of up)
+    chain.push(`${pkg.name} ${(pkg.installVer ?? pkg.candidate)?.stanza.version} ${group.type}: ${groupText(group.alts)}`);
+  // Down: the unmet dependency, and what in turn kept its packages out.
+  const seen = new Set<Pkg>();
+  let at: Pkg | undefined = broken;
+  let last: DepGroup | undefined;
+  while (at && !seen.has(at)) {
+    const here: Pkg = at;
+    seen.add(here);
+    const ver = here.installVer;
+    const brokenGroup = ver?.groups.find((g) => isCritical(g.type) && !groupMet(cache, g, here, installState));
+    const why: { ver: Ver; group: DepGroup } | undefined = brokenGroup && ver ? { ver, group: brokenGroup } : m.unmet.get(here);
+    if (!why) break;
+    chain.push(`${here.name} ${why.ver.stanza.version} ${why.group.type}: ${groupText(why.group.alts)}`);
+    last = why.group;
+    at = why.group.alts.map((a) => cache.pkgs.get(a.name)).find((p) => p !== undefined && m.unmet.has(p) && !seen.has(p));
+  }
+  if (last && isNegative(last.type)) {
+    const there = last.alts.flatMap((r) => targets(cache, r, installState, broken)).map((v) => `${v.pkg.name} ${v.stanza.version}`);
+    throw new FerryError(
+      'APT_UNSATISFIABLE',
+      `cannot resolve the apt packages:\n  ${chain.join('\n  → ')}\n  but ${there.join(', ')} is to be installed too (or stays installed): apt-get refuses this set; drop one of them`,
+      { chain },
+    );
+  }
+  unsatisfiable(cache, chain, last?.alts);
+}
+
+function unsatisfiable(cache: AptCache, chain: string[], group?: Relation[]): never {
+  const why = group ? `\n  nothing satisfies ${groupText(group)}: ${group.map((r) => available(cache, r.name)).join('; ')}` : '';
+  throw new FerryError('APT_UNSATISFIABLE', `cannot resolve the apt packages:\n  ${chain.join('\n  → ')}${why}`, { chain });
+}
+
+function available(cache: AptCache, name: string): string {
+  const pkg = cache.pkgs.get(name);
+  const versions = (pkg?.versions ?? []).filter((v: Ver) => priorityOf(v) > 0).map((v) => v.stanza.version);
+  const providers = (pkg?.providers ?? [])
+    .filter((p) => p.ver.pkg.candidate === p.ver)
+    .map((p) => `${p.ver.pkg.name} ${p.ver.stanza.version}`);
+  if (versions.length === 0 && providers.length === 0) return `${name} is in no configured suite`;
+  return `${name}: ${versions.length ? `candidate ${versions[0]}` : 'no real package'}${providers.length ? `, provided by ${providers.join(', ')}` : ''}`;
 }

@@ -16,8 +16,19 @@ const pkg = (name: string, version: string, fields: Partial<Record<'depends' | '
 });
 
 describe('resolveClosure', () => {
-  it('walks a dependency chain 30,000 deep without running out of stack', () => {
-    const n = 30_000;
+  it('walks a dependency chain 450 deep, and refuses one deeper than 500 with a message (never a stack overflow)', () => {
+    const chain = (n: number) =>
+      Array.from({ length: n }, (_, i) => pkg(`p${i}`, '1.0', i + 1 < n ? { depends: `p${i + 1} (>= 1.0)` } : {}));
+    expect(() =>
+      resolveClosure({
+        files: [{ packages: chain(30_000), priority: 500 }],
+        architecture: 'amd64',
+        installed: [],
+        requests: parseRelations('p0').flat(),
+        recommends: false,
+      }),
+    ).toThrow(/runs deeper than 500 packages/);
+    const n = 450;
     const packages = Array.from({ length: n }, (_, i) => pkg(`p${i}`, '1.0', i + 1 < n ? { depends: `p${i + 1} (>= 1.0)` } : {}));
     const closure = resolveClosure({
       files: [{ packages, priority: 500 }],
@@ -45,6 +56,6 @@ describe('resolveClosure', () => {
     const ok = { files: [{ packages: [pkg('a', '1', { conflicts: 'c' })], priority: 500 }], architecture: 'amd64' };
     expect(
       resolveClosure({ ...ok, installed: [pkg('c', '3')], requests: parseRelations('a').flat(), recommends: false }).conflicts,
-    ).toEqual(['a 1 Conflicts c, and c 3 is installed']);
+    ).toEqual(['apt-get would remove c 3 (installed): a 1 Conflicts c']);
   });
 });
