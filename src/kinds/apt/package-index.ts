@@ -38,6 +38,8 @@ export interface PackageExtra {
   /** The source package and its version (`Source: foo (1.2-1)`); the binary's own name and version when absent. */
   source: string;
   sourceVersion: string;
+  /** `Phased-Update-Percentage:` (Ubuntu), when below 100. */
+  phased?: number;
   /** Names in Suggests, Replaces and Enhances: apt creates a package for each as it reads them, which sets its cache order. */
   mentions: string[];
 }
@@ -59,7 +61,9 @@ function extraOf(s: Stanza, name: string, version: string): PackageExtra {
   const yes = (f: string) => (field(s, f) ?? '').toLowerCase() === 'yes';
   const src = /^\s*(\S+)(?:\s*\(\s*([^)\s]+)\s*\))?/.exec(field(s, 'Source') ?? '');
   const prio = field(s, 'Priority');
+  const phased = Number(field(s, 'Phased-Update-Percentage') ?? '100');
   return {
+    ...(phased < 100 ? { phased } : {}),
     priority: prio === undefined ? 0 : (PRIORITIES[prio.toLowerCase()] ?? 5),
     // apt always counts itself essential and important (pkgCacheGen::ForceEssential's default).
     essential: yes('Essential') || name === 'apt',

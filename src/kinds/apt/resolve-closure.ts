@@ -77,7 +77,27 @@ export function resolveClosure(req: ClosureRequest): Closure {
         );
     }
   }
+  conflicts.push(...unmatched(req, install));
   return { install: install.sort((a, b) => (a.name < b.name ? -1 : 1)), conflicts: [...new Set(conflicts)].sort() };
+}
+
+/** What apt on the node weighs and ferry cannot: said, never silently assumed. */
+function unmatched(req: ClosureRequest, install: Package[]): string[] {
+  const out: string[] = [];
+  const foreign = req.installed
+    .filter((p) => p.architecture !== req.architecture && p.architecture !== 'all')
+    .map((p) => `${p.name}:${p.architecture}`);
+  if (foreign.length > 0)
+    out.push(
+      `the dpkg status holds packages of other architectures, which ferry leaves out of the ${req.architecture} closure (apt with them enabled may choose differently): ${foreign.slice(0, 10).join(', ')}${foreign.length > 10 ? `, and ${foreign.length - 10} more` : ''}`,
+    );
+  for (const p of install) {
+    if (p.extra?.phased !== undefined)
+      out.push(
+        `${p.name} ${p.version} is a phased update (Phased-Update-Percentage: ${p.extra.phased}): apt on a node outside the phase keeps the older version`,
+      );
+  }
+  return out;
 }
 
 /**
