@@ -40,14 +40,14 @@ export interface PackageExtra {
   sourceVersion: string;
   /** `Phased-Update-Percentage:` (Ubuntu), when below 100. */
   phased?: number;
-  /** Names in Suggests, Replaces and Enhances: apt creates a package for each as it reads them, which sets its cache order. */
-  mentions: string[];
+  /** Suggests, Replaces and Enhances as written: apt creates a package for each name as it reads them, which sets its cache order. */
+  mentions?: string;
 }
 
 const PRIORITIES: Record<string, number> = { required: 1, important: 2, standard: 3, optional: 4, extra: 5 };
 
 /** A relation field's package names only (cheap: for the cache order, never for matching). */
-function relationNames(value: string | undefined): string[] {
+export function relationNames(value: string | undefined): string[] {
   if (!value) return [];
   const out: string[] = [];
   for (const alt of value.split(/[,|]/)) {
@@ -55,6 +55,14 @@ function relationNames(value: string | undefined): string[] {
     if (m) out.push((m[1] as string).toLowerCase());
   }
   return out;
+}
+
+function mentionsOf(s: Stanza): { mentions?: string } {
+  const text = ['Suggests', 'Replaces', 'Enhances']
+    .map((f) => field(s, f))
+    .filter((v) => v !== undefined && v.trim() !== '')
+    .join(', ');
+  return text ? { mentions: own(text) } : {};
 }
 
 function extraOf(s: Stanza, name: string, version: string): PackageExtra {
@@ -68,42 +76,119 @@ function extraOf(s: Stanza, name: string, version: string): PackageExtra {
     // apt always counts itself essential and important (pkgCacheGen::ForceEssential's default).
     essential: yes('Essential') || name === 'apt',
     important: yes('Important') || yes('Protected') || name === 'apt',
-    source: src?.[1] ?? name,
-    sourceVersion: src?.[2] ?? version,
-    mentions: [...relationNames(field(s, 'Suggests')), ...relationNames(field(s, 'Replaces')), ...relationNames(field(s, 'Enhances'))],
+    source: src?.[1] ? own(src[1]) : name,
+    sourceVersion: src?.[2] ? own(src[2]) : version,
+    ...mentionsOf(s),
   };
 }
 
-/** Reads a Packages (or status) stanza. Throws naming the package when a relation field cannot be read. */
+/**
+ * A copy of a string that holds no reference to the text it was cut from. V8 keeps a long substring as a view of
+ * its parent, so one kept Filename would keep a whole decompressed chunk of the index alive.
+ */
+const own = (v: string): string => (v.length < 13 ? v : Buffer.from(v, 'utf8').toString('utf8'));
+
+const NO_RELATIONS: RelationField = Object.freeze([]) as unknown as RelationField;
+const NO_PROVIDES: Relation[] = Object.freeze([]) as unknown as Relation[];
+
+const RELATION_FIELDS = ['Pre-Depends', 'Depends', 'Conflicts', 'Breaks', 'Recommends'] as const;
+
+/**
+ * A package read from a stanza, holding its relation fields as text until the resolver asks for them: an archive has
+ * some 65,000 stanzas, and the closure visits a few hundred, so parsing all of them up front would cost most of the
+ * memory of a resolve. A field that cannot be read throws when it is first read, naming the package.
+ */
+class StanzaPackage implements Package {
+  readonly architecture: string;
+  readonly provides: Relation[];
+  multiArch?: string;
+  filename?: string;
+  size?: number;
+  sha256?: string;
+  origin?: string;
+  extra: PackageExtra;
+  private readonly raw: (string | undefined)[];
+  private parsed?: (RelationField | undefined)[];
+
+  constructor(
+    readonly name: string,
+    readonly version: string,
+    s: Stanza,
+  ) {
+    this.architecture = field(s, 'Architecture') ?? 'all';
+    this.raw = RELATION_FIELDS.map((f) => {
+      const v = field(s, f);
+      return v === undefined || v.trim() === '' ? undefined : own(v);
+    });
+    const provides = field(s, 'Provides');
+    this.provides = provides ? this.read('Provides', provides).flat() : NO_PROVIDES;
+    this.extra = extraOf(s, name, version);
+  }
+
+  private read(f: string, text: string | undefined): RelationField {
+    try {
+      return parseRelations(text);
+    } catch (err) {
+      throw new Error(`${this.name} ${this.version}: ${f}: ${(err as Error).message}`);
+    }
+  }
+
+  private relation(i: number): RelationField {
+    const text = this.raw[i];
+    if (text === undefined) return NO_RELATIONS;
+    this.parsed ??= [];
+    let r = this.parsed[i];
+    if (!r) {
+      r = this.read(RELATION_FIELDS[i] as string, text);
+      this.parsed[i] = r;
+    }
+    return r;
+  }
+
+  get preDepends(): RelationField {
+    return this.relation(0);
+  }
+  get depends(): RelationField {
+    return this.relation(1);
+  }
+  get conflicts(): RelationField {
+    return this.relation(2);
+  }
+  get breaks(): RelationField {
+    return this.relation(3);
+  }
+  get recommends(): RelationField {
+    return this.relation(4);
+  }
+
+  /** The package names its relation fields mention, in apt's reading order, without parsing them. */
+  relationNames(): string[] {
+    return this.raw.flatMap((r) => relationNames(r));
+  }
+}
+
+/** Names in a package's Pre-Depends, Depends, Conflicts, Breaks and Recommends, in that order (apt's reading order). */
+export function relationNamesOf(p: Package): string[] {
+  if (p instanceof StanzaPackage) return p.relationNames();
+  return [p.preDepends, p.depends, p.conflicts, p.breaks, p.recommends].flatMap((f) => f.flat().map((r) => r.name));
+}
+
+/** Reads a Packages (or status) stanza. Its relation fields are read when first used (StanzaPackage). */
 export function packageFromStanza(s: Stanza, origin?: string): Package | undefined {
   const name = field(s, 'Package');
   const version = field(s, 'Version');
   if (!name || !version) return undefined;
-  const rel = (f: string) => {
-    try {
-      return parseRelations(field(s, f));
-    } catch (err) {
-      throw new Error(`${name} ${version}: ${f}: ${(err as Error).message}`);
-    }
-  };
+  const p = new StanzaPackage(own(name), own(version), s);
+  const multiArch = field(s, 'Multi-Arch');
+  if (multiArch) p.multiArch = multiArch;
+  const filename = field(s, 'Filename');
+  if (filename) p.filename = own(filename);
   const size = field(s, 'Size');
-  return {
-    name,
-    version,
-    architecture: field(s, 'Architecture') ?? 'all',
-    ...(field(s, 'Multi-Arch') ? { multiArch: field(s, 'Multi-Arch') as string } : {}),
-    depends: rel('Depends'),
-    preDepends: rel('Pre-Depends'),
-    recommends: rel('Recommends'),
-    conflicts: rel('Conflicts'),
-    breaks: rel('Breaks'),
-    provides: rel('Provides').flat(),
-    extra: extraOf(s, name, version),
-    ...(field(s, 'Filename') ? { filename: field(s, 'Filename') as string } : {}),
-    ...(size !== undefined && /^\d+$/.test(size) ? { size: Number(size) } : {}),
-    ...(field(s, 'SHA256') ? { sha256: (field(s, 'SHA256') as string).toLowerCase() } : {}),
-    ...(origin ? { origin } : {}),
-  };
+  if (size !== undefined && /^\d+$/.test(size)) p.size = Number(size);
+  const sha = field(s, 'SHA256');
+  if (sha) p.sha256 = own(sha.toLowerCase());
+  if (origin) p.origin = origin;
+  return p;
 }
 
 /** One Packages index as the resolver sees it: its packages, and the apt pin priority its Release gives them. */

@@ -22,7 +22,6 @@ const pkg = (name: string, version: string, f: Fields = {}): Package => {
       important: false,
       source: src[1] as string,
       sourceVersion: src[2] ?? version,
-      mentions: [],
     },
   };
 };

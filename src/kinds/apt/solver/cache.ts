@@ -1,5 +1,5 @@
 import { compareDebianVersions } from '../debian-version.js';
-import type { IndexFile, Package } from '../package-index.js';
+import { type IndexFile, type Package, relationNames, relationNamesOf } from '../package-index.js';
 import type { Relation } from '../relations.js';
 
 /** apt's dependency kinds, in the order apt reads them from a stanza (apt-pkg/deb/deblistparser.cc NewVersion). */
@@ -13,15 +13,24 @@ export const isCritical = (t: DepType) => t !== 'Recommends';
 export const isNegative = (t: DepType) => t === 'Conflicts' || t === 'Breaks';
 
 /** One version of a package as apt's cache holds it: the stanza, and the highest pin priority of the files listing it. */
-export interface Ver {
-  pkg: Pkg;
-  /** The stanza: from the first Packages index that listed this version (else the dpkg status). */
-  stanza: Package;
-  /** Highest priority among the index files listing it (apt-pkg/policy.cc GetPriority); -1 when only the status has it. */
-  priority: number;
-  /** Is it listed in the dpkg status? */
-  inStatus: boolean;
-  groups: DepGroup[];
+export class Ver {
+  private parsed?: DepGroup[];
+
+  constructor(
+    readonly pkg: Pkg,
+    /** The stanza: from the first Packages index that listed this version (else the dpkg status). */
+    readonly stanza: Package,
+    /** Highest priority among the index files listing it (apt-pkg/policy.cc GetPriority); -1 when only the status has it. */
+    public priority: number,
+    /** Is it listed in the dpkg status? */
+    public inStatus: boolean,
+  ) {}
+
+  /** Its dependency groups, parsed when the resolver first looks (most versions it never does). */
+  get groups(): DepGroup[] {
+    this.parsed ??= groupsOf(this.stanza);
+    return this.parsed;
+  }
 }
 
 export type Mode = 'keep' | 'install' | 'delete';
@@ -43,8 +52,10 @@ export interface Pkg {
   essential: boolean;
   important: boolean;
   /** Versions (of any package) providing this name. */
-  providers: { ver: Ver; version?: string }[];
+  providers: readonly { ver: Ver; version?: string }[];
 }
+
+const NONE: readonly { ver: Ver; version?: string }[] = Object.freeze([]);
 
 const groupsOf = (p: Package): DepGroup[] => [
   ...p.preDepends.map((alts) => ({ type: 'Pre-Depends' as const, alts })),
@@ -108,7 +119,7 @@ export class AptCache {
         manual: false,
         essential: false,
         important: false,
-        providers: [],
+        providers: NONE,
       };
       this.pkgs.set(name, p);
     }
@@ -127,15 +138,18 @@ export class AptCache {
       } else same.priority = Math.max(same.priority, priority);
       return;
     }
-    const groups = groupsOf(stanza);
-    for (const g of groups) for (const r of g.alts) this.pkg(r.name);
-    for (const n of stanza.extra?.mentions ?? []) this.pkg(n);
-    const ver: Ver = { pkg, stanza, priority: inStatus ? -1 : priority, inStatus, groups };
+    for (const n of relationNamesOf(stanza)) this.pkg(n);
+    for (const n of relationNames(stanza.extra?.mentions)) this.pkg(n);
+    const ver = new Ver(pkg, stanza, inStatus ? -1 : priority, inStatus);
     pkg.versions.push(ver);
     if (inStatus) pkg.current = ver;
     if (stanza.extra?.essential) pkg.essential = true;
     if (stanza.extra?.important) pkg.important = true;
-    for (const pr of stanza.provides) this.pkg(pr.name).providers.push({ ver, ...(pr.version ? { version: pr.version } : {}) });
+    for (const pr of stanza.provides) {
+      const target = this.pkg(pr.name);
+      if (target.providers === NONE) target.providers = [];
+      (target.providers as { ver: Ver; version?: string }[]).push({ ver, ...(pr.version ? { version: pr.version } : {}) });
+    }
     const source = stanza.extra?.source ?? stanza.name;
     const list = this.bySource.get(source);
     if (list) list.push(ver);
