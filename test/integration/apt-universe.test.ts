@@ -248,4 +248,20 @@ describe.runIf(ok)('apt: several archives, each with its own keyring, as one pac
     expect(libbar).toMatch(/^\s+9\.0-1 1\n\s+1 file:\S+ experimental\/main amd64 Packages$/m);
     expect(got.sort()).toEqual([...candidates, 'libbar 9.0-1'].sort());
   });
+
+  it('leaves backports (NotAutomatic, ButAutomaticUpgrades) and experimental (NotAutomatic) versions out of the closure, as apt does', async () => {
+    const dir = scratch();
+    const spec =
+      '  apt:\n' +
+      entry(mainUrl(), ['stable', 'stable-backports', 'experimental'], ['main'], mainRing, '      packages: [app]\n') +
+      entry(securityUrl(), ['stable-security'], ['main'], securityRing);
+    const { result } = await pull(writeManifest(dir, spec), join(dir, 'b.tar'), []);
+    const expected = await realApt(
+      ['stable', 'stable-backports', 'experimental'].map((s) => aptLine(mainRepo, mainRing, s, ['main'])).join('') +
+        aptLine(securityRepo, securityRing, 'stable-security', ['main']),
+      ['app'],
+    );
+    expect(expected).toContain('libfoo 1.0-1+deb1u1');
+    expect(carried(lockOf(result.lockPath).apt)).toEqual(expected);
+  });
 });
