@@ -1,5 +1,5 @@
 import type { LimitFunction } from 'p-limit';
-import type { ImpliedEntry, KindSource, ResolveStage, SourceContext } from '../kinds/facets/source.js';
+import type { ImpliedEntry, KindSource, ResolveStage, Resolved, SourceContext } from '../kinds/facets/source.js';
 import { KINDS, lockedOf } from '../kinds/index.js';
 import type { AnyKind } from '../kinds/kind.js';
 import type { Lock } from '../lock/types.js';
@@ -57,21 +57,30 @@ export async function resolveStage(
     ctx.events({ type: 'phase', phase: 'resolve', totalItems: counted.length, itemNoun });
   }
   const failures: ResolveFailure[] = [];
+  const tasks = resolveTasks(items);
   const results = await settleAll(
-    items,
-    (it) =>
+    tasks,
+    (task) =>
       limit(async () => {
-        const r = await it.k.source.resolve(it.entry, ctx).catch((err: unknown) => {
+        const first = task[0] as Item;
+        if (first.k.source.resolveAll) {
+          const all = await first.k.source.resolveAll(
+            task.map((it) => it.entry),
+            ctx,
+          );
+          return task.map((it, n) => ({ it, r: all[n] as Resolved<unknown> }));
+        }
+        const r = await first.k.source.resolve(first.entry, ctx).catch((err: unknown) => {
           // An entry another one brought in (a chart's image): say which and where, and how to leave it out.
-          if (it.implied && err instanceof Error)
-            err.message += `\n  found in ${it.implied.origin}${it.implied.hint ? `; ${it.implied.hint}` : ''}`;
+          if (first.implied && err instanceof Error)
+            err.message += `\n  found in ${first.implied.origin}${first.implied.hint ? `; ${first.implied.hint}` : ''}`;
           throw err;
         });
-        return { it, r };
+        return [{ it: first, r }];
       }),
-    (it) => it.k.source.describe(it.entry, ctx),
+    (task) => describeTask(task, ctx),
     failures,
-  );
+  ).then((r) => r.flat());
   throwIfFailed(failures, items.length);
   const locked = new Map<SourcedKind, unknown[]>(inStage.map((k) => [k, []]));
   for (const { it, r } of results) locked.get(it.k)?.push(r.locked);
@@ -79,6 +88,27 @@ export async function resolveStage(
     for (const k of inStage)
       for (const l of locked.get(k) ?? []) for (const message of k.source.report?.(l) ?? []) ctx.events({ type: 'info', message });
   return { locked, implies: results.flatMap(({ r }) => r.implies ?? []) };
+}
+
+/** The stage's items as resolve tasks: one per item, except that a kind with `resolveAll` takes all of its items in one. */
+function resolveTasks(items: Item[]): Item[][] {
+  const tasks: Item[][] = [];
+  const together = new Map<SourcedKind, Item[]>();
+  for (const it of items) {
+    const group = together.get(it.k);
+    if (group) group.push(it);
+    else {
+      tasks.push([it]);
+      if (it.k.source.resolveAll) together.set(it.k, tasks[tasks.length - 1] as Item[]);
+    }
+  }
+  return tasks;
+}
+
+/** A task in a failure list: its entry, or its entries joined (`apt http://a + apt http://b`) with the first URL. */
+function describeTask(task: Item[], ctx: SourceContext): { what: string; url: string } {
+  const described = task.map((it) => it.k.source.describe(it.entry, ctx));
+  return { what: described.map((d) => d.what).join(' + '), url: described[0]?.url ?? '' };
 }
 
 /**

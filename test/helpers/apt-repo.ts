@@ -17,6 +17,8 @@ export interface FixtureDeb {
   provides?: string;
   conflicts?: string;
   multiArch?: string;
+  /** The archive component it is published in (default main). */
+  component?: string;
 }
 
 /** Builds a real .deb with dpkg-deb (one small file inside, so every package has distinct content). */
@@ -54,6 +56,9 @@ export async function buildDeb(workDir: string, deb: FixtureDeb): Promise<string
 export interface FixtureSuite {
   name: string;
   debs: FixtureDeb[];
+  /** `NotAutomatic: yes` / `ButAutomaticUpgrades: yes` in its Release (experimental, backports). */
+  notAutomatic?: boolean;
+  butAutomaticUpgrades?: boolean;
 }
 
 /** How a fixture repository publishes its indexes: which forms, and whether under by-hash/ only. */
@@ -72,19 +77,26 @@ export async function buildAptRepo(root: string, suites: FixtureSuite[], indexes
   const forms = indexes.forms ?? ['gz', 'none'];
   const work = join(root, '.work');
   for (const suite of suites) {
-    const pool = join(root, 'pool', suite.name);
-    mkdirSync(pool, { recursive: true });
-    for (const deb of suite.debs) {
-      const built = await buildDeb(work, deb);
-      await run('cp', [built, pool]);
+    const components = [...new Set(suite.debs.map((d) => d.component ?? 'main'))];
+    if (!components.includes('main')) components.unshift('main');
+    const bins: string[] = [];
+    for (const component of components) {
+      // main's pool is pool/<suite>, as before; another component's pool/<component>/<suite>.
+      const poolDir = component === 'main' ? join('pool', suite.name) : join('pool', component, suite.name);
+      mkdirSync(join(root, poolDir), { recursive: true });
+      for (const deb of suite.debs.filter((d) => (d.component ?? 'main') === component)) {
+        const built = await buildDeb(work, deb);
+        await run('cp', [built, join(root, poolDir)]);
+      }
+      const bin = join(root, 'dists', suite.name, component, 'binary-amd64');
+      bins.push(bin);
+      mkdirSync(bin, { recursive: true });
+      const { stdout } = await run('apt-ftparchive', ['packages', poolDir], { cwd: root, maxBuffer: 64 << 20 });
+      writeFileSync(join(bin, 'Packages'), stdout);
+      if (forms.includes('gz')) await run('gzip', ['-9kf', join(bin, 'Packages')]);
+      if (forms.includes('xz')) await run('xz', ['-9kf', join(bin, 'Packages')]);
+      if (!forms.includes('none')) rmSync(join(bin, 'Packages'));
     }
-    const bin = join(root, 'dists', suite.name, 'main', 'binary-amd64');
-    mkdirSync(bin, { recursive: true });
-    const { stdout } = await run('apt-ftparchive', ['packages', `pool/${suite.name}`], { cwd: root, maxBuffer: 64 << 20 });
-    writeFileSync(join(bin, 'Packages'), stdout);
-    if (forms.includes('gz')) await run('gzip', ['-9kf', join(bin, 'Packages')]);
-    if (forms.includes('xz')) await run('xz', ['-9kf', join(bin, 'Packages')]);
-    if (!forms.includes('none')) rmSync(join(bin, 'Packages'));
     const release = await run(
       'apt-ftparchive',
       [
@@ -95,7 +107,9 @@ export async function buildAptRepo(root: string, suites: FixtureSuite[], indexes
         '-o',
         'APT::FTPArchive::Release::Architectures=amd64',
         '-o',
-        'APT::FTPArchive::Release::Components=main',
+        `APT::FTPArchive::Release::Components=${components.join(' ')}`,
+        ...(suite.notAutomatic ? ['-o', 'APT::FTPArchive::Release::NotAutomatic=yes'] : []),
+        ...(suite.butAutomaticUpgrades ? ['-o', 'APT::FTPArchive::Release::ButAutomaticUpgrades=yes'] : []),
         'release',
         join('dists', suite.name),
       ],
@@ -105,12 +119,14 @@ export async function buildAptRepo(root: string, suites: FixtureSuite[], indexes
     if (indexes.byHashOnly) {
       // Acquire-By-Hash (Debian wiki DebianRepository/Format): the Release says so, and the index lives only there.
       text = text.replace(/^(Codename: .*\n)/m, '$1Acquire-By-Hash: yes\n');
-      mkdirSync(join(bin, 'by-hash', 'SHA256'), { recursive: true });
-      for (const f of readdirSync(bin).filter((n) => n.startsWith('Packages'))) {
-        const hex = createHash('sha256')
-          .update(readFileSync(join(bin, f)))
-          .digest('hex');
-        renameSync(join(bin, f), join(bin, 'by-hash', 'SHA256', hex));
+      for (const bin of bins) {
+        mkdirSync(join(bin, 'by-hash', 'SHA256'), { recursive: true });
+        for (const f of readdirSync(bin).filter((n) => n.startsWith('Packages'))) {
+          const hex = createHash('sha256')
+            .update(readFileSync(join(bin, f)))
+            .digest('hex');
+          renameSync(join(bin, f), join(bin, 'by-hash', 'SHA256', hex));
+        }
       }
     }
     writeFileSync(join(root, 'dists', suite.name, 'Release'), text);

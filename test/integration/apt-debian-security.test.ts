@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { aptCache, aptGet } from '../helpers/apt-repo.js';
+import { aptCache, aptGet, simulatedInstalls } from '../helpers/apt-repo.js';
 import { requireTools } from '../helpers/tools.js';
 import { pull, scratch, writeManifest } from './ferry-env.js';
 
@@ -13,13 +13,17 @@ import { pull, scratch, writeManifest } from './ferry-env.js';
  */
 const URL = 'http://deb.debian.org/debian-security';
 const SUITE = 'bookworm-security';
+const MAIN_URL = 'http://deb.debian.org/debian';
+const MAIN_SUITE = 'bookworm';
 const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 const PACKAGE = 'libssl3';
 
-const reachable = await fetch(`${URL}/dists/${SUITE}/InRelease`, { method: 'HEAD', signal: AbortSignal.timeout(5000) }).then(
-  (r) => r.ok,
-  () => false,
-);
+const reach = (url: string) =>
+  fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(5000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
+const reachable = (await reach(`${URL}/dists/${SUITE}/InRelease`)) && (await reach(`${MAIN_URL}/dists/${MAIN_SUITE}/InRelease`));
 if (!reachable && process.env.CI) throw new Error(`${URL} cannot be reached: this test checks ferry against the real archive`);
 const online = requireTools('apt-get', 'apt-cache') && reachable;
 
@@ -47,4 +51,49 @@ describe.runIf(online)(`the real Debian archive: ${SUITE} (Packages.xz only)`, (
     expect(candidate).toBeDefined();
     expect(src.debs[0].version).toBe(candidate);
   }, 60_000);
+
+  it(`resolves ${PACKAGE} over ${MAIN_SUITE} and ${SUITE} (two archives, the second listing no packages) as real apt does`, async () => {
+    const dir = scratch();
+    const spec =
+      `  apt:\n    - url: ${MAIN_URL}\n      suites: [${MAIN_SUITE}]\n      components: [main]\n      keyring: ${KEYRING}\n` +
+      `      packages: [${PACKAGE}]\n    - url: ${URL}\n      suites: [${SUITE}]\n      components: [main]\n      keyring: ${KEYRING}\n`;
+    const { result } = await pull(writeManifest(dir, spec), join(dir, 'b.tar'), []);
+    const apt = JSON.parse(readFileSync(result.lockPath, 'utf8')).apt as {
+      debs: { name: string; version: string; suite: string }[];
+    }[];
+
+    const state = scratch('ferry-apt-debian-');
+    writeFileSync(join(state, 'status'), '');
+    const lines = `deb [signed-by=${KEYRING}] ${MAIN_URL} ${MAIN_SUITE} main\ndeb [signed-by=${KEYRING}] ${URL} ${SUITE} main\n`;
+    expect(await aptGet(state, lines, join(state, 'status'), ['update'])).not.toMatch(/^(W|E):/m);
+    const policy = await aptCache(state, lines, join(state, 'status'), ['policy', PACKAGE]);
+    const candidate = /^\s*Candidate: (\S+)$/m.exec(policy)?.[1];
+    // The archives apt lists that version in (its policy's version table); ferry's deb is under one of their entries.
+    const listed = policySources(policy, candidate as string);
+    const entries = [`${MAIN_URL} ${MAIN_SUITE}/`, `${URL} ${SUITE}/`].flatMap((a, entry) =>
+      listed.some((l) => l.includes(a)) ? [entry] : [],
+    );
+    const ours = apt.flatMap((s, entry) =>
+      s.debs.filter((d) => d.name === PACKAGE).map((d) => ({ entry, version: d.version, suite: d.suite })),
+    );
+    expect(ours).toHaveLength(1);
+    expect(ours[0]?.version).toBe(candidate);
+    expect(entries).toContain(ours[0]?.entry);
+    expect(ours[0]?.suite).toBe([MAIN_SUITE, SUITE][ours[0]?.entry ?? -1]);
+    // The whole closure, over both archives, is what apt-get install computes.
+    const out = await aptGet(state, lines, join(state, 'status'), ['install', '--simulate', '--no-install-recommends', PACKAGE]);
+    expect(apt.flatMap((s) => s.debs.map((d) => `${d.name} ${d.version}`)).sort()).toEqual(simulatedInstalls(out));
+  }, 90_000);
 });
+
+/** The archive lines (`500 http://… bookworm-security/main amd64 Packages`) apt-cache policy lists under a version. */
+function policySources(policy: string, version: string): string[] {
+  const out: string[] = [];
+  let inside = false;
+  for (const line of policy.split('\n')) {
+    const v = /^ {5}(?:\*\*\* )?(\S+) -?\d+$/.exec(line);
+    if (v) inside = v[1] === version;
+    else if (inside && /^ {8}/.test(line)) out.push(line.trim());
+  }
+  return out;
+}

@@ -5,7 +5,7 @@ import { parseDeb822 } from './deb822.js';
 import { type IndexSource, indexStanzas } from './index-stanzas.js';
 import { type Package, packageFromStanza } from './package-index.js';
 import { type IndexChoice, byHashPath, indexChoices, uncompressedPath } from './index-form.js';
-import { type ReleaseFile, parseReleaseFile } from './release-file.js';
+import { type ReleaseFile, parseReleaseFile, releasePriority } from './release-file.js';
 import { type VerifiedRelease, verifyRelease } from './release-signature.js';
 import type { LockedRelease } from './schema.js';
 import type { HttpGetter } from '../../registry/http-getter-type.js';
@@ -18,7 +18,10 @@ export type FetchedFiles = Map<string, Buffer>;
 
 export interface SuiteIndexes {
   release: LockedRelease;
+  /** In index order (components, then architectures), each with `origin` `<suite> <index path>`. */
   packages: Package[];
+  /** The pin priority its signed Release gives its indexes (release-file.ts releasePriority). */
+  priority: number;
   files: FetchedFiles;
 }
 
@@ -26,9 +29,10 @@ export interface SuiteIndexes {
  * One suite of an apt source: its Release (InRelease, else Release + Release.gpg) checked against the keyring, an
  * expired Valid-Until refused (apt refuses it too), then for each wanted component and architecture the Packages
  * index in the first form the signed Release lists (xz, gz, plain: src/kinds/apt/index-form.ts), checked against the size and SHA256 it gives. Only the signed text is parsed.
+ * `reads` leaves out the indexes another source of the same universe reads already (apt reads a duplicate once).
  */
 export async function fetchSuite(
-  source: { url: string; components: string[]; architectures: string[] },
+  source: { url: string; components: string[]; architectures: string[]; reads?: (component: string, arch: string) => boolean },
   suite: string,
   keys: import('openpgp').Key[],
   http: HttpGetter,
@@ -63,8 +67,10 @@ export async function fetchSuite(
   }
   const packages: Package[] = [];
   const indexes: LockedRelease['indexes'] = [];
+  const { reads } = source;
   for (const component of source.components) {
     for (const arch of source.architectures) {
+      if (reads && !reads(component, arch)) continue;
       const dir = `${component}/binary-${arch}`;
       const { path, url, body } = await fetchIndex(http, release, indexChoices(release, dir, { suite, release: `${base}/${file}` }), {
         base,
@@ -94,6 +100,7 @@ export async function fetchSuite(
       indexes,
     },
     packages,
+    priority: releasePriority(release),
     files,
   };
 }

@@ -3,9 +3,25 @@ import type { AptEntry, LockedAptSource } from './schema.js';
 
 const list = (xs: string[]) => `[${xs.join(', ')}]`;
 
-/** Differences between spec.apt and the lock's apt sources (matched by position and URL), one line each. */
+/**
+ * Differences between spec.apt and the lock's apt sources, one line each: the universe-wide settings once
+ * (`dependencies`, `recommends`, `installed`: the same on every entry, normalise-apt.ts), then each source matched by
+ * position and URL.
+ */
 export function aptDifferences(locked: LockedAptSource[], wanted: AptEntry[]): string[] {
   const out: string[] = [];
+  const w0 = wanted[0];
+  if (w0 && locked.length > 0) {
+    const universe: [string, string, string[]][] = [
+      ['dependencies', String(w0.dependencies), locked.map((l) => String(l.dependencies))],
+      ['recommends', String(w0.recommends), locked.map((l) => String(l.recommends))],
+      ['installed', w0.installed ?? '(none)', locked.map((l) => l.installed?.path ?? '(none)')],
+    ];
+    for (const [name, want, got] of universe) {
+      const other = got.find((v) => v !== want);
+      if (other !== undefined) out.push(`apt sources: ${name} changed: the manifest says ${want}, the lock says ${other}`);
+    }
+  }
   const n = Math.max(locked.length, wanted.length);
   for (let i = 0; i < n; i++) {
     const l = locked[i];
@@ -26,10 +42,7 @@ export function aptDifferences(locked: LockedAptSource[], wanted: AptEntry[]): s
     same('components', list(w.components), list(l.components));
     same('architectures', list(w.architectures), list(l.architectures));
     same('packages', list(w.packages), list(l.packages));
-    same('dependencies', String(w.dependencies), String(l.dependencies));
-    same('recommends', String(w.recommends), String(l.recommends));
     same('keyring', w.keyring, l.keyring.path);
-    same('installed', w.installed ?? '(none)', l.installed?.path ?? '(none)');
   }
   return out;
 }

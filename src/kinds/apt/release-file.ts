@@ -8,6 +8,10 @@ export interface ReleaseFile {
   validUntil?: Date;
   /** `Acquire-By-Hash: yes`: indexes are also served under `<dir>/by-hash/SHA256/<hex>` (apt-pkg acquire-item.cc). */
   acquireByHash?: boolean;
+  /** `NotAutomatic: yes`: nothing is taken from it unless asked for (experimental, backports). */
+  notAutomatic?: boolean;
+  /** `ButAutomaticUpgrades: yes`: what is installed from it is upgraded from it (backports). */
+  butAutomaticUpgrades?: boolean;
   /** `SHA256:` entries by path (relative to dists/<suite>/). */
   sha256: Map<string, { sha256: string; size: number }>;
 }
@@ -35,6 +39,22 @@ export function parseReleaseFile(text: string, what: string): ReleaseFile {
     ...(d ? { date: d } : {}),
     ...(vu ? { validUntil: vu } : {}),
     ...(field(stanza, 'Acquire-By-Hash')?.trim().toLowerCase() === 'yes' ? { acquireByHash: true } : {}),
+    ...(flag(field(stanza, 'NotAutomatic')) ? { notAutomatic: true } : {}),
+    ...(flag(field(stanza, 'ButAutomaticUpgrades')) ? { butAutomaticUpgrades: true } : {}),
     sha256,
   };
+}
+
+/** A yes/no field as apt reads one (apt-pkg/contrib/strutl.cc StringToBool): `yes`, `true`, `with`, `on`, `enable`, `1`. */
+function flag(value: string | undefined): boolean {
+  return ['yes', 'true', 'with', 'on', 'enable', '1'].includes(value?.trim().toLowerCase() ?? '');
+}
+
+/**
+ * The pin priority apt gives the Packages indexes of a Release without preferences (apt-pkg/policy.cc InitDefaults):
+ * 100 with `ButAutomaticUpgrades: yes` (backports), else 1 with `NotAutomatic: yes` (experimental), else 500.
+ */
+export function releasePriority(release: Pick<ReleaseFile, 'notAutomatic' | 'butAutomaticUpgrades'>): number {
+  if (release.butAutomaticUpgrades) return 100;
+  return release.notAutomatic ? 1 : 500;
 }

@@ -3,10 +3,11 @@ import { sha256 } from '../../core/digest.js';
 import { FerryError } from '../../core/errors.js';
 import type { EventSink } from '../../core/events.js';
 import { parseDeb822, field } from './deb822.js';
-import { type Package, PackageUniverse, packageFromStanza } from './package-index.js';
+import { type Package, packageFromStanza } from './package-index.js';
 import { keyringFingerprints, readKeyring } from './release-signature.js';
 import { type Relation, parseRelations } from './relations.js';
-import { resolveClosure, satisfies } from './resolve-closure.js';
+import { resolveClosure } from './resolve-closure.js';
+import { indexReaders, listings, requestedOnly, universeFiles } from './apt-universe.js';
 import type { LockedAptSource, LockedDeb, AptEntry } from './schema.js';
 import type { HttpGetter } from '../../registry/http-getter-type.js';
 import { type FetchedFiles, fetchSuite } from './apt-index.js';
@@ -18,53 +19,55 @@ export interface ResolvedApt {
 }
 
 /**
- * resolve(): for one apt source, check every suite's signed Release and Packages indexes, merge the suites (the
- * highest version wins), and compute the dependency closure of the requested packages as apt-get install would on
- * the node described by `installed` (an empty dpkg status when absent). Each .deb is pinned to the SHA256 and size
- * its Packages stanza gives.
+ * resolve(): the apt sources of a manifest as one package universe, as apt reads several sources.list lines: every
+ * entry's suites, each signed Release checked with that entry's keyring, and their Packages indexes (an index
+ * configured twice read once); then, per architecture, over the entries that list it, the dependency closure of
+ * every entry's requested packages as apt-get install computes it on the node described by `installed` (an empty
+ * dpkg status when absent). Each .deb is pinned to the SHA256 and size of its Packages stanza and locked under the
+ * entry whose index listed it; `recommends`, `dependencies`, `installed` and the conflicts found are the universe's,
+ * the same on every entry (normalise-apt.ts). One locked source per entry, in order.
  */
-export async function resolveApt(entry: AptEntry, http: HttpGetter, events: EventSink): Promise<ResolvedApt> {
-  const keyringBytes = await readLocal(entry.keyring, 'keyring');
-  const keys = await readKeyring(keyringBytes, entry.keyring);
-  const installedBytes = entry.installed ? await readLocal(entry.installed, 'dpkg status') : undefined;
+export async function resolveAptSources(entries: readonly AptEntry[], http: HttpGetter, events: EventSink): Promise<ResolvedApt[]> {
+  const first = entries[0];
+  if (!first) return [];
+  const installedBytes = first.installed ? await readLocal(first.installed, 'dpkg status') : undefined;
   const installed = installedBytes ? installedPackages(installedBytes.toString('utf8')) : [];
-  const files: FetchedFiles = new Map([['keyring.gpg', keyringBytes]]);
-
-  const suites = await Promise.all(entry.suites.map((suite) => fetchSuite(entry, suite, keys, http)));
-  for (const s of suites) for (const [path, body] of s.files) files.set(path, body);
-  const where = new Map<Package, { suite: string; index: string }>();
-  for (const s of suites) {
-    for (const p of s.packages) {
-      const [, index] = (p.origin ?? '').split(' ');
-      where.set(p, { suite: s.release.suite, index: index ?? '' });
-    }
-  }
+  const reads = indexReaders(entries);
+  const read = await settled(
+    entries.map(async (entry, e) => {
+      const keyringBytes = await readLocal(entry.keyring, 'keyring');
+      const keys = await readKeyring(keyringBytes, entry.keyring);
+      const suites = await settled(entry.suites.map((suite, s) => fetchSuite({ ...entry, reads: reads(e, s) }, suite, keys, http)));
+      return { keyringBytes, fingerprints: await keyringFingerprints(keys), suites };
+    }),
+  );
+  const fetched = read.map((r) => r.suites);
+  const where = listings(fetched);
   // The manifest was checked to hold one relation per package entry.
-  const requests = entry.packages.map((p) => parseRelations(p).flat()[0] as Relation);
-  const debs = new Map<string, LockedDeb>();
+  const requests = [...new Set(entries.flatMap((e) => e.packages))].map((p) => parseRelations(p).flat()[0] as Relation);
+  const debs = entries.map(() => new Map<string, LockedDeb>());
+  const taken = new Map<string, LockedDeb>();
   const conflicts: string[] = [];
-  for (const arch of entry.architectures) {
-    const files = suites.map((s) => ({ packages: s.packages, priority: 500 }));
-    const universe = new PackageUniverse(
-      suites.flatMap((s) => s.packages),
-      arch,
-    );
-    const chosen = entry.dependencies
-      ? resolveClosure({ files, architecture: arch, installed, requests, recommends: entry.recommends })
-      : { install: requests.map((r) => only(universe, r)), conflicts: [] };
+  for (const arch of [...new Set(entries.flatMap((e) => e.architectures))]) {
+    const files = universeFiles(entries, fetched, arch);
+    const chosen = first.dependencies
+      ? resolveClosure({ files, architecture: arch, installed, requests, recommends: first.recommends })
+      : { install: requests.map((r) => requestedOnly(files, arch, r)), conflicts: [] };
     conflicts.push(...chosen.conflicts);
     for (const p of chosen.install) {
       const at = where.get(p);
-      if (!p.filename || !p.sha256 || p.size === undefined || !at) {
+      const entry = at ? entries[at.entry] : undefined;
+      if (!p.filename || !p.sha256 || p.size === undefined || !at || !entry) {
         throw new FerryError('APT_RELEASE_INVALID', `${p.name} ${p.version}: its Packages stanza lacks Filename, SHA256 or Size`, {
           package: p.name,
         });
       }
       const file = p.filename.split('/').pop() as string;
-      const other = debs.get(file);
+      const other = taken.get(file);
       if (other && other.sha256 !== p.sha256)
         throw new FerryError('APT_RELEASE_INVALID', `${file} is listed with two different SHA256 sums`, { file });
-      debs.set(file, {
+      if (other) continue; // an `all` package chosen for two architectures: carried once, under the entry it was first taken from
+      const deb: LockedDeb = {
         name: p.name,
         version: p.version,
         architecture: p.architecture,
@@ -74,34 +77,43 @@ export async function resolveApt(entry: AptEntry, http: HttpGetter, events: Even
         size: p.size,
         suite: at.suite,
         index: at.index,
-      });
+      };
+      taken.set(file, deb);
+      debs[at.entry]?.set(file, deb);
     }
   }
-  for (const c of conflicts) events({ type: 'warning', message: `apt: ${c}` });
-  return {
-    files,
-    locked: {
-      url: entry.url,
-      suites: entry.suites,
-      components: entry.components,
-      architectures: entry.architectures,
-      packages: entry.packages,
-      dependencies: entry.dependencies,
-      recommends: entry.recommends,
-      keyring: { path: entry.keyring, sha256: sha256(keyringBytes).slice(7), fingerprints: await keyringFingerprints(keys) },
-      ...(entry.installed && installedBytes ? { installed: { path: entry.installed, sha256: sha256(installedBytes).slice(7) } } : {}),
-      releases: suites.map((s) => s.release),
-      debs: [...debs.values()].sort((a, b) => (a.file < b.file ? -1 : 1)),
-      conflicts: [...new Set(conflicts)].sort(),
-    },
-  };
+  const found = [...new Set(conflicts)].sort();
+  for (const c of found) events({ type: 'warning', message: `apt: ${c}` });
+  return entries.map((entry, e) => {
+    const r = read[e] as (typeof read)[number];
+    const files: FetchedFiles = new Map([['keyring.gpg', r.keyringBytes]]);
+    for (const s of r.suites) for (const [path, body] of s.files) files.set(path, body);
+    return {
+      files,
+      locked: {
+        url: entry.url,
+        suites: entry.suites,
+        components: entry.components,
+        architectures: entry.architectures,
+        packages: entry.packages,
+        dependencies: entry.dependencies,
+        recommends: entry.recommends,
+        keyring: { path: entry.keyring, sha256: sha256(r.keyringBytes).slice(7), fingerprints: r.fingerprints },
+        ...(entry.installed && installedBytes ? { installed: { path: entry.installed, sha256: sha256(installedBytes).slice(7) } } : {}),
+        releases: r.suites.map((s) => s.release),
+        debs: [...(debs[e] as Map<string, LockedDeb>).values()].sort((a, b) => (a.file < b.file ? -1 : 1)),
+        conflicts: found,
+      },
+    };
+  });
 }
 
-/** `dependencies: false`: just the requested packages, each at the highest version its request allows. */
-function only(universe: PackageUniverse, r: Relation): Package {
-  const hit = universe.versions(r.name).find((p) => satisfies(p, r));
-  if (!hit) throw new FerryError('APT_UNSATISFIABLE', `no version of ${r.name} satisfies the request`, { package: r.name });
-  return hit;
+/** Every promise settled (nothing still downloading once this returns), then the values, or the first failure in order. */
+async function settled<T>(promises: Promise<T>[]): Promise<T[]> {
+  const all = await Promise.allSettled(promises);
+  const failed = all.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return all.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 /** The packages a dpkg status file says are installed (`Status: install ok installed`). */

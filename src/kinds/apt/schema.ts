@@ -1,11 +1,10 @@
-import { dirname, resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { hex64, size } from '../../lock/fields.js';
-import { httpUrl, isRecord, isString, list } from '../../manifest/fields.js';
-import type { NormaliseContext, SchemaFacet } from '../facets/schema.js';
+import { httpUrl } from '../../manifest/fields.js';
+import type { SchemaFacet } from '../facets/schema.js';
 import { gateApt } from './gate-lock.js';
 import { aptDifferences } from './match-apt.js';
-import { parseRelations } from './relations.js';
+import { normaliseApt } from './normalise-apt.js';
 
 /** A signed Release of one suite, and the Packages indexes taken from it. */
 const lockedRelease = z
@@ -43,7 +42,11 @@ const lockedDeb = z
   .strict();
 export type LockedDeb = z.infer<typeof lockedDeb>;
 
-/** spec.apt source, resolved (docs/apt.md). */
+/**
+ * spec.apt source, resolved (docs/apt.md): one per entry, in manifest order. The entries make one package universe:
+ * each deb is under the entry whose Packages index listed it (an entry may have none), and `dependencies`,
+ * `recommends`, `installed` and `conflicts` are the universe's, the same on every entry.
+ */
 export const lockedAptSource = z
   .object({
     url: z.string(),
@@ -73,54 +76,30 @@ export const aptEntrySchema = z
     components: z.array(aptName).min(1),
     architectures: z.array(aptName).min(1).optional(),
     keyring: z.string().min(1),
-    packages: z.array(z.string().min(1)).min(1),
+    /** May be empty or absent on an entry that only supplies candidates; the list as a whole names at least one. */
+    packages: z.array(z.string().min(1)).optional(),
     dependencies: z.boolean().optional(),
     recommends: z.boolean().optional(),
     installed: z.string().min(1).optional(),
   })
   .strict();
 
-/** One spec.apt source with defaults applied (docs/apt.md). Paths are absolute. */
+/**
+ * One spec.apt source with defaults applied (docs/apt.md, normalise-apt.ts). Paths are absolute. `dependencies`,
+ * `recommends` and `installed` are universe-wide: every entry of a manifest carries the same values.
+ */
 export interface AptEntry {
   url: string;
   suites: string[];
   components: string[];
   architectures: string[];
   keyring: string;
-  /** Relations as written: `nfs-common`, `jq (>= 1.6)`. */
+  /** Relations as written: `nfs-common`, `jq (>= 1.6)`; possibly none on this entry. */
   packages: string[];
   dependencies: boolean;
   recommends: boolean;
   /** A node's dpkg status file: what it satisfies is left out. */
   installed?: string;
-}
-
-function normaliseApt(raw: unknown, { at: key, manifestPath, problems }: NormaliseContext): AptEntry[] {
-  const strings = (v: unknown) => list(v).filter(isString);
-  const out: AptEntry[] = [];
-  list(raw).forEach((a, i) => {
-    if (!isRecord(a) || !isString(a.url) || !isString(a.keyring)) return;
-    strings(a.packages).forEach((p, n) => {
-      try {
-        if (parseRelations(p).flat().length !== 1) throw new Error('expected one package, optionally with a version: jq (>= 1.6)');
-      } catch (err) {
-        problems.push({ path: [...key, i, 'packages', n], message: (err as Error).message });
-      }
-    });
-    const here = dirname(manifestPath);
-    out.push({
-      url: a.url.replace(/\/+$/, ''),
-      suites: strings(a.suites),
-      components: strings(a.components),
-      architectures: a.architectures === undefined ? ['amd64'] : strings(a.architectures),
-      keyring: resolvePath(here, a.keyring),
-      packages: strings(a.packages),
-      dependencies: a.dependencies !== false,
-      recommends: a.recommends === true,
-      ...(isString(a.installed) ? { installed: resolvePath(here, a.installed) } : {}),
-    });
-  });
-  return out;
 }
 
 /** The apt kind's schema facet (kinds/kind.ts). */

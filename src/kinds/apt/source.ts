@@ -1,20 +1,24 @@
 import { Annotation, type Descriptor } from '../../core/media-types.js';
 import { aptMetaRefName, aptRefName, indexDescriptor } from '../../bundle/format.js';
 import type { LockedAptSource, LockedDeb, AptEntry } from './schema.js';
-import type { IndexEntry, KindSource } from '../facets/source.js';
+import type { IndexEntry, KindSource, Resolved, SourceContext } from '../facets/source.js';
 import { fetchAptSource } from './fetch-apt.js';
-import { resolveApt } from './resolve-apt.js';
+import { resolveAptSources } from './resolve-apt.js';
+
+async function resolveAll(entries: AptEntry[], ctx: SourceContext): Promise<Resolved<LockedAptSource>[]> {
+  const resolved = await resolveAptSources(entries, ctx.http, ctx.events);
+  // Keyring, signed Releases and Packages indexes as read: each source's metadata artifact is built from these bytes.
+  for (const r of resolved) ctx.caches.aptFiles.set(r.locked, r.files);
+  return resolved.map((r) => ({ locked: r.locked }));
+}
 
 /** The apt kind's connected side (kinds/facets/source.ts): loaded lazily, by pull only. */
 export const source: KindSource<LockedAptSource, AptEntry> = {
   stage: 'first',
   describe: (entry) => ({ what: `apt ${entry.url}`, url: entry.url }),
-  async resolve(entry, ctx) {
-    const r = await resolveApt(entry, ctx.http, ctx.events);
-    // Keyring, signed Releases and Packages indexes as read: the metadata artifact is built from these bytes.
-    ctx.caches.aptFiles.set(r.locked, r.files);
-    return { locked: r.locked };
-  },
+  // All sources at once: they make one package universe (resolve-apt.ts), so pull calls resolveAll, not resolve.
+  resolve: async (entry, ctx) => (await resolveAll([entry], ctx))[0] as Resolved<LockedAptSource>,
+  resolveAll,
   tally: (locked) => ({ files: locked.reduce((n, a) => n + a.debs.length, 0) }),
   report: (a) => [`  resolved apt ${a.url} [${a.suites.join(' ')}] → ${a.debs.length} packages`],
   sizes: (a) => a.debs.map((d) => ({ digest: `sha256:${d.sha256}`, size: d.size })),

@@ -106,6 +106,13 @@ interface ResolveSide<Locked, Entry> {
   /** The kind's entries in this pull; absent: the manifest's `spec.<key>` (pull/kind-entries.ts). */
   entries?(manifest: BundleManifest, ctx: SourceContext): Promise<Entry[]>;
   resolve(entry: Entry, ctx: SourceContext): Promise<Resolved<Locked>>;
+  /**
+   * For a kind whose entries are resolved together, not one by one (apt: its sources make one package universe, as
+   * apt reads several sources.list lines): the resolve stage calls this once with all the kind's entries of the
+   * stage, in order, instead of `resolve` per entry, as one task under the pull's limit; it returns one result per
+   * entry, in the same order. A failure is the whole call's, described by `describe` of each entry.
+   */
+  resolveAll?(entries: Entry[], ctx: SourceContext): Promise<Resolved<Locked>[]>;
   /** An entry in a failure list: what it is and the URL asked. */
   describe(entry: Entry, ctx: SourceContext): { what: string; url: string };
   /** The entry's identity, so an implied entry the manifest already names is left out (an image's reference). */

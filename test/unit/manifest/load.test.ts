@@ -249,6 +249,45 @@ ${pin}`),
     ]);
   });
 
+  it('reads several spec.apt entries as one universe: packages on any entry, universe-wide settings carried by all', () => {
+    const src = (url: string, extra: string) =>
+      `    - url: ${url}\n      suites: [bookworm]\n      components: [main]\n      keyring: k.gpg\n${extra}`;
+    const m = parseManifest(
+      `${head}spec:\n  apt:\n${src('http://deb.debian.org/debian', '      packages: [libssl3]\n')}${src(
+        'http://deb.debian.org/debian-security',
+        '      recommends: true\n      installed: nodes/status\n',
+      )}`,
+      '/srv/m/m.yaml',
+    );
+    expect(m.apt.map((e) => [e.url, e.packages, e.dependencies, e.recommends, e.installed])).toEqual([
+      ['http://deb.debian.org/debian', ['libssl3'], true, true, '/srv/m/nodes/status'],
+      ['http://deb.debian.org/debian-security', [], true, true, '/srv/m/nodes/status'],
+    ]);
+    // The same setting twice, once as written relative to the manifest: no disagreement.
+    expect(
+      parseManifest(
+        `${head}spec:\n  apt:\n${src('http://a', '      packages: [jq]\n      installed: s\n')}${src('http://b', '      installed: ./s\n')}`,
+        '/srv/m/m.yaml',
+      ).apt.map((e) => e.installed),
+    ).toEqual(['/srv/m/s', '/srv/m/s']);
+    expect(
+      problemsOf(
+        `${head}spec:\n  apt:\n${src('http://a', '      packages: [jq]\n      recommends: false\n')}${src('http://b', '      recommends: true\n      dependencies: false\n')}${src('http://c', '      dependencies: true\n')}`,
+      ),
+    ).toEqual([
+      "m.yaml:17:19: spec.apt.1.recommends: recommends is true here and false in spec.apt.0: it applies to every apt source (one package universe, as apt's), so set it on one entry or the same on each",
+      "m.yaml:23:21: spec.apt.2.dependencies: dependencies is true here and false in spec.apt.1: it applies to every apt source (one package universe, as apt's), so set it on one entry or the same on each",
+    ]);
+    expect(problemsOf(`${head}spec:\n  apt:\n${src('http://a', '      packages: []\n')}${src('http://b', '')}`)).toEqual([
+      'm.yaml:7:5: spec.apt: no entry lists packages: name at least one in the packages of an entry (an entry without packages only supplies candidates)',
+    ]);
+    expect(
+      problemsOf(
+        `${head}spec:\n  apt:\n    - url: http://a\n      suites: [s, s]\n      components: [main]\n      keyring: k\n      packages: [jq]\n`,
+      ),
+    ).toEqual(['m.yaml:8:19: spec.apt.0.suites.1: s is listed twice']);
+  });
+
   it('reads spec.charts: defaults, values paths relative to the manifest, and checks repos and references', () => {
     const m = parseManifest(
       `${head}spec:\n  charts:\n    - repo: https://prometheus-community.github.io/helm-charts/\n      name: kube-prometheus-stack\n      version: 61.3.2\n      values: [v/mon.yaml]\n      extraImages: [thanos/thanos:v0.35.1]\n    - repo: oci://ghcr.io/prometheus-community/charts\n      name: grafana\n      version: ^8.0.0\n      images: false\n`,
