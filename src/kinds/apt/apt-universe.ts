@@ -44,11 +44,16 @@ export function indexReaders(entries: readonly AptEntry[]): (entry: number, suit
 /** `<suite> <path>`, the origin fetchSuite gives each package: the index path. */
 const indexOf = (p: Package) => (p.origin ?? '').split(' ')[1] ?? '';
 
-/** Where every package of the fetched suites was listed (`fetched[e][s]`: the `s`th suite of the `e`th entry). */
-export function listings(fetched: readonly (readonly SuiteIndexes[])[]): Map<Package, Listing> {
+/**
+ * Where the chosen packages were listed (`fetched[e][s]`: the `s`th suite of the `e`th entry); only those, as an
+ * entry for each of an archive's 65,000 packages would cost more memory than the closure.
+ */
+export function listings(fetched: readonly (readonly SuiteIndexes[])[], chosen: ReadonlySet<Package>): Map<Package, Listing> {
   const where = new Map<Package, Listing>();
   fetched.forEach((suites, entry) => {
-    for (const s of suites) for (const p of s.packages) where.set(p, { entry, suite: s.release.suite, index: indexOf(p) });
+    for (const s of suites) {
+      for (const p of s.packages) if (chosen.has(p)) where.set(p, { entry, suite: s.release.suite, index: indexOf(p) });
+    }
   });
   return where;
 }

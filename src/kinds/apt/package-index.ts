@@ -76,8 +76,8 @@ function extraOf(s: Stanza, name: string, version: string): PackageExtra {
     // apt always counts itself essential and important (pkgCacheGen::ForceEssential's default).
     essential: yes('Essential') || name === 'apt',
     important: yes('Important') || yes('Protected') || name === 'apt',
-    source: src?.[1] ? own(src[1]) : name,
-    sourceVersion: src?.[2] ? own(src[2]) : version,
+    source: src?.[1] && src[1] !== name ? own(src[1]) : name,
+    sourceVersion: src?.[2] && src[2] !== version ? own(src[2]) : version,
     ...mentionsOf(s),
   };
 }
@@ -87,6 +87,18 @@ function extraOf(s: Stanza, name: string, version: string): PackageExtra {
  * its parent, so one kept Filename would keep a whole decompressed chunk of the index alive.
  */
 const own = (v: string): string => (v.length < 13 ? v : Buffer.from(v, 'utf8').toString('utf8'));
+
+/** One string for each of the few values a field such as Architecture or Multi-Arch takes, not one per stanza. */
+const common = new Map<string, string>();
+const intern = (v: string): string => {
+  let c = common.get(v);
+  if (c === undefined) {
+    if (common.size > 1000) return own(v);
+    c = own(v);
+    common.set(c, c);
+  }
+  return c;
+};
 
 const NO_RELATIONS: RelationField = Object.freeze([]) as unknown as RelationField;
 const NO_PROVIDES: Relation[] = Object.freeze([]) as unknown as Relation[];
@@ -115,7 +127,7 @@ class StanzaPackage implements Package {
     readonly version: string,
     s: Stanza,
   ) {
-    this.architecture = field(s, 'Architecture') ?? 'all';
+    this.architecture = intern(field(s, 'Architecture') ?? 'all');
     this.raw = RELATION_FIELDS.map((f) => {
       const v = field(s, f);
       return v === undefined || v.trim() === '' ? undefined : own(v);
@@ -180,7 +192,7 @@ export function packageFromStanza(s: Stanza, origin?: string): Package | undefin
   if (!name || !version) return undefined;
   const p = new StanzaPackage(own(name), own(version), s);
   const multiArch = field(s, 'Multi-Arch');
-  if (multiArch) p.multiArch = multiArch;
+  if (multiArch) p.multiArch = intern(multiArch);
   const filename = field(s, 'Filename');
   if (filename) p.filename = own(filename);
   const size = field(s, 'Size');

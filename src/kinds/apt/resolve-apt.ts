@@ -42,17 +42,19 @@ export async function resolveAptSources(entries: readonly AptEntry[], http: Http
     }),
   );
   const fetched = read.map((r) => r.suites);
-  const where = listings(fetched);
   // The manifest was checked to hold one relation per package entry.
   const requests = [...new Set(entries.flatMap((e) => e.packages))].map((p) => parseRelations(p).flat()[0] as Relation);
   const debs = entries.map(() => new Map<string, LockedDeb>());
   const taken = new Map<string, LockedDeb>();
   const conflicts: string[] = [];
-  for (const arch of [...new Set(entries.flatMap((e) => e.architectures))]) {
+  const closures = [...new Set(entries.flatMap((e) => e.architectures))].map((arch) => {
     const files = universeFiles(entries, fetched, arch);
-    const chosen = first.dependencies
+    return first.dependencies
       ? resolveClosure({ files, architecture: arch, installed, requests, recommends: first.recommends })
       : { install: requests.map((r) => requestedOnly(files, arch, r)), conflicts: [] };
+  });
+  const where = listings(fetched, new Set(closures.flatMap((c) => c.install)));
+  for (const chosen of closures) {
     conflicts.push(...chosen.conflicts);
     for (const p of chosen.install) {
       const at = where.get(p);
