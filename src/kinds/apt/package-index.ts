@@ -1,5 +1,4 @@
 import { field, type Stanza } from './deb822.js';
-import { compareDebianVersions } from './debian-version.js';
 import { type Relation, type RelationField, parseRelations } from './relations.js';
 
 /** A binary package as a Packages index (or dpkg status) describes it. */
@@ -211,48 +210,4 @@ export interface IndexFile {
    * 1 for `NotAutomatic: yes` alone (experimental), as apt-pkg/policy.cc InitDefaults gives them.
    */
   priority: number;
-}
-
-/**
- * Every version of every package across the configured suites, for one architecture (plus `all`). With several
- * suites the highest version is the candidate, as apt does with equal pins (500).
- */
-export class PackageUniverse {
-  private readonly byName = new Map<string, Package[]>();
-  private readonly providers = new Map<string, Package[]>();
-
-  constructor(
-    packages: Package[],
-    readonly architecture: string,
-  ) {
-    for (const p of packages) {
-      if (p.architecture !== architecture && p.architecture !== 'all') continue;
-      const list = this.byName.get(p.name) ?? [];
-      if (!list.some((q) => q.version === p.version)) list.push(p);
-      this.byName.set(p.name, list);
-    }
-    for (const list of this.byName.values()) list.sort((a, b) => compareDebianVersions(b.version, a.version));
-    for (const list of this.byName.values()) {
-      const candidate = list[0] as Package;
-      for (const v of candidate.provides) {
-        const ps = this.providers.get(v.name) ?? [];
-        ps.push(candidate);
-        this.providers.set(v.name, ps);
-      }
-    }
-  }
-
-  /** All versions, highest first. */
-  versions(name: string): Package[] {
-    return this.byName.get(name) ?? [];
-  }
-
-  candidate(name: string): Package | undefined {
-    return this.byName.get(name)?.[0];
-  }
-
-  /** Candidates that provide `name`. */
-  providersOf(name: string): Package[] {
-    return this.providers.get(name) ?? [];
-  }
 }
