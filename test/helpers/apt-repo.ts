@@ -16,9 +16,70 @@ export interface FixtureDeb {
   recommends?: string;
   provides?: string;
   conflicts?: string;
+  breaks?: string;
   multiArch?: string;
   /** The archive component it is published in (default main). */
   component?: string;
+  /** `foo`, or `foo (1.0-1)` when the binary's version differs from its source's (a binNMU). */
+  source?: string;
+  /** required, important, standard, optional, extra. */
+  priority?: string;
+  essential?: boolean;
+  /** `Protected: yes` (apt 2.x reads it, like `Important: yes`, as the package's Important flag). */
+  protected?: boolean;
+  important?: boolean;
+}
+
+/** The control fields of a fixture package, in control-file order. */
+function controlFields(deb: FixtureDeb): [string, string | undefined][] {
+  const yes = (b: boolean | undefined) => (b ? 'yes' : undefined);
+  return [
+    ['Package', deb.name],
+    ['Source', deb.source],
+    ['Version', deb.version],
+    ['Architecture', deb.arch ?? 'amd64'],
+    ['Essential', yes(deb.essential)],
+    ['Protected', yes(deb.protected)],
+    ['Important', yes(deb.important)],
+    ['Priority', deb.priority],
+    ['Maintainer', 'ferry tests <tests@ferry.invalid>'],
+    ['Multi-Arch', deb.multiArch],
+    ['Pre-Depends', deb.preDepends],
+    ['Depends', deb.depends],
+    ['Recommends', deb.recommends],
+    ['Provides', deb.provides],
+    ['Conflicts', deb.conflicts],
+    ['Breaks', deb.breaks],
+    ['Description', `fixture package ${deb.name}`],
+  ];
+}
+
+const stanza = (fields: [string, string | undefined][]) =>
+  fields
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\n') + '\n';
+
+/** A node's dpkg status (/var/lib/dpkg/status) with these packages installed (`Status: install ok installed`). */
+export function dpkgStatus(debs: FixtureDeb[]): string {
+  return debs
+    .map((d) => {
+      const [pkg, ...rest] = controlFields(d);
+      return stanza([pkg as [string, string], ['Status', 'install ok installed'], ...rest]);
+    })
+    .join('\n');
+}
+
+/**
+ * Stanzas as `apt-cache show` prints them, made installed: a `Status: install ok installed` line after each
+ * `Package:` line (the download fields apt-cache adds are ignored in a status file).
+ */
+export function asInstalled(stanzas: string): string {
+  return stanzas
+    .split(/\n{2,}/)
+    .filter((s) => /^Package: /m.test(s))
+    .map((s) => `${s.trim().replace(/^(Package: .*)$/m, '$1\nStatus: install ok installed')}\n`)
+    .join('\n');
 }
 
 /** Builds a real .deb with dpkg-deb (one small file inside, so every package has distinct content). */
@@ -28,26 +89,7 @@ export async function buildDeb(workDir: string, deb: FixtureDeb): Promise<string
   mkdirSync(join(root, 'DEBIAN'), { recursive: true });
   mkdirSync(join(root, 'usr/share/doc', deb.name), { recursive: true });
   writeFileSync(join(root, 'usr/share/doc', deb.name, 'README'), `${deb.name} ${deb.version}\n`);
-  const fields: [string, string | undefined][] = [
-    ['Package', deb.name],
-    ['Version', deb.version],
-    ['Architecture', deb.arch ?? 'amd64'],
-    ['Maintainer', 'ferry tests <tests@ferry.invalid>'],
-    ['Multi-Arch', deb.multiArch],
-    ['Pre-Depends', deb.preDepends],
-    ['Depends', deb.depends],
-    ['Recommends', deb.recommends],
-    ['Provides', deb.provides],
-    ['Conflicts', deb.conflicts],
-    ['Description', `fixture package ${deb.name}`],
-  ];
-  writeFileSync(
-    join(root, 'DEBIAN/control'),
-    fields
-      .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${k}: ${v}`)
-      .join('\n') + '\n',
-  );
+  writeFileSync(join(root, 'DEBIAN/control'), stanza(controlFields(deb)));
   const out = `${root}.deb`;
   await run('dpkg-deb', ['--build', '--root-owner-group', '-Zgzip', root, out]);
   return out;
@@ -59,6 +101,8 @@ export interface FixtureSuite {
   /** `NotAutomatic: yes` / `ButAutomaticUpgrades: yes` in its Release (experimental, backports). */
   notAutomatic?: boolean;
   butAutomaticUpgrades?: boolean;
+  /** Further Release fields, e.g. `{ NotAutomatic: 'yes', ButAutomaticUpgrades: 'yes' }` (a backports-like suite). */
+  release?: Record<string, string>;
 }
 
 /** How a fixture repository publishes its indexes: which forms, and whether under by-hash/ only. */
@@ -116,6 +160,7 @@ export async function buildAptRepo(root: string, suites: FixtureSuite[], indexes
       { cwd: root, maxBuffer: 16 << 20 },
     );
     let text = release.stdout;
+    for (const [k, v] of Object.entries(suite.release ?? {})) text = text.replace(/^(Codename: .*\n)/m, `$1${k}: ${v}\n`);
     if (indexes.byHashOnly) {
       // Acquire-By-Hash (Debian wiki DebianRepository/Format): the Release says so, and the index lives only there.
       text = text.replace(/^(Codename: .*\n)/m, '$1Acquire-By-Hash: yes\n');
@@ -175,6 +220,16 @@ async function aptTool(tool: string, state: string, sourcesList: string, statusF
   ];
   const { stdout } = await run(tool, [...opts, ...args], { maxBuffer: 64 << 20, env: { ...process.env, LC_ALL: 'C' } });
   return stdout;
+}
+
+/** `Remv name [version]` lines of `apt-get install --simulate`, as `name version`, sorted. */
+export function simulatedRemovals(out: string): string[] {
+  return out
+    .split('\n')
+    .map((l) => /^Remv (\S+)(?: \[(\S+)\])?/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => `${m[1]} ${m[2] ?? ''}`.trim())
+    .sort();
 }
 
 /** `Inst name (version …)` lines of `apt-get install --simulate`, as `name version`, sorted. */
