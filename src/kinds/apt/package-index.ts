@@ -56,12 +56,11 @@ export function relationNames(value: string | undefined): string[] {
   return out;
 }
 
-function mentionsOf(s: Stanza): { mentions?: string } {
-  const text = ['Suggests', 'Replaces', 'Enhances']
+function mentionsOf(s: Stanza): string {
+  return ['Suggests', 'Replaces', 'Enhances']
     .map((f) => field(s, f))
     .filter((v) => v !== undefined && v.trim() !== '')
     .join(', ');
-  return text ? { mentions: own(text) } : {};
 }
 
 function extraOf(s: Stanza, name: string, version: string): PackageExtra {
@@ -77,7 +76,6 @@ function extraOf(s: Stanza, name: string, version: string): PackageExtra {
     important: yes('Important') || yes('Protected') || name === 'apt',
     source: src?.[1] && src[1] !== name ? own(src[1]) : name,
     sourceVersion: src?.[2] && src[2] !== version ? own(src[2]) : version,
-    ...mentionsOf(s),
   };
 }
 
@@ -117,9 +115,14 @@ class StanzaPackage implements Package {
   size?: number;
   sha256?: string;
   origin?: string;
-  extra: PackageExtra;
-  private readonly raw: (string | undefined)[];
+  /** Pre-Depends, Depends, Conflicts, Breaks, Recommends and the mentions, as written, in one string (NUL between). */
+  private readonly text: string;
   private parsed?: (RelationField | undefined)[];
+  /** Priority (bits 0-2), Essential (bit 3), Important (bit 4). */
+  private readonly flags: number;
+  private readonly source?: string;
+  private readonly sourceVersion?: string;
+  private readonly phased?: number;
 
   constructor(
     readonly name: string,
@@ -127,13 +130,35 @@ class StanzaPackage implements Package {
     s: Stanza,
   ) {
     this.architecture = intern(field(s, 'Architecture') ?? 'all');
-    this.raw = RELATION_FIELDS.map((f) => {
-      const v = field(s, f);
-      return v === undefined || v.trim() === '' ? undefined : own(v);
-    });
+    const texts = RELATION_FIELDS.map((f) => field(s, f) ?? '');
+    texts.push(mentionsOf(s));
+    this.text = texts.every((t) => t === '') ? '' : texts.join('\0');
     const provides = field(s, 'Provides');
-    this.provides = provides ? this.read('Provides', provides).flat() : NO_PROVIDES;
-    this.extra = extraOf(s, name, version);
+    this.provides = provides ? this.read('Provides', own(provides)).flat() : NO_PROVIDES;
+    const e = extraOf(s, name, version);
+    this.flags = e.priority | (e.essential ? 8 : 0) | (e.important ? 16 : 0);
+    if (e.source !== name) this.source = e.source;
+    if (e.sourceVersion !== version) this.sourceVersion = e.sourceVersion;
+    if (e.phased !== undefined) this.phased = e.phased;
+  }
+
+  /** What apt's choices weigh (package-index.ts PackageExtra), assembled when asked: kept packed, as most are never asked. */
+  get extra(): PackageExtra {
+    const mentions = this.field(5);
+    return {
+      priority: this.flags & 7,
+      essential: (this.flags & 8) !== 0,
+      important: (this.flags & 16) !== 0,
+      source: this.source ?? this.name,
+      sourceVersion: this.sourceVersion ?? this.version,
+      ...(this.phased !== undefined ? { phased: this.phased } : {}),
+      ...(mentions ? { mentions } : {}),
+    };
+  }
+
+  private field(i: number): string | undefined {
+    const v = this.text === '' ? undefined : this.text.split('\0')[i];
+    return v === undefined || v.trim() === '' ? undefined : v;
   }
 
   private read(f: string, text: string | undefined): RelationField {
@@ -145,7 +170,7 @@ class StanzaPackage implements Package {
   }
 
   private relation(i: number): RelationField {
-    const text = this.raw[i];
+    const text = this.field(i);
     if (text === undefined) return NO_RELATIONS;
     this.parsed ??= [];
     let r = this.parsed[i];
@@ -172,16 +197,19 @@ class StanzaPackage implements Package {
     return this.relation(4);
   }
 
-  /** The package names its relation fields mention, in apt's reading order, without parsing them. */
+  /** The package names its relation fields mention, in apt's reading order (mentions last), without parsing them. */
   relationNames(): string[] {
-    return this.raw.flatMap((r) => relationNames(r));
+    return this.text === '' ? [] : relationNames(this.text.replaceAll('\0', ','));
   }
 }
 
-/** Names in a package's Pre-Depends, Depends, Conflicts, Breaks and Recommends, in that order (apt's reading order). */
+/** Names in a package's Pre-Depends, Depends, Conflicts, Breaks, Recommends, then Suggests, Replaces, Enhances: apt's reading order. */
 export function relationNamesOf(p: Package): string[] {
   if (p instanceof StanzaPackage) return p.relationNames();
-  return [p.preDepends, p.depends, p.conflicts, p.breaks, p.recommends].flatMap((f) => f.flat().map((r) => r.name));
+  return [
+    ...[p.preDepends, p.depends, p.conflicts, p.breaks, p.recommends].flatMap((f) => f.flat().map((r) => r.name)),
+    ...relationNames(p.extra?.mentions),
+  ];
 }
 
 /** Reads a Packages (or status) stanza. Its relation fields are read when first used (StanzaPackage). */
