@@ -40,35 +40,68 @@ function hasContent(buf: Buffer): boolean {
 }
 
 /**
- * The stanzas of deb822 text arriving in chunks, cut at blank lines. Each is a view of the bytes it came in (valid
- * until the next one is asked for: copy, or decode, what you keep), without the line end before its blank line.
- * Memory: one chunk and the stanza it ends in. `tooLong()` when a stanza runs past `maxStanza` bytes (a bomb without
- * blank lines would otherwise be one stanza).
+ * The stanzas of deb822 text arriving in chunks, cut at blank lines. Each is a view of the bytes it came in, or a
+ * copy when it spans chunks (valid until the next one is asked for: copy, or decode, what you keep), without the
+ * line end before its blank line. Memory: one chunk and the stanza it ends in; only a stanza that spans chunks is
+ * copied, never a whole chunk, so a decoder's output is garbage at the rate it arrives and no faster. `tooLong()`
+ * when a stanza runs past `maxStanza` bytes (a bomb without blank lines would otherwise be one stanza).
  */
 export async function* stanzaBuffers(chunks: AsyncIterable<Buffer>, maxStanza: number, tooLong: () => Error): AsyncGenerator<Buffer> {
+  const bounded = (b: Buffer) => {
+    if (b.length > maxStanza) throw tooLong();
+    return b;
+  };
+  // The unfinished stanza from the chunks before, and where its unfinished line starts.
   let rest: Buffer = Buffer.alloc(0);
-  // Where, in `rest`, the line not yet looked at starts.
   let lineAt = 0;
   for await (const chunk of chunks) {
-    const buf = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
-    let start = 0;
-    let line = lineAt;
-    for (;;) {
-      const nl = buf.indexOf(NL, line);
-      if (nl < 0) break;
-      if (isBlank(buf, line, nl)) {
-        if (line > start) {
-          const stanza = withoutLineEnd(buf.subarray(start, line));
-          if (stanza.length > maxStanza) throw tooLong();
-          yield stanza;
+    let from = 0;
+    if (rest.length > 0) {
+      // The carried stanza ends at the first blank line, the first of which began in `rest`.
+      const nl = chunk.indexOf(NL);
+      if (nl < 0) {
+        rest = bounded(Buffer.concat([rest, chunk]));
+        continue;
+      }
+      const spanning = Buffer.concat([rest.subarray(lineAt), chunk.subarray(0, nl)]);
+      if (isBlank(spanning, 0, spanning.length)) {
+        if (lineAt > 0) yield bounded(withoutLineEnd(rest.subarray(0, lineAt)));
+        from = nl + 1;
+      } else {
+        let line = nl + 1;
+        let end = -1;
+        for (;;) {
+          const next = chunk.indexOf(NL, line);
+          if (next < 0) break;
+          if (isBlank(chunk, line, next)) {
+            end = line;
+            from = next + 1;
+            break;
+          }
+          line = next + 1;
         }
+        if (end < 0) {
+          lineAt = rest.length + line;
+          rest = bounded(Buffer.concat([rest, chunk]));
+          continue;
+        }
+        yield bounded(withoutLineEnd(Buffer.concat([rest, chunk.subarray(0, end)])));
+      }
+    }
+    // Whole stanzas within the chunk: views of it.
+    let start = from;
+    let line = from;
+    for (;;) {
+      const nl = chunk.indexOf(NL, line);
+      if (nl < 0) break;
+      if (isBlank(chunk, line, nl)) {
+        if (line > start) yield bounded(withoutLineEnd(chunk.subarray(start, line)));
         start = nl + 1;
       }
       line = nl + 1;
     }
-    rest = buf.subarray(start);
+    rest = bounded(chunk.subarray(start));
     lineAt = line - start;
-    if (rest.length > maxStanza) throw tooLong();
   }
   if (hasContent(rest)) yield withoutLineEnd(rest);
 }
