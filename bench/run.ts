@@ -2,12 +2,15 @@
  * ferry vs skopeo on one workload, in one run, on this machine (docs/performance.md). Not a test: it prints
  * measurements and ratios, and writes them to bench/out/results.json.
  *
- * Workload: 20 images in a local registry, each = one shared base layer + two layers of its own.
+ * Workload: 20 images in a local registry, each = one shared base layer + two layers of its own; then apt
+ * (bench/apt.ts): a synthetic 200 000-stanza archive, and the real Debian archive when it answers. BENCH_APT=0
+ * leaves apt out, BENCH_ONLY=apt measures apt alone.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { type AptResults, benchApt } from './apt.js';
 import { type Image, makeImage, makeLayer, seed } from '../test/helpers/images.js';
 import { freePort, startRegistry } from '../test/helpers/registry.js';
 
@@ -60,10 +63,35 @@ async function median(reset: () => Promise<void>, run: () => Promise<Timed>): Pr
   return { ...mid, maxRssMb: Math.max(...all.map((t) => t.maxRssMb)), runs: all.map((t) => +t.seconds.toFixed(3)) };
 }
 
+const row = (name: string, f: number, s: number | string, ratio: string, target: string) =>
+  console.log(`${name.padEnd(28)} ${String(f).padStart(10)} ${String(s).padStart(10)} ${ratio.padStart(8)}   ${target}`);
+const header = () =>
+  console.log(`\n${'measure'.padEnd(28)} ${'ferry'.padStart(10)} ${'skopeo'.padStart(10)} ${'ratio'.padStart(8)}   target`);
+
+/** The apt rows: wall time in the ferry column, peak RSS beside its bound (docs/performance.md "apt"). */
+function aptRows(apt: AptResults): void {
+  const steps = (label: string, r: Omit<AptResults['synthetic'], 'stanzas' | 'packagesBytes' | 'packagesXzBytes'>, pullBound: string) => {
+    row(`apt ${label}: pull (s)`, +fmt(r.pull.seconds), '-', '', `peak RSS ${fmt(r.pull.maxRssMb, 0)} MB${pullBound}`);
+    row(`apt ${label}: verify (s)`, +fmt(r.verify.seconds), '-', '', `peak RSS ${fmt(r.verify.maxRssMb, 0)} MB (<= 200)`);
+    row(`apt ${label}: stage (s)`, +fmt(r.stage.seconds), '-', '', `peak RSS ${fmt(r.stage.maxRssMb, 0)} MB (<= 200; verifies first)`);
+  };
+  steps(`${apt.synthetic.stanzas / 1000}k stanzas`, apt.synthetic, '');
+  if ('skipped' in apt.debian) console.log(`apt debian: ${apt.debian.skipped}`);
+  else steps('debian', apt.debian, ' (<= 250)');
+}
+
 async function main(): Promise<void> {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   console.log(`runs per measurement: ${RUNS} (median reported)`);
+  if (process.env.BENCH_ONLY === 'apt') {
+    const apt = await benchApt(out, ferry, timed, median);
+    writeFileSync(join(out, 'results.json'), `${JSON.stringify({ apt }, null, 2)}\n`);
+    header();
+    aptRows(apt);
+    console.log(`\nresults written to ${join(out, 'results.json')}`);
+    return;
+  }
   console.log(`workload: ${COUNT} images, shared base ${BASE / MiB} MiB + 2 × ${OWN / MiB} MiB own layers each`);
   const src = await startRegistry();
   try {
@@ -223,6 +251,9 @@ async function main(): Promise<void> {
     const fullBytes = statSync(join(out, 'full2', 'b.tar')).size;
     const deltaBytes = statSync(join(out, 'delta2', 'b.tar')).size;
 
+    // --- apt: pull, verify, stage of one spec.apt entry (bench/apt.ts)
+    const apt = process.env.BENCH_APT === '0' ? undefined : await benchApt(out, ferry, timed, median);
+
     const results = {
       workload: { images: COUNT, baseMiB: BASE / MiB, ownMiB: OWN / MiB, uniqueBytes },
       pull: { ferry: ferryPull, skopeo: skopeoPull, ratio: ferryPull.seconds / skopeoPull.seconds, target: '<= 0.5' },
@@ -254,11 +285,10 @@ async function main(): Promise<void> {
       },
       delta: { fullBytes, deltaBytes, changedLayerBytes: OWN, deltaVsFull: deltaBytes / fullBytes, deltaVsChangedLayer: deltaBytes / OWN },
       peakRssMb: { max: Math.max(ferryPull.maxRssMb, ferryPush.maxRssMb, ferryRepush.maxRssMb, ferryVerify.maxRssMb), target: '< 200' },
+      ...(apt ? { apt } : {}),
     };
     writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    const row = (name: string, f: number, s: number | string, ratio: string, target: string) =>
-      console.log(`${name.padEnd(28)} ${String(f).padStart(10)} ${String(s).padStart(10)} ${ratio.padStart(8)}   ${target}`);
-    console.log(`\n${'measure'.padEnd(28)} ${'ferry'.padStart(10)} ${'skopeo'.padStart(10)} ${'ratio'.padStart(8)}   target`);
+    header();
     row('pull wall time (s)', +fmt(ferryPull.seconds), fmt(skopeoPull.seconds), fmt(results.pull.ratio), '<= 0.5x');
     row('output size / unique bytes', +fmt(results.size.bundleVsUnique, 3), fmt(results.size.skopeoVsUnique, 3), '', '<= 1.05 (ferry)');
     row('push to empty registry (s)', +fmt(ferryPush.seconds), fmt(skopeoPush.seconds), fmt(results.push.ratio), '<= 0.7x');
@@ -285,6 +315,7 @@ async function main(): Promise<void> {
       `delta ${fmt(deltaBytes / MiB, 1)} MiB for a ${fmt(OWN / MiB, 0)} MiB changed layer`,
     );
     row('peak RSS of ferry (MB)', +fmt(results.peakRssMb.max, 0), '-', '', '< 200');
+    if (apt) aptRows(apt);
     console.log(`\nresults written to ${join(out, 'results.json')}`);
   } finally {
     await src.stop();

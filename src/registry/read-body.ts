@@ -13,6 +13,8 @@ export async function readBounded(res: HttpResponse, max: number, what: string):
   const url = redact(res.url);
   const declared = Number(res.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > max) {
+    // Destroyed unread, undici's body emits an abort error: with no listener it would be an uncaught exception.
+    res.body.on('error', () => {});
     res.body.destroy();
     throw tooLarge(what, url, max, `it declares ${declared}`);
   }

@@ -1,6 +1,6 @@
 import { LOCK_FILE } from '../bundle/format.js';
 import { Annotation, type ImageIndex } from '../core/media-types.js';
-import type { Intact, Read } from '../kinds/facets/pins.js';
+import type { Intact, Read, ReadStream } from '../kinds/facets/pins.js';
 import { KINDS, lockedOf } from '../kinds/index.js';
 import type { AnyKind } from '../kinds/kind.js';
 import { parseLock } from '../lock/lock-file.js';
@@ -18,6 +18,8 @@ export async function checkLockAgainstIndex(
   read: Read,
   /** Whether the bundle holds the blob with bytes that hash to it (to name the artifact a damaged blob belongs to). */
   intact: Intact = () => true,
+  /** Blobs read through rather than held (kinds/facets/pins.ts ReadStream); without it, chains read them whole. */
+  stream?: ReadStream,
 ): Promise<Problem[]> {
   let lock;
   try {
@@ -32,7 +34,7 @@ export async function checkLockAgainstIndex(
     problems.push(...(await checkPins(kind, locked, index.manifests, read)));
     if (!kind.checkChain) continue;
     const entries = index.manifests.filter((d) => kind.entryKinds.includes(d.annotations?.[Annotation.Kind] ?? ''));
-    problems.push(...(await kind.checkChain(locked, entries, read, intact)));
+    problems.push(...(await kind.checkChain(locked, entries, read, intact, stream)));
   }
   return problems;
 }

@@ -15,6 +15,7 @@ import {
 import { damagedMember } from '../bundle/member-json.js';
 import { PartsByteSource } from '../bundle/parts.js';
 import { isSafeEntryPath } from '../bundle/tar-format.js';
+import { digestFromHex, verifiedStream } from '../core/digest.js';
 import { isFerryError } from '../core/errors.js';
 import { type EventSink, noEvents } from '../core/events.js';
 import { type FrontVerdict, type SignaturePolicy, checkFront } from './front-check.js';
@@ -211,6 +212,12 @@ export async function verifySource(src: ByteSource, opts: VerifyOptions = {}): P
           return readExactly(src, rec.offset, rec.size);
         },
         (hex) => byPath.get(blobPath(hex))?.hex === hex || (omitted.has(`sha256:${hex}`) && !byPath.has(blobPath(hex))),
+        // Read again from the file as it is decoded (an index of any size, never held), hashed on the way.
+        (hex) => {
+          const rec = byPath.get(blobPath(hex));
+          if (!rec || rec.hex !== hex) return undefined;
+          return verifiedStream(src.stream(rec.offset, rec.size), { digest: digestFromHex(hex), size: rec.size, subject: blobPath(hex) });
+        },
       ),
     );
   }

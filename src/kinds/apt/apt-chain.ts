@@ -5,18 +5,28 @@ import { Annotation, type Descriptor, type ImageManifest } from '../../core/medi
 import { uncompressedPath } from './index-form.js';
 import { parseReleaseFile } from './release-file.js';
 import { readKeyring, verifyRelease } from './release-signature.js';
-import { parsePackages } from './apt-index.js';
+import { indexStanzaBuffers } from './index-stanzas.js';
+import { type StanzaIdentity, stanzaFields, stanzaIdentity } from './stanza-bytes.js';
 import type { LockedAptSource } from './schema.js';
 import type { Problem } from '../../core/problem.js';
-import type { Read } from '../facets/pins.js';
+import type { Read, ReadStream } from '../facets/pins.js';
+
+/** The fields of a stanza that pin its .deb. */
+const PINNED = ['sha256', 'size'] as const;
 
 /**
  * The apt chain, re-checked offline from what the bundle carries (each .deb against its pin is verify/pin-check.ts):
  * each signed Release verified again with the bundled keyring (its signers must include those the lock recorded);
  * each Packages index with the size and SHA256 the signed Release lists; each .deb's sha256 and size as its
  * Packages stanza gives them. Valid-Until is not checked here: a bundle is verified after its Releases expire.
+ * With `stream`, each index is read through as it is decoded, never held: memory stays flat whatever its size.
  */
-export async function checkAptChain(sources: readonly LockedAptSource[], entries: Descriptor[], read: Read): Promise<Problem[]> {
+export async function checkAptChain(
+  sources: readonly LockedAptSource[],
+  entries: Descriptor[],
+  read: Read,
+  stream?: ReadStream,
+): Promise<Problem[]> {
   const problems: Problem[] = [];
   const bad = (message: string) => problems.push({ path: LOCK_FILE, code: 'APT_CHAIN', message });
   const metas = new Map(
@@ -33,8 +43,9 @@ export async function checkAptChain(sources: readonly LockedAptSource[], entries
       bad(`apt source ${source.url}: its metadata (keyring, Release files, Packages indexes) is not in the bundle`);
       continue;
     }
+    const layerOf = (path: string) => m.layers.find((l) => l.annotations?.[Annotation.Title] === path);
     const file = async (path: string) => {
-      const layer = m.layers.find((l) => l.annotations?.[Annotation.Title] === path);
+      const layer = layerOf(path);
       return layer ? read(layer.digest.slice(7)) : undefined;
     };
     const keyring = await file('keyring.gpg');
@@ -44,6 +55,7 @@ export async function checkAptChain(sources: readonly LockedAptSource[], entries
     }
     const keys = await readKeyring(keyring, 'bundled keyring');
     const stanzas = new Map<string, { sha256?: string; size?: number }>();
+    const wanted = new Set(source.debs.map((d) => `${d.suite} ${d.index} ${d.name} ${d.version} ${d.architecture}`));
     for (const r of source.releases) {
       const signed = await file(`dists/${r.suite}/${r.file}`);
       const signature = r.file === 'Release' ? await file(`dists/${r.suite}/Release.gpg`) : undefined;
@@ -62,20 +74,28 @@ export async function checkAptChain(sources: readonly LockedAptSource[], entries
         const release = parseReleaseFile(v.text, `dists/${r.suite}/${r.file}`);
         for (const idx of r.indexes) {
           const listed = release.sha256.get(idx.path);
-          const body = await file(`dists/${r.suite}/${idx.path}`);
-          if (!listed || !body) {
+          const layer = layerOf(`dists/${r.suite}/${idx.path}`);
+          const hex = layer?.digest.slice(7);
+          const body = hex === undefined ? undefined : stream ? stream(hex) : await read(hex);
+          if (!listed || !layer || !body) {
             bad(`dists/${r.suite}/${idx.path}: ${listed ? 'not in the bundle' : 'not listed in the signed Release'}`);
             continue;
           }
-          const actual = sha256(body).slice(7);
-          if (actual !== listed.sha256 || body.length !== listed.size) {
+          // The bundle holds the layer's bytes under their digest (verify's scan hashed them; a stream hashes them again
+          // as it passes, a held copy is hashed here): compared with the signed Release before a byte is decoded.
+          if (Buffer.isBuffer(body) && sha256(body) !== layer.digest) {
+            bad(`dists/${r.suite}/${idx.path}: its bytes in the bundle do not hash to ${layer.digest}`);
+            continue;
+          }
+          if (hex !== listed.sha256 || layer.size !== listed.size) {
             bad(
-              `dists/${r.suite}/${idx.path}: sha256 ${actual} (${body.length} bytes), the signed Release says ${listed.sha256} (${listed.size} bytes)`,
+              `dists/${r.suite}/${idx.path}: sha256 ${hex} (${layer.size} bytes), the signed Release says ${listed.sha256} (${listed.size} bytes)`,
             );
             continue;
           }
-          // Decompressed (xz, gz or plain, by its path) within the size the signed Release lists for the uncompressed index (a gzip bomb stops there),
-          // keeping only the stanzas of the locked debs.
+          // Decompressed (xz, gz or plain, by its path) as it is read, within the size the signed Release lists for the
+          // uncompressed index (a bomb stops there); only the stanzas of the locked debs are looked at past their
+          // Package, Version and Architecture lines.
           const uncompressed = release.sha256.get(uncompressedPath(idx.path))?.size;
           const src = {
             file: `dists/${r.suite}/${idx.path}`,
@@ -83,12 +103,20 @@ export async function checkAptChain(sources: readonly LockedAptSource[], entries
             path: idx.path,
             ...(uncompressed !== undefined ? { uncompressedSize: uncompressed } : {}),
           };
-          const key = (p: { name: string; version: string; architecture: string }) =>
-            `${r.suite} ${idx.path} ${p.name} ${p.version} ${p.architecture}`;
-          const wanted = new Set(source.debs.map((d) => `${d.suite} ${d.index} ${d.name} ${d.version} ${d.architecture}`));
-          for (const p of await parsePackages(body, idx.path, src, (p) => wanted.has(key(p)))) {
-            stanzas.set(key(p), { ...(p.sha256 ? { sha256: p.sha256 } : {}), ...(p.size !== undefined ? { size: p.size } : {}) });
+          const key = (p: StanzaIdentity) => `${r.suite} ${idx.path} ${p.name} ${p.version} ${p.architecture}`;
+          const found = new Map<string, { sha256?: string; size?: number }>();
+          for await (const text of indexStanzaBuffers(body, src)) {
+            const id = stanzaIdentity(text);
+            if (!id || !wanted.has(key(id))) continue;
+            const f = stanzaFields(text, PINNED);
+            const size = f.get('size');
+            found.set(key(id), {
+              ...(f.get('sha256') ? { sha256: (f.get('sha256') as string).toLowerCase() } : {}),
+              ...(size !== undefined && /^\d+$/.test(size) ? { size: Number(size) } : {}),
+            });
           }
+          // Read to its end, so its bytes hashed to the digest: only now do its stanzas count.
+          for (const [k, v] of found) stanzas.set(k, v);
         }
       } catch (err) {
         bad(`dists/${r.suite}/${r.file}: ${(err as Error).message}`);

@@ -1,8 +1,8 @@
 import { sha256 } from '../../core/digest.js';
 import { FerryError, isFerryError } from '../../core/errors.js';
-import { indexFormOf } from '../../core/decompress-pieces.js';
-import { parseDeb822 } from './deb822.js';
-import { type IndexSource, indexStanzas } from './index-stanzas.js';
+import { type ByteInput, indexFormOf } from '../../core/decompress-pieces.js';
+import { type IndexSource, indexStanzaBuffers } from './index-stanzas.js';
+import { type StanzaIdentity, ownStanza, stanzaIdentity } from './stanza-bytes.js';
 import { type Package, packageFromStanza } from './package-index.js';
 import { type IndexChoice, byHashPath, indexChoices, uncompressedPath } from './index-form.js';
 import { type ReleaseFile, parseReleaseFile, releasePriority } from './release-file.js';
@@ -86,7 +86,8 @@ export async function fetchSuite(
         path,
         ...(uncompressed !== undefined ? { uncompressedSize: uncompressed } : {}),
       };
-      packages.push(...(await parsePackages(body, `${suite} ${path}`, source)));
+      // One by one: spreading 200 000 packages into push() exceeds the call stack.
+      for (const p of await parsePackages(body, `${suite} ${path}`, source)) packages.push(p);
     }
   }
   return {
@@ -168,18 +169,21 @@ async function fetchListed(http: HttpGetter, url: string, listed: IndexChoice, c
 }
 
 /**
- * A Packages index (xz, gz or plain, by its path), decompressed within the cap its signed Release sets (src/kinds/apt/index-stanzas.ts) and read stanza by
- * stanza; `origin` names it (`<suite> <path>`) on each package. `keep` drops packages the caller has no use for
- * before they take memory.
+ * A Packages index (xz, gz or plain, by its path; held, or streamed in as it is read), decompressed within the cap
+ * its signed Release sets (src/kinds/apt/index-stanzas.ts) and read stanza by stanza; `origin` names it
+ * (`<suite> <path>`) on each package. `wanted` looks at a stanza's Package, Version and Architecture alone
+ * (src/kinds/apt/stanza-bytes.ts) and skips it before it is parsed; `keep` drops parsed packages the caller has no
+ * use for before they take memory. Each kept value is a string of its own, never a slice of the decoded index.
  */
 export async function parsePackages(
-  body: Buffer,
+  body: ByteInput,
   origin: string,
   source: IndexSource,
   keep: (p: Package) => boolean = () => true,
+  wanted?: (id: StanzaIdentity) => boolean,
 ): Promise<Package[]> {
   const packages: Package[] = [];
-  const stanzas = indexStanzas(body, source);
+  const stanzas = indexStanzaBuffers(body, source);
   try {
     for (;;) {
       const next = await stanzas.next().catch((err: unknown) => {
@@ -190,11 +194,15 @@ export async function parsePackages(
         });
       });
       if (next.done) return packages;
-      const [stanza] = parseDeb822(next.value);
+      if (wanted) {
+        const id = stanzaIdentity(next.value);
+        if (!id || !wanted(id)) continue;
+      }
+      const stanza = ownStanza(next.value);
       const p = stanza ? packageFromStanza(stanza, origin) : undefined;
       if (p && keep(p)) packages.push(p);
     }
   } finally {
-    await stanzas.return(undefined); // stops the inflater when a stanza fails to parse
+    await stanzas.return(undefined); // stops the decoder when a stanza fails to parse
   }
 }

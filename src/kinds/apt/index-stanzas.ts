@@ -1,5 +1,6 @@
 import { FerryError } from '../../core/errors.js';
-import { decompressPieces, indexFormOf } from '../../core/decompress-pieces.js';
+import { type ByteInput, decompressChunks, indexFormOf } from '../../core/decompress-pieces.js';
+import { stanzaBuffers } from './stanza-bytes.js';
 
 /**
  * The most ferry inflates of one Packages index, whatever a Release lists. The largest real ones are well under a
@@ -10,9 +11,6 @@ export const INDEX_CEILING = 512 << 20;
 export const MAX_STANZAS = 300_000;
 /** Longest stanza (a Description runs to a few KB; the longest real ones are under 100 KB). */
 export const MAX_STANZA = 4 << 20;
-
-/** Stanzas are separated by one or more blank lines (Debian Policy 5.1; a blank line may hold spaces or tabs). */
-const BLANK_LINES = /\r?\n(?:[ \t]*\r?\n)+/;
 
 /** Where an index comes from, and what vouches for its size: for the messages that name the file, cap and Release. */
 export interface IndexSource {
@@ -39,11 +37,21 @@ export function indexCap(src: IndexSource): number {
 }
 
 /**
- * The stanzas of a Packages index as raw text, decompressed (by the form its path names) and cut as they stream (memory: one stanza at a time). Fails
- * (INTEGRITY_FAILED) when the index inflates past its cap, or holds a stanza or a stanza count no real index has:
- * never a silently short or empty index.
+ * The stanzas of a Packages index as raw text, decompressed (by the form its path names) and cut as they stream
+ * (memory: one stanza at a time). Fails as indexStanzaBuffers fails.
  */
-export async function* indexStanzas(body: Buffer, src: IndexSource): AsyncGenerator<string> {
+export async function* indexStanzas(body: ByteInput, src: IndexSource): AsyncGenerator<string> {
+  for await (const stanza of indexStanzaBuffers(body, src)) yield stanza.toString('utf8');
+}
+
+/**
+ * The stanzas of a Packages index, held or streamed in (a bundle member, read as it is decoded), decompressed by
+ * the form its path names and cut at blank lines as bytes (src/kinds/apt/stanza-bytes.ts): each is a view valid
+ * until the next is asked for, so memory holds a chunk and a stanza whatever the index's size. Fails
+ * (INTEGRITY_FAILED) when the index inflates past its cap, or holds a stanza or a stanza count no real index has:
+ * never a silently short or empty index. A streamed input's own failure is thrown as it is.
+ */
+export async function* indexStanzaBuffers(body: ByteInput, src: IndexSource): AsyncGenerator<Buffer> {
   const cap = indexCap(src);
   const tooBig = () =>
     indexProblem(
@@ -58,8 +66,8 @@ export async function* indexStanzas(body: Buffer, src: IndexSource): AsyncGenera
   // The bytes matched the signed Release, so a decoder failure means the archive signed a broken index: say which.
   const corrupt = (detail: string) => indexProblem(src, `cannot be decompressed (${indexFormOf(src.path)}: ${detail})`);
   let n = 0;
-  const limits = { cap, maxPiece: MAX_STANZA };
-  for await (const stanza of decompressPieces(body, indexFormOf(src.path), BLANK_LINES, limits, { tooBig, pieceTooLong, corrupt })) {
+  const decoded = decompressChunks(body, indexFormOf(src.path), cap, { tooBig, corrupt });
+  for await (const stanza of stanzaBuffers(decoded, MAX_STANZA, pieceTooLong)) {
     if (++n > MAX_STANZAS) throw indexProblem(src, `holds more than ${MAX_STANZAS} stanzas, more than any real index`);
     yield stanza;
   }

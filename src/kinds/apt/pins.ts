@@ -37,10 +37,10 @@ export const aptPins: PinsFacet<LockedAptSource> = {
         },
       };
     }),
-  checkChain: async (sources, entries, read) => {
+  checkChain: async (sources, entries, read, _intact, stream) => {
     if (sources.length === 0) return [];
     // Loaded only when there is apt content: it brings openpgp.
     const { checkAptChain } = await import('./apt-chain.js');
-    return checkAptChain(sources, entries, read);
+    return checkAptChain(sources, entries, read, stream);
   },
 };

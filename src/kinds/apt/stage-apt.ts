@@ -1,16 +1,17 @@
 import type { LockedAptSource } from './schema.js';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { indexStanzas } from './index-stanzas.js';
+import { indexStanzaBuffers } from './index-stanzas.js';
+import { stanzaIdentity } from './stanza-bytes.js';
 import { isIndexPath } from './index-form.js';
 import type { BundleReader } from '../../bundle/reader.js';
 import { FerryError } from '../../core/errors.js';
 import type { EventSink } from '../../core/events.js';
 import { Annotation, type ImageManifest } from '../../core/media-types.js';
-import { readVerified } from '../../graph/copy.js';
+import { verifiedStream } from '../../core/digest.js';
 import { type StagedFile, copyLayerOut } from '../../bundle/copy-out.js';
 import { writeFileAtomic } from '../../core/atomic-write.js';
-import { type RawStanza, buildRepoIndexes, rawStanzas, signRelease } from './apt-repository.js';
+import { type RawStanza, buildRepoIndexes, signRelease } from './apt-repository.js';
 import { aptReadme, aptSources } from './apt-readme.js';
 import { readMemberJson } from '../../bundle/member-json.js';
 import { debianArchProblem, poolFileProblem } from '../../validate/grammar.js';
@@ -45,17 +46,22 @@ export async function stageApt(
   const pool = join(dir, 'pool', 'main');
   await fs.mkdir(pool, { recursive: true });
 
-  // Upstream stanzas of the locked debs, from the bundled (verified) Packages indexes (xz, gz or plain), decompressed within a cap.
+  // Upstream stanzas of the locked debs, from the bundled (verified) Packages indexes (xz, gz or plain), read through
+  // as they are decoded within a cap: only a stanza whose Package, Version and Architecture name a locked deb is kept.
   const wanted = new Set(sources.flatMap((s) => s.debs).map((d) => `${d.name} ${d.version} ${d.architecture}`));
   const stanzas = new Map<string, RawStanza>();
   for (const meta of entries.filter((d) => d.annotations?.[Annotation.Kind] === 'apt-meta')) {
     const m = await readMemberJson<ImageManifest>(reader, meta, 'apt metadata');
     for (const layer of m.layers.filter((l) => isIndexPath(l.annotations?.[Annotation.Title] ?? ''))) {
       const title = layer.annotations?.[Annotation.Title] ?? '';
-      for await (const text of indexStanzas(await readVerified(reader, layer, title), { file: title, path: title })) {
-        for (const s of rawStanzas(text))
-          if (wanted.has(`${s.name} ${s.version} ${s.architecture}`)) stanzas.set(`${s.name} ${s.version} ${s.architecture}`, s);
+      const found: RawStanza[] = [];
+      const body = verifiedStream(await reader.fetch(layer), { digest: layer.digest, size: layer.size, subject: title });
+      for await (const bytes of indexStanzaBuffers(body, { file: title, path: title })) {
+        const id = stanzaIdentity(bytes);
+        if (id && wanted.has(`${id.name} ${id.version} ${id.architecture}`)) found.push({ ...id, text: bytes.toString('utf8').trim() });
       }
+      // The layer was read to its end and hashed to its digest: only now do its stanzas count.
+      for (const s of found) stanzas.set(`${s.name} ${s.version} ${s.architecture}`, s);
     }
   }
   const debs: StagedFile[] = [];

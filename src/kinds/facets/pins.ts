@@ -6,6 +6,12 @@ import type { RegistryClient } from '../../registry/client.js';
 export type Read = (hex: string) => Promise<Buffer | undefined>;
 /** Whether the bundle holds the blob with bytes that hash to it. */
 export type Intact = (hex: string) => boolean;
+/**
+ * Streams a bundle blob of any size by hex digest, its bytes checked against it as they pass (the stream fails at
+ * its end when they do not hash to it); undefined when the bundle lacks it intact. For what is read through
+ * rather than held (the apt chain's Packages indexes).
+ */
+export type ReadStream = (hex: string) => AsyncIterable<Buffer> | undefined;
 
 /**
  * One thing the lock pins: what verify compares with index.json (verify/pin-check.ts), what the audit report gives
@@ -54,7 +60,7 @@ export interface PinsFacet<Locked> {
    * ferry's SBOM layer). `entries` are the index.json entries of the kind's entryKinds. Optional: files, images and
    * charts have nothing vouching for them inside the bundle beyond the pin itself.
    */
-  checkChain?(locked: readonly Locked[], entries: Descriptor[], read: Read, intact: Intact): Promise<Problem[]>;
+  checkChain?(locked: readonly Locked[], entries: Descriptor[], read: Read, intact: Intact, stream?: ReadStream): Promise<Problem[]>;
   /**
    * Adds to `held` the digests an enclave holding this lock entry has beyond its content pins (which every kind
    * holds): an image's whole upstream graph, read from the registry; ferry's SBOM. For delta bundles
