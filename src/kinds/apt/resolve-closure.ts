@@ -60,12 +60,12 @@ export function resolveClosure(req: ClosureRequest): Closure {
 
   // Something protected (asked for, or the one way to meet what was) left broken: apt's resolver may not change it,
   // and apt-get install fails ("you have held broken packages").
-  for (const p of cache.pkgs.values()) {
+  for (const p of cache.records()) {
     if (p.protect && (m.instBroken(p) || (asked.has(p) && !p.installVer))) fail(cache, m, asked, p);
   }
   const conflicts: string[] = [];
   const install: Package[] = [];
-  for (const p of cache.pkgs.values()) {
+  for (const p of cache.records()) {
     if (p.mode === 'delete' && p.current)
       conflicts.push(`apt-get would remove ${p.name} ${p.current.stanza.version} (installed): ${m.removedFor.get(p) ?? 'so apt decided'}`);
     if (p.mode === 'install' && p.installVer && p.installVer !== p.current) install.push(p.installVer.stanza);
@@ -107,7 +107,7 @@ function unmatched(req: ClosureRequest, install: Package[]): string[] {
  * explicitly select one to install").
  */
 function requested(cache: AptCache, r: Relation): Pkg {
-  const pkg = cache.pkgs.get(r.name);
+  const pkg = cache.get(r.name);
   const real = pkg?.versions.filter((v) => priorityOf(v) > 0 || v === pkg.current) ?? [];
   if (pkg && real.length > 0) {
     if (!pkg.candidate || !versionMatches(pkg.candidate, r)) {
@@ -160,7 +160,7 @@ function fail(cache: AptCache, m: Marker, asked: Map<Pkg, Relation>, broken: Pkg
     if (!why) break;
     chain.push(`${here.name} ${why.ver.stanza.version} ${why.group.type}: ${groupText(why.group.alts)}`);
     last = why.group;
-    at = why.group.alts.map((a) => cache.pkgs.get(a.name)).find((p) => p !== undefined && m.unmet.has(p) && !seen.has(p));
+    at = why.group.alts.map((a) => cache.get(a.name)).find((p) => p !== undefined && m.unmet.has(p) && !seen.has(p));
   }
   if (last && isNegative(last.type)) {
     const there = last.alts.flatMap((r) => targets(cache, r, installState, broken)).map((v) => `${v.pkg.name} ${v.stanza.version}`);
@@ -179,7 +179,7 @@ function unsatisfiable(cache: AptCache, chain: string[], group?: Relation[]): ne
 }
 
 function available(cache: AptCache, name: string): string {
-  const pkg = cache.pkgs.get(name);
+  const pkg = cache.get(name);
   const versions = (pkg?.versions ?? []).filter((v: Ver) => priorityOf(v) > 0).map((v) => v.stanza.version);
   const providers = (pkg?.providers ?? [])
     .filter((p) => p.ver.pkg.candidate === p.ver)

@@ -17,7 +17,7 @@ export const versionMatches = (v: Ver, r: Relation) => !r.op || satisfiesVersion
  * it never counts against itself (pkgCache::DepIterator::IsIgnorable). apt-pkg/cacheset.cc FromDependency.
  */
 export function targets(cache: AptCache, r: Relation, select: Selector, negativeOf?: Pkg): Ver[] {
-  const t = cache.pkgs.get(r.name);
+  const t = cache.get(r.name);
   if (!t) return [];
   const out: Ver[] = [];
   const tv = select(t);

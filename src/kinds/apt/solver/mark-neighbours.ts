@@ -107,7 +107,7 @@ export function upgradeOtherBinaries(m: Marker, pkg: Pkg, ver: Ver, depth: numbe
   const source = ver.stanza.extra?.source ?? ver.stanza.name;
   const sourceVersion = ver.stanza.extra?.sourceVersion ?? ver.stanza.version;
   const upgrade = new Set<Pkg>();
-  for (const other of m.cache.bySource.get(source) ?? []) {
+  for (const other of m.cache.bySource(source)) {
     const o = other.pkg;
     if (o === pkg || !o.current || o.current === other) continue;
     if (o.mode === 'install' && o.installVer === other) continue;
