@@ -93,6 +93,19 @@ export function reportedByCli(lockPath: string, stderr: string): string {
   return [...(lock.apt ?? []).flatMap((e) => e.conflicts ?? []), stderr].join('\n');
 }
 
+/** Real apt with ONLY the repository staged in `staged` (trusted=yes) simulates installing the packages. */
+async function askStaged(
+  staged: string,
+  packages: string[],
+  opts: { status: string; recommends: boolean },
+): Promise<AptAnswer & { updateOut: string }> {
+  const node = aptNode(`deb [trusted=yes] file:${join(staged, 'apt')} ferry main\n`);
+  const updateOut = await node.update();
+  const answer = await node.simulate(packages, opts);
+  rmSync(node.state, { recursive: true, force: true });
+  return { ...answer, updateOut };
+}
+
 /**
  * `ferry bundle stage --dir` (the built CLI; `--no-verify`: the verification chain has tests of its own, and here
  * it would double the time the stage takes on a bundle of a few hundred debs), then real apt with ONLY the staged
@@ -107,11 +120,7 @@ export async function cliStagedAnswer(
   try {
     const r = await run(['--no-progress', 'bundle', 'stage', bundle, '--dir', staged, '--no-verify']);
     if (r.code !== 0) throw new Error(`ferry bundle stage failed (exit ${r.code}):\n${r.stderr}`);
-    const node = aptNode(`deb [trusted=yes] file:${join(staged, 'apt')} ferry main\n`);
-    const updateOut = await node.update();
-    const answer = await node.simulate(packages, opts);
-    rmSync(node.state, { recursive: true, force: true });
-    return { ...answer, updateOut };
+    return await askStaged(staged, packages, opts);
   } finally {
     rmSync(staged, { recursive: true, force: true });
   }
@@ -129,11 +138,7 @@ export async function stagedAnswer(
   const staged = scratch('ferry-apt-staged-');
   try {
     await stageBundle({ bundlePath: bundle, dir: staged });
-    const node = aptNode(`deb [trusted=yes] file:${join(staged, 'apt')} ferry main\n`);
-    const updateOut = await node.update();
-    const answer = await node.simulate(packages, opts);
-    rmSync(node.state, { recursive: true, force: true });
-    return { ...answer, updateOut };
+    return await askStaged(staged, packages, opts);
   } finally {
     rmSync(staged, { recursive: true, force: true });
   }
