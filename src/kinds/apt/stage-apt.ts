@@ -19,6 +19,9 @@ import { safeJoin } from '../../validate/safe-join.js';
 import { oneLine, quoteUntrusted } from '../../validate/untrusted-text.js';
 
 export const STAGED_SUITE = 'ferry';
+
+/** The SHA256 a stanza gives its deb (lower case), or '' when it gives none. */
+const sha256Of = (text: string) => /^SHA256:[ \t]*([0-9a-fA-F]{64})[ \t]*$/m.exec(text)?.[1]?.toLowerCase() ?? '';
 export const NODE_APT_DIR = '/opt/ferry/apt';
 
 export interface StagedApt {
@@ -61,7 +64,8 @@ export async function stageApt(
         if (id && wanted.has(`${id.name} ${id.version} ${id.architecture}`)) found.push({ ...id, text: bytes.toString('utf8').trim() });
       }
       // The layer was read to its end and hashed to its digest: only now do its stanzas count.
-      for (const s of found) stanzas.set(`${s.name} ${s.version} ${s.architecture}`, s);
+      // Keyed by the deb's SHA256 too: two archives may list one name, version and architecture with other bytes.
+      for (const s of found) stanzas.set(`${s.name} ${s.version} ${s.architecture} ${sha256Of(s.text)}`, s);
     }
   }
   const debs: StagedFile[] = [];
@@ -74,7 +78,7 @@ export async function stageApt(
   }
   const all = sources.flatMap((s) => s.debs);
   const chosen = all.map((d) => {
-    const stanza = stanzas.get(`${d.name} ${d.version} ${d.architecture}`);
+    const stanza = stanzas.get(`${d.name} ${d.version} ${d.architecture} ${d.sha256}`);
     if (!stanza) throw new FerryError('BUNDLE_INVALID', `no Packages stanza for ${d.name} ${d.version} in the bundle`, { package: d.name });
     // The staged Filename: names a file in this pool, nothing else (the gate checked it; this keeps it so here).
     const why = poolFileProblem(d.file);
