@@ -6,6 +6,7 @@ import { makeImage, makeLayer, seed } from '../helpers/images.js';
 import { type TestRegistry, freePort, startRegistry } from '../helpers/registry.js';
 import { requireTools } from '../helpers/tools.js';
 import { run, scratch, writeManifest } from './ferry-env.js';
+import { selfSignedLoopbackCert } from '../helpers/tls-cert.js';
 
 const ok = requireTools('docker-registry', 'openssl');
 
@@ -108,29 +109,7 @@ describe.runIf(ok)('registry errors that name the fix, against real registries',
 
   beforeAll(async () => {
     const dir = scratch('ferry-errmsg-');
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    const { certPath: cert, keyPath: key } = selfSignedLoopbackCert(dir);
     [plain, tls] = await Promise.all([startRegistry(), startRegistry({ tls: { certPath: cert, keyPath: key } })]);
     await seed(plain, 'team/app', '1', makeImage({ layers: [await makeLayer({ seed: 'errmsg', size: 20_000, gzip: true })] }));
     const m = writeManifest(dir, `  images: [${plain.host}/team/app:1]\n`);

@@ -1,15 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../helpers/registry.js';
 import { requireTools } from '../../helpers/tools.js';
 import { RegistryClient } from '../../../src/registry/client.js';
 import { Transport } from '../../../src/registry/transport.js';
 import { tempDir } from '../bundle/fixtures.js';
+import { selfSignedLoopbackCert } from '../../helpers/tls-cert.js';
 
 const servers: { close(cb: () => void): void; closeAllConnections?: () => void }[] = [];
 const listen = async (s: Server): Promise<string> => {
@@ -68,29 +67,7 @@ describe('TLS errors name the fix', () => {
 
   describe.runIf(requireTools('openssl'))('against a TLS server', () => {
     const dir = tempDir('ferry-tls-words-');
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    const { certPath: cert, keyPath: key } = selfSignedLoopbackCert(dir);
     const tls = () =>
       listen(createTlsServer({ cert: readFileSync(cert), key: readFileSync(key) }, (_q, r) => r.end('{}')) as unknown as Server);
 
