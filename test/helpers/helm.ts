@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+
+/** The real Helm binary scripts/install-test-deps.sh installs (v4.1.4), or FERRY_TEST_HELM. */
+export const HELM = process.env.FERRY_TEST_HELM ?? fileURLToPath(new URL('../../.tools/helm/helm', import.meta.url));
+
+/**
+ * The shared upstream charts (shared/fixtures/charts/README.md, beside the project), packaged by real Helm:
+ * FERRY_SHARED_CHARTS, else the first `shared/fixtures/charts` found beside the clone or one of its ancestors (a
+ * worktree or a fresh clone sits deeper than the main checkout), else /work/shared/fixtures/charts.
+ */
+export const SHARED_CHARTS = process.env.FERRY_SHARED_CHARTS ?? findShared();
+
+function findShared(): string {
+  let dir = dirname(fileURLToPath(new URL('../../', import.meta.url)));
+  for (;;) {
+    const here = join(dir, 'shared', 'fixtures', 'charts');
+    if (existsSync(join(here, 'README.md'))) return here;
+    const up = dirname(dir);
+    if (up === dir) return '/work/shared/fixtures/charts';
+    dir = up;
+  }
+}
+
+/** A chart of the shared set, or a values file under its values/. */
+export const sharedChart = (file: string): string => join(SHARED_CHARTS, file);
+
+export function requireSharedCharts(): boolean {
+  if (existsSync(join(SHARED_CHARTS, 'README.md'))) return true;
+  const msg = `missing the shared charts at ${SHARED_CHARTS} (set FERRY_SHARED_CHARTS)`;
+  if (process.env.CI) throw new Error(msg);
+  console.warn(`skipping: ${msg}`);
+  return false;
+}
+
+/**
+ * Is the real Helm there? Locally a missing Helm skips the test with a message; under CI it fails loudly, like
+ * requireTools: a green run that never asked Helm proves nothing about charts.
+ */
+export function requireHelm(): boolean {
+  if (existsSync(HELM)) return true;
+  const msg = `missing Helm at ${HELM} (run: bash scripts/install-test-deps.sh)`;
+  if (process.env.CI) throw new Error(msg);
+  console.warn(`skipping: ${msg}`);
+  return false;
+}
+
+/** Runs the real Helm; stdout as text. Throws with Helm's stderr on failure. */
+export function helm(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  return execFileSync(HELM, args, {
+    cwd: opts.cwd,
+    env: { ...process.env, ...helmHomes, ...opts.env },
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Helm's own state (repositories, registry logins, cache) kept out of the user's home, one set per test process. */
+const helmRoot = join(tmpdir(), `ferry-test-helm-${process.pid}`);
+export const helmHomes = {
+  HELM_CACHE_HOME: join(helmRoot, 'cache'),
+  HELM_CONFIG_HOME: join(helmRoot, 'config'),
+  HELM_DATA_HOME: join(helmRoot, 'data'),
+};
