@@ -58,16 +58,26 @@ export function renderInspect(r: InspectResult): string {
   return lines.join('\n');
 }
 
+/** `3 images, 1 chart and 1 artifact` (`0 images` when there is nothing), in that order. */
+function kindCounts(items: readonly { kind: string }[]): string {
+  const parts = (['image', 'chart', 'artifact'] as const)
+    .map((k) => [k, items.filter((i) => i.kind === k).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => plural(n, k));
+  if (parts.length === 0) return plural(0, 'image');
+  return parts.length === 1 ? (parts[0] as string) : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+}
+
 export function renderPush(r: PushResult, dryRun: boolean): string {
   if (dryRun) {
     return [
-      `plan: ${plural(r.plan.length, 'image')} to ${r.registry}, from a bundle of ${formatCounts(r.counts)}`,
+      `plan: ${kindCounts(r.plan)} to ${r.registry}, from a bundle of ${formatCounts(r.counts)}`,
       ...r.plan.map((p) => `  ${p.source} → ${r.registry}/${p.repository}${p.tag !== undefined ? `:${p.tag}` : ''} (${p.root.digest})`),
     ].join('\n');
   }
-  const fresh = r.images.filter((i) => !i.upToDate).length;
+  const fresh = r.images.filter((i) => !i.upToDate);
   return [
-    `pushed ${plural(fresh, 'image')} to ${r.registry} (${r.images.length - fresh} already up to date), from a bundle of ${formatCounts(r.counts)}`,
+    `pushed ${kindCounts(fresh)} to ${r.registry} (${r.images.length - fresh.length} already up to date), from a bundle of ${formatCounts(r.counts)}`,
     ...r.images.map((i) => `  ${i.target} ${i.digest}${i.upToDate ? ' (up to date)' : ''}`),
   ].join('\n');
 }

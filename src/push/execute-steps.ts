@@ -110,7 +110,7 @@ export async function tagSteps(steps: PushStep[], repos: (RegistryRepository | u
     }
     const target = `${registry}/${item.repository}${item.tag !== undefined ? `:${item.tag}` : `@${item.root.digest}`}`;
     if (!done) events({ type: 'artifact-done', kind: progress, name: item.source, digest: item.root.digest });
-    images.push({ source: item.source, target, digest: item.root.digest, upToDate: done });
+    images.push({ kind: item.kind, source: item.source, target, digest: item.root.digest, upToDate: done });
   }
   return images;
 }

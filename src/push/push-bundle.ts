@@ -23,6 +23,7 @@ export interface PushOptions {
 }
 
 export interface PushedImage {
+  kind: PushItem['kind'];
   source: string;
   target: string;
   digest: string;

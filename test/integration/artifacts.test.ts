@@ -164,11 +164,14 @@ describe.runIf(ok)('spec.artifacts: raw OCI artifacts', () => {
     const target = `${down.host}/mirror`;
     const dry = await run(['bundle', 'push', bundle, '--registry', target, '--plain-http', '--dry-run']);
     expect(dry.code, dry.stderr).toBe(0);
+    // The summary names what goes up by its kind: these are artifacts, not images.
+    expect(dry.stdout).toMatch(/^plan: 2 artifacts to /m);
     expect(dry.stdout).toContain(`registry.example/acme/thing:1.0 → ${target}/acme/thing:1.0 (${thing.manifest.digest})`);
     expect(dry.stdout).toContain(`registry.example/acme/files@${files.manifest.digest} → ${target}/acme/files (${files.manifest.digest})`);
     const reportPath = join(scratch(), 'push.json');
     const pushed = await run(['bundle', 'push', bundle, '--registry', target, '--plain-http', '--no-progress', '--report', reportPath]);
     expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stdout).toMatch(/^pushed 2 artifacts to /m);
     // push --report reads every tag back from the registry.
     const report = JSON.parse(readFileSync(reportPath, 'utf8'));
     expect(report.registry.tags).toContainEqual(

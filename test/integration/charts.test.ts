@@ -230,6 +230,7 @@ describe.runIf(ok)('Helm charts', () => {
       const pushed = await pushBundle({ bundlePath: result.bundle, target: parsePushTarget(`${down.host}/enclave`), client }).finally(() =>
         client.close(),
       );
+      expect(pushed.images.map((i) => i.kind)).toEqual(['chart', 'chart']);
       expect(pushed.images.map((i) => i.target).sort()).toEqual([
         `${down.host}/enclave/charts/${KPS}:61.3.2_build.1`,
         `${down.host}/enclave/charts/${KPS}:61.4.0`,

@@ -15,7 +15,7 @@ export const artifactPush: PushFacet<LockedArtifact> = {
     const root = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size };
     return [
       {
-        item: { source, ...referenceTarget(target, source), root },
+        item: { kind: 'artifact', source, ...referenceTarget(target, source), root },
         from: 'spec.artifacts',
         progress: 'artifact',
         how: { via: 'graph' },

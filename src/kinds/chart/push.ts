@@ -28,6 +28,6 @@ export const chartPush: PushFacet<LockedChart> = {
     const tag = versionToTag(version);
     checkTargetName(source, repository, tag);
     const root = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size };
-    return [{ item: { source, repository, tag, root }, from: 'spec.charts', progress: 'image', how: { via: 'graph' } }];
+    return [{ item: { kind: 'chart', source, repository, tag, root }, from: 'spec.charts', progress: 'image', how: { via: 'graph' } }];
   },
 };

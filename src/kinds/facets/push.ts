@@ -4,6 +4,8 @@ import type { PushTarget } from '../../registry/push-target.js';
 
 /** One image or artifact of a push plan as `ferry bundle push --dry-run` and `--json` show it. */
 export interface PushItem {
+  /** What is pushed, in the words of the summary: an image, a Helm chart, an OCI artifact. */
+  kind: 'image' | 'chart' | 'artifact';
   /** The image's full upstream reference, as named in the bundle. */
   source: string;
   /** Repository in the target registry. */

@@ -15,7 +15,7 @@ export const imagePush: PushFacet<LockedImage> = {
     const root = { mediaType: desc.mediaType, digest: desc.digest, size: desc.size };
     return [
       {
-        item: { source, ...referenceTarget(target, source), root },
+        item: { kind: 'image', source, ...referenceTarget(target, source), root },
         from: 'spec.images',
         progress: 'image',
         how: { via: 'graph' },

@@ -39,6 +39,7 @@ export async function planArchivePush(reader: BundleReader, desc: Descriptor, ta
       const ref = parseReference(source);
       steps.push({
         item: {
+          kind: 'image',
           source,
           repository: targetRepository(target, ref.repository),
           tag: ref.tag ?? 'latest',

@@ -31,12 +31,14 @@ describe('planPush', () => {
     } as unknown as ImageIndex;
     await expect(planPush(index, parsePushTarget('repos.example:10050/mirror'))).resolves.toEqual([
       {
+        kind: 'image',
         source: 'docker.io/velero/velero:v1.9.1',
         repository: 'mirror/velero/velero',
         tag: 'v1.9.1',
         root: { mediaType: MediaType.OciManifest, digest: D('a'), size: 10 },
       },
       {
+        kind: 'image',
         source: `registry.k8s.io/pause@${D('b')}`,
         repository: 'mirror/pause',
         root: { mediaType: MediaType.OciManifest, digest: D('b'), size: 10 },
@@ -101,13 +103,13 @@ describe('ownNames: one owner per target name', () => {
   const target = parsePushTarget('reg:5000');
   const root = (c: string): Descriptor => ({ mediaType: MediaType.OciManifest, digest: D(c) as Digest, size: 10 });
   const graph = (source: string, repository: string, tag: string, c: string): PushStep => ({
-    item: { source, repository, tag, root: root(c) },
+    item: { kind: 'image', source, repository, tag, root: root(c) },
     from: 'spec.images',
     progress: 'image',
     how: { via: 'graph' },
   });
   const streamed = (source: string, repository: string, tag: string, c: string, archive: string): PushStep => ({
-    item: { source, repository, tag, root: root(c), archive },
+    item: { kind: 'image', source, repository, tag, root: root(c), archive },
     from: 'the RKE2 tarball',
     progress: 'image',
     how: { via: 'tarball', tarball: { name: archive, content: root('9') }, body: Buffer.from('{}'), blobs: [] },
