@@ -43,7 +43,8 @@ export function registerBundleCommands(program: Command): void {
       .option(
         '--with-ferry <path>',
         'carry this ferry executable (ferry-<version>-linux-<arch>, its SBOM and SHA256SUMS beside it), over spec.ferry',
-      ),
+      )
+      .option('--helm <path>', 'render charts with this Helm binary to find their images (over spec.helm.path and helm on PATH)'),
   ).action(
     async (
       manifest: string,
@@ -60,6 +61,7 @@ export function registerBundleCommands(program: Command): void {
         maxFileSize?: string;
         platform?: string;
         withFerry?: string;
+        helm?: string;
       },
     ) => {
       const { pullBundle } = await import('../pull/pull-bundle.js');
@@ -86,6 +88,7 @@ export function registerBundleCommands(program: Command): void {
         ...(o.since ? { sincePath: resolve(o.since) } : {}),
         ...(platforms ? { platforms } : {}),
         ...(o.withFerry ? { withFerry: resolve(o.withFerry) } : {}),
+        ...(o.helm ? { helm: resolve(o.helm) } : {}),
       });
       s.done({ ok: true, ...r }, renderPull(r));
     },

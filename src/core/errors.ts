@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'RKE2_SET_UNKNOWN' // the manifest asks for an image set the release does not have
   | 'CHART_INVALID' // a chart archive cannot be read as a Helm chart
   | 'CHART_VERSION_MISSING' // no chart version matches the manifest's version or range
+  | 'CHART_RENDER_FAILED' // `helm template` refused the chart (its kubeVersion, a required value) or could not run
   | 'APT_UNSATISFIABLE' // an apt dependency cannot be satisfied from the configured suites
   | 'APT_SIGNATURE' // a Release file has no valid signature by a key in the keyring
   | 'APT_RELEASE_INVALID' // a Release file is unreadable, expired, or does not list what it must

@@ -4,6 +4,7 @@ import { FerryError } from '../core/errors.js';
 import { KINDS } from '../kinds/index.js';
 import { isRecord, isString } from './fields.js';
 import { platformsAt } from './platform.js';
+import { normaliseHelmSetting } from '../kinds/chart/render/helm-setting.js';
 import { manifestSchema } from './schema.js';
 import type { BundleManifest } from './types.js';
 import { type Problem, YamlSource } from './yaml-source.js';
@@ -44,7 +45,8 @@ function normalise(raw: unknown, path: string, problems: Problem[]): BundleManif
   const spec = isRecord(raw) && isRecord(raw.spec) ? raw.spec : {};
   const name = isRecord(raw) && isRecord(raw.metadata) && isString(raw.metadata.name) ? raw.metadata.name : '';
   const platforms = platformsAt(spec.platforms, ['spec', 'platforms'], problems) ?? ['linux/amd64'];
-  const out: Record<string, unknown> = { path, name, platforms };
+  const helm = normaliseHelmSetting(spec.helm, path);
+  const out: Record<string, unknown> = { path, name, platforms, ...(helm ? { helm } : {}) };
   for (const k of KINDS) {
     const entries: unknown[] = k.normalise(spec[k.key], { at: ['spec', k.key], manifestPath: path, platforms, problems });
     if (k.cardinality === 'list') out[k.key] = entries;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { KINDS } from '../kinds/index.js';
 import { platformsSchema } from './fields.js';
+import { helmSettingSchema } from '../kinds/chart/render/helm-setting.js';
 
 export { httpUrlProblem, platformsSchema } from './fields.js';
 
@@ -29,6 +30,7 @@ function buildManifestSchema() {
       spec: z
         .object({
           platforms: platformsSchema.optional(),
+          helm: helmSettingSchema.optional(),
           ...Object.fromEntries(KINDS.map((k) => [k.key, (k.cardinality === 'list' ? z.array(k.entrySchema) : k.entrySchema).optional()])),
         })
         .strict(),

@@ -1,5 +1,6 @@
 import type { KINDS } from '../kinds/index.js';
 import type { PlatformSpec } from './fields.js';
+import type { HelmSetting } from '../kinds/chart/render/helm-setting.js';
 
 /** The validated bundle manifest (docs/manifest.md): each kind's normalised entries (kinds/<kind>/schema.ts). */
 export type { PlatformSpec } from './fields.js';
@@ -22,6 +23,8 @@ interface ManifestHead {
   path: string;
   name: string;
   platforms: PlatformSpec;
+  /** spec.helm: how charts are rendered (docs/charts.md "Rendering"). */
+  helm?: HelmSetting;
 }
 
 /** One key per kind. An interface so that its members resolve lazily (see Lock in lock/types.ts). */

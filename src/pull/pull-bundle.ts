@@ -58,6 +58,8 @@ export interface PullOptions {
   platforms?: PlatformSpec;
   /** `--with-ferry PATH`: carry this ferry executable (over spec.ferry; docs/install.md "Carried in the bundle"). */
   withFerry?: string;
+  /** `--helm PATH`: render charts with this Helm (over spec.helm.path and PATH; docs/charts.md "Rendering"). */
+  helm?: string;
 }
 
 export interface PullResult {
@@ -110,6 +112,7 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
     caches,
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.withFerry !== undefined ? { withFerry: opts.withFerry } : {}),
+    ...(opts.helm !== undefined ? { helm: opts.helm } : {}),
   };
   const limit = pLimit(ENTRIES_AT_ONCE);
   const kinds = await loadSources(manifest, ctx);

@@ -270,7 +270,7 @@ describe.runIf(ok)('Helm charts', () => {
       'quay.io/prometheus/alertmanager:v0.27.0\n    from kube-prometheus-stack/values.yaml: alertmanager.alertmanagerSpec.image',
     );
     const [header, ...rest] = r.stdout.trim().split('\n');
-    expect(header).toBe(`${KPS} 61.3.2 (9 images; sha256 ${hex(v1)})`);
+    expect(header).toBe(`${KPS} 61.3.2 (9 images found statically (no helm); sha256 ${hex(v1)})`);
     expect(rest.filter((l) => !l.startsWith(' '))).toEqual(DEFAULT_IMAGES);
   });
 });

@@ -5,13 +5,14 @@ import type { EventSink } from '../../core/events.js';
 import { FerryError } from '../../core/errors.js';
 import { Annotation, type Descriptor, type ImageManifest } from '../../core/media-types.js';
 import { readAll } from '../../core/streams.js';
-import { type Chart, readChartArchive } from './chart-archive.js';
-import { discoverImages } from './discover-images.js';
+import { readChartArchive } from './chart-archive.js';
+import type { DiscoveredImage } from './discover-images.js';
 import { HelmMediaType, buildHelmArtifact } from './helm-artifact.js';
 import { imageMatches } from './image-patterns.js';
 import { type IndexEntry, indexEntriesFor } from './repo-index.js';
 import { selectChartVersion, tagToVersion, versionToTag } from './select-version.js';
 import { type Values, isMap, mergeValues } from './values.js';
+import { type ImageFinding, findChartImages } from './render/find-images.js';
 import type { ChartImage, ChartVouchedBy, LockedChart, ChartEntry } from './schema.js';
 import type { RegistryClient } from '../../registry/client.js';
 import type { ContentStore } from '../../store/content-store.js';
@@ -27,9 +28,10 @@ export interface ResolvedChart {
 
 /**
  * resolve(): pin a chart to one version and the sha256 of its `.tgz`, vouched for by the repository's index.yaml
- * digest or by the OCI registry's manifest, then read the chart and find the images it uses (src/charts/).
+ * digest or by the OCI registry's manifest, then read the chart and find the images it uses: rendered by Helm, or
+ * statically (render/find-images.ts; `how` says which Helm and Kubernetes version).
  */
-export async function resolveChart(entry: ChartEntry, http: HttpGetter, client: RegistryClient): Promise<ResolvedChart> {
+export async function resolveChart(entry: ChartEntry, http: HttpGetter, client: RegistryClient, how: ImageFinding): Promise<ResolvedChart> {
   const got = entry.repo.startsWith('oci://') ? await fromOci(entry, client) : await fromIndex(entry, http);
   const chart = readChartArchive(got.tgz, `chart ${entry.name} ${got.version}`);
   if (chart.meta.name !== entry.name) {
@@ -38,7 +40,7 @@ export async function resolveChart(entry: ChartEntry, http: HttpGetter, client: 
     });
   }
   const values = await Promise.all(entry.values.map(async (path) => ({ path, body: await readValuesFile(path, entry.name) })));
-  const images = entry.images ? chartImages(chart, entry, mergeAll(values.map((v) => v.body.parsed))) : [];
+  const found = entry.images ? await findChartImages(chart, got, entry, mergeAll(values.map((v) => v.body.parsed)), how) : undefined;
   return {
     tgz: got.tgz,
     locked: {
@@ -53,14 +55,15 @@ export async function resolveChart(entry: ChartEntry, http: HttpGetter, client: 
       extraImages: entry.extraImages,
       excludeImages: entry.excludeImages,
       values: values.map((v) => ({ path: v.path, sha256: v.body.sha256 })),
-      images,
+      images: found ? chartImages(found.images, entry) : [],
+      ...(found ? { discovery: found.discovery } : {}),
     },
   };
 }
 
-/** The chart's images: discovery with the user's values, plus extraImages, minus excludeImages. */
-export function chartImages(chart: Chart, entry: Pick<ChartEntry, 'extraImages' | 'excludeImages'>, userValues: Values): ChartImage[] {
-  const found = new Map(discoverImages(chart, userValues).map((i) => [i.ref, i.sources]));
+/** The chart's images: what rendering or discovery found, plus extraImages, minus excludeImages. */
+export function chartImages(discovered: DiscoveredImage[], entry: Pick<ChartEntry, 'extraImages' | 'excludeImages'>): ChartImage[] {
+  const found = new Map(discovered.map((i) => [i.ref, i.sources]));
   for (const ref of entry.extraImages) found.set(ref, [...(found.get(ref) ?? []), 'extraImages in the bundle manifest']);
   return [...found]
     .filter(([ref]) => !entry.excludeImages.some((p) => imageMatches(ref, p)))

@@ -23,6 +23,11 @@ export function chartDifferences(locked: LockedChart[], wanted: ChartEntry[]): s
     if (list(l.extraImages) !== list(c.extraImages)) out.push(`${what}: extraImages changed`);
     if (list(l.excludeImages) !== list(c.excludeImages)) out.push(`${what}: excludeImages changed`);
     if (list(l.values.map((v) => v.path)) !== list(c.values)) out.push(`${what}: values files changed`);
+    // How the images were found is the manifest's to say only through render: false (a lock from before says nothing).
+    const off = l.discovery?.method === 'static' && l.discovery.why === 'render: false';
+    if (off && c.render) out.push(`${what}: render changed: the lock's images were found with render: false, the manifest renders`);
+    if (l.discovery?.method === 'rendered' && !c.render)
+      out.push(`${what}: render changed: the manifest says render: false, the lock's images were rendered`);
   }
   for (const l of [...byKeyLocked.values()].sort(byKey((c) => key(c.repo, c.name))))
     out.push(`chart ${l.name} from ${l.repo} ${l.requested}: in the lock, not in the manifest`);

@@ -8,6 +8,7 @@ import { httpUrlProblem, isRecord, isString, list, unionMessage } from '../../ma
 import type { NormaliseContext, SchemaFacet } from '../facets/schema.js';
 import { gateCharts } from './gate-lock.js';
 import { chartDifferences } from './match-charts.js';
+import { kubeVersionSchema } from './render/helm-setting.js';
 
 /** Who vouched for a chart's `.tgz`: the classic repository's index.yaml digest, or an OCI registry manifest. */
 const chartVouchedBy = z.discriminatedUnion('kind', [
@@ -28,6 +29,16 @@ export type ChartVouchedBy = z.infer<typeof chartVouchedBy>;
 const chartImage = z.object({ ref: z.string(), sources: z.array(z.string()) }).strict();
 export type ChartImage = z.infer<typeof chartImage>;
 
+/**
+ * How a chart's images were found (docs/charts.md "Rendering"): rendered by `helm template` (Helm's version as it
+ * says it, and the `--kube-version` given; none: Helm's default), or read statically, and why.
+ */
+const chartDiscovery = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('rendered'), helm: z.string(), kubeVersion: z.string().optional() }).strict(),
+  z.object({ method: z.literal('static'), why: z.enum(['render: false', 'no helm']) }).strict(),
+]);
+export type ChartDiscovery = z.infer<typeof chartDiscovery>;
+
 /** spec.charts entry, resolved (docs/charts.md). */
 export const lockedChart = z
   .object({
@@ -47,6 +58,8 @@ export const lockedChart = z
     /** Values files given in the manifest, with their sha256 when resolved. */
     values: z.array(z.object({ path: z.string(), sha256: hex64 }).strict()),
     images: z.array(chartImage),
+    /** Absent in locks written before charts were rendered, and when images is false. */
+    discovery: chartDiscovery.optional(),
   })
   .strict();
 export type LockedChart = z.infer<typeof lockedChart>;
@@ -73,6 +86,8 @@ export const chartEntrySchema = z
     values: z.array(z.string().min(1)).optional(),
     extraImages: z.array(z.string()).optional(),
     excludeImages: z.array(z.string().min(1)).optional(),
+    render: z.boolean().optional(),
+    kubeVersion: kubeVersionSchema.optional(),
   })
   .strict();
 
@@ -91,6 +106,10 @@ export interface ChartEntry {
   extraImages: string[];
   /** Patterns of images to drop: a reference or prefix, `*` matching any run of characters. */
   excludeImages: string[];
+  /** Render with Helm when there is one (default true); false: static discovery. */
+  render: boolean;
+  /** `--kube-version` for this chart when spec.rke2 does not say (over spec.helm.kubeVersion). */
+  kubeVersion?: string;
 }
 
 function normaliseCharts(raw: unknown, { at: key, manifestPath, problems }: NormaliseContext): ChartEntry[] {
@@ -126,6 +145,8 @@ function normaliseCharts(raw: unknown, { at: key, manifestPath, problems }: Norm
         .map((v) => resolvePath(dirname(manifestPath), v)),
       extraImages: refs('extraImages', c.extraImages),
       excludeImages: list(c.excludeImages).filter(isString),
+      render: c.render !== false,
+      ...(isString(c.kubeVersion) ? { kubeVersion: c.kubeVersion } : {}),
     });
   });
   return out;

@@ -1,8 +1,11 @@
 import { Annotation, type Descriptor } from '../../core/media-types.js';
 import { chartRefName } from '../../bundle/format.js';
 import type { LockedChart, ChartEntry } from './schema.js';
-import type { IndexEntry, KindSource } from '../facets/source.js';
+import type { IndexEntry, KindSource, SourceContext } from '../facets/source.js';
 import { fetchChart, resolveChart } from './chart-fetcher.js';
+import { helmOfRun } from './render/find-helm.js';
+import { kubeVersionFor } from './render/helm-setting.js';
+import { type ImageFinding, howFound } from './render/find-images.js';
 
 /** The chart kind's connected side (kinds/facets/source.ts): loaded lazily, by pull only. */
 export const source: KindSource<LockedChart, ChartEntry> = {
@@ -10,7 +13,7 @@ export const source: KindSource<LockedChart, ChartEntry> = {
   stage: 'implying',
   describe: (entry) => ({ what: `chart ${entry.name}`, url: entry.repo }),
   async resolve(entry, ctx) {
-    const { locked, tgz } = await resolveChart(entry, ctx.http, ctx.client);
+    const { locked, tgz } = await resolveChart(entry, ctx.http, ctx.client, imageFinding(ctx));
     // The archive was read to find its images; the fetch stores it instead of downloading it again.
     ctx.caches.chartArchives.set(locked.sha256, tgz);
     // An image the manifest names itself keeps its own platforms (pull skips the ones it names).
@@ -24,7 +27,7 @@ export const source: KindSource<LockedChart, ChartEntry> = {
   },
   tally: (locked) => ({ charts: locked.map((c) => ({ name: c.name, version: c.version, images: c.images })) }),
   report: (c) => [
-    `  resolved chart ${c.name} ${c.requested} → ${c.version} (sha256 ${c.sha256}), ${c.images.length} images:`,
+    `  resolved chart ${c.name} ${c.requested} → ${c.version} (sha256 ${c.sha256}), ${c.images.length} images${howFound(c)}:`,
     ...c.images.map((img) => `    ${img.ref}  ← ${img.sources.join('; ')}`),
   ],
   sizes: (c) => [{ digest: `sha256:${c.sha256}`, size: c.size }],
@@ -36,6 +39,15 @@ export const source: KindSource<LockedChart, ChartEntry> = {
     return [chartIndexEntry(c, root)];
   },
 };
+
+/** The pull's Helm (looked up once per pull: keyed by its caches) and each chart's Kubernetes version. */
+function imageFinding(ctx: SourceContext): ImageFinding {
+  return {
+    helm: () => helmOfRun(ctx.caches, { flag: ctx.helm, setting: ctx.manifest.helm, events: ctx.events, signal: ctx.signal }),
+    kubeVersion: (entry) => kubeVersionFor(ctx.manifest, entry),
+    signal: ctx.signal,
+  };
+}
 
 /** index.json entry of a chart's Helm artifact (its artifactType is not carried here, as before). */
 export function chartIndexEntry(c: LockedChart, root: Descriptor): IndexEntry {

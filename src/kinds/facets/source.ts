@@ -50,6 +50,8 @@ export interface SourceContext {
   manifest: BundleManifest;
   /** `--with-ferry PATH`, over spec.ferry. */
   withFerry?: string;
+  /** `--helm PATH`: the Helm that renders charts, over spec.helm.path and PATH (docs/charts.md "Rendering"). */
+  helm?: string;
   caches: ResolveCaches;
 }
 

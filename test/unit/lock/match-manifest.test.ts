@@ -139,6 +139,7 @@ describe('checkLockMatchesManifest', () => {
           values: [],
           extraImages: [],
           excludeImages: [],
+          render: true,
         },
       ],
       apt: [

@@ -302,6 +302,7 @@ ${pin}`),
         values: ['/srv/m/v/mon.yaml'],
         extraImages: ['docker.io/thanos/thanos:v0.35.1'],
         excludeImages: [],
+        render: true,
       },
       {
         repo: 'oci://ghcr.io/prometheus-community/charts',
@@ -311,6 +312,7 @@ ${pin}`),
         values: [],
         extraImages: [],
         excludeImages: [],
+        render: true,
       },
     ]);
     expect(
@@ -321,6 +323,25 @@ ${pin}`),
       'm.yaml:7:13: spec.charts.0.repo: only http:// and https:// URLs are supported, not ftp://',
       expect.stringMatching(/^m\.yaml:8:13: spec\.charts\.0\.name: expected a chart name/),
       expect.stringMatching(/^m\.yaml:10:21: spec\.charts\.0\.extraImages\.0: invalid image reference "Not A Ref"/),
+    ]);
+  });
+
+  it('reads render and kubeVersion of a chart, and spec.helm with its path relative to the manifest', () => {
+    const m = parseManifest(
+      `${head}spec:\n  helm:\n    path: bin/helm\n    kubeVersion: "1.30"\n  charts:\n    - repo: https://charts.example\n      name: app\n      version: 1.0.0\n      render: false\n      kubeVersion: v1.31.4\n`,
+      '/srv/m/m.yaml',
+    );
+    expect(m.helm).toEqual({ path: '/srv/m/bin/helm', kubeVersion: '1.30' });
+    expect(m.charts[0]).toMatchObject({ render: false, kubeVersion: 'v1.31.4' });
+    expect(parseManifest(`${head}spec:\n  charts: []\n`, '/srv/m/m.yaml').helm).toBeUndefined();
+    expect(
+      problemsOf(
+        `${head}spec:\n  helm:\n    kubeVersion: 1.30\n    paht: x\n  charts:\n    - repo: https://charts.example\n      name: app\n      version: 1.0.0\n      kubeVersion: latest\n`,
+      ),
+    ).toEqual([
+      expect.stringMatching(/^m\.yaml:\d+:\d+: spec\.helm\.kubeVersion: expected a string, got a number \(put it in quotes\)/),
+      expect.stringMatching(/^m\.yaml:\d+:\d+: spec\.helm.*paht/),
+      expect.stringMatching(/^m\.yaml:\d+:\d+: spec\.charts\.0\.kubeVersion: expected a Kubernetes version such as "1\.31" or "v1\.31\.4"/),
     ]);
   });
 
