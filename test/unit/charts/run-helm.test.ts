@@ -1,12 +1,20 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runHelm, withHelmHome } from '../../../src/kinds/chart/render/run-helm.js';
+
+const made: string[] = [];
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = (prefix: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+};
 
 /** A stand-in for the helm binary: a shell script, to see what the runner does with a process that misbehaves. */
 function script(body: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'ferry-run-helm-')), 'helm');
+  const path = join(tempDir('ferry-run-helm-'), 'helm');
   writeFileSync(path, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
   return path;
 }
@@ -43,7 +51,7 @@ describe('runHelm', () => {
   });
 
   it('stops a Helm that prints past the cap, one that runs past the timeout, and one the pull aborts', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'ferry-run-helm-home-'));
+    const home = tempDir('ferry-run-helm-home-');
     const flood = await runHelm(script('yes ferry'), [], { home, timeoutMs: 10_000, maxStdout: 1 << 20 });
     expect(flood.stopped).toBe('too much output');
     expect(flood.stdout.length).toBeLessThanOrEqual(1 << 20);
@@ -61,7 +69,7 @@ describe('runHelm', () => {
   });
 
   it('rejects with the reason a program cannot start', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'ferry-run-helm-home-'));
+    const home = tempDir('ferry-run-helm-home-');
     await expect(runHelm('/nonexistent/helm', [], { home, timeoutMs: 1000, maxStdout: 1 })).rejects.toMatchObject({ code: 'ENOENT' });
     const notExecutable = join(home, 'helm');
     writeFileSync(notExecutable, 'not a program', { mode: 0o644 });
