@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 
 /** The real Helm binary scripts/install-test-deps.sh installs (v4.1.4), or FERRY_TEST_HELM. */
@@ -57,6 +58,19 @@ export function helm(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessE
     maxBuffer: 256 << 20,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/**
+ * Runs the real Helm without blocking the event loop: for a Helm talking to a server in this test process (a
+ * loopback chart repository), which execFileSync would starve.
+ */
+export async function helmAsync(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  const { stdout } = await promisify(execFile)(HELM, args, {
+    env: { ...process.env, ...helmHomes, ...opts.env },
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+  });
+  return stdout;
 }
 
 /** Helm's own state (repositories, registry logins, cache) kept out of the user's home, one set per test process. */

@@ -1,6 +1,10 @@
-import { Annotation } from '../../core/media-types.js';
+import { readMemberJson } from '../../bundle/member-json.js';
+import type { BundleReader } from '../../bundle/reader.js';
+import { Annotation, type ImageManifest } from '../../core/media-types.js';
 import { plural } from '../../core/units.js';
-import type { LockedChart } from './schema.js';
+import { HelmMediaType } from './helm-artifact.js';
+import { chartPins } from './pins.js';
+import { type LockedChart, lockedChart } from './schema.js';
 import type { StageStep, ViewFacet } from '../facets/view.js';
 import { gateChart } from './gate-index.js';
 import type { StagedCharts } from './stage-charts.js';
@@ -19,13 +23,41 @@ const stage = {
 
 /** The chart kind's view facet (kinds/kind.ts). */
 export const chartView = {
-  async describe(_reader, desc, base) {
+  async describe(reader, desc, base) {
     const a = desc.annotations ?? {};
-    return { kind: 'chart', name: a[Annotation.Title] ?? '', version: a[Annotation.ChartVersion] ?? '', ...base };
+    const name = a[Annotation.Title] ?? '';
+    const version = a[Annotation.ChartVersion] ?? '';
+    // The .tgz is the artifact's content layer: its digest is the sha256 the chart's repository vouched for (the
+    // gate has checked it against the lock), which is what a user compares with index.yaml or `helm pull`.
+    const m = await readMemberJson<ImageManifest>(reader, desc, desc.digest);
+    const tgz = m.layers.find((l) => l.mediaType === HelmMediaType.Content || l.mediaType === HelmMediaType.LegacyContent);
+    const pin = (await lockedCharts(reader)).find((c) => c.name === name && c.version === version);
+    const vouch = pin ? chartPins.pins(pin)[0] : undefined;
+    return {
+      kind: 'chart',
+      name,
+      version,
+      ...base,
+      ...(tgz ? { tgzSha256: tgz.digest } : {}),
+      ...(vouch ? { source: vouch.source, vouchedBy: vouch.vouchedBy } : {}),
+    };
   },
+  inspectLines: (a) =>
+    typeof a.tgzSha256 === 'string'
+      ? [`.tgz ${a.tgzSha256}${typeof a.vouchedBy === 'string' ? `, vouched for by the ${a.vouchedBy}` : ''}`]
+      : [],
   countOrder: 1,
   count: (locked) => ({ charts: locked.length }),
   countWords: (c) => (c.charts > 0 ? { charts: plural(c.charts, 'chart') } : {}),
   gate: gateChart,
   stage,
 } satisfies ViewFacet<LockedChart>;
+
+/** The bundle lock's charts (inspect reads a few; the lock is small). Entries the schema refuses are left out. */
+async function lockedCharts(reader: BundleReader): Promise<LockedChart[]> {
+  const lock = JSON.parse((await reader.lockBytes()).toString('utf8')) as { charts?: unknown };
+  return (Array.isArray(lock.charts) ? lock.charts : []).flatMap((c) => {
+    const parsed = lockedChart.safeParse(c);
+    return parsed.success ? [parsed.data] : [];
+  });
+}

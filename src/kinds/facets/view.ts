@@ -27,6 +27,10 @@ export interface InspectedArtifact {
   role?: string;
   /** Charts: the chart version. */
   version?: string;
+  /** Charts: the upstream `.tgz`'s sha256 (`sha256:<hex>`, what index.yaml or the OCI manifest vouched for). */
+  tgzSha256?: string;
+  /** Charts: what vouched for that sha256, in the words of the audit report. */
+  vouchedBy?: string;
   /** RKE2 image tarballs: the images inside. */
   images?: string[];
   /** ferry: the executable's sha256 (`sha256:<hex>`). */
