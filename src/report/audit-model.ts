@@ -26,6 +26,11 @@ export interface AuditRow {
   /** `sha256:<hex>` computed from the bundle's bytes by this run; absent when the bytes are missing or cut short. */
   computed?: string;
   size?: number;
+  /**
+   * The OCI manifest the bundle keeps it under, when that is not the pinned content itself (a chart's Helm artifact,
+   * whose layer is the `.tgz`): the digest `inspect` shows and `push` tags.
+   */
+  manifestDigest?: string;
   result: 'ok' | 'failed';
   /** Why it failed: the verify problems that touch this artifact. */
   problems: string[];
@@ -162,7 +167,8 @@ export async function buildAuditReport(path: string, verified: VerifyResult, too
         const desc = index.find(
           (d) => d.annotations?.[Annotation.Kind] === kind.pinEntryKind && d.annotations?.[kind.pinAnnotation] === pin.entryName,
         );
-        refNames.set(await row(base, desc, pin.digest.slice(7)), pin.refName);
+        const held = !pin.isRoot && desc && desc.digest !== pin.digest ? { manifestDigest: desc.digest } : {};
+        refNames.set(await row({ ...base, ...held }, desc, pin.digest.slice(7)), pin.refName);
       }
     }
     const order = (k: string) => KINDS.find((h) => h.kind === k)?.reportOrder ?? KINDS.length;

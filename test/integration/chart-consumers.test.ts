@@ -64,6 +64,20 @@ describe.runIf(ok)('charts read back by real Helm', () => {
       expect(text.stdout).toContain(`.tgz sha256:${hex(c.bytes)}, vouched for by the digest in ${upstream.url}/charts/index.yaml`);
       expect(text.stdout).toContain(a?.digest);
     }
+    // The audit report: the .tgz sha256 pinned and computed, beside the OCI manifest the bundle keeps it under.
+    const reportPath = join(work, 'audit.json');
+    const audited = await run(['bundle', 'audit', bundle, '-o', reportPath]);
+    expect(audited.code, audited.stderr).toBe(0);
+    const rows = (
+      JSON.parse(readFileSync(reportPath, 'utf8')) as {
+        rows: { name: string; expected: string; computed: string; manifestDigest?: string }[];
+      }
+    ).rows;
+    for (const c of CHARTS) {
+      const r = rows.find((x) => x.name === c.name);
+      expect(r).toMatchObject({ expected: `sha256:${hex(c.bytes)}`, computed: `sha256:${hex(c.bytes)}` });
+      expect(r?.manifestDigest).toBe(artifacts.find((x) => x.kind === 'chart' && x.name === c.name)?.digest);
+    }
   });
 
   it('after push: helm pull oci:// gives the upstream .tgz byte for byte, and helm template oci:// renders it', async () => {
