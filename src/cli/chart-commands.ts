@@ -63,6 +63,8 @@ export function registerChartCommands(program: Command): void {
           const { locked } = await resolveChart(entry, buildHttpGetter(client, mirrors), client, how);
           const lines = [`${locked.name} ${locked.version} (${locked.images.length} images${howFound(locked)}; sha256 ${locked.sha256})`];
           for (const img of locked.images) lines.push(`${img.ref}`, ...img.sources.map((src) => `    from ${src}`));
+          for (const u of locked.unresolvedImages ?? [])
+            lines.push(`not resolved: ${u.image} (${u.why})`, `    from ${u.source}; add it to extraImages, or pass --kube-version`);
           s.done(
             {
               ok: true,
@@ -71,6 +73,7 @@ export function registerChartCommands(program: Command): void {
               sha256: locked.sha256,
               discovery: locked.discovery,
               images: locked.images,
+              ...(locked.unresolvedImages ? { unresolvedImages: locked.unresolvedImages } : {}),
             },
             lines.join('\n'),
           );

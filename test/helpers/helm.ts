@@ -80,3 +80,27 @@ export const helmHomes = {
   HELM_CONFIG_HOME: join(helmRoot, 'config'),
   HELM_DATA_HOME: join(helmRoot, 'data'),
 };
+
+/**
+ * The images in `helm template` output, found the simple way, line by line, apart from ferry's object walk: every
+ * `image: X` line with its value on the line, and every `- --flag=HOST/REPO:TAG` argument line whose HOST has a dot or
+ * a port; each normalised as Docker does (no registry: docker.io, one component: library/, no tag: latest).
+ */
+export function imagesByLines(out: string): string[] {
+  const norm = (r: string) => {
+    let parts = r.split('/');
+    if (parts.length === 1 || !(/[.:]/.test(parts[0] as string) || parts[0] === 'localhost'))
+      parts = ['docker.io', ...(parts.length === 1 ? ['library'] : []), ...parts];
+    const s = parts.join('/');
+    return /:[^/]+$/.test(s) || s.includes('@') ? s : `${s}:latest`;
+  };
+  const refs = new Set<string>();
+  for (const line of out.split('\n')) {
+    const image = /^\s*(?:-\s+)?image:\s+["']?([^"'\s]+)["']?\s*$/.exec(line);
+    if (image) refs.add(norm(image[1] as string));
+    const arg =
+      /^\s*-\s+["']?--[\w.-]+=((?:[a-z0-9-]+\.)+[a-z0-9-]+(?::\d+)?\/[a-z0-9._/-]+(?::[\w.-]+|@sha256:[0-9a-f]{64}))["']?\s*$/.exec(line);
+    if (arg) refs.add(norm(arg[1] as string));
+  }
+  return [...refs].sort();
+}

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { chartTgz } from '../helpers/charts.js';
 import { type FileHost, startFileHost } from '../helpers/file-host.js';
-import { HELM, helm, requireHelm, requireSharedCharts, sharedChart } from '../helpers/helm.js';
+import { HELM, helm, imagesByLines, requireHelm, requireSharedCharts, sharedChart } from '../helpers/helm.js';
 import { makeImage, makeLayer, seed } from '../helpers/images.js';
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
 import { buildRke2Release, hostRelease } from '../helpers/rke2-release.js';
@@ -15,30 +15,6 @@ import { pull, run, scratch, writeManifest } from './ferry-env.js';
 const ok = requireTools('docker-registry', 'zstd') && requireHelm() && requireSharedCharts();
 const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const RKE2 = 'v1.31.4+rke2r1';
-
-/**
- * The images in `helm template` output, found the simple way, line by line, apart from ferry's object walk: every
- * `image: X` line with its value on the line, and every `- --flag=HOST/REPO:TAG` argument line whose HOST has a dot or
- * a port; each normalised as Docker does (no registry: docker.io, one component: library/, no tag: latest).
- */
-function imagesByLines(out: string): string[] {
-  const norm = (r: string) => {
-    let parts = r.split('/');
-    if (parts.length === 1 || !(/[.:]/.test(parts[0] as string) || parts[0] === 'localhost'))
-      parts = ['docker.io', ...(parts.length === 1 ? ['library'] : []), ...parts];
-    const s = parts.join('/');
-    return /:[^/]+$/.test(s) || s.includes('@') ? s : `${s}:latest`;
-  };
-  const refs = new Set<string>();
-  for (const line of out.split('\n')) {
-    const image = /^\s*(?:-\s+)?image:\s+["']?([^"'\s]+)["']?\s*$/.exec(line);
-    if (image) refs.add(norm(image[1] as string));
-    const arg =
-      /^\s*-\s+["']?--[\w.-]+=((?:[a-z0-9-]+\.)+[a-z0-9-]+(?::\d+)?\/[a-z0-9._/-]+(?::[\w.-]+|@sha256:[0-9a-f]{64}))["']?\s*$/.exec(line);
-    if (arg) refs.add(norm(arg[1] as string));
-  }
-  return [...refs].sort();
-}
 
 /** What real Helm renders for the chart with these arguments (release name = chart name, as ferry runs it). */
 const renderedByHelm = (name: string, tgz: string, ...args: string[]) =>

@@ -127,6 +127,7 @@ describe.runIf(ok)('Helm charts', () => {
     });
     expect(c.images.map((i: { ref: string }) => i.ref)).toEqual(DEFAULT_IMAGES);
     expect(c.images.find((i: { ref: string }) => i.ref.includes('alertmanager')).sources).toEqual([
+      'kube-prometheus-stack/templates/alertmanager.yaml: Alertmanager/x spec.image',
       'kube-prometheus-stack/values.yaml: alertmanager.alertmanagerSpec.image',
     ]);
     expect(lock.images.map((i: { ref: string }) => i.ref)).toEqual(DEFAULT_IMAGES);
@@ -135,7 +136,7 @@ describe.runIf(ok)('Helm charts', () => {
         (e) =>
           e.type === 'info' &&
           e.message.includes(
-            'quay.io/prometheus/alertmanager:v0.27.0  ← kube-prometheus-stack/values.yaml: alertmanager.alertmanagerSpec.image',
+            'quay.io/prometheus/alertmanager:v0.27.0  ← kube-prometheus-stack/templates/alertmanager.yaml: Alertmanager/x spec.image; kube-prometheus-stack/values.yaml: alertmanager.alertmanagerSpec.image',
           ),
       ),
     ).toBe(true);
@@ -172,14 +173,17 @@ describe.runIf(ok)('Helm charts', () => {
     );
     const c = JSON.parse(readFileSync(result.lockPath, 'utf8')).charts[0];
     expect(c.vouchedBy.url).toBe(`${host.url}/charts/kube-prometheus-stack-61.3.2.tgz`);
-    expect(c.values).toEqual([{ path: join(dir, 'monitoring-values.yaml'), sha256: hex(Buffer.from('grafana:\n  enabled: false\n')) }]);
+    expect(c.values).toEqual([{ path: 'monitoring-values.yaml', sha256: hex(Buffer.from('grafana:\n  enabled: false\n')) }]);
     expect(c.images.map((i: { ref: string }) => i.ref)).toEqual([
       'docker.io/library/busybox:1.36',
       'quay.io/prometheus-operator/prometheus-operator:v0.75.1',
       'quay.io/prometheus/alertmanager:v0.27.0',
       'quay.io/prometheus/prometheus:v2.53.0',
     ]);
-    expect(c.images[0].sources).toEqual(['extraImages in the bundle manifest', 'kube-prometheus-stack/templates/job.yaml line 4']);
+    expect(c.images[0].sources).toEqual([
+      'extraImages in the bundle manifest',
+      'kube-prometheus-stack/templates/job.yaml: Job/wait container wait',
+    ]);
   });
 
   it('refuses a tampered .tgz, and a version nothing matches', async () => {
@@ -206,7 +210,7 @@ describe.runIf(ok)('Helm charts', () => {
       pull(writeManifest(dir, chartSpec('61.3.2', '      values: [v.yaml]\n')), join(dir, 'c.tar'), mirrors()),
     ).rejects.toMatchObject({
       message: expect.stringContaining(
-        `found in chart ${KPS} 61.3.2 (kube-prometheus-stack/values.yaml: alertmanager.alertmanagerSpec.image); fix it with extraImages or drop it with excludeImages`,
+        `found in chart ${KPS} 61.3.2 (kube-prometheus-stack/templates/alertmanager.yaml: Alertmanager/x spec.image; v.yaml: alertmanager.alertmanagerSpec.image); fix it with extraImages or drop it with excludeImages`,
       ),
     });
   });
@@ -267,7 +271,7 @@ describe.runIf(ok)('Helm charts', () => {
     const r = await run(['--no-progress', 'chart', 'images', `${host.url}/charts`, KPS, '61.3.2']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(
-      'quay.io/prometheus/alertmanager:v0.27.0\n    from kube-prometheus-stack/values.yaml: alertmanager.alertmanagerSpec.image',
+      'quay.io/prometheus/alertmanager:v0.27.0\n    from kube-prometheus-stack/templates/alertmanager.yaml: Alertmanager/x spec.image\n    from kube-prometheus-stack/values.yaml: alertmanager.alertmanagerSpec.image',
     );
     const [header, ...rest] = r.stdout.trim().split('\n');
     expect(header).toBe(`${KPS} 61.3.2 (9 images found statically (no helm); sha256 ${hex(v1)})`);

@@ -53,7 +53,7 @@ export function discoverImages(chart: Chart, user: UserValues[] = [], opts: { ku
     const ev = evaluateChart(c, values, tree, { release: chart.meta.name, kubeVersion: opts.kubeVersion });
     const credit = (cand: ImageCandidate) => {
       const full = [...at, cand.path].join('.');
-      const file = [...user].reverse().find((u) => valueAt(u.values, full) !== undefined);
+      const file = [...user].reverse().find((u) => setsPath(u.values, full));
       return file ? `${file.path}: ${full}` : `${c.path}/values.yaml: ${cand.path}`;
     };
     const candidates = valuesImages(values, c.meta.appVersion);
@@ -101,6 +101,17 @@ const normalised = (raw: string): string | undefined => {
 function names(text: string, repository: string): boolean {
   const esc = repository.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`(^|/)${esc}([:@]|$)`).test(text);
+}
+
+/** Does a values file set this dotted path (list items by index: `initContainers.0.image`)? */
+function setsPath(values: Values, path: string): boolean {
+  let cur: unknown = values;
+  for (const part of path.split('.')) {
+    if (Array.isArray(cur)) cur = cur[Number(part)];
+    else if (isMap(cur)) cur = cur[part];
+    else return false;
+  }
+  return cur !== undefined;
 }
 
 const isRead = (ev: ChartEvaluation, path: string): boolean => ev.reads.has(path) || [...ev.reads].some((r) => r.startsWith(`${path}.`));
