@@ -5,6 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { readChartArchive } from '../../src/kinds/chart/chart-archive.js';
 import { discoverImages } from '../../src/kinds/chart/discover-images.js';
+import { parseTree } from '../../src/kinds/chart/static/evaluate-chart.js';
+import { Evaluator } from '../../src/kinds/chart/static/template-eval.js';
 import { chartTgz, monitoringChart } from '../helpers/charts.js';
 import { helm, imagesByLines, requireHelm, requireSharedCharts, sharedChart } from '../helpers/helm.js';
 
@@ -171,5 +173,41 @@ describe.runIf(ok)('static discovery against real helm template', () => {
     const t0 = Date.now();
     expect(discoverImages(readChartArchive(loop, 'loop')).images).toEqual([]);
     expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+});
+
+describe.runIf(ok)("ferry's template evaluator against Helm's, on known values", () => {
+  it('writes exactly what helm template writes for a template of common constructs', () => {
+    const template = readFileSync(join(import.meta.dirname, 'fixtures/evaluator-constructs.yaml'), 'utf8');
+    const values = {
+      labels: { app: 'x', tier: 'web' },
+      a: 'A',
+      s: 'seven',
+      off: false,
+      mode: 'x',
+      map: { k2: 'v2', k1: 'v1' },
+      list: ['p', 'q'],
+      tplText: '{{ .Values.s }}-{{ .Release.Name }}',
+      emptyMap: {},
+      slim: true,
+      tag: '',
+    };
+    const tgz = chartTgz('t', {
+      'Chart.yaml': { apiVersion: 'v2', name: 't', version: '1.2.3', appVersion: '4.5.6' },
+      'values.yaml': values,
+      'templates/_helpers.tpl': '{{- define "t.helper" -}}{{ .name }}@{{ .root.Chart.Version }}{{- end -}}\n',
+      'templates/cm.yaml': template,
+    });
+    const path = join(work, 't.tgz');
+    writeFileSync(path, tgz);
+    const byHelm = helm(['template', 't', path, '--show-only', 'templates/cm.yaml']).replace(/^---\n# Source: .*\n/, '');
+    const chart = readChartArchive(tgz, 't');
+    const tree = parseTree(chart);
+    const out = new Evaluator({ defines: tree.defines, parse: tree.parse, read: () => {}, paths: new WeakMap(), steps: { left: 1e6 } }).run(
+      tree.bodies.get('t/templates/cm.yaml') ?? [],
+      { Values: values, Chart: { Name: 't', Version: '1.2.3', AppVersion: '4.5.6' }, Release: { Name: 't' } },
+    );
+    expect(byHelm).toContain('withelse: yes');
+    expect(out.trimEnd()).toBe(byHelm.trimEnd());
   });
 });
