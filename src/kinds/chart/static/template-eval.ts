@@ -30,9 +30,12 @@ type Signal = 'break' | 'continue' | undefined;
 
 const MAX_DEPTH = 48;
 const MAX_RANGE = 2000;
+/** Text written in all, per chart tree: Helm's own output for the largest chart measured is 5 MB. */
+const MAX_WRITTEN = 64 << 20;
 
 export class Evaluator {
   private depth = 0;
+  private written = 0;
   constructor(private readonly ev: Evaluation) {}
 
   /** Executes `nodes` with `dot` (and `$`) as data; the text they write. */
@@ -46,13 +49,20 @@ export class Evaluator {
     if (--this.ev.steps.left < 0) throw new BudgetExceeded('the templates take too many steps to read');
   }
 
+  /** Text into `out`, counted: a template that doubles a string in a loop stops here, not in an out-of-memory. */
+  private write(out: string[], s: string): void {
+    this.written += s.length;
+    if (this.written > MAX_WRITTEN) throw new BudgetExceeded('the templates write too much text to read');
+    out.push(s);
+  }
+
   private exec(nodes: Node[], scope: Scope, out: string[]): Signal {
     for (const n of nodes) {
       this.tick();
-      if (n.t === 'text') out.push(n.s);
+      if (n.t === 'text') this.write(out, n.s);
       else if (n.t === 'out') {
         const v = this.pipe(n.pipe, scope);
-        if (n.pipe.decl.length === 0) out.push(toText(v));
+        if (n.pipe.decl.length === 0) this.write(out, toText(v));
       } else if (n.t === 'if' || n.t === 'with') {
         const inner: Scope = { dot: scope.dot, vars: [...scope.vars, new Map()] };
         const v = this.pipe(n.pipe, inner);
@@ -70,7 +80,7 @@ export class Evaluator {
         if (s) return s;
       } else if (n.t === 'call') {
         const dot = n.pipe ? this.pipe(n.pipe, scope) : undefined;
-        out.push(this.include(n.name, dot));
+        this.write(out, this.include(n.name, dot));
       } else return n.t;
     }
     return undefined;
@@ -86,8 +96,8 @@ export class Evaluator {
     this.exec(n.then, thenScope, a);
     this.exec(n.else, elseScope, b);
     const [ta, tb] = [a.join(''), b.join('')];
-    if (!ta.includes('\n') && !tb.includes('\n')) out.push(ta === tb ? ta : markOf(why));
-    else out.push(ta, '\n', tb);
+    if (!ta.includes('\n') && !tb.includes('\n')) this.write(out, ta === tb ? ta : markOf(why));
+    else this.write(out, `${ta}\n${tb}`);
   }
 
   private range(n: { pipe: Pipe; then: Node[]; else: Node[] }, scope: Scope, out: string[]): Signal {

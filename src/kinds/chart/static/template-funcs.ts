@@ -145,15 +145,14 @@ const STRICT: Record<string, Fn> = {
   uniq: ([l]) => (Array.isArray(l) ? [...new Set(l)] : []),
   compact: ([l]) => (Array.isArray(l) ? l.filter((x) => truth(x) === true) : []),
   sortAlpha: ([l]) => (Array.isArray(l) ? l.map(str).sort() : []),
-  regexMatch: ([re, s]) => safeRegex(str(re))?.test(str(s)) ?? new Unknown('a regular expression'),
-  regexReplaceAll: ([re, s, r]) => {
-    const rx = safeRegex(str(re), 'g');
-    return rx ? str(s).replace(rx, str(r).replace(/\$\{?(\d+)\}?/g, '$$$1')) : new Unknown('a regular expression');
-  },
 };
 
 /** Functions that only the cluster, the clock or chance can answer. */
+// Regular expressions too: JavaScript's backtracking engine is not Go's RE2, and a chart's pattern could take forever.
 const OPAQUE = [
+  'regexMatch',
+  'regexReplaceAll',
+  'regexFind',
   'lookup',
   'semverCompare',
   'semver',
@@ -174,7 +173,7 @@ const OPAQUE = [
   'toToml',
 ];
 
-/** Strict functions accept lists and maps holding unknown values only where they build them (list, dict, set). */
+/** Functions that build or choose: unknown values pass through them (a list holding one, a dict, `default`). */
 const BUILDERS: Record<string, Fn> = {
   list: (a) => [...a],
   dict: (a) => {
@@ -214,18 +213,18 @@ function kind(v: unknown): string {
   return Array.isArray(v) ? 'slice' : 'map';
 }
 
-function safeRegex(re: string, flags = ''): RegExp | undefined {
-  if (re.length > 512 || /\(\?[a-zA-Z]/.test(re)) return undefined;
-  try {
-    return new RegExp(re, flags);
-  } catch {
-    return undefined;
-  }
-}
+/** A text function's result past this size is not an image reference: Unknown, so a doubling loop stays small. */
+const MAX_TEXT = 1 << 20;
+const bounded =
+  (fn: Fn): Fn =>
+  (args) => {
+    const out = fn(args);
+    return typeof out === 'string' && out.length > MAX_TEXT ? new Unknown('a text too long to follow') : out;
+  };
 
 export const FUNCS: Record<string, Fn> = Object.assign(
   Object.create(null) as Record<string, Fn>,
-  TEXT,
+  Object.fromEntries(Object.entries(TEXT).map(([name, fn]) => [name, bounded(fn)])),
   BUILDERS,
   Object.fromEntries(
     Object.entries(STRICT).map(([name, fn]) => [
