@@ -50,7 +50,7 @@ export function registerChartCommands(program: Command): void {
             name,
             version,
             images: true,
-            values: o.values.map((v) => resolve(v)),
+            values: o.values.map((v) => ({ path: v, file: resolve(v) })),
             extraImages: [],
             excludeImages: [],
             render: true,

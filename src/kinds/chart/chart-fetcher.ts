@@ -11,7 +11,7 @@ import { HelmMediaType, buildHelmArtifact } from './helm-artifact.js';
 import { imageMatches } from './image-patterns.js';
 import { type IndexEntry, indexEntriesFor } from './repo-index.js';
 import { selectChartVersion, tagToVersion, versionToTag } from './select-version.js';
-import { type Values, isMap, mergeValues } from './values.js';
+import { type Values, isMap } from './values.js';
 import { type ImageFinding, findChartImages } from './render/find-images.js';
 import type { ChartImage, ChartVouchedBy, LockedChart, ChartEntry } from './schema.js';
 import type { RegistryClient } from '../../registry/client.js';
@@ -39,8 +39,16 @@ export async function resolveChart(entry: ChartEntry, http: HttpGetter, client: 
       chart: entry.name,
     });
   }
-  const values = await Promise.all(entry.values.map(async (path) => ({ path, body: await readValuesFile(path, entry.name) })));
-  const found = entry.images ? await findChartImages(chart, got, entry, mergeAll(values.map((v) => v.body.parsed)), how) : undefined;
+  const values = await Promise.all(entry.values.map(async (v) => ({ path: v.path, body: await readValuesFile(v.file, entry.name) })));
+  const found = entry.images
+    ? await findChartImages(
+        chart,
+        got,
+        entry,
+        values.map((v) => ({ path: v.path, values: v.body.parsed })),
+        how,
+      )
+    : undefined;
   return {
     tgz: got.tgz,
     locked: {
@@ -57,6 +65,7 @@ export async function resolveChart(entry: ChartEntry, http: HttpGetter, client: 
       values: values.map((v) => ({ path: v.path, sha256: v.body.sha256 })),
       images: found ? chartImages(found.images, entry) : [],
       ...(found ? { discovery: found.discovery } : {}),
+      ...(found?.unresolved?.length ? { unresolvedImages: found.unresolved } : {}),
     },
   };
 }
@@ -91,8 +100,6 @@ async function readValuesFile(path: string, chart: string): Promise<{ sha256: st
   })();
   return { sha256: sha256(text).slice(7), parsed: isMap(parsed) ? parsed : {} };
 }
-
-const mergeAll = (vs: Values[]): Values => vs.reduce((acc, v) => mergeValues(acc, v), {});
 
 interface Got {
   version: string;

@@ -1,4 +1,4 @@
-import { dirname, resolve as resolvePath } from 'node:path';
+import { dirname, relative, resolve as resolvePath, sep } from 'node:path';
 import { z } from 'zod';
 import { byKey } from '../../lock/canonical-json.js';
 import { formatReference, parseReference } from '../../core/reference.js';
@@ -55,11 +55,16 @@ export const lockedChart = z
     imagesEnabled: z.boolean(),
     extraImages: z.array(z.string()),
     excludeImages: z.array(z.string()),
-    /** Values files given in the manifest, with their sha256 when resolved. */
+    /** Values files given in the manifest (paths relative to it), with their sha256 when resolved. */
     values: z.array(z.object({ path: z.string(), sha256: hex64 }).strict()),
     images: z.array(chartImage),
     /** Absent in locks written before charts were rendered, and when images is false. */
     discovery: chartDiscovery.optional(),
+    /**
+     * Images static discovery saw a template write but could not complete (a tag from the cluster's Kubernetes
+     * version, say), as far as known: flagged for the user (extraImages), never guessed. Absent when none.
+     */
+    unresolvedImages: z.array(z.object({ image: z.string(), why: z.string(), source: z.string() }).strict()).optional(),
   })
   .strict();
 export type LockedChart = z.infer<typeof lockedChart>;
@@ -100,8 +105,11 @@ export interface ChartEntry {
   version: string;
   /** Add the images the chart uses to the bundle (default true). */
   images: boolean;
-  /** Values files, absolute paths (given relative to the manifest). */
-  values: string[];
+  /**
+   * Values files: `file` absolute, `path` as the lock records it, relative to the manifest's directory (so a lock
+   * means the same on another machine or in another checkout).
+   */
+  values: { path: string; file: string }[];
   /** Normalised references added to what discovery finds. */
   extraImages: string[];
   /** Patterns of images to drop: a reference or prefix, `*` matching any run of characters. */
@@ -142,7 +150,15 @@ function normaliseCharts(raw: unknown, { at: key, manifestPath, problems }: Norm
       images: c.images !== false,
       values: list(c.values)
         .filter(isString)
-        .map((v) => resolvePath(dirname(manifestPath), v)),
+        .map((v) => {
+          const file = resolvePath(dirname(manifestPath), v);
+          return {
+            path: relative(dirname(resolvePath(manifestPath)), file)
+              .split(sep)
+              .join('/'),
+            file,
+          };
+        }),
       extraImages: refs('extraImages', c.extraImages),
       excludeImages: list(c.excludeImages).filter(isString),
       render: c.render !== false,

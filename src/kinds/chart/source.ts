@@ -29,6 +29,10 @@ export const source: KindSource<LockedChart, ChartEntry> = {
   report: (c) => [
     `  resolved chart ${c.name} ${c.requested} → ${c.version} (sha256 ${c.sha256}), ${c.images.length} images${howFound(c)}:`,
     ...c.images.map((img) => `    ${img.ref}  ← ${img.sources.join('; ')}`),
+    ...(c.unresolvedImages ?? []).map(
+      (u) =>
+        `    not resolved: ${u.image} (${u.why}) ← ${u.source}; add it to extraImages, or set kubeVersion (on the chart or in spec.helm)`,
+    ),
   ],
   sizes: (c) => [{ digest: `sha256:${c.sha256}`, size: c.size }],
   async fetch(c, ctx) {

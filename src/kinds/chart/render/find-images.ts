@@ -1,7 +1,6 @@
 import { FerryError } from '../../../core/errors.js';
 import type { Chart } from '../chart-archive.js';
-import { type DiscoveredImage, discoverImages } from '../discover-images.js';
-import type { Values } from '../values.js';
+import { type DiscoveredImage, type UnresolvedImage, type UserValues, discoverImages } from '../discover-images.js';
 import type { ChartDiscovery, ChartEntry } from '../schema.js';
 import { type Helm, helmTemplate } from './helm-template.js';
 import { RenderedYamlError, renderedImages } from './rendered-images.js';
@@ -21,29 +20,35 @@ export const staticOnly: ImageFinding = { helm: async () => undefined, kubeVersi
 export interface FoundImages {
   images: DiscoveredImage[];
   discovery: ChartDiscovery;
+  /** Static discovery only: images it could not complete. */
+  unresolved?: UnresolvedImage[];
 }
 
 /**
  * The chart's images, rendered by Helm when the run has one and the entry does not say `render: false`, else read
- * statically (discover-images.ts). `values` are the user's values files (paths, in manifest order) and `userValues`
- * the same merged, for static discovery.
+ * statically (discover-images.ts). `entry.values` are the user's values files (in manifest order) and `userValues`
+ * the same read, for static discovery.
  */
 export async function findChartImages(
   chart: Chart,
   got: { version: string; tgz: Buffer },
   entry: ChartEntry,
-  userValues: Values,
+  userValues: UserValues[],
   how: ImageFinding,
 ): Promise<FoundImages> {
-  if (!entry.render) return { images: discoverImages(chart, userValues), discovery: { method: 'static', why: 'render: false' } };
-  const helm = await how.helm();
-  if (!helm) return { images: discoverImages(chart, userValues), discovery: { method: 'static', why: 'no helm' } };
   const kubeVersion = how.kubeVersion(entry);
+  const statically = (why: 'render: false' | 'no helm'): FoundImages => {
+    const { images, unresolved } = discoverImages(chart, userValues, { kubeVersion });
+    return { images, unresolved, discovery: { method: 'static', why } };
+  };
+  if (!entry.render) return statically('render: false');
+  const helm = await how.helm();
+  if (!helm) return statically('no helm');
   const output = await helmTemplate(helm, {
     name: entry.name,
     version: got.version,
     tgz: got.tgz,
-    values: entry.values,
+    values: entry.values.map((v) => v.file),
     kubeVersion,
     signal: how.signal,
   });
