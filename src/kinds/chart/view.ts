@@ -16,8 +16,9 @@ const stage = {
   noun: 'charts',
   run: (reader, ctx) => import('./stage-charts.js').then((m) => m.stageCharts(reader, ctx.root, ctx.events)),
   lines: (c) => [
-    `staged a chart repository in ${c.dir} (index.yaml and ${plural(c.charts.length, 'chart')})`,
+    `staged a chart repository in ${c.dir} (index.yaml and ${plural(c.charts.length, 'chart')}${c.provenance.length ? `, ${c.provenance.length} with a .prov` : ''})`,
     ...c.charts.map((f) => `  ${f.name}`),
+    ...c.provenance.map((f) => `  ${f.name}`),
   ],
 } satisfies StageStep<StagedCharts>;
 
