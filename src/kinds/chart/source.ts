@@ -27,7 +27,9 @@ export const source: KindSource<LockedChart, ChartEntry> = {
     }));
     return { locked, implies };
   },
-  tally: (locked) => ({ charts: locked.map((c) => ({ name: c.name, version: c.version, images: c.images })) }),
+  tally: (locked) => ({
+    charts: locked.map((c) => ({ name: c.name, version: c.version, images: c.images, provenance: provenanceLine(c) })),
+  }),
   report: (c) => [
     `  resolved chart ${c.name} ${c.requested} → ${c.version} (sha256 ${c.sha256}), ${c.images.length} images${howFound(c)}:`,
     ...c.images.map((img) => `    ${img.ref}  ← ${img.sources.join('; ')}`),
