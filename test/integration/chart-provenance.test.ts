@@ -90,6 +90,16 @@ describe.runIf(ok)('chart provenance', () => {
     });
     expect(got.stdout).toContain(`provenance signed by ${signer.fingerprint} (keyring k.gpg)`);
 
+    // inspect and the audit report say who signed it, and inspect names the .prov the bundle carries.
+    const inspected = await run(['bundle', 'inspect', got.out]);
+    expect(inspected.code, inspected.stderr).toBe(0);
+    expect(inspected.stdout).toContain(`provenance signed by ${signer.fingerprint} (keyring k.gpg) (.prov sha256:${hex(prov)})`);
+    const reportPath = join(work, 'audit.json');
+    const audited = await run(['bundle', 'audit', got.out, '-o', reportPath]);
+    expect(audited.code, audited.stderr).toBe(0);
+    const rows = (JSON.parse(readFileSync(reportPath, 'utf8')) as { rows: { name: string; provenance?: string }[] }).rows;
+    expect(rows.find((r) => r.name === 'demo')?.provenance).toBe(`provenance signed by ${signer.fingerprint} (keyring k.gpg)`);
+
     const pushed = await run(['bundle', 'push', got.out, '--registry', `${down.host}/enclave`, '--plain-http', '--no-progress']);
     expect(pushed.code, pushed.stderr).toBe(0);
     const out = scratch('ferry-helm-pull-');

@@ -4,6 +4,7 @@ import type { LockedChart, ChartEntry } from './schema.js';
 import type { IndexEntry, KindSource, SourceContext } from '../facets/source.js';
 import { resolveChart } from './chart-fetcher.js';
 import { fetchChart } from './fetch-chart.js';
+import { provenanceLine } from './provenance-line.js';
 import { helmOfRun } from './render/find-helm.js';
 import { kubeVersionFor } from './render/helm-setting.js';
 import { type ImageFinding, howFound } from './render/find-images.js';
@@ -55,14 +56,6 @@ export const source: KindSource<LockedChart, ChartEntry> = {
 
 /** The .prov beside the archives in the pull's cache: keyed apart from any archive's sha256. */
 const provKey = (sha: string) => `${sha}.prov`;
-
-/** docs/charts.md "Provenance": what the pull checked of the chart's .prov. */
-export function provenanceLine(c: Pick<LockedChart, 'provenance'>): string {
-  const p = c.provenance;
-  if (!p) return 'provenance: none (the repository has no .prov for it)';
-  if (p.signature === 'verified') return `provenance signed by ${p.signer} (keyring ${p.keyring})`;
-  return 'provenance: signature not checked (no keyring); the sha256 it lists matches';
-}
 
 /** The pull's Helm (looked up once per pull: keyed by its caches) and each chart's Kubernetes version. */
 function imageFinding(ctx: SourceContext): ImageFinding {
