@@ -57,7 +57,7 @@ describe.runIf(ok)('chart provenance', () => {
     const r = await run(['bundle', 'pull', manifest, '-o', out, '--no-progress', '--cache', join(dir, 'cache')]);
     const lock =
       r.code === 0 ? (JSON.parse(readFileSync(`${out}.lock.json`, 'utf8')) as { charts: { provenance?: LockedProv }[] }) : undefined;
-    return { ...r, out, provenance: lock?.charts[0]?.provenance };
+    return { ...r, out, manifest, provenance: lock?.charts[0]?.provenance };
   };
 
   beforeAll(async () => {
@@ -188,5 +188,22 @@ describe.runIf(ok)('chart provenance', () => {
     const staged = await run(['bundle', 'stage', got.out, '--dir', dir, '--no-progress']);
     expect(staged.code, staged.stderr).toBe(0);
     expect(readFileSync(join(dir, 'charts', `${FILE}.prov`))).toEqual(prov);
+  });
+
+  it('--lock fetches the .prov again and holds it to the lock: a changed .prov is refused', async () => {
+    const repo = serve('relock', tgz, prov);
+    const got = await pullDemo(repo, signer.pubring);
+    expect(got.code, got.stderr).toBe(0);
+    const again = join(work, 'relock.tar');
+    const args = ['bundle', 'pull', got.manifest, '--lock', `${got.out}.lock.json`, '--no-progress', '--cache', join(work, 'relock-cache')];
+    const relocked = await run([...args, '-o', again]);
+    expect(relocked.code, relocked.stderr).toBe(0);
+    const dir = join(work, 'staged-relock');
+    expect((await run(['bundle', 'stage', again, '--dir', dir, '--no-progress'])).code).toBe(0);
+    expect(readFileSync(join(dir, 'charts', `${FILE}.prov`))).toEqual(prov);
+    upstream.files.set(`/relock/${FILE}.prov`, Buffer.concat([prov, Buffer.from('\n')]));
+    const changed = await run([...args.slice(0, -1), join(work, 'relock-cache-2'), '-o', join(work, 'relock2.tar')]);
+    expect(changed.code).not.toBe(0);
+    expect(changed.stderr).toContain(`[DIGEST_MISMATCH]: provenance of chart demo 1.0.0: expected sha256:${hex(prov)} (the lock)`);
   });
 });
