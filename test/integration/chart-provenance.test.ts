@@ -9,7 +9,7 @@ import { helm, helmAsync, requireHelm } from '../helpers/helm.js';
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
 import { type ChartSigner, makeChartSigner } from '../helpers/signed-chart.js';
 import { requireTools } from '../helpers/tools.js';
-import { run, scratch, writeManifest } from './ferry-env.js';
+import { pull, run, scratch, writeManifest } from './ferry-env.js';
 
 const ok = requireTools('docker-registry', 'gpg') && requireHelm();
 const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -205,5 +205,33 @@ describe.runIf(ok)('chart provenance', () => {
     const changed = await run([...args.slice(0, -1), join(work, 'relock-cache-2'), '-o', join(work, 'relock2.tar')]);
     expect(changed.code).not.toBe(0);
     expect(changed.stderr).toContain(`[DIGEST_MISMATCH]: provenance of chart demo 1.0.0: expected sha256:${hex(prov)} (the lock)`);
+  });
+
+  it("from an OCI registry: the chart manifest's provenance layer is checked against the keyring and carried on", async () => {
+    const got = await pullDemo(serve('ocisrc', tgz, prov));
+    expect(got.code, got.stderr).toBe(0);
+    const pushed = await run(['bundle', 'push', got.out, '--registry', `${down.host}/ocisrc`, '--plain-http', '--no-progress']);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const dir = scratch('ferry-chart-prov-oci-');
+    copyFileSync(signer.pubring, join(dir, 'k.gpg'));
+    const spec = `  charts:\n    - repo: oci://${down.host}/ocisrc/charts\n      name: demo\n      version: 1.0.0\n      images: false\n      keyring: k.gpg\n`;
+    const { result } = await pull(writeManifest(dir, spec), join(dir, 'b.tar'), [], { client: { plainHttp: true } });
+    const locked = (JSON.parse(readFileSync(result.lockPath, 'utf8')) as { charts: { provenance?: LockedProv }[] }).charts[0];
+    expect(locked?.provenance).toEqual({
+      sha256: hex(prov),
+      size: prov.length,
+      signature: 'verified',
+      signer: signer.fingerprint,
+      keyring: 'k.gpg',
+    });
+    const staged = join(dir, 'staged');
+    expect((await run(['bundle', 'stage', join(dir, 'b.tar'), '--dir', staged, '--no-progress'])).code).toBe(0);
+    expect(readFileSync(join(staged, 'charts', `${FILE}.prov`))).toEqual(prov);
+    // A stranger's keyring refuses the same OCI chart, naming its provenance layer.
+    copyFileSync(stranger.pubring, join(dir, 'k.gpg'));
+    await expect(pull(writeManifest(dir, spec), join(dir, 'c.tar'), [], { client: { plainHttp: true } })).rejects.toMatchObject({
+      code: 'CHART_PROVENANCE_INVALID',
+      message: expect.stringContaining(`chart demo 1.0.0 (oci://${down.host}/ocisrc/charts/demo:1.0.0 provenance layer): signed by key`),
+    });
   });
 });
