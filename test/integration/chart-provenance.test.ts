@@ -183,6 +183,12 @@ describe.runIf(ok)('chart provenance', () => {
     const bare = await pullDemo(serve('bare', tgz));
     expect(bare.code, bare.stderr).toBe(0);
     expect(bare.provenance).toBeUndefined();
+    // An object store's 403 for the missing .prov is no provenance too, when no keyring asks for one.
+    const forbidden = serve('forbidden', tgz);
+    upstream.failTimes.set(`/forbidden/${FILE}.prov`, { status: 403, times: 1000 });
+    const denied = await pullDemo(forbidden);
+    expect(denied.code, denied.stderr).toBe(0);
+    expect(denied.provenance).toBeUndefined();
     // The bundle still carries the .prov: Helm in the enclave verifies with its own keyring.
     const dir = join(work, 'staged-unchecked');
     const staged = await run(['bundle', 'stage', got.out, '--dir', dir, '--no-progress']);

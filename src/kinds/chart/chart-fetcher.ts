@@ -164,7 +164,7 @@ async function fromIndex(entry: ChartEntry, http: HttpGetter): Promise<Got> {
       actual,
     });
   }
-  const prov = await fetchProvenance(`${url}.prov`, http);
+  const prov = await fetchProvenance(`${url}.prov`, http, entry.keyring !== undefined);
   return {
     version,
     tgz,

@@ -10,13 +10,17 @@ export const PROV_MAX = 1 << 20;
 
 /**
  * Helm publishes a chart's provenance beside its archive: `<chart url>.prov` (helm pkg/downloader
- * ChartDownloader.DownloadTo fetches `u.String() + ".prov"`). A 404 means the chart is not signed.
+ * ChartDownloader.DownloadTo fetches `u.String() + ".prov"`). A 404 means the chart is not signed. Without a
+ * keyring (`required` false) a 403 or 410 does too: object stores behind many chart repositories answer 403 for a
+ * missing object, and a pull that asked for no signature must not fail on one.
  */
-export async function fetchProvenance(url: string, http: HttpGetter): Promise<Buffer | undefined> {
+export async function fetchProvenance(url: string, http: HttpGetter, required: boolean): Promise<Buffer | undefined> {
   try {
     return await http.getBuffer(url, PROV_MAX);
   } catch (err) {
     if (isFerryError(err, 'NOT_FOUND')) return undefined;
+    const status = isFerryError(err, 'NETWORK_ERROR') ? err.details.status : undefined;
+    if (!required && (status === 403 || status === 410)) return undefined;
     throw err;
   }
 }
