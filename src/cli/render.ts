@@ -22,6 +22,7 @@ export function renderPull(r: PullResult): string {
   const delta = r.omitted > 0 ? `; a delta: ${plural(r.omitted, 'blob')} the enclave has left out` : '';
   const chartLines = r.charts.flatMap((c) => [
     `chart ${c.name} ${c.version}: ${plural(c.images.length, 'image')}`,
+    ...(c.provenance ? [`  ${c.provenance}`] : []),
     ...c.images.map((i) => `  ${i.ref}  ← ${i.sources.join('; ')}`),
   ]);
   const ferry = r.ferry ? [`ferry ${r.ferry.version}: ${r.ferry.name} sha256 ${r.ferry.sha256}`] : [];

@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'RKE2_SET_UNKNOWN' // the manifest asks for an image set the release does not have
   | 'CHART_INVALID' // a chart archive cannot be read as a Helm chart
   | 'CHART_VERSION_MISSING' // no chart version matches the manifest's version or range
+  | 'CHART_PROVENANCE_INVALID' // a chart's .prov is missing (keyring given), unsigned by the keyring, or lists another sha256
   | 'CHART_RENDER_FAILED' // `helm template` refused the chart (its kubeVersion, a required value) or could not run
   | 'APT_UNSATISFIABLE' // an apt dependency cannot be satisfied from the configured suites
   | 'APT_SIGNATURE' // a Release file has no valid signature by a key in the keyring
@@ -62,6 +63,7 @@ export const INTEGRITY_CODES: ReadonlySet<ErrorCode> = new Set([
   'ARCHIVE_INVALID',
   'IMAGE_LIST_MISMATCH',
   'APT_SIGNATURE',
+  'CHART_PROVENANCE_INVALID',
   'APT_RELEASE_INVALID',
   'UNSAFE_VALUE',
 ]);

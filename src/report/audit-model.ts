@@ -31,6 +31,8 @@ export interface AuditRow {
    * whose layer is the `.tgz`): the digest `inspect` shows and `push` tags.
    */
   manifestDigest?: string;
+  /** A chart's .prov, in words (docs/charts.md "Provenance"). */
+  provenance?: string;
   result: 'ok' | 'failed';
   /** Why it failed: the verify problems that touch this artifact. */
   problems: string[];
@@ -161,6 +163,7 @@ export async function buildAuditReport(path: string, verified: VerifyResult, too
           source: pin.source,
           vouchedBy: pin.vouchedBy,
           vouch: pin.vouch,
+          ...(pin.provenance !== undefined ? { provenance: pin.provenance } : {}),
           expected: pin.digest,
           ...(pin.size !== undefined ? { size: pin.size } : {}),
         };

@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { type Digest, digestFromHex, sha256, verifiedStream } from '../../core/digest.js';
-import type { EventSink } from '../../core/events.js';
+import { sha256, verifiedStream } from '../../core/digest.js';
 import { FerryError } from '../../core/errors.js';
-import { Annotation, type Descriptor, type ImageManifest } from '../../core/media-types.js';
+import type { ImageManifest } from '../../core/media-types.js';
 import { readAll } from '../../core/streams.js';
 import { readChartArchive } from './chart-archive.js';
 import type { DiscoveredImage } from './discover-images.js';
-import { HelmMediaType, buildHelmArtifact } from './helm-artifact.js';
+import { HelmMediaType } from './helm-artifact.js';
 import { imageMatches } from './image-patterns.js';
 import { type IndexEntry, indexEntriesFor } from './repo-index.js';
 import { selectChartVersion, tagToVersion, versionToTag } from './select-version.js';
@@ -15,15 +14,17 @@ import { type Values, isMap } from './values.js';
 import { type ImageFinding, findChartImages } from './render/find-images.js';
 import type { ChartImage, ChartVouchedBy, LockedChart, ChartEntry } from './schema.js';
 import type { RegistryClient } from '../../registry/client.js';
-import type { ContentStore } from '../../store/content-store.js';
 import type { HttpGetter } from '../../registry/http-getter-type.js';
+import { PROV_MAX, archiveName, checkChartProvenance, fetchProvenance } from './prov-fetch.js';
 
 const INDEX_MAX = 256 << 20; // prometheus-community's index.yaml is tens of MB
-const CHART_MAX = 64 << 20;
+export const CHART_MAX = 64 << 20;
 
 export interface ResolvedChart {
   locked: LockedChart;
   tgz: Buffer;
+  /** The .prov bytes, when the chart has one. */
+  prov?: Buffer;
 }
 
 /**
@@ -39,6 +40,8 @@ export async function resolveChart(entry: ChartEntry, http: HttpGetter, client: 
       chart: entry.name,
     });
   }
+  const tgzSha256 = sha256(got.tgz).slice(7);
+  const prov = await checkChartProvenance(entry, got.version, { sha256: tgzSha256, name: got.archive }, got.provUrl, got.prov);
   const values = await Promise.all(entry.values.map(async (v) => ({ path: v.path, body: await readValuesFile(v.file, entry.name) })));
   const found = entry.images
     ? await findChartImages(
@@ -51,12 +54,13 @@ export async function resolveChart(entry: ChartEntry, http: HttpGetter, client: 
     : undefined;
   return {
     tgz: got.tgz,
+    ...(prov ? { prov: prov.bytes } : {}),
     locked: {
       repo: entry.repo,
       name: entry.name,
       requested: entry.version,
       version: got.version,
-      sha256: sha256(got.tgz).slice(7),
+      sha256: tgzSha256,
       size: got.tgz.length,
       vouchedBy: got.vouchedBy,
       imagesEnabled: entry.images,
@@ -66,6 +70,7 @@ export async function resolveChart(entry: ChartEntry, http: HttpGetter, client: 
       images: found ? chartImages(found.images, entry) : [],
       ...(found ? { discovery: found.discovery } : {}),
       ...(found?.unresolved?.length ? { unresolvedImages: found.unresolved } : {}),
+      ...(prov ? { provenance: prov.locked } : {}),
     },
   };
 }
@@ -105,6 +110,10 @@ interface Got {
   version: string;
   tgz: Buffer;
   vouchedBy: ChartVouchedBy;
+  /** The archive's file name (what a .prov lists), where its .prov is, and the .prov if there is one. */
+  archive: string;
+  provUrl: string;
+  prov?: Buffer;
 }
 
 /** Classic repository (helm pkg/repo/v1): index.yaml, version selection, URL resolution, digest check. */
@@ -155,7 +164,15 @@ async function fromIndex(entry: ChartEntry, http: HttpGetter): Promise<Got> {
       actual,
     });
   }
-  return { version, tgz, vouchedBy: { kind: 'index', indexUrl, indexSha256: sha256(body).slice(7), url } };
+  const prov = await fetchProvenance(`${url}.prov`, http, entry.keyring !== undefined);
+  return {
+    version,
+    tgz,
+    vouchedBy: { kind: 'index', indexUrl, indexSha256: sha256(body).slice(7), url },
+    archive: archiveName(url),
+    provUrl: `${url}.prov`,
+    ...(prov ? { prov } : {}),
+  };
 }
 
 /**
@@ -196,10 +213,25 @@ async function fromOci(entry: ChartEntry, client: RegistryClient): Promise<Got> 
       subject: `chart ${ref}`,
     }),
   );
-  return { version, tgz, vouchedBy: { kind: 'oci', ref, manifestDigest: descriptor.digest } };
+  // helm push stores the .prov as a layer of its own in the chart's manifest (helm pkg/registry ProvLayerMediaType).
+  const provLayer = manifest.layers?.find((l) => l.mediaType === HelmMediaType.Provenance);
+  const prov =
+    provLayer && provLayer.size <= PROV_MAX
+      ? await readAll(
+          verifiedStream(await client.fetchBlob(registry, repository, provLayer), { ...provLayer, subject: `provenance of ${ref}` }),
+        )
+      : undefined;
+  return {
+    version,
+    tgz,
+    vouchedBy: { kind: 'oci', ref, manifestDigest: descriptor.digest },
+    archive: `${entry.name}-${version}.tgz`,
+    provUrl: `oci://${ref} provenance layer`,
+    ...(prov ? { prov } : {}),
+  };
 }
 
-function ociLocation(entry: Pick<ChartEntry, 'repo' | 'name'>): { registry: string; repository: string } {
+export function ociLocation(entry: Pick<ChartEntry, 'repo' | 'name'>): { registry: string; repository: string } {
   const rest = entry.repo.slice('oci://'.length);
   const slash = rest.indexOf('/');
   const registry = slash < 0 ? rest : rest.slice(0, slash);
@@ -217,53 +249,4 @@ function noVersion(entry: ChartEntry, where: string, versions: string[]): FerryE
       wanted: entry.version,
     },
   );
-}
-
-/**
- * fetch(): the chart's `.tgz` into the cache (from resolve, or downloaded again and checked against the lock), and
- * its Helm OCI artifact beside it. Returns the artifact's manifest descriptor.
- */
-export async function fetchChart(
-  locked: LockedChart,
-  have: Buffer | undefined,
-  http: HttpGetter,
-  client: RegistryClient,
-  store: ContentStore,
-  events: EventSink,
-): Promise<Descriptor> {
-  const digest = digestFromHex(locked.sha256, `sha256 of chart ${locked.name}`);
-  let tgz = have;
-  if (!tgz) {
-    if (locked.vouchedBy.kind === 'index') tgz = await http.getBuffer(locked.vouchedBy.url, CHART_MAX);
-    else {
-      const { registry, repository } = ociLocation(locked);
-      // Read no further than the locked size: a body running past it fails there instead of filling memory.
-      const size = Math.min(locked.size, CHART_MAX);
-      tgz = await readAll(
-        verifiedStream(await client.fetchBlob(registry, repository, { mediaType: HelmMediaType.Content, digest, size }), {
-          digest,
-          size,
-          subject: `chart ${locked.name} ${locked.version}`,
-        }),
-      );
-    }
-    const actual = sha256(tgz);
-    if (actual !== digest) {
-      throw new FerryError('DIGEST_MISMATCH', `chart ${locked.name} ${locked.version}: expected ${digest} (the lock), got ${actual}`, {
-        chart: locked.name,
-        expected: digest,
-        actual,
-      });
-    }
-  }
-  const chart = readChartArchive(tgz, `chart ${locked.name} ${locked.version}`);
-  const artifact = buildHelmArtifact(chart.meta, { digest: digest as Digest, size: tgz.length });
-  await store.putBuffer({ mediaType: HelmMediaType.Content, digest, size: tgz.length }, tgz);
-  await store.putBuffer(
-    { mediaType: HelmMediaType.Config, digest: sha256(artifact.config), size: artifact.config.length },
-    artifact.config,
-  );
-  await store.putBuffer(artifact.descriptor, artifact.manifest);
-  events({ type: 'blob', action: 'fetched', digest, size: tgz.length });
-  return { ...artifact.descriptor, annotations: { [Annotation.Title]: locked.name } };
 }

@@ -1,5 +1,6 @@
 import { chartRefName } from '../../bundle/format.js';
 import { Annotation, type Descriptor } from '../../core/media-types.js';
+import { HelmMediaType } from './helm-artifact.js';
 import type { LockedChart } from './schema.js';
 import type { EntryGate } from '../facets/view.js';
 
@@ -24,6 +25,10 @@ export function gateChart(locked: readonly LockedChart[], g: EntryGate): (d: Des
     if (layer?.digest !== `sha256:${c.sha256}`) g.mismatch(what, 'layer digest', layer?.digest, `sha256:${c.sha256}`);
     const lt = layer?.annotations?.[Annotation.Title];
     if (lt !== undefined && lt !== c.name) g.mismatch(what, `layer ${Annotation.Title}`, lt, c.name);
+    // A signed chart's .prov is the second layer, the one the lock records (stage writes it beside the .tgz).
+    const prov = m.layers.find((l) => l.mediaType === HelmMediaType.Provenance);
+    const want = c.provenance ? `sha256:${c.provenance.sha256}` : undefined;
+    if (prov?.digest !== want) g.mismatch(what, 'provenance layer digest', prov?.digest ?? 'none', want ?? 'none');
     // Stage names the .tgz after Chart.yaml (carried as the config): it must be the locked chart too.
     if (!m.config || !g.reader.hasBlob(m.config.digest)) return;
     const meta = await g.jsonOf<{ name?: unknown; version?: unknown }>(m.config, `${what} config`);

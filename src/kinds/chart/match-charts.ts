@@ -23,6 +23,9 @@ export function chartDifferences(locked: LockedChart[], wanted: ChartEntry[]): s
     if (list(l.extraImages) !== list(c.extraImages)) out.push(`${what}: extraImages changed`);
     if (list(l.excludeImages) !== list(c.excludeImages)) out.push(`${what}: excludeImages changed`);
     if (list(l.values.map((v) => v.path)) !== list(c.values.map((v) => v.path))) out.push(`${what}: values files changed`);
+    const keyring = l.provenance?.signature === 'verified' ? l.provenance.keyring : undefined;
+    if (keyring !== c.keyring?.path)
+      out.push(`${what}: keyring changed: the manifest says ${c.keyring?.path ?? 'none'}, the lock says ${keyring ?? 'none'}`);
     // How the images were found is the manifest's to say only through render: false (a lock from before says nothing).
     const off = l.discovery?.method === 'static' && l.discovery.why === 'render: false';
     if (off && c.render) out.push(`${what}: render changed: the lock's images were found with render: false, the manifest renders`);

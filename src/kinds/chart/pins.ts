@@ -1,6 +1,7 @@
 import { chartRefName } from '../../bundle/format.js';
 import { Annotation } from '../../core/media-types.js';
 import type { LockedChart } from './schema.js';
+import { provenanceLine } from './provenance-line.js';
 import type { PinsFacet } from '../facets/pins.js';
 
 /** The chart kind's pins facet (kinds/kind.ts): each chart's .tgz, layer 0 of its Helm artifact. */
@@ -25,6 +26,7 @@ export const chartPins: PinsFacet<LockedChart> = {
         vouchedBy:
           v.kind === 'index' ? `digest in ${v.indexUrl} (index sha256 ${v.indexSha256})` : `OCI manifest ${v.manifestDigest} of ${v.ref}`,
         vouch: v,
+        provenance: provenanceLine(c),
       },
     ];
   },

@@ -39,6 +39,17 @@ const chartDiscovery = z.discriminatedUnion('method', [
 ]);
 export type ChartDiscovery = z.infer<typeof chartDiscovery>;
 
+/**
+ * The chart's Helm provenance file (docs/charts.md "Provenance"): its own sha256 and size, and whether its
+ * signature was checked: `verified` against the manifest's keyring (path relative to the manifest) by `signer`
+ * (fingerprint), or `not checked` (no keyring; the archive's sha256 listed in it still was).
+ */
+const chartProvenance = z.discriminatedUnion('signature', [
+  z.object({ sha256: hex64, size, signature: z.literal('verified'), signer: z.string(), keyring: z.string() }).strict(),
+  z.object({ sha256: hex64, size, signature: z.literal('not checked') }).strict(),
+]);
+export type ChartProvenance = z.infer<typeof chartProvenance>;
+
 /** spec.charts entry, resolved (docs/charts.md). */
 export const lockedChart = z
   .object({
@@ -65,6 +76,8 @@ export const lockedChart = z
      * version, say), as far as known: flagged for the user (extraImages), never guessed. Absent when none.
      */
     unresolvedImages: z.array(z.object({ image: z.string(), why: z.string(), source: z.string() }).strict()).optional(),
+    /** Absent when the repository serves no .prov for the chart (and the manifest gives no keyring). */
+    provenance: chartProvenance.optional(),
   })
   .strict();
 export type LockedChart = z.infer<typeof lockedChart>;
@@ -93,6 +106,7 @@ export const chartEntrySchema = z
     excludeImages: z.array(z.string().min(1)).optional(),
     render: z.boolean().optional(),
     kubeVersion: kubeVersionSchema.optional(),
+    keyring: z.string().min(1).optional(),
   })
   .strict();
 
@@ -118,6 +132,19 @@ export interface ChartEntry {
   render: boolean;
   /** `--kube-version` for this chart when spec.rke2 does not say (over spec.helm.kubeVersion). */
   kubeVersion?: string;
+  /** Keyring the chart's .prov must be signed by (docs/charts.md "Provenance"): paths as for `values`. */
+  keyring?: { path: string; file: string };
+}
+
+/** A file the manifest names: absolute, and relative to the manifest's directory as the lock records it. */
+function besideManifest(manifestPath: string, given: string): { path: string; file: string } {
+  const file = resolvePath(dirname(manifestPath), given);
+  return {
+    path: relative(dirname(resolvePath(manifestPath)), file)
+      .split(sep)
+      .join('/'),
+    file,
+  };
 }
 
 function normaliseCharts(raw: unknown, { at: key, manifestPath, problems }: NormaliseContext): ChartEntry[] {
@@ -150,19 +177,12 @@ function normaliseCharts(raw: unknown, { at: key, manifestPath, problems }: Norm
       images: c.images !== false,
       values: list(c.values)
         .filter(isString)
-        .map((v) => {
-          const file = resolvePath(dirname(manifestPath), v);
-          return {
-            path: relative(dirname(resolvePath(manifestPath)), file)
-              .split(sep)
-              .join('/'),
-            file,
-          };
-        }),
+        .map((v) => besideManifest(manifestPath, v)),
       extraImages: refs('extraImages', c.extraImages),
       excludeImages: list(c.excludeImages).filter(isString),
       render: c.render !== false,
       ...(isString(c.kubeVersion) ? { kubeVersion: c.kubeVersion } : {}),
+      ...(isString(c.keyring) ? { keyring: besideManifest(manifestPath, c.keyring) } : {}),
     });
   });
   return out;

@@ -16,8 +16,9 @@ const stage = {
   noun: 'charts',
   run: (reader, ctx) => import('./stage-charts.js').then((m) => m.stageCharts(reader, ctx.root, ctx.events)),
   lines: (c) => [
-    `staged a chart repository in ${c.dir} (index.yaml and ${plural(c.charts.length, 'chart')})`,
+    `staged a chart repository in ${c.dir} (index.yaml and ${plural(c.charts.length, 'chart')}${c.provenance.length ? `, ${c.provenance.length} with a .prov` : ''})`,
     ...c.charts.map((f) => `  ${f.name}`),
+    ...c.provenance.map((f) => `  ${f.name}`),
   ],
 } satisfies StageStep<StagedCharts>;
 
@@ -31,6 +32,7 @@ export const chartView = {
     // gate has checked it against the lock), which is what a user compares with index.yaml or `helm pull`.
     const m = await readMemberJson<ImageManifest>(reader, desc, desc.digest);
     const tgz = m.layers.find((l) => l.mediaType === HelmMediaType.Content || l.mediaType === HelmMediaType.LegacyContent);
+    const prov = m.layers.find((l) => l.mediaType === HelmMediaType.Provenance);
     const pin = (await lockedCharts(reader)).find((c) => c.name === name && c.version === version);
     const vouch = pin ? chartPins.pins(pin)[0] : undefined;
     return {
@@ -40,12 +42,16 @@ export const chartView = {
       ...base,
       ...(tgz ? { tgzSha256: tgz.digest } : {}),
       ...(vouch ? { source: vouch.source, vouchedBy: vouch.vouchedBy } : {}),
+      ...(vouch?.provenance ? { provenance: vouch.provenance } : {}),
+      ...(prov ? { provSha256: prov.digest } : {}),
     };
   },
-  inspectLines: (a) =>
-    typeof a.tgzSha256 === 'string'
+  inspectLines: (a) => [
+    ...(typeof a.tgzSha256 === 'string'
       ? [`.tgz ${a.tgzSha256}${typeof a.vouchedBy === 'string' ? `, vouched for by the ${a.vouchedBy}` : ''}`]
-      : [],
+      : []),
+    ...(typeof a.provenance === 'string' ? [`${a.provenance}${typeof a.provSha256 === 'string' ? ` (.prov ${a.provSha256})` : ''}`] : []),
+  ],
   countOrder: 1,
   count: (locked) => ({ charts: locked.length }),
   countWords: (c) => (c.charts > 0 ? { charts: plural(c.charts, 'chart') } : {}),

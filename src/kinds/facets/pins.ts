@@ -40,6 +40,8 @@ export interface Pin {
   /** What vouched for the digest, in words and as data (docs/audit-report.md). */
   vouchedBy: string;
   vouch: Record<string, unknown>;
+  /** A chart's .prov, in words: who signed it, or that its signature was not checked (docs/charts.md "Provenance"). */
+  provenance?: string;
 }
 
 /** The pins facet of a kind (kinds/kind.ts): each pinned thing of a lock entry, and the chains re-checked offline. */

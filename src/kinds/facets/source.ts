@@ -99,7 +99,8 @@ export interface PullTally {
   images?: number;
   /** Files, RKE2 release files and .debs alike. */
   files?: number;
-  charts?: { name: string; version: string; images: { ref: string; sources: string[] }[] }[];
+  /** `provenance`: what was checked of the chart's .prov (docs/charts.md "Provenance"), one line. */
+  charts?: { name: string; version: string; images: { ref: string; sources: string[] }[]; provenance?: string }[];
   ferry?: { name: string; version: string; sha256: string };
 }
 
