@@ -34,9 +34,9 @@ export async function writeAll(handle: fs.FileHandle, buf: Uint8Array, path: str
 }
 
 /** Opens a temporary file; errors name the final file (`final`), which is what the user asked for. */
-export async function create(path: string, final: string): Promise<fs.FileHandle> {
+export async function create(path: string, final: string, flags = 'wx'): Promise<fs.FileHandle> {
   try {
-    return await fs.open(path, 'wx', 0o644);
+    return await fs.open(path, flags, 0o644);
   } catch (err) {
     releasePartial(path);
     throw fsError(err, final, 'cannot create');

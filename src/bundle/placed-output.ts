@@ -2,7 +2,7 @@ import { type Hash, createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { basename } from 'node:path';
 import { fsError } from '../core/fs-errors.js';
-import { partialPath } from '../core/partial-files.js';
+import { partialPath, releasePartial } from '../core/partial-files.js';
 import { piecesOf } from './layout.js';
 import {
   type Companion,
@@ -69,7 +69,7 @@ export async function openOutput(
       const tmp = adopted ?? partialPath(final);
       const handle = adopted
         ? await fs.open(adopted, 'r+').catch((err: unknown) => Promise.reject(fsError(err, final, 'cannot open')))
-        : await create(tmp, final);
+        : await create(tmp, final, 'wx+'); // read too: a kept prefix is re-hashed
       parts.push({ handle, tmp, final, size: length, dirty: false });
       // ftruncate(2) to the final size: the file reads as zeros until written (the tar's padding and end blocks
       // are zeros already), and on most file systems takes no space for the holes.
@@ -196,6 +196,8 @@ class Placed implements BundleOutput {
 
   async keep(): Promise<void> {
     await this.close();
+    // No longer this run's: the next run may adopt them (src/pull/journal.ts), even in this process.
+    for (const f of this.files) releasePartial(f);
     for (const p of [...(this.listTmp ? [this.listTmp] : []), ...this.staged.map((s) => s.tmp)]) await removeTemp(p);
   }
 

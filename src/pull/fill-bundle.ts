@@ -1,0 +1,82 @@
+import type { EventSink } from '../core/events.js';
+import type { Digest } from '../core/digest.js';
+import { layoutId } from '../bundle/layout.js';
+import { PlannedBundle } from '../bundle/planned-bundle.js';
+import { type PlanInputs, type WriteBundleResult, planBundle } from '../bundle/writer.js';
+import type { ContentStore } from '../store/content-store.js';
+import { BundleTarget } from './bundle-target.js';
+import { Journal, adoptPartial } from './journal.js';
+
+export interface FillOptions extends Omit<PlanInputs, 'blobs' | 'signal'> {
+  blobs: ReadonlyMap<string, number>;
+  omitted: ReadonlySet<string>;
+  store: ContentStore;
+  /** The user's interrupt (Ctrl-C): the partial bundle is then removed, not kept. */
+  signal?: AbortSignal;
+  events: EventSink;
+}
+
+/**
+ * Writes the bundle in one pass (docs/architecture.md "Pull"): plan its layout from the lock, adopt the partial
+ * bundle an interrupted run left for the same plan (or create the file at its final size), then run `copy` into a
+ * target that writes each blob at its planned offset as it arrives; rename into place once every blob is written.
+ * When the copy fails the partial bundle stays, with its journal, for the next run to resume — unless the user
+ * interrupted, which removes it (nothing is left behind that the user did not ask for).
+ */
+export async function fillBundle(
+  opts: FillOptions,
+  copy: (target: BundleTarget, stop: AbortSignal) => Promise<void>,
+): Promise<WriteBundleResult> {
+  const plan = planBundle({ ...opts, blobs: { list: [...opts.blobs].map(([digest, size]) => ({ digest, size })) } });
+  const id = layoutId(plan.layout);
+  const adopted = await adoptPartial(opts.outPath, id);
+  if (adopted)
+    opts.events({
+      type: 'info',
+      message: `resuming the partial bundle an interrupted earlier run left: ${adopted.written.size} of ${plan.blobs.length} blobs already written`,
+    });
+  let journal: Journal | undefined;
+  const bundle = await PlannedBundle.open(plan, {
+    ...opts,
+    ...(adopted ? { adopt: adopted } : {}),
+    onDurable: async (digests) => journal?.written(digests),
+  });
+  try {
+    journal = await Journal.create(opts.outPath, id, bundle.files, adopted);
+  } catch (err) {
+    await bundle.abort();
+    throw err;
+  }
+  const failed = new AbortController();
+  const stop = opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal;
+  const target = new BundleTarget(bundle, opts.store, stop, opts.omitted, adopted?.prefixes);
+  try {
+    await copy(target, stop).catch((err: unknown) => {
+      failed.abort(err);
+      throw err;
+    });
+    // Blobs no graph copy reached (the kinds fetched into the cache first): copied from the cache now.
+    await Promise.all(
+      [...opts.blobs].map(async ([digest, size]) => {
+        if (!(await target.exists({ digest: digest as Digest, size, mediaType: '' })))
+          throw new Error(`blob ${digest} is neither fetched nor in the cache`);
+      }),
+    );
+    opts.signal?.throwIfAborted();
+    const result = await bundle.finish();
+    await journal.remove();
+    return result;
+  } catch (err) {
+    if (opts.signal?.aborted) {
+      await bundle.abort();
+      await journal.remove();
+    } else {
+      failed.abort(err);
+      await target.settled();
+      await bundle.keep().catch(() => {});
+      await journal.prefixes(target.prefixes).catch(() => {});
+      await journal.close();
+    }
+    throw err;
+  }
+}
