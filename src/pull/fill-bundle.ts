@@ -1,3 +1,4 @@
+import { isFerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import type { Digest } from '../core/digest.js';
 import { layoutId } from '../bundle/layout.js';
@@ -21,7 +22,7 @@ export interface FillOptions extends Omit<PlanInputs, 'blobs' | 'signal'> {
  * bundle an interrupted run left for the same plan (or create the file at its final size), then run `copy` into a
  * target that writes each blob at its planned offset as it arrives; rename into place once every blob is written.
  * When the copy fails the partial bundle stays, with its journal, for the next run to resume — unless the user
- * interrupted, which removes it (nothing is left behind that the user did not ask for).
+ * interrupted or the disk failed, which removes it. A kill (SIGKILL, power loss) leaves it too.
  */
 export async function fillBundle(
   opts: FillOptions,
@@ -67,7 +68,8 @@ export async function fillBundle(
     await journal.remove();
     return result;
   } catch (err) {
-    if (opts.signal?.aborted) {
+    // Interrupted by the user, or the disk failed (a full disk wants its space back): nothing stays behind.
+    if (opts.signal?.aborted || (isFerryError(err) && err.code === 'IO_ERROR')) {
       await bundle.abort();
       await journal.remove();
     } else {

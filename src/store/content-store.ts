@@ -128,6 +128,8 @@ export class ContentStore implements Storage {
       try {
         // When the whole blob is already in the partial, only its final check remains.
         if (desc.size === undefined || have < desc.size) await appendVerified(await openAt(have), verifier, mine, have > 0);
+        // An empty blob (a file of 0 bytes) has nothing to append: its file must still exist to be renamed.
+        else if (have === 0) await fs.writeFile(mine, '', { flag: 'a' });
         verifier.finish();
         await this.commit(mine, desc.digest);
         return { resumedFrom: have };
