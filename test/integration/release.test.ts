@@ -104,6 +104,9 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
       bundleCli: (root: string, out: string) => Promise<{ metafile: { inputs: Record<string, unknown> } }>;
     };
     const { metafile } = await bundleCli(process.cwd(), join(dir, 'meta.cjs'));
+    // Every input is named inside the checkout, as package-lock.json names packages, even where node_modules is a
+    // symlink to a tree elsewhere: the names are in the executable's bytes, and in the SBOM.
+    expect(Object.keys(metafile.inputs).filter((i) => i.startsWith('../'))).toEqual([]);
     // Each input's package: the nearest package.json with a name above it (found here by walking up, not by the
     // node_modules/ segment rule the SBOM script uses).
     const fromMeta = new Set<string>();
