@@ -4,14 +4,21 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAptRepo } from '../helpers/apt-repo.js';
+import { chartTgz } from '../helpers/charts.js';
 import { type FileHost, startFileHost } from '../helpers/file-host.js';
+import { type GpgKey, makeGpgKey } from '../helpers/gpg.js';
 import { makeImage, makeLayer, seed, seededBytes } from '../helpers/images.js';
 import { hasNode, listRoot, makeNodelessRoot, runInRoot } from '../helpers/nodeless-root.js';
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
+import { buildRke2Release, hostRelease } from '../helpers/rke2-release.js';
+import { filesUnder } from '../helpers/synthetic-apt.js';
 import { requireTools } from '../helpers/tools.js';
 import { run, scratch, writeManifest } from './ferry-env.js';
 
-const ok = requireTools('docker-registry', 'openssl', 'sha256sum', 'chroot', 'ldd', 'mknod') && asRoot();
+const ok =
+  requireTools('docker-registry', 'openssl', 'sha256sum', 'chroot', 'ldd', 'mknod', 'zstd', 'xz', 'gpg', 'dpkg-deb', 'apt-ftparchive') &&
+  asRoot();
 
 /** chroot and mknod need root; under CI a run that cannot make the Node-less root fails rather than skips. */
 function asRoot(): boolean {
@@ -35,6 +42,7 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
   const exe = join(a, name);
   let up: TestRegistry;
   let files: FileHost;
+  let archive: GpgKey;
   const bundle = join(dir, 'in', 'b.tar');
 
   beforeAll(async () => {
@@ -45,7 +53,35 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
     await seed(up, 'team/app', '1', makeImage({ layers: [await makeLayer({ seed: 'release-l1', size: 5000 })] }));
     const file = seededBytes('release-file', 3000);
     files = await startFileHost({ '/tool.bin': file });
-    const m = writeManifest(dir, `  images:\n    - team/app:1\n  files:\n    - url: ${files.url}/tool.bin\n      sha256: ${sha(file)}\n`);
+    // The demo's other kinds (scripts/demo.ts): an RKE2 release, a chart naming the image, a signed apt archive
+    // whose indexes are xz only (the root has no xz, so the WebAssembly decoder reads them).
+    const rke2 = hostRelease(files, await buildRke2Release('v1.30.4+rke2r1'));
+    const chart = chartTgz('app', {
+      'Chart.yaml': { apiVersion: 'v2', name: 'app', version: '1.2.0' },
+      'values.yaml': { image: 'team/app:1' },
+    });
+    files.files.set('/helm/app-1.2.0.tgz', chart);
+    files.files.set(
+      '/helm/index.yaml',
+      Buffer.from(`apiVersion: v1\nentries:\n  app:\n    - {name: app, version: 1.2.0, digest: ${sha(chart)}, urls: [app-1.2.0.tgz]}\n`),
+    );
+    archive = await makeGpgKey('Demo Archive');
+    const debs = [
+      { name: 'jq', version: '1.6-2', depends: 'libjq1 (= 1.6-2)' },
+      { name: 'libjq1', version: '1.6-2' },
+    ];
+    await buildAptRepo(join(dir, 'apt'), [{ name: 'jammy', debs }], { forms: ['xz'] });
+    await archive.signRelease(join(dir, 'apt', 'dists/jammy/Release'), join(dir, 'apt', 'dists/jammy'));
+    for (const [p, body] of filesUnder(join(dir, 'apt'), 'ubuntu')) files.files.set(p, body);
+    writeFileSync(join(dir, 'archive.gpg'), archive.publicBinary);
+    const m = writeManifest(
+      dir,
+      `  images:\n    - team/app:1\n  files:\n    - url: ${files.url}/tool.bin\n      sha256: ${sha(file)}\n` +
+        `  rke2:\n    version: v1.30.4+rke2r1\n    releaseUrl: ${rke2.releaseUrl}\n    installScriptUrl: ${rke2.installScriptUrl}\n` +
+        `    imageSets: [core, calico]\n  charts:\n    - repo: ${files.url}/helm\n      name: app\n      version: ^1.0.0\n` +
+        `  apt:\n    - url: ${files.url}/ubuntu\n      suites: [jammy]\n      components: [main]\n      architectures: [amd64]\n` +
+        `      keyring: ${join(dir, 'archive.gpg')}\n      packages: [jq]\n`,
+    );
     const pulled = await run([
       'bundle',
       'pull',
@@ -64,6 +100,7 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
   }, 240_000);
   afterAll(async () => {
     await files?.stop();
+    await archive?.stop();
     await up?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -104,6 +141,9 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
       bundleCli: (root: string, out: string) => Promise<{ metafile: { inputs: Record<string, unknown> } }>;
     };
     const { metafile } = await bundleCli(process.cwd(), join(dir, 'meta.cjs'));
+    // Every input is named inside the checkout, as package-lock.json names packages, even where node_modules is a
+    // symlink to a tree elsewhere: the names are in the executable's bytes, and in the SBOM.
+    expect(Object.keys(metafile.inputs).filter((i) => i.startsWith('../'))).toEqual([]);
     // Each input's package: the nearest package.json with a name above it (found here by walking up, not by the
     // node_modules/ segment rule the SBOM script uses).
     const fromMeta = new Set<string>();
@@ -121,7 +161,14 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
         }
       }
     }
-    type Component = { type: string; name: string; version: string; purl: string; hashes: { alg: string; content: string }[] };
+    type Component = {
+      type: string;
+      name: string;
+      version: string;
+      purl: string;
+      licenses: unknown[];
+      hashes: { alg: string; content: string }[];
+    };
     const sbom = JSON.parse(readFileSync(join(a, `${name}.cdx.json`), 'utf8')) as {
       bomFormat: string;
       specVersion: string;
@@ -140,6 +187,18 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
     for (const c of libs) {
       const sri = lock[`node_modules/${c.name}`]?.integrity ?? '';
       expect(c.hashes, c.name).toEqual([{ alg: 'SHA-512', content: Buffer.from(sri.replace(/^sha512-/, ''), 'base64').toString('hex') }]);
+    }
+    // Closed under dependencies: a package compiled in whose dependencies are not listed carries them pre-bundled,
+    // out of the metafile's sight (tar's index.min.js did).
+    // Each license is the one its package.json gives.
+    for (const c of libs) {
+      const pkg = JSON.parse(readFileSync(`node_modules/${c.name}/package.json`, 'utf8')) as { license: string; dependencies?: object };
+      for (const dep of Object.keys(pkg.dependencies ?? {}))
+        expect(
+          libs.map((l) => l.name),
+          `${c.name} depends on ${dep}`,
+        ).toContain(dep);
+      expect(c.licenses, c.name).toEqual([{ license: { id: pkg.license } }]);
     }
     expect(sbom.components.filter((c) => c.type === 'platform').map((c) => [c.name, c.version])).toEqual([['node', process.version]]);
     expect(sbom.metadata.component).toMatchObject({ name: 'ferry', version, properties: [{ name: 'ferry:commit', value: head }] });
@@ -262,6 +321,11 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
       );
       expect(s.inside).toEqual(s.outside);
       expect(readFileSync(join(root, 'staged', 'files', 'tool.bin'))).toEqual(readFileSync(join(dir, 'staged', 'files', 'tool.bin')));
+      // Every kind of the demo's bundle staged, the same files on both sides.
+      const staged = listRoot(join(root, 'staged'));
+      expect(staged).toEqual(listRoot(join(dir, 'staged')));
+      for (const kind of ['apt', 'charts', 'files', 'rke2']) expect(staged, kind).toContain(kind);
+      expect(staged.filter((p) => p.endsWith('.deb')).length).toBe(2);
     });
   });
 });
