@@ -6,6 +6,7 @@ import { Annotation } from '../core/media-types.js';
 import { walkGraph } from '../graph/walk.js';
 import { parseLock } from '../lock/lock-file.js';
 import { KINDS, type KindName, lockedOf } from '../kinds/index.js';
+import type { Lock } from '../lock/types.js';
 import type { AnyKind } from '../kinds/kind.js';
 import type { Problem, VerifyResult } from '../verify/verify-bundle.js';
 
@@ -110,6 +111,16 @@ export function withRegistry(report: AuditReport, host: string, tags: RegistryTa
   };
 }
 
+/** The bundle's lock; undefined when it does not parse and verify has reported that member as a problem. */
+function readableLock(body: Buffer, verified: VerifyResult): Lock | undefined {
+  try {
+    return parseLock(body.toString('utf8'), LOCK_FILE);
+  } catch (err) {
+    if (verified.problems.some((p) => p.path === LOCK_FILE)) return undefined;
+    throw err;
+  }
+}
+
 /**
  * Builds the checksum audit report of a bundle from a verify run (which computed the sha256 of every member) and
  * the bundle's own lock: one row per artifact, with its origin, who vouched for it, the expected and computed sha256
@@ -119,7 +130,9 @@ export async function buildAuditReport(path: string, verified: VerifyResult, too
   const reader = await BundleReader.open(path);
   try {
     const lockBody = await reader.lockBytes();
-    const lock = parseLock(lockBody.toString('utf8'), LOCK_FILE);
+    // Malformed JSON inside a bundle is damage (docs/security.md): a lock verify already found unreadable gives no
+    // rows, and the report is a FAIL naming that problem (exit 3), not a LOCK_INVALID with no report at all.
+    const lock = readableLock(lockBody, verified);
     const badPaths = new Map<string, string[]>();
     for (const p of verified.problems) badPaths.set(p.path, [...(badPaths.get(p.path) ?? []), `${p.code}: ${p.message}`]);
     const computed = (hex: string) => verified.contents.get(blobPath(hex))?.sha256;
@@ -155,7 +168,7 @@ export async function buildAuditReport(path: string, verified: VerifyResult, too
     };
 
     for (const kind of KINDS as readonly AnyKind[]) {
-      for (const pin of lockedOf(lock, kind).flatMap((l) => kind.pins(l))) {
+      for (const pin of (lock ? lockedOf(lock, kind) : []).flatMap((l) => kind.pins(l))) {
         const base = {
           kind: kind.kind as KindName,
           name: pin.name,
