@@ -14,13 +14,15 @@ export const NOT_PUSHED = 'not pushed (staged on nodes, not sent to a registry),
  * image whose tag already had its digest, is present in the registry and was not read; the rest is not pushed at all.
  */
 export class PushedBlobs {
-  private readonly uploaded = new Set<string>();
+  /** Digest → size of every blob uploaded (each read once from the bundle, hashed on the way). */
+  private readonly uploaded = new Map<string, number>();
   private readonly present = new Set<string>();
 
   /** The push's event sink, passing every event on and noting which blobs went up and which were found. */
   watch(sink: EventSink): EventSink {
     return (e) => {
-      if (e.type === 'blob') (e.action === 'uploaded' ? this.uploaded : e.action === 'fetched' ? undefined : this.present)?.add(e.digest);
+      if (e.type === 'blob' && e.action === 'uploaded') this.uploaded.set(e.digest, e.size);
+      else if (e.type === 'blob' && (e.action === 'exists' || e.action === 'mounted')) this.present.add(e.digest);
       sink(e);
     };
   }
@@ -43,12 +45,15 @@ export class PushedBlobs {
     }
     const contents = new Map(checked.contents);
     const notRead = new Map<string, string>();
+    let bytes = checked.bytes;
     for (const [path, c] of contents) {
       if (c.sha256 !== undefined || !path.startsWith(BLOB_DIR)) continue;
       const digest = `sha256:${path.slice(BLOB_DIR.length)}`;
-      if (this.uploaded.has(digest)) contents.set(path, { ...c, sha256: path.slice(BLOB_DIR.length) });
-      else notRead.set(path, this.present.has(digest) ? PRESENT_NOT_READ : NOT_PUSHED);
+      if (this.uploaded.has(digest)) {
+        contents.set(path, { ...c, sha256: path.slice(BLOB_DIR.length) });
+        bytes += c.size;
+      } else notRead.set(path, this.present.has(digest) ? PRESENT_NOT_READ : NOT_PUSHED);
     }
-    return { ...checked, contents, notRead };
+    return { ...checked, bytes, contents, notRead };
   }
 }

@@ -1,7 +1,9 @@
 import { copyFileSync, openSync, readFileSync, readSync, closeSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { BundleReader } from '../../src/bundle/reader.js';
+import { type FileHost, startFileHost } from '../helpers/file-host.js';
 import { startChaosProxy } from '../helpers/chaos-proxy.js';
 import { type StandardFixtures, buildStandardFixtures, seedStandardFixtures } from '../helpers/standard-fixtures.js';
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
@@ -40,16 +42,26 @@ describe.runIf(ok)('push in one pass: each blob hashed as it goes up, tags set l
   let f: StandardFixtures;
   let bundle: string;
   let dir: string;
+  let host: FileHost;
+  const tool = Buffer.from('a file the nodes get, never pushed\n');
 
   beforeAll(async () => {
     up = await startRegistry();
     f = await buildStandardFixtures();
     await seedStandardFixtures(up, f);
     dir = scratch();
-    const manifest = writeManifest(dir, `  images:\n    - team/app-a:1\n    - team/app-b:1\n    - alpine:3.19\n`);
+    host = await startFileHost({ '/tool.txt': tool });
+    const sha = createHash('sha256').update(tool).digest('hex');
+    const manifest = writeManifest(
+      dir,
+      `  images:\n    - team/app-a:1\n    - team/app-b:1\n    - alpine:3.19\n  files:\n    - url: ${host.url}/tool.txt\n      sha256: ${sha}\n`,
+    );
     bundle = (await pull(manifest, join(dir, 'b.tar'), [['docker.io', up.url]])).result.bundle;
   });
-  afterAll(async () => up?.stop());
+  afterAll(async () => {
+    await up?.stop();
+    await host?.stop();
+  });
 
   it('a flipped byte in a blob the registry lacks stops the push before any tag moves, naming the blob (exit 3)', async () => {
     const own = f.appB.layers[1]?.digest as string;
@@ -144,7 +156,7 @@ describe.runIf(ok)('push in one pass: each blob hashed as it goes up, tags set l
     }
   });
 
-  it('push --report says which blobs were present in the registry and not read', async () => {
+  it('push --report gives each row its computed sha256, or says why push did not read it', async () => {
     const down = await startRegistry();
     try {
       expect((await run(['bundle', 'push', bundle, '--registry', down.host, '--plain-http', '--no-progress'])).code).toBe(0);
@@ -153,9 +165,20 @@ describe.runIf(ok)('push in one pass: each blob hashed as it goes up, tags set l
       expect(r.code).toBe(0);
       const report = JSON.parse(readFileSync(out, 'utf8'));
       expect(report.reportVersion).toBe(2);
-      expect(report.totals).toMatchObject({ artifacts: 3, failed: 0, registryChecked: 3, registryFailed: 0 });
+      expect(report.totals).toMatchObject({ artifacts: 4, ok: 4, failed: 0, registryChecked: 3, registryFailed: 0 });
       // Images: the manifest (the pinned digest) is checked before the push, so each row has its computed sha256.
-      for (const row of report.rows) expect(row.computed).toBe(row.expected);
+      const images = report.rows.filter((row: { kind: string }) => row.kind === 'image');
+      expect(images).toHaveLength(3);
+      for (const row of images) expect([row.computed, row.notRead]).toEqual([row.expected, undefined]);
+      // The file is staged on nodes, never pushed: push did not read it, and says so instead of a checksum.
+      const file = report.rows.find((row: { kind: string }) => row.kind === 'file');
+      expect(file).toMatchObject({ result: 'ok', notRead: 'not pushed (staged on nodes, not sent to a registry), not read' });
+      expect(file.computed).toBeUndefined();
+      const md = join(dir, 'report.md');
+      expect((await run(['bundle', 'push', bundle, '--registry', down.host, '--plain-http', '--no-progress', '--report', md])).code).toBe(
+        0,
+      );
+      expect(readFileSync(md, 'utf8')).toContain('not pushed (staged on nodes, not sent to a registry), not read');
     } finally {
       await down.stop();
     }
