@@ -11,7 +11,7 @@ import type { AnyKind } from '../kinds/kind.js';
 import type { Problem, VerifyResult } from '../verify/verify-bundle.js';
 
 /** Version of the report's JSON shape (docs/audit-report.md). */
-export const REPORT_VERSION = 1;
+export const REPORT_VERSION = 2;
 
 export interface AuditRow {
   kind: KindName;
@@ -26,6 +26,11 @@ export interface AuditRow {
   expected: string;
   /** `sha256:<hex>` computed from the bundle's bytes by this run; absent when the bytes are missing or cut short. */
   computed?: string;
+  /**
+   * Why there is no `computed`: the run deliberately did not read the content (push reads only what it uploads:
+   * `present in the registry, not read`, or not pushed at all). Version 2.
+   */
+  notRead?: string;
   size?: number;
   /**
    * The OCI manifest the bundle keeps it under, when that is not the pinned content itself (a chart's Helm artifact,
@@ -153,13 +158,15 @@ export async function buildAuditReport(path: string, verified: VerifyResult, too
       const problems = [...(broken ? [broken] : []), ...hexes.flatMap((h) => badPaths.get(blobPath(h)) ?? [])];
       const c = computed(contentHex);
       const left = c === undefined && omitted.has(`sha256:${contentHex}`);
-      if (c === undefined && !left) problems.push(`${blobPath(contentHex)} is missing or cut short`);
-      else if (`sha256:${c}` !== base.expected) problems.push(`computed sha256:${c}, expected ${base.expected}`);
+      const unread = c === undefined && !left ? verified.notRead?.get(blobPath(contentHex)) : undefined;
+      if (c === undefined && !left && unread === undefined) problems.push(`${blobPath(contentHex)} is missing or cut short`);
+      else if (unread === undefined && `sha256:${c}` !== base.expected) problems.push(`computed sha256:${c}, expected ${base.expected}`);
       const vouchedBy = left ? `${base.vouchedBy} (content left out of this delta bundle: the enclave has it)` : base.vouchedBy;
       const r: AuditRow = {
         ...base,
         vouchedBy,
         ...(c ? { computed: `sha256:${c}` } : {}),
+        ...(unread !== undefined ? { notRead: unread } : {}),
         result: problems.length === 0 ? 'ok' : 'failed',
         problems: [...new Set(problems)],
       };
