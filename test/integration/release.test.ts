@@ -8,7 +8,7 @@ import { buildAptRepo } from '../helpers/apt-repo.js';
 import { chartTgz } from '../helpers/charts.js';
 import { type FileHost, startFileHost } from '../helpers/file-host.js';
 import { type GpgKey, makeGpgKey } from '../helpers/gpg.js';
-import { makeImage, makeLayer, seed, seededBytes } from '../helpers/images.js';
+import { type Index, makeImage, makeIndex, makeLayer, seed, seededBytes } from '../helpers/images.js';
 import { hasNode, listRoot, makeNodelessRoot, runInRoot } from '../helpers/nodeless-root.js';
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
 import { buildRke2Release, hostRelease } from '../helpers/rke2-release.js';
@@ -17,8 +17,21 @@ import { requireTools } from '../helpers/tools.js';
 import { run, scratch, writeManifest } from './ferry-env.js';
 
 const ok =
-  requireTools('docker-registry', 'openssl', 'sha256sum', 'chroot', 'ldd', 'mknod', 'zstd', 'xz', 'gpg', 'dpkg-deb', 'apt-ftparchive') &&
-  asRoot();
+  requireTools(
+    'docker-registry',
+    'openssl',
+    'sha256sum',
+    'chroot',
+    'ldd',
+    'mknod',
+    'zstd',
+    'xz',
+    'gpg',
+    'dpkg-deb',
+    'apt-ftparchive',
+    'htpasswd',
+    'skopeo',
+  ) && asRoot();
 
 /** chroot and mknod need root; under CI a run that cannot make the Node-less root fails rather than skips. */
 function asRoot(): boolean {
@@ -44,6 +57,7 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
   let files: FileHost;
   let archive: GpgKey;
   const bundle = join(dir, 'in', 'b.tar');
+  let multi: Index;
 
   beforeAll(async () => {
     expect((await run(['key', 'generate', '--out', join(dir, 'team')])).code).toBe(0);
@@ -51,6 +65,16 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
       execFileSync('node', ['scripts/release.mjs', '--out', out, '--sign-key', join(dir, 'team.key')], { stdio: 'pipe' });
     up = await startRegistry();
     await seed(up, 'team/app', '1', makeImage({ layers: [await makeLayer({ seed: 'release-l1', size: 5000 })] }));
+    // A multi-arch image index (amd64 + arm64/v8), as the demo's upstream images are; kept whole (`platforms: all`),
+    // so the index is pushed at its upstream digest.
+    const child = async (architecture: string, variant?: string) =>
+      makeImage({
+        layers: [await makeLayer({ seed: `release-multi-${architecture}`, size: 4000, gzip: true })],
+        platform: { os: 'linux', architecture, ...(variant ? { variant } : {}) },
+        label: `multi-${architecture}`,
+      });
+    multi = makeIndex({ children: [await child('amd64'), await child('arm64', 'v8')] });
+    await seed(up, 'team/multi', '2', multi);
     const file = seededBytes('release-file', 3000);
     files = await startFileHost({ '/tool.bin': file });
     // The demo's other kinds (scripts/demo.ts): an RKE2 release, a chart naming the image, a signed apt archive
@@ -76,7 +100,7 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
     writeFileSync(join(dir, 'archive.gpg'), archive.publicBinary);
     const m = writeManifest(
       dir,
-      `  images:\n    - team/app:1\n  files:\n    - url: ${files.url}/tool.bin\n      sha256: ${sha(file)}\n` +
+      `  images:\n    - team/app:1\n    - ref: team/multi:2\n      platforms: all\n  files:\n    - url: ${files.url}/tool.bin\n      sha256: ${sha(file)}\n` +
         `  rke2:\n    version: v1.30.4+rke2r1\n    releaseUrl: ${rke2.releaseUrl}\n    installScriptUrl: ${rke2.installScriptUrl}\n` +
         `    imageSets: [core, calico]\n  charts:\n    - repo: ${files.url}/helm\n      name: app\n      version: ^1.0.0\n` +
         `  apt:\n    - url: ${files.url}/ubuntu\n      suites: [jammy]\n      components: [main]\n      architectures: [amd64]\n` +
@@ -326,6 +350,111 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
       expect(staged).toEqual(listRoot(join(dir, 'staged')));
       for (const kind of ['apt', 'charts', 'files', 'rke2']) expect(staged, kind).toContain(kind);
       expect(staged.filter((p) => p.endsWith('.deb')).length).toBe(2);
+    });
+
+    const USER = 'ferry-robot';
+    const PASSWORD = 'pw-release-Qx7Lm2Vt9';
+    const leaks = (r: { stdout: string; stderr: string }) =>
+      [PASSWORD, Buffer.from(`${USER}:${PASSWORD}`).toString('base64')].filter((f) => (r.stdout + r.stderr).includes(f));
+    const logins = () => startRegistry({ htpasswd: { username: USER, password: PASSWORD } });
+    const raw = (reg: TestRegistry, ref: string) =>
+      execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', `${USER}:${PASSWORD}`, `docker://${reg.host}/${ref}`]);
+
+    /** The same push from bin/ferry (to `o`) and the executable in the root (to `i`), --json, hosts normalised. */
+    async function pushBoth(
+      o: TestRegistry,
+      i: TestRegistry,
+      outside: { args: string[]; input?: string; env?: NodeJS.ProcessEnv },
+      inside: { args: string[]; input?: string; env?: Record<string, string> },
+    ) {
+      const host = (s: string) => s.replaceAll(o.host, 'REGISTRY').replaceAll(i.host, 'REGISTRY');
+      const ro = await run(
+        ['bundle', 'push', bundle, '--registry', o.url, '--key', join(dir, 'team.pub'), '--json', ...outside.args],
+        outside,
+      );
+      const ri = await runInRoot(
+        root,
+        ['bundle', 'push', '/b.tar', '--registry', i.url, '--key', '/team.pub', '--json', ...inside.args],
+        inside,
+      );
+      expect(ro.code, ro.stderr).toBe(0);
+      expect(ri.code, ri.stderr).toBe(0);
+      expect(leaks(ro)).toEqual([]);
+      expect(leaks(ri)).toEqual([]);
+      const clean = (s: string) => JSON.parse(host(s).replaceAll(bundle, '/b.tar').replaceAll(dir, '')) as unknown;
+      expect(clean(ri.stdout)).toEqual(clean(ro.stdout));
+      return clean(ri.stdout) as { images: { digest: string }[] };
+    }
+
+    it('bundle push to a registry that requires a login, the password from --password-stdin: never printed', async () => {
+      const [o, i] = [await logins(), await logins()];
+      try {
+        const creds = { args: ['--username', USER, '--password-stdin'], input: `${PASSWORD}\n` };
+        await pushBoth(o, i, creds, creds);
+        expect(raw(i, 'team/app:1').equals(raw(o, 'team/app:1'))).toBe(true);
+        // Without the login the same registry refuses the executable's push.
+        const refused = await runInRoot(root, ['bundle', 'push', '/b.tar', '--registry', i.url, '--json']);
+        expect(refused.code).not.toBe(0);
+        expect(JSON.parse(refused.stdout).error.code).toBe('AUTH_FAILED');
+      } finally {
+        await o.stop();
+        await i.stop();
+      }
+    });
+
+    it('registry login in the root (no credential helper, its own DOCKER_CONFIG), then a push with the stored login', async () => {
+      const [o, i] = [await logins(), await logins()];
+      const outsideConfig = join(dir, 'docker-outside');
+      try {
+        const inEnv = { DOCKER_CONFIG: '/docker' };
+        const outEnv = { DOCKER_CONFIG: outsideConfig, HOME: join(dir, 'home-outside'), REGISTRY_AUTH_FILE: '' };
+        const lo = await run(['registry', 'login', `http://${o.host}`, '-u', USER, '--password-stdin', '--json'], {
+          input: `${PASSWORD}\n`,
+          env: outEnv,
+        });
+        const li = await runInRoot(root, ['registry', 'login', `http://${i.host}`, '-u', USER, '--password-stdin', '--json'], {
+          input: `${PASSWORD}\n`,
+          env: inEnv,
+        });
+        expect(lo.code, lo.stderr).toBe(0);
+        expect(li.code, li.stderr).toBe(0);
+        for (const r of [lo, li]) expect(leaks(r)).toEqual([]);
+        const norm = (s: string, host: string, config: string) => JSON.parse(s.replaceAll(host, 'REGISTRY').replaceAll(config, 'CONFIG'));
+        expect(norm(li.stdout, i.host, '/docker/config.json')).toEqual(norm(lo.stdout, o.host, join(outsideConfig, 'config.json')));
+        expect(JSON.parse(readFileSync(join(root, 'docker', 'config.json'), 'utf8'))).toEqual({
+          auths: { [i.host]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString('base64') } },
+        });
+        await pushBoth(o, i, { args: [], env: outEnv }, { args: [], env: inEnv });
+        expect(raw(i, 'team/app:1').equals(raw(o, 'team/app:1'))).toBe(true);
+      } finally {
+        await o.stop();
+        await i.stop();
+      }
+    });
+
+    it('a multi-arch image index in the bundle: pushed from the root, skopeo reads back the index bin/ferry pushed, byte for byte', async () => {
+      const [o, i] = [await startRegistry(), await startRegistry()];
+      try {
+        const pushed = await pushBoth(o, i, { args: [] }, { args: [] });
+        expect(pushed.images.map((m) => m.digest)).toContain(multi.manifest.digest);
+        const read = (reg: TestRegistry) =>
+          execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/team/multi@${multi.manifest.digest}`]);
+        expect(read(i).equals(read(o))).toBe(true);
+        expect(read(i).equals(multi.manifest.data)).toBe(true);
+        // Every platform's manifest arrived too, not only the index.
+        for (const c of multi.children) {
+          const m = execFileSync('skopeo', [
+            'inspect',
+            '--raw',
+            '--tls-verify=false',
+            `docker://${i.host}/team/multi@${c.image.manifest.digest}`,
+          ]);
+          expect(m.equals(c.image.manifest.data), c.platform.architecture).toBe(true);
+        }
+      } finally {
+        await o.stop();
+        await i.stop();
+      }
     });
   });
 });
