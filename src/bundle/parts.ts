@@ -177,6 +177,11 @@ export class PartsByteSource implements ByteSource {
     return out;
   }
 
+  /** Each part's path and where it lies in the bundle, for readers that open the parts themselves (verify's workers). */
+  files(): { path: string; start: number; size: number }[] {
+    return this.list.parts.map((p, i) => ({ path: join(this.dir, basename(p.name)), start: this.starts[i] as number, size: p.size }));
+  }
+
   /** After a full in-order read: each part whose bytes do not hash to its listed sha256, named. */
   partProblems(): { part: string; expected: string; actual: string }[] {
     if (this.hashedTo !== this.size) return [];
