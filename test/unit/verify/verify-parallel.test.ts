@@ -6,7 +6,7 @@ import { writeBundle } from '../../../src/bundle/writer.js';
 import { type FerryEvent } from '../../../src/core/events.js';
 import { type VerifyOptions, verifyBundle } from '../../../src/verify/verify-bundle.js';
 import { seededBytes } from '../../helpers/images.js';
-import { addFile, rawEntries, sampleBundle, tempDir } from '../bundle/fixtures.js';
+import { addFile, addImage, indexOf, rawEntries, sampleBundle, tempDir } from '../bundle/fixtures.js';
 
 const MiB = 1 << 20;
 
@@ -17,7 +17,7 @@ async function manyMembers(splitSize?: number): Promise<string> {
   const extra = Array.from({ length: 24 }, (_, i) => addFile(store, `f${i}.bin`, seededBytes(`parallel-${i}`, 300_000 + i * 100_000)));
   await writeBundle({
     ...opts,
-    index: { ...opts.index, manifests: [...opts.index.manifests, ...extra] },
+    index: indexOf([addImage(store, 'docker.io/library/hello', '1.0'), ...extra]),
     blobs: store.source(),
     ...(splitSize ? { splitSize } : {}),
   });
