@@ -106,9 +106,10 @@ export class HashPlan {
     return (this.parts ?? []).flatMap((p) => (p.actual === p.sha256 ? [] : [{ part: p.name, expected: p.sha256, actual: p.actual ?? '' }]));
   }
 
+  /** Stops the workers at once (a pass that failed need not wait for them), then waits for what runs here. */
   async close(): Promise<void> {
-    await Promise.allSettled(this.running);
     await this.pool.close();
+    await Promise.allSettled(this.running);
   }
 
   private flushRun(): void {

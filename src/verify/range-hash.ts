@@ -32,8 +32,9 @@ export interface RangeIo {
 }
 
 /** Hex sha256 of each of `task.hashes`, in order. */
-export async function hashRange(task: RangeTask, io: RangeIo, chunkSize: number): Promise<string[]> {
+export async function hashRange(task: RangeTask, io: RangeIo, maxChunk: number): Promise<string[]> {
   const digests = task.hashes.map(() => io.sha256());
+  const chunkSize = Math.max(1, Math.min(maxChunk, task.end - task.start)); // a small task needs no 4 MiB buffers
   const bufs = [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)];
   // Fills `buf` with [at, at + n) or throws: the range was planned inside the file, so a short read is a file that
   // shrank while being verified.
