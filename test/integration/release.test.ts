@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -264,6 +264,47 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
     // verify decodes the bundled Packages.xz again, offline, to re-check the chain.
     expect(execFileSync(exe, ['bundle', 'verify', 'b.tar', '--no-progress'], opts)).toMatch(/^b\.tar: OK/m);
   }, 60_000);
+
+  it("verify of a bundle of many members hashes on worker threads inside the executable, with bin/ferry's results", async () => {
+    const work = join(dir, 'parallel');
+    mkdirSync(work, { recursive: true });
+    // Over 32 MiB, so verify spreads the hashing over worker threads (src/verify/hash-plan.ts), whose code the
+    // executable cannot load from a file.
+    const bodies = Array.from({ length: 6 }, (_, i) => seededBytes(`release-parallel-${i}`, 7 << 20));
+    const host = await startFileHost(Object.fromEntries(bodies.map((b, i) => [`/p${i}.bin`, b])));
+    const big = join(work, 'big.tar');
+    try {
+      const files = bodies.map((b, i) => `    - url: ${host.url}/p${i}.bin\n      sha256: ${sha(b)}\n`).join('');
+      const m = writeManifest(work, `  files:\n${files}`);
+      for (const extra of [[], ['--split', '8M']]) {
+        const out = extra.length ? join(work, 'split', 'big.tar') : big;
+        const pulled = await run(['bundle', 'pull', m, '-o', out, '--cache', join(work, 'cache'), '--no-progress', ...extra]);
+        expect(pulled.code, pulled.stderr).toBe(0);
+      }
+    } finally {
+      await host.stop();
+    }
+    const damaged = join(work, 'damaged.tar');
+    const bytes = readFileSync(big);
+    const at = bytes.indexOf((bodies[3] as Buffer).subarray(5 << 20, (5 << 20) + 64));
+    expect(at).toBeGreaterThan(0);
+    bytes[at] = (bytes[at] as number) ^ 1;
+    writeFileSync(damaged, bytes);
+    for (const [b, code] of [
+      [big, 0],
+      [join(work, 'split', 'big.tar'), 0],
+      [damaged, 3],
+    ] as const) {
+      const outside = await run(['bundle', 'verify', b, '--json']);
+      const inside = spawnSync(exe, ['bundle', 'verify', b, '--json'], { encoding: 'utf8' });
+      expect([outside.code, inside.status], inside.stderr).toEqual([code, code]);
+      expect(JSON.parse(inside.stdout)).toEqual(JSON.parse(outside.stdout));
+    }
+    const problems = (
+      JSON.parse((await run(['bundle', 'verify', damaged, '--json'])).stdout) as { problems: { path: string; code: string }[] }
+    ).problems;
+    expect(problems).toContainEqual(expect.objectContaining({ path: `blobs/sha256/${sha(bodies[3] as Buffer)}`, code: 'DIGEST_MISMATCH' }));
+  }, 120_000);
 
   describe("inside a root that holds no Node: every result equals bin/ferry's", () => {
     let root: string;
