@@ -65,6 +65,9 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
     const plan = steps.map((s) => s.item);
     const counts = await bundleCountsOf(reader);
     if (opts.dryRun) return { registry, counts, plan, images: [] };
+    // The phase starts before the first request (the bar is up while the registry is asked what it has, however
+    // slow or unreachable it is); its totals follow once the tags have been checked, as pull's fetch phase does.
+    events({ type: 'phase', phase: 'push', detail: `${steps.length} images to ${registry}` });
     if (reader.meta.delta) await checkDeltaBase(reader, steps, opts.client, registry, events);
 
     // What is up to date (its tag already has its digest) is known first, so the push phase can announce the
