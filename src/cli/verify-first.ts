@@ -82,14 +82,20 @@ export async function verifyBeforeActing(
   const { verifyBundle } = await import('../verify/verify-bundle.js');
   const opts = await verifyOptions(flags, events, signal);
   const r = await verifyBundle(path, opts);
-  if (!r.ok) {
-    throw new FerryError(
-      'INTEGRITY_FAILED',
-      `${renderVerify(path, r)}\nnothing was done: fix or replace the bundle (or, knowingly, use --no-verify)`,
-      { problems: r.problems.length },
-    );
-  }
+  refuseDamaged(path, r, 'nothing was done');
   return r;
+}
+
+/** A bundle that failed its check stops the command, with every problem and the way out. */
+function refuseDamaged(path: string, r: VerifyResult, outcome: string): void {
+  if (r.ok) return;
+  throw new FerryError(
+    'INTEGRITY_FAILED',
+    `${renderVerify(path, r)}\n${outcome}: fix or replace the bundle (or, knowingly, use --no-verify)`,
+    {
+      problems: r.problems.length,
+    },
+  );
 }
 
 /**
@@ -114,13 +120,7 @@ export async function pushCheck(
     async check(reader) {
       const { checkBeforePush } = await import('../verify/push-check.js');
       const r = await checkBeforePush(reader, opts);
-      if (!r.ok) {
-        throw new FerryError(
-          'INTEGRITY_FAILED',
-          `${renderVerify(path, r)}\nnothing was pushed: fix or replace the bundle (or, knowingly, use --no-verify)`,
-          { problems: r.problems.length },
-        );
-      }
+      refuseDamaged(path, r, 'nothing was pushed');
       checked = r;
     },
   };
