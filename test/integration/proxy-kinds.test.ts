@@ -1,22 +1,19 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAptRepo } from '../helpers/apt-repo.js';
 import { chartTgz } from '../helpers/charts.js';
 import { type FileHost, startFileHost } from '../helpers/file-host.js';
 import { makeGpgKey } from '../helpers/gpg.js';
-import { makeImage, makeLayer, writeOciLayout } from '../helpers/images.js';
+import { makeImage, makeLayer, seedWithSkopeo } from '../helpers/images.js';
 import { type TestProxy, startProxy } from '../helpers/proxy.js';
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
 import { type TokenServer, startTokenServer } from '../helpers/token-server.js';
 import { requireTools } from '../helpers/tools.js';
 import { run, scratch, writeManifest } from './ferry-env.js';
 
-const execFileAsync = promisify(execFile);
 const ok = requireTools('docker-registry', 'tinyproxy', 'skopeo', 'openssl', 'dpkg-deb', 'apt-ftparchive', 'gpg', 'gzip');
 const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const PROXY_VARS = ['HTTPS_PROXY', 'HTTP_PROXY', 'ALL_PROXY', 'NO_PROXY', 'https_proxy', 'http_proxy', 'all_proxy', 'no_proxy'];
@@ -39,16 +36,7 @@ describe.runIf(ok)('one pull of every network kind through a real forward proxy 
     });
     const image = makeImage({ layers: [await makeLayer({ seed: 'proxy-kinds', size: 20_000, gzip: true })] });
     const layout = scratch();
-    await writeOciLayout(layout, image, 'v1');
-    await execFileAsync('skopeo', [
-      'copy',
-      '--preserve-digests',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      'robot:tok-pw-proxy',
-      `oci:${layout}:v1`,
-      `docker://${reg.host}/acme/app:v1`,
-    ]);
+    await seedWithSkopeo(layout, image, `${reg.host}/acme/app:v1`, 'robot:tok-pw-proxy');
     charts = await startFileHost();
     const tgz = chartTgz('demo', { 'Chart.yaml': { apiVersion: 'v2', name: 'demo', version: '1.0.0' }, 'values.yaml': {} });
     charts.files.set('/charts/demo-1.0.0.tgz', tgz);
