@@ -35,6 +35,13 @@ export async function bundleCli(root, outfile) {
     format: 'cjs',
     outfile,
     metafile: true,
+    // node_modules reached through a symlink keeps its checkout path: the inputs (and the path comments in the
+    // output) stay node_modules/…, as package-lock.json names them, wherever the tree really lies.
+    preserveSymlinks: true,
+    // tar's main entry (index.min.js) is tar pre-bundled with its own copies of minipass, minizlib, chownr, yallist
+    // and @isaacs/fs-minipass, which the metafile, and so the SBOM, could not see; tar/raw is the same code importing
+    // them, so the packages package-lock.json pins are the ones compiled in and listed.
+    alias: { tar: 'tar/raw' },
     legalComments: 'eof',
     // ESM packages imported with import() (openpgp: `createRequire(import.meta.url)`) keep a file URL in the CommonJS
     // bundle, where import.meta is empty: the executable's own path, from which they only require Node built-ins.

@@ -18,6 +18,8 @@ export interface ByteSource {
   read(buf: Buffer, offset: number, length: number, position: number): Promise<number>;
   /** A stream of exactly the bytes [start, start + length). */
   stream(start: number, length: number): Readable;
+  /** The files holding the bytes and where each lies, for readers that open them themselves (verify's workers). */
+  files?(): { path: string; start: number; size: number }[];
   close(): Promise<void>;
 }
 
@@ -37,6 +39,10 @@ class FileByteSource implements ByteSource {
     if (length === 0) return Readable.from([]);
     // A fresh fd per stream (by path) keeps concurrent pushes independent of the shared handle's lifetime.
     return createReadStream(this.name, { start, end: start + length - 1, highWaterMark: 1 << 20 });
+  }
+
+  files(): { path: string; start: number; size: number }[] {
+    return [{ path: this.name, start: 0, size: this.size }];
   }
 
   async close(): Promise<void> {

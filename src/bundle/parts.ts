@@ -1,4 +1,3 @@
-import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -65,13 +64,11 @@ export async function readPartsFile(path: string): Promise<PartsFile> {
 }
 
 /**
- * A split bundle seen as one byte sequence. Parts are read where they lie, never joined. Reads made in order from
- * the start (a verify pass) also hash each part, so `partProblems()` can name a damaged part afterwards.
+ * A split bundle seen as one byte sequence. Parts are read where they lie, never joined. Verify hashes each part
+ * against the list itself, on its workers (src/verify/hash-plan.ts), which open the parts through `files()`.
  */
 export class PartsByteSource implements ByteSource {
   private readonly starts: number[] = [];
-  private readonly hashes: (Hash | undefined)[];
-  private hashedTo = 0;
 
   private constructor(
     readonly name: string,
@@ -85,7 +82,6 @@ export class PartsByteSource implements ByteSource {
       this.starts.push(at);
       at += p.size;
     }
-    this.hashes = list.parts.map(() => createHash('sha256'));
   }
 
   static async open(partsPath: string): Promise<PartsByteSource> {
@@ -142,13 +138,6 @@ export class PartsByteSource implements ByteSource {
     const within = position - (this.starts[i] as number);
     const n = Math.min(length, (this.list.parts[i]?.size ?? 0) - within);
     const { bytesRead } = await (this.handles[i] as fs.FileHandle).read(buf, offset, n, within);
-    // In-order reads hash each part as they go. A read that starts before what is already hashed (a look at the
-    // first header before the verify pass, say) hashes only its new tail; one that skips ahead hashes nothing.
-    if (position <= this.hashedTo && position + bytesRead > this.hashedTo) {
-      const skip = this.hashedTo - position;
-      this.hashes[i]?.update(buf.subarray(offset + skip, offset + bytesRead));
-      this.hashedTo += bytesRead - skip;
-    }
     return bytesRead;
   }
 
@@ -177,13 +166,9 @@ export class PartsByteSource implements ByteSource {
     return out;
   }
 
-  /** After a full in-order read: each part whose bytes do not hash to its listed sha256, named. */
-  partProblems(): { part: string; expected: string; actual: string }[] {
-    if (this.hashedTo !== this.size) return [];
-    return this.list.parts.flatMap((p, i) => {
-      const actual = (this.hashes[i] as Hash).digest('hex');
-      return actual === p.sha256 ? [] : [{ part: p.name, expected: p.sha256, actual }];
-    });
+  /** Each part's path and where it lies in the bundle, for readers that open the parts themselves (verify's workers). */
+  files(): { path: string; start: number; size: number }[] {
+    return this.list.parts.map((p, i) => ({ path: join(this.dir, basename(p.name)), start: this.starts[i] as number, size: p.size }));
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@ import { FerryError } from '../core/errors.js';
 import type { ConnectionFlags } from './connection-flags.js';
 import { type GlobalFlags, openSession } from './output.js';
 import { formatCounts, renderInspect, renderPull, renderPush, renderVerify } from './render.js';
-import { type TrustFlags, gateBundleFile, privateKeyFrom, verifyBeforeActing, verifyOptions } from './verify-first.js';
+import { type TrustFlags, gateBundleFile, privateKeyFrom, pushCheck, verifyBeforeActing, verifyOptions } from './verify-first.js';
 import { writeAuditReport } from './report-output.js';
 import { readBackTags, registerAuditCommand } from './audit-command.js';
 import { connectionOptions, parseByteSize } from './options.js';
@@ -160,10 +160,11 @@ export function registerBundleCommands(program: Command): void {
         const target = parsePushTarget(o.registry);
         const connection = connectionFor(target, o);
         if (o.report && o.verify === false)
-          throw new FerryError('USAGE', '--report needs the verify pass (its computed checksums are the report); drop --no-verify');
+          throw new FerryError('USAGE', '--report needs the checks before the push (they are the report); drop --no-verify');
         const login = await loginFrom(target.registry, o.username, o.passwordStdin);
-        const verified = o.dryRun ? undefined : await verifyBeforeActing(resolve(path), o, s.renderer.sink, 'pushing', s.signal);
+        const checks = o.dryRun ? undefined : await pushCheck(resolve(path), o, s.renderer.sink, s.signal);
         const client = buildRegistryClient(connection, s.renderer.sink, undefined, login, s.signal);
+        const seen = o.report ? new (await import('./push-report.js')).PushedBlobs() : undefined;
         try {
           const r = await pushBundle({
             bundlePath: resolve(path),
@@ -171,13 +172,17 @@ export function registerBundleCommands(program: Command): void {
             client,
             dryRun: o.dryRun === true,
             concurrency: o.concurrency,
-            events: s.renderer.sink,
+            events: seen ? seen.watch(s.renderer.sink) : s.renderer.sink,
+            ...(checks?.check ? { check: checks.check } : {}),
           });
           let text = renderPush(r, o.dryRun === true);
-          if (verified && o.report) {
+          const verified = checks?.result();
+          if (verified && seen && o.report) {
             // Post-push confirmation: every tag read back from the registry, not taken from what was sent.
             const tags = await readBackTags(resolve(path), target, client);
-            const report = await writeAuditReport(path, verified, o.report, undefined, { host: target.registry, tags });
+            const upToDate = r.plan.filter((p, i) => r.images[i]?.upToDate === true && p.archive === undefined).map((p) => p.root);
+            const read = await seen.complete(verified, resolve(path), upToDate);
+            const report = await writeAuditReport(path, read, o.report, undefined, { host: target.registry, tags });
             text += `\nread back ${report.totals.registryChecked} tags: ${report.totals.registryFailed} differ; report ${o.report}`;
             if ((report.totals.registryFailed ?? 0) > 0)
               throw new FerryError('INTEGRITY_FAILED', `${text}\nthe registry does not serve what was pushed: see ${o.report}`);

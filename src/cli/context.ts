@@ -1,4 +1,4 @@
-import { Mirrors, loadConfig, parseMirrorFlag } from '../config/mirrors.js';
+import { Mirrors, parseMirrorFlag } from '../config/mirrors.js';
 import type { EventSink } from '../core/events.js';
 import type { HttpGetter } from '../registry/http-getter-type.js';
 import { RegistryClient } from '../registry/client.js';
@@ -8,7 +8,8 @@ import { keepSecret } from './scrub.js';
 import type { ConnectionFlags } from './connection-flags.js';
 
 export async function buildMirrors(flags: string[], configPath?: string): Promise<Mirrors> {
-  const fromFile = configPath ? (await loadConfig(configPath)).mirrors : [];
+  // The config file's YAML parser is loaded only when there is a file (a push or a verify never pays for it).
+  const fromFile = configPath ? (await (await import('../config/config-file.js')).loadConfig(configPath)).mirrors : [];
   return new Mirrors([...fromFile, ...flags.map(parseMirrorFlag)]);
 }
 

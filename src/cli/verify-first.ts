@@ -82,12 +82,46 @@ export async function verifyBeforeActing(
   const { verifyBundle } = await import('../verify/verify-bundle.js');
   const opts = await verifyOptions(flags, events, signal);
   const r = await verifyBundle(path, opts);
-  if (!r.ok) {
-    throw new FerryError(
-      'INTEGRITY_FAILED',
-      `${renderVerify(path, r)}\nnothing was done: fix or replace the bundle (or, knowingly, use --no-verify)`,
-      { problems: r.problems.length },
-    );
-  }
+  refuseDamaged(path, r, 'nothing was done');
   return r;
+}
+
+/** A bundle that failed its check stops the command, with every problem and the way out. */
+function refuseDamaged(path: string, r: VerifyResult, outcome: string): void {
+  if (r.ok) return;
+  throw new FerryError(
+    'INTEGRITY_FAILED',
+    `${renderVerify(path, r)}\n${outcome}: fix or replace the bundle (or, knowingly, use --no-verify)`,
+    {
+      problems: r.problems.length,
+    },
+  );
+}
+
+/**
+ * push checks the front and the small members before it sends anything (src/verify/push-check.ts), and hashes every
+ * blob it reads as it uploads it; `--no-verify` skips the up-front checks, and says so. The check runs on the bundle
+ * push opens (one tar index), through pushBundle's `check`; `result()` is its outcome once it has run.
+ */
+export async function pushCheck(
+  path: string,
+  flags: TrustFlags,
+  events: EventSink,
+  signal?: AbortSignal,
+): Promise<{ check?: (reader: import('../bundle/reader.js').BundleReader) => Promise<void>; result(): VerifyResult | undefined }> {
+  let checked: VerifyResult | undefined;
+  if (flags.verify === false) {
+    events({ type: 'warning', message: `--no-verify: ${path} was not checked before pushing (each blob is still hashed as it goes up)` });
+    return { result: () => undefined };
+  }
+  const opts = await verifyOptions(flags, events, signal);
+  return {
+    result: () => checked,
+    async check(reader) {
+      const { checkBeforePush } = await import('../verify/push-check.js');
+      const r = await checkBeforePush(reader, opts);
+      refuseDamaged(path, r, 'nothing was pushed');
+      checked = r;
+    },
+  };
 }

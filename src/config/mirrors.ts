@@ -2,7 +2,6 @@ import { redact } from '../core/redact.js';
 import { checkRule, isUrlPrefix, type MirrorRule, normaliseRegistry, usageError } from './mirror-rule.js';
 import { type UrlPrefix, joinTail, tailAfter, urlPrefix } from './url-prefix.js';
 
-export { loadConfig, parseConfig, type FerryConfig } from './config-file.js';
 export { normaliseRegistry, type MirrorRule } from './mirror-rule.js';
 
 /**

@@ -11,6 +11,8 @@ import { type StepRun, copyGraphSteps, streamTarballSteps, tagSteps } from './ex
 import { checkDeltaBase } from './delta-check.js';
 import { gateBundle } from '../validate/gate.js';
 import { type BundleCounts, bundleCountsOf } from '../lock/counts.js';
+import { blobPath } from '../bundle/format.js';
+import { FerryError, isFerryError } from '../core/errors.js';
 
 export interface PushOptions {
   bundlePath: string;
@@ -20,6 +22,11 @@ export interface PushOptions {
   /** Blob uploads in flight per image. */
   concurrency?: number;
   events?: EventSink;
+  /**
+   * Runs on the opened bundle before anything else (the CLI's check of the front and the small members,
+   * verify/push-check.ts): what it throws stops the push before the first request.
+   */
+  check?: (reader: BundleReader) => Promise<void>;
 }
 
 export interface PushedImage {
@@ -50,6 +57,7 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
   const events = opts.events ?? noEvents;
   const reader = await BundleReader.open(opts.bundlePath);
   try {
+    await opts.check?.(reader);
     // Repository names and tags come from the bundle: checked before a single request is sent.
     await gateBundle(reader);
     const registry = opts.target.registry;
@@ -57,6 +65,9 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
     const plan = steps.map((s) => s.item);
     const counts = await bundleCountsOf(reader);
     if (opts.dryRun) return { registry, counts, plan, images: [] };
+    // The phase starts before the first request (the bar is up while the registry is asked what it has, however
+    // slow or unreachable it is); its totals follow once the tags have been checked, as pull's fetch phase does.
+    events({ type: 'phase', phase: 'push', detail: `${steps.length} images to ${registry}` });
     if (reader.meta.delta) await checkDeltaBase(reader, steps, opts.client, registry, events);
 
     // What is up to date (its tag already has its digest) is known first, so the push phase can announce the
@@ -95,13 +106,39 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
       concurrency: opts.concurrency ?? 6,
       upToDate,
     };
-    const repos = await copyGraphSteps(steps, run);
-    await streamTarballSteps(steps, run);
+    // Each blob read from the bundle is hashed against its name as it goes up (graph/copy.ts, push-tarball.ts):
+    // one that does not match stops the push here, before any tag moves.
+    const repos = await namingDamage(reader.path, async () => {
+      const r = await copyGraphSteps(steps, run);
+      await streamTarballSteps(steps, run);
+      return r;
+    });
     // Tags last, once every image is complete.
     events({ type: 'phase', phase: 'tag', totalItems: todo.length });
     const images = await tagSteps(steps, repos, run);
     return { registry, counts, plan, images };
   } finally {
     await reader.close();
+  }
+}
+
+/**
+ * A blob that does not hash to its name (or has another size) while it goes up: the push stops before the tag
+ * phase, so no tag moves; the error names the bundle member, and keeps its code (exit 3, cli/exit-codes.ts).
+ * Blobs already uploaded stay in the registry, untagged (registries keep them only by digest).
+ */
+async function namingDamage<T>(bundle: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    if (!isFerryError(err, 'DIGEST_MISMATCH') && !isFerryError(err, 'SIZE_MISMATCH')) throw err;
+    const subject = String(err.details.subject ?? '');
+    const hex = /sha256:([a-f0-9]{64})/.exec(subject)?.[1];
+    const member = hex !== undefined ? blobPath(hex) : subject;
+    throw new FerryError(
+      err.code,
+      `${bundle}: ${member} is damaged: ${err.message}\nno tag was set: replace the bundle (ferry bundle verify names every damaged member)`,
+      { ...err.details, member, bundle },
+    );
   }
 }

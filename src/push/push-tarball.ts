@@ -6,8 +6,6 @@ import type { Digest } from '../core/digest.js';
 import { FerryError, isFerryError, isTransient } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { counted } from '../core/streams.js';
-import { walkArchive } from '../docker-archive/archive-entries.js';
-import { decompressed } from '../docker-archive/decompress.js';
 import type { PushStep, TarballBlob, TarballSource } from '../kinds/facets/push.js';
 import type { RegistryClient } from '../registry/client.js';
 import type { BlobLedger } from './mounting-target.js';
@@ -128,6 +126,11 @@ async function uploadPass(
   { client, registry, events }: Context,
 ): Promise<void> {
   const byPath = new Map([...missing.values()].map((m) => [m.blob.path, m]));
+  // Loaded when a tarball is read, not for every push (the tar parser and zstd are no part of a repeated push).
+  const [{ walkArchive }, { decompressed }] = await Promise.all([
+    import('../docker-archive/archive-entries.js'),
+    import('../docker-archive/decompress.js'),
+  ]);
   const { stream } = await decompressed(await reader.fetch(tarball.content));
   await walkArchive(stream, {
     wants: (path) => byPath.has(path),

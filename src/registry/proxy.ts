@@ -2,7 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
-import { Agent, type buildConnector, Dispatcher, Pool, ProxyAgent } from 'undici';
+import type { Agent, buildConnector, Dispatcher, Pool } from 'undici';
+import { AgentCtor, DispatcherBase, PoolCtor, ProxyAgentCtor } from './undici-lite.js';
 import { explainProxyError, markProxyLeg } from './proxy-errors.js';
 import { type ProxyServer, type ProxySettings, proxySettingsFromEnv } from './proxy-env.js';
 
@@ -32,12 +33,12 @@ export interface RoutingDispatcher extends Dispatcher {
  */
 export function createDispatcher(options: Agent.Options, opts: ProxyDispatcherOptions = {}): RoutingDispatcher {
   const settings = proxySettingsFromEnv(opts.env ?? process.env, opts.onSecret);
-  const direct = new Agent(options);
+  const direct = new AgentCtor(options);
   if (!settings.http && !settings.https) return Object.assign(direct, { proxyFor: () => undefined });
   return new ProxyRouter(settings, direct, options);
 }
 
-class ProxyRouter extends Dispatcher implements RoutingDispatcher {
+class ProxyRouter extends DispatcherBase implements RoutingDispatcher {
   private readonly routes = new Map<ProxyServer, Dispatcher>();
 
   constructor(
@@ -95,15 +96,15 @@ class ProxyRouter extends Dispatcher implements RoutingDispatcher {
 function proxyAgent(proxy: ProxyServer, options: Agent.Options, noProxy: string): Dispatcher {
   const { connect, factory: _factory, ...pool } = options;
   const tls: ConnectionOptions = typeof connect === 'object' && connect !== null ? (connect as ConnectionOptions) : {};
-  const agent = new ProxyAgent({
+  const agent = new ProxyAgentCtor({
     ...pool,
     uri: proxy.uri,
     proxyTunnel: false,
     requestTls: tls,
     proxyTls: tls,
-    factory: (origin, o) => new Pool(origin, { ...pool, ...o }),
+    factory: (origin, o) => new PoolCtor(origin, { ...pool, ...o }),
     clientFactory: (origin, o: Pool.Options) =>
-      new Pool(origin, { ...pool, ...o, ...(typeof o.connect === 'function' ? { connect: toProxy(o.connect) } : {}) }),
+      new PoolCtor(origin, { ...pool, ...o, ...(typeof o.connect === 'function' ? { connect: toProxy(o.connect) } : {}) }),
   });
   return agent.compose(
     (dispatch) => (opts, handler) =>

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { FerryError } from '../core/errors.js';
+import { FerryError, isFerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import { describeNetworkError } from './read-body.js';
 import { type HttpResponse, isConnectionError, redact } from './transport.js';
@@ -47,6 +47,9 @@ export function resumableBody(open: (range: number) => Promise<HttpResponse>, op
         if (size === undefined || have >= size) return;
         why = `the server ended the body at byte ${have} of ${size}`;
       } catch (err) {
+        // Ctrl-C (issue 12): the abort is the error. Wrapped as a broken-off download it would read as retriable,
+        // and the blob copy would print a "retry" line and try again after the interrupt.
+        if (isAbort(err)) throw err;
         if (!isBrokenOff(err)) throw brokeOff(opts.url, have, (err as Error).message, err);
         why = describeBreak(err, res);
         cause = err;
@@ -66,6 +69,11 @@ export function isBrokenOff(err: unknown): boolean {
   if (isConnectionError(err)) return true;
   const e = err as { code?: string; name?: string; message?: string } | undefined;
   return e?.code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH' || (e?.name === 'HTTPParserError' && /Invalid EOF state/i.test(e.message ?? ''));
+}
+
+/** The signal's reason (the CLI aborts with an INTERRUPTED FerryError) or undici's AbortError for a bare abort. */
+function isAbort(err: unknown): boolean {
+  return isFerryError(err, 'INTERRUPTED') || (err as Error | undefined)?.name === 'AbortError';
 }
 
 function describeBreak(err: unknown, res: HttpResponse): string {

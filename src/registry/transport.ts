@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from './undici-lite.js';
 
 /**
  * How much of a response body undici may buffer ahead of the reader (this much per download in flight): the parser

@@ -6,11 +6,12 @@ import { Annotation } from '../core/media-types.js';
 import { walkGraph } from '../graph/walk.js';
 import { parseLock } from '../lock/lock-file.js';
 import { KINDS, type KindName, lockedOf } from '../kinds/index.js';
+import type { Lock } from '../lock/types.js';
 import type { AnyKind } from '../kinds/kind.js';
 import type { Problem, VerifyResult } from '../verify/verify-bundle.js';
 
 /** Version of the report's JSON shape (docs/audit-report.md). */
-export const REPORT_VERSION = 1;
+export const REPORT_VERSION = 2;
 
 export interface AuditRow {
   kind: KindName;
@@ -25,6 +26,11 @@ export interface AuditRow {
   expected: string;
   /** `sha256:<hex>` computed from the bundle's bytes by this run; absent when the bytes are missing or cut short. */
   computed?: string;
+  /**
+   * Why there is no `computed`: the run deliberately did not read the content (push reads only what it uploads:
+   * `present in the registry, not read`, or not pushed at all). Version 2.
+   */
+  notRead?: string;
   size?: number;
   /**
    * The OCI manifest the bundle keeps it under, when that is not the pinned content itself (a chart's Helm artifact,
@@ -110,6 +116,16 @@ export function withRegistry(report: AuditReport, host: string, tags: RegistryTa
   };
 }
 
+/** The bundle's lock; undefined when it does not parse and verify has reported that member as a problem. */
+function readableLock(body: Buffer, verified: VerifyResult): Lock | undefined {
+  try {
+    return parseLock(body.toString('utf8'), LOCK_FILE);
+  } catch (err) {
+    if (verified.problems.some((p) => p.path === LOCK_FILE)) return undefined;
+    throw err;
+  }
+}
+
 /**
  * Builds the checksum audit report of a bundle from a verify run (which computed the sha256 of every member) and
  * the bundle's own lock: one row per artifact, with its origin, who vouched for it, the expected and computed sha256
@@ -119,7 +135,9 @@ export async function buildAuditReport(path: string, verified: VerifyResult, too
   const reader = await BundleReader.open(path);
   try {
     const lockBody = await reader.lockBytes();
-    const lock = parseLock(lockBody.toString('utf8'), LOCK_FILE);
+    // Malformed JSON inside a bundle is damage (docs/security.md): a lock verify already found unreadable gives no
+    // rows, and the report is a FAIL naming that problem (exit 3), not a LOCK_INVALID with no report at all.
+    const lock = readableLock(lockBody, verified);
     const badPaths = new Map<string, string[]>();
     for (const p of verified.problems) badPaths.set(p.path, [...(badPaths.get(p.path) ?? []), `${p.code}: ${p.message}`]);
     const computed = (hex: string) => verified.contents.get(blobPath(hex))?.sha256;
@@ -140,13 +158,15 @@ export async function buildAuditReport(path: string, verified: VerifyResult, too
       const problems = [...(broken ? [broken] : []), ...hexes.flatMap((h) => badPaths.get(blobPath(h)) ?? [])];
       const c = computed(contentHex);
       const left = c === undefined && omitted.has(`sha256:${contentHex}`);
-      if (c === undefined && !left) problems.push(`${blobPath(contentHex)} is missing or cut short`);
-      else if (`sha256:${c}` !== base.expected) problems.push(`computed sha256:${c}, expected ${base.expected}`);
+      const unread = c === undefined && !left ? verified.notRead?.get(blobPath(contentHex)) : undefined;
+      if (c === undefined && !left && unread === undefined) problems.push(`${blobPath(contentHex)} is missing or cut short`);
+      else if (unread === undefined && `sha256:${c}` !== base.expected) problems.push(`computed sha256:${c}, expected ${base.expected}`);
       const vouchedBy = left ? `${base.vouchedBy} (content left out of this delta bundle: the enclave has it)` : base.vouchedBy;
       const r: AuditRow = {
         ...base,
         vouchedBy,
         ...(c ? { computed: `sha256:${c}` } : {}),
+        ...(unread !== undefined ? { notRead: unread } : {}),
         result: problems.length === 0 ? 'ok' : 'failed',
         problems: [...new Set(problems)],
       };
@@ -155,7 +175,7 @@ export async function buildAuditReport(path: string, verified: VerifyResult, too
     };
 
     for (const kind of KINDS as readonly AnyKind[]) {
-      for (const pin of lockedOf(lock, kind).flatMap((l) => kind.pins(l))) {
+      for (const pin of (lock ? lockedOf(lock, kind) : []).flatMap((l) => kind.pins(l))) {
         const base = {
           kind: kind.kind as KindName,
           name: pin.name,

@@ -71,7 +71,7 @@ export function renderMarkdown(r: AuditReport): string {
   for (const row of r.rows) {
     const reg = row.registry ? `${row.registry.result} ${row.registry.target}` : '';
     lines.push(
-      `| ${row.result === 'ok' ? 'ok' : '**FAILED**'} | ${row.kind} | ${mdCell(row.name)} | ${mdCell(row.version ?? '')} | ${mdCell(row.source)} | ${mdCell(row.vouchedBy + (row.provenance ? `; ${row.provenance}` : ''))} | \`${row.expected}\` | ${row.computed ? `\`${row.computed}\`` : '—'}${row.manifestDigest ? ` (OCI manifest \`${row.manifestDigest}\`)` : ''} | ${row.size ?? ''} | ${mdCell(reg)} |`,
+      `| ${row.result === 'ok' ? 'ok' : '**FAILED**'} | ${row.kind} | ${mdCell(row.name)} | ${mdCell(row.version ?? '')} | ${mdCell(row.source)} | ${mdCell(row.vouchedBy + (row.provenance ? `; ${row.provenance}` : ''))} | \`${row.expected}\` | ${row.computed ? `\`${row.computed}\`` : (row.notRead ?? '—')}${row.manifestDigest ? ` (OCI manifest \`${row.manifestDigest}\`)` : ''} | ${row.size ?? ''} | ${mdCell(reg)} |`,
     );
   }
   const failures = r.rows.filter((x) => x.result === 'failed');
@@ -89,7 +89,7 @@ function htmlRow(row: AuditRow): string {
   const reg = row.registry
     ? `${esc(row.registry.result)}<br><code>${esc(row.registry.target)}</code>${row.registry.actual && row.registry.actual !== row.registry.expected ? `<br>now ${esc(row.registry.actual)}` : ''}`
     : '';
-  return `<tr class="${row.result}" data-kind="${esc(row.kind)}"><td class="r">${row.result === 'ok' ? 'ok' : 'FAILED'}</td><td>${esc(row.kind)}</td><td>${esc(row.name)}${row.version ? `<br><small>${esc(row.version)}</small>` : ''}</td><td class="w">${esc(row.source)}</td><td class="w">${esc(row.vouchedBy)}${row.provenance ? `<br><small>${esc(row.provenance)}</small>` : ''}</td><td><code>${esc(row.expected)}</code></td><td><code>${row.computed ? esc(row.computed) : '—'}</code>${row.manifestDigest ? `<br><small>OCI manifest <code>${esc(row.manifestDigest)}</code></small>` : ''}</td><td>${row.size ?? ''}</td><td>${reg}</td><td class="w">${row.problems.map(esc).join('<br>')}</td></tr>`;
+  return `<tr class="${row.result}" data-kind="${esc(row.kind)}"><td class="r">${row.result === 'ok' ? 'ok' : 'FAILED'}</td><td>${esc(row.kind)}</td><td>${esc(row.name)}${row.version ? `<br><small>${esc(row.version)}</small>` : ''}</td><td class="w">${esc(row.source)}</td><td class="w">${esc(row.vouchedBy)}${row.provenance ? `<br><small>${esc(row.provenance)}</small>` : ''}</td><td><code>${esc(row.expected)}</code></td><td>${row.computed ? `<code>${esc(row.computed)}</code>` : row.notRead ? `<small>${esc(row.notRead)}</small>` : '<code>—</code>'}${row.manifestDigest ? `<br><small>OCI manifest <code>${esc(row.manifestDigest)}</code></small>` : ''}</td><td>${row.size ?? ''}</td><td>${reg}</td><td class="w">${row.problems.map(esc).join('<br>')}</td></tr>`;
 }
 
 /**

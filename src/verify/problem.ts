@@ -14,4 +14,9 @@ export interface VerifyResult {
   signature: SignatureCheck;
   /** Every file member with the sha256 computed while reading it (for audit reports). */
   contents: Map<string, { sha256?: string; size: number }>;
+  /**
+   * Members deliberately not read, and why (push reads only what it uploads: verify/push-check.ts); absent from a
+   * verify pass, which reads everything.
+   */
+  notRead?: Map<string, string>;
 }

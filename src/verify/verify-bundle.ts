@@ -1,44 +1,23 @@
-import { createHash } from 'node:crypto';
 import { type ByteSource, readExactly } from '../bundle/byte-source.js';
 import { openBundleSource } from '../bundle/open-bundle.js';
 import { assertFerryBundle } from '../bundle/identify.js';
-import {
-  BUNDLE_META_FILE,
-  INDEX_FILE,
-  LOCK_FILE,
-  MAX_METADATA_BYTES,
-  METADATA_FILES,
-  SIGNATURE_FILE,
-  SUMS_FILE,
-  blobPath,
-} from '../bundle/format.js';
+import { BUNDLE_META_FILE, INDEX_FILE, LOCK_FILE, MAX_METADATA_BYTES, METADATA_FILES, SUMS_FILE, blobPath } from '../bundle/format.js';
 import { damagedMember } from '../bundle/member-json.js';
-import { PartsByteSource } from '../bundle/parts.js';
-import { isSafeEntryPath } from '../bundle/tar-format.js';
 import { digestFromHex, verifiedStream } from '../core/digest.js';
 import { isFerryError } from '../core/errors.js';
-import { type EventSink, noEvents } from '../core/events.js';
-import { type FrontVerdict, type SignaturePolicy, checkFront } from './front-check.js';
 import { checkLayout } from './layout-check.js';
 import { checkLockAgainstIndex } from './lock-check.js';
 import { checkMetadata, omittedBlobs, parseIndex } from './metadata-check.js';
 import type { Problem, VerifyResult } from './problem.js';
 import { type Scanned, compareWithSums, readSums } from './sums-check.js';
-import { type EntrySink, STOP, TarStructureError, walkTar } from '../bundle/tar-walk.js';
+import { type PassOptions, runPass } from './verify-pass.js';
 
 export type { Problem, ProblemCode, VerifyResult } from './problem.js';
 
-export interface VerifyOptions extends SignaturePolicy {
-  events?: EventSink;
-  signal?: AbortSignal;
-}
-
-/** Members read into memory during the scan, for the structural checks after it. */
-const CAPTURED = new Set<string>([SUMS_FILE, SIGNATURE_FILE, ...METADATA_FILES]);
-const ZEROS = Buffer.alloc(64 * 1024);
+export type VerifyOptions = PassOptions;
 
 /**
- * Checks a bundle end to end (docs/bundle-format.md "Verifying") in one front-to-back pass. SHA256SUMS and its
+ * Checks a bundle end to end (docs/bundle-format.md "Verifying") in one pass, hashed on every core (verify-pass.ts). SHA256SUMS and its
  * signature come first and are judged before anything else is parsed: a signature that fails stops the pass there.
  * Every member is hashed and compared with SHA256SUMS; only members that match it are parsed (the metadata, then
  * the OCI layout walked from index.json, the lock and the vouching chains); bytes after the end-of-archive marker
@@ -58,82 +37,8 @@ export async function verifyBundle(path: string, opts: VerifyOptions = {}): Prom
 }
 
 export async function verifySource(src: ByteSource, opts: VerifyOptions = {}): Promise<VerifyResult> {
-  const events = opts.events ?? noEvents;
   const problems: Problem[] = [];
-  const scanned: Scanned[] = [];
-  const byPath = new Map<string, Scanned>();
-  const captured = new Map<string, Buffer>();
-  const trailing = { from: -1, bytes: 0, nonZeroAt: -1 };
-  let bytes = 0;
-  let front: FrontVerdict | undefined;
-
-  const judgeFront = (): FrontVerdict => {
-    const sumsFirst = scanned[0]?.path === SUMS_FILE;
-    const sig = sumsFirst && scanned[1]?.path === SIGNATURE_FILE ? captured.get(SIGNATURE_FILE) : undefined;
-    front = checkFront(sumsFirst ? captured.get(SUMS_FILE) : undefined, sig, opts);
-    if (front.warning) events({ type: 'warning', message: front.warning });
-    return front;
-  };
-
-  const entry = (h: { path: string; size: number; kind: 'file' | 'directory' }, offset: number): EntrySink | typeof STOP => {
-    const path = h.kind === 'directory' && !h.path.endsWith('/') ? `${h.path}/` : h.path;
-    const at = scanned.length;
-    // The first member past SHA256SUMS (and SHA256SUMS.sig): the front is complete, judge it before going on.
-    if (!front && at >= 1 && !(at === 1 && path === SIGNATURE_FILE) && judgeFront().problem) return STOP;
-    const rec: Scanned = { path, size: h.size, offset, kind: h.kind };
-    if (at === 0 && path !== SUMS_FILE) {
-      problems.push({ path, code: 'MALFORMED', message: `the first entry is ${path}, not ${SUMS_FILE} (format v1 puts it first)` });
-    }
-    if (path === SIGNATURE_FILE && (at !== 1 || scanned[0]?.path !== SUMS_FILE)) {
-      problems.push({
-        path,
-        code: 'MALFORMED',
-        message: `${SIGNATURE_FILE} is entry ${at + 1} of the archive; format v1 puts it right after ${SUMS_FILE}, so it is not taken as the bundle signature`,
-      });
-    }
-    if (!isSafeEntryPath(path)) problems.push({ path, code: 'MALFORMED', message: `entry ${JSON.stringify(path)} has an unsafe path` });
-    if (byPath.has(path)) problems.push({ path, code: 'MALFORMED', message: `${path} appears twice in the archive` });
-    scanned.push(rec);
-    byPath.set(path, rec);
-    if (h.kind === 'directory') return { data() {}, end() {} };
-    const hash = createHash('sha256');
-    let keep: Buffer[] | undefined;
-    // Only the first copy of a member is kept: a later duplicate must not replace what the signature was judged on.
-    if (CAPTURED.has(path) && !captured.has(path)) {
-      if (h.size <= MAX_METADATA_BYTES) keep = [];
-      else problems.push({ path, code: 'MALFORMED', message: `${path} is ${h.size} bytes, more than the ${MAX_METADATA_BYTES} allowed` });
-    }
-    return {
-      data(chunk) {
-        hash.update(chunk);
-        keep?.push(Buffer.from(chunk)); // copy: the chunk is a view of a reused read buffer
-      },
-      end() {
-        rec.hex = hash.digest('hex');
-        if (keep) captured.set(path, Buffer.concat(keep));
-      },
-    };
-  };
-
-  try {
-    await walkTar(src, {
-      entry,
-      bytes(n) {
-        opts.signal?.throwIfAborted();
-        bytes += n;
-        events({ type: 'bytes', n, phase: 'verify' });
-      },
-      trailing(chunk, at) {
-        if (trailing.from < 0) trailing.from = at;
-        trailing.bytes += chunk.length;
-        if (trailing.nonZeroAt < 0) trailing.nonZeroAt = firstNonZero(chunk, at);
-      },
-    });
-  } catch (err) {
-    if (!(err instanceof TarStructureError)) throw err;
-    problems.push({ path: err.entryPath ?? src.name, code: 'MALFORMED', message: `${src.name}: ${err.message}` });
-  }
-  const verdict = front ?? judgeFront();
+  const { scanned, byPath, captured, trailing, bytes, verdict, partProblems } = await runPass(src, opts, problems);
   const result = (): VerifyResult => ({
     ok: problems.length === 0,
     entries: scanned.length,
@@ -156,16 +61,14 @@ export async function verifySource(src: ByteSource, opts: VerifyOptions = {}): P
     });
   }
   // A split bundle: name each part whose bytes are not what its parts list says, so only it is copied again.
-  if (src instanceof PartsByteSource) {
-    for (const p of src.partProblems()) {
-      problems.push({
-        path: p.part,
-        code: 'DIGEST_MISMATCH',
-        expected: p.expected,
-        actual: p.actual,
-        message: `part ${p.part}: sha256 ${p.actual}, the parts list says ${p.expected}: copy this part again`,
-      });
-    }
+  for (const p of partProblems) {
+    problems.push({
+      path: p.part,
+      code: 'DIGEST_MISMATCH',
+      expected: p.expected,
+      actual: p.actual,
+      message: `part ${p.part}: sha256 ${p.actual}, the parts list says ${p.expected}: copy this part again`,
+    });
   }
   const sums = readSums(captured.get(SUMS_FILE), byPath.has(SUMS_FILE), problems);
   if (sums) problems.push(...compareWithSums(scanned, byPath, sums));
@@ -222,16 +125,6 @@ export async function verifySource(src: ByteSource, opts: VerifyOptions = {}): P
     );
   }
   return result();
-}
-
-/** Offset of the first non-zero byte of `chunk` (which starts at `at`), or -1. */
-function firstNonZero(chunk: Buffer, at: number): number {
-  for (let i = 0; i < chunk.length; i += ZEROS.length) {
-    const piece = chunk.subarray(i, i + ZEROS.length);
-    if (piece.equals(ZEROS.subarray(0, piece.length))) continue;
-    for (let j = 0; j < piece.length; j++) if (piece[j] !== 0) return at + i + j;
-  }
-  return -1;
 }
 
 /**

@@ -11,9 +11,10 @@ export type Action =
   | { dropAfterBytes: number }
   /**
    * Forward the answer as `Connection: close`, then end the connection cleanly (FIN, not a reset) after N body bytes:
-   * the body ends short of its Content-Length on a connection that was not to be kept alive.
+   * the body ends short of its Content-Length on a connection that was not to be kept alive. With `chunked`, the answer
+   * is re-framed as chunked (no Content-Length) and ends without its terminating chunk.
    */
-  | { truncateAfterBytes: number }
+  | { truncateAfterBytes: number; chunked?: boolean }
   | { redirectTo: string }
   | { corrupt: true }
   /** Pass through without the Range header: the answer is 200 with the whole body, as from a server without Range. */
@@ -98,7 +99,7 @@ function forward(
     delete headers.range;
   }
   const out = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (up) => {
-    if (action && 'truncateAfterBytes' in action) return truncate(up, res, action.truncateAfterBytes, entry);
+    if (action && 'truncateAfterBytes' in action) return truncate(up, res, action, entry);
     res.writeHead(up.statusCode ?? 502, up.headers);
     if (action && 'dropAfterBytes' in action) {
       entry.outcome = 'drop';
@@ -135,9 +136,20 @@ function forward(
   req.pipe(out);
 }
 
-function truncate(up: IncomingMessage, res: ServerResponse, after: number, entry: LoggedRequest): void {
-  entry.outcome = 'truncate';
-  res.writeHead(up.statusCode ?? 502, { ...up.headers, connection: 'close' });
+function truncate(
+  up: IncomingMessage,
+  res: ServerResponse,
+  a: { truncateAfterBytes: number; chunked?: boolean },
+  entry: LoggedRequest,
+): void {
+  const after = a.truncateAfterBytes;
+  entry.outcome = a.chunked ? 'truncate-chunked' : 'truncate';
+  const { 'content-length': _length, ...rest } = up.headers;
+  // Without a Content-Length, Node frames an HTTP/1.1 answer as chunked; the socket's end below skips the last chunk.
+  res.writeHead(
+    up.statusCode ?? 502,
+    a.chunked ? { ...rest, 'transfer-encoding': 'chunked', connection: 'close' } : { ...up.headers, connection: 'close' },
+  );
   let sent = 0;
   up.on('data', (chunk: Buffer) => {
     const room = after - sent;

@@ -216,3 +216,22 @@ export async function writeOciLayout(dir: string, x: Image | Index, tag: string)
   const root = { ...desc(x.manifest), annotations: { 'org.opencontainers.image.ref.name': tag } };
   writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [root] }));
 }
+
+/**
+ * Puts an image into a registry with skopeo, an independent client doing its own auth (a token flow too: async,
+ * so a token server running in this process can answer). `dest` is `HOST/REPO:TAG`, `creds` is `USER:PASSWORD`.
+ */
+export async function seedWithSkopeo(dir: string, x: Image | Index, dest: string, creds: string): Promise<void> {
+  await writeOciLayout(dir, x, 'v1');
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  await promisify(execFile)('skopeo', [
+    'copy',
+    '--preserve-digests',
+    '--dest-tls-verify=false',
+    '--dest-creds',
+    creds,
+    `oci:${dir}:v1`,
+    `docker://${dest}`,
+  ]);
+}

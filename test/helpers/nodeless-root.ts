@@ -42,11 +42,24 @@ export function hasNode(root: string): boolean {
 
 const chroot = execFileSync('sh', ['-c', 'command -v chroot'], { encoding: 'utf8' }).trim();
 
-/** Runs /ferry ARGS inside `root` with a bare environment (no PATH to a Node, no NODE_* variables). */
-export function runInRoot(root: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Runs /ferry ARGS inside `root` with a bare environment (no PATH to a Node, no NODE_* variables); `env` adds
+ * variables (DOCKER_CONFIG, …) and `input` is written to standard input (a --password-stdin password).
+ */
+export function runInRoot(
+  root: string,
+  args: string[],
+  opts: { input?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(chroot, [root, '/ferry', ...args], { env: { HOME: '/tmp', PATH: '/' }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    const child = execFile(
+      chroot,
+      [root, '/ferry', ...args],
+      { env: { HOME: '/tmp', PATH: '/', ...(opts.env ?? {}) }, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
+    child.stdin?.end(opts.input ?? '');
   });
 }

@@ -12,6 +12,7 @@ import { run, scratch, writeManifest } from './ferry-env.js';
 
 const ok = requireTools('python3');
 const haveRegistry = requireTools('docker-registry');
+const escape = (s: string) => s.replace(/[()]/g, '\\$&');
 const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /**
@@ -83,21 +84,23 @@ describe.runIf(ok)('bundle pull resumes files however their download broke off',
 });
 
 /**
- * The same for registry blobs: a proxy in front of Debian's docker-registry ends the first answer for the layer
+ * The same for registry blobs: a proxy in front of Debian's docker-registry ends the first answer for one layer
  * cleanly (FIN) after 6 MiB on a `Connection: close` response, so undici sees the body end short of its
- * Content-Length, and answers the Range re-open 429 (Retry-After: 1) and then 503; the config blob's first request
- * gets 429 and 503 too.
+ * Content-Length, and re-frames the first answer for another layer as chunked and ends it after 6 MiB without its last
+ * chunk; each layer's Range re-open is answered 429 (Retry-After: 1) and then 503, and so is the config blob's first
+ * request.
  */
-describe.runIf(haveRegistry)('bundle pull resumes a blob cut short by a clean close, through 429 and 503', () => {
+describe.runIf(haveRegistry)('bundle pull resumes blobs cut short by a clean close or a chunked body, through 429 and 503', () => {
   let reg: TestRegistry;
   let proxy: ChaosProxy;
-  let layerDigest: string;
+  let layerDigests: [string, string];
   let configDigest: string;
   beforeAll(async () => {
     reg = await startRegistry();
-    const layer = await makeLayer({ seed: 'broken-blob-layer', size: 12 << 20, gzip: false });
-    layerDigest = layer.digest;
-    const image = makeImage({ layers: [layer] });
+    const fin = await makeLayer({ seed: 'broken-blob-layer', size: 12 << 20, gzip: false });
+    const chunked = await makeLayer({ seed: 'broken-blob-chunked', size: (12 << 20) + 4321, gzip: false });
+    layerDigests = [fin.digest, chunked.digest];
+    const image = makeImage({ layers: [fin, chunked] });
     configDigest = image.config.digest;
     await seed(reg, 'acme/app', 'v1', image);
     proxy = await startChaosProxy(reg.url);
@@ -107,16 +110,20 @@ describe.runIf(haveRegistry)('bundle pull resumes a blob cut short by a clean cl
     await reg?.stop();
   });
 
-  it('the pull succeeds, the layer resumed where it broke off after a 429 and a 503, and the bundle verifies', async () => {
+  it('the pull succeeds, each layer resumed where it broke off after a 429 and a 503, and the bundle verifies', async () => {
     const dir = scratch('ferry-broken-blob-');
-    const layer = new RegExp(`/blobs/${layerDigest}$`);
+    const [fin, chunked] = layerDigests.map((d) => new RegExp(`/blobs/${d}$`)) as [RegExp, RegExp];
     const config = new RegExp(`/blobs/${configDigest}$`);
+    const busy = (path: RegExp) => [
+      { method: 'GET', path, times: 1, action: { status: 429, retryAfter: '1' } },
+      { method: 'GET', path, times: 1, action: { status: 503 } },
+    ];
     proxy.rules.push(
-      { method: 'GET', path: layer, times: 1, action: { truncateAfterBytes: CUT } },
-      { method: 'GET', path: layer, times: 1, action: { status: 429, retryAfter: '1' } },
-      { method: 'GET', path: layer, times: 1, action: { status: 503 } },
-      { method: 'GET', path: config, times: 1, action: { status: 429, retryAfter: '1' } },
-      { method: 'GET', path: config, times: 1, action: { status: 503 } },
+      { method: 'GET', path: fin, times: 1, action: { truncateAfterBytes: CUT } },
+      ...busy(fin),
+      { method: 'GET', path: chunked, times: 1, action: { truncateAfterBytes: CUT, chunked: true } },
+      ...busy(chunked),
+      ...busy(config),
     );
     const manifest = writeManifest(dir, '  images:\n    - acme/app:v1\n');
     const out = join(dir, 'b.tar');
@@ -130,17 +137,31 @@ describe.runIf(haveRegistry)('bundle pull resumes a blob cut short by a clean cl
       join(dir, 'cache'),
       '--mirror',
       `docker.io=${proxy.url}`,
-      '--no-progress',
+      '--verbose',
     ]);
-    expect(r.stderr).toBe('');
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
+    // No warning: stderr (no terminal) holds only --verbose's progress lines, each resume with why the body ended.
+    expect(r.stderr).not.toMatch(/^(warning|ferry: error)/m);
+    for (const [digest, why] of [
+      [layerDigests[0], 'before the end of the body (Content-Length)'],
+      [layerDigests[1], 'before the last chunk of the body'],
+    ]) {
+      expect(r.stderr).toMatch(
+        new RegExp(`: the server closed the connection ${escape(why)}; resuming at byte \\d+ \\(\\S+/blobs/${digest}\\)`),
+      );
+    }
     const gets = (path: RegExp) =>
       proxy.log.filter((l) => l.method === 'GET' && path.test(l.path)).map((l) => `${l.outcome} ${l.headers.range ?? '-'}`);
-    // At the cut, or before it by what undici held for a reader that was behind (see the files' test above).
-    const from = Number(/bytes=(\d+)-$/.exec(gets(layer).at(-1) ?? '')?.[1]);
-    expect(from).toBeGreaterThan(CUT - UNDICI_HOLDS);
-    expect(from).toBeLessThanOrEqual(CUT);
-    expect(gets(layer)).toEqual(['truncate -', `status 429 bytes=${from}-`, `status 503 bytes=${from}-`, `pass bytes=${from}-`]);
+    for (const [path, cut] of [
+      [fin, 'truncate'],
+      [chunked, 'truncate-chunked'],
+    ] as const) {
+      // At the cut, or before it by what undici held for a reader that was behind (see the files' test above).
+      const from = Number(/bytes=(\d+)-$/.exec(gets(path).at(-1) ?? '')?.[1]);
+      expect(from, cut).toBeGreaterThan(CUT - UNDICI_HOLDS);
+      expect(from, cut).toBeLessThanOrEqual(CUT);
+      expect(gets(path)).toEqual([`${cut} -`, `status 429 bytes=${from}-`, `status 503 bytes=${from}-`, `pass bytes=${from}-`]);
+    }
     // The config is read twice (platform check, then copy); the first read met the 429 and the 503.
     expect(gets(config).slice(0, 3)).toEqual(['status 429 -', 'status 503 -', 'pass -']);
     const verify = await run(['bundle', 'verify', out]);

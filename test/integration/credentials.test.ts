@@ -91,6 +91,23 @@ describe.runIf(ok)('registry credentials: helpers, auth files and `registry logi
     expect(helper.calls().slice(n)).toEqual([{ action: 'get', input: reg.host }]);
   });
 
+  it('through a mirror, the helper is asked for the host contacted and then for the upstream name, whose login serves', async () => {
+    const s = sandbox(bin);
+    s.dockerConfig({ credsStore: 'hub' });
+    const hub = writeCredentialHelper(bin, 'hub', { 'https://index.docker.io/v1/': { Username: USER, Secret: PASSWORD } });
+    const m = writeManifest(s.dir, '  images: [docker.io/acme/app:v1]\n');
+    const r = await run(
+      ['bundle', 'pull', m, '-o', join(s.dir, 'b.tar'), '--cache', join(s.dir, 'c'), '--mirror', `docker.io=${reg.url}`, '--no-progress'],
+      { env: s.env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(hub.calls()).toEqual([
+      { action: 'get', input: reg.host },
+      { action: 'get', input: 'https://index.docker.io/v1/' },
+    ]);
+    expect(leaks(r.stdout + r.stderr)).toEqual([]);
+  });
+
   it("a failing helper and a missing one: one line naming docker-credential-… and the host, the helper's output nowhere", async () => {
     for (const [name, why] of [
       ['broken', 'exited with status 1 (its output is not shown: it may hold secrets)'],

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Image, makeImage, makeLayer, seed, writeOciLayout } from '../helpers/images.js';
+import { type Image, makeImage, makeLayer, seed, seedWithSkopeo } from '../helpers/images.js';
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
 import { type TokenServer, startTokenServer } from '../helpers/token-server.js';
 import { requireTools } from '../helpers/tools.js';
@@ -112,16 +110,7 @@ describe.runIf(ok)('--debug: an HTTP trace on stderr, credentials never in it', 
       });
       // Seeded by skopeo, doing its own token flow (async: the token server runs in this process).
       const layout = scratch();
-      await writeOciLayout(layout, image, 'v1');
-      await promisify(execFile)('skopeo', [
-        'copy',
-        '--preserve-digests',
-        '--dest-tls-verify=false',
-        '--dest-creds',
-        `${USER}:${PASSWORD}`,
-        `oci:${layout}:v1`,
-        `docker://${reg.host}/acme/app:v1`,
-      ]);
+      await seedWithSkopeo(layout, image, `${reg.host}/acme/app:v1`, `${USER}:${PASSWORD}`);
     });
     afterAll(async () => {
       await reg?.stop();

@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type Server as TlsServer, createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Image, makeImage, makeLayer, seed, writeOciLayout } from '../helpers/images.js';
+import { type Image, makeImage, makeLayer, seed, seedWithSkopeo } from '../helpers/images.js';
 import {
   type LoopbackServer,
   type RedirectFront,
@@ -19,7 +17,6 @@ import { requireTools } from '../helpers/tools.js';
 import { run, scratch, writeManifest } from './ferry-env.js';
 import { selfSignedLoopbackCert } from '../helpers/tls-cert.js';
 
-const execFileAsync = promisify(execFile);
 const ok = requireTools('docker-registry', 'skopeo', 'openssl', 'htpasswd');
 
 const basic = (user: string, pw: string) => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
@@ -56,16 +53,7 @@ describe.runIf(ok)('a registry that redirects to an authenticated host', () => {
       ],
     });
     const layout = scratch();
-    await writeOciLayout(layout, image, 'v1');
-    await execFileAsync('skopeo', [
-      'copy',
-      '--preserve-digests',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      `${ROBOT.username}:${ROBOT.password}`,
-      `oci:${layout}:v1`,
-      `docker://${tokenReg.host}/acme/app:v1`,
-    ]);
+    await seedWithSkopeo(layout, image, `${tokenReg.host}/acme/app:v1`, `${ROBOT.username}:${ROBOT.password}`);
     await seed(basicReg, 'acme/app', 'v1', image);
     tokenTarget = await startRecordingProxy(tokenReg.url);
     basicTarget = await startRecordingProxy(basicReg.url);

@@ -1,17 +1,37 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAptRepo } from '../helpers/apt-repo.js';
+import { chartTgz } from '../helpers/charts.js';
 import { type FileHost, startFileHost } from '../helpers/file-host.js';
-import { makeImage, makeLayer, seed, seededBytes } from '../helpers/images.js';
+import { type GpgKey, makeGpgKey } from '../helpers/gpg.js';
+import { type Index, makeImage, makeIndex, makeLayer, seed, seededBytes } from '../helpers/images.js';
 import { hasNode, listRoot, makeNodelessRoot, runInRoot } from '../helpers/nodeless-root.js';
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
+import { buildRke2Release, hostRelease } from '../helpers/rke2-release.js';
+import { filesUnder } from '../helpers/synthetic-apt.js';
 import { requireTools } from '../helpers/tools.js';
 import { run, scratch, writeManifest } from './ferry-env.js';
 
-const ok = requireTools('docker-registry', 'openssl', 'sha256sum', 'chroot', 'ldd', 'mknod') && asRoot();
+const ok =
+  requireTools(
+    'docker-registry',
+    'openssl',
+    'sha256sum',
+    'chroot',
+    'ldd',
+    'mknod',
+    'zstd',
+    'xz',
+    'gpg',
+    'dpkg-deb',
+    'apt-ftparchive',
+    'htpasswd',
+    'skopeo',
+  ) && asRoot();
 
 /** chroot and mknod need root; under CI a run that cannot make the Node-less root fails rather than skips. */
 function asRoot(): boolean {
@@ -35,7 +55,9 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
   const exe = join(a, name);
   let up: TestRegistry;
   let files: FileHost;
+  let archive: GpgKey;
   const bundle = join(dir, 'in', 'b.tar');
+  let multi: Index;
 
   beforeAll(async () => {
     expect((await run(['key', 'generate', '--out', join(dir, 'team')])).code).toBe(0);
@@ -43,9 +65,47 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
       execFileSync('node', ['scripts/release.mjs', '--out', out, '--sign-key', join(dir, 'team.key')], { stdio: 'pipe' });
     up = await startRegistry();
     await seed(up, 'team/app', '1', makeImage({ layers: [await makeLayer({ seed: 'release-l1', size: 5000 })] }));
+    // A multi-arch image index (amd64 + arm64/v8), as the demo's upstream images are; kept whole (`platforms: all`),
+    // so the index is pushed at its upstream digest.
+    const child = async (architecture: string, variant?: string) =>
+      makeImage({
+        layers: [await makeLayer({ seed: `release-multi-${architecture}`, size: 4000, gzip: true })],
+        platform: { os: 'linux', architecture, ...(variant ? { variant } : {}) },
+        label: `multi-${architecture}`,
+      });
+    multi = makeIndex({ children: [await child('amd64'), await child('arm64', 'v8')] });
+    await seed(up, 'team/multi', '2', multi);
     const file = seededBytes('release-file', 3000);
     files = await startFileHost({ '/tool.bin': file });
-    const m = writeManifest(dir, `  images:\n    - team/app:1\n  files:\n    - url: ${files.url}/tool.bin\n      sha256: ${sha(file)}\n`);
+    // The demo's other kinds (scripts/demo.ts): an RKE2 release, a chart naming the image, a signed apt archive
+    // whose indexes are xz only (the root has no xz, so the WebAssembly decoder reads them).
+    const rke2 = hostRelease(files, await buildRke2Release('v1.30.4+rke2r1'));
+    const chart = chartTgz('app', {
+      'Chart.yaml': { apiVersion: 'v2', name: 'app', version: '1.2.0' },
+      'values.yaml': { image: 'team/app:1' },
+    });
+    files.files.set('/helm/app-1.2.0.tgz', chart);
+    files.files.set(
+      '/helm/index.yaml',
+      Buffer.from(`apiVersion: v1\nentries:\n  app:\n    - {name: app, version: 1.2.0, digest: ${sha(chart)}, urls: [app-1.2.0.tgz]}\n`),
+    );
+    archive = await makeGpgKey('Demo Archive');
+    const debs = [
+      { name: 'jq', version: '1.6-2', depends: 'libjq1 (= 1.6-2)' },
+      { name: 'libjq1', version: '1.6-2' },
+    ];
+    await buildAptRepo(join(dir, 'apt'), [{ name: 'jammy', debs }], { forms: ['xz'] });
+    await archive.signRelease(join(dir, 'apt', 'dists/jammy/Release'), join(dir, 'apt', 'dists/jammy'));
+    for (const [p, body] of filesUnder(join(dir, 'apt'), 'ubuntu')) files.files.set(p, body);
+    writeFileSync(join(dir, 'archive.gpg'), archive.publicBinary);
+    const m = writeManifest(
+      dir,
+      `  images:\n    - team/app:1\n    - ref: team/multi:2\n      platforms: all\n  files:\n    - url: ${files.url}/tool.bin\n      sha256: ${sha(file)}\n` +
+        `  rke2:\n    version: v1.30.4+rke2r1\n    releaseUrl: ${rke2.releaseUrl}\n    installScriptUrl: ${rke2.installScriptUrl}\n` +
+        `    imageSets: [core, calico]\n  charts:\n    - repo: ${files.url}/helm\n      name: app\n      version: ^1.0.0\n` +
+        `  apt:\n    - url: ${files.url}/ubuntu\n      suites: [jammy]\n      components: [main]\n      architectures: [amd64]\n` +
+        `      keyring: ${join(dir, 'archive.gpg')}\n      packages: [jq]\n`,
+    );
     const pulled = await run([
       'bundle',
       'pull',
@@ -64,6 +124,7 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
   }, 240_000);
   afterAll(async () => {
     await files?.stop();
+    await archive?.stop();
     await up?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -104,6 +165,9 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
       bundleCli: (root: string, out: string) => Promise<{ metafile: { inputs: Record<string, unknown> } }>;
     };
     const { metafile } = await bundleCli(process.cwd(), join(dir, 'meta.cjs'));
+    // Every input is named inside the checkout, as package-lock.json names packages, even where node_modules is a
+    // symlink to a tree elsewhere: the names are in the executable's bytes, and in the SBOM.
+    expect(Object.keys(metafile.inputs).filter((i) => i.startsWith('../'))).toEqual([]);
     // Each input's package: the nearest package.json with a name above it (found here by walking up, not by the
     // node_modules/ segment rule the SBOM script uses).
     const fromMeta = new Set<string>();
@@ -121,7 +185,14 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
         }
       }
     }
-    type Component = { type: string; name: string; version: string; purl: string; hashes: { alg: string; content: string }[] };
+    type Component = {
+      type: string;
+      name: string;
+      version: string;
+      purl: string;
+      licenses: unknown[];
+      hashes: { alg: string; content: string }[];
+    };
     const sbom = JSON.parse(readFileSync(join(a, `${name}.cdx.json`), 'utf8')) as {
       bomFormat: string;
       specVersion: string;
@@ -140,6 +211,18 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
     for (const c of libs) {
       const sri = lock[`node_modules/${c.name}`]?.integrity ?? '';
       expect(c.hashes, c.name).toEqual([{ alg: 'SHA-512', content: Buffer.from(sri.replace(/^sha512-/, ''), 'base64').toString('hex') }]);
+    }
+    // Closed under dependencies: a package compiled in whose dependencies are not listed carries them pre-bundled,
+    // out of the metafile's sight (tar's index.min.js did).
+    // Each license is the one its package.json gives.
+    for (const c of libs) {
+      const pkg = JSON.parse(readFileSync(`node_modules/${c.name}/package.json`, 'utf8')) as { license: string; dependencies?: object };
+      for (const dep of Object.keys(pkg.dependencies ?? {}))
+        expect(
+          libs.map((l) => l.name),
+          `${c.name} depends on ${dep}`,
+        ).toContain(dep);
+      expect(c.licenses, c.name).toEqual([{ license: { id: pkg.license } }]);
     }
     expect(sbom.components.filter((c) => c.type === 'platform').map((c) => [c.name, c.version])).toEqual([['node', process.version]]);
     expect(sbom.metadata.component).toMatchObject({ name: 'ferry', version, properties: [{ name: 'ferry:commit', value: head }] });
@@ -181,6 +264,47 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
     // verify decodes the bundled Packages.xz again, offline, to re-check the chain.
     expect(execFileSync(exe, ['bundle', 'verify', 'b.tar', '--no-progress'], opts)).toMatch(/^b\.tar: OK/m);
   }, 60_000);
+
+  it("verify of a bundle of many members hashes on worker threads inside the executable, with bin/ferry's results", async () => {
+    const work = join(dir, 'parallel');
+    mkdirSync(work, { recursive: true });
+    // Over 32 MiB, so verify spreads the hashing over worker threads (src/verify/hash-plan.ts), whose code the
+    // executable cannot load from a file.
+    const bodies = Array.from({ length: 6 }, (_, i) => seededBytes(`release-parallel-${i}`, 7 << 20));
+    const host = await startFileHost(Object.fromEntries(bodies.map((b, i) => [`/p${i}.bin`, b])));
+    const big = join(work, 'big.tar');
+    try {
+      const files = bodies.map((b, i) => `    - url: ${host.url}/p${i}.bin\n      sha256: ${sha(b)}\n`).join('');
+      const m = writeManifest(work, `  files:\n${files}`);
+      for (const extra of [[], ['--split', '8M']]) {
+        const out = extra.length ? join(work, 'split', 'big.tar') : big;
+        const pulled = await run(['bundle', 'pull', m, '-o', out, '--cache', join(work, 'cache'), '--no-progress', ...extra]);
+        expect(pulled.code, pulled.stderr).toBe(0);
+      }
+    } finally {
+      await host.stop();
+    }
+    const damaged = join(work, 'damaged.tar');
+    const bytes = readFileSync(big);
+    const at = bytes.indexOf((bodies[3] as Buffer).subarray(5 << 20, (5 << 20) + 64));
+    expect(at).toBeGreaterThan(0);
+    bytes[at] = (bytes[at] as number) ^ 1;
+    writeFileSync(damaged, bytes);
+    for (const [b, code] of [
+      [big, 0],
+      [join(work, 'split', 'big.tar'), 0],
+      [damaged, 3],
+    ] as const) {
+      const outside = await run(['bundle', 'verify', b, '--json']);
+      const inside = spawnSync(exe, ['bundle', 'verify', b, '--json'], { encoding: 'utf8' });
+      expect([outside.code, inside.status], inside.stderr).toEqual([code, code]);
+      expect(JSON.parse(inside.stdout)).toEqual(JSON.parse(outside.stdout));
+    }
+    const problems = (
+      JSON.parse((await run(['bundle', 'verify', damaged, '--json'])).stdout) as { problems: { path: string; code: string }[] }
+    ).problems;
+    expect(problems).toContainEqual(expect.objectContaining({ path: `blobs/sha256/${sha(bodies[3] as Buffer)}`, code: 'DIGEST_MISMATCH' }));
+  }, 120_000);
 
   describe("inside a root that holds no Node: every result equals bin/ferry's", () => {
     let root: string;
@@ -262,6 +386,116 @@ describe.runIf(ok)('npm run release: ferry as one executable, with its SBOM, SHA
       );
       expect(s.inside).toEqual(s.outside);
       expect(readFileSync(join(root, 'staged', 'files', 'tool.bin'))).toEqual(readFileSync(join(dir, 'staged', 'files', 'tool.bin')));
+      // Every kind of the demo's bundle staged, the same files on both sides.
+      const staged = listRoot(join(root, 'staged'));
+      expect(staged).toEqual(listRoot(join(dir, 'staged')));
+      for (const kind of ['apt', 'charts', 'files', 'rke2']) expect(staged, kind).toContain(kind);
+      expect(staged.filter((p) => p.endsWith('.deb')).length).toBe(2);
+    });
+
+    const USER = 'ferry-robot';
+    const PASSWORD = 'pw-release-Qx7Lm2Vt9';
+    const leaks = (r: { stdout: string; stderr: string }) =>
+      [PASSWORD, Buffer.from(`${USER}:${PASSWORD}`).toString('base64')].filter((f) => (r.stdout + r.stderr).includes(f));
+    const logins = () => startRegistry({ htpasswd: { username: USER, password: PASSWORD } });
+    const raw = (reg: TestRegistry, ref: string) =>
+      execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', `${USER}:${PASSWORD}`, `docker://${reg.host}/${ref}`]);
+
+    /** The same push from bin/ferry (to `o`) and the executable in the root (to `i`), --json, hosts normalised. */
+    async function pushBoth(
+      o: TestRegistry,
+      i: TestRegistry,
+      outside: { args: string[]; input?: string; env?: NodeJS.ProcessEnv },
+      inside: { args: string[]; input?: string; env?: Record<string, string> },
+    ) {
+      const host = (s: string) => s.replaceAll(o.host, 'REGISTRY').replaceAll(i.host, 'REGISTRY');
+      const ro = await run(
+        ['bundle', 'push', bundle, '--registry', o.url, '--key', join(dir, 'team.pub'), '--json', ...outside.args],
+        outside,
+      );
+      const ri = await runInRoot(
+        root,
+        ['bundle', 'push', '/b.tar', '--registry', i.url, '--key', '/team.pub', '--json', ...inside.args],
+        inside,
+      );
+      expect(ro.code, ro.stderr).toBe(0);
+      expect(ri.code, ri.stderr).toBe(0);
+      expect(leaks(ro)).toEqual([]);
+      expect(leaks(ri)).toEqual([]);
+      const clean = (s: string) => JSON.parse(host(s).replaceAll(bundle, '/b.tar').replaceAll(dir, '')) as unknown;
+      expect(clean(ri.stdout)).toEqual(clean(ro.stdout));
+      return clean(ri.stdout) as { images: { digest: string }[] };
+    }
+
+    it('bundle push to a registry that requires a login, the password from --password-stdin: never printed', async () => {
+      const [o, i] = [await logins(), await logins()];
+      try {
+        const creds = { args: ['--username', USER, '--password-stdin'], input: `${PASSWORD}\n` };
+        await pushBoth(o, i, creds, creds);
+        expect(raw(i, 'team/app:1').equals(raw(o, 'team/app:1'))).toBe(true);
+        // Without the login the same registry refuses the executable's push.
+        const refused = await runInRoot(root, ['bundle', 'push', '/b.tar', '--registry', i.url, '--json']);
+        expect(refused.code).not.toBe(0);
+        expect(JSON.parse(refused.stdout).error.code).toBe('AUTH_FAILED');
+      } finally {
+        await o.stop();
+        await i.stop();
+      }
+    });
+
+    it('registry login in the root (no credential helper, its own DOCKER_CONFIG), then a push with the stored login', async () => {
+      const [o, i] = [await logins(), await logins()];
+      const outsideConfig = join(dir, 'docker-outside');
+      try {
+        const inEnv = { DOCKER_CONFIG: '/docker' };
+        const outEnv = { DOCKER_CONFIG: outsideConfig, HOME: join(dir, 'home-outside'), REGISTRY_AUTH_FILE: '' };
+        const lo = await run(['registry', 'login', `http://${o.host}`, '-u', USER, '--password-stdin', '--json'], {
+          input: `${PASSWORD}\n`,
+          env: outEnv,
+        });
+        const li = await runInRoot(root, ['registry', 'login', `http://${i.host}`, '-u', USER, '--password-stdin', '--json'], {
+          input: `${PASSWORD}\n`,
+          env: inEnv,
+        });
+        expect(lo.code, lo.stderr).toBe(0);
+        expect(li.code, li.stderr).toBe(0);
+        for (const r of [lo, li]) expect(leaks(r)).toEqual([]);
+        const norm = (s: string, host: string, config: string) => JSON.parse(s.replaceAll(host, 'REGISTRY').replaceAll(config, 'CONFIG'));
+        expect(norm(li.stdout, i.host, '/docker/config.json')).toEqual(norm(lo.stdout, o.host, join(outsideConfig, 'config.json')));
+        expect(JSON.parse(readFileSync(join(root, 'docker', 'config.json'), 'utf8'))).toEqual({
+          auths: { [i.host]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString('base64') } },
+        });
+        await pushBoth(o, i, { args: [], env: outEnv }, { args: [], env: inEnv });
+        expect(raw(i, 'team/app:1').equals(raw(o, 'team/app:1'))).toBe(true);
+      } finally {
+        await o.stop();
+        await i.stop();
+      }
+    });
+
+    it('a multi-arch image index in the bundle: pushed from the root, skopeo reads back the index bin/ferry pushed, byte for byte', async () => {
+      const [o, i] = [await startRegistry(), await startRegistry()];
+      try {
+        const pushed = await pushBoth(o, i, { args: [] }, { args: [] });
+        expect(pushed.images.map((m) => m.digest)).toContain(multi.manifest.digest);
+        const read = (reg: TestRegistry) =>
+          execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/team/multi@${multi.manifest.digest}`]);
+        expect(read(i).equals(read(o))).toBe(true);
+        expect(read(i).equals(multi.manifest.data)).toBe(true);
+        // Every platform's manifest arrived too, not only the index.
+        for (const c of multi.children) {
+          const m = execFileSync('skopeo', [
+            'inspect',
+            '--raw',
+            '--tls-verify=false',
+            `docker://${i.host}/team/multi@${c.image.manifest.digest}`,
+          ]);
+          expect(m.equals(c.image.manifest.data), c.platform.architecture).toBe(true);
+        }
+      } finally {
+        await o.stop();
+        await i.stop();
+      }
     });
   });
 });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BundleReader } from '../../src/bundle/reader.js';
 import { seededBytes } from '../helpers/images.js';
 import { type FileHost, startFileHost } from '../helpers/file-host.js';
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
@@ -112,7 +113,7 @@ describe.runIf(ok)('signed bundles', () => {
     expect((await run(['bundle', 'verify', unsigned, '--require-signature'])).code).toBe(3);
   });
 
-  it('push and stage verify first: a damaged bundle is refused before anything happens; --no-verify is logged', async () => {
+  it('push checks the small members first and stage verifies everything first: damage each reads is refused before anything happens; --no-verify is logged', async () => {
     let reg: TestRegistry | undefined;
     try {
       reg = await startRegistry();
@@ -122,9 +123,32 @@ describe.runIf(ok)('signed bundles', () => {
       const at = bytes.indexOf(tool.subarray(1000, 1032));
       bytes[at] ^= 0xff;
       writeFileSync(damaged, bytes);
-      const push = await run(['bundle', 'push', damaged, '--registry', reg.host, '--plain-http', '--key', join(dir, 'alice.pub')]);
+      // push checks the small members before it sends anything (a damaged index.json here); the file's blob it
+      // would not read at all (files are staged, not pushed), so it is damage for stage, not for push.
+      const meta = readFileSync(signed);
+      const reader = await BundleReader.open(signed);
+      const index = reader.entry('index.json');
+      await reader.close();
+      // One hex digit of a digest in index.json changed: still valid JSON, no longer what SHA256SUMS lists.
+      const digit = meta.indexOf('sha256:', index?.offset ?? 0) + 'sha256:'.length;
+      meta[digit] = meta[digit] === 0x30 ? 0x31 : 0x30;
+      const damagedMeta = join(dir, 'damaged-meta.tar');
+      writeFileSync(damagedMeta, meta);
+      const push = await run(['bundle', 'push', damagedMeta, '--registry', reg.host, '--plain-http', '--key', join(dir, 'alice.pub')]);
       expect(push.code).toBe(3);
-      expect(push.stderr).toContain('nothing was done');
+      expect(push.stderr).toContain('DIGEST_MISMATCH index.json');
+      expect(push.stderr).toContain('nothing was pushed');
+      const intactImagesOnly = await run([
+        'bundle',
+        'push',
+        damaged,
+        '--registry',
+        reg.host,
+        '--plain-http',
+        '--key',
+        join(dir, 'alice.pub'),
+      ]);
+      expect(intactImagesOnly.code, intactImagesOnly.stderr).toBe(0);
       const staged = scratch();
       const stage = await run(['bundle', 'stage', damaged, '--dir', staged]);
       expect(stage.code).toBe(3);

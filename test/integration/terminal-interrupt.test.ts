@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { seededBytes } from '../helpers/images.js';
+import { makeImage, makeLayer, seed, seededBytes } from '../helpers/images.js';
 import { ls, sizeOf, until } from '../helpers/ferry-child.js';
 import { startFileHost } from '../helpers/file-host.js';
 import { openPty } from '../helpers/pty.js';
+import { startRegistry } from '../helpers/registry.js';
+import { startThrottleProxy } from '../helpers/throttle-proxy.js';
 import { requireTools } from '../helpers/tools.js';
 import { scratch, writeManifest } from './ferry-env.js';
 
@@ -52,6 +54,50 @@ describe.runIf(ok)('Ctrl-C during a pull on a real terminal', () => {
     } finally {
       again.close();
       await host.stop();
+    }
+  });
+});
+
+describe.runIf(ok && requireTools('docker-registry'))('Ctrl-C during a pull of images on a real terminal', () => {
+  it('stops every blob download: exit 130 within 2 s, one "ferry: interrupted" line and no retry, nothing at -o', async () => {
+    const reg = await startRegistry();
+    const layers = await Promise.all(['pty-img-a', 'pty-img-b'].map((s) => makeLayer({ seed: s, size: 12 << 20 })));
+    await seed(reg, 'team/big', '1', makeImage({ layers }));
+    const link = await startThrottleProxy(reg.host, 2 << 20); // two blobs downloading at once, for seconds
+    const dir = scratch();
+    const manifest = writeManifest(dir, `  images: [${link.host}/team/big:1]\n`);
+    const out = join(dir, 'out');
+    const partialDir = join(dir, 'cache', 'partial');
+    const layerHex = layers.map((l) => l.digest.slice('sha256:'.length));
+    const partials = () => ls(partialDir).filter((f) => layerHex.some((h) => f.startsWith(h)) && sizeOf(join(partialDir, f)) > 0).length;
+    const pty = openPty(`./bin/ferry bundle pull ${manifest} -o ${join(out, 'b.tar')} --cache ${join(dir, 'cache')} --plain-http`);
+    try {
+      await until(() => partials() >= 2, 'both layers downloading');
+      await pty.waitFor(/fetch/);
+      const typed = Date.now();
+      pty.keys('C-c');
+      const exit = await pty.exited(10_000);
+      expect(exit.code).toBe(130);
+      expect(exit.at - typed, 'exit after Ctrl-C (ms)').toBeLessThan(2_000);
+      const lines = pty
+        .screen()
+        .split('\n')
+        .filter((l) => l.trim() !== '');
+      expect(
+        lines.filter((l) => l.includes('ferry:')),
+        pty.screen(),
+      ).toEqual(['ferry: interrupted']);
+      // An aborted download is not a broken connection: no "retry … interrupted by SIGINT" line, no second attempt.
+      expect(
+        lines.filter((l) => /retry|interrupted by/.test(l)),
+        pty.screen(),
+      ).toEqual([]);
+      expect(ls(out), 'nothing at -o looks finished').toEqual([]);
+      expect(partials(), 'the partial downloads stay for the next run').toBe(2);
+    } finally {
+      pty.close();
+      await link.stop();
+      await reg.stop();
     }
   });
 });

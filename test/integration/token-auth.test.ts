@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeImage, makeLayer, writeOciLayout, type Image } from '../helpers/images.js';
+import { makeImage, makeLayer, seedWithSkopeo, type Image } from '../helpers/images.js';
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
 import { type TokenServer, startTokenServer } from '../helpers/token-server.js';
 import { requireTools } from '../helpers/tools.js';
@@ -24,17 +24,8 @@ describe.runIf(ok)('Bearer token auth against a real registry', () => {
     });
     image = makeImage({ layers: [await makeLayer({ seed: 'tok-1', size: 30_000, gzip: true })] });
     const layout = scratch();
-    await writeOciLayout(layout, image, 'v1');
     // Seeded by skopeo, an independent client doing its own token flow (async: the token server runs in this process).
-    await execFileAsync('skopeo', [
-      'copy',
-      '--preserve-digests',
-      '--dest-tls-verify=false',
-      '--dest-creds',
-      'robot:tok-pw-777',
-      `oci:${layout}:v1`,
-      `docker://${reg.host}/acme/app:v1`,
-    ]);
+    await seedWithSkopeo(layout, image, `${reg.host}/acme/app:v1`, 'robot:tok-pw-777');
   });
   afterAll(async () => {
     await reg?.stop();

@@ -5,7 +5,7 @@ import { checkTargetName, targetRepository } from '../../registry/target-name.js
 import { chartNameProblem, chartVersionProblem } from '../../validate/grammar.js';
 import { quoteUntrusted } from '../../validate/untrusted-text.js';
 import type { PushFacet } from '../facets/push.js';
-import { versionToTag } from './select-version.js';
+import { versionToTag } from './chart-tag.js';
 
 /**
  * The chart kind's push facet (kinds/kind.ts). Charts go where `helm install oci://HOST/PREFIX/charts/<name>

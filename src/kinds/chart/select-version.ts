@@ -17,6 +17,5 @@ export function selectChartVersion(available: string[], wanted: string): string 
   return semver.maxSatisfying(candidates, range, { loose: true, includePrerelease }) ?? undefined;
 }
 
-/** OCI tags cannot hold `+`: Helm writes a chart version's `+` as `_` in the tag (helm pkg/registry/reference.go). */
-export const versionToTag = (version: string): string => version.replaceAll('+', '_');
-export const tagToVersion = (tag: string): string => tag.replaceAll('_', '+');
+// Kept apart from semver (chart-tag.ts), so a push naming chart tags does not load it.
+export { tagToVersion, versionToTag } from './chart-tag.js';

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Mirrors, loadConfig, parseConfig } from '../../../src/config/mirrors.js';
+import { loadConfig, parseConfig } from '../../../src/config/config-file.js';
+import { Mirrors } from '../../../src/config/mirrors.js';
 
 describe('config file', () => {
   it('reads mirror rules in file order, registry hosts normalised and URL prefixes as written', async () => {

@@ -2,6 +2,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import { type AddressInfo, type Server as NetServer, type Socket, createServer as createNetServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FerryEvent } from '../../../src/core/events.js';
+import { FerryError } from '../../../src/core/errors.js';
 import { resumableBody } from '../../../src/registry/resumable-body.js';
 import { Transport } from '../../../src/registry/transport.js';
 
@@ -266,5 +267,33 @@ describe('resumableBody: a body that ends early in any framing is resumed with R
     expect(err.message).toBe(
       `${url}: download broke off at byte 30: the server closed the connection before the end of the body (Content-Length) (resumed 2 times)`,
     );
+  });
+});
+
+/** Ctrl-C mid-body (issue 12): the abort is the error, not a broken-off download to resume or to retry from the start. */
+describe('resumableBody: a body aborted by the signal', () => {
+  it('fails with the abort reason itself (INTERRUPTED, not a retriable NETWORK_ERROR), and reports no resume', async () => {
+    const { url } = await rawServer((sock) =>
+      sock.write(Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${data.length}\r\n\r\n`), data.subarray(0, half)])),
+    );
+    const controller = new AbortController();
+    const t = new Transport({ baseDelayMs: 1, signal: controller.signal });
+    const events: FerryEvent[] = [];
+    const body = resumableBody((from) => t.send({ method: 'GET', url, headers: from ? { range: `bytes=${from}-` } : {} }), {
+      offset: 0,
+      size: data.length,
+      url,
+      events: (e) => events.push(e),
+    });
+    let got = 0;
+    const err = await (async () => {
+      for await (const chunk of body) {
+        got += (chunk as Buffer).length;
+        if (got >= half) controller.abort(new FerryError('INTERRUPTED', 'interrupted by SIGINT', { signal: 'SIGINT' }));
+      }
+    })().catch((e) => e);
+    await t.close();
+    expect(err).toMatchObject({ code: 'INTERRUPTED', message: 'interrupted by SIGINT' });
+    expect(events.filter((e) => e.type === 'retry')).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import { copyGraph } from '../../../src/graph/copy.js';
 import { successors } from '../../../src/graph/successors.js';
 import { walkGraph } from '../../../src/graph/walk.js';
 import { inspectBundle } from '../../../src/inspect/inspect-bundle.js';
+import { buildAuditReport } from '../../../src/report/audit-model.js';
 import { verifyBundle } from '../../../src/verify/verify-bundle.js';
 import { type RawEntry, rawEntries, rawTar, sampleBundle, tempDir } from '../bundle/fixtures.js';
 
@@ -136,6 +137,14 @@ describe('verify: malformed JSON inside a bundle is a problem naming the member,
       expect(res.problems).toContainEqual(expect.objectContaining({ code: 'MALFORMED', path: `blobs/sha256/${hex(manifest)}` }));
     });
   }
+
+  it('audit: a lock that is not JSON is a FAIL report naming it (exit 3), not a LOCK_INVALID with no report', async () => {
+    const bad = craft(await goodBundle(), replace('ferry.lock.json', '{"truncated": '));
+    const report = await buildAuditReport(bad, await verifyBundle(bad), 'ferry test');
+    expect(report.totals).toMatchObject({ artifacts: 0, failed: 0 });
+    expect(report.totals.problems).toBeGreaterThan(0);
+    expect(report.problems).toContainEqual(expect.objectContaining({ path: 'ferry.lock.json', code: 'MALFORMED' }));
+  });
 
   it('BundleReader (push, stage, serve, inspect) refuses malformed metadata with an integrity code naming the member', async () => {
     for (const member of ['ferry-bundle.json', 'index.json']) {
