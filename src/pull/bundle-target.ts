@@ -6,6 +6,7 @@ import { FerryError } from '../core/errors.js';
 import type { Descriptor } from '../core/media-types.js';
 import type { PlannedBundle } from '../bundle/planned-bundle.js';
 import type { ResumableTarget, Storage } from '../graph/storage.js';
+import { CacheCopy } from '../store/cache-copy.js';
 import type { Blob, ContentStore, OpenAt } from '../store/content-store.js';
 
 /** Blobs copied from the cache into the bundle at once (reads of the cache, writes at their offsets). */
@@ -33,6 +34,8 @@ export class BundleTarget implements Storage, ResumableTarget {
     private readonly omitted: ReadonlySet<string> = new Set(),
     /** Verified prefixes of blobs an earlier run left part-written in the adopted bundle (src/pull/journal.ts). */
     readonly prefixes: Map<string, number> = new Map(),
+    /** `--cache-images`: also copy each fetched blob into the cache as it passes (src/store/cache-copy.ts). */
+    private readonly cacheCopies = false,
   ) {}
 
   async exists(desc: Descriptor): Promise<boolean> {
@@ -124,17 +127,23 @@ export class BundleTarget implements Storage, ResumableTarget {
 
   private async writeInto(digest: Digest, content: Readable | undefined, verifier: DigestVerifier, at: number): Promise<void> {
     let pos = at;
+    // A blob resumed from a kept prefix is not copied: the cache would need that prefix too.
+    const copy = this.cacheCopies && at === 0 && content ? await CacheCopy.open(this.store, digest) : undefined;
     try {
       if (content)
         for await (const chunk of content as AsyncIterable<Buffer>) {
           // The pull failed elsewhere: stop here, keeping what is written (the error is the first failure's).
           if (this.signal.aborted) throw stoppedError();
           verifier.update(chunk);
-          await this.bundle.writeBlob(digest, pos, chunk);
+          await (copy
+            ? Promise.all([this.bundle.writeBlob(digest, pos, chunk), copy.write(chunk)])
+            : this.bundle.writeBlob(digest, pos, chunk));
           pos += chunk.length;
         }
       verifier.finish();
+      await copy?.commit();
     } catch (err) {
+      await copy?.discard();
       content?.destroy();
       // A prefix the server cannot continue is useless too (it ignores Range): the next attempt starts at byte 0.
       const integrity = err instanceof FerryError && ['DIGEST_MISMATCH', 'SIZE_MISMATCH', 'TOO_LARGE'].includes(err.code);

@@ -12,6 +12,8 @@ export interface FillOptions extends Omit<PlanInputs, 'blobs' | 'signal'> {
   blobs: ReadonlyMap<string, number>;
   omitted: ReadonlySet<string>;
   store: ContentStore;
+  /** Also copy each fetched blob into the cache (`--cache-images`). */
+  cacheImages?: boolean;
   /** The user's interrupt (Ctrl-C): the partial bundle is then removed, not kept. */
   signal?: AbortSignal;
   events: EventSink;
@@ -50,7 +52,7 @@ export async function fillBundle(
   }
   const failed = new AbortController();
   const stop = opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal;
-  const target = new BundleTarget(bundle, opts.store, stop, opts.omitted, adopted?.prefixes);
+  const target = new BundleTarget(bundle, opts.store, stop, opts.omitted, adopted?.prefixes, opts.cacheImages);
   try {
     await copy(target, stop).catch((err: unknown) => {
       failed.abort(err);

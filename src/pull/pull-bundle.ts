@@ -40,6 +40,8 @@ export interface PullOptions {
   /** --lock: fetch exactly this lock instead of resolving tags again. */
   lockPath?: string;
   cacheDir: string;
+  /** `--cache-images`: image blobs go into the cache too, as they are written to the bundle (docs/performance.md). */
+  cacheImages?: boolean;
   client: RegistryClient;
   http: HttpGetter;
   /** Blob transfers in flight at once across the whole pull. */
@@ -247,6 +249,7 @@ async function fetchAndWrite(
       store,
       events,
       hashWholeFile: false,
+      ...(opts.cacheImages ? { cacheImages: true } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.splitSize ? { splitSize: opts.splitSize } : {}),
       ...(base
