@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -132,5 +133,11 @@ describe.runIf(ok)('pull through faults (proxy in front of a real registry with 
         .filter((n) => n.includes('b.tar'))
         .sort(),
     ).toEqual(['b.tar', 'b.tar.lock.json']);
+    // No neighbour of the refused blob was touched: the resumed bundle equals one pulled with no fault at all.
+    const clean = join(scratch(), 'b.tar');
+    await pull(manifest(dirname(clean)), clean, mirror(), { client: creds() });
+    expect(sha256(out)).toBe(sha256(clean));
   });
 });
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
