@@ -112,6 +112,11 @@ export class PlannedBundle {
     return this.byDigest.get(digest);
   }
 
+  /** How many blobs are written so far (for the line a kept partial bundle gets). */
+  writtenCount(): number {
+    return this.written.size;
+  }
+
   isWritten(digest: string): boolean {
     return this.written.has(digest);
   }

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { isFerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import type { Digest } from '../core/digest.js';
@@ -23,8 +24,8 @@ export interface FillOptions extends Omit<PlanInputs, 'blobs' | 'signal'> {
  * Writes the bundle in one pass (docs/architecture.md "Pull"): plan its layout from the lock, adopt the partial
  * bundle an interrupted run left for the same plan (or create the file at its final size), then run `copy` into a
  * target that writes each blob at its planned offset as it arrives; rename into place once every blob is written.
- * When the copy fails the partial bundle stays, with its journal, for the next run to resume — unless the user
- * interrupted or the disk failed, which removes it. A kill (SIGKILL, power loss) leaves it too.
+ * When the copy fails or the user interrupts, the partial bundle stays, with its journal, for the next run to resume —
+ * unless the disk failed, which removes it. A kill (SIGKILL, power loss) leaves it too.
  */
 export async function fillBundle(
   opts: FillOptions,
@@ -70,16 +71,24 @@ export async function fillBundle(
     await journal.remove();
     return result;
   } catch (err) {
-    // Interrupted by the user, or the disk failed (a full disk wants its space back): nothing stays behind.
-    if (opts.signal?.aborted || (isFerryError(err) && err.code === 'IO_ERROR')) {
+    // The disk failed (a full disk wants its space back): nothing stays behind.
+    if (isFerryError(err) && err.code === 'IO_ERROR') {
       await bundle.abort();
       await journal.remove();
     } else {
+      // Interrupted (Ctrl-C) or failed: the partial bundle is the resume state (issue: "an interrupted pull keeps
+      // the partial bundle"); its temporary name never looks like a finished bundle.
       failed.abort(err);
       await target.settled();
       await bundle.keep().catch(() => {});
       await journal.prefixes(target.prefixes).catch(() => {});
       await journal.close();
+      // An interrupted command says one line ("ferry: interrupted"); the re-run says it resumes.
+      if (!opts.signal?.aborted)
+        opts.events({
+          type: 'info',
+          message: `kept the partial bundle ${basename(bundle.files[0] ?? opts.outPath)} (${bundle.writtenCount()} of ${plan.blobs.length} blobs written): the same pull resumes into it`,
+        });
     }
     throw err;
   }
