@@ -74,6 +74,8 @@ export interface ScaleResults {
   bundleBytes: number;
   skopeoDirBytes: number;
   pull: { ferry: Measured; skopeo: Measured; ratio: number };
+  /** The same pull with --cache-images (each image blob also written to the cache), and the next pull from it. */
+  pullCacheImages: { ferry: Measured; ratio: number; warm: Measured };
   push: { ferry: Measured; skopeo: Measured; ratio: number };
   pushNoVerify: { ferry: Measured; ratio: number };
   repush: { ferry: Measured; noVerify: Measured };
@@ -93,6 +95,16 @@ export async function benchScale(dir: string, ferry: string, set: ImageSet): Pro
   const ferryPull = await median(
     async () => rmSync(cache, { recursive: true, force: true }),
     () => timed(ferry, ['bundle', 'pull', manifest, '-o', bundle, '--plain-http', '--no-progress'], { env: { FERRY_CACHE: cache } }),
+  );
+  const cacheImages = await median(
+    async () => rmSync(cache, { recursive: true, force: true }),
+    () =>
+      timed(ferry, ['bundle', 'pull', manifest, '-o', bundle, '--plain-http', '--no-progress', '--cache-images'], {
+        env: { FERRY_CACHE: cache },
+      }),
+  );
+  const warmPull = await median(noop, () =>
+    timed(ferry, ['bundle', 'pull', manifest, '-o', bundle, '--plain-http', '--no-progress'], { env: { FERRY_CACHE: cache } }),
   );
   const syncYaml = join(dir, 'skopeo-sync.yaml');
   const repos = set.images.map((_, i) => `    bench/img-${i}: [v1]\n`).join('');
@@ -140,6 +152,7 @@ export async function benchScale(dir: string, ferry: string, set: ImageSet): Pro
     bundleBytes,
     skopeoDirBytes: duBytes(skopeoDir),
     pull: { ferry: ferryPull, skopeo: skopeoPull, ratio: ferryPull.seconds / skopeoPull.seconds },
+    pullCacheImages: { ferry: cacheImages, ratio: cacheImages.seconds / skopeoPull.seconds, warm: warmPull },
     push: { ferry: ferryPush, skopeo: skopeoPush, ratio: ferryPush.seconds / skopeoPush.seconds },
     pushNoVerify: { ferry: ferryPushNoVerify, ratio: ferryPushNoVerify.seconds / skopeoPush.seconds },
     repush: { ferry: repush, noVerify: repushNoVerify },

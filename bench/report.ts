@@ -19,6 +19,14 @@ export function printScale(r: ScaleResults): void {
     x(r.pull.ratio),
     `<= 0.5x; ${rss(r.pull.ferry, r.pull.skopeo)}`,
   );
+  row(
+    'pull --cache-images',
+    s(r.pullCacheImages.ferry.seconds),
+    s(r.pull.skopeo.seconds),
+    x(r.pullCacheImages.ratio),
+    rss(r.pullCacheImages.ferry),
+  );
+  row('pull again, from that cache', s(r.pullCacheImages.warm.seconds), '-', '', rss(r.pullCacheImages.warm));
   row('output size / unique bytes', fmt(r.bundleBytes / r.uniqueBytes, 3), fmt(r.skopeoDirBytes / r.uniqueBytes, 3), '', '<= 1.05 (ferry)');
   row(
     'push (default: verifies first)',

@@ -1,18 +1,13 @@
-import { type Hash, createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fsError } from '../core/fs-errors.js';
 import { partialPath, releasePartial } from '../core/partial-files.js';
-import { type PartsFile, partName, partsFileFor } from './parts.js';
+import { partsFileFor } from './parts.js';
 
-/** Where the bundle writer's bytes go: one file, or parts of a fixed size. Nothing final exists before finish(). */
-export interface BundleOutput {
-  write(buf: Uint8Array): Promise<void>;
-  /** fsync, close and rename into place, with the companions. */
-  finish(): Promise<void>;
-  /** Remove everything written. */
-  abort(): Promise<void>;
-}
+/*
+ * The file operations of a bundle's output (placed-output.ts): temporary files beside the target, companions, and the
+ * finishing step that swaps them in.
+ */
 
 /**
  * A file that belongs beside the bundle and must describe it: the lock (`<bundle>.lock.json`) and the detached
@@ -24,12 +19,13 @@ export interface Companion {
   body: Uint8Array | undefined;
 }
 
-async function writeAll(handle: fs.FileHandle, buf: Uint8Array, path: string): Promise<void> {
+/** Writes all of `buf`, at `position` when given (a positional write, pwrite(2)), else at the file's end. */
+export async function writeAll(handle: fs.FileHandle, buf: Uint8Array, path: string, position?: number): Promise<void> {
   let done = 0;
   while (done < buf.length) {
     let n: number;
     try {
-      ({ bytesWritten: n } = await handle.write(buf, done, buf.length - done));
+      ({ bytesWritten: n } = await handle.write(buf, done, buf.length - done, position === undefined ? null : position + done));
     } catch (err) {
       throw fsError(err, path, 'cannot write');
     }
@@ -38,16 +34,16 @@ async function writeAll(handle: fs.FileHandle, buf: Uint8Array, path: string): P
 }
 
 /** Opens a temporary file; errors name the final file (`final`), which is what the user asked for. */
-async function create(path: string, final: string): Promise<fs.FileHandle> {
+export async function create(path: string, final: string, flags = 'wx'): Promise<fs.FileHandle> {
   try {
-    return await fs.open(path, 'wx', 0o644);
+    return await fs.open(path, flags, 0o644);
   } catch (err) {
     releasePartial(path);
     throw fsError(err, final, 'cannot create');
   }
 }
 
-async function syncClose(handle: fs.FileHandle, path: string): Promise<void> {
+export async function syncClose(handle: fs.FileHandle, path: string): Promise<void> {
   try {
     await handle.sync();
     await handle.close();
@@ -57,7 +53,7 @@ async function syncClose(handle: fs.FileHandle, path: string): Promise<void> {
   }
 }
 
-async function rename(from: string, to: string): Promise<void> {
+export async function rename(from: string, to: string): Promise<void> {
   try {
     await fs.rename(from, to);
   } catch (err) {
@@ -66,7 +62,7 @@ async function rename(from: string, to: string): Promise<void> {
   releasePartial(from);
 }
 
-async function remove(path: string): Promise<void> {
+export async function remove(path: string): Promise<void> {
   try {
     await fs.rm(path, { force: true });
   } catch (err) {
@@ -74,13 +70,13 @@ async function remove(path: string): Promise<void> {
   }
 }
 
-async function removeTemp(path: string): Promise<void> {
+export async function removeTemp(path: string): Promise<void> {
   await fs.rm(path, { force: true }).catch(() => {});
   releasePartial(path);
 }
 
 /** Existing parts `<out>.000`, `<out>.001`, … at or beyond index `from` (left by an earlier split pull). */
-async function partsFrom(outPath: string, from: number): Promise<string[]> {
+export async function partsFrom(outPath: string, from: number): Promise<string[]> {
   const base = basename(outPath);
   const names = await fs.readdir(dirname(outPath)).catch(() => [] as string[]);
   return names
@@ -89,7 +85,7 @@ async function partsFrom(outPath: string, from: number): Promise<string[]> {
 }
 
 /** Companions to temporary files first (a full disk fails here, before anything in place is touched). */
-async function stageCompanions(companions: Companion[]): Promise<{ tmp: string; final: string }[]> {
+export async function stageCompanions(companions: Companion[]): Promise<{ tmp: string; final: string }[]> {
   const staged: { tmp: string; final: string }[] = [];
   try {
     for (const c of companions) {
@@ -117,7 +113,7 @@ async function stageCompanions(companions: Companion[]): Promise<{ tmp: string; 
  * companions in place. A crash in between leaves at most a bundle without its lock beside it (the lock is also
  * inside the bundle), never an old lock beside a new bundle, a lock beside no bundle, or a list naming old parts.
  */
-async function swapIn(
+export async function swapIn(
   outPath: string,
   companions: Companion[],
   staged: { tmp: string; final: string }[],
@@ -129,106 +125,4 @@ async function swapIn(
   for (const p of await stale()) await remove(p);
   await place();
   for (const s of staged) await rename(s.tmp, s.final);
-}
-
-/** One file, written as `<out>.partial-…` and renamed when complete. */
-export async function singleOutput(outPath: string, companions: Companion[] = []): Promise<BundleOutput> {
-  const tmp = partialPath(outPath);
-  const handle = await create(tmp, outPath);
-  let staged: { tmp: string; final: string }[] = [];
-  return {
-    write: (buf) => writeAll(handle, buf, outPath),
-    async finish() {
-      await syncClose(handle, outPath);
-      staged = await stageCompanions(companions);
-      await swapIn(
-        outPath,
-        companions,
-        staged,
-        () => rename(tmp, outPath),
-        () => partsFrom(outPath, 0),
-      );
-    },
-    async abort() {
-      await handle.close().catch(() => {});
-      for (const p of [tmp, ...staged.map((s) => s.tmp)]) await removeTemp(p);
-    },
-  };
-}
-
-/**
- * Parts of `partSize` bytes (`<out>.000`, `.001`, …) for size-limited media, each hashed as it is written. The parts
- * are renamed into place when all are complete and the parts list is written last, so an interrupted pull never
- * leaves a list that points at an incomplete set.
- */
-export async function partedOutput(outPath: string, partSize: number, companions: Companion[] = []): Promise<BundleOutput> {
-  const done: { tmp: string; final: string; size: number; sha256: string }[] = [];
-  let current: { handle: fs.FileHandle; tmp: string; final: string; size: number; hash: Hash } | undefined;
-  let staged: { tmp: string; final: string }[] = [];
-  let listTmp: string | undefined;
-  const open = async () => {
-    const final = partName(outPath, done.length);
-    const tmp = partialPath(final);
-    current = { handle: await create(tmp, final), tmp, final, size: 0, hash: createHash('sha256') };
-  };
-  const close = async () => {
-    if (!current) return;
-    const c = current;
-    current = undefined;
-    await syncClose(c.handle, c.final);
-    done.push({ tmp: c.tmp, final: c.final, size: c.size, sha256: c.hash.digest('hex') });
-  };
-  return {
-    async write(buf) {
-      let off = 0;
-      while (off < buf.length) {
-        if (!current || current.size === partSize) {
-          await close();
-          await open();
-        }
-        const c = current as NonNullable<typeof current>;
-        const n = Math.min(partSize - c.size, buf.length - off);
-        const piece = buf.subarray(off, off + n);
-        await writeAll(c.handle, piece, c.final);
-        c.hash.update(piece);
-        c.size += n;
-        off += n;
-      }
-    },
-    async finish() {
-      await close();
-      const list: PartsFile = {
-        partsVersion: 1,
-        bundle: basename(outPath),
-        size: done.reduce((n, p) => n + p.size, 0),
-        parts: done.map((p) => ({ name: basename(p.final), size: p.size, sha256: p.sha256 })),
-      };
-      const listPath = partsFileFor(outPath);
-      listTmp = partialPath(listPath);
-      const h = await create(listTmp, listPath);
-      try {
-        await writeAll(h, Buffer.from(`${JSON.stringify(list, null, 2)}\n`), listPath);
-      } finally {
-        await syncClose(h, listPath);
-      }
-      staged = await stageCompanions(companions);
-      const place = async () => {
-        for (const p of done) await rename(p.tmp, p.final);
-        // Parts an earlier, longer split left beyond the new last one.
-        for (const p of await partsFrom(outPath, done.length)) await remove(p);
-        await rename(listTmp as string, listPath);
-      };
-      await swapIn(outPath, companions, staged, place, async () => [outPath]);
-    },
-    async abort() {
-      await current?.handle.close().catch(() => {});
-      for (const p of [
-        ...done.map((d) => d.tmp),
-        ...(current ? [current.tmp] : []),
-        ...(listTmp ? [listTmp] : []),
-        ...staged.map((s) => s.tmp),
-      ])
-        await removeTemp(p);
-    },
-  };
 }

@@ -1,11 +1,10 @@
-import { type Hash, createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import { basename, dirname } from 'node:path';
-import { type Readable, addAbortSignal } from 'node:stream';
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { type Digest, digestHex, parseDigest } from '../core/digest.js';
-import { FerryError, isFerryError } from '../core/errors.js';
-import { type EventSink, noEvents } from '../core/events.js';
-import { removeStalePartials } from '../core/partial-files.js';
+import { FerryError } from '../core/errors.js';
+import { type BundleLayout, planLayout } from './layout.js';
+import { PlannedBundle } from './planned-bundle.js';
+import type { EventSink } from '../core/events.js';
 import type { ImageIndex } from '../core/media-types.js';
 import {
   BUNDLE_FORMAT_VERSION,
@@ -20,9 +19,7 @@ import {
   SUMS_FILE,
   blobPath,
 } from './format.js';
-import { type BundleOutput, type Companion, partedOutput, singleOutput } from './output-files.js';
 import { formatSha256Sums } from './sha256sums.js';
-import { END_OF_ARCHIVE, encodeFileHeader, padding } from './tar-format.js';
 
 /** The caller's content-addressed store: every listed blob is already verified against its digest. */
 export interface BlobSource {
@@ -74,13 +71,39 @@ export interface WriteBundleResult {
 
 /**
  * Writes a format v1 bundle (docs/bundle-format.md): SHA256SUMS, the metadata files, then each blob once, sorted by
- * digest. Output goes to `<out>.partial-<random>` beside the target and is renamed into place only after an fsync,
- * so a crash, an error or an abort never leaves something at `outPath` that looks like a finished bundle.
- * Blobs are streamed (memory does not grow with blob size) and not re-hashed: the cache verified them, and their
- * digest is their SHA256SUMS line. Their length is checked, because a wrong length would corrupt the tar framing.
+ * digest, each at its planned offset (planned-bundle.ts). Output goes to `<out>.partial-<random>` beside the target
+ * and is renamed into place only after an fsync, so a crash, an error or an abort never leaves something at
+ * `outPath` that looks like a finished bundle. Blobs are streamed (memory does not grow with blob size) and not
+ * re-hashed: the caller's store verified them, and their digest is their SHA256SUMS line. Their length is checked,
+ * because a wrong length would corrupt the tar framing.
  */
 export async function writeBundle(opts: WriteBundleOptions): Promise<WriteBundleResult> {
-  const events = opts.events ?? noEvents;
+  const bundle = await PlannedBundle.open(planBundle(opts), opts);
+  try {
+    for (const b of bundle.plan.blobs) {
+      opts.signal?.throwIfAborted();
+      await bundle.fill(b.digest, await opts.blobs.open(b.digest), opts.signal);
+    }
+    return await bundle.finish();
+  } catch (err) {
+    await bundle.abort();
+    throw err;
+  }
+}
+
+/** What a bundle of these inputs holds, and where: computed before a byte is fetched or written. */
+export interface BundlePlan {
+  layout: BundleLayout;
+  /** Members other than blobs (SHA256SUMS, its signature, the metadata files), with their bytes. */
+  small: [string, Buffer][];
+  blobs: BlobEntry[];
+  signature?: Buffer;
+}
+
+/** What planning needs: the writer's options without a way to read the blobs, only their list. */
+export type PlanInputs = Omit<WriteBundleOptions, 'blobs'> & { blobs: Pick<BlobSource, 'list'> };
+
+export function planBundle(opts: PlanInputs): BundlePlan {
   opts.signal?.throwIfAborted();
   const metadata = metadataFiles(opts);
   const blobs = normaliseBlobs(opts.blobs.list);
@@ -89,56 +112,19 @@ export async function writeBundle(opts: WriteBundleOptions): Promise<WriteBundle
     ...blobs.map((b) => ({ path: blobPath(b.hex), hex: b.hex })),
   ]);
   const signature = opts.signSums?.(sums);
-
-  // Temporary files a killed earlier run left beside this output (their process is gone) are removed first.
-  const stale = await removeStalePartials(dirname(opts.outPath), `${basename(opts.outPath)}.`);
-  if (stale.length > 0)
-    events({ type: 'info', message: `removed ${stale.length} temporary files an interrupted earlier run left: ${stale.join(', ')}` });
-  const companions: Companion[] = [
-    ...(opts.beside?.lock ? [{ path: opts.beside.lock, body: opts.lock }] : []),
-    ...(opts.beside?.signature ? [{ path: opts.beside.signature, body: signature }] : []),
+  const small: [string, Buffer][] = [
+    [SUMS_FILE, sums],
+    ...(signature ? [[SIGNATURE_FILE, signature] as [string, Buffer]] : []),
+    ...metadata,
   ];
-  const output = opts.splitSize
-    ? await partedOutput(opts.outPath, opts.splitSize, companions)
-    : await singleOutput(opts.outPath, companions);
-  const out = new TarOut(output, opts.outPath, events, opts.hashWholeFile !== false);
-  // Every member's size is known before the first byte: the bundle's exact size is the write phase's total.
-  const members: [string, number][] = [
-    [SUMS_FILE, sums.length],
-    ...(signature ? [[SIGNATURE_FILE, signature.length] as [string, number]] : []),
-    ...metadata.map(([path, body]): [string, number] => [path, body.length]),
-    ...blobs.map((b): [string, number] => [blobPath(b.hex), b.size]),
-  ];
-  events({ type: 'phase', phase: 'write', detail: opts.outPath, totalBytes: tarSize(members) });
-  try {
-    await out.file(SUMS_FILE, sums);
-    if (signature) await out.file(SIGNATURE_FILE, signature);
-    for (const [path, body] of metadata) await out.file(path, body);
-    for (const b of blobs) {
-      opts.signal?.throwIfAborted();
-      await out.blob(b, await opts.blobs.open(b.digest), opts.signal);
-    }
-    await out.write(END_OF_ARCHIVE);
-    opts.signal?.throwIfAborted();
-    await output.finish();
-    await syncDir(dirname(opts.outPath));
-    return {
-      bytes: out.bytes,
-      ...(out.hash ? { sha256: `sha256:${out.hash.digest('hex')}` as Digest } : {}),
-      ...(signature ? { signature } : {}),
-    };
-  } catch (err) {
-    await output.abort();
-    throw err;
-  }
+  const layout = planLayout([
+    ...small.map(([path, body]) => ({ path, size: body.length })),
+    ...blobs.map((b) => ({ path: blobPath(b.hex), size: b.size })),
+  ]);
+  return { layout, small, blobs, ...(signature ? { signature } : {}) };
 }
 
-/** The size of the tar these members make: each header, body and padding, and the end-of-archive blocks. */
-function tarSize(members: [string, number][]): number {
-  return members.reduce((n, [path, size]) => n + encodeFileHeader(path, size).length + size + padding(size).length, END_OF_ARCHIVE.length);
-}
-
-function metadataFiles(opts: WriteBundleOptions): [string, Buffer][] {
+function metadataFiles(opts: PlanInputs): [string, Buffer][] {
   const meta: BundleMeta = {
     formatVersion: BUNDLE_FORMAT_VERSION,
     name: opts.name,
@@ -156,7 +142,7 @@ function metadataFiles(opts: WriteBundleOptions): [string, Buffer][] {
   ];
 }
 
-interface BlobEntry {
+export interface BlobEntry {
   digest: Digest;
   hex: string;
   size: number;
@@ -175,83 +161,4 @@ function normaliseBlobs(list: BlobSource['list']): BlobEntry[] {
     byHex.set(digestHex(d), { digest: d, hex: digestHex(d), size });
   }
   return [...byHex.values()].sort((a, b) => (a.hex < b.hex ? -1 : a.hex > b.hex ? 1 : 0));
-}
-
-/** Appends tar members to an open file, hashing everything written. */
-class TarOut {
-  readonly hash: Hash | undefined;
-  bytes = 0;
-
-  constructor(
-    private readonly output: BundleOutput,
-    private readonly path: string,
-    private readonly events: EventSink,
-    hashWholeFile: boolean,
-  ) {
-    this.hash = hashWholeFile ? createHash('sha256') : undefined;
-  }
-
-  async write(buf: Uint8Array): Promise<void> {
-    // The write runs on libuv's thread pool; hash on this thread meanwhile instead of after it.
-    const written = this.output.write(buf);
-    this.hash?.update(buf);
-    await written;
-    this.bytes += buf.length;
-    this.events({ type: 'bytes', n: buf.length, phase: 'write' });
-  }
-
-  async file(path: string, body: Buffer): Promise<void> {
-    await this.write(encodeFileHeader(path, body.length));
-    await this.write(body);
-    await this.write(padding(body.length));
-  }
-
-  async blob(b: BlobEntry, source: Readable, signal?: AbortSignal): Promise<void> {
-    const subject = `blob ${b.digest}`;
-    if (signal) addAbortSignal(signal, source);
-    await this.write(encodeFileHeader(blobPath(b.hex), b.size));
-    let seen = 0;
-    try {
-      for await (const chunk of source as AsyncIterable<Buffer | string>) {
-        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-        seen += buf.length;
-        // Checked before writing: extra bytes would shift every later header.
-        if (seen > b.size) throw sizeMismatch(subject, b.size, `more than ${b.size}`);
-        await this.write(buf);
-      }
-    } catch (err) {
-      source.destroy();
-      if (isFerryError(err) || (err as Error).name === 'AbortError') throw err;
-      throw ioError(`${subject}: reading from the cache failed: ${(err as Error).message}`, this.path, err);
-    }
-    if (seen !== b.size) throw sizeMismatch(subject, b.size, `only ${seen}`);
-    await this.write(padding(b.size));
-  }
-}
-
-function sizeMismatch(subject: string, expected: number, got: string): FerryError {
-  return new FerryError('SIZE_MISMATCH', `${subject}: size mismatch while writing the bundle: expected ${expected} bytes, got ${got}`, {
-    subject,
-    expected,
-  });
-}
-
-function ioError(msg: string, path: string, err: unknown): FerryError {
-  if (isFerryError(err)) return err;
-  const errno = (err as NodeJS.ErrnoException).code;
-  return new FerryError('IO_ERROR', msg, { path, ...(errno ? { errno } : {}) }, { cause: err });
-}
-
-/** Makes the rename durable (POSIX: the directory entry lives in the directory). Not all platforms allow it. */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const h = await fs.open(dir, 'r');
-    try {
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-  } catch {
-    // Best effort: fsync on a directory fails on some file systems; the data itself is already synced.
-  }
 }

@@ -29,6 +29,7 @@ export function registerBundleCommands(program: Command): void {
       .requiredOption('-o, --output <bundle.tar>', 'bundle file to write')
       .option('--lock <file>', 'pull exactly what this lock says (no re-resolution)')
       .option('--cache <dir>', 'content-addressed download cache', defaultCache())
+      .option('--cache-images', 'also keep every image blob in the cache, for the next pull (a second write of each)')
       .option('--mirror <from=to>', 'send requests for a registry or URL prefix elsewhere (repeatable)', collect, [])
       .option('--config <file>', 'config file with mirrors')
       .option('--concurrency <n>', 'blob downloads in flight', toInt, 8)
@@ -52,6 +53,7 @@ export function registerBundleCommands(program: Command): void {
         output: string;
         lock?: string;
         cache: string;
+        cacheImages?: boolean;
         mirror: string[];
         config?: string;
         concurrency: number;
@@ -78,6 +80,7 @@ export function registerBundleCommands(program: Command): void {
         outPath: resolve(o.output),
         ...(o.lock ? { lockPath: resolve(o.lock) } : {}),
         cacheDir: resolve(o.cache),
+        ...(o.cacheImages ? { cacheImages: true } : {}),
         client,
         http: buildHttpGetter(client, mirrors, o.maxFileSize ? { maxFileSize: parseByteSize(o.maxFileSize, '--max-file-size') } : {}),
         concurrency: o.concurrency,

@@ -23,6 +23,11 @@ export function releasePartial(path: string): void {
   own.delete(path);
 }
 
+/** Whether this process is still writing `path` (a temporary name it made and has not released). */
+export function isOwnPartial(path: string): boolean {
+  return own.has(path);
+}
+
 /** For an exit that cannot wait (a second Ctrl-C): removes this process's temporary files, synchronously. */
 export function removeOwnPartialsSync(): void {
   for (const path of own) rmSync(path, { force: true });

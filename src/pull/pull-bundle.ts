@@ -2,9 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { dirname } from 'node:path';
 import { ensureDir } from '../core/fs-errors.js';
 import pLimit from 'p-limit';
-import type { Digest } from '../core/digest.js';
 import { type EventSink, inPhase, noEvents } from '../core/events.js';
-import { writeBundle } from '../bundle/writer.js';
 import type { Descriptor } from '../core/media-types.js';
 import { copyGraph } from '../graph/copy.js';
 import { isManifestLike } from '../graph/successors.js';
@@ -24,7 +22,7 @@ import type { HttpGetter } from '../registry/http-getter-type.js';
 import { ContentStore } from '../store/content-store.js';
 import { TOOL_VERSION } from '../version.js';
 import { signSums } from '../trust/bundle-signature.js';
-import { Arrivals } from './arrivals.js';
+import { fillBundle } from './fill-bundle.js';
 import { type SourcedKind, checkLocalLock, loadSources, resolveAll, resolveDetail, resolveLocal } from './resolve-all.js';
 import { buildBundleIndex } from './bundle-index.js';
 import { mergeTallies } from './kind-entries.js';
@@ -42,6 +40,8 @@ export interface PullOptions {
   /** --lock: fetch exactly this lock instead of resolving tags again. */
   lockPath?: string;
   cacheDir: string;
+  /** `--cache-images`: image blobs go into the cache too, as they are written to the bundle (docs/performance.md). */
+  cacheImages?: boolean;
   client: RegistryClient;
   http: HttpGetter;
   /** Blob transfers in flight at once across the whole pull. */
@@ -88,8 +88,8 @@ export function lockPathFor(outPath: string): string {
 }
 
 /**
- * `ferry bundle pull`: plan (resolve every entry to digests, or take them from --lock), then apply (fetch into the
- * cache, verified; write the bundle to a temporary name and rename it when complete).
+ * `ferry bundle pull`: plan (resolve every entry to digests, or take them from --lock), then apply (fetch, verified,
+ * each blob straight into its planned place in the bundle's temporary file; rename it when complete).
  */
 export async function pullBundle(opts: PullOptions): Promise<PullResult> {
   const events = opts.events ?? noEvents;
@@ -166,9 +166,8 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
 
 /**
  * Apply: the kinds fetched before writing first (few, and a file's size may only be known once it is here), then
- * every planned graph's manifests (an image's: to list all blobs up front), then the blob downloads and the bundle
- * writer run side by side — the writer takes blobs in bundle order as they arrive, so the pull costs about
- * max(download, write), not their sum. A failed download aborts the writer, which removes its temporary file.
+ * every planned graph's manifests (an image's: to list all blobs up front); then the bundle's layout is known, and
+ * the blob downloads write into it at their offsets as they arrive (fill-bundle.ts), so each byte is written once.
  */
 async function fetchAndWrite(
   name: string,
@@ -234,67 +233,55 @@ async function fetchAndWrite(
   );
   const blobs = new Map([...all].filter(([digest]) => !omitted.has(digest)).map(([digest, d]) => [digest, d.size]));
 
-  const failed = new AbortController();
-  const stop = opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal;
-  const arrivals = new Arrivals(store, stop, new Set(omitted.keys()));
-  const copy = { target: arrivals, events: ctx.events, tracker: new Map<string, Promise<void>>(), limit: pLimit(opts.concurrency ?? 8) };
-  // Blob downloads are queued in the order the writer consumes them (by digest), so the writer rarely waits on a
-  // blob queued late; the graph copies that follow share the tracker and only add each graph's manifests.
   const leaves = new Map<string, { plan: GraphPlan; desc: Descriptor }>();
   for (const { plan } of plans)
     for (const desc of plan.nodes)
       if (!isManifestLike(desc) && !leaves.has(desc.digest) && !omitted.has(desc.digest)) leaves.set(desc.digest, { plan, desc });
-  const inOrder = [...leaves.values()].sort((a, b) => (a.desc.digest < b.desc.digest ? -1 : 1));
-  const blobCopies = inOrder.map(({ plan, desc }) => copyGraph(plan.source, arrivals, desc, { ...copy, subject: plan.name }));
-  const fetching = Promise.all([
-    ...blobCopies,
-    ...plans.map(({ k, plan }) =>
-      limit(async () => {
-        opts.signal?.throwIfAborted();
-        events({ type: 'artifact-start', kind: k.kind.kind, name: plan.name });
-        // Children first, each blob verified before it is committed.
-        await copyGraph(plan.source, copy.target, plan.root, { ...copy, subject: plan.name });
-        events({ type: 'artifact-done', kind: k.kind.kind, name: plan.name, digest: plan.root.digest });
-      }),
-    ),
-  ]).catch((err: unknown) => {
-    failed.abort(err);
-    throw err;
-  });
-  // What the cache already holds has arrived; a cached image's subtree is skipped by the copy, never announced.
-  for (const [digest, size] of blobs) await arrivals.exists({ digest: digest as Digest, size, mediaType: '' });
-  const writing = writeBundle({
-    outPath: opts.outPath,
-    name,
-    toolVersion: TOOL_VERSION,
-    lock: Buffer.from(serializeLock(lock)),
-    index,
-    blobs: {
-      list: [...blobs].map(([digest, size]) => ({ digest: digest as Digest, size })),
-      open: async (digest: Digest) => {
-        await arrivals.wait(digest);
-        return store.fetch({ digest, size: blobs.get(digest) ?? -1, mediaType: '' });
-      },
+  const written = await fillBundle(
+    {
+      outPath: opts.outPath,
+      name,
+      toolVersion: TOOL_VERSION,
+      lock: Buffer.from(serializeLock(lock)),
+      index,
+      blobs,
+      omitted: new Set(omitted.keys()),
+      store,
+      events,
+      hashWholeFile: false,
+      ...(opts.cacheImages ? { cacheImages: true } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.splitSize ? { splitSize: opts.splitSize } : {}),
+      ...(base
+        ? {
+            delta: {
+              base: { kind: base.kind, file: base.file, sha256: base.sha256 },
+              omitted: [...omitted].map(([digest, size]) => ({ digest, size })).sort((a, b) => (a.digest < b.digest ? -1 : 1)),
+            },
+          }
+        : {}),
+      ...(opts.signKey ? { signSums: (sums: Buffer) => signSums(sums, opts.signKey as KeyObject, `ferry ${TOOL_VERSION}`) } : {}),
+      beside: { lock: lockPathFor(opts.outPath), signature: `${opts.outPath}.sig` },
     },
-    events,
-    hashWholeFile: false,
-    ...(opts.splitSize ? { splitSize: opts.splitSize } : {}),
-    ...(base
-      ? {
-          delta: {
-            base: { kind: base.kind, file: base.file, sha256: base.sha256 },
-            omitted: [...omitted].map(([digest, size]) => ({ digest, size })).sort((a, b) => (a.digest < b.digest ? -1 : 1)),
-          },
-        }
-      : {}),
-    ...(opts.signKey ? { signSums: (sums: Buffer) => signSums(sums, opts.signKey as KeyObject, `ferry ${TOOL_VERSION}`) } : {}),
-    signal: stop,
-    beside: { lock: lockPathFor(opts.outPath), signature: `${opts.outPath}.sig` },
-  });
-  const [fetched, wrote] = await Promise.allSettled([fetching, writing]);
-  if (fetched.status === 'rejected') throw fetched.reason;
-  if (wrote.status === 'rejected') throw wrote.reason;
-  return { ...wrote.value, blobs: blobs.size, omitted: omitted.size };
+    async (target) => {
+      const copy = { events: ctx.events, tracker: new Map<string, Promise<void>>(), limit: pLimit(opts.concurrency ?? 8) };
+      // Each blob straight into its place in the bundle, in any order; the graph copies that follow share the
+      // tracker and only add each graph's manifests.
+      await Promise.all([
+        ...[...leaves.values()].map(({ plan, desc }) => copyGraph(plan.source, target, desc, { ...copy, subject: plan.name })),
+        ...plans.map(({ k, plan }) =>
+          limit(async () => {
+            opts.signal?.throwIfAborted();
+            events({ type: 'artifact-start', kind: k.kind.kind, name: plan.name });
+            // Children first, each blob verified before it counts as written.
+            await copyGraph(plan.source, target, plan.root, { ...copy, subject: plan.name });
+            events({ type: 'artifact-done', kind: k.kind.kind, name: plan.name, digest: plan.root.digest });
+          }),
+        ),
+      ]);
+    },
+  );
+  return { ...written, blobs: blobs.size, omitted: omitted.size };
 }
 
 const platformsText = (p: PlatformSpec) => (p === 'all' ? 'all' : p.join(','));

@@ -73,14 +73,7 @@ export class ContentStore implements Storage {
       content.resume();
       return;
     }
-    const dir = join(this.root, 'tmp');
-    await ensureDir(dir);
-    if (!this.swept) {
-      this.swept = true;
-      await sweepAbandoned(dir);
-    }
-    const writer = writerName(digestHex(desc.digest));
-    const tmp = join(dir, writer.name);
+    const { tmp, writer } = await this.scratch(desc.digest);
     try {
       await pipeline(
         content,
@@ -94,6 +87,18 @@ export class ContentStore implements Storage {
     } finally {
       writer.release();
     }
+  }
+
+  /** A scratch file of this writer's own for blob `digest` (writers.ts); `writer.release()` it when done. */
+  async scratch(digest: Digest): Promise<{ tmp: string; writer: ReturnType<typeof writerName> }> {
+    const dir = join(this.root, 'tmp');
+    await ensureDir(dir);
+    if (!this.swept) {
+      this.swept = true;
+      await sweepAbandoned(dir);
+    }
+    const writer = writerName(digestHex(digest));
+    return { tmp: join(dir, writer.name), writer };
   }
 
   /**
@@ -128,6 +133,8 @@ export class ContentStore implements Storage {
       try {
         // When the whole blob is already in the partial, only its final check remains.
         if (desc.size === undefined || have < desc.size) await appendVerified(await openAt(have), verifier, mine, have > 0);
+        // An empty blob (a file of 0 bytes) has nothing to append: its file must still exist to be renamed.
+        else if (have === 0) await fs.writeFile(mine, '', { flag: 'a' });
         verifier.finish();
         await this.commit(mine, desc.digest);
         return { resumedFrom: have };
@@ -154,9 +161,9 @@ export class ContentStore implements Storage {
   /**
    * Makes verified bytes visible under their name with one rename(2), atomic on POSIX, so a reader sees the old
    * state or the whole blob. When another writer got there first, its blob is kept once it hashes right (two verified
-   * copies are identical); a wrong one left by an older ferry is replaced.
+   * copies are identical); a wrong one left by an older ferry is replaced. Callers pass only verified bytes.
    */
-  private async commit(tmp: string, digest: Digest): Promise<void> {
+  async commit(tmp: string, digest: Digest): Promise<void> {
     const final = this.blobPath(digest);
     await ensureDir(dirname(final));
     if (await hashesTo(final, digest)) {

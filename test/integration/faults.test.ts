@@ -1,4 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { staticCredentials } from '../../src/registry/credentials.js';
@@ -89,7 +90,9 @@ describe.runIf(ok)('pull through faults (proxy in front of a real registry with 
     const dir = scratch();
     const out = join(dir, 'b.tar');
     await expect(pull(manifest(dir), out, mirror(), { client: creds() })).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
-    expect(readdirSync(dirname(out)).filter((n) => n.endsWith('.tar') || n.includes('.tar.'))).toEqual([]);
+    // Nothing that looks finished: only the partial bundle and its journal stay (the next run's resume state).
+    expect(readdirSync(dirname(out)).filter((n) => (n.endsWith('.tar') || n.includes('.tar.')) && !n.includes('.partial-'))).toEqual([]);
+    expect(readdirSync(dirname(out)).filter((n) => n.includes('.partial-'))).toHaveLength(2);
     proxy.rules.length = 0;
     proxy.log.length = 0;
     await pull(manifest(dir), out, mirror(), { client: creds() });
@@ -107,6 +110,34 @@ describe.runIf(ok)('pull through faults (proxy in front of a real registry with 
       code: 'DIGEST_MISMATCH',
       message: expect.stringContaining(`docker.io/team/app-a:1: blob ${layer}: digest mismatch: expected ${layer}, got sha256:`),
     });
-    expect(readdirSync(dir).filter((n) => n.includes('b.tar'))).toEqual([]);
+    expect(readdirSync(dir).filter((n) => n.includes('b.tar') && !n.includes('.partial-'))).toEqual([]);
+    // The partial bundle's journal (src/pull/journal.ts) lists the blobs written and synced before the failure.
+    const journal = readdirSync(dir).filter((n) => n.startsWith('b.tar.journal.partial-'));
+    expect(journal).toHaveLength(1);
+    const written = [...readFileSync(join(dir, journal[0] as string), 'utf8').matchAll(/^written (sha256:[0-9a-f]{64})$/gm)].map(
+      (m) => m[1],
+    );
+    expect(written).not.toContain(layer);
+    // The next run fetches the refused blob again, into the kept partial bundle, and only it.
+    proxy.log.length = 0;
+    const { events } = await pull(manifest(dir), out, mirror(), { client: creds() });
+    const blobGets = proxy.log.filter((r) => r.method === 'GET' && r.path.includes('/blobs/') && r.outcome === 'pass');
+    // The refused blob from its first byte; any other only from where the first run stopped it (a Range request).
+    expect(blobGets.filter((r) => r.path.endsWith(layer)).map((r) => r.headers.range)).toEqual([undefined]);
+    // A layer the first run wrote is not fetched again (configs are read while resolving, whatever the bundle holds).
+    const layers = [...f.docker.layers, ...f.appA.layers].map((l) => l.digest as string).filter((d) => written.includes(d));
+    expect(blobGets.filter((r) => layers.some((d) => r.path.endsWith(d)))).toEqual([]);
+    expect(events.some((e) => e.type === 'info' && e.message.startsWith('resuming the partial bundle'))).toBe(true);
+    expect(
+      readdirSync(dir)
+        .filter((n) => n.includes('b.tar'))
+        .sort(),
+    ).toEqual(['b.tar', 'b.tar.lock.json']);
+    // No neighbour of the refused blob was touched: the resumed bundle equals one pulled with no fault at all.
+    const clean = join(scratch(), 'b.tar');
+    await pull(manifest(dirname(clean)), clean, mirror(), { client: creds() });
+    expect(sha256(out)).toBe(sha256(clean));
   });
 });
+
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, existsSync, openSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFileHost } from '../helpers/file-host.js';
@@ -185,7 +185,7 @@ describe('SIGINT and SIGTERM end every phase within 2 s (exit 130 / 143, "ferry:
       }
     });
 
-    it('while the bundle file is being written (from the cache): its temporary file is removed, no bundle and no lock appear', async () => {
+    it('while the bundle file is being written (from the cache): no bundle and no lock appear; the partial bundle and its journal stay, and a re-run completes it', async () => {
       const out = join(dir, 'again');
       const child = spawnFerry([
         'bundle',
@@ -201,7 +201,18 @@ describe('SIGINT and SIGTERM end every phase within 2 s (exit 130 / 143, "ferry:
       ]);
       await until(() => ls(out).some((n) => n.startsWith('b.tar.partial-') && sizeOf(join(out, n)) > 0), 'the bundle being written', child);
       expectInterrupted(await interrupt(child, 'SIGINT'), 130);
-      expectNoOutput(out);
+      // The resume state (docs/bundle-format.md "Resume"), under temporary names only.
+      expect(
+        ls(out)
+          .map((n) => n.replace(/\.partial-.*$/, '.partial-*'))
+          .sort(),
+      ).toEqual(['b.tar.journal.partial-*', 'b.tar.partial-*']);
+      const again = spawnFerry(['bundle', 'pull', manifest, '--lock', lock, '-o', join(out, 'b.tar'), '--cache', join(dir, 'cache')]);
+      const done = await again.exited;
+      expect(done.code, again.stderr()).toBe(0);
+      expect(again.stderr()).toContain('resuming the partial bundle');
+      expect(ls(out)).toEqual(['b.tar', 'b.tar.lock.json']);
+      expect(hex(readFileSync(join(out, 'b.tar')))).toBe(hex(readFileSync(bundle)));
     });
 
     it('during verify', async () => {
