@@ -147,6 +147,11 @@ export class Transport {
           highWaterMark: BODY_BUFFER,
           signal: this.signal ?? null,
           ...(upload ? { headersTimeout: Math.max(UPLOAD_HEADERS_TIMEOUT_MS, this.timeouts.timeoutMs) } : {}),
+          // undici closes the connection after every HEAD (for servers that wrongly send a body with one, undici#258),
+          // so each tag check of a push paid a new TCP (and TLS) handshake. HEAD responses carry no body (RFC 9110
+          // 9.3.2) and registries keep to that; a server that did not would break the next response's parse, a
+          // connection error that is retried like any other.
+          ...(method === 'HEAD' ? { reset: false } : {}),
         });
       } catch (err) {
         this.trace(method, url, started, sent, { error: traceError(err) });

@@ -41,6 +41,8 @@ export interface ChaosProxy {
   host: string;
   rules: Rule[];
   log: LoggedRequest[];
+  /** TCP connections the client opened to the proxy so far (keep-alive reuses one). */
+  connections(): number;
   stop(): Promise<void>;
 }
 
@@ -70,9 +72,12 @@ export async function startChaosProxy(target: string, opts: { injectAuthorizatio
     }
     forward(req, res, upstream, server, opts.injectAuthorization, a, entry);
   });
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   return {
+    connections: () => connections,
     url: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
     rules,
