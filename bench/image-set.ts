@@ -78,14 +78,15 @@ export interface ScaleResults {
   pullCacheImages: { ferry: Measured; ratio: number; warm: Measured };
   push: { ferry: Measured; skopeo: Measured; ratio: number };
   pushNoVerify: { ferry: Measured; ratio: number };
-  repush: { ferry: Measured; noVerify: Measured };
+  /** `executable`: the same repeated push by the single executable (release/), when it was built. */
+  repush: { ferry: Measured; noVerify: Measured; executable?: Measured };
   verify: { ferry: Measured; sha256sum: Measured; ferryMBps: number; sha256sumMBps: number; throughputRatio: number };
   /** Seconds and peak RSS per GB of unique bytes, for the growth from one scale to the next. */
   perGb: Record<'pull' | 'push' | 'pushNoVerify' | 'verify', { secondsPerGb: number; maxRssMb: number }>;
 }
 
 /** Measures one scale in `dir`; leaves the bundle (dir/bundle.tar) and skopeo's dir (dir/skopeo-dir) behind. */
-export async function benchScale(dir: string, ferry: string, set: ImageSet): Promise<ScaleResults> {
+export async function benchScale(dir: string, ferry: string, set: ImageSet, executable?: string): Promise<ScaleResults> {
   mkdirSync(dir, { recursive: true });
   const manifest = join(dir, 'bundle.yaml');
   writeFileSync(manifest, bundleYaml(set));
@@ -130,6 +131,9 @@ export async function benchScale(dir: string, ferry: string, set: ImageSet): Pro
   const ferryPush = await median(fresh, push());
   const repush = await median(noop, push());
   const repushNoVerify = await median(noop, push('--no-verify'));
+  const repushExe = executable
+    ? await median(noop, () => timed(executable, ['bundle', 'push', bundle, '--registry', target.host, '--plain-http', '--no-progress']))
+    : undefined;
   const ferryPushNoVerify = await median(fresh, push('--no-verify'));
   const skopeoPush = await median(fresh, () =>
     timed('skopeo', ['sync', '--src', 'dir', '--dest', 'docker', '--dest-tls-verify=false', skopeoDir, `${target.host}/bench`]),
@@ -155,7 +159,7 @@ export async function benchScale(dir: string, ferry: string, set: ImageSet): Pro
     pullCacheImages: { ferry: cacheImages, ratio: cacheImages.seconds / skopeoPull.seconds, warm: warmPull },
     push: { ferry: ferryPush, skopeo: skopeoPush, ratio: ferryPush.seconds / skopeoPush.seconds },
     pushNoVerify: { ferry: ferryPushNoVerify, ratio: ferryPushNoVerify.seconds / skopeoPush.seconds },
-    repush: { ferry: repush, noVerify: repushNoVerify },
+    repush: { ferry: repush, noVerify: repushNoVerify, ...(repushExe ? { executable: repushExe } : {}) },
     verify: {
       ferry: ferryVerify,
       sha256sum: shaSum,

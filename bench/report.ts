@@ -38,6 +38,8 @@ export function printScale(r: ScaleResults): void {
   row('push --no-verify', s(r.pushNoVerify.ferry.seconds), s(r.push.skopeo.seconds), x(r.pushNoVerify.ratio), rss(r.pushNoVerify.ferry));
   row('repeated push (default)', s(r.repush.ferry.seconds), '-', '', `< 0.5 s; ${rss(r.repush.ferry)}`);
   row('repeated push --no-verify', s(r.repush.noVerify.seconds), '-', '', rss(r.repush.noVerify));
+  if (r.repush.executable)
+    row('repeated push, single executable', s(r.repush.executable.seconds), '-', '', `< 0.5 s; ${rss(r.repush.executable)}`);
   row(
     'verify (MiB/s; ref. sha256sum -c)',
     fmt(r.verify.ferryMBps, 0),

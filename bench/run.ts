@@ -10,7 +10,7 @@
  * - rke2: an RKE2-shaped release with a ~1 GB .tar.zst image tarball (bench/rke2.ts);
  * - apt: bench/apt.ts (BENCH_APT=0 leaves it out).
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type AptResults, benchApt } from './apt.js';
 import { type ScaleResults, benchScale, buildImageSet } from './image-set.js';
@@ -28,6 +28,8 @@ if (process.env.BENCH_APT === '0') ONLY.delete('apt');
 if (process.env.BENCH_LINK === '0') ONLY.delete('link');
 const out = resolve(process.argv[2] ?? 'bench/out');
 const ferry = resolve('bin/ferry');
+/** The single executable scripts/bench.sh builds (scripts/release.mjs), if there. */
+const executable = readdirSafe(resolve('release')).find((n) => /^ferry-.*-linux-[a-z0-9]+$/.test(n));
 
 interface Results {
   workload: { scales: number[]; baseMiB: number; ownMiB: number; runs: number };
@@ -68,7 +70,9 @@ async function main(): Promise<void> {
       const dir = join(out, `images-${count}`);
       const set = await buildImageSet(count, BASE, OWN);
       try {
-        const scale = await part(`images-${count}`, () => benchScale(dir, ferry, set));
+        const scale = await part(`images-${count}`, () =>
+          benchScale(dir, ferry, set, executable ? resolve('release', executable) : undefined),
+        );
         results.scales.push(scale);
         printScale(scale);
         if (k === 0 && ONLY.has('images')) {
@@ -116,3 +120,11 @@ main().catch((err) => {
   console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
