@@ -164,6 +164,46 @@ export function testCa(dir: string, name: string, days = 30): TestCa {
   return { name, certPath, keyPath, cert: new X509Certificate(readFileSync(certPath)) };
 }
 
+/** A P-256 intermediate CA issued by `parent`, as Fulcio's intermediate under its root. */
+export function testIntermediate(dir: string, parent: TestCa, name: string): TestCa {
+  const keyPath = join(dir, `${name}.key`);
+  const certPath = join(dir, `${name}.pem`);
+  openssl([
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    keyPath,
+    '-out',
+    `${certPath}.csr`,
+    '-subj',
+    `/O=sigstore.test/CN=${name}`,
+  ]);
+  writeFileSync(`${certPath}.ext`, 'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n');
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    `${certPath}.csr`,
+    '-CA',
+    parent.certPath,
+    '-CAkey',
+    parent.keyPath,
+    '-CAcreateserial',
+    '-out',
+    certPath,
+    '-days',
+    '30',
+    '-extfile',
+    `${certPath}.ext`,
+  ]);
+  return { name, certPath, keyPath, cert: new X509Certificate(readFileSync(certPath)) };
+}
+
 export interface LeafOptions {
   issuer: string;
   /** The SAN: a URI (https://…) or an e-mail address. */
@@ -221,14 +261,14 @@ export function fulcioLeaf(dir: string, ca: TestCa, opts: LeafOptions): { privat
 }
 
 /** A Sigstore trusted_root.json (protobuf-specs TrustedRoot) naming the CAs, each valid for the given window. */
-export function trustedRoot(cas: { ca: TestCa; start?: Date; end?: Date }[]): string {
+export function trustedRoot(cas: { ca: TestCa; parents?: TestCa[]; start?: Date; end?: Date }[]): string {
   return JSON.stringify({
     mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
     tlogs: [],
-    certificateAuthorities: cas.map(({ ca, start, end }) => ({
+    certificateAuthorities: cas.map(({ ca, parents = [], start, end }) => ({
       subject: { organization: 'sigstore.test', commonName: ca.name },
       uri: `https://${ca.name}.test`,
-      certChain: { certificates: [{ rawBytes: ca.cert.raw.toString('base64') }] },
+      certChain: { certificates: [ca, ...parents].map((c) => ({ rawBytes: c.cert.raw.toString('base64') })) },
       validFor: { start: (start ?? new Date(Date.now() - 86_400_000)).toISOString(), ...(end ? { end: end.toISOString() } : {}) },
     })),
     ctlogs: [],

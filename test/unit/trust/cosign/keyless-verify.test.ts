@@ -18,6 +18,7 @@ import {
   simpleSigningPayload,
   type TestCa,
   testCa,
+  testIntermediate,
   trustedRoot,
 } from '../../../helpers/cosign-sign.js';
 
@@ -121,6 +122,17 @@ describe('keyless (Fulcio certificate) signatures against a trusted root', () =>
     writeFileSync(old, trustedRoot([{ ca: fulcio, start: new Date('2020-01-01T00:00:00Z'), end: new Date('2021-01-01T00:00:00Z') }]));
     const err = await failure(input([keylessSignature(fulcio)]), [rule({}, old)]);
     expect(err.message).toMatch(/the certificate authority .*fulcio was not valid when the certificate was issued/);
+  });
+
+  it('passes a certificate from an intermediate CA chained to the root, and fails when the root is not the issuer', async () => {
+    const inter = testIntermediate(dir, fulcio, 'fulcio-intermediate');
+    const chained = join(dir, 'chained_root.json');
+    writeFileSync(chained, trustedRoot([{ ca: inter, parents: [fulcio] }]));
+    await expect(enforceImageSignatures(input([keylessSignature(inter)]), [rule({}, chained)])).resolves.toHaveLength(1);
+    const broken = join(dir, 'broken_root.json');
+    writeFileSync(broken, trustedRoot([{ ca: inter, parents: [rogue] }]));
+    const err = await failure(input([keylessSignature(inter)]), [rule({}, broken)]);
+    expect(err.message).toContain("the trusted root's certificate chain is broken");
   });
 
   it('fails a valid certificate over a payload naming another digest', async () => {
