@@ -31,6 +31,8 @@ export type ErrorCode =
   | 'APT_UNSATISFIABLE' // an apt dependency cannot be satisfied from the configured suites
   | 'APT_SIGNATURE' // a Release file has no valid signature by a key in the keyring
   | 'APT_RELEASE_INVALID' // a Release file is unreadable, expired, or does not list what it must
+  | 'SIGNATURE_MISSING' // spec.signatures requires a signature of an image and none was found
+  | 'SIGNATURE_INVALID' // an image's signatures were found but none verifies under the rule's key or identity
   | 'DELTA_BASE_MISSING' // a delta bundle's push target lacks a blob the delta left out
   | 'UNSAFE_VALUE' // a name, path, version or annotation read from a bundle breaks its grammar or contradicts the lock
   | 'NOT_SUPPORTED'
@@ -66,6 +68,8 @@ export const INTEGRITY_CODES: ReadonlySet<ErrorCode> = new Set([
   'CHART_PROVENANCE_INVALID',
   'APT_RELEASE_INVALID',
   'UNSAFE_VALUE',
+  'SIGNATURE_MISSING',
+  'SIGNATURE_INVALID',
 ]);
 
 /**

@@ -6,6 +6,7 @@ import { isRecord, isString } from './fields.js';
 import { platformsAt } from './platform.js';
 import { normaliseHelmSetting } from '../kinds/chart/render/helm-setting.js';
 import { manifestSchema } from './schema.js';
+import { normaliseSignatures } from '../trust/cosign/policy.js';
 import type { BundleManifest } from './types.js';
 import { type Problem, YamlSource } from './yaml-source.js';
 import { problemsFromZod } from './zod-problems.js';
@@ -47,6 +48,7 @@ function normalise(raw: unknown, path: string, problems: Problem[]): BundleManif
   const platforms = platformsAt(spec.platforms, ['spec', 'platforms'], problems) ?? ['linux/amd64'];
   const helm = normaliseHelmSetting(spec.helm, path);
   const out: Record<string, unknown> = { path, name, platforms, ...(helm ? { helm } : {}) };
+  if (spec.signatures !== undefined) out.signatures = normaliseSignatures(spec.signatures, ['spec', 'signatures'], path, problems);
   for (const k of KINDS) {
     const entries: unknown[] = k.normalise(spec[k.key], { at: ['spec', k.key], manifestPath: path, platforms, problems });
     if (k.cardinality === 'list') out[k.key] = entries;

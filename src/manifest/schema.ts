@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { KINDS } from '../kinds/index.js';
 import { platformsSchema } from './fields.js';
 import { helmSettingSchema } from '../kinds/chart/render/helm-setting.js';
+import { signaturesSchema } from '../trust/cosign/policy.js';
 
 export { httpUrlProblem, platformsSchema } from './fields.js';
 
@@ -31,6 +32,7 @@ function buildManifestSchema() {
         .object({
           platforms: platformsSchema.optional(),
           helm: helmSettingSchema.optional(),
+          signatures: signaturesSchema.optional(),
           ...Object.fromEntries(KINDS.map((k) => [k.key, (k.cardinality === 'list' ? z.array(k.entrySchema) : k.entrySchema).optional()])),
         })
         .strict(),

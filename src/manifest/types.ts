@@ -1,6 +1,7 @@
 import type { KINDS } from '../kinds/index.js';
 import type { PlatformSpec } from './fields.js';
 import type { HelmSetting } from '../kinds/chart/render/helm-setting.js';
+import type { SignatureRule } from '../trust/cosign/policy.js';
 
 /** The validated bundle manifest (docs/manifest.md): each kind's normalised entries (kinds/<kind>/schema.ts). */
 export type { PlatformSpec } from './fields.js';
@@ -25,6 +26,8 @@ interface ManifestHead {
   platforms: PlatformSpec;
   /** spec.helm: how charts are rendered (docs/charts.md "Rendering"). */
   helm?: HelmSetting;
+  /** spec.signatures: which images must be signed, by what (docs/supply-chain.md "Signature policy"). */
+  signatures?: SignatureRule[];
 }
 
 /** One key per kind. An interface so that its members resolve lazily (see Lock in lock/types.ts). */
