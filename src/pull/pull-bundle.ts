@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { dirname } from 'node:path';
+import { FerryError } from '../core/errors.js';
 import { ensureDir } from '../core/fs-errors.js';
 import pLimit from 'p-limit';
 import { type EventSink, inPhase, noEvents } from '../core/events.js';
@@ -94,6 +95,13 @@ export function lockPathFor(outPath: string): string {
 export async function pullBundle(opts: PullOptions): Promise<PullResult> {
   const events = opts.events ?? noEvents;
   const loaded = await loadManifest(opts.manifestPath);
+  // Fail closed: a policy that could not be enforced must not read as a pull that checked signatures.
+  if (loaded.signatures?.length)
+    throw new FerryError(
+      'USAGE',
+      `${opts.manifestPath}: spec.signatures is not enforced yet by this ferry (image signatures are not carried into the bundle, so none could be checked); remove spec.signatures to pull without a signature check (docs/supply-chain.md)`,
+      { path: opts.manifestPath },
+    );
   const manifest = opts.platforms ? overridePlatforms(loaded, opts.platforms) : loaded;
   if (opts.platforms)
     events({ type: 'info', message: `platforms ${platformsText(opts.platforms)} (--platform) for every image, over the manifest's` });
