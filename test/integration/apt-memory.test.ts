@@ -22,6 +22,8 @@ const RSS_BOUND_MIB = 200;
  */
 const GROWTH_BOUND_MIB = 45;
 const BIG = 200_000;
+/** A file in both bundles that takes the small one past verify's 32 MiB threshold for hashing threads. */
+const PAD_BYTES = 40 << 20;
 
 /**
  * Memory of verify and stage does not follow the size of the Packages indexes a bundle carries: the same five
@@ -48,12 +50,16 @@ describe.runIf(ok)('apt: verify and stage read a 200 000-stanza index with flat 
     expect(large.packagesBytes).toBeGreaterThan(100_000_000);
     host = await startFileHost();
     for (const [path, body] of filesUnder(archive.root, 'small')) host.files.set(path, body);
+    // Both bundles above the size from which verify hashes on worker threads (src/verify/hash-plan.ts), so that the
+    // two runs differ by the index alone, not by the threads' own memory.
+    const pad = Buffer.alloc(PAD_BYTES, 7);
+    host.files.set('/pad.bin', pad);
     const dir = scratch();
     const keyring = join(dir, 'keyring.gpg');
     writeFileSync(keyring, key.publicBinary);
     const manifest = writeManifest(
       dir,
-      `  apt:\n    - url: ${host.url}/small\n      suites: [synthetic]\n      components: [main]\n      architectures: [amd64]\n      keyring: ${keyring}\n      packages: [${archive.requested}]\n`,
+      `  files:\n    - url: ${host.url}/pad.bin\n      sha256: ${sha256(pad).slice(7)}\n  apt:\n    - url: ${host.url}/small\n      suites: [synthetic]\n      components: [main]\n      architectures: [amd64]\n      keyring: ${keyring}\n      packages: [${archive.requested}]\n`,
     );
     small = (await pull(manifest, join(dir, 'small.tar'), [])).result.bundle;
 
