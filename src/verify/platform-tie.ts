@@ -8,7 +8,7 @@ import type { ReadOnlyStorage } from '../graph/storage.js';
 /**
  * A platform-filtered image (its index.json entry's digest is not its `dev.ferry.upstream-digest`) is signed as the
  * upstream index, which the bundle does not push. The referrer kind stores those upstream bytes as an
- * `upstream-index` entry (docs/bundle-format.md "Referrers"); the signature then vouches for what the bundle holds
+ * `upstream-index` entry (docs/supply-chain.md "Enforcement"); the signature then vouches for what the bundle holds
  * only when every platform manifest kept is listed in it: the kept index's children, or the one child kept in place
  * of the index. Returns what tied them, or why they are not tied.
  */

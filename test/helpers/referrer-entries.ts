@@ -4,7 +4,7 @@ import { type Blob, blob, signatureManifest } from './cosign-sign.js';
 
 /**
  * index.json entries of carried referrers, written exactly as the shared contract of issue 19 describes them
- * (docs/bundle-format.md "Referrers"), for tests of what reads them before the carrier itself exists in a test.
+ * (docs/supply-chain.md "Enforcement"), for tests of what reads them before the carrier itself exists in a test.
  */
 export type Role = 'signature' | 'attestation' | 'sbom' | 'other' | 'upstream-index';
 
