@@ -5,6 +5,7 @@
  */
 
 import type { Descriptor } from '../core/media-types.js';
+import type { SignatureRecord } from '../verify/signature-record.js';
 
 export const BUNDLE_FORMAT_VERSION = 1;
 
@@ -58,6 +59,8 @@ export interface BundleMeta {
   tool: string;
   /** Set on delta bundles (docs/transfer.md): the base they were built against, and the blobs left out. */
   delta?: DeltaInfo;
+  /** Set when the bundle manifest had spec.signatures: what pull's signature policy check found (docs/bundle-format.md). */
+  signatures?: SignatureRecord;
 }
 
 export interface DeltaInfo {

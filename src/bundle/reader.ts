@@ -158,7 +158,13 @@ function parseMeta(body: Buffer, path: string): BundleMeta {
       { path, formatVersion: m.formatVersion },
     );
   }
-  return { formatVersion: m.formatVersion, name: String(m.name ?? ''), tool: String(m.tool ?? ''), ...(m.delta ? { delta: m.delta } : {}) };
+  return {
+    formatVersion: m.formatVersion,
+    name: String(m.name ?? ''),
+    tool: String(m.tool ?? ''),
+    ...(m.delta ? { delta: m.delta } : {}),
+    ...(m.signatures ? { signatures: m.signatures } : {}),
+  };
 }
 
 function parseIndex(body: Buffer, path: string): ImageIndex {

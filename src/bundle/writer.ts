@@ -20,6 +20,7 @@ import {
   blobPath,
 } from './format.js';
 import { formatSha256Sums } from './sha256sums.js';
+import type { SignatureRecord } from '../verify/signature-record.js';
 
 /** The caller's content-addressed store: every listed blob is already verified against its digest. */
 export interface BlobSource {
@@ -52,6 +53,8 @@ export interface WriteBundleOptions {
   splitSize?: number;
   /** A delta bundle: recorded in ferry-bundle.json (the omitted blobs are simply not in `blobs`). */
   delta?: DeltaInfo;
+  /** What pull's signature policy check found: recorded in ferry-bundle.json (absent without spec.signatures). */
+  signatures?: SignatureRecord;
   /**
    * Files beside the bundle that describe it, written in the same finishing step as the bundle (never before it, so
    * an interrupted or failed write leaves none of them): `lock` gets the lock's bytes, `signature` the detached
@@ -130,6 +133,7 @@ function metadataFiles(opts: PlanInputs): [string, Buffer][] {
     name: opts.name,
     tool: `ferry ${opts.toolVersion}`,
     ...(opts.delta ? { delta: opts.delta } : {}),
+    ...(opts.signatures ? { signatures: opts.signatures } : {}),
   };
   const json = (x: unknown) => Buffer.from(`${JSON.stringify(x, null, 2)}\n`, 'utf8');
   const index = opts.index instanceof Uint8Array ? Buffer.from(opts.index) : json(opts.index);

@@ -7,7 +7,7 @@ import { type GlobalFlags, openSession } from './output.js';
 import { writeAuditReport } from './report-output.js';
 import { formatCounts } from './render.js';
 import { bundleCountsOfFile } from '../lock/counts.js';
-import { type TrustFlags, gateBundleFile, verifyOptions } from './verify-first.js';
+import { type TrustFlags, checkPolicy, gateBundleFile, verifyOptions } from './verify-first.js';
 
 /** `ferry bundle audit`: the checksum audit report (docs/security.md), optionally with every tag read back. */
 export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags): void {
@@ -20,13 +20,18 @@ export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags
       .option('--format <format>', 'json, md or html (default: from the file name)')
       .option('--key <pub>', 'public key (PEM) the bundle must be signed with')
       .option('--require-signature', 'count a bundle not signed by --key as a failure')
+      .option(
+        '--policy <manifest>',
+        'check the images\' carried signatures against spec.signatures of this bundle manifest (else the report shows what pull recorded, or "not checked")',
+      )
       .option('--registry <host[:port][/prefix]>', 'also read every tag back from this registry (as pushed there)')
       .option('--username <user>', 'registry user (password from --password-stdin)')
       .option('--password-stdin', 'read the registry password from standard input'),
   ).action(
     async (
       path: string,
-      o: ConnectionFlags & TrustFlags & { output: string; format?: string; registry?: string; username?: string; passwordStdin?: boolean },
+      o: ConnectionFlags &
+        TrustFlags & { output: string; format?: string; registry?: string; username?: string; passwordStdin?: boolean; policy?: string },
     ) => {
       const { verifyBundle } = await import('../verify/verify-bundle.js');
       const s = openSession(globals());
@@ -42,6 +47,8 @@ export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags
       const verified = await verifyBundle(resolve(path), opts);
       // The report names every artifact: a bundle whose names break their grammar gets no report that repeats them.
       if (verified.ok) await gateBundleFile(resolve(path));
+      // A failed signature check is a failed row of the report (exit 3), not an error without one.
+      const policy = o.policy && verified.ok ? await checkPolicy(resolve(path), resolve(o.policy)) : undefined;
       let registry;
       if (target) {
         const client = buildRegistryClient(connection, s.renderer.sink, undefined, login, s.signal);
@@ -51,7 +58,7 @@ export function registerAuditCommand(bundle: Command, globals: () => GlobalFlags
           await client.close();
         }
       }
-      const report = await writeAuditReport(path, verified, o.output, o.format, registry);
+      const report = await writeAuditReport(path, verified, o.output, o.format, registry, policy?.record);
       const t = report.totals;
       // The bundle's contents in the words every command uses; the rows (one per checked artifact) follow.
       const counts = verified.ok ? formatCounts(await bundleCountsOfFile(resolve(path))) : undefined;

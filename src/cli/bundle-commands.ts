@@ -4,10 +4,11 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { FerryError } from '../core/errors.js';
 import type { ConnectionFlags } from './connection-flags.js';
 import { type GlobalFlags, openSession } from './output.js';
-import { formatCounts, renderInspect, renderPull, renderPush, renderVerify } from './render.js';
-import { type TrustFlags, gateBundleFile, privateKeyFrom, pushCheck, verifyBeforeActing, verifyOptions } from './verify-first.js';
+import { formatCounts, renderInspect, renderPull, renderPush } from './render.js';
+import { type TrustFlags, privateKeyFrom, pushCheck, verifyBeforeActing } from './verify-first.js';
 import { writeAuditReport } from './report-output.js';
 import { readBackTags, registerAuditCommand } from './audit-command.js';
+import { registerVerifyCommand } from './verify-command.js';
 import { connectionOptions, parseByteSize } from './options.js';
 import { registerTransferCommands } from './transfer-commands.js';
 
@@ -97,24 +98,7 @@ export function registerBundleCommands(program: Command): void {
     },
   );
 
-  bundle
-    .command('verify')
-    .description('check every byte of a bundle against its SHA256SUMS, lock and OCI layout (exit 3 when damaged)')
-    .argument('<bundle>', 'bundle file')
-    .option('--key <pub>', 'public key (PEM) the bundle must be signed with')
-    .option('--require-signature', 'fail unless the bundle is signed by the --key key')
-    .option('--report <file>', 'also write the checksum audit report (.json, .md or .html)')
-    .action(async (path: string, o: TrustFlags & { report?: string }) => {
-      const { verifyBundle } = await import('../verify/verify-bundle.js');
-      const s = openSession(globals());
-      const opts = await verifyOptions(o, s.renderer.sink, s.signal);
-      const r = await verifyBundle(resolve(path), opts);
-      // Intact is not enough: a self-consistent bundle may still carry names stage or push would refuse.
-      if (r.ok) await gateBundleFile(resolve(path));
-      if (o.report) await writeAuditReport(path, r, o.report, undefined);
-      s.done({ ok: r.ok, entries: r.entries, bytes: r.bytes, problems: r.problems, signature: r.signature }, renderVerify(path, r));
-      if (!r.ok) throw new FerryError('INTEGRITY_FAILED', `${path}: ${r.problems.length} integrity problems`, { reported: true });
-    });
+  registerVerifyCommand(bundle, globals);
 
   bundle
     .command('inspect')

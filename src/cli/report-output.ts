@@ -12,6 +12,8 @@ export async function writeAuditReport(
   out: string,
   format: string | undefined,
   registry?: { host: string; tags: import('../report/audit-model.js').RegistryTag[] },
+  /** What `--policy` found now; without it, the report shows what pull recorded, or "not checked". */
+  policy?: import('../verify/signature-record.js').SignatureRecord,
 ): Promise<AuditReport> {
   const { buildAuditReport, withRegistry } = await import('../report/audit-model.js');
   const { renderReport, reportFormatFor } = await import('../report/render-report.js');
@@ -21,7 +23,7 @@ export async function writeAuditReport(
   } catch (err) {
     throw new FerryError('USAGE', (err as Error).message);
   }
-  let report = await buildAuditReport(resolve(bundle), verified, `ferry ${TOOL_VERSION}`);
+  let report = await buildAuditReport(resolve(bundle), verified, `ferry ${TOOL_VERSION}`, policy);
   if (registry) report = withRegistry(report, registry.host, registry.tags);
   await writeFileAtomic(resolve(out), renderReport(report, fmt));
   return report;

@@ -65,6 +65,17 @@ export async function gateBundleFile(path: string): Promise<void> {
 }
 
 /**
+ * `--policy MANIFEST` (verify, audit): the images' carried signatures checked against spec.signatures of that
+ * manifest (src/verify/bundle-policy.ts), with the line each image gets.
+ */
+export async function checkPolicy(bundle: string, manifest: string) {
+  const { checkBundlePolicy } = await import('../verify/bundle-policy.js');
+  const { outcomeLine } = await import('../verify/signature-policy.js');
+  const r = await checkBundlePolicy(bundle, manifest);
+  return { ...r, lines: r.outcomes.map(outcomeLine) };
+}
+
+/**
  * push and stage verify the bundle before they act on it (docs/security.md); `--no-verify` skips that, and says so.
  * A damaged or wrongly signed bundle stops the command with exit code 3 before anything is pushed or written.
  */

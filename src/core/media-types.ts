@@ -79,6 +79,14 @@ export const Annotation = {
   Rke2PushImages: 'dev.ferry.rke2.push-images',
   ChartVersion: 'dev.ferry.chart.version',
   FerryVersion: 'dev.ferry.ferry.version',
+  /** A carried signature, attestation, SBOM or referrer: the digest of the image manifest/index it refers to. */
+  ReferrerSubject: 'dev.ferry.referrer.subject',
+  /** `signature` | `attestation` | `sbom` | `other` | `upstream-index`. */
+  ReferrerRole: 'dev.ferry.referrer.role',
+  /** `tag` (a cosign tag) or `referrers` (an OCI 1.1 referrer). */
+  ReferrerVia: 'dev.ferry.referrer.via',
+  /** The cosign tag it was found under (`sha256-<hex>.sig`), when via `tag`. */
+  ReferrerTag: 'dev.ferry.referrer.tag',
 } as const;
 
 export function formatPlatform(p: Platform): string {

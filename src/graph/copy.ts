@@ -78,7 +78,7 @@ export async function copyGraph(src: ReadOnlyStorage, dst: Storage, root: Descri
 }
 
 /** Reads a (small) manifest fully and checks it against its descriptor. */
-export async function readVerified(src: ReadOnlyStorage, desc: Descriptor, subject: string): Promise<Buffer> {
+export async function readVerified(src: Pick<ReadOnlyStorage, 'fetch'>, desc: Descriptor, subject: string): Promise<Buffer> {
   return readAll(verifiedStream(await src.fetch(desc), { digest: desc.digest, size: desc.size, subject }));
 }
 

@@ -1,4 +1,6 @@
 import { basename } from 'node:path';
+import { Readable } from 'node:stream';
+import type { Descriptor } from '../core/media-types.js';
 import { isFerryError } from '../core/errors.js';
 import type { EventSink } from '../core/events.js';
 import type { Digest } from '../core/digest.js';
@@ -18,6 +20,17 @@ export interface FillOptions extends Omit<PlanInputs, 'blobs' | 'signal'> {
   /** The user's interrupt (Ctrl-C): the partial bundle is then removed, not kept. */
   signal?: AbortSignal;
   events: EventSink;
+  /**
+   * Once every blob is written, before the bundle is renamed into place: a check over the written bytes (pull's
+   * signature policy, src/pull/signature-check.ts). Its failure fails the pull like a failed copy.
+   */
+  afterFill?: (written: WrittenBlobs) => Promise<void>;
+}
+
+/** The blobs written so far, read back from the bundle being filled. */
+export interface WrittenBlobs {
+  has(digest: string): boolean;
+  fetch(desc: Descriptor): Promise<Readable>;
 }
 
 /**
@@ -66,6 +79,7 @@ export async function fillBundle(
           throw new Error(`blob ${digest} is neither fetched nor in the cache`);
       }),
     );
+    if (opts.afterFill) await opts.afterFill(writtenBlobs(bundle));
     opts.signal?.throwIfAborted();
     const result = await bundle.finish();
     await journal.remove();
@@ -92,4 +106,16 @@ export async function fillBundle(
     }
     throw err;
   }
+}
+
+function writtenBlobs(bundle: PlannedBundle): WrittenBlobs {
+  const has = (digest: string) => bundle.member(digest) !== undefined && bundle.isWritten(digest);
+  return {
+    has,
+    async fetch(desc) {
+      const m = bundle.member(desc.digest);
+      if (!m || !has(desc.digest)) throw new Error(`blob ${desc.digest} is not written in this bundle`);
+      return Readable.from([await bundle.readBlob(desc.digest, 0, m.size)]);
+    },
+  };
 }

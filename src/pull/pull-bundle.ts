@@ -1,6 +1,5 @@
 import type { KeyObject } from 'node:crypto';
 import { dirname } from 'node:path';
-import { FerryError } from '../core/errors.js';
 import { ensureDir } from '../core/fs-errors.js';
 import pLimit from 'p-limit';
 import { type EventSink, inPhase, noEvents } from '../core/events.js';
@@ -24,6 +23,7 @@ import { ContentStore } from '../store/content-store.js';
 import { TOOL_VERSION } from '../version.js';
 import { signSums } from '../trust/bundle-signature.js';
 import { fillBundle } from './fill-bundle.js';
+import { policyCheck } from './signature-check.js';
 import { type SourcedKind, checkLocalLock, loadSources, resolveAll, resolveDetail, resolveLocal } from './resolve-all.js';
 import { buildBundleIndex } from './bundle-index.js';
 import { mergeTallies } from './kind-entries.js';
@@ -95,13 +95,6 @@ export function lockPathFor(outPath: string): string {
 export async function pullBundle(opts: PullOptions): Promise<PullResult> {
   const events = opts.events ?? noEvents;
   const loaded = await loadManifest(opts.manifestPath);
-  // Fail closed: a policy that could not be enforced must not read as a pull that checked signatures.
-  if (loaded.signatures?.length)
-    throw new FerryError(
-      'USAGE',
-      `${opts.manifestPath}: spec.signatures is not enforced yet by this ferry (image signatures are not carried into the bundle, so none could be checked); remove spec.signatures to pull without a signature check (docs/supply-chain.md)`,
-      { path: opts.manifestPath },
-    );
   const manifest = opts.platforms ? overridePlatforms(loaded, opts.platforms) : loaded;
   if (opts.platforms)
     events({ type: 'info', message: `platforms ${platformsText(opts.platforms)} (--platform) for every image, over the manifest's` });
@@ -234,6 +227,14 @@ async function fetchAndWrite(
   );
   for (const p of planned) if (p.k.source.plan) indexed.push({ kind: p.k.kind, entries: p.plans.flatMap((plan) => plan.entries) });
   const index = buildBundleIndex(indexed, KINDS);
+  // spec.signatures: checked before the layout is planned, and again over the written bundle (signature-check.ts).
+  const policy = await policyCheck(
+    ctx.manifest,
+    index.manifests,
+    plans.map((p) => p.plan),
+    store,
+    events,
+  );
   const all = new Map([...fileNodes, ...plans.flatMap((p) => p.plan.nodes)].map((d) => [d.digest as string, d]));
   // A delta leaves out the blobs the enclave has; manifests always travel, so the bundle can still be walked.
   const omitted = new Map(
@@ -257,6 +258,7 @@ async function fetchAndWrite(
       store,
       events,
       hashWholeFile: false,
+      ...policy,
       ...(opts.cacheImages ? { cacheImages: true } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.splitSize ? { splitSize: opts.splitSize } : {}),

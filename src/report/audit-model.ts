@@ -9,9 +9,11 @@ import { KINDS, type KindName, lockedOf } from '../kinds/index.js';
 import type { Lock } from '../lock/types.js';
 import type { AnyKind } from '../kinds/kind.js';
 import type { Problem, VerifyResult } from '../verify/verify-bundle.js';
+import type { SignatureRecord } from '../verify/signature-record.js';
+import { type SignatureCell, signatureCell, signatureSource } from './signature-cell.js';
 
 /** Version of the report's JSON shape (docs/audit-report.md). */
-export const REPORT_VERSION = 2;
+export const REPORT_VERSION = 3;
 
 export interface AuditRow {
   kind: KindName;
@@ -42,6 +44,8 @@ export interface AuditRow {
   result: 'ok' | 'failed';
   /** Why it failed: the verify problems that touch this artifact. */
   problems: string[];
+  /** Images only: the signature policy's outcome (signature-cell.ts). Version 3. */
+  signature?: SignatureCell;
   /** Read back from the registry (with --registry, or on push). */
   registry?: { target: string; expected: string; actual?: string; result: 'ok' | 'failed' };
 }
@@ -131,7 +135,7 @@ function readableLock(body: Buffer, verified: VerifyResult): Lock | undefined {
  * the bundle's own lock: one row per artifact, with its origin, who vouched for it, the expected and computed sha256
  * and the result. An artifact fails when any blob it is made of has a problem.
  */
-export async function buildAuditReport(path: string, verified: VerifyResult, tool: string): Promise<AuditReport> {
+export async function buildAuditReport(path: string, verified: VerifyResult, tool: string, policy?: SignatureRecord): Promise<AuditReport> {
   const reader = await BundleReader.open(path);
   try {
     const lockBody = await reader.lockBytes();
@@ -193,6 +197,13 @@ export async function buildAuditReport(path: string, verified: VerifyResult, too
         const held = !pin.isRoot && desc && desc.digest !== pin.digest ? { manifestDigest: desc.digest } : {};
         refNames.set(await row({ ...base, ...held }, desc, pin.digest.slice(7)), pin.refName);
       }
+    }
+    const signatures = signatureSource(policy, reader.meta.signatures);
+    for (const r of rows.filter((x) => x.kind === 'image')) {
+      r.signature = signatureCell(r.name, signatures);
+      if (r.signature.result !== 'failed') continue;
+      r.problems.push(`signature: ${r.signature.reason ?? 'no valid signature'}`);
+      r.result = 'failed';
     }
     const order = (k: string) => KINDS.find((h) => h.kind === k)?.reportOrder ?? KINDS.length;
     rows.sort((a, b) =>

@@ -1,5 +1,6 @@
 import type { AuditReport, AuditRow } from './audit-model.js';
 import { terminalSafe } from '../validate/untrusted-text.js';
+import { signatureWords } from './signature-cell.js';
 
 export type ReportFormat = 'json' | 'md' | 'html';
 
@@ -65,13 +66,13 @@ export function renderMarkdown(r: AuditReport): string {
     '',
   ];
   lines.push(
-    '| result | kind | name | version | source | vouched for by | expected sha256 | computed sha256 | size | registry |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| result | kind | name | version | source | vouched for by | expected sha256 | computed sha256 | size | image signature | registry |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const row of r.rows) {
     const reg = row.registry ? `${row.registry.result} ${row.registry.target}` : '';
     lines.push(
-      `| ${row.result === 'ok' ? 'ok' : '**FAILED**'} | ${row.kind} | ${mdCell(row.name)} | ${mdCell(row.version ?? '')} | ${mdCell(row.source)} | ${mdCell(row.vouchedBy + (row.provenance ? `; ${row.provenance}` : ''))} | \`${row.expected}\` | ${row.computed ? `\`${row.computed}\`` : (row.notRead ?? '—')}${row.manifestDigest ? ` (OCI manifest \`${row.manifestDigest}\`)` : ''} | ${row.size ?? ''} | ${mdCell(reg)} |`,
+      `| ${row.result === 'ok' ? 'ok' : '**FAILED**'} | ${row.kind} | ${mdCell(row.name)} | ${mdCell(row.version ?? '')} | ${mdCell(row.source)} | ${mdCell(row.vouchedBy + (row.provenance ? `; ${row.provenance}` : ''))} | \`${row.expected}\` | ${row.computed ? `\`${row.computed}\`` : (row.notRead ?? '—')}${row.manifestDigest ? ` (OCI manifest \`${row.manifestDigest}\`)` : ''} | ${row.size ?? ''} | ${mdCell(signatureWords(row.signature))} | ${mdCell(reg)} |`,
     );
   }
   const failures = r.rows.filter((x) => x.result === 'failed');
@@ -89,7 +90,7 @@ function htmlRow(row: AuditRow): string {
   const reg = row.registry
     ? `${esc(row.registry.result)}<br><code>${esc(row.registry.target)}</code>${row.registry.actual && row.registry.actual !== row.registry.expected ? `<br>now ${esc(row.registry.actual)}` : ''}`
     : '';
-  return `<tr class="${row.result}" data-kind="${esc(row.kind)}"><td class="r">${row.result === 'ok' ? 'ok' : 'FAILED'}</td><td>${esc(row.kind)}</td><td>${esc(row.name)}${row.version ? `<br><small>${esc(row.version)}</small>` : ''}</td><td class="w">${esc(row.source)}</td><td class="w">${esc(row.vouchedBy)}${row.provenance ? `<br><small>${esc(row.provenance)}</small>` : ''}</td><td><code>${esc(row.expected)}</code></td><td>${row.computed ? `<code>${esc(row.computed)}</code>` : row.notRead ? `<small>${esc(row.notRead)}</small>` : '<code>—</code>'}${row.manifestDigest ? `<br><small>OCI manifest <code>${esc(row.manifestDigest)}</code></small>` : ''}</td><td>${row.size ?? ''}</td><td>${reg}</td><td class="w">${row.problems.map(esc).join('<br>')}</td></tr>`;
+  return `<tr class="${row.result}" data-kind="${esc(row.kind)}"><td class="r">${row.result === 'ok' ? 'ok' : 'FAILED'}</td><td>${esc(row.kind)}</td><td>${esc(row.name)}${row.version ? `<br><small>${esc(row.version)}</small>` : ''}</td><td class="w">${esc(row.source)}</td><td class="w">${esc(row.vouchedBy)}${row.provenance ? `<br><small>${esc(row.provenance)}</small>` : ''}</td><td><code>${esc(row.expected)}</code></td><td>${row.computed ? `<code>${esc(row.computed)}</code>` : row.notRead ? `<small>${esc(row.notRead)}</small>` : '<code>—</code>'}${row.manifestDigest ? `<br><small>OCI manifest <code>${esc(row.manifestDigest)}</code></small>` : ''}</td><td>${row.size ?? ''}</td><td class="w sig">${esc(signatureWords(row.signature))}</td><td>${reg}</td><td class="w">${row.problems.map(esc).join('<br>')}</td></tr>`;
 }
 
 /**
@@ -121,7 +122,7 @@ ${problems ? `<h2>Problems found by verify</h2><ul id="problems">${problems}</ul
 <h2>Artifacts</h2>
 <input id="filter" type="search" placeholder="filter: any text in a row, e.g. failed, image, velero" aria-label="filter rows">
 <span id="shown"></span>
-<table id="artifacts"><thead><tr><th>result</th><th>kind</th><th>name</th><th>source</th><th>vouched for by</th><th>expected sha256</th><th>computed sha256</th><th>size</th><th>registry</th><th>problems</th></tr></thead>
+<table id="artifacts"><thead><tr><th>result</th><th>kind</th><th>name</th><th>source</th><th>vouched for by</th><th>expected sha256</th><th>computed sha256</th><th>size</th><th>image signature</th><th>registry</th><th>problems</th></tr></thead>
 <tbody>${r.rows.map(htmlRow).join('\n')}</tbody></table>
 <script>
 (function(){var f=document.getElementById('filter'),rows=[].slice.call(document.querySelectorAll('#artifacts tbody tr')),shown=document.getElementById('shown');

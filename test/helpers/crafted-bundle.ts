@@ -92,6 +92,17 @@ export class CraftedBundle {
     return this;
   }
 
+  /** Adds blobs (a carried signature's manifest, config and layers) under their digests. */
+  addBlobs(blobs: { bytes: Buffer }[]): this {
+    for (const b of blobs) this.entries.set(blobPath(hex(b.bytes)), b.bytes);
+    return this;
+  }
+
+  /** Appends index.json entries (after the existing ones, as a kind appended last to KINDS would). */
+  addIndexEntries(entries: unknown[]): this {
+    return this.editJson('index.json', (i) => i.manifests.push(...entries));
+  }
+
   /** Writes the bundle with SHA256SUMS recomputed over every member. */
   write(out: string): string {
     const meta = ['oci-layout', 'ferry-bundle.json', 'ferry.lock.json', 'index.json'];

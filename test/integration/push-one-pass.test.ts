@@ -164,7 +164,7 @@ describe.runIf(ok)('push in one pass: each blob hashed as it goes up, tags set l
       const r = await run(['bundle', 'push', bundle, '--registry', down.host, '--plain-http', '--no-progress', '--report', out]);
       expect(r.code).toBe(0);
       const report = JSON.parse(readFileSync(out, 'utf8'));
-      expect(report.reportVersion).toBe(2);
+      expect(report.reportVersion).toBe(3);
       expect(report.totals).toMatchObject({ artifacts: 4, ok: 4, failed: 0, registryChecked: 3, registryFailed: 0 });
       // Images: the manifest (the pinned digest) is checked before the push, so each row has its computed sha256.
       const images = report.rows.filter((row: { kind: string }) => row.kind === 'image');
