@@ -79,6 +79,14 @@ export const Annotation = {
   Rke2PushImages: 'dev.ferry.rke2.push-images',
   ChartVersion: 'dev.ferry.chart.version',
   FerryVersion: 'dev.ferry.ferry.version',
+  /** Carried signatures, attestations, SBOMs and referrers (the referrer kind): the digest of what it refers to. */
+  ReferrerSubject: 'dev.ferry.referrer.subject',
+  /** `signature` | `attestation` | `sbom` | `other` | `upstream-index`. */
+  ReferrerRole: 'dev.ferry.referrer.role',
+  /** `tag` (a cosign `sha256-<hex>.sig|.att|.sbom` tag) or `referrers` (an OCI 1.1 referrer). */
+  ReferrerVia: 'dev.ferry.referrer.via',
+  /** The cosign tag, when found through one. */
+  ReferrerTag: 'dev.ferry.referrer.tag',
 } as const;
 
 export function formatPlatform(p: Platform): string {
