@@ -28,7 +28,10 @@ export interface SbomCheckInputs {
  */
 export async function checkSbomMember(i: SbomCheckInputs): Promise<Problem[]> {
   if (!i.present) {
-    i.events?.({ type: 'info', message: `no SBOM member (${SBOM_FILE}): the bundle was written before ferry put one in; \`ferry bundle sbom\` makes it` });
+    i.events?.({
+      type: 'info',
+      message: `no SBOM member (${SBOM_FILE}): the bundle was written before ferry put one in; \`ferry bundle sbom\` makes it`,
+    });
     return [];
   }
   if (!i.sbom || !i.sums || !i.meta || !i.lock || !i.index) return []; // a member it needs is damaged: reported already

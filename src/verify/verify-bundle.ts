@@ -1,7 +1,16 @@
 import { type ByteSource, readExactly } from '../bundle/byte-source.js';
 import { openBundleSource } from '../bundle/open-bundle.js';
 import { assertFerryBundle } from '../bundle/identify.js';
-import { BUNDLE_META_FILE, INDEX_FILE, LOCK_FILE, MAX_METADATA_BYTES, METADATA_FILES, SBOM_FILE, SUMS_FILE, blobPath } from '../bundle/format.js';
+import {
+  BUNDLE_META_FILE,
+  INDEX_FILE,
+  LOCK_FILE,
+  MAX_METADATA_BYTES,
+  METADATA_FILES,
+  SBOM_FILE,
+  SUMS_FILE,
+  blobPath,
+} from '../bundle/format.js';
 import { damagedMember } from '../bundle/member-json.js';
 import { digestFromHex, verifiedStream } from '../core/digest.js';
 import { isFerryError } from '../core/errors.js';

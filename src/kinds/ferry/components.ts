@@ -13,7 +13,12 @@ export const ferryComponents: ComponentsHook<LockedFerry> = (locked, entries) =>
     ...fromPin(ferryPins.pins(f)[0]!, entry),
     type: 'application',
     name: 'ferry',
-    purl: formatPurl({ type: 'generic', name: 'ferry', version: f.version, qualifiers: { file_name: f.name, checksum: `sha256:${f.sha256}` } }),
+    purl: formatPurl({
+      type: 'generic',
+      name: 'ferry',
+      version: f.version,
+      qualifiers: { file_name: f.name, checksum: `sha256:${f.sha256}` },
+    }),
     properties: { 'ferry:file-name': f.name, 'ferry:source': `local file ${f.source}`, 'ferry:version-from': f.versionFrom },
     ...(f.sbom ? { boms: [{ sha256: f.sbom.sha256, title: f.sbom.name }] } : {}),
   }));
