@@ -247,13 +247,7 @@ async function fetchAndWrite(
     for (const desc of plan.nodes)
       if (!isManifestLike(desc) && !leaves.has(desc.digest) && !omitted.has(desc.digest)) leaves.set(desc.digest, { plan, desc });
   const lockBytes = Buffer.from(serializeLock(lock));
-  const sbom = await sbomMember(
-    name,
-    `ferry ${TOOL_VERSION}`,
-    index,
-    lockBytes,
-    plans.map((p) => p.plan),
-  );
+  const sbom = await sbomMember(name, index, lockBytes, plans);
   const written = await fillBundle(
     {
       outPath: opts.outPath,

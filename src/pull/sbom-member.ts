@@ -5,6 +5,7 @@ import type { GraphPlan } from '../kinds/facets/source.js';
 import { parseLock } from '../lock/lock-file.js';
 import { buildSbom } from '../sbom/build-sbom.js';
 import { indexChildren } from '../sbom/referrers.js';
+import { TOOL_VERSION } from '../version.js';
 
 /**
  * The SBOM pull writes into the bundle (sbom.cdx.json), made from the members exactly as the bundle stores them (the
@@ -13,15 +14,15 @@ import { indexChildren } from '../sbom/referrers.js';
  */
 export async function sbomMember(
   name: string,
-  tool: string,
   index: ImageIndex,
   lockBytes: Buffer,
-  plans: readonly GraphPlan[],
+  plans: readonly { plan: GraphPlan }[],
 ): Promise<(sums: Buffer) => Buffer> {
+  const tool = `ferry ${TOOL_VERSION}`;
   const stored = JSON.parse(JSON.stringify(index)) as ImageIndex;
   const lock = parseLock(lockBytes.toString('utf8'), LOCK_FILE);
   const children = await indexChildren(stored, async (digest) => {
-    for (const plan of plans) {
+    for (const { plan } of plans) {
       const desc = plan.nodes.find((d) => d.digest === digest);
       if (desc) return buffer(await plan.source.fetch(desc));
     }

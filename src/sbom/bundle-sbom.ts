@@ -1,6 +1,7 @@
 import { LOCK_FILE, SUMS_FILE, blobPath } from '../bundle/format.js';
 import { BundleReader } from '../bundle/reader.js';
 import { parseLock } from '../lock/lock-file.js';
+import { gateBundle } from '../validate/gate.js';
 import { buildSbom } from './build-sbom.js';
 import { indexChildren } from './referrers.js';
 import { sumsWithoutSbom } from './sums.js';
@@ -25,10 +26,12 @@ export async function sbomOfReader(reader: BundleReader): Promise<Buffer> {
   });
 }
 
-/** `ferry bundle sbom BUNDLE`: the bundle's CycloneDX 1.5 JSON SBOM. */
+/** `ferry bundle sbom BUNDLE`: the bundle's CycloneDX 1.5 JSON SBOM, the same bytes as its sbom.cdx.json when intact. */
 export async function bundleSbom(path: string): Promise<Buffer> {
   const reader = await BundleReader.open(path);
   try {
+    // What it writes comes from the bundle: refused, as inspect refuses it, when a name breaks its grammar.
+    await gateBundle(reader);
     return await sbomOfReader(reader);
   } finally {
     await reader.close();
