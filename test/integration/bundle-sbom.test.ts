@@ -14,7 +14,6 @@ import { requireTools } from '../helpers/tools.js';
 import { type RawEntry, rawEntries, rawTar } from '../unit/bundle/fixtures.js';
 import { pull, run, scratch, writeManifest } from './ferry-env.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 /** A member's bytes as GNU tar extracts them: the independent reading every hash below is computed from. */
 const member = (bundle: string, path: string) => execFileSync('tar', ['-xOf', bundle, path], { maxBuffer: 256 << 20 });
