@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { formatSha256Sums } from '../../src/bundle/sha256sums.js';
-import { parseLock } from '../../src/lock/lock-file.js';
-import { buildSbom } from '../../src/sbom/build-sbom.js';
+import { withRemadeSbom } from './remake-sbom.js';
 import { type RawEntry, rawEntries, rawTar } from '../unit/bundle/fixtures.js';
 
 const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -97,44 +96,15 @@ export class CraftedBundle {
 
   /**
    * Writes the bundle with SHA256SUMS recomputed over every member. Its SBOM, when it has one, is made again from the
-   * edited members first, as anyone with ferry can (it is derived data, vouched for by SHA256SUMS like the rest); with
-   * `keepSbom` it is left as it is.
+   * edited members first, as anyone with ferry can (remake-sbom.ts); with `keepSbom` it is left as it is.
    */
   write(out: string, opts: { keepSbom?: boolean } = {}): string {
-    const meta = ['oci-layout', 'ferry-bundle.json', 'ferry.lock.json', 'index.json'];
-    const sbom = this.entries.has(SBOM) ? [SBOM] : [];
-    const blobs = [...this.entries.keys()].filter((p) => !meta.includes(p) && p !== SBOM).sort();
-    const ordered: RawEntry[] = [...meta, ...blobs].map((p) => [p, this.entries.get(p) as Buffer]);
-    const sumsOf = (entries: RawEntry[]) => formatSha256Sums(entries.map(([p, b]) => ({ path: p, hex: hex(b) })));
-    if (sbom.length > 0 && !opts.keepSbom) this.remakeSbom(sumsOf(ordered));
-    const all: RawEntry[] = [
-      ...ordered.slice(0, meta.length),
-      ...sbom.map((p): RawEntry => [p, this.entries.get(p) as Buffer]),
-      ...ordered.slice(meta.length),
-    ];
-    writeFileSync(out, rawTar([['SHA256SUMS', sumsOf(all)], ...all]));
+    const meta = ['oci-layout', 'ferry-bundle.json', 'ferry.lock.json', 'index.json', SBOM].filter((p) => this.entries.has(p));
+    const blobs = [...this.entries.keys()].filter((p) => !meta.includes(p)).sort();
+    const members: RawEntry[] = [...meta, ...blobs].map((p) => [p, this.entries.get(p) as Buffer]);
+    const ordered = opts.keepSbom ? members : withRemadeSbom(members);
+    const sums: RawEntry = ['SHA256SUMS', formatSha256Sums(ordered.map(([p, b]) => ({ path: p, hex: hex(b) })))];
+    writeFileSync(out, rawTar([sums, ...ordered]));
     return out;
-  }
-
-  /** The SBOM of the members as they are now; a lock edited past parsing keeps the old one (verify reports the lock). */
-  private remakeSbom(sums: Buffer): void {
-    let lock;
-    try {
-      lock = parseLock((this.entries.get('ferry.lock.json') as Buffer).toString('utf8'), 'ferry.lock.json');
-    } catch {
-      return;
-    }
-    const index = this.json('index.json');
-    const meta = this.json('ferry-bundle.json');
-    const children = new Map<string, string[]>();
-    for (const d of index.manifests ?? []) {
-      const body = this.entries.get(blobPath(String(d.digest).slice(7)));
-      if (body && /index|manifest\.list/.test(String(d.mediaType)))
-        children.set(
-          d.digest,
-          (JSON.parse(body.toString('utf8')).manifests ?? []).map((m: any) => m.digest),
-        );
-    }
-    this.entries.set(SBOM, buildSbom({ name: meta.name, tool: meta.tool, sums, index, lock, children }));
   }
 }
