@@ -79,7 +79,10 @@ function describeEntries(entries: readonly Descriptor[], lock: Lock): ArtifactCo
   const byKind = new Map<AnyKind, Descriptor[]>();
   for (const e of entries) {
     const k = kindOfEntry(e);
-    if (k) byKind.set(k, [...(byKind.get(k) ?? []), e]);
+    if (!k) continue;
+    const list = byKind.get(k);
+    if (list) list.push(e);
+    else byKind.set(k, [e]);
   }
   const known = new Map<Descriptor, ArtifactComponent>();
   for (const k of KINDS as readonly AnyKind[]) {

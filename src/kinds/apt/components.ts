@@ -12,9 +12,10 @@ import type { LockedAptSource } from './schema.js';
  * indexes) as `data` with no purl: it is the chain that vouches for the debs, not a package.
  */
 export const aptComponents: ComponentsHook<LockedAptSource> = (locked, entries) => {
-  const debs = locked.flatMap((src) =>
-    matchEntries(entries, Annotation.Title, new Map(src.debs.map((d) => [d.file, d]))).map(([entry, d]): ArtifactComponent => {
-      const pin = aptPins.pins(src).find((p) => p.entryName === d.file)!;
+  const debs = locked.flatMap((src) => {
+    const pins = new Map(aptPins.pins(src).map((p) => [p.entryName, p]));
+    return matchEntries(entries, Annotation.Title, new Map(src.debs.map((d) => [d.file, d]))).map(([entry, d]): ArtifactComponent => {
+      const pin = pins.get(d.file)!;
       return {
         ...fromPin(pin, entry),
         type: 'application',
@@ -28,8 +29,8 @@ export const aptComponents: ComponentsHook<LockedAptSource> = (locked, entries) 
         distribution: d.url,
         properties: { 'ferry:file-name': d.file, 'ferry:packages-index': d.index },
       };
-    }),
-  );
+    });
+  });
   const metas = matchEntries(entries, Annotation.RefName, new Map(locked.map((src, i) => [aptMetaRefName(i), src]))).map(
     ([entry, src]): ArtifactComponent => ({
       entry,
