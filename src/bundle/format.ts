@@ -17,6 +17,11 @@ export const BUNDLE_META_FILE = 'ferry-bundle.json';
 export const LOCK_FILE = 'ferry.lock.json';
 export const INDEX_FILE = 'index.json';
 export const BLOB_DIR = 'blobs/sha256/';
+/**
+ * The bundle's own CycloneDX SBOM (docs/supply-chain.md "SBOM of the bundle"): after index.json, listed in
+ * SHA256SUMS. Optional: bundles written before it have none, and still verify.
+ */
+export const SBOM_FILE = 'sbom.cdx.json';
 
 /** image-spec image-layout.md "oci-layout file": the only version defined. */
 export const OCI_LAYOUT_VERSION = '1.0.0';
@@ -26,6 +31,9 @@ export const OCI_LAYOUT_VERSION = '1.0.0';
  * front to back knows every expected hash before any content arrives; the rest are small and sorted by name.
  */
 export const METADATA_FILES = [OCI_LAYOUT_FILE, BUNDLE_META_FILE, LOCK_FILE, INDEX_FILE] as const;
+
+/** The small members in archive order, the optional SBOM last: what readers take into memory whole. */
+export const SMALL_FILES = [...METADATA_FILES, SBOM_FILE] as const;
 
 /** Every file a v1 bundle must hold besides its blobs. */
 export const REQUIRED_FILES = [SUMS_FILE, ...METADATA_FILES] as const;

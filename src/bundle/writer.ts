@@ -15,6 +15,7 @@ import {
   LOCK_FILE,
   OCI_LAYOUT_FILE,
   OCI_LAYOUT_VERSION,
+  SBOM_FILE,
   SIGNATURE_FILE,
   SUMS_FILE,
   blobPath,
@@ -55,6 +56,11 @@ export interface WriteBundleOptions {
   delta?: DeltaInfo;
   /** What pull's signature policy check found: recorded in ferry-bundle.json (absent without spec.signatures). */
   signatures?: SignatureRecord;
+  /**
+   * The bundle's SBOM (src/sbom/), stored as sbom.cdx.json after index.json and listed in SHA256SUMS; given
+   * SHA256SUMS as it is without that line (what the SBOM names the bundle by).
+   */
+  sbom?: (sums: Buffer) => Buffer;
   /**
    * Files beside the bundle that describe it, written in the same finishing step as the bundle (never before it, so
    * an interrupted or failed write leaves none of them): `lock` gets the lock's bytes, `signature` the detached
@@ -110,10 +116,7 @@ export function planBundle(opts: PlanInputs): BundlePlan {
   opts.signal?.throwIfAborted();
   const metadata = metadataFiles(opts);
   const blobs = normaliseBlobs(opts.blobs.list);
-  const sums = formatSha256Sums([
-    ...metadata.map(([path, body]) => ({ path, hex: createHash('sha256').update(body).digest('hex') })),
-    ...blobs.map((b) => ({ path: blobPath(b.hex), hex: b.hex })),
-  ]);
+  const sums = sumsWithSbom(metadata, blobs, opts.sbom);
   const signature = opts.signSums?.(sums);
   const small: [string, Buffer][] = [
     [SUMS_FILE, sums],
@@ -125,6 +128,22 @@ export function planBundle(opts: PlanInputs): BundlePlan {
     ...blobs.map((b) => ({ path: blobPath(b.hex), size: b.size })),
   ]);
   return { layout, small, blobs, ...(signature ? { signature } : {}) };
+}
+
+/**
+ * SHA256SUMS of the metadata members and the blobs; with an SBOM, that list is what the SBOM is made from, and the
+ * SBOM member is appended to `metadata` and listed too.
+ */
+export function sumsWithSbom(metadata: [string, Buffer][], blobs: readonly BlobEntry[], sbom?: (sums: Buffer) => Buffer): Buffer {
+  const lines = [
+    ...metadata.map(([path, body]) => ({ path, hex: createHash('sha256').update(body).digest('hex') })),
+    ...blobs.map((b) => ({ path: blobPath(b.hex), hex: b.hex })),
+  ];
+  const sums = formatSha256Sums(lines);
+  if (!sbom) return sums;
+  const body = sbom(sums);
+  metadata.push([SBOM_FILE, body]);
+  return formatSha256Sums([...lines, { path: SBOM_FILE, hex: createHash('sha256').update(body).digest('hex') }]);
 }
 
 function metadataFiles(opts: PlanInputs): [string, Buffer][] {

@@ -11,6 +11,7 @@ import { readBackTags, registerAuditCommand } from './audit-command.js';
 import { registerVerifyCommand } from './verify-command.js';
 import { connectionOptions, parseByteSize } from './options.js';
 import { registerTransferCommands } from './transfer-commands.js';
+import { registerSbomCommand } from './sbom-command.js';
 
 const defaultCache = () => process.env.FERRY_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'ferry');
 
@@ -182,6 +183,7 @@ export function registerBundleCommands(program: Command): void {
     );
 
   registerAuditCommand(bundle, globals);
+  registerSbomCommand(bundle, globals);
   registerTransferCommands(bundle, globals);
 
   bundle

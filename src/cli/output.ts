@@ -22,6 +22,8 @@ export interface Session {
   signal: AbortSignal;
   /** Prints the final result: JSON on stdout with --json, else the human text. */
   done(result: unknown, human: string): void;
+  /** Prints a document that is the result itself (an SBOM on stdout), as it is, whatever --json says. */
+  doneWith(body: Buffer): void;
 }
 
 const renderers = new Set<ProgressRenderer>();
@@ -59,6 +61,11 @@ export function openSession(flags: GlobalFlags): Session {
       if (json) process.stdout.write(`${JSON.stringify(scrubValue(toPlain(result)), null, 2)}\n`);
       // Human text names what a bundle holds: no byte of it may reach the terminal as a control sequence.
       else process.stdout.write(terminalSafe(scrub(human.endsWith('\n') ? human : `${human}\n`)));
+    },
+    doneWith(body) {
+      renderer.stop();
+      resultPrinted = true;
+      process.stdout.write(body);
     },
   };
 }

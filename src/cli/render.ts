@@ -56,6 +56,9 @@ export function renderInspect(r: InspectResult): string {
       [])
       lines.push(`        ${l}`);
   }
+  lines.push(
+    r.sbom ? `  SBOM ${r.sbom.member} ${formatBytes(r.sbom.size)} (CycloneDX 1.5)` : '  no SBOM member (written before ferry put one in)',
+  );
   return lines.join('\n');
 }
 

@@ -8,6 +8,7 @@ export type ProblemCode =
   | 'LAYOUT_INCOMPLETE' // the OCI layout references a blob the bundle lacks (or holds with another size)
   | 'LOCK_MISMATCH' // index.json does not hold exactly the artifacts the lock pins
   | 'APT_CHAIN' // the apt signature → index → package chain does not hold for the bundled files
+  | 'SBOM_MISMATCH' // sbom.cdx.json is not the SBOM made again from index.json, the lock and SHA256SUMS
   | 'SIGNATURE_INVALID' // the bundle signature is missing (when required), foreign or does not match
   | 'MALFORMED'; // damaged tar structure or unparseable metadata
 

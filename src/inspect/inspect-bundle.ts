@@ -1,5 +1,6 @@
 import type { Descriptor } from '../core/media-types.js';
 import { FerryError } from '../core/errors.js';
+import { SBOM_FILE } from '../bundle/format.js';
 import { BundleReader } from '../bundle/reader.js';
 import { walkGraph } from '../graph/walk.js';
 import type { InspectedArtifact } from '../kinds/facets/view.js';
@@ -19,6 +20,8 @@ export interface InspectResult {
   /** What the bundle holds, by kind (the vocabulary every command's summary uses). */
   counts: BundleCounts;
   artifacts: InspectedArtifact[];
+  /** The bundle's own SBOM member (docs/supply-chain.md "SBOM of the bundle"); absent in bundles written before it. */
+  sbom?: { member: string; size: number };
 }
 
 /** `ferry bundle inspect`: what is inside, read from index.json and the manifests (no blob is read). */
@@ -32,6 +35,7 @@ export async function inspectBundle(path: string): Promise<InspectResult> {
     const artifacts: InspectedArtifact[] = [];
     for (const desc of index.manifests) artifacts.push(await describe(reader, desc));
     const all = await walkGraph(reader, index.manifests);
+    const sbom = reader.entry(SBOM_FILE);
     return {
       bundle: path,
       formatVersion: meta.formatVersion,
@@ -40,6 +44,7 @@ export async function inspectBundle(path: string): Promise<InspectResult> {
       blobs: all.length,
       counts: await bundleCountsOf(reader),
       artifacts,
+      ...(sbom ? { sbom: { member: SBOM_FILE, size: sbom.size } } : {}),
     };
   } finally {
     await reader.close();

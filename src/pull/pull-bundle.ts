@@ -28,6 +28,7 @@ import { type SourcedKind, checkLocalLock, loadSources, resolveAll, resolveDetai
 import { buildBundleIndex } from './bundle-index.js';
 import { mergeTallies } from './kind-entries.js';
 import { fetchTotals } from './fetch-totals.js';
+import { sbomMember } from './sbom-member.js';
 
 /**
  * Entries resolved, planned or fetched at once, whatever their kind: one bound for the whole pull (blob transfers
@@ -246,13 +247,16 @@ async function fetchAndWrite(
   for (const { plan } of plans)
     for (const desc of plan.nodes)
       if (!isManifestLike(desc) && !leaves.has(desc.digest) && !omitted.has(desc.digest)) leaves.set(desc.digest, { plan, desc });
+  const lockBytes = Buffer.from(serializeLock(lock));
+  const sbom = await sbomMember(name, index, lockBytes, plans);
   const written = await fillBundle(
     {
       outPath: opts.outPath,
       name,
       toolVersion: TOOL_VERSION,
-      lock: Buffer.from(serializeLock(lock)),
+      lock: lockBytes,
       index,
+      sbom,
       blobs,
       omitted: new Set(omitted.keys()),
       store,

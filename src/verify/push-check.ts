@@ -6,7 +6,7 @@ import {
   INDEX_FILE,
   LOCK_FILE,
   MAX_METADATA_BYTES,
-  METADATA_FILES,
+  SMALL_FILES,
   SIGNATURE_FILE,
   SUMS_FILE,
   blobPath,
@@ -97,7 +97,7 @@ export async function checkBeforePush(reader: BundleReader, opts: VerifyOptions 
   if (front.warning) events({ type: 'warning', message: front.warning });
 
   const sums = readSums(sumsBody, byPath.has(SUMS_FILE), problems);
-  for (const f of METADATA_FILES) await small(byPath.get(f));
+  for (const f of SMALL_FILES) await small(byPath.get(f));
   // Parsed only when its bytes are the ones SHA256SUMS lists (a mismatch is reported by compareWithSums below).
   const trusted = (path: string): Buffer | undefined => {
     const rec = byPath.get(path);

@@ -1,13 +1,23 @@
 import { type ByteSource, readExactly } from '../bundle/byte-source.js';
 import { openBundleSource } from '../bundle/open-bundle.js';
 import { assertFerryBundle } from '../bundle/identify.js';
-import { BUNDLE_META_FILE, INDEX_FILE, LOCK_FILE, MAX_METADATA_BYTES, METADATA_FILES, SUMS_FILE, blobPath } from '../bundle/format.js';
+import {
+  BUNDLE_META_FILE,
+  INDEX_FILE,
+  LOCK_FILE,
+  MAX_METADATA_BYTES,
+  METADATA_FILES,
+  SBOM_FILE,
+  SUMS_FILE,
+  blobPath,
+} from '../bundle/format.js';
 import { damagedMember } from '../bundle/member-json.js';
 import { digestFromHex, verifiedStream } from '../core/digest.js';
 import { isFerryError } from '../core/errors.js';
 import { checkLayout } from './layout-check.js';
 import { checkLockAgainstIndex } from './lock-check.js';
 import { checkMetadata, omittedBlobs, parseIndex } from './metadata-check.js';
+import { checkSbomMember } from './sbom-check.js';
 import type { Problem, VerifyResult } from './problem.js';
 import { type Scanned, compareWithSums, readSums } from './sums-check.js';
 import { type PassOptions, runPass } from './verify-pass.js';
@@ -124,6 +134,23 @@ export async function verifySource(src: ByteSource, opts: VerifyOptions = {}): P
       ),
     );
   }
+  // The bundle's SBOM against the one its other members make (when they are intact: their damage is reported above).
+  await guarded(problems, SBOM_FILE, () =>
+    checkSbomMember({
+      sbom: trusted(SBOM_FILE),
+      present: byPath.has(SBOM_FILE) || sums?.has(SBOM_FILE) === true,
+      sums: captured.get(SUMS_FILE),
+      meta: trusted(BUNDLE_META_FILE),
+      lock: lockBody,
+      index,
+      read: async (hex) => {
+        const rec = byPath.get(blobPath(hex));
+        if (!rec || rec.hex !== hex || rec.size > MAX_METADATA_BYTES) return undefined;
+        return readExactly(src, rec.offset, rec.size);
+      },
+      ...(opts.events ? { events: opts.events } : {}),
+    }),
+  );
   return result();
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ByteSource } from '../bundle/byte-source.js';
-import { MAX_METADATA_BYTES, METADATA_FILES, SIGNATURE_FILE, SUMS_FILE } from '../bundle/format.js';
+import { MAX_METADATA_BYTES, SIGNATURE_FILE, SMALL_FILES, SUMS_FILE } from '../bundle/format.js';
 import { isSafeEntryPath } from '../bundle/tar-format.js';
 import type { EntrySink } from '../bundle/tar-walk.js';
 import { type EventSink, noEvents } from '../core/events.js';
@@ -33,7 +33,7 @@ export interface Pass {
 }
 
 /** Members read into memory during the scan, for the structural checks after it. */
-const CAPTURED = new Set<string>([SUMS_FILE, SIGNATURE_FILE, ...METADATA_FILES]);
+const CAPTURED = new Set<string>([SUMS_FILE, SIGNATURE_FILE, ...SMALL_FILES]);
 const ZEROS = Buffer.alloc(64 * 1024);
 
 /**

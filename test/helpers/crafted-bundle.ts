@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { formatSha256Sums } from '../../src/bundle/sha256sums.js';
+import { withRemadeSbom } from './remake-sbom.js';
 import { type RawEntry, rawEntries, rawTar } from '../unit/bundle/fixtures.js';
 
 const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const blobPath = (h: string) => `blobs/sha256/${h}`;
+const SBOM = 'sbom.cdx.json';
 
 /**
  * A bundle rewritten the way an attacker without the signing key would: members edited, every blob that changed
@@ -103,11 +105,15 @@ export class CraftedBundle {
     return this.editJson('index.json', (i) => i.manifests.push(...entries));
   }
 
-  /** Writes the bundle with SHA256SUMS recomputed over every member. */
-  write(out: string): string {
-    const meta = ['oci-layout', 'ferry-bundle.json', 'ferry.lock.json', 'index.json'];
+  /**
+   * Writes the bundle with SHA256SUMS recomputed over every member. Its SBOM, when it has one, is made again from the
+   * edited members first, as anyone with ferry can (remake-sbom.ts); with `keepSbom` it is left as it is.
+   */
+  write(out: string, opts: { keepSbom?: boolean } = {}): string {
+    const meta = ['oci-layout', 'ferry-bundle.json', 'ferry.lock.json', 'index.json', SBOM].filter((p) => this.entries.has(p));
     const blobs = [...this.entries.keys()].filter((p) => !meta.includes(p)).sort();
-    const ordered: RawEntry[] = [...meta, ...blobs].map((p) => [p, this.entries.get(p) as Buffer]);
+    const members: RawEntry[] = [...meta, ...blobs].map((p) => [p, this.entries.get(p) as Buffer]);
+    const ordered = opts.keepSbom ? members : withRemadeSbom(members);
     const sums: RawEntry = ['SHA256SUMS', formatSha256Sums(ordered.map(([p, b]) => ({ path: p, hex: hex(b) })))];
     writeFileSync(out, rawTar([sums, ...ordered]));
     return out;

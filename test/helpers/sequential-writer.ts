@@ -17,6 +17,7 @@ import {
   LOCK_FILE,
   OCI_LAYOUT_FILE,
   OCI_LAYOUT_VERSION,
+  SBOM_FILE,
   SIGNATURE_FILE,
   SUMS_FILE,
   blobPath,
@@ -56,6 +57,8 @@ export interface WriteBundleOptions {
   splitSize?: number;
   /** A delta bundle: recorded in ferry-bundle.json (the omitted blobs are simply not in `blobs`). */
   delta?: DeltaInfo;
+  /** The bundle's SBOM, given SHA256SUMS without its line: stored as sbom.cdx.json after index.json. */
+  sbom?: (sums: Buffer) => Buffer;
   /**
    * Files beside the bundle that describe it, written in the same finishing step as the bundle (never before it, so
    * an interrupted or failed write leaves none of them): `lock` gets the lock's bytes, `signature` the detached
@@ -85,10 +88,17 @@ export async function writeBundleSequential(opts: WriteBundleOptions): Promise<W
   opts.signal?.throwIfAborted();
   const metadata = metadataFiles(opts);
   const blobs = normaliseBlobs(opts.blobs.list);
-  const sums = formatSha256Sums([
+  const lines = [
     ...metadata.map(([path, body]) => ({ path, hex: createHash('sha256').update(body).digest('hex') })),
     ...blobs.map((b) => ({ path: blobPath(b.hex), hex: b.hex })),
-  ]);
+  ];
+  let sums = formatSha256Sums(lines);
+  if (opts.sbom) {
+    // The SBOM names the bundle by SHA256SUMS without its own line, then is listed like any member.
+    const body = opts.sbom(sums);
+    metadata.push([SBOM_FILE, body]);
+    sums = formatSha256Sums([...lines, { path: SBOM_FILE, hex: createHash('sha256').update(body).digest('hex') }]);
+  }
   const signature = opts.signSums?.(sums);
 
   // Temporary files a killed earlier run left beside this output (their process is gone) are removed first.

@@ -1,8 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BundleReader } from '../../src/bundle/reader.js';
+import { parseLock } from '../../src/lock/lock-file.js';
+import { buildSbom } from '../../src/sbom/build-sbom.js';
+import { indexChildren } from '../../src/sbom/referrers.js';
 import type { Digest } from '../../src/core/digest.js';
 import { type KindFixtures, buildKindFixtures } from '../helpers/kind-fixtures.js';
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
@@ -32,6 +36,10 @@ async function sequentialCopy(bundle: string, out: string, extra: { splitSize?: 
       size: blobs.find((b) => b.path.endsWith(digest.slice(7)))?.size ?? -1,
       mediaType: '',
     });
+    // The SBOM made again by the same function pull uses, from what the sequential writer hands it.
+    const lockBytes = await r.lockBytes();
+    const children = await indexChildren(r.index(), async (d) => r.readSmall(`blobs/sha256/${d.slice(7)}`));
+    const hasSbom = r.entries.some((e) => e.path === 'sbom.cdx.json');
     await writeBundleSequential({
       outPath: out,
       name: r.meta.name,
@@ -40,6 +48,19 @@ async function sequentialCopy(bundle: string, out: string, extra: { splitSize?: 
       index: await r.readSmall('index.json'),
       blobs: { list: blobs.map((b) => ({ digest: `sha256:${b.path.slice(13)}`, size: b.size })), open: (d) => r.fetch(desc(d)) },
       ...(r.meta.delta ? { delta: r.meta.delta } : {}),
+      ...(hasSbom
+        ? {
+            sbom: (s: Buffer) =>
+              buildSbom({
+                name: r.meta.name,
+                tool: r.meta.tool,
+                sums: s,
+                index: r.index(),
+                lock: parseLock(lockBytes.toString('utf8'), 'lock'),
+                children,
+              }),
+          }
+        : {}),
       ...(sig ? { signSums: (s: Buffer) => (s.equals(sums) ? sig : Buffer.alloc(0)) } : {}),
       ...extra,
     });
@@ -92,6 +113,8 @@ describe.runIf(requireTools('docker-registry', 'dpkg-deb', 'apt-ftparchive', 'gp
       ];
       mkdirSync(join(dir, 'seq'), { recursive: true });
       const blobCount = await sequentialCopy(whole.bundle, join(dir, 'seq', 'b.tar'));
+      // The bundle carries its SBOM, so the comparison covers it too.
+      expect(execFileSync('tar', ['-tf', whole.bundle], { encoding: 'utf8' }).split('\n')).toContain('sbom.cdx.json');
       expect(sha(whole.bundle)).toBe(sha(join(dir, 'seq', 'b.tar')));
       // The old lock for the delta: part of every kind (not ferry), so the delta carries some of each and leaves out the rest.
       const { ferry: _, ...older } = lock;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatSha256Sums } from '../../src/bundle/sha256sums.js';
 import { type RawEntry, rawEntries, rawTar } from '../unit/bundle/fixtures.js';
 import { seededBytes } from '../helpers/images.js';
+import { withRemadeSbom } from '../helpers/remake-sbom.js';
 import { type FileHost, startFileHost } from '../helpers/file-host.js';
 import { startRegistry } from '../helpers/registry.js';
 import { requireTools } from '../helpers/tools.js';
@@ -17,7 +18,7 @@ const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 /**
  * The attack of issue 11 item 3, done as an attacker without the key would: swap a file's bytes for a payload,
  * re-derive every digest that names them (the blob's name, the manifest, index.json, the lock), recompute
- * SHA256SUMS, and copy the real bundle's SHA256SUMS.sig back in.
+ * SHA256SUMS (its SBOM made again too), and copy the real bundle's SHA256SUMS.sig back in.
  */
 function swapPayload(bundle: string, original: Buffer, payload: Buffer, out: string): void {
   const [, sig, ...rest] = rawEntries(readFileSync(bundle)) as [RawEntry, RawEntry, ...RawEntry[]];
@@ -38,6 +39,7 @@ function swapPayload(bundle: string, original: Buffer, payload: Buffer, out: str
       return [`blobs/sha256/${hex(body)}`, body];
     });
   }
+  entries = withRemadeSbom(entries);
   const sums = formatSha256Sums(entries.map(([p, b]) => ({ path: p, hex: hex(b) })));
   writeFileSync(out, rawTar([['SHA256SUMS', sums], sig, ...entries]));
 }

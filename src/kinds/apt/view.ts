@@ -4,6 +4,7 @@ import type { LockedAptSource } from './schema.js';
 import type { StageStep, ViewFacet } from '../facets/view.js';
 import { gateApt } from './gate-index.js';
 import type { StagedApt } from './stage-apt.js';
+import { aptComponents } from './components.js';
 
 const stage = {
   dir: 'apt',
@@ -31,4 +32,5 @@ export const aptView = {
   countWords: (c) => (c.aptPackages > 0 ? { aptPackages: plural(c.aptPackages, 'apt package') } : {}),
   gate: gateApt,
   stage,
+  components: aptComponents,
 } satisfies ViewFacet<LockedAptSource>;

@@ -5,6 +5,7 @@ import { imageRefProblem } from '../../validate/gate-check.js';
 import type { ViewFacet } from '../facets/view.js';
 import { artifactTypeOf } from './artifact-type.js';
 import type { LockedArtifact } from './schema.js';
+import { artifactComponents } from './components.js';
 
 /** The artifact kind's view facet (kinds/kind.ts). Artifacts are not staged: push carries them to a registry. */
 export const artifactView = {
@@ -33,4 +34,5 @@ export const artifactView = {
       else if (a.digest !== d.digest) g.mismatch(`artifact ${ref}`, 'digest', d.digest, a.digest);
     };
   },
+  components: artifactComponents,
 } satisfies ViewFacet<LockedArtifact>;

@@ -8,6 +8,7 @@ import { type LockedChart, lockedChart } from './schema.js';
 import type { StageStep, ViewFacet } from '../facets/view.js';
 import { gateChart } from './gate-index.js';
 import type { StagedCharts } from './stage-charts.js';
+import { chartComponents } from './components.js';
 
 const stage = {
   dir: 'charts',
@@ -57,6 +58,7 @@ export const chartView = {
   countWords: (c) => (c.charts > 0 ? { charts: plural(c.charts, 'chart') } : {}),
   gate: gateChart,
   stage,
+  components: chartComponents,
 } satisfies ViewFacet<LockedChart>;
 
 /** The bundle lock's charts (inspect reads a few; the lock is small). Entries the schema refuses are left out. */

@@ -5,6 +5,7 @@ import type { BundleCounts } from '../../lock/counts.js';
 import type { Report } from '../../validate/gate-check.js';
 import type { Rule } from '../../validate/grammar.js';
 import type { NodeRegistry } from '../rke2/registry-config.js';
+import type { ComponentsHook } from './components.js';
 
 /** One index.json entry as `ferry bundle inspect` describes it (text and --json). */
 export interface InspectedArtifact {
@@ -131,4 +132,9 @@ export interface ViewFacet<Locked> {
   /** Images are not staged: push carries them to the registry, not to --dir. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly stage?: StageStep<any, Locked>;
+  /**
+   * The bundle's SBOM (src/sbom/): one component per index.json entry of this kind it knows from the lock. An entry
+   * a kind gives none for (or of a kind without this hook) gets the SBOM module's plain OCI component, from the entry.
+   */
+  readonly components?: ComponentsHook<Locked>;
 }

@@ -4,6 +4,7 @@ import { formatBytes } from '../../core/units.js';
 import type { LockedFerry } from './schema.js';
 import type { StageStep, ViewFacet } from '../facets/view.js';
 import type { StagedFerry } from './stage-ferry.js';
+import { ferryComponents } from './components.js';
 
 const stage = {
   dir: 'ferry',
@@ -51,4 +52,5 @@ export const ferryView = {
         },
       }),
   stage,
+  components: ferryComponents,
 } satisfies ViewFacet<LockedFerry>;

@@ -4,6 +4,7 @@ import { Annotation, type ImageManifest } from '../../core/media-types.js';
 import { formatBytes, plural } from '../../core/units.js';
 import type { LockedFile } from './schema.js';
 import type { StageStep, ViewFacet } from '../facets/view.js';
+import { fileComponents } from './components.js';
 
 const stage = {
   dir: 'files',
@@ -33,4 +34,5 @@ export const fileView = {
     return (d) => g.namedFile(d, { noun: 'file', sha256: files.get(d.annotations?.[Annotation.Title] ?? '')?.sha256 });
   },
   stage,
+  components: fileComponents,
 } satisfies ViewFacet<LockedFile>;

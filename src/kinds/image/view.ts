@@ -5,6 +5,7 @@ import { plural } from '../../core/units.js';
 import type { LockedImage } from './schema.js';
 import { imageRefProblem } from '../../validate/gate-check.js';
 import type { ViewFacet } from '../facets/view.js';
+import { imageComponents } from './components.js';
 
 /** The image kind's view facet (kinds/kind.ts). Images are not staged: push carries them to the registry. */
 export const imageView = {
@@ -35,6 +36,7 @@ export const imageView = {
       if (cname !== undefined && cname !== ref) g.mismatch(`image ${ref}`, Annotation.ContainerdName, cname, ref);
     };
   },
+  components: imageComponents,
 } satisfies ViewFacet<LockedImage>;
 
 async function platformsOf(reader: BundleReader, desc: Descriptor): Promise<string[]> {

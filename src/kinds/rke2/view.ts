@@ -7,6 +7,7 @@ import type { LockedRke2 } from './schema.js';
 import { imageRefProblem } from '../../validate/gate-check.js';
 import type { StageStep, ViewFacet } from '../facets/view.js';
 import type { StagedRke2 } from './stage-rke2.js';
+import { rke2Components } from './components.js';
 
 const stage = {
   dir: 'rke2',
@@ -74,6 +75,7 @@ export const rke2View = {
     };
   },
   stage,
+  components: rke2Components,
 } satisfies ViewFacet<LockedRke2>;
 
 function rke2Files(n: number): string {
