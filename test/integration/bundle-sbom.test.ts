@@ -221,5 +221,40 @@ describe.runIf(requireTools('docker-registry', 'dpkg-deb', 'apt-ftparchive', 'gp
       expect(s3.code, s3.stderr).toBe(0);
       expect(prop(JSON.parse(s3.stdout).metadata.component, 'ferry:sha256sums-sha256')).toEqual([hex(member(older, 'SHA256SUMS'))]);
     }, 120_000);
+
+    it('a bundle written by another ferry version: its SBOM laid out otherwise still verifies by components and hashes; a wrong hash fails naming the component', async () => {
+      const older =
+        (sbomEdit: (doc: { components: { 'bom-ref': string; hashes: { content: string }[] }[] }) => void) => (entries: RawEntry[]) =>
+          entries.map(([p, b]): RawEntry => {
+            if (p === 'ferry-bundle.json') return [p, Buffer.from(b.toString('utf8').replace(/"ferry [^"]+"/, '"ferry 0.0.1"'))];
+            if (p !== SBOM) return [p, b];
+            const doc = JSON.parse(b.toString('utf8'));
+            sbomEdit(doc);
+            return [p, Buffer.from(JSON.stringify(doc))]; // another layout: no indentation
+          });
+      const relaid = rewrite(
+        bundle,
+        join(dir, 'relaid.tar'),
+        older(() => {}),
+      );
+      const r1 = await run(['bundle', 'verify', relaid]);
+      expect(r1.code, r1.stdout + r1.stderr).toBe(0);
+      expect(r1.stderr).toMatch(/sbom\.cdx\.json was written by ferry 0\.0\.1: its \d+ components and their hashes checked/);
+
+      let victim = '';
+      const wrong = rewrite(
+        bundle,
+        join(dir, 'wrong-hash.tar'),
+        older((doc) => {
+          const c = doc.components.find((x) => x.hashes?.length) as (typeof doc.components)[number];
+          victim = c['bom-ref'];
+          c.hashes[0].content = '0'.repeat(64);
+        }),
+      );
+      const r2 = await run(['bundle', 'verify', wrong]);
+      expect(r2.code).toBe(3);
+      const problems = r2.stdout.split('\n').filter((l) => l.startsWith('  '));
+      expect(problems).toEqual([expect.stringContaining(`component ${victim}: SHA-256 ${'0'.repeat(64)}, the bundle holds `)]);
+    }, 120_000);
   },
 );
