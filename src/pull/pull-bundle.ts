@@ -7,18 +7,16 @@ import type { Descriptor } from '../core/media-types.js';
 import { copyGraph } from '../graph/copy.js';
 import { isManifestLike } from '../graph/successors.js';
 import { walkGraph } from '../graph/walk.js';
-import type { FetchContext, GraphPlan, IndexEntry, PullTally, SourceContext } from '../kinds/facets/source.js';
+import type { FetchContext, GraphPlan, IndexEntry, SourceContext } from '../kinds/facets/source.js';
 import { KINDS, lockedOf } from '../kinds/index.js';
 import type { AnyKind } from '../kinds/kind.js';
 import { checkLockMatchesManifest, readLock, serializeLock } from '../lock/lock-file.js';
 import type { Lock } from '../lock/types.js';
-import { type BundleCounts, bundleCounts } from '../lock/counts.js';
+import { bundleCounts } from '../lock/counts.js';
 import { type DeltaBase, loadDeltaBase } from '../delta/delta-base.js';
 import { loadManifest } from '../manifest/load.js';
 import { overridePlatforms } from '../manifest/platform-override.js';
 import type { PlatformSpec } from '../manifest/types.js';
-import type { RegistryClient } from '../registry/client.js';
-import type { HttpGetter } from '../registry/http-getter-type.js';
 import { ContentStore } from '../store/content-store.js';
 import { TOOL_VERSION } from '../version.js';
 import { signSums } from '../trust/bundle-signature.js';
@@ -36,50 +34,8 @@ import { sbomMember } from './sbom-member.js';
  */
 const ENTRIES_AT_ONCE = 8;
 
-export interface PullOptions {
-  manifestPath: string;
-  outPath: string;
-  /** --lock: fetch exactly this lock instead of resolving tags again. */
-  lockPath?: string;
-  cacheDir: string;
-  /** `--cache-images`: image blobs go into the cache too, as they are written to the bundle (docs/performance.md). */
-  cacheImages?: boolean;
-  client: RegistryClient;
-  http: HttpGetter;
-  /** Blob transfers in flight at once across the whole pull. */
-  concurrency?: number;
-  events?: EventSink;
-  signal?: AbortSignal;
-  /** Ed25519 private key: sign SHA256SUMS into the bundle and `<bundle>.sig` (docs/security.md). */
-  signKey?: KeyObject;
-  /** Write the bundle as parts of this many bytes (docs/transfer.md). */
-  splitSize?: number;
-  /** `--since`: a lock or registry inventory of what the enclave has; those blobs are left out (a delta bundle). */
-  sincePath?: string;
-  /** `--platform`: every image's platforms, over the manifest's (manifest/platform-override.ts). */
-  platforms?: PlatformSpec;
-  /** `--with-ferry PATH`: carry this ferry executable (over spec.ferry; docs/install.md "Carried in the bundle"). */
-  withFerry?: string;
-  /** `--helm PATH`: render charts with this Helm (over spec.helm.path and PATH; docs/charts.md "Rendering"). */
-  helm?: string;
-}
-
-export interface PullResult {
-  bundle: string;
-  lockPath: string;
-  bytes: number;
-  /** What the bundle holds, by kind (the vocabulary every command's summary uses). */
-  counts: BundleCounts;
-  images: number;
-  files: number;
-  blobs: number;
-  /** Blobs a delta bundle leaves out (the enclave has them). */
-  omitted: number;
-  /** Each chart with the images found in it and where (also in the lock). */
-  charts: NonNullable<PullTally['charts']>;
-  /** ferry's own executable, when carried (spec.ferry or --with-ferry). */
-  ferry?: PullTally['ferry'];
-}
+import type { PullOptions, PullResult } from './pull-types.js';
+export type { PullOptions, PullResult } from './pull-types.js';
 
 /**
  * The lock beside the bundle: `<bundle>.lock.json` (`out/b.tar` → `out/b.tar.lock.json`), named after the bundle like
