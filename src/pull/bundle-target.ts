@@ -127,6 +127,9 @@ export class BundleTarget implements Storage, ResumableTarget {
 
   private async writeInto(digest: Digest, content: Readable | undefined, verifier: DigestVerifier, at: number): Promise<void> {
     let pos = at;
+    // A graph copy stops at its first failure while sibling fetches still arrive: once the pull has failed, a blob
+    // that starts now writes nothing, not even a cache scratch file (settled() may already have returned).
+    if (this.signal.aborted) throw stoppedError();
     // A blob resumed from a kept prefix is not copied: the cache would need that prefix too.
     const copy = this.cacheCopies && at === 0 && content ? await CacheCopy.open(this.store, digest) : undefined;
     try {
