@@ -249,17 +249,18 @@ export class RegistryClient {
     );
   }
 
-  /** Collects `key` from every page of a Link-paginated list (registry/wire.ts). */
-  private paginate(
+  /** Collects `key` from every page of a Link-paginated list (registry/wire.ts), with `headers` on each request. */
+  paginate(
     registry: string,
     first: string,
     scopes: string[],
     what: string,
     key: string,
     failure: (res: HttpResponse) => Promise<Error>,
+    headers?: Record<string, string>,
   ): Promise<string[]> {
     return collectPages(
-      (path) => this.call(registry, { method: 'GET', path, scopes, what }),
+      (path) => this.call(registry, { method: 'GET', path, scopes, what, ...(headers ? { headers } : {}) }),
       `${this.baseUrl(registry)}${first}`,
       first,
       what,
