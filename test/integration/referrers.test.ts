@@ -1,0 +1,190 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FerryEvent } from '../../src/core/events.js';
+import { isFerryError } from '../../src/core/errors.js';
+import { cosignKey } from '../helpers/cosign-sign.js';
+import { CraftedBundle } from '../helpers/crafted-bundle.js';
+import { type TestRegistry, startRegistry } from '../helpers/registry.js';
+import { type Pushed, type SignedImage, type SignedImages, seedSignedImages } from '../helpers/signed-images.js';
+import { requireTools } from '../helpers/tools.js';
+import { pull, run, scratch, writeManifest } from './ferry-env.js';
+
+const ok = requireTools('docker-registry');
+
+/** The index.json annotations the contract gives a carried referrer (docs/bundle-format.md "Referrers"). */
+function annotations(img: SignedImage, subject: string, role: string, p: { digest: string; tag?: string }) {
+  return {
+    'dev.ferry.kind': 'referrer',
+    'dev.ferry.referrer.subject': subject,
+    'dev.ferry.referrer.role': role,
+    'dev.ferry.referrer.via': p.tag || role === 'upstream-index' ? 'tag' : 'referrers',
+    ...(p.tag ? { 'dev.ferry.referrer.tag': p.tag } : {}),
+    'dev.ferry.source': img.repository,
+    'org.opencontainers.image.ref.name': p.tag ? `${img.repository}:${p.tag}` : `${img.repository}@${p.digest}`,
+  };
+}
+
+const referrerEntries = (bundle: string) =>
+  (new CraftedBundle(bundle).json('index.json').manifests as { annotations: Record<string, string> }[]).filter(
+    (d) => d.annotations['dev.ferry.kind'] === 'referrer',
+  );
+const members = (bundle: string) => new Set(execFileSync('tar', ['-tf', bundle], { encoding: 'utf8' }).trim().split('\n'));
+const blobsOf = (p: Pushed) => p.blobs.map((b) => `blobs/sha256/${b.descriptor.digest.slice(7)}`);
+/** Registry requests of a pull for one repository's referrers (cosign tags, the referrers API, the tag schema). */
+const referrerRequests = (events: FerryEvent[], repo: string) =>
+  events.filter(
+    (e): e is Extract<FerryEvent, { type: 'http' }> =>
+      e.type === 'http' && new RegExp(`/v2/${repo}/(manifests/sha256-|referrers/)`).test(e.url),
+  );
+
+describe.runIf(ok)('referrers: pull carries signatures, attestations and SBOMs (docker-registry 2.8, tag-schema fallback)', () => {
+  let up: TestRegistry;
+  let s: SignedImages;
+  const mirror = (): [string, string][] => [['docker.io', up.url]];
+  const manifest = (dir: string, body: string) => writeManifest(dir, body);
+
+  beforeAll(async () => {
+    up = await startRegistry();
+    s = await seedSignedImages(up);
+  });
+  afterAll(async () => {
+    await up?.stop();
+  });
+
+  it('by default (signatures) carries the .sig and .att of each image, locked, with their blobs, and verify passes', async () => {
+    const dir = scratch();
+    const m = manifest(dir, '  images: [acme/app:v1, acme/plain:v1]\n');
+    const { result, events } = await pull(m, join(dir, 'b.tar'), mirror());
+    const { app } = s;
+    const sig = app.sig as Pushed;
+    const att = app.att as Pushed;
+    expect(referrerEntries(result.bundle)).toEqual([
+      expect.objectContaining({ digest: att.digest, size: att.size, annotations: annotations(app, app.digest, 'attestation', att) }),
+      expect.objectContaining({ digest: sig.digest, size: sig.size, annotations: annotations(app, app.digest, 'signature', sig) }),
+    ]);
+    const lock = JSON.parse(readFileSync(result.lockPath, 'utf8'));
+    const entry = (role: string, p: Pushed) => ({
+      image: app.ref,
+      subject: app.digest,
+      repository: app.repository,
+      role,
+      via: 'tag',
+      tag: p.tag,
+      digest: p.digest,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      size: p.size,
+    });
+    expect(lock.referrers).toEqual([entry('attestation', att), entry('signature', sig)]);
+    const inBundle = members(result.bundle);
+    for (const b of [...blobsOf(sig), ...blobsOf(att)]) expect(inBundle).toContain(b);
+    expect(result.referrers).toBe(2);
+    expect(result.counts.referrers).toBe(2);
+    // The image without referrers costs three requests: .sig, .att, and its tag-schema index (the referrers API was
+    // found absent on this registry by the first subject of the repository, which pays one more).
+    expect(referrerRequests(events, 'acme/plain').map((e) => [e.method, e.status])).toHaveLength(4);
+    const verify = await run(['bundle', 'verify', result.bundle, '--no-progress']);
+    expect(verify.code, verify.stderr).toBe(0);
+    const inspect = await run(['bundle', 'inspect', result.bundle]);
+    expect(inspect.stdout).toMatch(new RegExp(`image docker.io/acme/app:v1[^]*?\\n\\s+referrer ${app.repository}:${sig.tag}`));
+  });
+
+  it('all adds the SBOM found by the tag schema (via referrers, with its artifactType); none carries nothing', async () => {
+    const dir = scratch();
+    const { result } = await pull(manifest(dir, '  referrers: all\n  images: [acme/app:v1]\n'), join(dir, 'all.tar'), mirror());
+    const sbom = s.app.sbom as Pushed & { artifactType: string };
+    expect(referrerEntries(result.bundle).map((d) => d.annotations['dev.ferry.referrer.role'])).toEqual([
+      'attestation',
+      'sbom',
+      'signature',
+    ]);
+    expect(referrerEntries(result.bundle)[1]).toEqual({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: sbom.digest,
+      size: sbom.size,
+      artifactType: sbom.artifactType,
+      annotations: annotations(s.app, s.app.digest, 'sbom', sbom),
+    });
+    for (const b of blobsOf(sbom)) expect(members(result.bundle)).toContain(b);
+    expect((await run(['bundle', 'verify', result.bundle, '--no-progress'])).code).toBe(0);
+
+    const none = await pull(manifest(dir, '  referrers: none\n  images: [acme/app:v1]\n'), join(dir, 'none.tar'), mirror());
+    expect(referrerEntries(none.result.bundle)).toEqual([]);
+    expect(JSON.parse(readFileSync(none.result.lockPath, 'utf8'))).not.toHaveProperty('referrers');
+    expect(referrerRequests(none.events, 'acme/app')).toEqual([]);
+  });
+
+  it('pull --lock fetches exactly the lock’s referrers into a byte-identical bundle, and says when the mode changed', async () => {
+    const dir = scratch();
+    const m = manifest(dir, '  referrers: all\n  images: [acme/app:v1, acme/plain:v1]\n');
+    const first = await pull(m, join(dir, 'one.tar'), mirror());
+    const lockPath = join(dir, 'given.lock.json');
+    copyFileSync(first.result.lockPath, lockPath);
+    const again = await pull(m, join(dir, 'two.tar'), mirror(), { lockPath, cacheDir: join(dir, 'other-cache') });
+    expect(readFileSync(again.result.bundle).equals(readFileSync(first.result.bundle))).toBe(true);
+    // No discovery on a --lock pull: the referrers are read by digest.
+    expect(referrerRequests(again.events, 'acme/app').every((e) => !e.url.includes('referrers/'))).toBe(true);
+
+    const narrower = manifest(scratch(), '  images: [acme/app:v1, acme/plain:v1]\n');
+    const err = await pull(narrower, join(dir, 'three.tar'), mirror(), { lockPath }).catch((e: unknown) => e);
+    expect(isFerryError(err) && err.code).toBe('LOCK_MISMATCH');
+    expect((err as Error).message).toContain(
+      'referrers: the manifest asks for signatures (spec.referrers), the lock carries 1 sbom referrers it leaves out',
+    );
+  });
+
+  it('spec.signatures: the right key passes the pull; another key fails it naming the image', async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'team.pub'), s.publicPem);
+    writeFileSync(join(dir, 'other.pub'), cosignKey().publicPem);
+    const rule = (key: string) => `  images: [acme/app:v1]\n  signatures:\n    - images: "docker.io/acme/*"\n      key: ${key}\n`;
+    const { result } = await pull(manifest(dir, rule('team.pub')), join(dir, 'signed.tar'), mirror());
+    expect(new CraftedBundle(result.bundle).json('ferry-bundle.json').signatures.images).toEqual([
+      expect.objectContaining({ image: s.app.ref, digest: s.app.digest, result: 'passed' }),
+    ]);
+    const err = await pull(manifest(dir, rule('other.pub')), join(dir, 'bad.tar'), mirror()).catch((e: unknown) => e);
+    expect(isFerryError(err)).toBe(true);
+    expect((err as Error).message).toContain(`${s.app.ref}@${s.app.digest}`);
+  });
+
+  it('a platform-filtered index carries its upstream index, the index signature and its kept child’s, and passes the policy', async () => {
+    const dir = scratch();
+    writeFileSync(join(dir, 'team.pub'), s.publicPem);
+    const { multi } = s;
+    const amd = multi.children.find((c) => c.platform === 'linux/amd64')?.digest as string;
+    const arm = multi.children.find((c) => c.platform === 'linux/arm64')?.digest as string;
+    const body =
+      '  images:\n    - ref: acme/multi:v2\n      platforms: [linux/amd64]\n' +
+      '  signatures:\n    - images: "docker.io/acme/*"\n      key: team.pub\n';
+    const { result } = await pull(manifest(dir, body), join(dir, 'multi.tar'), mirror());
+    const entries = referrerEntries(result.bundle);
+    const bySubject = (d: string) =>
+      entries.filter((e) => e.annotations['dev.ferry.referrer.subject'] === d).map((e) => e.annotations['dev.ferry.referrer.role']);
+    expect(bySubject(multi.digest).sort()).toEqual(['signature', 'upstream-index']);
+    expect(bySubject(amd)).toEqual(['signature']);
+    expect(bySubject(arm)).toEqual([]);
+    const up = entries.find((e) => e.annotations['dev.ferry.referrer.role'] === 'upstream-index') as unknown as {
+      digest: string;
+      annotations: Record<string, string>;
+    };
+    expect(up.digest).toBe(multi.digest);
+    expect(up.annotations).toEqual(annotations(multi, multi.digest, 'upstream-index', { digest: multi.digest }));
+    // The upstream index is held alone: the arm64 manifest it lists is not in the bundle, and the bundle is whole.
+    expect(members(result.bundle)).not.toContain(`blobs/sha256/${arm.slice(7)}`);
+    const verify = await run(['bundle', 'verify', result.bundle, '--no-progress']);
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(new CraftedBundle(result.bundle).json('ferry-bundle.json').signatures.images).toEqual([
+      expect.objectContaining({ image: multi.ref, digest: multi.digest, result: 'passed' }),
+    ]);
+  });
+
+  it('an image with no referrers still pulls, with no referrer entries and no lock key', async () => {
+    const dir = scratch();
+    const { result } = await pull(manifest(dir, '  images: [acme/plain:v1]\n'), join(dir, 'plain.tar'), mirror());
+    expect(referrerEntries(result.bundle)).toEqual([]);
+    expect(JSON.parse(readFileSync(result.lockPath, 'utf8'))).not.toHaveProperty('referrers');
+    expect(result).not.toHaveProperty('referrers');
+    expect((await run(['bundle', 'verify', result.bundle, '--no-progress'])).code).toBe(0);
+  });
+});
