@@ -9,8 +9,14 @@ import type { ReferrerEntry } from './entry.js';
 import { COSIGN_SUFFIXES, type ReferrerMode, keeps, roleOfType, subjectTag } from './roles.js';
 import { type LockedReferrer, modeOf } from './schema.js';
 
-/** Per pull (its caches object), per repository: whether the registry has the referrers API, once asked. */
-const apiKnown = new WeakMap<object, Map<string, Promise<boolean>>>();
+/** Per pull (its caches object), per repository: whether it has the referrers API, and its tags, once asked. */
+const perPull = new WeakMap<object, { api: Map<string, Promise<boolean>>; tags: Map<string, Promise<Set<string> | undefined>> }>();
+
+function memo(ctx: SourceContext) {
+  let m = perPull.get(ctx.caches);
+  if (!m) perPull.set(ctx.caches, (m = { api: new Map(), tags: new Map() }));
+  return m;
+}
 
 /**
  * The referrers of one subject that `spec.referrers` keeps (docs/supply-chain.md "Carrying signatures"):
@@ -18,8 +24,11 @@ const apiKnown = new WeakMap<object, Map<string, Promise<boolean>>>();
  * - the OCI 1.1 referrers: `GET /v2/<name>/referrers/<digest>`, and on a 404 (no referrers API, Debian's
  *   docker-registry 2.8) the tag-schema index `sha256-<hex>` (distribution-spec "Referrers Tag Schema"). Once a
  *   repository has answered 404 there, its other subjects go to the tag schema straight away.
- * Every manifest is read through the client, which checks it against its digest (the tag's, the digest asked for).
- * One request after another: the pull's limit bounds the subjects resolved at once.
+ * A tag is only asked for when the repository's tag list (read once per repository, when the registry gives it whole
+ * on one page) has it, so an image without referrers costs the tag list and the referrers API probe, shared by
+ * every subject of its repository; without a whole tag list every tag is asked for (404 = none). Every manifest is
+ * read through the client, which checks it against its digest (the tag's, the digest asked for). One request after
+ * another: the pull's limit bounds the subjects resolved at once.
  */
 export async function discoverReferrers(e: ReferrerEntry, ctx: SourceContext): Promise<LockedReferrer[]> {
   const mode = modeOf(ctx.manifest);
@@ -72,8 +81,34 @@ function locked(
 
 const typeOf = (t: unknown): { artifactType?: string } => (typeof t === 'string' && t !== '' ? { artifactType: t } : {});
 
+/**
+ * The repository's tags, when the registry lists them all on one page (distribution-spec "Listing Tags"); undefined
+ * when it does not (paginated, refused, too large): then each tag is asked for.
+ */
+function tagsOf({ ctx, registry, repo }: At): Promise<Set<string> | undefined> {
+  const tags = memo(ctx).tags;
+  const key = `${registry}/${repo}`;
+  let p = tags.get(key);
+  if (!p) {
+    p = ctx.client.firstPage(registry, `/v2/${repo}/tags/list`, [`repository:${repo}:pull`], `${key} tags`).then(
+      (page) => {
+        const list = (page?.json as { tags?: unknown } | undefined)?.tags;
+        return page && !page.more && Array.isArray(list) ? new Set(list.filter((t): t is string => typeof t === 'string')) : undefined;
+      },
+      () => undefined,
+    );
+    tags.set(key, p);
+  }
+  return p;
+}
+
 /** A manifest by tag or digest (checked against it by the client), kept for the plan; undefined on 404. */
-async function manifestOrNone({ ctx, registry, repo }: At, reference: string) {
+async function manifestOrNone(at: At, reference: string) {
+  const { ctx, registry, repo } = at;
+  if (!reference.startsWith('sha256:')) {
+    const tags = await tagsOf(at);
+    if (tags && !tags.has(reference)) return undefined;
+  }
   try {
     const { descriptor, body } = await ctx.client.getManifest(registry, repo, reference);
     ctx.caches.manifests.set(descriptor.digest, body);
@@ -87,8 +122,7 @@ async function manifestOrNone({ ctx, registry, repo }: At, reference: string) {
 /** The subject's OCI 1.1 referrers as listed: by the referrers API, else by the tag-schema index. */
 async function referrersOf(at: At): Promise<Descriptor[]> {
   const { ctx, registry, repo, subject } = at;
-  let known = apiKnown.get(ctx.caches);
-  if (!known) apiKnown.set(ctx.caches, (known = new Map()));
+  const known = memo(ctx).api;
   const key = `${registry}/${repo}`;
   const has = known.get(key);
   if (has === undefined || (await has)) {
