@@ -1,21 +1,22 @@
 import type { BundleReader } from '../../bundle/reader.js';
 import { Annotation, type Descriptor } from '../../core/media-types.js';
 import { plural } from '../../core/units.js';
-import { parseLock } from '../../lock/lock-file.js';
-import { LOCK_FILE } from '../../bundle/format.js';
+import { z } from 'zod';
 import { imageRefProblem } from '../../validate/gate-check.js';
 import type { ViewFacet } from '../facets/view.js';
-import { type LockedReferrer, referrerRefName } from './schema.js';
+import { type LockedReferrer, lockedReferrer, referrerRefName } from './schema.js';
 
 /** Each reader's lock referrers by ref name, read once for all of its entries. */
 const lockedByReader = new WeakMap<BundleReader, Promise<Map<string, LockedReferrer>>>();
 
+/** The lock's referrers (the gate has checked the lock before inspect describes anything; unreadable: none). */
 function lockedOfReader(reader: BundleReader): Promise<Map<string, LockedReferrer>> {
   let p = lockedByReader.get(reader);
   if (!p) {
-    p = reader
-      .lockBytes()
-      .then((b) => new Map((parseLock(b.toString('utf8'), LOCK_FILE).referrers ?? []).map((r) => [referrerRefName(r), r])));
+    p = reader.lockBytes().then((b) => {
+      const parsed = z.array(lockedReferrer).safeParse((JSON.parse(b.toString('utf8')) as { referrers?: unknown }).referrers ?? []);
+      return new Map((parsed.success ? parsed.data : []).map((r) => [referrerRefName(r), r]));
+    });
     lockedByReader.set(reader, p);
   }
   return p;
