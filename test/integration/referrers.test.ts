@@ -103,7 +103,22 @@ describe.runIf(ok)('referrers: pull carries signatures, attestations and SBOMs (
     const verify = await run(['bundle', 'verify', result.bundle, '--no-progress']);
     expect(verify.code, verify.stderr).toBe(0);
     const inspect = await run(['bundle', 'inspect', result.bundle]);
-    expect(inspect.stdout).toMatch(new RegExp(`image docker.io/acme/app:v1[^]*?\\n\\s+referrer ${app.repository}:${sig.tag}`));
+    // inspect lists them under their image, not as entries of their own.
+    const text = inspect.stdout;
+    const at = text.indexOf(`  image docker.io/acme/app:v1`);
+    expect(text.slice(at, text.indexOf('  image docker.io/acme/plain:v1'))).toContain(
+      `\n        signature ${app.repository}:${sig.tag}\n          ${sig.digest} `,
+    );
+    expect(text).not.toMatch(/^ {2}referrer/m);
+    const json = JSON.parse((await run(['bundle', 'inspect', result.bundle, '--json'])).stdout);
+    expect(json.artifacts.find((a: { digest: string }) => a.digest === sig.digest)).toMatchObject({
+      kind: 'referrer',
+      ref: `${app.repository}:${sig.tag}`,
+      role: 'signature',
+      via: 'tag',
+      subject: app.digest,
+      image: app.ref,
+    });
   });
 
   it('all adds the SBOM found by the tag schema (via referrers, with its artifactType); none carries nothing', async () => {
@@ -141,6 +156,23 @@ describe.runIf(ok)('referrers: pull carries signatures, attestations and SBOMs (
     expect(readFileSync(again.result.bundle).equals(readFileSync(first.result.bundle))).toBe(true);
     // No discovery on a --lock pull: the referrers are read by digest.
     expect(referrerRequests(again.events, 'acme/app')).toEqual([]);
+
+    // diff names the referrers a bundle adds; a delta against the lock leaves out the referrer blobs the enclave has.
+    const bare = await pull(
+      manifest(scratch(), '  referrers: none\n  images: [acme/app:v1, acme/plain:v1]\n'),
+      join(dir, 'bare.tar'),
+      mirror(),
+    );
+    const diff = await run(['bundle', 'diff', bare.result.bundle, first.result.bundle]);
+    expect(diff.code, diff.stderr).toBe(0);
+    for (const p of [s.app.sig, s.app.att] as Pushed[])
+      expect(diff.stdout).toContain(`  + referrer ${s.app.repository}:${p.tag} ${p.digest}`);
+    expect(diff.stdout).toContain(`  + referrer ${s.app.repository}@${(s.app.sbom as Pushed).digest}`);
+    const delta = await pull(m, join(dir, 'delta.tar'), mirror(), { sincePath: lockPath });
+    const sigLayer = (s.app.sig as Pushed).blobs[2]?.descriptor.digest as string;
+    expect(members(delta.result.bundle)).not.toContain(`blobs/sha256/${sigLayer.slice(7)}`);
+    expect(members(delta.result.bundle)).toContain(`blobs/sha256/${(s.app.sig as Pushed).digest.slice(7)}`);
+    expect((await run(['bundle', 'verify', delta.result.bundle, '--no-progress'])).code).toBe(0);
 
     const narrower = manifest(scratch(), '  images: [acme/app:v1, acme/plain:v1]\n');
     const err = await pull(narrower, join(dir, 'three.tar'), mirror(), { lockPath }).catch((e: unknown) => e);
