@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FerryEvent } from '../../src/core/events.js';
 import { isFerryError } from '../../src/core/errors.js';
 import { cosignKey } from '../helpers/cosign-sign.js';
+import { startChaosProxy } from '../helpers/chaos-proxy.js';
 import { CraftedBundle } from '../helpers/crafted-bundle.js';
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
 import { type Pushed, type SignedImage, type SignedImages, seedSignedImages } from '../helpers/signed-images.js';
@@ -110,6 +111,28 @@ describe.runIf(ok)('referrers: pull carries signatures, attestations and SBOMs (
       `\n        signature ${app.repository}:${sig.tag}\n          ${sig.digest} `,
     );
     expect(text).not.toMatch(/^ {2}referrer/m);
+    // The bundle's SBOM ties each carried referrer to its image's component.
+    const sbom = new CraftedBundle(result.bundle).json('sbom.cdx.json');
+    const appComponent = sbom.components.find((c: { name: string }) => c.name === app.ref);
+    expect(
+      appComponent.externalReferences.map((r: { type: string; hashes?: { content: string }[] }) => [r.type, r.hashes?.[0]?.content]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['other', sig.digest.slice(7)],
+        ['attestation', att.digest.slice(7)],
+      ]),
+    );
+    // The audit report gives each carried referrer a row of its own, checked.
+    const report = join(dir, 'audit.json');
+    const audit = await run(['bundle', 'audit', result.bundle, '-o', report]);
+    expect(audit.code, audit.stderr).toBe(0);
+    const rows = JSON.parse(readFileSync(report, 'utf8')).rows.filter((r: { kind: string }) => r.kind === 'referrer');
+    expect(rows.map((r: { expected: string; result: string }) => [r.expected, r.result]).sort()).toEqual(
+      [
+        [att.digest, 'ok'],
+        [sig.digest, 'ok'],
+      ].sort(),
+    );
     const json = JSON.parse((await run(['bundle', 'inspect', result.bundle, '--json'])).stdout);
     expect(json.artifacts.find((a: { digest: string }) => a.digest === sig.digest)).toMatchObject({
       kind: 'referrer',
@@ -225,6 +248,34 @@ describe.runIf(ok)('referrers: pull carries signatures, attestations and SBOMs (
     expect(new CraftedBundle(result.bundle).json('ferry-bundle.json').signatures.images).toEqual([
       expect.objectContaining({ image: multi.ref, digest: multi.digest, result: 'passed' }),
     ]);
+  });
+
+  it('without a tag list (refused) each cosign and tag-schema tag is asked for; what exists is still carried', async () => {
+    const proxy = await startChaosProxy(up.url);
+    try {
+      proxy.rules.push({ path: /\/tags\/list/, times: 100, action: { status: 403 } });
+      const dir = scratch();
+      const { result, events } = await pull(manifest(dir, '  images: [acme/app:v1, acme/plain:v1]\n'), join(dir, 'b.tar'), [
+        ['docker.io', proxy.url],
+      ]);
+      expect(
+        referrerEntries(result.bundle)
+          .map((d) => d.annotations['org.opencontainers.image.ref.name'])
+          .sort(),
+      ).toEqual([`${s.app.repository}:${(s.app.sig as Pushed).tag}`, `${s.app.repository}:${(s.app.att as Pushed).tag}`].sort());
+      const hex = s.plain.digest.slice(7);
+      expect(referrerRequests(events, 'acme/plain').sort()).toEqual(
+        [
+          'GET /v2/acme/plain/tags/list 403',
+          `GET /v2/acme/plain/manifests/sha256-${hex}.sig 404`,
+          `GET /v2/acme/plain/manifests/sha256-${hex}.att 404`,
+          `GET /v2/acme/plain/referrers/${s.plain.digest} 404`,
+          `GET /v2/acme/plain/manifests/sha256-${hex} 404`,
+        ].sort(),
+      );
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('an image with no referrers still pulls, with no referrer entries and no lock key', async () => {
