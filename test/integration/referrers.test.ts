@@ -103,6 +103,9 @@ describe.runIf(ok)('referrers: pull carries signatures, attestations and SBOMs (
     );
     const verify = await run(['bundle', 'verify', result.bundle, '--no-progress']);
     expect(verify.code, verify.stderr).toBe(0);
+    const cli = await run(['bundle', 'pull', m, '-o', join(dir, 'cli.tar'), '--no-progress', '--mirror', `docker.io=${up.url}`]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(/^wrote .*cli\.tar \(.*\): 2 images, 2 referrers; \d+ blobs$/m);
     const inspect = await run(['bundle', 'inspect', result.bundle]);
     // inspect lists them under their image, not as entries of their own.
     const text = inspect.stdout;
