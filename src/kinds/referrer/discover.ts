@@ -42,7 +42,11 @@ export async function discoverReferrers(e: ReferrerEntry, ctx: SourceContext): P
     const got = await manifestOrNone(at, tag);
     if (got) out.push(locked(e, c.role, 'tag', got.descriptor, { tag, ...typeOf(got.doc.artifactType) }));
   }
+  const listed = new Set<string>();
   for (const d of await referrersOf(at)) {
+    // A list may name a referrer twice (a tag-schema index is written by clients): it is carried once.
+    if (listed.has(d.digest)) continue;
+    listed.add(d.digest);
     const found = await keptReferrer(at, d, mode);
     if (found) out.push(found);
   }

@@ -33,7 +33,7 @@ export function impliedReferrers(img: LockedImage, upstream: Buffer | undefined,
     kind: 'referrer',
     entry,
     origin: `image ${img.ref}`,
-    hint: 'spec.referrers: none carries no referrers',
+    hint: 'spec.referrers: none pulls images without looking for their signatures',
   }));
 }
 
