@@ -281,6 +281,22 @@ describe.runIf(ok)('referrers: pull carries signatures, attestations and SBOMs (
     }
   });
 
+  it('a bundle carrying referrers still pushes its images (the referrers stay in the bundle here)', async () => {
+    const down = await startRegistry();
+    try {
+      const dir = scratch();
+      const { result } = await pull(manifest(dir, '  images: [acme/app:v1]\n'), join(dir, 'b.tar'), mirror());
+      const pushed = await run(['bundle', 'push', result.bundle, '--registry', `${down.host}/enclave`, '--plain-http', '--no-progress']);
+      expect(pushed.code, pushed.stderr).toBe(0);
+      const got = await fetch(`${down.url}/v2/enclave/acme/app/manifests/v1`, {
+        headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+      });
+      expect(got.headers.get('docker-content-digest')).toBe(s.app.digest);
+    } finally {
+      await down.stop();
+    }
+  });
+
   it('an image with no referrers still pulls, with no referrer entries and no lock key', async () => {
     const dir = scratch();
     const { result } = await pull(manifest(dir, '  images: [acme/plain:v1]\n'), join(dir, 'plain.tar'), mirror());
