@@ -45,7 +45,11 @@ export function renderInspect(r: InspectResult): string {
   const lines = [
     `bundle ${r.name} (format ${r.formatVersion}): ${formatCounts(r.counts)}; ${plural(r.blobs, 'blob')}, ${formatBytes(r.blobBytes)}`,
   ];
+  // Carried referrers are listed under the image they belong to; one whose image is not in the bundle, at the end.
+  const images = new Set(r.artifacts.filter((a) => a.kind === 'image').map((a) => a.ref));
+  const under = (a: InspectResult['artifacts'][number]) => a.kind === 'referrer' && images.has(a.image as string);
   for (const a of r.artifacts) {
+    if (under(a)) continue;
     const label = a.ref ?? a.name; // images are named by reference, every other entry by name
     const plat = a.platforms?.length ? ` [${a.platforms.join(', ')}]` : '';
     const role = a.role ? ` (${a.role})` : a.version ? ` ${a.version}` : '';
@@ -55,6 +59,8 @@ export function renderInspect(r: InspectResult): string {
     for (const l of (KINDS as readonly AnyKind[]).find((k) => (k.entryKinds as readonly string[]).includes(a.kind))?.inspectLines?.(a) ??
       [])
       lines.push(`        ${l}`);
+    for (const ref of r.artifacts.filter((x) => under(x) && a.kind === 'image' && x.image === a.ref))
+      lines.push(`        ${String(ref.role)} ${ref.ref ?? ''}\n          ${ref.digest} ${formatBytes(ref.size)}`);
   }
   lines.push(
     r.sbom ? `  SBOM ${r.sbom.member} ${formatBytes(r.sbom.size)} (CycloneDX 1.5)` : '  no SBOM member (written before ferry put one in)',

@@ -6,7 +6,7 @@ import type { Descriptor } from '../core/media-types.js';
 import { isTransient } from '../core/errors.js';
 import { type EventSink, noEvents } from '../core/events.js';
 import { type ReadOnlyStorage, type Storage, isRangeSource, isResumableTarget } from './storage.js';
-import { isManifestLike, malformedReporter, successors } from './successors.js';
+import { heldAlone, isManifestLike, malformedReporter, successors } from './successors.js';
 
 export interface CopyOptions {
   /** Blob transfers in flight at once (manifests are small and not limited, which also rules out deadlock). */
@@ -51,7 +51,8 @@ export async function copyGraph(src: ReadOnlyStorage, dst: Storage, root: Descri
       if (!isManifestLike(desc)) events({ type: 'blob', action: 'exists', digest: desc.digest, size: desc.size });
       return;
     }
-    if (isManifestLike(desc)) {
+    // An upstream index carried alone (successors.ts heldAlone) is copied as the bytes it is, without its children.
+    if (isManifestLike(desc) && !heldAlone(desc)) {
       const body = await readVerified(src, desc, `${subject}: manifest ${desc.digest}`);
       await Promise.all(successors(desc, body, malformedReporter(src)).map(visit));
       await dst.push(desc, Readable.from([body]));

@@ -1,11 +1,20 @@
 import { FerryError } from '../core/errors.js';
 import { parseDigest } from '../core/digest.js';
 import type { ReadOnlyStorage } from './storage.js';
-import { type Descriptor, type ImageIndex, type ImageManifest, isIndexType, isManifestType } from '../core/media-types.js';
+import { Annotation, type Descriptor, type ImageIndex, type ImageManifest, isIndexType, isManifestType } from '../core/media-types.js';
 
 /** Is this descriptor a manifest or index (content ferry parses), as opposed to an opaque blob? */
 export function isManifestLike(desc: Descriptor): boolean {
   return isIndexType(desc.mediaType) || isManifestType(desc.mediaType);
+}
+
+/**
+ * An index.json entry held without its children: the upstream index a platform-filtered image was cut from, carried
+ * (role `upstream-index`, docs/bundle-format.md "Referrers") so a signature on it can be tied to the kept platforms.
+ * Its other children are the platforms the bundle left out, so walks, copies and the layout check stop at it.
+ */
+export function heldAlone(desc: Descriptor): boolean {
+  return desc.annotations?.[Annotation.ReferrerRole] === 'upstream-index';
 }
 
 /**

@@ -21,6 +21,11 @@ export interface KindBase<Name extends string = string, Key extends string = str
   readonly key: Key;
   /** `list`: the lock holds an array; `single`: one value or none. */
   readonly cardinality: 'list' | 'single';
+  /**
+   * A `single` kind whose lock key is nonetheless a list (the referrer kind: `spec.referrers` is one mode, and
+   * `lock.referrers` one entry per carried referrer). Absent: the lock follows `cardinality`.
+   */
+  readonly lockList?: true;
   /** Every index.json kind annotation its entries carry (apt: `apt` and `apt-meta`). */
   readonly entryKinds: readonly string[];
 }

@@ -17,7 +17,7 @@ export function serializeLock(lock: Lock): string {
   for (const k of KINDS as readonly AnyKind[]) {
     if (!k.lockOrder || out[k.key] === undefined) continue;
     const sorted: unknown[] = k.lockOrder(lockedOf(lock, k));
-    out[k.key] = k.cardinality === 'single' ? sorted[0] : sorted;
+    out[k.key] = k.cardinality === 'single' && !k.lockList ? sorted[0] : sorted;
   }
   return canonicalJson(out);
 }

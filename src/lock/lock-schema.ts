@@ -18,7 +18,7 @@ export function lockSchema(): z.ZodType<Lock, z.ZodTypeDef, unknown> {
       ...Object.fromEntries(
         (KINDS as readonly AnyKind[]).map((k) => {
           const one: z.ZodTypeAny = k.lockedSchema;
-          if (k.cardinality === 'single') return [k.key, one.optional()];
+          if (k.cardinality === 'single' && !k.lockList) return [k.key, one.optional()];
           return [k.key, k.always ? z.array(one) : z.array(one).optional()];
         }),
       ),

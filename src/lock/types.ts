@@ -12,16 +12,22 @@ export type { LockedFerry } from '../kinds/ferry/schema.js';
 export type { LockedRke2, LockedRke2File, Rke2Role } from '../kinds/rke2/schema.js';
 export type { ChartImage, ChartVouchedBy, LockedChart } from '../kinds/chart/schema.js';
 export type { LockedAptSource, LockedDeb, LockedRelease } from '../kinds/apt/schema.js';
+export type { LockedReferrer } from '../kinds/referrer/schema.js';
 
 type AnyKindOf = (typeof KINDS)[number];
 type LockedOf<K extends AnyKindOf> = z.output<K['lockedSchema']>;
 type IsAlways<K> = K extends { readonly always: true } ? true : false;
+type IsLockList<K> = K extends { readonly lockList: true } ? true : false;
 
 /** The keys of the kinds the lock always carries (images, files), as lists. */
 type AlwaysLocked = { [K in AnyKindOf as IsAlways<K> extends true ? K['key'] : never]: LockedOf<K>[] };
 /** The other kinds' keys: absent when there is nothing of the kind, else its entry (`single`) or a list of them. */
 type OptionalLocked = {
-  [K in AnyKindOf as IsAlways<K> extends true ? never : K['key']]?: K['cardinality'] extends 'single' ? LockedOf<K> : LockedOf<K>[];
+  [K in AnyKindOf as IsAlways<K> extends true ? never : K['key']]?: K['cardinality'] extends 'single'
+    ? IsLockList<K> extends true
+      ? LockedOf<K>[]
+      : LockedOf<K>
+    : LockedOf<K>[];
 };
 
 interface LockHead {

@@ -11,6 +11,7 @@ export type { FerryEntry } from '../kinds/ferry/schema.js';
 export type { Rke2Entry } from '../kinds/rke2/schema.js';
 export type { ChartEntry } from '../kinds/chart/schema.js';
 export type { AptEntry } from '../kinds/apt/schema.js';
+export type { ReferrerMode } from '../kinds/referrer/roles.js';
 
 type AnyKindOf = (typeof KINDS)[number];
 type EntryOf<K extends AnyKindOf> = ReturnType<K['normalise']>[number];

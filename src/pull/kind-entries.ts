@@ -15,7 +15,7 @@ export function manifestEntries(manifest: BundleManifest, kind: AnyKind): unknow
 /** Sets a kind's locked entries on the lock: a list (left out when empty, unless the lock `always` has it), or its single value. */
 export function setLocked(lock: Lock, kind: AnyKind, locked: unknown[]): void {
   const out = lock as unknown as Record<string, unknown>;
-  if (kind.cardinality === 'single') {
+  if (kind.cardinality === 'single' && !kind.lockList) {
     if (locked[0] !== undefined) out[kind.key] = locked[0];
   } else if (locked.length > 0 || kind.always) out[kind.key] = locked;
 }

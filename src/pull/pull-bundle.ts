@@ -119,6 +119,7 @@ export async function pullBundle(opts: PullOptions): Promise<PullResult> {
     omitted: written.omitted,
     charts: tally.charts ?? [],
     ...(tally.ferry ? { ferry: tally.ferry } : {}),
+    ...(tally.referrers ? { referrers: tally.referrers } : {}),
   };
 }
 

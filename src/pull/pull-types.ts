@@ -50,4 +50,6 @@ export interface PullResult {
   charts: NonNullable<PullTally['charts']>;
   /** ferry's own executable, when carried (spec.ferry or --with-ferry). */
   ferry?: PullTally['ferry'];
+  /** Signatures, attestations, SBOMs and other referrers carried with the images (left out when none). */
+  referrers?: number;
 }

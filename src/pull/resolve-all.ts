@@ -70,24 +70,28 @@ export async function resolveStage(
           );
           return task.map((it, n) => ({ it, r: all[n] as Resolved<unknown> }));
         }
-        const r = await first.k.source.resolve(first.entry, ctx).catch((err: unknown) => {
+        const { resolve, resolveList } = first.k.source;
+        const pinned = resolveList
+          ? resolveList(first.entry, ctx).then((list) => ({ list }))
+          : (resolve as NonNullable<typeof resolve>)(first.entry, ctx).then((r) => ({ r }));
+        const done = await pinned.catch((err: unknown) => {
           // An entry another one brought in (a chart's image): say which and where, and how to leave it out.
           if (first.implied && err instanceof Error)
             err.message += `\n  found in ${first.implied.origin}${first.implied.hint ? `; ${first.implied.hint}` : ''}`;
           throw err;
         });
-        return [{ it: first, r }];
+        return [{ it: first, ...done }];
       }),
     (task) => describeTask(task, ctx),
     failures,
   ).then((r) => r.flat());
   throwIfFailed(failures, items.length);
   const locked = new Map<SourcedKind, unknown[]>(inStage.map((k) => [k, []]));
-  for (const { it, r } of results) locked.get(it.k)?.push(r.locked);
+  for (const done of results) locked.get(done.it.k)?.push(...('list' in done ? done.list : [done.r.locked]));
   if (report)
     for (const k of inStage)
       for (const l of locked.get(k) ?? []) for (const message of k.source.report?.(l) ?? []) ctx.events({ type: 'info', message });
-  return { locked, implies: results.flatMap(({ r }) => r.implies ?? []) };
+  return { locked, implies: results.flatMap((done) => ('r' in done ? (done.r.implies ?? []) : [])) };
 }
 
 /** The stage's items as resolve tasks: one per item, except that a kind with `resolveAll` takes all of its items in one. */

@@ -10,7 +10,7 @@ import { resumableBody } from './resumable-body.js';
 import { BodyLimit } from './http-limits.js';
 import { readBounded, retryingBody } from './read-body.js';
 import { type HttpResponse, Transport, type TransportOptions } from './transport.js';
-import { checkedManifest, collectPages, uploadLocation, withDigest } from './wire.js';
+import { checkedManifest, collectPages, parseJson, uploadLocation, withDigest } from './wire.js';
 
 export interface RegistryClientOptions extends TransportOptions {
   /** Mirrors: the endpoint base URL for an upstream registry name, when one is configured. */
@@ -249,17 +249,25 @@ export class RegistryClient {
     );
   }
 
-  /** Collects `key` from every page of a Link-paginated list (registry/wire.ts). */
-  private paginate(
+  /** The first page of a list (its JSON) and whether more follow (a Link); undefined when it is not a 200. */
+  async firstPage(registry: string, path: string, scopes: string[], what: string): Promise<{ json: unknown; more: boolean } | undefined> {
+    const res = await this.call(registry, { method: 'GET', path, scopes, what });
+    if (res.status !== 200) return void (await res.body.dump());
+    return { json: parseJson(await readBounded(res, BodyLimit.listPage, what), what), more: /rel="?next"?/.test(res.headers.link ?? '') };
+  }
+
+  /** Collects `key` from every page of a Link-paginated list (registry/wire.ts), with `headers` on each request. */
+  paginate(
     registry: string,
     first: string,
     scopes: string[],
     what: string,
     key: string,
     failure: (res: HttpResponse) => Promise<Error>,
+    headers?: Record<string, string>,
   ): Promise<string[]> {
     return collectPages(
-      (path) => this.call(registry, { method: 'GET', path, scopes, what }),
+      (path) => this.call(registry, { method: 'GET', path, scopes, what, ...(headers ? { headers } : {}) }),
       `${this.baseUrl(registry)}${first}`,
       first,
       what,

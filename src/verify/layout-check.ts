@@ -1,7 +1,7 @@
 import { digestHex, isDigest } from '../core/digest.js';
 import { Annotation, type Descriptor, type ImageIndex } from '../core/media-types.js';
 import { blobPath } from '../bundle/format.js';
-import { isManifestLike, successors } from '../graph/successors.js';
+import { heldAlone, isManifestLike, successors } from '../graph/successors.js';
 import type { Problem } from './problem.js';
 
 /** What the layout walk needs to know about a blob in the archive. */
@@ -49,7 +49,7 @@ export async function checkLayout(index: ImageIndex, src: LayoutSource): Promise
       });
       return;
     }
-    if (!isManifestLike(desc) || !blob.intact || walked.has(hex)) return;
+    if (!isManifestLike(desc) || heldAlone(desc) || !blob.intact || walked.has(hex)) return;
     walked.add(hex);
     let children: Descriptor[];
     try {

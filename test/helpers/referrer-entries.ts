@@ -60,3 +60,20 @@ export function upstreamIndex(repo: string, children: Descriptor[]): Carried & {
   };
   return { entry, blobs: [{ descriptor: entry, bytes }], digest };
 }
+
+/** The lock.referrers entry that pins a carried referrer found for `image` (docs/manifest.md "The lock file"). */
+export function lockEntry(c: Carried, image: string): Record<string, unknown> {
+  const a = c.entry.annotations ?? {};
+  return {
+    image,
+    subject: a['dev.ferry.referrer.subject'],
+    repository: a['dev.ferry.source'],
+    role: a['dev.ferry.referrer.role'],
+    via: a['dev.ferry.referrer.via'],
+    ...(a['dev.ferry.referrer.tag'] ? { tag: a['dev.ferry.referrer.tag'] } : {}),
+    digest: c.entry.digest,
+    mediaType: c.entry.mediaType,
+    size: c.entry.size,
+    ...(c.entry.artifactType ? { artifactType: c.entry.artifactType } : {}),
+  };
+}

@@ -9,7 +9,7 @@ import { verifyBundle } from '../../src/verify/verify-bundle.js';
 import { cosignKey, signatureLayer, simpleSigningPayload, attestationLayer } from '../helpers/cosign-sign.js';
 import { CraftedBundle } from '../helpers/crafted-bundle.js';
 import { makeImage, makeLayer, seed } from '../helpers/images.js';
-import { carried } from '../helpers/referrer-entries.js';
+import { carried, lockEntry } from '../helpers/referrer-entries.js';
 import { type TestRegistry, startRegistry } from '../helpers/registry.js';
 import { requireTools } from '../helpers/tools.js';
 import { pull, run, scratch, writeManifest } from './ferry-env.js';
@@ -112,7 +112,11 @@ describe.runIf(ok)('signature policy: pull, verify --policy, audit', () => {
     const att = carried(digest, 'docker.io/velero/velero', 'attestation', [
       attestationLayer(key, digest, 'https://slsa.dev/provenance/v1'),
     ]);
-    const b = new CraftedBundle(plain).addBlobs([...sig.blobs, ...att.blobs]).addIndexEntries([sig.entry, att.entry]);
+    // Referrers are pinned in the lock like every other entry of index.json.
+    const b = new CraftedBundle(plain)
+      .addBlobs([...sig.blobs, ...att.blobs])
+      .addIndexEntries([sig.entry, att.entry])
+      .editJson('ferry.lock.json', (l) => (l.referrers = [lockEntry(att, IMAGE), lockEntry(sig, IMAGE)]));
     return b.write(join(scratch(), 'signed.tar'));
   }
 

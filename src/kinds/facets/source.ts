@@ -102,13 +102,21 @@ export interface PullTally {
   /** `provenance`: what was checked of the chart's .prov (docs/charts.md "Provenance"), one line. */
   charts?: { name: string; version: string; images: { ref: string; sources: string[] }[]; provenance?: string }[];
   ferry?: { name: string; version: string; sha256: string };
+  /** Carried signatures, attestations, SBOMs and other referrers of the images. */
+  referrers?: number;
 }
 
 interface ResolveSide<Locked, Entry> {
   stage: ResolveStage;
   /** The kind's entries in this pull; absent: the manifest's `spec.<key>` (pull/kind-entries.ts). */
   entries?(manifest: BundleManifest, ctx: SourceContext): Promise<Entry[]>;
-  resolve(entry: Entry, ctx: SourceContext): Promise<Resolved<Locked>>;
+  /** One entry pinned (every kind but those with `resolveList`). */
+  resolve?(entry: Entry, ctx: SourceContext): Promise<Resolved<Locked>>;
+  /**
+   * For a `lockList` kind (kinds/kind.ts), whose one entry pins any number of lock entries, none included (an
+   * image's referrers): instead of `resolve`, the entry's lock entries, in any order (the lock sorts them).
+   */
+  resolveList?(entry: Entry, ctx: SourceContext): Promise<Locked[]>;
   /**
    * For a kind whose entries are resolved together, not one by one (apt: its sources make one package universe, as
    * apt reads several sources.list lines): the resolve stage calls this once with all the kind's entries of the

@@ -2,6 +2,8 @@ import { Annotation, type Descriptor } from '../../core/media-types.js';
 import type { LockedImage, ImageEntry } from './schema.js';
 import type { IndexEntry, KindSource } from '../facets/source.js';
 import { manifestUrl, planImage, resolveImage } from './image-fetcher.js';
+import { modeOf } from '../referrer/schema.js';
+import { impliedReferrers } from '../referrer/subjects.js';
 
 /** The image kind's connected side (kinds/facets/source.ts): loaded lazily, by pull only. */
 export const source: KindSource<LockedImage, ImageEntry> = {
@@ -14,7 +16,9 @@ export const source: KindSource<LockedImage, ImageEntry> = {
   async resolve(entry, ctx) {
     const locked = await resolveImage(entry, ctx.client, ctx.caches.manifests);
     ctx.events({ type: 'resolved', kind: 'image', name: entry.ref, digest: locked.digest });
-    return { locked };
+    // Its signatures, attestations and SBOMs are looked for after every image (kinds/referrer/).
+    const implies = impliedReferrers(locked, ctx.caches.manifests.get(locked.upstreamDigest), modeOf(ctx.manifest));
+    return { locked, ...(implies.length > 0 ? { implies } : {}) };
   },
   async plan(locked, ctx) {
     const plan = await planImage(locked, ctx.client, ctx.store, ctx.caches.manifests);

@@ -27,6 +27,9 @@ const d = (n: number, artifactType?: string): Descriptor =>
     ...(artifactType ? { artifactType } : {}),
   }) as Descriptor;
 
+/** A kind by its name (KINDS gains kinds over time: its positions are not fixed). */
+const kind = (name: string) => KINDS.find((k) => k.kind === name) as (typeof KINDS)[number];
+
 describe('the bundle index', () => {
   // The expected bytes were written by the per-kind index builder this replaced: the same entries give the same index.json.
   it('lists kinds in KINDS order, each by its sort key (apt: debs, then metadata in source order), annotations in the same key order', () => {
@@ -40,7 +43,7 @@ describe('the bundle index', () => {
     const source = (url: string) => ({ url }) as LockedAptSource;
     const fetched = [
       {
-        kind: KINDS[5],
+        kind: kind('apt'),
         entries: [
           debIndexEntry(deb('z.deb'), d(30, 'q')),
           debIndexEntry(deb('a.deb'), d(31)),
@@ -49,18 +52,18 @@ describe('the bundle index', () => {
           aptMetaIndexEntry(source('http://s2'), 1, d(41, 'm')),
         ],
       },
-      { kind: KINDS[1], entries: [fileIndexEntry('z.txt', d(3, 'x/y')), fileIndexEntry('a.txt', d(4))] },
-      { kind: KINDS[2], entries: [ferryIndexEntry({ name: 'ferry-1-linux-amd64', version: '1' } as LockedFerry, d(50, 'f'))] },
+      { kind: kind('file'), entries: [fileIndexEntry('z.txt', d(3, 'x/y')), fileIndexEntry('a.txt', d(4))] },
+      { kind: kind('ferry'), entries: [ferryIndexEntry({ name: 'ferry-1-linux-amd64', version: '1' } as LockedFerry, d(50, 'f'))] },
       {
-        kind: KINDS[3],
+        kind: kind('rke2'),
         entries: [
           rke2IndexEntry(rke2, rke2File('rke2-images.tar.zst', 'images', 'core'), d(10, 'a/b')),
           rke2IndexEntry(rke2, rke2File('install.sh', 'install-script'), d(11, 'a/b')),
         ],
       },
-      { kind: KINDS[4], entries: [chartIndexEntry(chart('zz', '1.0.0'), d(20, 'h')), chartIndexEntry(chart('aa', '2.0.0'), d(21))] },
+      { kind: kind('chart'), entries: [chartIndexEntry(chart('zz', '1.0.0'), d(20, 'h')), chartIndexEntry(chart('aa', '2.0.0'), d(21))] },
       {
-        kind: KINDS[0],
+        kind: kind('image'),
         entries: [
           imageIndexEntry(image('z/b:1', 'sha256:2', ['linux/amd64', 'linux/arm64']), d(1)),
           imageIndexEntry(image('a/b:1', 'sha256:1', 'all'), d(2)),

@@ -1,0 +1,26 @@
+import type { PushFacet } from '../facets/push.js';
+import type { KindHandler } from '../kind.js';
+import { referrerPins } from './pins.js';
+import { type LockedReferrer, referrerSchema } from './schema.js';
+import { referrerView } from './view.js';
+
+/**
+ * The referrer kind (kinds/kind.ts): the signatures, attestations, SBOMs and other OCI referrers of the bundle's
+ * images, and the upstream index a platform-filtered image was cut from, each carried as its own index.json entry
+ * (docs/supply-chain.md "Carrying signatures", docs/bundle-format.md). `spec.referrers` is one mode; the lock lists
+ * every referrer carried. Its entries come from the images' resolve (implied), never from the manifest.
+ */
+export const referrerKind = {
+  kind: 'referrer',
+  key: 'referrers',
+  cardinality: 'single',
+  lockList: true,
+  entryKinds: ['referrer'],
+  ...referrerSchema,
+  ...referrerPins,
+  ...referrerView,
+  // Not pushed yet: the facet is empty, so push leaves its entries in the bundle.
+  ...({} as PushFacet<LockedReferrer>),
+  // The connected side brings the HTTP stack: imported only when pull asks for it.
+  loadSource: () => import('./source.js').then((m) => m.source),
+} as const satisfies KindHandler<LockedReferrer, 'referrer', 'referrers'>;
