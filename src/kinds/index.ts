@@ -8,14 +8,15 @@ import { ferryKind } from './ferry/handler.js';
 import { fileKind } from './file/handler.js';
 import { imageKind } from './image/handler.js';
 import type { AnyKind, KindHandler } from './kind.js';
+import { referrerKind } from './referrer/handler.js';
 import { rke2Kind } from './rke2/handler.js';
 
 /**
  * Every artifact kind, in the order the bundle's index.json lists their entries (images, files, ferry, RKE2,
- * charts, apt, raw OCI artifacts). A static list, not a plug-in loader: adding a kind is one folder and one line
+ * charts, apt, raw OCI artifacts, carried referrers). A static list, not a plug-in loader: adding a kind is one folder and one line
  * here, at the end, so that bundles without the new kind keep their bytes (docs/architecture.md "How to add a kind").
  */
-export const KINDS = [imageKind, fileKind, ferryKind, rke2Kind, chartKind, aptKind, artifactKind] as const;
+export const KINDS = [imageKind, fileKind, ferryKind, rke2Kind, chartKind, aptKind, artifactKind, referrerKind] as const;
 
 export type Kind = (typeof KINDS)[number];
 export type KindName = Kind['kind'];

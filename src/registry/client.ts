@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { type Digest, isDigest, sha256 } from '../core/digest.js';
 import { FerryError } from '../core/errors.js';
-import { type Descriptor, MANIFEST_ACCEPT } from '../core/media-types.js';
+import { type Descriptor, MANIFEST_ACCEPT, MediaType } from '../core/media-types.js';
 import { Authenticator } from './authenticator.js';
 import { type CredentialProvider, anonymous } from './credentials.js';
 import { type ElsewhereDeps, elsewhereRefusal, redirectRefusal, sendElsewhere } from './foreign-origin.js';
@@ -10,7 +10,7 @@ import { resumableBody } from './resumable-body.js';
 import { BodyLimit } from './http-limits.js';
 import { readBounded, retryingBody } from './read-body.js';
 import { type HttpResponse, Transport, type TransportOptions } from './transport.js';
-import { checkedManifest, collectPages, uploadLocation, withDigest } from './wire.js';
+import { type PutManifest, checkedManifest, collectPages, uploadLocation, withDigest } from './wire.js';
 
 export interface RegistryClientOptions extends TransportOptions {
   /** Mirrors: the endpoint base URL for an upstream registry name, when one is configured. */
@@ -218,7 +218,7 @@ export class RegistryClient {
   }
 
   /** PUT a manifest; Content-Type must equal its mediaType (distribution-spec "Pushing Manifests"). */
-  async putManifest(registry: string, repo: string, reference: string, mediaType: string, body: Buffer): Promise<Digest> {
+  async putManifest(registry: string, repo: string, reference: string, mediaType: string, body: Buffer): Promise<PutManifest> {
     const what = `${registry}/${repo}:${reference}`;
     const res = await this.call(registry, {
       method: 'PUT',
@@ -230,7 +230,18 @@ export class RegistryClient {
     });
     if (res.status !== 201) throw await registryError(res, `${what}: manifest rejected`);
     await res.body.dump();
-    return sha256(body);
+    const ociSubject = res.headers['oci-subject'];
+    return { digest: sha256(body), ...(typeof ociSubject === 'string' && ociSubject !== '' ? { ociSubject } : {}) };
+  }
+
+  /** GET /v2/<repo>/referrers/<digest> (distribution-spec v1.1); undefined on 404, a registry without that API. */
+  async getReferrers(registry: string, repo: string, digest: Digest): Promise<Buffer | undefined> {
+    const what = `${registry}/${repo} referrers of ${digest}`;
+    const headers = { accept: MediaType.OciIndex };
+    const res = await this.call(registry, { method: 'GET', path: `/v2/${repo}/referrers/${digest}`, scopes: [pull(repo)], what, headers });
+    if (res.status === 404) return void (await res.body.dump());
+    if (res.status !== 200) throw await registryError(res, `${what}: request failed`);
+    return readBounded(res, BodyLimit.manifest, what);
   }
 
   /** Every repository (GET /v2/_catalog, Link-paginated; a registry extension that distribution implements). */
