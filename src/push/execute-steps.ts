@@ -113,13 +113,16 @@ export async function tagSteps(steps: PushStep[], repos: (RegistryRepository | u
   );
   for (const i of order) {
     const { item, how, progress } = steps[i] as PushStep;
-    const done = run.upToDate[i] === true;
+    // A graph pushed by digest only is up to date when its root was already there (the copy sent nothing).
+    const found = item.tag === undefined && how.via === 'graph' && repos[i]?.put.has(item.root.digest) === false;
+    const done = run.upToDate[i] === true || found;
     if (!done && item.tag !== undefined) {
       if (how.via === 'tarball') await run.client.putManifest(registry, item.repository, item.tag, item.root.mediaType, how.body);
       else await (repos[i] as RegistryRepository).tag(item.root, item.tag);
     }
     const target = `${registry}/${item.repository}${item.tag !== undefined ? `:${item.tag}` : `@${item.root.digest}`}`;
-    if (!done) events({ type: 'artifact-done', kind: progress, name: item.source, digest: item.root.digest });
+    if (!done || found)
+      events({ type: 'artifact-done', kind: progress, name: item.source, digest: item.root.digest, ...(found ? { skipped: true } : {}) });
     images[i] = { kind: item.kind, source: item.source, target, digest: item.root.digest, upToDate: done };
   }
   return images;

@@ -34,11 +34,15 @@ export async function maintainTagIndexes(steps: readonly FinishedStep[], ctx: Pu
     g.members.push(f);
   }
   const out: PushedExtra[] = [];
-  for (const g of groups.values()) out.push(await maintainOne(g, ctx));
+  for (const g of groups.values()) {
+    const x = await maintainOne(g, ctx);
+    if (x) out.push(x);
+  }
   return out;
 }
 
-async function maintainOne(g: Group, ctx: PushFinish): Promise<PushedExtra> {
+/** One subject's index; undefined when the registry turns out to list the referrers itself. */
+async function maintainOne(g: Group, ctx: PushFinish): Promise<PushedExtra | undefined> {
   const { client, registry } = ctx;
   const tag = referrersTag(g.subject);
   const target = `${registry}/${g.repository}:${tag}`;
@@ -47,7 +51,10 @@ async function maintainOne(g: Group, ctx: PushFinish): Promise<PushedExtra> {
   let missing = g.members.filter((f) => !have.has(f.step.item.root.digest));
   // Found in the registry, not put now: if the registry has the referrers API it lists them without an index.
   if (missing.length > 0 && missing.every((f) => f.put === undefined)) {
-    if ((await client.getReferrers(registry, g.repository, g.subject)) !== undefined) missing = [];
+    if ((await client.getReferrers(registry, g.repository, g.subject)) !== undefined) {
+      if (!existing) return undefined;
+      missing = [];
+    }
   }
   const referrers = g.members.map((f) => f.step.item.root.digest);
   if (missing.length === 0) return { kind: 'referrers tag index', target, digest: existing?.digest ?? '', upToDate: true, for: referrers };
