@@ -28,7 +28,8 @@ const stubSource: KindSource = {
 export const referrerKind = {
   kind: 'referrer',
   key: 'referrers',
-  cardinality: 'list',
+  // Stub: `single` keeps the manifest's and the lock's key optional until the real schema says what they hold.
+  cardinality: 'single',
   entryKinds: ['referrer'],
   // schema (stub)
   lockedSchema: z.unknown(),
