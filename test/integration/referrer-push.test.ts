@@ -271,6 +271,23 @@ describe.runIf(ok)('bundle push of carried referrers to a real docker-registry 2
     const text = await run(['bundle', 'push', bundle, '--registry', '127.0.0.1:1/mirror', '--dry-run']);
     expect(text.stdout).toMatch(/^plan: 1 image and 3 referrers to 127\.0\.0\.1:1,/m);
     expect(text.stdout).toContain(`, refers to ${image.digest}`);
+
+    // The command itself: the bundle is verified first (the referrer entries pass), then pushed; --json names the index.
+    const down = await startRegistry();
+    try {
+      const pushed = await run(['bundle', 'push', bundle, '--registry', `http://${down.host}/mirror`, '--json', '--no-progress']);
+      expect(pushed.code, pushed.stderr).toBe(0);
+      const out = JSON.parse(pushed.stdout) as { images: { kind: string }[]; extras: { kind: string; target: string }[] };
+      expect(out.images.map((i) => i.kind)).toEqual(['image', 'referrer', 'referrer', 'referrer']);
+      expect(out.extras.map((x) => [x.kind, x.target])).toEqual([
+        ['referrers tag index', `${down.host}/mirror/velero/velero:sha256-${hex}`],
+      ]);
+      const again = await run(['bundle', 'push', bundle, '--registry', `http://${down.host}/mirror`, '--no-progress']);
+      expect(again.stdout).toMatch(/^pushed 0 images to .* \(4 already up to date\)/m);
+      expect(again.stdout).toContain(`${down.host}/mirror/velero/velero:sha256-${hex} `);
+    } finally {
+      await down.stop();
+    }
   });
 
   describe('bundle serve', () => {
