@@ -68,9 +68,9 @@ export function renderInspect(r: InspectResult): string {
   return lines.join('\n');
 }
 
-/** `3 images, 1 chart and 1 artifact` (`0 images` when there is nothing), in that order. */
+/** `3 images, 1 chart, 1 artifact and 2 referrers` (`0 images` when there is nothing), in that order. */
 function kindCounts(items: readonly { kind: string }[]): string {
-  const parts = (['image', 'chart', 'artifact'] as const)
+  const parts = (['image', 'chart', 'artifact', 'referrer'] as const)
     .map((k) => [k, items.filter((i) => i.kind === k).length] as const)
     .filter(([, n]) => n > 0)
     .map(([k, n]) => plural(n, k));
@@ -82,12 +82,16 @@ export function renderPush(r: PushResult, dryRun: boolean): string {
   if (dryRun) {
     return [
       `plan: ${kindCounts(r.plan)} to ${r.registry}, from a bundle of ${formatCounts(r.counts)}`,
-      ...r.plan.map((p) => `  ${p.source} → ${r.registry}/${p.repository}${p.tag !== undefined ? `:${p.tag}` : ''} (${p.root.digest})`),
+      ...r.plan.map(
+        (p) =>
+          `  ${p.source} → ${r.registry}/${p.repository}${p.tag !== undefined ? `:${p.tag}` : ''} (${p.root.digest})${p.subject !== undefined ? `, refers to ${p.subject}` : ''}`,
+      ),
     ].join('\n');
   }
   const fresh = r.images.filter((i) => !i.upToDate);
   return [
     `pushed ${kindCounts(fresh)} to ${r.registry} (${r.images.length - fresh.length} already up to date), from a bundle of ${formatCounts(r.counts)}`,
     ...r.images.map((i) => `  ${i.target} ${i.digest}${i.upToDate ? ' (up to date)' : ''}`),
+    ...r.extras.map((x) => `  ${x.target} ${x.digest || '-'} (${x.kind}${x.upToDate ? ', up to date' : ''})`),
   ].join('\n');
 }

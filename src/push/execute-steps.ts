@@ -2,7 +2,9 @@ import type { LimitFunction } from 'p-limit';
 import type { BundleReader } from '../bundle/reader.js';
 import type { EventSink } from '../core/events.js';
 import { copyGraph } from '../graph/copy.js';
-import type { PushStep, TarballSource } from '../kinds/facets/push.js';
+import type { FinishedStep, PushStep, PushedExtra, TarballSource } from '../kinds/facets/push.js';
+import { KINDS } from '../kinds/index.js';
+import type { AnyKind } from '../kinds/kind.js';
 import type { RegistryClient } from '../registry/client.js';
 import { RegistryRepository } from '../registry/registry-repository.js';
 import { type BlobLedger, MountingTarget } from './mounting-target.js';
@@ -98,19 +100,54 @@ export async function streamTarballSteps(steps: PushStep[], run: StepRun): Promi
   }
 }
 
-/** The tag phase: every step not up to date gets its tag (a digest-only one has none), in plan order. */
+/**
+ * The tag phase: every step not up to date gets its tag (a digest-only one has none), in plan order, except that
+ * the steps referring to another manifest (a signature's image: PushStep.refersTo) come after all the others, so
+ * their tags follow the images' own; the first failure stops the phase. The result is in plan order.
+ */
 export async function tagSteps(steps: PushStep[], repos: (RegistryRepository | undefined)[], run: StepRun): Promise<PushedImage[]> {
   const { registry, events } = run;
   const images: PushedImage[] = [];
-  for (const [i, { item, how, progress }] of steps.entries()) {
-    const done = run.upToDate[i] === true;
+  const order = [...steps.keys()].sort(
+    (a, b) => Number(steps[a]?.refersTo !== undefined) - Number(steps[b]?.refersTo !== undefined) || a - b,
+  );
+  for (const i of order) {
+    const { item, how, progress } = steps[i] as PushStep;
+    // A graph pushed by digest only is up to date when its root was already there (the copy sent nothing).
+    const found = item.tag === undefined && how.via === 'graph' && repos[i]?.put.has(item.root.digest) === false;
+    const done = run.upToDate[i] === true || found;
     if (!done && item.tag !== undefined) {
       if (how.via === 'tarball') await run.client.putManifest(registry, item.repository, item.tag, item.root.mediaType, how.body);
       else await (repos[i] as RegistryRepository).tag(item.root, item.tag);
     }
     const target = `${registry}/${item.repository}${item.tag !== undefined ? `:${item.tag}` : `@${item.root.digest}`}`;
-    if (!done) events({ type: 'artifact-done', kind: progress, name: item.source, digest: item.root.digest });
-    images.push({ kind: item.kind, source: item.source, target, digest: item.root.digest, upToDate: done });
+    if (!done || found)
+      events({ type: 'artifact-done', kind: progress, name: item.source, digest: item.root.digest, ...(found ? { skipped: true } : {}) });
+    images[i] = { kind: item.kind, source: item.source, target, digest: item.root.digest, upToDate: done };
   }
   return images;
+}
+
+/**
+ * After the tag phase: each kind with a finishPush gets its own steps (PushStep.owner), in plan order, with whether
+ * each was up to date and what the registry answered to its root manifest's PUT, if this push sent it.
+ */
+export async function finishSteps(steps: PushStep[], repos: (RegistryRepository | undefined)[], run: StepRun): Promise<PushedExtra[]> {
+  const extras: PushedExtra[] = [];
+  for (const kind of KINDS as readonly AnyKind[]) {
+    if (!kind.finishPush) continue;
+    const mine: FinishedStep[] = [];
+    for (const [i, step] of steps.entries()) {
+      if (step.owner !== kind.kind) continue;
+      const put = repos[i]?.put.get(step.item.root.digest);
+      mine.push({
+        step,
+        upToDate: run.upToDate[i] === true,
+        ...(put ? { put: put.ociSubject ? { ociSubject: put.ociSubject } : {} } : {}),
+      });
+    }
+    if (mine.length === 0) continue;
+    extras.push(...(await kind.finishPush(mine, { reader: run.reader, client: run.client, registry: run.registry, events: run.events })));
+  }
+  return extras;
 }

@@ -18,7 +18,7 @@ export async function planPush(reader: BundleReader, target: PushTarget, events:
   const planned: PushStep[] = [];
   for (const desc of reader.index().manifests) {
     const kind = kindOfEntry(desc);
-    if (kind?.pushPlan) planned.push(...(await kind.pushPlan(desc, target, reader)));
+    if (kind?.pushPlan) planned.push(...(await kind.pushPlan(desc, target, reader)).map((s) => ({ ...s, owner: kind.kind })));
   }
   return ownNames(planned, target, events);
 }

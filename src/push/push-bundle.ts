@@ -7,7 +7,8 @@ import type { RegistryClient } from '../registry/client.js';
 import { BlobLedger } from './mounting-target.js';
 import { type PushItem, planPush } from './plan-push.js';
 import type { PushTarget } from '../registry/push-target.js';
-import { type StepRun, copyGraphSteps, streamTarballSteps, tagSteps } from './execute-steps.js';
+import { type StepRun, copyGraphSteps, finishSteps, streamTarballSteps, tagSteps } from './execute-steps.js';
+import type { PushedExtra } from '../kinds/facets/push.js';
 import { checkDeltaBase } from './delta-check.js';
 import { gateBundle } from '../validate/gate.js';
 import { type BundleCounts, bundleCountsOf } from '../lock/counts.js';
@@ -42,8 +43,11 @@ export interface PushResult {
   registry: string;
   /** What the bundle holds, by kind (the vocabulary every command's summary uses). */
   counts: BundleCounts;
+  /** By plan step, in plan order. */
   images: PushedImage[];
   plan: PushItem[];
+  /** What the kinds wrote after the tags (the referrers tag indexes of OCI 1.1 referrers), or found up to date. */
+  extras: PushedExtra[];
 }
 
 /**
@@ -64,10 +68,11 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
     const steps = await planPush(reader, opts.target, events);
     const plan = steps.map((s) => s.item);
     const counts = await bundleCountsOf(reader);
-    if (opts.dryRun) return { registry, counts, plan, images: [] };
+    if (opts.dryRun) return { registry, counts, plan, images: [], extras: [] };
     // The phase starts before the first request (the bar is up while the registry is asked what it has, however
     // slow or unreachable it is); its totals follow once the tags have been checked, as pull's fetch phase does.
-    events({ type: 'phase', phase: 'push', detail: `${steps.length} images to ${registry}` });
+    const detail = `${pushedWords(plan)} to ${registry}`;
+    events({ type: 'phase', phase: 'push', detail });
     if (reader.meta.delta) await checkDeltaBase(reader, steps, opts.client, registry, events);
 
     // What is up to date (its tag already has its digest) is known first, so the push phase can announce the
@@ -89,7 +94,7 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
     events({
       type: 'phase',
       phase: 'push',
-      detail: `${steps.length} images to ${registry}`,
+      detail,
       totalBytes: [...toPush.values()].reduce((a, b) => a + b, 0),
       totalItems: toPush.size,
     });
@@ -116,10 +121,18 @@ export async function pushBundle(opts: PushOptions): Promise<PushResult> {
     // Tags last, once every image is complete.
     events({ type: 'phase', phase: 'tag', totalItems: todo.length });
     const images = await tagSteps(steps, repos, run);
-    return { registry, counts, plan, images };
+    const extras = await finishSteps(steps, repos, run);
+    return { registry, counts, plan, images, extras };
   } finally {
     await reader.close();
   }
+}
+
+/** `3 images` or `3 images and 2 referrers`: the referrers carried with them are counted apart. */
+function pushedWords(plan: readonly PushItem[]): string {
+  const referrers = plan.filter((p) => p.kind === 'referrer').length;
+  const images = `${plan.length - referrers} images`;
+  return referrers > 0 ? `${images} and ${referrers} referrer${referrers === 1 ? '' : 's'}` : images;
 }
 
 /**

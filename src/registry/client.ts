@@ -10,7 +10,7 @@ import { resumableBody } from './resumable-body.js';
 import { BodyLimit } from './http-limits.js';
 import { readBounded, retryingBody } from './read-body.js';
 import { type HttpResponse, Transport, type TransportOptions } from './transport.js';
-import { checkedManifest, collectPages, parseJson, uploadLocation, withDigest } from './wire.js';
+import { type PutManifest, checkedManifest, collectPages, parseJson, uploadLocation, withDigest } from './wire.js';
 
 export interface RegistryClientOptions extends TransportOptions {
   /** Mirrors: the endpoint base URL for an upstream registry name, when one is configured. */
@@ -218,7 +218,7 @@ export class RegistryClient {
   }
 
   /** PUT a manifest; Content-Type must equal its mediaType (distribution-spec "Pushing Manifests"). */
-  async putManifest(registry: string, repo: string, reference: string, mediaType: string, body: Buffer): Promise<Digest> {
+  async putManifest(registry: string, repo: string, reference: string, mediaType: string, body: Buffer): Promise<PutManifest> {
     const what = `${registry}/${repo}:${reference}`;
     const res = await this.call(registry, {
       method: 'PUT',
@@ -230,7 +230,8 @@ export class RegistryClient {
     });
     if (res.status !== 201) throw await registryError(res, `${what}: manifest rejected`);
     await res.body.dump();
-    return sha256(body);
+    const ociSubject = res.headers['oci-subject'];
+    return { digest: sha256(body), ...(typeof ociSubject === 'string' && ociSubject !== '' ? { ociSubject } : {}) };
   }
 
   /** Every repository (GET /v2/_catalog, Link-paginated; a registry extension that distribution implements). */

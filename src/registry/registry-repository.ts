@@ -5,11 +5,14 @@ import { readAll } from '../core/streams.js';
 import type { Mounter, RangeSource, Storage, Tagger } from '../graph/storage.js';
 import { isManifestLike } from '../graph/successors.js';
 import type { RegistryClient } from './client.js';
+import type { PutManifest } from './wire.js';
 
 /** One repository of a registry, seen through the storage interfaces the graph copy speaks. */
 export class RegistryRepository implements Storage, Tagger, Mounter, RangeSource {
   /** Bodies of manifests seen here, so tag() can PUT them without fetching them back. */
   private readonly manifests = new Map<string, Buffer>();
+  /** Manifests this object PUT by digest, with what the registry answered (its `OCI-Subject` header). */
+  readonly put = new Map<string, PutManifest>();
 
   constructor(
     readonly client: RegistryClient,
@@ -37,7 +40,7 @@ export class RegistryRepository implements Storage, Tagger, Mounter, RangeSource
   async push(desc: Descriptor, content: Readable): Promise<void> {
     if (!isManifestLike(desc)) return this.client.pushBlob(this.registry, this.repository, desc, content);
     const body = await readAll(content);
-    await this.client.putManifest(this.registry, this.repository, desc.digest, desc.mediaType, body);
+    this.put.set(desc.digest, await this.client.putManifest(this.registry, this.repository, desc.digest, desc.mediaType, body));
     this.manifests.set(desc.digest, body);
   }
 

@@ -1,4 +1,4 @@
-import { isDigest, sha256 } from '../core/digest.js';
+import { type Digest, isDigest, sha256 } from '../core/digest.js';
 import { FerryError } from '../core/errors.js';
 import type { Descriptor } from '../core/media-types.js';
 import { BodyLimit } from './http-limits.js';
@@ -6,6 +6,15 @@ import { readBounded } from './read-body.js';
 import type { HttpResponse } from './transport.js';
 
 /** Small readers of the distribution API's answers, shared by the client's calls (registry/client.ts). */
+
+/**
+ * What a manifest PUT answered: the digest of the bytes sent, and the `OCI-Subject` header a registry with the
+ * referrers API sends for a manifest with a `subject` (distribution-spec v1.1 "Pushing Manifests with Subject").
+ */
+export interface PutManifest {
+  digest: Digest;
+  ociSubject?: string;
+}
 
 /**
  * Collects `key` from every page of a Link-paginated list (distribution-spec "Listing Tags", RFC 8288): each page

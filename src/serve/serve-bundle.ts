@@ -5,6 +5,7 @@ import { BundleReader } from '../bundle/reader.js';
 import { type EventSink, noEvents } from '../core/events.js';
 import type { Descriptor } from '../core/media-types.js';
 import { type ServedRepository, servedRepositories } from './routes.js';
+import { referrersAnswer } from './referrers.js';
 import { gateBundle } from '../validate/gate.js';
 
 export interface ServeOptions {
@@ -25,8 +26,9 @@ type ErrorCode = 'NAME_INVALID' | 'NAME_UNKNOWN' | 'MANIFEST_UNKNOWN' | 'BLOB_UN
 /**
  * `ferry bundle serve`: the pull side of the OCI distribution API (distribution-spec spec.md, "Pull" and "Content
  * Discovery"), read straight from the bundle file: GET/HEAD of manifests by tag or digest and of blobs (with Range),
- * tags lists and the catalog. Everything else is refused with 405 UNSUPPORTED: the registry is read-only. Blobs are
- * served only under a repository whose images use them.
+ * tags lists and the catalog, and the referrers API (v1.1 "Listing Referrers", referrers.ts). Everything else is
+ * refused with 405 UNSUPPORTED: the registry is read-only. Blobs are served only under a repository whose images
+ * use them.
  */
 export async function serveBundle(opts: ServeOptions): Promise<ServingBundle> {
   const events = opts.events ?? noEvents;
@@ -91,6 +93,16 @@ async function handle(
     if (!repo) return error(res, 404, 'NAME_UNKNOWN', `repository ${m[1]} is not in this bundle`);
     return json(res, method, 200, { name: m[1], tags: page([...repo.tags.keys()].sort(), url) });
   }
+  m = /^\/v2\/(.+)\/referrers\/([^/]+)$/.exec(path);
+  if (m) {
+    const repo = repos.get(m[1] as string);
+    if (!repo) return error(res, 404, 'NAME_UNKNOWN', `repository ${m[1]} is not in this bundle`);
+    if (!/^sha256:[0-9a-f]{64}$/.test(m[2] as string)) return error(res, 400, 'DIGEST_INVALID', `${m[2]} is not a sha256 digest`);
+    const { body, headers } = referrersAnswer(repo, m[2] as string, url);
+    res.writeHead(200, { ...headers, 'Content-Length': String(body.length) });
+    res.end(method === 'HEAD' ? undefined : body);
+    return;
+  }
   m = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(path);
   if (!m) return error(res, 404, 'NAME_UNKNOWN', `${path} is not a distribution API path`);
   const [, name, kind, ref] = m as unknown as [string, string, string, string];
@@ -99,7 +111,7 @@ async function handle(
   if (kind === 'manifests') {
     const desc = ref.startsWith('sha256:') ? repo.manifests.get(ref) : repo.tags.get(ref);
     if (!desc) return error(res, 404, 'MANIFEST_UNKNOWN', `manifest ${ref} is not in ${name}`);
-    const body = await reader.readSmall(`blobs/sha256/${desc.digest.slice(7)}`);
+    const body = repo.made.get(desc.digest) ?? (await reader.readSmall(`blobs/sha256/${desc.digest.slice(7)}`));
     res.writeHead(200, {
       'Content-Type': desc.mediaType,
       'Content-Length': String(body.length),
@@ -112,6 +124,16 @@ async function handle(
   if (!/^sha256:[0-9a-f]{64}$/.test(ref)) return error(res, 400, 'DIGEST_INVALID', `${ref} is not a sha256 digest`);
   const desc = repo.blobs.get(ref) ?? repo.manifests.get(ref);
   if (!desc) return error(res, 404, 'BLOB_UNKNOWN', `blob ${ref} is not in ${name}`);
+  const made = repo.made.get(desc.digest);
+  if (made) {
+    res.writeHead(200, {
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': String(made.length),
+      'Docker-Content-Digest': desc.digest,
+    });
+    res.end(method === 'HEAD' ? undefined : made);
+    return;
+  }
   return sendBlob(req, res, reader, desc, method);
 }
 

@@ -281,7 +281,7 @@ describe.runIf(ok)('referrers: pull carries signatures, attestations and SBOMs (
     }
   });
 
-  it('a bundle carrying referrers still pushes its images (the referrers stay in the bundle here)', async () => {
+  it('a bundle carrying referrers pushes its images, and their signatures beside them', async () => {
     const down = await startRegistry();
     try {
       const dir = scratch();
@@ -292,6 +292,10 @@ describe.runIf(ok)('referrers: pull carries signatures, attestations and SBOMs (
         headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
       });
       expect(got.headers.get('docker-content-digest')).toBe(s.app.digest);
+      const sig = await fetch(`${down.url}/v2/enclave/acme/app/manifests/${s.app.sig?.tag}`, {
+        headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+      });
+      expect(sig.headers.get('docker-content-digest')).toBe(s.app.sig?.digest);
     } finally {
       await down.stop();
     }

@@ -1,12 +1,18 @@
 import type { BundleReader } from '../../bundle/reader.js';
+import type { Digest } from '../../core/digest.js';
+import type { EventSink } from '../../core/events.js';
 import type { Descriptor } from '../../core/media-types.js';
+import type { RegistryClient } from '../../registry/client.js';
 import type { PushTarget } from '../../registry/push-target.js';
 
 /** One image or artifact of a push plan as `ferry bundle push --dry-run` and `--json` show it. */
 export interface PushItem {
-  /** What is pushed, in the words of the summary: an image, a Helm chart, an OCI artifact. */
-  kind: 'image' | 'chart' | 'artifact';
-  /** The image's full upstream reference, as named in the bundle. */
+  /**
+   * What is pushed, in the words of the summary: an image, a Helm chart, an OCI artifact, or a carried referrer (a
+   * cosign signature, attestation or SBOM tag, an OCI 1.1 referrer) of one of them.
+   */
+  kind: 'image' | 'chart' | 'artifact' | 'referrer';
+  /** The image's full upstream reference, as named in the bundle (a referrer: its ref name, `repo:tag` or `repo@digest`). */
   source: string;
   /** Repository in the target registry. */
   repository: string;
@@ -15,6 +21,8 @@ export interface PushItem {
   root: Descriptor;
   /** Set when the image comes from inside a tarball in the bundle (that tarball's file name). */
   archive?: string;
+  /** A referrer: the digest of the manifest or index it refers to (its subject). */
+  subject?: string;
 }
 
 /** A blob of an image inside a tarball, and the tarball member holding it. */
@@ -53,6 +61,47 @@ export interface PushStep {
   /** The kind its progress events name (a chart and an image inside a tarball go up as `image`, like any image). */
   readonly progress: string;
   readonly how: GraphSource | TarballSource;
+  /**
+   * The manifest this step's content refers to (a signature's image). Its tag is set after the tags of every step
+   * that refers to nothing, so a tag naming an image's signature never appears before the image's own tag, and not
+   * at all when that tag could not be set (the tag phase stops at its first failure).
+   */
+  readonly refersTo?: Digest;
+  /** The kind that planned it (its `kind`), set by the plan (push/plan-push.ts): its finishPush gets the step. */
+  readonly owner?: string;
+}
+
+/** One step of a kind's, as the push left it, for the kind's finishPush. */
+export interface FinishedStep {
+  readonly step: PushStep;
+  /** Its tag already had its digest, and nothing was sent for it. */
+  readonly upToDate: boolean;
+  /**
+   * The root manifest was PUT by this push (not found in the target already), and what the registry answered:
+   * its `OCI-Subject` header, when it sent one (distribution-spec v1.1 "Pushing Manifests with Subject").
+   */
+  readonly put?: { readonly ociSubject?: string };
+}
+
+/** Something a kind's finishPush wrote (or found already written) beyond the steps' own tags. */
+export interface PushedExtra {
+  /** What it is, in words of the distribution spec (`referrers tag index`). */
+  kind: string;
+  /** `HOST/repository:tag`. */
+  target: string;
+  digest: string;
+  /** It already held everything it had to hold: nothing was sent. */
+  upToDate: boolean;
+  /** The digests it was written for (the referrers a tag index lists). */
+  for: string[];
+}
+
+/** What finishPush is given: the registry, and the bundle the steps came from. */
+export interface PushFinish {
+  readonly reader: BundleReader;
+  readonly client: RegistryClient;
+  readonly registry: string;
+  readonly events: EventSink;
 }
 
 /**
@@ -64,4 +113,10 @@ export interface PushStep {
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
 export interface PushFacet<Locked> {
   pushPlan?(desc: Descriptor, target: PushTarget, reader: BundleReader): Promise<PushStep[]>;
+  /**
+   * After the tag phase, once every step's graph and tag is in place (never when any failed): what the kind must
+   * still write for its steps, given in plan order (the referrers tag index of an OCI 1.1 referrer the registry did
+   * not index itself). Optional: most kinds are done when their tags are set.
+   */
+  finishPush?(steps: readonly FinishedStep[], ctx: PushFinish): Promise<PushedExtra[]>;
 }

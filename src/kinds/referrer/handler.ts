@@ -1,6 +1,6 @@
-import type { PushFacet } from '../facets/push.js';
 import type { KindHandler } from '../kind.js';
 import { referrerPins } from './pins.js';
+import { referrerPush } from './push.js';
 import { type LockedReferrer, referrerSchema } from './schema.js';
 import { referrerView } from './view.js';
 
@@ -19,8 +19,7 @@ export const referrerKind = {
   ...referrerSchema,
   ...referrerPins,
   ...referrerView,
-  // Not pushed yet: the facet is empty, so push leaves its entries in the bundle.
-  ...({} as PushFacet<LockedReferrer>),
+  ...referrerPush,
   // The connected side brings the HTTP stack: imported only when pull asks for it.
   loadSource: () => import('./source.js').then((m) => m.source),
 } as const satisfies KindHandler<LockedReferrer, 'referrer', 'referrers'>;
