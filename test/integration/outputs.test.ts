@@ -96,7 +96,7 @@ describe('outputs that cannot be confused', () => {
     expect(names(d)).toEqual(['b.tar', 'b.tar.lock.json']);
   });
 
-  it('the temporary files of a killed pull are removed by the next run; those of live processes and other hosts stay', async () => {
+  it('the temporary files of a killed pull are resumed into or removed by the next run; those of live processes and other hosts stay', async () => {
     const big = seededBytes('outputs-big', 160 << 20);
     const bigHost = await startFileHost({ '/big.bin': big });
     try {
@@ -119,15 +119,20 @@ describe('outputs that cannot be confused', () => {
       await until(() => ls(out).some((n) => n.startsWith('b.tar.partial-') && sizeOf(join(out, n)) > 0), 'the bundle being written', child);
       child.proc.kill('SIGKILL');
       await child.exited;
-      const killed = ls(out).filter((n) => n.includes('.partial-'));
+      // The partial bundle, and its journal when the kill came after the pull had written it (docs/bundle-format.md
+      // "Resume"): the next run resumes into a partial it can read, and removes what it cannot.
+      const killed = ls(out).filter((n) => n.startsWith('b.tar.partial-'));
       expect(killed).toHaveLength(1);
+      expect(ls(out).filter((n) => n.includes('.partial-') && !n.startsWith('b.tar.journal.partial-'))).toEqual(killed);
       // A live process's temporary file (this test's pid) and another host's stay.
       const tag = /\.partial-([0-9a-f]{8})-/.exec(killed[0] as string)?.[1];
       const live = `b.tar.partial-${tag}-${process.pid}-0badcafe`;
       const elsewhere = `b.tar.lock.json.partial-00000000-1-0badcafe`;
       for (const n of [live, elsewhere]) writeFileSync(join(out, n), 'x');
       const next = await pull(m, join(out, 'b.tar'), [], { lockPath: first.result.lockPath, cacheDir: join(d, 'warm', 'cache') });
-      expect(next.events.some((e) => e.type === 'info' && e.message.includes(killed[0] as string))).toBe(true);
+      const said = (e: (typeof next.events)[number]) =>
+        e.type === 'info' && (e.message.includes(killed[0] as string) || e.message.startsWith('resuming the partial bundle'));
+      expect(next.events.some(said)).toBe(true);
       expect(names(out)).toEqual(['b.tar', 'b.tar.lock.json', elsewhere, live].sort());
     } finally {
       await bigHost.stop();
