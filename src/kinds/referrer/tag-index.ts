@@ -2,7 +2,6 @@ import type { Digest } from '../../core/digest.js';
 import { FerryError, isFerryError } from '../../core/errors.js';
 import { type Descriptor, type ImageIndex, MediaType } from '../../core/media-types.js';
 import { readVerified } from '../../graph/copy.js';
-import { listReferrers } from '../../registry/referrers-api.js';
 import { referrerDescriptor, referrersTag, withReferrers } from '../../registry/referrers-index.js';
 import type { FinishedStep, PushFinish, PushedExtra } from '../facets/push.js';
 
@@ -52,6 +51,8 @@ async function maintainOne(g: Group, ctx: PushFinish): Promise<PushedExtra | und
   let missing = g.members.filter((f) => !have.has(f.step.item.root.digest));
   // Found in the registry, not put now: if the registry has the referrers API it lists them without an index.
   if (missing.length > 0 && missing.every((f) => f.put === undefined)) {
+    // Loaded here, not at the top: the handler's facets load with every verb, and verify must not load the HTTP stack.
+    const { listReferrers } = await import('../../registry/referrers-api.js');
     if ((await listReferrers(client, registry, g.repository, g.subject)) !== undefined) {
       if (!existing) return undefined;
       missing = [];
