@@ -89,7 +89,15 @@ export class ProgressModel {
       case 'artifact-done': {
         // Phases that count artifacts rather than blobs (tag, stage, resolve).
         const p = this.current;
-        if (p && p.digests.size === 0 && (p.name === 'tag' || p.name === 'stage')) p.items++;
+        // What a kind writes after the counted tags (push's finishPush: a referrers tag index) is said in its own
+        // line, not counted past the total: `tags 8/7` would read as a miscount.
+        if (
+          p &&
+          p.digests.size === 0 &&
+          (p.name === 'tag' || p.name === 'stage') &&
+          !(p.totalItems !== undefined && p.items >= p.totalItems)
+        )
+          p.items++;
         return;
       }
       default:

@@ -211,3 +211,15 @@ describe('the resolve phase of a pull with raw OCI artifacts', () => {
     r.stop();
   });
 });
+
+describe('the tag phase count', () => {
+  it('counts each tag up to the total, and what a kind writes after the tags (a referrers tag index) not past it', () => {
+    const m = new ProgressModel();
+    m.handle({ type: 'phase', phase: 'tag', totalItems: 2 }, 0);
+    m.handle({ type: 'artifact-done', kind: 'image', name: 'r/a:1' }, 1);
+    expect(m.view(m.current as NonNullable<typeof m.current>, 1).items).toBe(1);
+    m.handle({ type: 'artifact-done', kind: 'referrer', name: 'r/a:sha256-x.sig' }, 2);
+    m.handle({ type: 'artifact-done', kind: 'referrers index', name: 'r/a:sha256-x' }, 3);
+    expect(m.view(m.current as NonNullable<typeof m.current>, 3)).toMatchObject({ items: 2, totalItems: 2 });
+  });
+});
