@@ -6,7 +6,8 @@ import { listReferrers } from '../../registry/referrers-api.js';
 import { artifactTypeOf } from '../artifact/artifact-type.js';
 import type { SourceContext } from '../facets/source.js';
 import type { ReferrerEntry } from './entry.js';
-import { COSIGN_SUFFIXES, type ReferrerMode, keeps, roleOfType, subjectTag } from './roles.js';
+import { COSIGN_SUFFIXES, type ReferrerMode, keeps, roleOfType } from './roles.js';
+import { referrersTag } from '../../registry/referrers-index.js';
 import { type LockedReferrer, modeOf } from './schema.js';
 
 /** Per pull (its caches object), per repository: whether it has the referrers API, and its tags, once asked. */
@@ -38,7 +39,7 @@ export async function discoverReferrers(e: ReferrerEntry, ctx: SourceContext): P
   const at = { ctx, registry: ref.registry, repo: ref.repository, e, subject };
   const out: LockedReferrer[] = [];
   for (const c of COSIGN_SUFFIXES.filter((s) => keeps(mode, s.role))) {
-    const tag = `${subjectTag(subject)}.${c.suffix}`;
+    const tag = `${referrersTag(subject)}.${c.suffix}`;
     const got = await manifestOrNone(at, tag);
     if (got) out.push(locked(e, c.role, 'tag', got.descriptor, { tag, ...typeOf(got.doc.artifactType) }));
   }
@@ -143,7 +144,7 @@ async function referrersOf(at: At): Promise<Descriptor[]> {
     const list = await listed;
     if (list !== undefined) return list;
   }
-  const index = await manifestOrNone(at, subjectTag(subject));
+  const index = await manifestOrNone(at, referrersTag(subject));
   return Array.isArray(index?.doc.manifests) ? index.doc.manifests : [];
 }
 

@@ -6,10 +6,11 @@ import type { PushTarget } from '../../registry/push-target.js';
 import { checkTargetName, targetRepository } from '../../registry/target-name.js';
 import { quoteUntrusted } from '../../validate/untrusted-text.js';
 import type { PushFacet, PushStep } from '../facets/push.js';
+import { COSIGN_SUFFIXES } from './roles.js';
 import { maintainTagIndexes } from './tag-index.js';
 
-/** The cosign tag suffixes (sigstore/cosign: `.sig` signatures, `.att` attestations, `.sbom` attached SBOMs). */
-const COSIGN_TAG = /^sha256-([0-9a-f]{64})\.(sig|att|sbom)$/;
+/** A cosign tag: `sha256-<hex>` and one of the suffixes of roles.ts (`.sig`, `.att`, `.sbom`). */
+const COSIGN_TAG = new RegExp(`^sha256-([0-9a-f]{64})\\.(${COSIGN_SUFFIXES.map((c) => c.suffix).join('|')})$`);
 
 /**
  * The referrer kind's push facet (kinds/kind.ts, docs/supply-chain.md "Pushing carried referrers"): each carried

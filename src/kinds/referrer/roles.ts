@@ -43,8 +43,3 @@ export function roleOfType(artifactType: string | undefined): ReferrerRole {
     return 'sbom';
   return 'other';
 }
-
-/** The tag cosign and the referrers tag schema name a subject by: `sha256-<hex>` (distribution-spec "Referrers Tag Schema"). */
-export function subjectTag(subject: string): string {
-  return subject.replace(':', '-');
-}

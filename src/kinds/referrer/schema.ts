@@ -3,7 +3,9 @@ import { formatReference, parseReference } from '../../core/reference.js';
 import { digest, size } from '../../lock/fields.js';
 import type { NormaliseContext, SchemaFacet } from '../facets/schema.js';
 import { gateReferrers } from './gate-lock.js';
-import { COSIGN_SUFFIXES, DEFAULT_MODE, MODES, ROLES, type ReferrerMode, type ReferrerRole, keeps, subjectTag } from './roles.js';
+import { COSIGN_SUFFIXES, DEFAULT_MODE, MODES, ROLES, type ReferrerMode, type ReferrerRole, keeps } from './roles.js';
+import type { Digest } from '../../core/digest.js';
+import { referrersTag } from '../../registry/referrers-index.js';
 
 /** lock.referrers entry: one carried signature, attestation, SBOM, other referrer or upstream index (the contract). */
 export const lockedReferrer = z
@@ -85,7 +87,7 @@ function referrerLockProblems(locked: LockedReferrer[]): string[] {
         out.push(`${at}: an upstream index is via tag, without a tag, and its own subject`);
     } else if (r.via === 'tag') {
       const suffix = COSIGN_SUFFIXES.find((c) => c.role === r.role)?.suffix;
-      const want = suffix ? `${subjectTag(r.subject)}.${suffix}` : undefined;
+      const want = suffix ? `${referrersTag(r.subject as Digest)}.${suffix}` : undefined;
       if (r.tag !== want)
         out.push(`${at}.tag: ${r.tag ?? '(none)'} is not the cosign tag of a ${r.role} of ${r.subject}${want ? ` (${want})` : ''}`);
     } else if (r.tag !== undefined) out.push(`${at}.tag: a referrer found by the referrers API has no tag`);
