@@ -11,14 +11,13 @@ const hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
  * An OCI 1.1 referrer (image-spec manifest.md `subject` and `artifactType`, distribution-spec v1.1) of `subject`,
  * carried as the contract describes it (via `referrers`): the empty config, one layer, its own annotations.
  */
-export function ociReferrer(
-  subject: Descriptor,
-  repo: string,
-  role: 'signature' | 'attestation' | 'sbom' | 'other',
+/** The manifest of an OCI 1.1 referrer of `subject`: the empty config, one layer, `artifactType`, `subject`. */
+export function referrerManifest(
+  subject: { mediaType: string; digest: string; size: number },
   artifactType: string,
   layer: Blob,
-  annotations: Record<string, string> = { 'org.opencontainers.image.created': '2026-01-01T00:00:00Z' },
-): Carried & { bytes: Buffer } {
+  annotations?: Record<string, string>,
+): { manifest: object; bytes: Buffer; config: Blob } {
   const config = blob('application/vnd.oci.empty.v1+json', Buffer.from('{}'));
   const manifest = {
     schemaVersion: 2,
@@ -27,12 +26,23 @@ export function ociReferrer(
     config: config.descriptor,
     layers: [layer.descriptor],
     subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
-    annotations,
+    ...(annotations ? { annotations } : {}),
   };
-  const bytes = Buffer.from(JSON.stringify(manifest));
+  return { manifest, bytes: Buffer.from(JSON.stringify(manifest)), config };
+}
+
+export function ociReferrer(
+  subject: Descriptor,
+  repo: string,
+  role: 'signature' | 'attestation' | 'sbom' | 'other',
+  artifactType: string,
+  layer: Blob,
+  annotations: Record<string, string> = { 'org.opencontainers.image.created': '2026-01-01T00:00:00Z' },
+): Carried & { bytes: Buffer } {
+  const { bytes, config } = referrerManifest(subject, artifactType, layer, annotations);
   const digest = `sha256:${hex(bytes)}`;
   const entry = {
-    mediaType: manifest.mediaType,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
     digest,
     size: bytes.length,
     artifactType,

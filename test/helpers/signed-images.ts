@@ -1,3 +1,4 @@
+import { referrerManifest } from './oci-referrer.js';
 import { sha256 } from '../../src/core/digest.js';
 import {
   type Blob,
@@ -22,7 +23,6 @@ import type { TestRegistry } from './registry.js';
 export const SBOM_TYPE = 'application/spdx+json';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const EMPTY = 'application/vnd.oci.empty.v1+json';
 
 export interface Pushed {
   digest: string;
@@ -61,8 +61,6 @@ export interface SignedImages {
   /** An image with no referrers at all. */
   plain: SignedImage;
 }
-
-const desc = (b: Blob) => ({ mediaType: b.descriptor.mediaType, digest: b.descriptor.digest, size: b.descriptor.size });
 
 async function put(reg: TestRegistry, repo: string, ref: string, mediaType: string, bytes: Buffer): Promise<void> {
   const res = await fetch(`${reg.url}/v2/${repo}/manifests/${ref}`, {
@@ -117,16 +115,8 @@ export async function cosignAttestation(reg: TestRegistry, repo: string, subject
  * tag-schema index `sha256-<hex>` listing it, as a client must write it when the registry returns no OCI-Subject.
  */
 export async function sbomReferrer(reg: TestRegistry, repo: string, subject: { digest: string; size: number; mediaType: string }) {
-  const config = blob(EMPTY, Buffer.from('{}'));
   const doc = blob(SBOM_TYPE, Buffer.from(JSON.stringify({ spdxVersion: 'SPDX-2.3', name: `sbom of ${subject.digest}` })));
-  const manifest = {
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    artifactType: SBOM_TYPE,
-    config: desc(config),
-    layers: [desc(doc)],
-    subject,
-  };
+  const { manifest, config } = referrerManifest(subject, SBOM_TYPE, doc);
   const pushed = await pushManifest(reg, repo, undefined, manifest, [config, doc]);
   const fallbackTag = `sha256-${subject.digest.slice(7)}`;
   const index = {
